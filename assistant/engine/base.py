@@ -1,0 +1,70 @@
+"""The interface every captioning backend implements; the UI and document tools see only this."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from PIL import Image
+
+Detail = Literal["brief", "detailed"]
+TextCallback = Callable[[str], None]
+
+
+class EngineError(Exception):
+    """A failure the user can act on; its message is one plain sentence saying what to do."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question about an image and the answer it got."""
+
+    question: str
+    answer: str
+
+
+class Cancelled(EngineError):
+    def __init__(self) -> None:
+        super().__init__("Stopped.")
+
+
+class Engine(ABC):
+    """Describes images and answers questions about them.
+
+    `on_text` receives the cleaned text so far each time it grows, so speech can start on the
+    first sentence. `cancel` (a threading.Event) stops generation early; the call then raises
+    `Cancelled`. Implementations are used from one owner thread.
+    """
+
+    @abstractmethod
+    def describe(
+        self,
+        image: Image.Image,
+        detail: Detail = "brief",
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str: ...
+
+    @abstractmethod
+    def ask(
+        self,
+        image: Image.Image,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str: ...
+
+    @abstractmethod
+    def describe_many(
+        self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
+    ) -> list[str]:
+        """Describe several images, batched for throughput; results are in input order."""
+
+    @property
+    @abstractmethod
+    def summary(self) -> str:
+        """One line saying which model runs where, in what precision."""
