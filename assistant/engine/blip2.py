@@ -1,0 +1,328 @@
+"""BLIP-2 through transformers: loading, precision, prompts, streaming generation, the feature cache.
+
+Our layer only decides device, precision, prompts and cleaning; the model code is transformers' own
+`Blip2ForConditionalGeneration` and `Blip2Processor`. One thread owns an engine (the UI's model thread,
+or the command line's main thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from PIL import Image
+from transformers import (
+    Blip2ForConditionalGeneration,
+    Blip2Processor,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextStreamer,
+)
+from transformers.utils import logging as hf_logging
+
+from assistant.engine import prompts
+from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.images import image_fingerprint, normalize_image
+from assistant.engine.models import count_parameters, ensure_model
+from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
+from assistant.engine.text import clean_output
+
+log = logging.getLogger(__name__)
+_FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+FEATURE_CACHE_SIZE = 8
+
+
+def quantize_int8_(model: torch.nn.Module) -> None:
+    """Swap every linear layer of the vision encoder and language model for PyTorch's dynamic int8 one.
+
+    Layer by layer (each cast to float just before it is quantized), so the peak memory stays near the
+    16-bit size; then the small remainder is cast to float, which the int8 kernels expect around them.
+    """
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+    from torch.ao.quantization import per_channel_dynamic_qconfig
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*quantize_per_channel.*", category=UserWarning)
+        for root in (model.vision_model, model.language_model):
+            for parent in list(root.modules()):
+                for name, child in list(parent.named_children()):
+                    if type(child) is torch.nn.Linear:
+                        child.float()
+                        child.qconfig = per_channel_dynamic_qconfig
+                        setattr(parent, name, DynamicInt8Linear.from_float(child))
+    model.float()
+
+
+def load_model(folder: Path, runtime: Runtime) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
+    """Load a BLIP-2 checkpoint (safetensors only) in the device and precision of `runtime`."""
+    processor = Blip2Processor.from_pretrained(folder)
+    kwargs: dict = {"use_safetensors": True}
+    if runtime.device == "cuda" and runtime.precision in ("int8", "int4"):
+        from transformers import BitsAndBytesConfig
+
+        kwargs["dtype"] = torch.float16
+        kwargs["device_map"] = {"": 0}
+        kwargs["quantization_config"] = (
+            BitsAndBytesConfig(load_in_8bit=True)
+            if runtime.precision == "int8"
+            else BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float16
+            )
+        )
+    elif runtime.precision == "int8":
+        kwargs["dtype"] = torch.bfloat16  # quantized layer by layer below
+    else:
+        kwargs["dtype"] = _FLOAT_DTYPES[runtime.precision]
+    model = Blip2ForConditionalGeneration.from_pretrained(folder, **kwargs)
+    if runtime.device == "cpu" and runtime.precision == "int8":
+        quantize_int8_(model)
+    elif "device_map" not in kwargs:
+        model.to(runtime.device)
+    return model.eval(), processor
+
+
+class _StopWhenCancelled(StoppingCriteria):
+    def __init__(self, cancel: threading.Event):
+        self.cancel = cancel
+
+    def __call__(self, input_ids, scores, **kwargs):
+        return torch.full(
+            (input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool, device=input_ids.device
+        )
+
+
+class _CleanTextStreamer(TextStreamer):
+    """Passes the cleaned text so far to a callback each time whole words arrive."""
+
+    def __init__(self, tokenizer, prompt: str, on_text: TextCallback):
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.prompt, self.on_text, self.raw, self.sent = prompt, on_text, "", ""
+
+    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+        self.raw += text
+        cleaned = clean_output(self.raw, self.prompt, final=stream_end)
+        if cleaned and cleaned != self.sent:
+            self.sent = cleaned
+            self.on_text(cleaned)
+
+
+class Blip2Engine(Engine):
+    def __init__(
+        self,
+        model: Blip2ForConditionalGeneration,
+        processor: Blip2Processor,
+        runtime: Runtime,
+        name: str,
+        reload: Callable[[Runtime], tuple] | None = None,
+    ):
+        self.model, self.processor, self.runtime, self.name = model, processor, runtime, name
+        self._reload = reload
+        self._features: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self.notices: list[str] = []
+        self.on_notice: Callable[[str], None] | None = None
+        self.generation_options: dict = {"do_sample": False, "num_beams": 1, "no_repeat_ngram_size": 3}
+        self.image_token_id = model.config.image_token_id
+        self.num_query_tokens = model.config.num_query_tokens
+        self.decoder_only = not model.config.text_config.is_encoder_decoder
+
+    # ---- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, model: str, device: str = "auto", precision: str = "auto", progress: bool = True
+    ) -> Blip2Engine:
+        hf_logging.set_verbosity_error()
+        folder = ensure_model(model, progress=progress)
+        machine = query_machine()
+        runtime = choose_runtime(device, precision, machine, count_parameters(folder))
+        engine = None
+        notices = []
+        while engine is None:
+            try:
+                loaded = load_model(folder, runtime)
+            except torch.cuda.OutOfMemoryError:
+                torch.cuda.empty_cache()
+                runtime = fallback_after_oom(runtime, machine)
+                notices.append(
+                    f"The graphics card ran out of memory; using {runtime.precision} on {runtime.device}."
+                )
+                continue
+            except (OSError, ValueError) as error:
+                raise EngineError(
+                    f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
+                    "Download it again with: assistant models download"
+                ) from error
+            engine = cls(*loaded, runtime, model, reload=lambda r: load_model(folder, r))
+        engine._machine = machine
+        engine.notices.extend(notices)
+        return engine
+
+    @property
+    def summary(self) -> str:
+        return f"{self.name}, {self.runtime.describe()}"
+
+    def _notify(self, message: str) -> None:
+        self.notices.append(message)
+        log.warning(message)
+        if self.on_notice:
+            self.on_notice(message)
+
+    def _fall_back(self) -> None:
+        """After running out of GPU memory: reload in the next smaller runtime and say so."""
+        if self._reload is None:
+            raise EngineError(
+                "The graphics card ran out of memory. Close other programs using it and try again."
+            )
+        del self.model
+        self._features.clear()
+        torch.cuda.empty_cache()
+        self.runtime = fallback_after_oom(self.runtime, self._machine)
+        self.model, self.processor = self._reload(self.runtime)
+        self._notify(
+            f"The graphics card ran out of memory, so the model now runs in {self.runtime.precision} "
+            f"on {'the graphics card' if self.runtime.device == 'cuda' else 'the processor'}."
+        )
+
+    # ---- the pieces ----------------------------------------------------------------------------
+
+    @property
+    def _vision_dtype(self) -> torch.dtype:
+        return self.model.vision_model.embeddings.patch_embedding.weight.dtype
+
+    @property
+    def _device(self) -> torch.device:
+        return self.model.vision_model.embeddings.patch_embedding.weight.device
+
+    def pixel_values(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        pixels = self.processor.image_processor(list(images), return_tensors="pt").pixel_values
+        return pixels.to(self._device, self._vision_dtype)
+
+    @torch.inference_mode()
+    def encode_images(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Vision encoder + Q-Former + projection: the language model's view of each image."""
+        return self.model.get_image_features(pixel_values=pixel_values).pooler_output
+
+    def features_for(self, image: Image.Image) -> torch.Tensor:
+        """Image features, computed once per image and reused for its follow-up questions."""
+        key = image_fingerprint(image)
+        if key in self._features:
+            self._features.move_to_end(key)
+            return self._features[key]
+        features = self.encode_images(self.pixel_values([image]))
+        self._features[key] = features
+        while len(self._features) > FEATURE_CACHE_SIZE:
+            self._features.popitem(last=False)
+        return features
+
+    def prompt_inputs(self, prompt: str, batch: int) -> torch.Tensor:
+        """Token ids laid out as Blip2Processor does: the image tokens, then the tokenized prompt."""
+        text_ids = self.processor.tokenizer([prompt] * batch, return_tensors="pt").input_ids
+        image_ids = torch.full((batch, self.num_query_tokens), self.image_token_id, dtype=text_ids.dtype)
+        return torch.cat([image_ids, text_ids], dim=1).to(self._device)
+
+    @torch.inference_mode()
+    def generate_ids(
+        self,
+        features: torch.Tensor,
+        input_ids: torch.Tensor,
+        max_new_tokens: int,
+        streamer=None,
+        cancel: threading.Event | None = None,
+        **options,
+    ) -> torch.Tensor:
+        """The steps of Blip2ForConditionalGeneration.generate, with the image features given."""
+        embeddings = self.model.get_input_embeddings()(input_ids)
+        image_positions = (input_ids == self.image_token_id).unsqueeze(-1).expand_as(embeddings)
+        embeddings = embeddings.masked_scatter(image_positions, features.to(embeddings.dtype))
+        inputs = {"inputs_embeds": embeddings, "attention_mask": torch.ones_like(input_ids)}
+        if self.decoder_only:
+            inputs["input_ids"] = input_ids
+        stopping = StoppingCriteriaList([_StopWhenCancelled(cancel)]) if cancel else None
+        output = self.model.language_model.generate(
+            **inputs,
+            max_new_tokens=max_new_tokens,
+            streamer=streamer,
+            stopping_criteria=stopping,
+            **{**self.generation_options, **options},
+        )
+        return output[:, input_ids.shape[1] :] if self.decoder_only else output
+
+    def _run(
+        self,
+        image: Image.Image,
+        prompt: str,
+        max_new_tokens: int,
+        on_text: TextCallback | None,
+        cancel: threading.Event | None,
+    ) -> str:
+        image = normalize_image(image)
+        for attempt in range(2):
+            try:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                features = self.features_for(image)
+                streamer = _CleanTextStreamer(self.processor.tokenizer, prompt, on_text) if on_text else None
+                ids = self.generate_ids(
+                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel
+                )
+                break
+            except torch.cuda.OutOfMemoryError:
+                if attempt:
+                    raise
+                self._fall_back()
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        raw = self.processor.tokenizer.decode(ids[0], skip_special_tokens=True)
+        text = clean_output(raw, prompt)
+        if streamer is not None and text and text != streamer.sent:
+            on_text(text)
+        return text
+
+    # ---- the interface -------------------------------------------------------------------------
+
+    def describe(
+        self,
+        image: Image.Image,
+        detail: Detail = "brief",
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
+        return self._run(
+            image, prompts.description_prompt(detail), prompts.MAX_NEW_TOKENS[detail], on_text, cancel
+        )
+
+    def ask(
+        self,
+        image: Image.Image,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
+        if not question.strip():
+            raise EngineError("The question is empty. Type or say a question about the image.")
+        prompt = prompts.question_prompt(question, history)
+        return self._run(image, prompt, prompts.MAX_NEW_TOKENS["answer"], on_text, cancel)
+
+    def describe_many(
+        self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
+    ) -> list[str]:
+        prompt = prompts.description_prompt(detail)
+        normalized = [normalize_image(image) for image in images]
+        results: list[str] = []
+        for start in range(0, len(normalized), max(1, batch_size)):
+            batch = normalized[start : start + max(1, batch_size)]
+            features = self.encode_images(self.pixel_values(batch))
+            ids = self.generate_ids(
+                features, self.prompt_inputs(prompt, len(batch)), prompts.MAX_NEW_TOKENS[detail]
+            )
+            for row in ids:
+                results.append(
+                    clean_output(self.processor.tokenizer.decode(row, skip_special_tokens=True), prompt)
+                )
+        return results

@@ -1,0 +1,143 @@
+"""Which models we know, where they live, and downloading them with progress (no Qt, no torch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.engine.base import EngineError
+
+DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
+# Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).
+ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
+
+
+@dataclass(frozen=True)
+class KnownModel:
+    id: str
+    parameters: int
+    note: str
+
+
+KNOWN_MODELS = (
+    KnownModel(DEFAULT_MODEL, 3_745_000_000, "default; good captions, fast enough on a processor in int8"),
+    KnownModel("Salesforce/blip2-opt-2.7b-coco", 3_745_000_000, "fine-tuned on COCO captions"),
+    KnownModel("Salesforce/blip2-flan-t5-xl", 3_942_000_000, "Flan-T5 language model; better at questions"),
+    KnownModel("Salesforce/blip2-opt-6.7b", 7_750_000_000, "larger; wants a graphics card"),
+    KnownModel("Salesforce/blip2-flan-t5-xxl", 12_230_000_000, "largest; wants a big graphics card"),
+)
+
+
+class ModelNotAvailable(EngineError):
+    pass
+
+
+def is_local(model: str) -> bool:
+    return Path(model).expanduser().is_dir()
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def cached_path(model: str) -> Path | None:
+    """The local folder of `model` if it is a folder or already downloaded, else None."""
+    if is_local(model):
+        return Path(model).expanduser()
+    from huggingface_hub import snapshot_download
+
+    try:
+        path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS, local_files_only=True))
+    except Exception:  # any miss in the local cache means "not downloaded"
+        return None
+    return path if any(path.glob("*.safetensors")) else None
+
+
+def download(model: str, progress: bool = True) -> Path:
+    """Download `model` from the Hugging Face hub with a progress bar; one-sentence errors."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
+
+    how_to_fix = f"Connect to the internet once and run: assistant models download {model}"
+    if offline():
+        raise ModelNotAvailable(
+            f"The model {model} is not downloaded and HF_HUB_OFFLINE is set. "
+            f"Unset HF_HUB_OFFLINE, then run: assistant models download {model}"
+        )
+    from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+    was_disabled = are_progress_bars_disabled()
+    if not progress:
+        disable_progress_bars()
+    try:
+        path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS))
+    except (RepositoryNotFoundError, GatedRepoError):
+        raise ModelNotAvailable(
+            f"There is no model called {model} on the Hugging Face hub. Check the name, or pass a local folder."
+        ) from None
+    except LocalEntryNotFoundError:
+        raise ModelNotAvailable(
+            f"The model {model} is not downloaded and the hub cannot be reached. {how_to_fix}"
+        ) from None
+    except (HfHubHTTPError, OSError) as error:
+        raise ModelNotAvailable(f"Downloading {model} failed ({_short(error)}). {how_to_fix}") from None
+    finally:
+        if not was_disabled:
+            enable_progress_bars()
+    if not any(path.glob("*.safetensors")):
+        raise ModelNotAvailable(
+            f"The model {model} has no safetensors weights, and this app loads no other kind. Choose another model."
+        )
+    return path
+
+
+def ensure_model(model: str, progress: bool = True) -> Path:
+    """The local folder of `model`, downloading it first if needed."""
+    if is_local(model):
+        folder = Path(model).expanduser()
+        if not (folder / "config.json").is_file():
+            raise ModelNotAvailable(f"The folder {folder} holds no model (config.json is missing).")
+        return folder
+    if Path(model).expanduser().exists() or model.startswith((".", "/", "~")):
+        raise ModelNotAvailable(f"The model folder {model} does not exist. Check the path.")
+    return cached_path(model) or download(model, progress=progress)
+
+
+def count_parameters(folder: Path) -> int:
+    """Parameters in a checkpoint, read from the safetensors headers without loading weights."""
+    total = 0
+    for file in sorted(folder.glob("*.safetensors")):
+        with open(file, "rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            header = json.loads(handle.read(length))
+        for name, entry in header.items():
+            if name != "__metadata__":
+                count = 1
+                for size in entry["shape"]:
+                    count *= size
+                total += count
+    return total
+
+
+def known_parameters(model: str) -> int | None:
+    for known in KNOWN_MODELS:
+        if known.id == model:
+            return known.parameters
+    return None
+
+
+def folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def _short(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:120]

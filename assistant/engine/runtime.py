@@ -1,0 +1,149 @@
+"""Where the model runs and in what precision: a pure policy over what the machine offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.engine.base import EngineError
+
+Device = Literal["auto", "cpu", "cuda"]
+Precision = Literal["auto", "fp32", "bf16", "fp16", "int8", "int4"]
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8", "int4")
+GIB = 1024**3
+# Activations, the KV cache and the CUDA context need room beside the weights.
+_GPU_HEADROOM = 1.5 * GIB
+_BYTES_PER_PARAMETER = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.1, "int4": 0.6}
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    name: str
+    total_bytes: int
+    free_bytes: int
+    bf16_supported: bool
+
+
+@dataclass(frozen=True)
+class MachineInfo:
+    """What the policy needs to know about this computer."""
+
+    gpu: GpuInfo | None
+    bitsandbytes: bool  # 8-bit and 4-bit on the GPU
+    cpu_int8: bool  # PyTorch's dynamic int8 kernels (fbgemm / x86 / qnnpack)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    device: Literal["cpu", "cuda"]
+    precision: Literal["fp32", "bf16", "fp16", "int8", "int4"]
+    reason: str
+
+    def describe(self) -> str:
+        where = "the graphics card" if self.device == "cuda" else "the processor (CPU)"
+        return f"{self.precision} on {where}: {self.reason}"
+
+
+def weights_bytes(parameters: int, precision: str) -> int:
+    return int(parameters * _BYTES_PER_PARAMETER[precision])
+
+
+def choose_runtime(device: str, precision: str, machine: MachineInfo, parameters: int) -> Runtime:
+    """Pick device and precision; explicit requests are honoured or refused with a sentence."""
+    if device not in DEVICES:
+        raise EngineError(f"Unknown device {device!r}: use one of {', '.join(DEVICES)}.")
+    if precision not in PRECISIONS:
+        raise EngineError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
+    gpu = machine.gpu
+    if device == "cuda" and gpu is None:
+        raise EngineError(
+            "No CUDA graphics card was found. Use --device cpu, or install the CUDA build of PyTorch."
+        )
+    if device == "cpu" or gpu is None:
+        return _cpu_runtime(precision, machine, "no CUDA graphics card" if gpu is None else "requested")
+    return _gpu_runtime(gpu, precision, machine, parameters, forced=device == "cuda")
+
+
+def _cpu_runtime(precision: str, machine: MachineInfo, why: str) -> Runtime:
+    if precision == "int4":
+        raise EngineError("4-bit runs only on a graphics card. On the processor use int8, bf16 or fp32.")
+    if precision == "auto":
+        if machine.cpu_int8:
+            return Runtime("cpu", "int8", f"{why}; int8 is the fastest on a processor")
+        return Runtime("cpu", "bf16", f"{why}; PyTorch has no int8 kernels for this processor")
+    if precision == "int8" and not machine.cpu_int8:
+        raise EngineError(
+            "This build of PyTorch has no int8 kernels for this processor. Use --precision bf16."
+        )
+    return Runtime("cpu", precision, "requested")  # type: ignore[arg-type]
+
+
+def _gpu_runtime(
+    gpu: GpuInfo, precision: str, machine: MachineInfo, parameters: int, forced: bool
+) -> Runtime:
+    free = gpu.free_bytes
+    half = "bf16" if gpu.bf16_supported else "fp16"
+
+    def fits(p: str) -> bool:
+        return weights_bytes(parameters, p) + _GPU_HEADROOM <= free
+
+    if precision in ("int8", "int4") and not machine.bitsandbytes:
+        raise EngineError(
+            f"{precision} on the graphics card needs bitsandbytes. Install it with: pip install 'assistant[gpu]'."
+        )
+    if precision != "auto":
+        return Runtime("cuda", precision, "requested")  # type: ignore[arg-type]
+    free_text = f"{gpu.name} has {free / GIB:.1f} GB free"
+    if fits(half):
+        return Runtime("cuda", half, f"{free_text}, enough for 16-bit weights")  # type: ignore[arg-type]
+    for quantized in ("int8", "int4"):
+        if machine.bitsandbytes and fits(quantized):
+            need = (weights_bytes(parameters, half) + _GPU_HEADROOM) / GIB
+            return Runtime("cuda", quantized, f"{free_text}, too little for 16-bit ({need:.1f} GB)")  # type: ignore[arg-type]
+    if forced:
+        raise EngineError(
+            f"The graphics card ({free_text}) has too little memory for this model. "
+            "Close other programs using it, or use --device cpu."
+        )
+    hint = (
+        ""
+        if machine.bitsandbytes
+        else "; installing bitsandbytes (pip install 'assistant[gpu]') may let it fit"
+    )
+    cpu = _cpu_runtime("auto", machine, f"{free_text}, too little for the model{hint}")
+    return cpu
+
+
+def fallback_after_oom(runtime: Runtime, machine: MachineInfo) -> Runtime:
+    """The next runtime to try when the graphics card ran out of memory with `runtime`."""
+    order = ["bf16", "fp16", "int8", "int4"]
+    if runtime.device == "cuda":
+        start = order.index(runtime.precision) + 1 if runtime.precision in order else len(order)
+        for precision in order[start:]:
+            if precision in ("int8", "int4") and machine.bitsandbytes:
+                return Runtime("cuda", precision, "the graphics card ran out of memory")  # type: ignore[arg-type]
+    return _cpu_runtime("auto", machine, "the graphics card ran out of memory")
+
+
+def query_machine() -> MachineInfo:
+    """Ask torch what this computer offers (imports torch)."""
+    import importlib.util
+
+    import torch
+
+    gpu = None
+    if torch.cuda.is_available():
+        free, total = torch.cuda.mem_get_info()
+        gpu = GpuInfo(
+            name=torch.cuda.get_device_name(0),
+            total_bytes=total,
+            free_bytes=free,
+            bf16_supported=torch.cuda.is_bf16_supported(),
+        )
+    engines = set(torch.backends.quantized.supported_engines)
+    return MachineInfo(
+        gpu=gpu,
+        bitsandbytes=gpu is not None and importlib.util.find_spec("bitsandbytes") is not None,
+        cpu_int8=bool(engines & {"fbgemm", "x86", "qnnpack"}),
+    )
