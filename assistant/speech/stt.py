@@ -132,7 +132,7 @@ def model_path(model: str, progress: bool = True) -> Path:
             f"The speech-recognition model {model} was not found on the Hugging Face hub; check its name."
         ) from None
     except (LocalEntryNotFoundError, OSError, HfHubHTTPError) as error:
-        log.warning("speech model download failed: %s", error)
+        log.info("speech model download failed: %s", error)
         raise SpeechInputError(no_network) from None
     return Path(path)
 
@@ -288,7 +288,7 @@ class Transcriber:
         try:
             return self._open(path, self.device, self.compute_type)
         except (RuntimeError, ValueError, OSError) as error:
-            log.warning("cannot load speech model %s on %s: %s", path, self.device, error)
+            log.info("cannot load speech model %s on %s: %s", path, self.device, error)
             if self.device != "cuda":
                 raise SpeechInputError(
                     f"The speech-recognition model in {path} could not be loaded; it may be damaged, "
