@@ -1,0 +1,243 @@
+"""Settings: one typed object, loaded from and saved to a TOML file in the user's config folder.
+
+A file that cannot be parsed is moved aside and the defaults are used; a value of the wrong type or
+out of range falls back to its default. Either way the caller gets one sentence to tell the user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from assistant.hotkeys.actions import ACTIONS
+from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_HOTKEYS",
+    "Hotkey",
+    "HotkeyError",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "parse_hotkey",
+    "save_settings",
+    "settings_path",
+]
+
+APP_NAME = "assistant"
+CONFIG_DIR_ENV = "ASSISTANT_CONFIG_DIR"
+SETTINGS_FILE = "settings.toml"
+
+DEFAULT_HOTKEYS: dict[str, str] = {
+    "describe-screen": "ctrl+alt+d",
+    "describe-region": "ctrl+alt+r",
+    "describe-clipboard": "ctrl+alt+v",
+    "ask": "ctrl+alt+a",
+    "stop": "ctrl+alt+s",
+    "listen": "ctrl+alt+q",
+}
+
+DETAILS = ("brief", "detailed")
+
+
+class SettingsError(Exception):
+    """Settings could not be saved; the message is one sentence for the user."""
+
+
+@dataclass
+class Settings:
+    """Everything the user can change. None means "the system's default"."""
+
+    # action -> hotkey string; "" turns an action's hotkey off
+    hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HOTKEYS))
+    # speech
+    speech_enabled: bool = True
+    voice: str | None = None
+    rate: int | None = None  # words per minute
+    volume: float = 1.0  # 0.0 to 1.0
+    earcons: bool = True
+    announce_ready: bool = True
+    # model
+    model: str = "Salesforce/blip2-opt-2.7b"
+    device: str = "auto"
+    precision: str = "auto"
+    detail: str = "brief"
+    # spoken questions
+    stt_model: str = "tiny.en"
+    language: str = "en"
+    input_device: str | None = None
+    ask_after_listening: bool = True
+
+
+# Limits beyond the type; a value outside them falls back to its default.
+_CHECKS: dict[str, typing.Callable[[Any], bool]] = {
+    "rate": lambda value: 20 <= value <= 1000,
+    "volume": lambda value: 0.0 <= value <= 1.0,
+    "detail": lambda value: value in DETAILS,
+    "model": bool,
+    "device": bool,
+    "precision": bool,
+    "stt_model": bool,
+    "language": bool,
+    "voice": bool,
+    "input_device": bool,
+}
+
+
+def settings_path() -> Path:
+    """The settings file: $ASSISTANT_CONFIG_DIR/settings.toml, else the user config folder's."""
+    folder = os.environ.get(CONFIG_DIR_ENV)
+    base = Path(folder) if folder else platformdirs.user_config_path(APP_NAME, appauthor=False)
+    return base / SETTINGS_FILE
+
+
+def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]:
+    """Read the settings; returns them and, when something was wrong, one sentence for the user."""
+    path = Path(path) if path is not None else settings_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings(), None
+    except OSError as error:
+        return Settings(), (
+            f"The settings file {path} could not be read ({error.strerror or error}), "
+            "so the default settings are used."
+        )
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Settings(), _move_aside(path)
+    settings, rejected = settings_from_dict(data)
+    if rejected:
+        names = ", ".join(rejected)
+        return settings, (
+            f"Some settings in {path} could not be used ({names}), so their defaults are used instead."
+        )
+    return settings, None
+
+
+def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
+    """Build Settings from parsed TOML; unknown keys are ignored. Returns the names of rejected values."""
+    defaults = Settings()
+    hints = typing.get_type_hints(Settings)
+    values: dict[str, Any] = {}
+    rejected: list[str] = []
+    for spec in dataclasses.fields(Settings):
+        if spec.name == "hotkeys" or spec.name not in data:
+            continue
+        value = _coerce(data[spec.name], hints[spec.name])
+        check = _CHECKS.get(spec.name)
+        if value is _INVALID or (check is not None and not check(value)):
+            rejected.append(spec.name)
+        else:
+            values[spec.name] = value
+    hotkeys = dict(defaults.hotkeys)
+    table = data.get("hotkeys", {})
+    if not isinstance(table, dict):
+        rejected.append("hotkeys")
+        table = {}
+    for action, combo in table.items():
+        if action not in ACTIONS:
+            continue
+        if not isinstance(combo, str):
+            rejected.append(f"hotkeys.{action}")
+            continue
+        if not combo.strip():
+            hotkeys[action] = ""
+            continue
+        try:
+            hotkeys[action] = str(parse_hotkey(combo))
+        except HotkeyError:
+            rejected.append(f"hotkeys.{action}")
+    return Settings(hotkeys=hotkeys, **values), rejected
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """The TOML-ready form: None values are left out (TOML has no null), hotkeys become a table."""
+    data: dict[str, Any] = {}
+    for spec in dataclasses.fields(Settings):
+        value = getattr(settings, spec.name)
+        if value is None or spec.name == "hotkeys":
+            continue
+        data[spec.name] = value
+    data["hotkeys"] = {action: settings.hotkeys[action] for action in ACTIONS if action in settings.hotkeys}
+    return data
+
+
+def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
+    """Write the settings atomically (a temporary file in the same folder, then a rename)."""
+    path = Path(path) if path is not None else settings_path()
+    text = "# Settings for the assistant; the Settings window edits this file too.\n"
+    text += tomli_w.dumps(settings_to_dict(settings))
+    temp_name: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp", delete=False
+        ) as temp:
+            temp_name = temp.name
+            temp.write(text)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+        temp_name = None
+    except OSError as error:
+        raise SettingsError(
+            f"The settings could not be saved to {path} ({error.strerror or error}); "
+            "check that the folder exists and is writable."
+        ) from error
+    finally:
+        if temp_name is not None:
+            Path(temp_name).unlink(missing_ok=True)
+    return path
+
+
+_INVALID = object()
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """The value as the annotated type, or _INVALID. TOML never holds None, so Optional means the inner type."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is bool:
+        return value if isinstance(value, bool) else _INVALID
+    if isinstance(value, bool):
+        return _INVALID
+    if hint is int:
+        return value if isinstance(value, int) else _INVALID
+    if hint is float:
+        return float(value) if isinstance(value, (int, float)) else _INVALID
+    if hint is str:
+        return value if isinstance(value, str) else _INVALID
+    return _INVALID
+
+
+def _move_aside(path: Path) -> str:
+    """Rename a damaged settings file to NAME.broken-YYYYmmdd-HHMMSS.toml and say so."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.broken-{stamp}{path.suffix or '.toml'}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.stem}.broken-{stamp}-{counter}{path.suffix or '.toml'}")
+        counter += 1
+    try:
+        os.replace(path, target)
+    except OSError:
+        return f"The settings file {path} is damaged and could not be moved aside, so the default settings are used."
+    return f"The settings file was damaged, so it was kept as {target} and the default settings are used."

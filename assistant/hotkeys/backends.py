@@ -1,0 +1,207 @@
+"""Global hotkey backends: `keyboard` on Windows, pynput on X11 and macOS; nothing on bare Wayland.
+
+Each backend translates our `Hotkey` into its library's notation, registers what it can, and returns
+one sentence per hotkey it could not register. The libraries are imported only in `start()`: pynput
+opens an X connection when it is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from assistant.hotkeys.combos import Hotkey
+
+ActionCallback = Callable[[str], None]
+
+TRIGGER_HINT = "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
+WAYLAND_PROBLEM = (
+    f"Global hotkeys are not available on Wayland; {TRIGGER_HINT}, and the tray menu works as usual."
+)
+XWAYLAND_PROBLEM = (
+    "On Wayland these hotkeys reach the assistant only while an X11 window has focus; "
+    f"for hotkeys that work everywhere, {TRIGGER_HINT}."
+)
+NO_DISPLAY_PROBLEM = f"Global hotkeys need a graphical desktop and none was found; {TRIGGER_HINT}."
+
+READY_TIMEOUT = 5.0
+
+
+class Backend(Protocol):
+    name: str
+
+    def start(self, bindings: Mapping[Hotkey, str], on_action: ActionCallback) -> list[str]:
+        """Register each hotkey -> action; return one sentence per problem."""
+
+    def stop(self) -> None: ...
+
+
+def choose_backend(
+    environ: Mapping[str, str] | None = None, platform: str | None = None
+) -> tuple[Backend | None, list[str]]:
+    """The backend for this desktop (or None) and sentences the user should hear about it."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform == "win32":
+        return KeyboardBackend(), []
+    if platform == "darwin":
+        return PynputBackend(), []
+    wayland = bool(environ.get("WAYLAND_DISPLAY")) or environ.get("XDG_SESSION_TYPE") == "wayland"
+    if not environ.get("DISPLAY"):
+        return None, [WAYLAND_PROBLEM if wayland else NO_DISPLAY_PROBLEM]
+    return PynputBackend(), [XWAYLAND_PROBLEM] if wayland else []
+
+
+def _guarded(on_action: ActionCallback, action: str) -> Callable[[], None]:
+    """A callback that never lets an exception reach the backend (pynput stops listening on one)."""
+
+    def fire() -> None:
+        try:
+            on_action(action)
+        except Exception:  # the UI reports its own failures; the hotkeys must keep working
+            import logging
+
+            logging.getLogger(__name__).exception("hotkey action %s failed", action)
+
+    return fire
+
+
+_PYNPUT_MODIFIERS = {"ctrl": "<ctrl>", "alt": "<alt>", "shift": "<shift>", "super": "<cmd>"}
+
+
+def pynput_combo(hotkey: Hotkey) -> str:
+    """Our hotkey in pynput's HotKey.parse notation: ctrl+alt+d -> <ctrl>+<alt>+d."""
+    key = hotkey.key if hotkey.is_character else f"<{hotkey.key}>"
+    return "+".join((*(_PYNPUT_MODIFIERS[name] for name in hotkey.modifiers), key))
+
+
+_KEYBOARD_MODIFIERS = {"ctrl": "ctrl", "alt": "alt", "shift": "shift", "super": "windows"}
+_KEYBOARD_KEYS = {
+    "page_up": "page up",
+    "page_down": "page down",
+    "print_screen": "print screen",
+    "scroll_lock": "scroll lock",
+    ",": "comma",  # a bare comma separates steps in the keyboard package's notation
+}
+
+
+def keyboard_combo(hotkey: Hotkey) -> str:
+    """Our hotkey in the `keyboard` package's notation: super+page_up -> windows+page up."""
+    key = _KEYBOARD_KEYS.get(hotkey.key, hotkey.key)
+    return "+".join((*(_KEYBOARD_MODIFIERS[name] for name in hotkey.modifiers), key))
+
+
+def _cannot_register(hotkey: Hotkey, action: str, why: str) -> str:
+    return f"The hotkey {hotkey} for {action} could not be registered ({why}); choose another in Settings."
+
+
+class PynputBackend:
+    """pynput's GlobalHotKeys listener (X11 through XRecord, macOS through a Quartz event tap)."""
+
+    name = "pynput"
+
+    def __init__(self) -> None:
+        self._listener: Any = None
+
+    def start(self, bindings: Mapping[Hotkey, str], on_action: ActionCallback) -> list[str]:
+        try:
+            from pynput import keyboard
+        except Exception as error:  # ImportError, or Xlib failing to connect
+            return [
+                f"Global hotkeys could not start because the keyboard cannot be watched here ({error}); "
+                f"{TRIGGER_HINT}."
+            ]
+        problems: list[str] = []
+        callbacks: dict[str, Callable[[], None]] = {}
+        for hotkey, action in bindings.items():
+            combo = pynput_combo(hotkey)
+            try:
+                keyboard.HotKey.parse(combo)
+            except (ValueError, KeyError):
+                problems.append(_cannot_register(hotkey, action, "this system has no such key"))
+                continue
+            callbacks[combo] = _guarded(on_action, action)
+        if not callbacks:
+            return problems
+
+        ready = threading.Event()
+
+        class Listener(keyboard.GlobalHotKeys):  # type: ignore[misc, name-defined]
+            def _mark_ready(self) -> None:
+                super()._mark_ready()
+                ready.set()
+
+        listener = Listener(callbacks)
+        listener.daemon = True
+        listener.name = "assistant-hotkeys"
+        listener.start()
+        # The listener thread dies without becoming ready when, for example, X lacks the RECORD extension.
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not ready.wait(0.05) and listener.is_alive() and time.monotonic() < deadline:
+            pass
+        if not ready.is_set():
+            # A listener that hangs while connecting is left to die with the process (it is a daemon):
+            # pynput's stop() would wait for it to become ready.
+            reason = "the keyboard listener did not start in time"
+            if not listener.is_alive():
+                reason = "the keyboard listener stopped"
+                try:
+                    listener.join(0)
+                except Exception as error:  # join re-raises what killed the listener thread
+                    reason = str(error) or type(error).__name__
+            return [*problems, f"Global hotkeys could not start ({reason}); {TRIGGER_HINT}."]
+        if getattr(listener, "IS_TRUSTED", True) is False:  # macOS without the Accessibility permission
+            listener.stop()
+            return [
+                *problems,
+                "macOS does not let the assistant watch the keyboard yet; allow it in System Settings, "
+                "Privacy & Security, Accessibility, then restart the assistant.",
+            ]
+        self._listener = listener
+        return problems
+
+    def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        listener.stop()
+        if listener is not threading.current_thread():
+            with contextlib.suppress(Exception):  # join re-raises an error from the listener thread
+                listener.join(READY_TIMEOUT)
+
+
+class KeyboardBackend:
+    """The `keyboard` package, which hooks the keyboard without special rights on Windows."""
+
+    name = "keyboard"
+
+    def __init__(self) -> None:
+        self._handles: list[Any] = []
+        self._keyboard: Any = None
+
+    def start(self, bindings: Mapping[Hotkey, str], on_action: ActionCallback) -> list[str]:
+        try:
+            import keyboard
+        except Exception as error:
+            return [f"Global hotkeys could not start ({error}); use `assistant trigger ACTION` instead."]
+        self._keyboard = keyboard
+        problems: list[str] = []
+        for hotkey, action in bindings.items():
+            try:
+                handle = keyboard.add_hotkey(keyboard_combo(hotkey), _guarded(on_action, action))
+            except (ValueError, ImportError, OSError) as error:
+                problems.append(_cannot_register(hotkey, action, str(error) or type(error).__name__))
+                continue
+            self._handles.append(handle)
+        return problems
+
+    def stop(self) -> None:
+        handles, self._handles = self._handles, []
+        for handle in handles:
+            with contextlib.suppress(KeyError, ValueError):
+                self._keyboard.remove_hotkey(handle)

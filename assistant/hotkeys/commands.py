@@ -1,0 +1,39 @@
+"""`assistant trigger ACTION`: send an action to the running app (bind it to a key on Wayland)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assistant.hotkeys.actions import TRIGGER_ACTIONS
+from assistant.hotkeys.trigger import NOT_RUNNING, TriggerError, send_trigger
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "trigger",
+        help="send an action to the running assistant",
+        description="Send an action to the running assistant, as its hotkey would. Where global hotkeys "
+        "are not available (Wayland), bind this command to keys in your desktop's keyboard settings.",
+    )
+    parser.add_argument("action", choices=TRIGGER_ACTIONS, metavar="ACTION", help=", ".join(TRIGGER_ACTIONS))
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long to wait for the assistant to answer (default 2)",
+    )
+    parser.set_defaults(handler=run_trigger)
+
+
+def run_trigger(args: argparse.Namespace) -> int:
+    try:
+        delivered = send_trigger(args.action, timeout=args.timeout)
+    except TriggerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if not delivered:
+        print(NOT_RUNNING, file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,76 @@
+"""Global hotkeys: register action -> hotkey bindings with the backend this desktop supports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from assistant.hotkeys.actions import ACTIONS
+from assistant.hotkeys.backends import Backend, choose_backend
+from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
+
+
+class GlobalHotkeys:
+    """System-wide hotkeys for the app's actions.
+
+    `on_action(action)` is called on the backend's own thread; a Qt app re-posts it to its main thread.
+    """
+
+    def __init__(
+        self,
+        bindings: Mapping[str, str],
+        on_action: Callable[[str], None],
+        backend: Backend | None = None,
+    ) -> None:
+        self._bindings = dict(bindings)
+        self._on_action = on_action
+        self._backend = backend
+        self._started: Backend | None = None
+
+    @property
+    def backend_name(self) -> str | None:
+        """The backend in use after start(), or None when no hotkeys are registered."""
+        return self._started.name if self._started is not None else None
+
+    def start(self) -> list[str]:
+        """Register every hotkey it can; returns one plain sentence per problem (empty when all is well)."""
+        self.stop()
+        problems: list[str] = []
+        wanted: dict[Hotkey, str] = {}
+        for action, combo in self._bindings.items():
+            if not combo or not combo.strip():
+                continue  # this action's hotkey is turned off
+            if action not in ACTIONS:
+                problems.append(
+                    f'There is no action called "{action}", so the hotkey {combo} was not registered.'
+                )
+                continue
+            try:
+                hotkey = parse_hotkey(combo)
+            except HotkeyError as error:
+                problems.append(f"The hotkey for {action} was not registered: {error}")
+                continue
+            if hotkey in wanted:
+                problems.append(
+                    f"The hotkey {hotkey} is set for both {wanted[hotkey]} and {action}, "
+                    f"so it stays with {wanted[hotkey]}; choose another for {action} in Settings."
+                )
+                continue
+            wanted[hotkey] = action
+        if not wanted:
+            return problems
+        if self._backend is not None:
+            backend, notes = self._backend, []
+        else:
+            backend, notes = choose_backend()
+        problems.extend(notes)
+        if backend is None:
+            return problems
+        problems.extend(backend.start(wanted, self._on_action))
+        self._started = backend
+        return problems
+
+    def stop(self) -> None:
+        """Unregister all hotkeys; safe to call more than once."""
+        backend, self._started = self._started, None
+        if backend is not None:
+            backend.stop()
