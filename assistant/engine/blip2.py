@@ -126,6 +126,7 @@ class Blip2Engine(Engine):
         self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
         self.generation_options: dict = {"do_sample": False, "num_beams": 1, "no_repeat_ngram_size": 3}
+        self.max_new_tokens = dict(prompts.MAX_NEW_TOKENS)
         self.image_token_id = model.config.image_token_id
         self.num_query_tokens = model.config.num_query_tokens
         self.decoder_only = not model.config.text_config.is_encoder_decoder
@@ -179,7 +180,7 @@ class Blip2Engine(Engine):
                 "The graphics card ran out of memory. Close other programs using it and try again."
             )
         del self.model
-        self._features.clear()
+        self.clear_feature_cache()
         torch.cuda.empty_cache()
         self.runtime = fallback_after_oom(self.runtime, self._machine)
         self.model, self.processor = self._reload(self.runtime)
@@ -219,6 +220,9 @@ class Blip2Engine(Engine):
             self._features.popitem(last=False)
         return features
 
+    def clear_feature_cache(self) -> None:
+        self._features.clear()
+
     def prompt_inputs(self, prompt: str, batch: int) -> torch.Tensor:
         """Token ids laid out as Blip2Processor does: the image tokens, then the tokenized prompt."""
         text_ids = self.processor.tokenizer([prompt] * batch, return_tensors="pt").input_ids
@@ -243,12 +247,9 @@ class Blip2Engine(Engine):
         if self.decoder_only:
             inputs["input_ids"] = input_ids
         stopping = StoppingCriteriaList([_StopWhenCancelled(cancel)]) if cancel else None
+        options = {**self.generation_options, "max_new_tokens": max_new_tokens, **options}
         output = self.model.language_model.generate(
-            **inputs,
-            max_new_tokens=max_new_tokens,
-            streamer=streamer,
-            stopping_criteria=stopping,
-            **{**self.generation_options, **options},
+            **inputs, streamer=streamer, stopping_criteria=stopping, **options
         )
         return output[:, input_ids.shape[1] :] if self.decoder_only else output
 
@@ -293,7 +294,7 @@ class Blip2Engine(Engine):
         cancel: threading.Event | None = None,
     ) -> str:
         return self._run(
-            image, prompts.description_prompt(detail), prompts.MAX_NEW_TOKENS[detail], on_text, cancel
+            image, prompts.description_prompt(detail), self.max_new_tokens[detail], on_text, cancel
         )
 
     def ask(
@@ -307,7 +308,7 @@ class Blip2Engine(Engine):
         if not question.strip():
             raise EngineError("The question is empty. Type or say a question about the image.")
         prompt = prompts.question_prompt(question, history)
-        return self._run(image, prompt, prompts.MAX_NEW_TOKENS["answer"], on_text, cancel)
+        return self._run(image, prompt, self.max_new_tokens["answer"], on_text, cancel)
 
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
@@ -319,7 +320,7 @@ class Blip2Engine(Engine):
             batch = normalized[start : start + max(1, batch_size)]
             features = self.encode_images(self.pixel_values(batch))
             ids = self.generate_ids(
-                features, self.prompt_inputs(prompt, len(batch)), prompts.MAX_NEW_TOKENS[detail]
+                features, self.prompt_inputs(prompt, len(batch)), self.max_new_tokens[detail]
             )
             for row in ids:
                 results.append(

@@ -1,0 +1,248 @@
+"""Command-line use of the engine: describe, ask, models, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from assistant.engine.base import EngineError, Turn
+from assistant.engine.models import DEFAULT_MODEL
+from assistant.engine.runtime import DEVICES, PRECISIONS
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--model, --device and --precision, shared by every command that loads the model."""
+    parser.add_argument(
+        "--model", metavar="ID_OR_PATH", help=f"hub id or local folder (default {DEFAULT_MODEL})"
+    )
+    parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default: auto)")
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default="auto", help="weights precision (default: auto)"
+    )
+
+
+def register(subparsers) -> None:
+    describe = subparsers.add_parser(
+        "describe", help="describe images", description="Print a description of each image."
+    )
+    describe.add_argument("images", nargs="+", metavar="IMAGE")
+    add_model_arguments(describe)
+    describe.add_argument("--detail", choices=("brief", "detailed"), default="brief")
+    describe.add_argument(
+        "--batch-size", type=int, default=1, metavar="N", help="images per batch (default 1)"
+    )
+    describe.add_argument("--json", action="store_true", help="one JSON object per line per image")
+    describe.set_defaults(handler=run_describe)
+
+    ask = subparsers.add_parser(
+        "ask",
+        help="answer questions about an image",
+        description="Answer a question about an image; without a question, ask in a loop at a prompt.",
+    )
+    ask.add_argument("image", metavar="IMAGE")
+    ask.add_argument("question", nargs="?", metavar="QUESTION")
+    ask.add_argument(
+        "--history", type=Path, metavar="FILE", help="JSON file of earlier turns; the new turn is added"
+    )
+    ask.add_argument(
+        "--audio", type=Path, metavar="WAV", help="a recorded spoken question to transcribe and answer"
+    )
+    ask.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for --audio")
+    add_model_arguments(ask)
+    ask.add_argument("--json", action="store_true", help='print {"question": …, "answer": …}')
+    ask.set_defaults(handler=run_ask)
+
+    models = subparsers.add_parser("models", help="list or download models", description="List known models.")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    download = models_sub.add_parser("download", help="download a model with a progress bar")
+    download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
+    models.set_defaults(handler=run_models)
+
+    bench = subparsers.add_parser(
+        "bench",
+        help="measure speed",
+        description="Time each stage of describing and asking, side by side, and print a breakdown.",
+    )
+    add_model_arguments(bench)
+    bench.add_argument(
+        "--synthetic", metavar="ARCH", help="random weights of a known architecture, e.g. blip2-opt-2.7b"
+    )
+    bench.add_argument("--compare", metavar="P1,P2", help="precisions to compare in one run, e.g. bf16,int8")
+    bench.add_argument(
+        "--batch", type=int, default=8, metavar="N", help="batch size to compare with N singles"
+    )
+    bench.add_argument(
+        "--repeat", type=int, default=3, metavar="R", help="repetitions of each timing (median)"
+    )
+    bench.add_argument("--tokens", type=int, default=20, metavar="T", help="tokens generated per description")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    bench.set_defaults(handler=run_bench)
+
+
+def _error(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def run_describe(args) -> int:
+    from assistant.engine import load_engine
+    from assistant.engine.images import normalize_image
+
+    loaded: list[tuple[str, object]] = []
+    failures = 0
+    for path in args.images:
+        try:
+            loaded.append((path, normalize_image(path)))
+        except EngineError as error:
+            failures += 1
+            _print_result(args, {"image": path, "error": str(error)})
+    if loaded:
+        try:
+            engine = load_engine(args.model, device=args.device, precision=args.precision)
+        except EngineError as error:
+            _error(str(error))
+            return 1
+        size = max(1, args.batch_size)
+        for start in range(0, len(loaded), size):
+            batch = loaded[start : start + size]
+            try:
+                if size == 1:
+                    texts = [engine.describe(batch[0][1], detail=args.detail)]
+                else:
+                    texts = engine.describe_many(
+                        [image for _, image in batch], detail=args.detail, batch_size=size
+                    )
+            except EngineError as error:
+                texts = [None] * len(batch)
+                message = str(error)
+            for (path, _), text in zip(batch, texts, strict=True):
+                if text:
+                    _print_result(args, {"image": path, "text": text}, many=len(args.images) > 1)
+                else:
+                    failures += 1
+                    reason = message if text is None else "The model gave no description for this image."
+                    _print_result(args, {"image": path, "error": reason})
+    return 1 if failures else 0
+
+
+def _print_result(args, result: dict, many: bool = True) -> None:
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    elif "error" in result:
+        _error(f"{result['image']}: {result['error']}")
+    else:
+        print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
+
+
+def _read_history(path: Path | None) -> list[Turn]:
+    if path is None or not path.exists():
+        return []
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+        return [Turn(str(t["question"]), str(t["answer"])) for t in turns]
+    except (OSError, ValueError, TypeError, KeyError):
+        raise EngineError(
+            f"The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
+        ) from None
+
+
+def _write_history(path: Path, turns: list[Turn]) -> None:
+    data = json.dumps(
+        [{"question": t.question, "answer": t.answer} for t in turns], indent=2, ensure_ascii=False
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8"
+    ) as tmp:
+        tmp.write(data + "\n")
+    os.replace(tmp.name, path)
+
+
+def run_ask(args) -> int:
+    from assistant.engine import load_engine
+    from assistant.engine.images import normalize_image
+
+    try:
+        history = _read_history(args.history)
+        image = normalize_image(args.image)
+        question = args.question
+        if args.audio is not None:
+            if question:
+                raise EngineError("Give either a typed question or --audio, not both.")
+            from assistant.speech.stt import transcribe_file
+
+            question = transcribe_file(args.audio, model=args.stt_model)
+            if not question.strip():
+                raise EngineError(
+                    "No words were heard in the recording. Record the question again, closer to the microphone."
+                )
+        engine = load_engine(args.model, device=args.device, precision=args.precision)
+    except EngineError as error:
+        _error(str(error))
+        return 1
+    if question:
+        return _answer(engine, image, question, history, args)
+    return _interactive(engine, image, history, args)
+
+
+def _answer(engine, image, question: str, history: list[Turn], args) -> int:
+    try:
+        answer = engine.ask(image, question, history)
+    except EngineError as error:
+        _error(str(error))
+        return 1
+    history.append(Turn(question, answer))
+    if args.history is not None:
+        _write_history(args.history, history)
+    if args.json:
+        print(json.dumps({"image": args.image, "question": question, "answer": answer}, ensure_ascii=False))
+    else:
+        print(answer, flush=True)
+    return 0
+
+
+def _interactive(engine, image, history: list[Turn], args) -> int:
+    print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
+    while True:
+        try:
+            question = input("Question: ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question or question.lower() in ("quit", "exit"):
+            return 0
+        if _answer(engine, image, question, history, args):
+            continue
+
+
+def run_models(args) -> int:
+    from assistant.engine.models import KNOWN_MODELS, cached_path, download
+
+    if args.models_command == "download":
+        try:
+            path = download(args.model)
+        except EngineError as error:
+            _error(str(error))
+            return 1
+        print(f"{args.model} is downloaded to {path}.")
+        return 0
+    for known in KNOWN_MODELS:
+        path = cached_path(known.id)
+        state = f"downloaded, in {path}" if path else "not downloaded"
+        default = " (default)" if known.id == DEFAULT_MODEL else ""
+        print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
+    print("Download one with: assistant models download ID")
+    return 0
+
+
+def run_bench(args) -> int:
+    from assistant.engine.bench import run_benchmark
+
+    try:
+        return run_benchmark(args)
+    except EngineError as error:
+        _error(str(error))
+        return 1
