@@ -1,0 +1,128 @@
+"""Starting and stopping the tray app: one instance, tray icon first, everything slow afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from assistant.config import Settings, load_settings, settings_path
+from assistant.engine.base import Engine
+from assistant.ui.earcons import Earcons
+from assistant.ui.views import MainWindow, TrayView
+from assistant.ui.worker import ModelSpec
+
+log = logging.getLogger(__name__)
+
+ALREADY_RUNNING = "The assistant is already running. Use its tray icon, its hotkeys, or `assistant trigger`."
+
+
+def load_model(spec: ModelSpec) -> Engine:
+    """Runs on the model thread: the first import of torch happens here."""
+    from assistant.engine import load_engine
+
+    return load_engine(spec.model, spec.device, spec.precision)
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Quit cleanly on Ctrl+C and SIGTERM: the signal wakes Qt's loop through a socket, no polling."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: None)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def wake() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+        app.quit()
+
+    notifier.activated.connect(wake)
+    app._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
+
+
+def run_app(
+    model: str | None = None,
+    device: str | None = None,
+    precision: str | None = None,
+    speech_to: Path | None = None,
+    speech: bool = True,
+    settings_file: Path | None = None,
+) -> int:
+    """Run the app until Quit; returns the exit status."""
+    from assistant.hotkeys import TriggerError, TriggerServer
+    from assistant.ui.controller import Controller
+
+    logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
+    settings, warning = load_settings(settings_file)
+    overrides = {"model": model, "device": device, "precision": precision}
+    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("assistant")
+    app.setApplicationDisplayName("Assistant")
+    app.setDesktopFileName("assistant")
+    app.setQuitOnLastWindowClosed(False)
+
+    relay: list = []
+    server = TriggerServer(lambda action: relay[0].request_action(action) if relay else None)
+    try:
+        if not server.start():
+            print(ALREADY_RUNNING, file=sys.stderr)
+            return 1
+    except TriggerError as error:
+        print(str(error), file=sys.stderr)
+        server = None
+
+    earcons = Earcons(settings.earcons, log_to=speech_to)
+    controller = Controller(settings, None, earcons, load_model, settings_file or settings_path())
+    relay.append(controller)
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        view: TrayView | MainWindow = TrayView(controller.request_action, settings.hotkeys)
+    else:
+        view = MainWindow(controller.request_action, settings.hotkeys)
+    controller.views.append(view)
+    view.show()
+    controller.quit_requested.connect(app.quit)
+    _quit_on_signals(app)
+
+    def boot() -> None:
+        controller.attach_speaker(_make_speaker(settings, speech, speech_to, controller))
+        if warning:
+            controller.tell(warning)
+        controller.start()
+        controller.start_hotkeys()
+
+    QTimer.singleShot(0, boot)
+    status = app.exec()
+    if server is not None:
+        server.close()
+    view.hide()
+    if not controller.shutdown():
+        log.warning("The model thread did not stop in time; leaving anyway.")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
+
+
+def _make_speaker(settings: Settings, speech: bool, speech_to: Path | None, controller) -> object:
+    from assistant.speech.tts import create_speaker
+
+    return create_speaker(
+        speech_to=speech_to,
+        enabled=speech and settings.speech_enabled,
+        voice=settings.voice,
+        rate=settings.rate,
+        volume=settings.volume,
+        on_event=controller.speech_event,
+    )

@@ -1,0 +1,42 @@
+"""`assistant run`: the tray app (also what plain `assistant` starts)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="start the assistant in the system tray (the default)",
+        description="Start the assistant: a tray icon, global hotkeys, spoken descriptions and a dialog "
+        "for follow-up questions. The model loads in the background.",
+    )
+    parser.add_argument(
+        "--model", help="BLIP-2 model: a Hugging Face name or a local folder (default: settings)"
+    )
+    parser.add_argument("--device", help="where the model runs: auto, cpu or cuda (default: settings)")
+    parser.add_argument("--precision", help="auto, fp32, bf16, fp16, int8 or int4 (default: settings)")
+    parser.add_argument(
+        "--speech-to",
+        type=Path,
+        metavar="DIR",
+        help="write every utterance to DIR as NNNN.wav and NNNN.txt instead of playing it",
+    )
+    parser.add_argument("--no-speech", action="store_true", help="do not speak; show text instead")
+    parser.add_argument("--settings", type=Path, metavar="FILE", help="settings file (default: the user's)")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from assistant.ui.app import run_app
+
+    return run_app(
+        model=args.model,
+        device=args.device,
+        precision=args.precision,
+        speech_to=args.speech_to,
+        speech=not args.no_speech,
+        settings_file=args.settings,
+    )

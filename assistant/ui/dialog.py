@@ -1,0 +1,231 @@
+"""The conversation about one captured image: the image, what was said about it, and a question box."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.engine.base import Turn
+from assistant.ui.announce import announce
+from assistant.ui.qtimage import pil_to_pixmap
+
+PREVIEW = (560, 360)
+
+
+def _button(text: str, name: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(name)
+    button.setToolTip(tip)
+    button.setAutoDefault(False)
+    return button
+
+
+class ConversationDialog(QDialog):
+    """Shows one image and its conversation. The controller answers `ask_requested` and fills it in."""
+
+    ask_requested = Signal(str)
+    talk_requested = Signal()
+    new_capture_requested = Signal()
+    message = Signal(str)  # something to tell the user (spoken and shown by the controller)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Ask about the image — Assistant")
+        self.setAccessibleName("Ask about the image")
+        self.image: Image.Image | None = None
+        self.description = ""
+        self.turns: list[Turn] = []
+        self._pending_question: str | None = None
+
+        self.picture = QLabel()
+        self.picture.setAccessibleName("Captured image")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setMinimumSize(160, 100)
+        self.picture.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+        conversation_label = QLabel("C&onversation:")
+        self.conversation = QListWidget()
+        self.conversation.setAccessibleName("Conversation")
+        self.conversation.setWordWrap(True)
+        self.conversation.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        conversation_label.setBuddy(self.conversation)
+
+        question_label = QLabel("&Question:")
+        self.question = QLineEdit()
+        self.question.setAccessibleName("Question")
+        self.question.setPlaceholderText("Ask about the image, then press Enter")
+        self.question.setClearButtonEnabled(True)
+        question_label.setBuddy(self.question)
+        self.question.returnPressed.connect(self.submit)
+
+        self.ask_button = _button("&Ask", "Ask", "Ask the question (Enter)")
+        self.talk_button = _button("&Talk", "Talk", "Ask by voice: speak your question (Ctrl+Alt+Q)")
+        self.copy_button = _button("&Copy description", "Copy description", "Copy the description")
+        self.save_button = _button("&Save image…", "Save image", "Save the image to a file")
+        self.new_button = _button("&New capture", "New capture", "Describe the screen again")
+        self.close_button = _button("C&lose", "Close", "Close this window (Escape)")
+        self.ask_button.clicked.connect(self.submit)
+        self.talk_button.clicked.connect(self.talk_requested)
+        self.copy_button.clicked.connect(self.copy_description)
+        self.save_button.clicked.connect(self.save_image)
+        self.new_button.clicked.connect(self.new_capture_requested)
+        self.close_button.clicked.connect(self.reject)
+
+        self.status = QLabel("")
+        self.status.setAccessibleName("Status")
+        self.status.setWordWrap(True)
+
+        ask_row = QHBoxLayout()
+        ask_row.addWidget(question_label)
+        ask_row.addWidget(self.question, 1)
+        ask_row.addWidget(self.ask_button)
+        ask_row.addWidget(self.talk_button)
+        buttons = QHBoxLayout()
+        for button in (self.copy_button, self.save_button, self.new_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picture, 2)
+        layout.addWidget(conversation_label)
+        layout.addWidget(self.conversation, 3)
+        layout.addLayout(ask_row)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+        order = [
+            self.question,
+            self.ask_button,
+            self.talk_button,
+            self.conversation,
+            self.picture,
+            self.copy_button,
+            self.save_button,
+            self.new_button,
+            self.close_button,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+        self.resize(640, 640)
+        self._update_buttons()
+
+    # -- contents ---------------------------------------------------------------------------
+    def set_image(self, image: Image.Image, description: str) -> None:
+        """Start a new conversation about `image`."""
+        self.image = image
+        self.description = description
+        self.turns = []
+        self._pending_question = None
+        pixmap = pil_to_pixmap(image)
+        self.picture.setPixmap(
+            pixmap.scaled(
+                *PREVIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )
+        self.picture.setAccessibleDescription(description)
+        self.picture.setToolTip(description)
+        self.conversation.clear()
+        self._append(f"Description: {description}")
+        self.set_status("")
+        self._update_buttons()
+
+    def _append(self, text: str) -> None:
+        item = QListWidgetItem(text)
+        item.setToolTip(text)
+        self.conversation.addItem(item)
+        self.conversation.setCurrentItem(item)
+        self.conversation.scrollToItem(item)
+        announce(self.conversation, text)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setAccessibleDescription(text)
+
+    def _update_buttons(self) -> None:
+        has_image = self.image is not None
+        for widget in (self.ask_button, self.copy_button, self.save_button):
+            widget.setEnabled(has_image)
+
+    # -- questions --------------------------------------------------------------------------
+    def submit(self) -> None:
+        question = self.question.text().strip()
+        if not question:
+            self.message.emit("Type a question first, then press Enter.")
+            return
+        if self.image is None:
+            self.message.emit("There is no image yet. Describe the screen first.")
+            return
+        self._pending_question = question
+        self._append(f"You asked: {question}")
+        self.question.clear()
+        self.set_status("Thinking…")
+        self.ask_requested.emit(question)
+
+    def set_question(self, text: str) -> None:
+        """Put words (e.g. heard by the microphone) in the question box."""
+        self.question.setText(text)
+        self.question.setFocus()
+
+    def add_answer(self, answer: str) -> None:
+        question = self._pending_question or ""
+        self._pending_question = None
+        self.turns.append(Turn(question, answer))
+        self._append(f"Answer: {answer}")
+        self.set_status("")
+
+    def answer_failed(self, message: str) -> None:
+        self._pending_question = None
+        self.set_status(message)
+
+    def show_and_focus(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.question.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    # -- buttons ----------------------------------------------------------------------------
+    def copy_description(self) -> None:
+        if not self.description:
+            return
+        QGuiApplication.clipboard().setText(self.description)
+        self.message.emit("Description copied.")
+
+    def save_image(self) -> None:
+        if self.image is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save image", str(Path.home() / "image.png"), "PNG image (*.png);;JPEG image (*.jpg *.jpeg)"
+        )
+        if path:
+            self.save_image_to(Path(path))
+
+    def save_image_to(self, path: Path) -> bool:
+        if self.image is None:
+            return False
+        if not path.suffix:
+            path = path.with_suffix(".png")
+        try:
+            self.image.save(path)
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            self.message.emit(f"Could not save the image to {path}: {reason}. Choose another place.")
+            return False
+        self.message.emit(f"Image saved as {path.name}.")
+        return True

@@ -1,0 +1,219 @@
+"""The Settings window: hotkeys, speech, cues and the model, each control labelled for screen readers."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.config import DETAILS, HotkeyError, Settings, parse_hotkey
+from assistant.engine.runtime import DEVICES, PRECISIONS
+from assistant.ui.actions import BY_NAME, plain_label
+from assistant.ui.announce import announce
+
+HOTKEY_ACTIONS = ("describe-screen", "describe-region", "describe-clipboard", "ask", "listen", "stop")
+SYSTEM_VOICE = "System default"
+
+
+def voice_choices(voices: Iterable[Any]) -> list[tuple[str, str]]:
+    """(id, name) pairs from whatever the speaker lists: objects with id/name, pairs, or plain ids."""
+    choices = []
+    for voice in voices:
+        if isinstance(voice, str):
+            choices.append((voice, voice))
+        elif isinstance(voice, (tuple, list)) and len(voice) >= 2:
+            choices.append((str(voice[0]), str(voice[1])))
+        else:
+            ident = str(getattr(voice, "id", voice))
+            choices.append((ident, str(getattr(voice, "name", None) or ident)))
+    return choices
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; OK or Apply emits `applied` with the new settings."""
+
+    applied = Signal(object)
+
+    def __init__(self, settings: Settings, voices: Iterable[Any] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings — Assistant")
+        self.setAccessibleName("Settings")
+        self.settings = dataclasses.replace(settings, hotkeys=dict(settings.hotkeys))
+        self.errors = QLabel("")
+        self.errors.setAccessibleName("Problems")
+        self.errors.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        hotkeys_box = QGroupBox("Hotkeys")
+        hotkeys_form = QFormLayout(hotkeys_box)
+        self.hotkey_edits: dict[str, QLineEdit] = {}
+        for index, action in enumerate(HOTKEY_ACTIONS):
+            name = plain_label(BY_NAME[action])
+            edit = QLineEdit(settings.hotkeys.get(action, ""))
+            edit.setAccessibleName(f"Hotkey for {name}")
+            edit.setAccessibleDescription("Keys joined by plus, like ctrl+alt+d. Leave empty for no hotkey.")
+            edit.setPlaceholderText("none")
+            self._row(hotkeys_form, f"&{index + 1} {name}:", edit)
+            self.hotkey_edits[action] = edit
+        layout.addWidget(hotkeys_box)
+
+        speech_box = QGroupBox("Speech")
+        speech_form = QFormLayout(speech_box)
+        self.speech_enabled = QCheckBox("S&peak descriptions and answers")
+        self.speech_enabled.setChecked(settings.speech_enabled)
+        self.speech_enabled.setAccessibleName("Speak descriptions and answers")
+        speech_form.addRow(self.speech_enabled)
+        self.voice = QComboBox()
+        self.voice.setAccessibleName("Voice")
+        self.voice.addItem(SYSTEM_VOICE, None)
+        for ident, name in voice_choices(voices):
+            self.voice.addItem(name, ident)
+        if settings.voice is not None:
+            index = self.voice.findData(settings.voice)
+            if index < 0:
+                self.voice.addItem(settings.voice, settings.voice)
+                index = self.voice.count() - 1
+            self.voice.setCurrentIndex(index)
+        self._row(speech_form, "&Voice:", self.voice)
+        self.rate = QSpinBox()
+        self.rate.setAccessibleName("Speaking rate in words per minute")
+        self.rate.setRange(0, 1000)
+        self.rate.setSingleStep(10)
+        self.rate.setSpecialValueText("System default")
+        self.rate.setSuffix(" words per minute")
+        self.rate.setValue(settings.rate or 0)
+        editor = self.rate.findChild(QLineEdit)
+        if editor is not None:  # the spin box's own text field, which AT-SPI may show on its own
+            editor.setAccessibleName(self.rate.accessibleName())
+        self._row(speech_form, "&Rate:", self.rate)
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setAccessibleName("Volume in percent")
+        self.volume.setRange(0, 100)
+        self.volume.setSingleStep(5)
+        self.volume.setPageStep(10)
+        self.volume.setValue(round(settings.volume * 100))
+        self._row(speech_form, "V&olume:", self.volume)
+        self.earcons = QCheckBox("Play &cue sounds")
+        self.earcons.setAccessibleName("Play cue sounds")
+        self.earcons.setChecked(settings.earcons)
+        speech_form.addRow(self.earcons)
+        self.announce_ready = QCheckBox('Say "Ready" when the &model has loaded')
+        self.announce_ready.setAccessibleName("Say Ready when the model has loaded")
+        self.announce_ready.setChecked(settings.announce_ready)
+        speech_form.addRow(self.announce_ready)
+        layout.addWidget(speech_box)
+
+        model_box = QGroupBox("Descriptions")
+        model_form = QFormLayout(model_box)
+        self.detail = QComboBox()
+        self.detail.setAccessibleName("Detail")
+        for value in DETAILS:
+            self.detail.addItem(value.capitalize(), value)
+        self.detail.setCurrentIndex(max(0, self.detail.findData(settings.detail)))
+        self._row(model_form, "&Detail:", self.detail)
+        self.model = QLineEdit(settings.model)
+        self.model.setAccessibleName("Model")
+        self.model.setAccessibleDescription("A Hugging Face model name or a local folder.")
+        self._row(model_form, "Mod&el:", self.model)
+        self.device = self._combo("Device", DEVICES, settings.device)
+        self._row(model_form, "Dev&ice:", self.device)
+        self.precision = self._combo("Precision", PRECISIONS, settings.precision)
+        self._row(model_form, "Precisio&n:", self.precision)
+        layout.addWidget(model_box)
+
+        layout.addWidget(self.errors)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Apply
+            | QDialogButtonBox.StandardButton.Cancel
+        )
+        for role, name in (
+            (QDialogButtonBox.StandardButton.Ok, "OK"),
+            (QDialogButtonBox.StandardButton.Apply, "Apply"),
+            (QDialogButtonBox.StandardButton.Cancel, "Cancel"),
+        ):
+            buttons.button(role).setAccessibleName(name)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        layout.addWidget(buttons)
+        self.buttons = buttons
+
+    @staticmethod
+    def _row(form: QFormLayout, text: str, field: QWidget) -> None:
+        label = QLabel(text)
+        label.setBuddy(field)
+        form.addRow(label, field)
+
+    @staticmethod
+    def _combo(name: str, values: Iterable[str], current: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        combo.setEditable(False)
+        for value in values:
+            combo.addItem(value, value)
+        if combo.findData(current) < 0:
+            combo.addItem(current, current)
+        combo.setCurrentIndex(combo.findData(current))
+        return combo
+
+    def collect(self) -> Settings:
+        """The settings as the controls show them; raises HotkeyError naming the first bad hotkey."""
+        hotkeys = dict(self.settings.hotkeys)
+        for action, edit in self.hotkey_edits.items():
+            text = edit.text().strip()
+            if not text:
+                hotkeys[action] = ""
+                continue
+            try:
+                hotkeys[action] = str(parse_hotkey(text))
+            except HotkeyError as error:
+                edit.setFocus()
+                raise HotkeyError(f"{plain_label(BY_NAME[action])}: {error}") from error
+        return dataclasses.replace(
+            self.settings,
+            hotkeys=hotkeys,
+            speech_enabled=self.speech_enabled.isChecked(),
+            voice=self.voice.currentData(),
+            rate=max(20, self.rate.value()) if self.rate.value() else None,
+            volume=self.volume.value() / 100,
+            earcons=self.earcons.isChecked(),
+            announce_ready=self.announce_ready.isChecked(),
+            detail=self.detail.currentData(),
+            model=self.model.text().strip() or self.settings.model,
+            device=self.device.currentData(),
+            precision=self.precision.currentData(),
+        )
+
+    def apply(self) -> bool:
+        try:
+            new = self.collect()
+        except HotkeyError as error:
+            self.errors.setText(str(error))
+            self.errors.setAccessibleDescription(str(error))
+            announce(self.errors, str(error))
+            return False
+        self.errors.setText("")
+        self.settings = new
+        self.applied.emit(new)
+        return True
+
+    def accept(self) -> None:
+        if self.apply():
+            super().accept()

@@ -1,0 +1,153 @@
+"""What the user sees of the app: a tray icon with a menu, or, without a system tray, a small window.
+
+Both offer every action (with mnemonics), show the state, and show text when speech cannot say it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.ui.actions import ACTIONS, plain_label
+from assistant.ui.announce import announce
+from assistant.ui.resources import resource_path
+
+TOOLTIP_LIMIT = 120
+
+
+def app_icon() -> QIcon:
+    """The app's icon, or a standard one where it is not shipped."""
+    path = resource_path("assistant.png") or resource_path("assistant.svg")
+    if path is not None:
+        icon = QIcon(str(path))
+        if not icon.isNull():
+            return icon
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+
+
+def hotkey_text(combo: str) -> str:
+    """ "ctrl+alt+d" as menus show it: "Ctrl+Alt+D"."""
+    return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in combo.split("+"))
+
+
+def menu_text(label: str, combo: str | None) -> str:
+    return f"{label}\t{hotkey_text(combo)}" if combo else label
+
+
+class TrayView:
+    """The system-tray icon: its tooltip is the state; its menu holds every action."""
+
+    def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
+        self.menu = QMenu()
+        self.menu.setAccessibleName("Assistant")
+        self.actions: dict[str, QAction] = {}
+        for action in ACTIONS:
+            if action.name in ("settings", "quit"):
+                self.menu.addSeparator()
+            item = QAction(menu_text(action.label, hotkeys.get(action.name)), self.menu)
+            item.setToolTip(action.help)
+            item.setStatusTip(action.help)
+            item.triggered.connect(lambda _checked=False, name=action.name: run_action(name))
+            self.menu.addAction(item)
+            self.actions[action.name] = item
+        self.icon = QSystemTrayIcon(app_icon())
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self._run_action = run_action
+        self.set_status("Starting…")
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.DoubleClick:
+            self._run_action("ask")
+
+    def set_hotkeys(self, hotkeys: Mapping[str, str]) -> None:
+        for action in ACTIONS:
+            self.actions[action.name].setText(menu_text(action.label, hotkeys.get(action.name)))
+
+    def set_status(self, text: str) -> None:
+        tip = f"Assistant: {text}"
+        if len(tip) > TOOLTIP_LIMIT:
+            tip = tip[: TOOLTIP_LIMIT - 1] + "…"
+        self.icon.setToolTip(tip)
+
+    def show_text(self, title: str, text: str) -> None:
+        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 15000)
+
+
+class MainWindow(QWidget):
+    """The fallback where there is no system tray: every action as a button, the state, and messages."""
+
+    def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
+        super().__init__()
+        self.setWindowTitle("Assistant")
+        self.setAccessibleName("Assistant")
+        self.setWindowIcon(app_icon())
+        self._run_action = run_action
+        self.status = QLabel("Starting…")
+        self.status.setAccessibleName("Status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.status.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        for index, action in enumerate(ACTIONS):
+            button = QPushButton(action.label)
+            button.setAccessibleName(plain_label(action))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, name=action.name: run_action(name))
+            grid.addWidget(button, index // 3, index % 3)
+            self.buttons[action.name] = button
+        self.set_hotkeys(hotkeys)
+        messages_label = QLabel("&Messages:")
+        self.messages = QPlainTextEdit()
+        self.messages.setReadOnly(True)
+        self.messages.setAccessibleName("Messages")
+        self.messages.setMaximumBlockCount(200)
+        messages_label.setBuddy(self.messages)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(grid)
+        layout.addWidget(messages_label)
+        layout.addWidget(self.messages, 1)
+        self.resize(560, 360)
+
+    def set_hotkeys(self, hotkeys: Mapping[str, str]) -> None:
+        for action in ACTIONS:
+            combo = hotkeys.get(action.name)
+            tip = f"{action.help} ({hotkey_text(combo)})" if combo else action.help
+            self.buttons[action.name].setToolTip(tip)
+            self.buttons[action.name].setAccessibleDescription(tip)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.setWindowTitle(f"Assistant: {text}" if len(text) < 60 else "Assistant")
+        announce(self.status, text)
+
+    def show_text(self, title: str, text: str) -> None:
+        self.messages.appendPlainText(text)
+        announce(self.messages, text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # This window is the only way in: closing it quits, like the tray menu's Quit.
+        event.ignore()
+        self._run_action("quit")

@@ -1,0 +1,108 @@
+"""The model thread: one QObject on its own QThread owns the engine and runs requests one at a time.
+
+Requests arrive through a queued signal; results leave through signals, so the Qt thread never
+waits on the model. A request carries its own cancel Event: setting it cuts generation off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import Image
+from PySide6.QtCore import QObject, Signal, Slot
+
+from assistant.engine.base import Cancelled, Detail, Engine, EngineError, Turn
+
+log = logging.getLogger(__name__)
+
+ImageSource = Image.Image | Callable[[], Image.Image]
+_ids = itertools.count(1)
+
+
+@dataclass
+class Request:
+    """One describe or ask; `image` may be a callable run on the model thread (e.g. reading a file)."""
+
+    kind: Literal["describe", "ask"]
+    image: ImageSource
+    detail: Detail = "brief"
+    question: str = ""
+    history: Sequence[Turn] = ()
+    cancel: threading.Event = field(default_factory=threading.Event)
+    id: int = field(default_factory=lambda: next(_ids))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    model: str | None
+    device: str
+    precision: str
+
+
+class ModelWorker(QObject):
+    """Lives on the model thread. Connect to its slots with queued signals only."""
+
+    loading = Signal(str)  # what is happening, in words
+    loaded = Signal(str)  # engine summary
+    load_failed = Signal(str)  # one sentence
+    image_ready = Signal(int, object)  # request id, the PIL image the request is about
+    text = Signal(int, str)  # request id, cleaned text so far
+    finished = Signal(int, str)  # request id, final text
+    failed = Signal(int, str)  # request id, one sentence
+    cancelled = Signal(int)
+
+    def __init__(self, load: Callable[[ModelSpec], Engine]) -> None:
+        super().__init__()
+        self._load = load
+        self.engine: Engine | None = None
+        self._load_error = "The model is still loading. Try again in a moment."
+
+    @Slot(object)
+    def load(self, spec: ModelSpec) -> None:
+        self.engine = None
+        self.loading.emit("Loading the model…")
+        try:
+            self.engine = self._load(spec)
+        except EngineError as error:
+            self._load_error = str(error)
+            self.load_failed.emit(str(error))
+            return
+        except Exception:
+            log.exception("The model failed to load")
+            self._load_error = "The model could not be loaded. Run `assistant doctor` to see why."
+            self.load_failed.emit(self._load_error)
+            return
+        self.loaded.emit(self.engine.summary)
+
+    @Slot(object)
+    def run(self, request: Request) -> None:
+        if request.cancel.is_set():
+            self.cancelled.emit(request.id)
+            return
+        try:
+            if callable(request.image):
+                request.image = request.image()
+            self.image_ready.emit(request.id, request.image)
+            if self.engine is None:
+                raise EngineError(self._load_error)
+            on_text = lambda text: self.text.emit(request.id, text)  # noqa: E731
+            if request.kind == "describe":
+                result = self.engine.describe(request.image, request.detail, on_text, request.cancel)
+            else:
+                result = self.engine.ask(
+                    request.image, request.question, request.history, on_text, request.cancel
+                )
+        except Cancelled:
+            self.cancelled.emit(request.id)
+        except EngineError as error:
+            self.failed.emit(request.id, str(error))
+        except Exception:
+            log.exception("Request %s failed", request.id)
+            self.failed.emit(request.id, "Something went wrong inside the model. Try again.")
+        else:
+            self.finished.emit(request.id, result)

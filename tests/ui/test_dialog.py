@@ -1,0 +1,131 @@
+"""The conversation dialog: image, transcript, question box, buttons — by keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from assistant.engine.base import Turn
+from assistant.ui.dialog import ConversationDialog
+
+DESCRIPTION = "A red square on a white page."
+
+
+@pytest.fixture
+def dialog(qtbot):
+    widget = ConversationDialog()
+    qtbot.addWidget(widget)
+    widget.set_image(Image.new("RGB", (64, 48), (200, 20, 20)), DESCRIPTION)
+    widget.show_and_focus()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def items(dialog: ConversationDialog) -> list[str]:
+    return [dialog.conversation.item(i).text() for i in range(dialog.conversation.count())]
+
+
+def test_shows_the_image_with_its_description_and_focuses_the_question(qtbot, dialog):
+    assert dialog.picture.pixmap().width() > 0
+    assert dialog.picture.accessibleName() == "Captured image"
+    assert dialog.picture.accessibleDescription() == DESCRIPTION
+    assert items(dialog) == [f"Description: {DESCRIPTION}"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.question)
+
+
+def test_enter_asks_and_the_answer_joins_the_conversation(qtbot, dialog):
+    qtbot.keyClicks(dialog.question, "What colour is it?")
+    with qtbot.waitSignal(dialog.ask_requested) as blocker:
+        qtbot.keyClick(dialog.question, Qt.Key.Key_Return)
+    assert blocker.args == ["What colour is it?"]
+    assert dialog.question.text() == ""
+    assert dialog.status.text() == "Thinking…"
+    dialog.add_answer("Red.")
+    assert items(dialog)[1:] == ["You asked: What colour is it?", "Answer: Red."]
+    assert dialog.turns == [Turn("What colour is it?", "Red.")]
+    assert dialog.conversation.currentItem().text() == "Answer: Red."
+    assert dialog.status.text() == ""
+
+
+def test_an_empty_question_is_not_asked(qtbot, dialog):
+    asked = []
+    dialog.ask_requested.connect(asked.append)
+    with qtbot.waitSignal(dialog.message) as blocker:
+        qtbot.keyClick(dialog.question, Qt.Key.Key_Return)
+    assert asked == []
+    assert "Type a question" in blocker.args[0]
+
+
+def test_a_new_image_starts_a_new_conversation(dialog):
+    dialog.turns.append(Turn("q", "a"))
+    dialog.set_image(Image.new("RGB", (10, 10)), "Black.")
+    assert dialog.turns == []
+    assert items(dialog) == ["Description: Black."]
+
+
+def test_copy_description_puts_it_on_the_clipboard(qtbot, dialog):
+    with qtbot.waitSignal(dialog.message):
+        qtbot.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    assert QGuiApplication.clipboard().text() == DESCRIPTION
+
+
+def test_save_image_writes_a_png_and_reports_failure_in_a_sentence(qtbot, dialog, tmp_path):
+    with qtbot.waitSignal(dialog.message) as blocker:
+        assert dialog.save_image_to(tmp_path / "shot")
+    assert blocker.args == ["Image saved as shot.png."]
+    with Image.open(tmp_path / "shot.png") as saved:
+        assert saved.size == (64, 48)
+    with qtbot.waitSignal(dialog.message) as blocker:
+        assert not dialog.save_image_to(tmp_path / "missing" / "shot.png")
+    assert blocker.args[0].startswith("Could not save the image to")
+    assert blocker.args[0].endswith("Choose another place.")
+
+
+def test_escape_closes(qtbot, dialog):
+    qtbot.keyClick(dialog.question, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_buttons_have_mnemonics_names_and_a_sensible_tab_order(qtbot, dialog, unnamed_focusable):
+    mnemonics = [
+        b.text()
+        for b in (
+            dialog.ask_button,
+            dialog.copy_button,
+            dialog.save_button,
+            dialog.new_button,
+            dialog.close_button,
+        )
+    ]
+    assert all("&" in text for text in mnemonics)
+    letters = [text[text.index("&") + 1].lower() for text in [*mnemonics, dialog.talk_button.text()]]
+    assert len(set(letters)) == len(letters)
+    assert unnamed_focusable(dialog) == []
+    order = [dialog.question]
+    while len(order) < 9:
+        order.append(order[-1].nextInFocusChain())
+        while order[-1].focusPolicy() == Qt.FocusPolicy.NoFocus or not order[-1].isVisible():
+            order[-1] = order[-1].nextInFocusChain()
+    assert order == [
+        dialog.question, dialog.ask_button, dialog.talk_button, dialog.conversation, dialog.picture,
+        dialog.copy_button, dialog.save_button, dialog.new_button, dialog.close_button,
+    ]  # fmt: skip
+
+
+def test_new_capture_button(qtbot, dialog):
+    with qtbot.waitSignal(dialog.new_capture_requested):
+        qtbot.keyClick(dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+
+
+def test_without_an_image_the_buttons_that_need_one_are_off():
+    dialog = ConversationDialog()
+    try:
+        assert not dialog.ask_button.isEnabled()
+        assert not dialog.copy_button.isEnabled()
+        assert not dialog.save_button.isEnabled()
+        assert dialog.new_button.isEnabled()
+    finally:
+        dialog.deleteLater()

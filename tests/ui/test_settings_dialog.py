@@ -1,0 +1,99 @@
+"""The Settings window: every control labelled and named; changes come back as Settings."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel
+
+from assistant.config import Settings
+from assistant.ui.settings_dialog import SYSTEM_VOICE, SettingsDialog, voice_choices
+
+VOICES = [("english", "English"), ("german", "German")]
+
+
+@pytest.fixture
+def dialog(qtbot):
+    widget = SettingsDialog(Settings(), VOICES)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_every_control_is_named_and_labelled(dialog, unnamed_focusable):
+    assert unnamed_focusable(dialog) == []
+    for form in dialog.findChildren(QFormLayout):
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if label is not None:
+                assert isinstance(label.widget(), QLabel)
+                assert label.widget().buddy() is not None, label.widget().text()
+                assert "&" in label.widget().text()
+
+
+def test_shows_the_current_settings(dialog):
+    assert dialog.hotkey_edits["describe-screen"].text() == "ctrl+alt+d"
+    assert dialog.voice.currentText() == SYSTEM_VOICE
+    assert [dialog.voice.itemText(i) for i in range(dialog.voice.count())] == [
+        SYSTEM_VOICE,
+        "English",
+        "German",
+    ]
+    assert dialog.volume.value() == 100
+    assert dialog.detail.currentData() == "brief"
+
+
+def test_apply_emits_the_changed_settings(qtbot, dialog):
+    dialog.hotkey_edits["describe-screen"].setText("Ctrl+Shift+F9")
+    dialog.hotkey_edits["listen"].setText("")
+    dialog.voice.setCurrentIndex(2)
+    dialog.rate.setValue(180)
+    dialog.volume.setValue(40)
+    dialog.earcons.setChecked(False)
+    dialog.detail.setCurrentIndex(dialog.detail.findData("detailed"))
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
+    new = blocker.args[0]
+    assert new.hotkeys["describe-screen"] == "ctrl+shift+f9"
+    assert new.hotkeys["listen"] == ""
+    assert new.hotkeys["stop"] == "ctrl+alt+s"
+    assert (new.voice, new.rate, new.volume, new.earcons) == ("german", 180, 0.4, False)
+    assert (new.detail, new.device) == ("detailed", "cpu")
+    assert dialog.isVisible()
+
+
+def test_a_bad_hotkey_is_explained_and_nothing_is_applied(qtbot, dialog):
+    applied = []
+    dialog.applied.connect(applied.append)
+    dialog.hotkey_edits["stop"].setText("ctrl+banana")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert applied == []
+    assert dialog.isVisible()
+    assert dialog.errors.text().startswith("Stop speaking:")
+    assert "banana" in dialog.errors.text()
+
+
+def test_ok_applies_and_closes(qtbot, dialog):
+    with qtbot.waitSignal(dialog.applied):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert not dialog.isVisible()
+
+
+def test_voice_lists_in_any_shape_become_choices():
+    class Voice:
+        def __init__(self, id, name):
+            self.id, self.name = id, name
+
+    assert voice_choices([Voice("v1", "One"), ("v2", "Two"), "v3"]) == [
+        ("v1", "One"),
+        ("v2", "Two"),
+        ("v3", "v3"),
+    ]
+
+
+def test_an_unknown_saved_voice_is_kept(qtbot):
+    dialog = SettingsDialog(Settings(voice="robot"), VOICES)
+    qtbot.addWidget(dialog)
+    assert dialog.voice.currentData() == "robot"
+    assert dialog.collect().voice == "robot"
