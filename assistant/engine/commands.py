@@ -172,9 +172,9 @@ def run_ask(args) -> int:
         if args.audio is not None:
             if question:
                 raise EngineError("Give either a typed question or --audio, not both.")
-            from assistant.speech.stt import transcribe_file
+            from assistant.speech.stt import Transcriber
 
-            question = transcribe_file(args.audio, model=args.stt_model)
+            question = Transcriber(args.stt_model).transcribe_file(args.audio)
             if not question.strip():
                 raise EngineError(
                     "No words were heard in the recording. Record the question again, closer to the microphone."
@@ -214,8 +214,7 @@ def _interactive(engine, image, history: list[Turn], args) -> int:
             return 0
         if not question or question.lower() in ("quit", "exit"):
             return 0
-        if _answer(engine, image, question, history, args):
-            continue
+        _answer(engine, image, question, history, args)
 
 
 def run_models(args) -> int:

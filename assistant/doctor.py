@@ -1,0 +1,163 @@
+"""`assistant doctor`: what this computer can do, in plain words, and what to do about each problem."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant import __version__
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check what this computer can do",
+        description="Check the graphics card, the model, speech, the display and disk space, and say what to fix.",
+    )
+    parser.add_argument("--model", metavar="ID_OR_PATH", help="the model to check (default: from settings)")
+    parser.set_defaults(handler=run_doctor)
+
+
+def _section(title: str, lines: list[str]) -> None:
+    print(f"{title}:")
+    for line in lines:
+        print(f"  {line}")
+
+
+def _safely(check: Callable[[], list[str]], what: str) -> list[str]:
+    try:
+        return check()
+    except Exception as error:  # a broken part must not stop the other checks
+        return [f"Problem: the {what} check failed ({type(error).__name__}: {error}). Reinstall the app."]
+
+
+def _settings_model() -> tuple[str, str, str]:
+    try:
+        from assistant.config import load_settings
+
+        settings, _ = load_settings()
+        return settings.model, settings.device, settings.precision
+    except Exception:
+        from assistant.engine.models import DEFAULT_MODEL
+
+        return DEFAULT_MODEL, "auto", "auto"
+
+
+def check_model(model: str, device: str, precision: str) -> list[str]:
+    from assistant.engine.base import EngineError
+    from assistant.engine.models import cached_path, count_parameters, folder_size, known_parameters
+    from assistant.engine.runtime import GIB, choose_runtime, query_machine
+
+    lines = []
+    machine = query_machine()
+    if machine.gpu:
+        gpu = machine.gpu
+        lines.append(
+            f"Graphics card: {gpu.name}, {gpu.free_bytes / GIB:.1f} GB free of {gpu.total_bytes / GIB:.1f} GB."
+        )
+        if not machine.bitsandbytes:
+            lines.append(
+                "8-bit and 4-bit on the graphics card: not available (pip install 'assistant[gpu]' adds them)."
+            )
+    else:
+        import torch
+
+        cuda = (
+            "this PyTorch has no CUDA support" if torch.version.cuda is None else "no CUDA device is visible"
+        )
+        lines.append(f"Graphics card: none usable ({cuda}); the model runs on the processor.")
+    path = cached_path(model)
+    parameters = count_parameters(path) if path else known_parameters(model)
+    if path:
+        lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
+    else:
+        lines.append(f"Model {model}: not downloaded. Run: assistant models download {model}")
+    if parameters:
+        try:
+            runtime = choose_runtime(device, precision, machine, parameters)
+            lines.append(f"Precision: {runtime.describe()}.")
+        except EngineError as error:
+            lines.append(f"Precision: problem. {error}")
+    else:
+        lines.append("Precision: chosen when the model is loaded (its size is not known yet).")
+    return lines
+
+
+def check_disk() -> list[str]:
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    folder = Path(HF_HUB_CACHE)
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free / 1024**3
+    line = f"Model cache: {folder}, {free:.1f} GB free on its disk."
+    if free < 10:
+        line += " The default model needs about 16 GB to download: free some space or set HF_HOME to a bigger disk."
+    return [line]
+
+
+def check_speech() -> list[str]:
+    from assistant.speech.tts import describe_speech
+
+    return describe_speech()
+
+
+def check_speech_input() -> list[str]:
+    from assistant.speech.stt import describe_stt
+
+    lines = describe_stt()
+    try:
+        from assistant.speech.microphone import input_devices
+
+        devices = input_devices()
+        lines.append(
+            f"Microphones: {len(devices)} found"
+            + (
+                f", e.g. {devices[0][1]}."
+                if devices
+                else ". Spoken questions need one; typed questions still work."
+            )
+        )
+    except Exception as error:
+        lines.append(f"Microphones: cannot be listed ({error}). Spoken questions need a working microphone.")
+    return lines
+
+
+def check_display() -> list[str]:
+    if sys.platform == "win32":
+        return ["Display: Windows desktop; global hotkeys are available."]
+    if sys.platform == "darwin":
+        return [
+            "Display: macOS. Global hotkeys need Accessibility and Input Monitoring permission "
+            "(System Settings, Privacy and Security) for the terminal or the app."
+        ]
+    wayland, x11 = os.environ.get("WAYLAND_DISPLAY"), os.environ.get("DISPLAY")
+    if wayland:
+        return [
+            f"Display: Wayland ({wayland}). Global hotkeys cannot be registered by apps on Wayland: bind "
+            "`assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings."
+        ]
+    if x11:
+        return [f"Display: X11 ({x11}); global hotkeys and screen capture are available."]
+    return [
+        "Display: none found (DISPLAY is not set). The tray app needs a desktop session; describe and ask work anyway."
+    ]
+
+
+def run_doctor(args) -> int:
+    model, device, precision = _settings_model()
+    model = args.model or model
+    print(
+        f"assistant {__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    )
+    _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
+    _section("Disk", _safely(check_disk, "disk"))
+    _section("Speech output", _safely(check_speech, "speech"))
+    _section("Spoken questions", _safely(check_speech_input, "speech recognition"))
+    _section("Display", _safely(check_display, "display"))
+    return 0
