@@ -1,0 +1,84 @@
+"""Turning a model's description into alt-text: short, plain, no "image of", safe to write anywhere."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from assistant.documents.model import is_suspicious
+
+DEFAULT_MAX_LENGTH = 150
+
+_MEDIUM = (
+    r"(?:image|picture|photo|photograph|pic|illustration|drawing|screenshot|screen shot|graphic|close[- ]up)"
+)
+_PREFIX = re.compile(
+    rf"^(?:there\s+is\s+|this\s+is\s+|it\s+is\s+|here\s+is\s+)?(?:an?\s+|the\s+)?(?:(?:black and white|color|colour|"
+    rf"blurry|close[- ]up)\s+)?{_MEDIUM}\s+(?:of|showing|shows|that\s+shows|depicting|with|featuring)\s+",
+    re.IGNORECASE,
+)
+# Nonsense tokens BLIP models are known to emit at the start of a caption.
+_JUNK_WORDS = re.compile(r"\b(?:araf+e?d?|araffe|arafed|arafly)\b\s*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_TRAILING_WEAK = {
+    "a", "an", "the", "of", "and", "or", "with", "on", "in", "at", "to", "for", "by", "from", "is", "are",
+    "its", "their", "his", "her", "that", "which", "while",
+}  # fmt: skip
+
+
+def remove_control_characters(text: str) -> str:
+    """Replace control and format characters (and lone surrogates) with spaces; collapse whitespace."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        kept.append(" " if category in {"Cc", "Cs", "Co", "Zl", "Zp"} or char in "\ufffe\uffff" else char)
+    return " ".join("".join(kept).split())
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, ending at a sentence end if one is near, else at a word boundary."""
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    sentence_end = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
+    if window.endswith((".", "!", "?")):
+        sentence_end = max(sentence_end, len(window) - 1)
+    if sentence_end >= limit // 2:
+        return window[: sentence_end + 1]
+    words = window[: limit - 1].rsplit(" ", 1)[0].split() if " " in window else [window[: limit - 1]]
+    while len(words) > 1 and words[-1].lower().strip(",;:-") in _TRAILING_WEAK:
+        words.pop()
+    return " ".join(words).rstrip(",;:-–—") + "."
+
+
+def clean_description(description: str, max_length: int = DEFAULT_MAX_LENGTH) -> str:
+    """Alt-text from a model description; "" when nothing usable is left (the image then fails)."""
+    text = remove_control_characters(description)
+    text = _JUNK_WORDS.sub("", text).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _PREFIX.sub("", text).strip()
+    text = text.strip(" \"'`-–—,;:")
+    if sum(char.isalpha() for char in text) < 2 or is_suspicious(text):
+        return ""
+    sentences = _SENTENCE_END.split(text)
+    text = " ".join(sentences[:2])
+    text = text[0].upper() + text[1:]
+    if text[-1].isalnum() or text[-1] in ")\"'":
+        text += "."
+    return _cut(text, max_length)
+
+
+def compose(description: str, ocr_text: str = "", max_length: int = DEFAULT_MAX_LENGTH) -> str:
+    """Alt-text from a description and, when given, the text read from the image; "" if unusable."""
+    alt = clean_description(description, max_length)
+    words = remove_control_characters(ocr_text)
+    if not alt or not words:
+        return alt
+    room = max_length - len(alt) - len(' Text: "".')
+    if room < 4:
+        return alt
+    if len(words) > room:
+        words = words[: room - 1].rsplit(" ", 1)[0] + "…" if " " in words[:room] else words[: room - 1] + "…"
+    return f'{alt} Text: "{words}".'

@@ -1,0 +1,135 @@
+"""`assistant alt-text PATH...`: fill in missing image descriptions in documents."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from assistant.documents.alttext import DEFAULT_MAX_LENGTH
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _report_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in {".json", ".csv"}:
+        raise argparse.ArgumentTypeError("the report file must end in .json or .csv")
+    return path
+
+
+def register(subparsers) -> None:
+    from assistant.engine.commands import add_model_arguments
+
+    parser = subparsers.add_parser(
+        "alt-text",
+        help="fill in missing alt-text in documents",
+        description="Find images without alt-text in HTML, Markdown, Word, PowerPoint, EPUB and PDF files, "
+        "describe them, and (with --write) write the descriptions back, changing nothing else. "
+        "Folders are searched for documents. Exit status: 0 all went well, 1 something failed, "
+        "2 wrong usage, 130 stopped.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="documents or folders")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="write the alt-text into the documents")
+    mode.add_argument("--dry-run", action="store_true", help="only show what would be written (the default)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing alt-text too")
+    parser.add_argument(
+        "--fix-suspicious",
+        action="store_true",
+        help="replace alt-text that is only a file name or placeholder",
+    )
+    parser.add_argument("--report", type=_report_path, metavar="FILE", help="save a report (.json or .csv)")
+    parser.add_argument("--batch-size", type=_positive, default=8, metavar="N", help="images per batch (8)")
+    add_model_arguments(parser)
+    parser.add_argument(
+        "--min-size", type=int, default=16, metavar="PX", help="skip images smaller than this on a side (16)"
+    )
+    parser.add_argument("--include-ocr", action="store_true", help="add the text visible in the image")
+    parser.add_argument(
+        "--fetch-remote", action="store_true", help="download remote images (off for privacy)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--max-length", type=_positive, default=DEFAULT_MAX_LENGTH, metavar="N", help="longest alt-text (150)"
+    )
+    parser.add_argument(
+        "--backup",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the original as NAME.orig.EXT (default on)",
+    )
+    parser.set_defaults(handler=run_alt_text)
+
+
+class _ProgressBar:
+    """tqdm on stderr: images done, images per second, time left, and documents done."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, unit="img", file=sys.stderr, dynamic_ncols=True, disable=None, desc="Images")
+
+    def __call__(
+        self, images_done: int, images_total: int, documents_done: int, documents_total: int
+    ) -> None:
+        if self.bar.total != images_total:
+            self.bar.total = images_total
+        self.bar.n = images_done
+        self.bar.set_postfix_str(f"documents {documents_done}/{documents_total}", refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_alt_text(args: argparse.Namespace) -> int:
+    from assistant.documents import report as reporting
+    from assistant.documents.runner import Options, Runner
+    from assistant.engine import EngineError, load_engine
+
+    options = Options(
+        write=args.write,
+        overwrite=args.overwrite,
+        fix_suspicious=args.fix_suspicious,
+        min_size=max(args.min_size, 0),
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        include_ocr=args.include_ocr,
+        fetch_remote=args.fetch_remote,
+        backup=args.backup,
+    )
+    try:
+        engine = load_engine(args.model, device=args.device, precision=args.precision)
+    except EngineError as error:
+        print(error, file=sys.stderr)
+        return 1
+    progress = _ProgressBar()
+    try:
+        report = Runner(engine, options, on_progress=progress).run(args.paths)
+    finally:
+        progress.close()
+    if args.json:
+        print(reporting.to_json(report))
+    else:
+        reporting.print_text(report, sys.stdout, written=args.write)
+    if args.report:
+        try:
+            reporting.save(report, args.report)
+        except OSError as error:
+            print(f"The report could not be saved to {args.report} ({error.strerror}).", file=sys.stderr)
+            return 1
+    if report.interrupted:
+        print(
+            "Stopped. Documents already written are complete; run again to finish the rest.", file=sys.stderr
+        )
+        return 130
+    return 1 if report.failed else 0

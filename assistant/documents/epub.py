@@ -1,0 +1,96 @@
+"""EPUB 2 and 3: every XHTML document listed in the package; the archive stays a valid EPUB.
+
+Each XHTML member is edited like any XHTML file (alt spliced into the original text). On writing,
+`mimetype` comes first and uncompressed and every other member is copied byte-for-byte.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import urllib.parse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from assistant.documents import html, ziputil
+from assistant.documents.model import Document, DocumentError, ImageOccurrence
+from assistant.documents.ooxml import member_reader
+
+EXTENSIONS = (".epub",)
+CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
+OPF = "http://www.idpf.org/2007/opf"
+XHTML_TYPES = {"application/xhtml+xml", "text/html"}
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+class EpubDocument(Document):
+    format = "epub"
+
+    def __init__(self, path: Path, raw: bytes) -> None:
+        self.archive = ziputil.open_zip(raw, path.name, "EPUB")
+        self.members: dict[str, tuple[str, str, list[html.MarkupImage]]] = {}
+        self.index: list[tuple[str, int]] = []
+        images: list[ImageOccurrence] = []
+        for member in self._content_documents(path.name):
+            data = self._read(member, path.name)
+            encoding = html.detect_encoding(data)
+            text = html.decode_exactly(data, encoding, member)
+            found = html.scan_markup(text, member_reader(self.archive, member), xml=True, where=member)
+            self.members[member] = (text, encoding, found)
+            for position, item in enumerate(found):
+                self.index.append((member, position))
+                images.append(item.occurrence)
+        super().__init__(path, images)
+
+    def _read(self, member: str, name: str) -> bytes:
+        try:
+            return self.archive.read(member)
+        except KeyError:
+            raise DocumentError(f"{name} lists {member}, but the EPUB does not contain it.") from None
+
+    def _content_documents(self, name: str) -> list[str]:
+        """The package's XHTML documents: spine order first, then the rest of the manifest."""
+        try:
+            container = etree.fromstring(self._read("META-INF/container.xml", name), _PARSER)
+            rootfile = container.find(f".//{{{CONTAINER}}}rootfile")
+            opf_path = rootfile.get("full-path") if rootfile is not None else None
+            if not opf_path:
+                raise DocumentError(f"{name} is not a valid EPUB: its container names no package file.")
+            package = etree.fromstring(self._read(opf_path, name), _PARSER)
+        except etree.XMLSyntaxError as error:
+            raise DocumentError(
+                f"{name} is not a valid EPUB: its package files are damaged ({error.msg})."
+            ) from None
+        folder = posixpath.dirname(opf_path)
+        manifest: dict[str, str] = {}
+        for item in package.iter(f"{{{OPF}}}item"):
+            if (item.get("media-type") or "").lower() in XHTML_TYPES and item.get("href"):
+                href = urllib.parse.unquote(item.get("href", "").split("#", 1)[0])
+                manifest[item.get("id") or href] = posixpath.normpath(posixpath.join(folder, href))
+        ordered = [
+            manifest[ref.get("idref")]
+            for ref in package.iter(f"{{{OPF}}}itemref")
+            if ref.get("idref") in manifest
+        ]
+        for member in manifest.values():
+            if member not in ordered:
+                ordered.append(member)
+        return list(dict.fromkeys(ordered))
+
+    def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
+        per_member: dict[str, dict[int, str]] = {}
+        for index, alt in edits.items():
+            member, position = self.index[index]
+            per_member.setdefault(member, {})[position] = alt
+        replacements = {}
+        for member, member_edits in per_member.items():
+            text, encoding, found = self.members[member]
+            replacements[member] = html.encode_edited(text, html.alt_edits(found, member_edits), encoding)
+        ziputil.rewrite(self.archive, out, replacements, stored_first="mimetype")
+
+
+def open_document(path: Path, raw: bytes) -> EpubDocument:
+    return EpubDocument(path, raw)

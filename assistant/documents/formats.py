@@ -1,0 +1,67 @@
+"""Which module reads which file, and finding documents in the paths a user gives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from assistant.documents import epub, html, markdown, ooxml, pdf
+from assistant.documents.atomic import is_backup
+from assistant.documents.model import Document, DocumentError
+
+Opener = Callable[[Path, bytes], Document]
+
+OPENERS: dict[str, Opener] = {
+    **dict.fromkeys(html.EXTENSIONS, html.open_document),
+    **dict.fromkeys(markdown.EXTENSIONS, markdown.open_document),
+    ".docx": ooxml.open_docx,
+    ".pptx": ooxml.open_pptx,
+    **dict.fromkeys(epub.EXTENSIONS, epub.open_document),
+    **dict.fromkeys(pdf.EXTENSIONS, pdf.open_document),
+}
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in OPENERS
+
+
+def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Documents named or inside the folders named (sorted), and (path, problem) for the rest."""
+    found: list[Path] = []
+    problems: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for folder, subfolders, files in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                for name in sorted(files):
+                    candidate = Path(folder, name)
+                    if is_supported(candidate) and not is_backup(candidate) and not name.startswith("."):
+                        found.append(candidate)
+        elif path.is_file():
+            if is_supported(path):
+                found.append(path)
+            else:
+                problems.append(
+                    (
+                        path,
+                        f"{path.name} is not a supported kind of document (HTML, Markdown, "
+                        "Word, PowerPoint, EPUB or PDF).",
+                    )
+                )
+        else:
+            problems.append((path, f"{path} was not found. Check the name and try again."))
+    return list(dict.fromkeys(found)), problems
+
+
+def open_document(path: Path, raw: bytes) -> Document:
+    """Parse a document already read into memory; DocumentError when it cannot be understood."""
+    opener = OPENERS.get(path.suffix.lower())
+    if opener is None:
+        raise DocumentError(f"{path.name} is not a supported kind of document.")
+    try:
+        return opener(path, raw)
+    except DocumentError:
+        raise
+    except (ValueError, UnicodeError, RecursionError, OSError) as error:
+        raise DocumentError(f"{path.name} could not be read as a document ({error}).") from None

@@ -1,0 +1,246 @@
+"""Word and PowerPoint files: the picture's description (`descr` on `wp:docPr` / `p:cNvPr`).
+
+Each XML part is read with lxml to understand it, but written by splicing the one attribute into the
+original bytes; every other member of the zip is copied byte-for-byte.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import urllib.parse
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from assistant.documents import markup, sources, ziputil
+from assistant.documents.html import file_reader
+from assistant.documents.model import Document, DocumentError, ImageOccurrence, classify
+
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+DECORATIVE = "http://schemas.microsoft.com/office/drawing/2017/decorative"
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=False)
+
+
+@dataclass
+class PictureRef:
+    part: str
+    qname: str  # the element as written, e.g. "wp:docPr"
+    index: int  # its position among elements written that way in the part
+
+
+def is_decorative(element: etree._Element) -> bool:
+    return any(
+        (flag.get("val") or "").strip().lower() in {"1", "true", "on"}
+        for flag in element.iter(f"{{{DECORATIVE}}}decorative")
+    )
+
+
+def _qname(element: etree._Element) -> str:
+    local = etree.QName(element).localname
+    return f"{element.prefix}:{local}" if element.prefix else local
+
+
+def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
+    """Relationship id -> (target, external) for a part."""
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    try:
+        root = etree.fromstring(archive.read(rels_name), _PARSER)
+    except KeyError:
+        return {}
+    except etree.XMLSyntaxError as error:
+        raise DocumentError(f"The relationships of {part} are damaged ({error.msg}).") from None
+    found = {}
+    for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
+        external = (rel.get("TargetMode") or "").lower() == "external"
+        found[rel.get("Id") or ""] = (rel.get("Target") or "", external)
+    return found
+
+
+def member_reader(archive: zipfile.ZipFile, base_part: str) -> Callable[[str], bytes]:
+    """Reads a path relative to a member of the archive."""
+
+    def read(relative: str) -> bytes:
+        if relative.startswith("/"):
+            name = relative.lstrip("/")
+        else:
+            name = posixpath.normpath(posixpath.join(posixpath.dirname(base_part), relative))
+        try:
+            return archive.read(name)
+        except KeyError:
+            raise sources.SourceError(f"The image {name} is missing from the file.") from None
+
+    return read
+
+
+class OoxmlDocument(Document):
+    """Shared by Word and PowerPoint; subclasses say which parts and which elements hold pictures."""
+
+    kind = ""
+
+    def __init__(self, path: Path, raw: bytes) -> None:
+        self.archive = ziputil.open_zip(raw, path.name, self.kind)
+        self.parts: dict[str, bytes] = {}
+        self.refs: list[PictureRef] = []
+        images: list[ImageOccurrence] = []
+        for part in self.picture_parts():
+            data = self.archive.read(part)
+            try:
+                root = etree.fromstring(data, _PARSER)
+            except etree.XMLSyntaxError as error:
+                raise DocumentError(
+                    f"{path.name} is damaged: {part} is not valid XML ({error.msg})."
+                ) from None
+            self.parts[part] = data
+            rels = relationships(self.archive, part)
+            for number, (props, blip) in enumerate(self.pictures(root), start=1):
+                qname = _qname(props)
+                same = [element for element in root.iter(props.tag) if _qname(element) == qname]
+                index = next(i for i, element in enumerate(same) if element is props)
+                images.append(self._occurrence(part, number, props, blip, rels))
+                self.refs.append(PictureRef(part, qname, index))
+        super().__init__(path, images)
+
+    def picture_parts(self) -> list[str]:
+        raise NotImplementedError
+
+    def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
+        """(properties element holding descr, a:blip element) for each picture, in document order."""
+        raise NotImplementedError
+
+    def where(self, part: str, number: int) -> str:
+        return f"{part}, picture {number}"
+
+    def _occurrence(
+        self,
+        part: str,
+        number: int,
+        props: etree._Element,
+        blip: etree._Element,
+        rels: dict[str, tuple[str, bool]],
+    ) -> ImageOccurrence:
+        embed = blip.get(f"{{{R}}}embed")
+        link = blip.get(f"{{{R}}}link")
+        target, external = rels.get(embed or link or "", ("", False))
+        if external or (link and not embed):
+            source = sources.resolve(target, file_reader(self.path.parent))
+        elif target:
+            source = sources.Source(lambda t=target: member_reader(self.archive, part)(t))
+        else:
+            source = sources.Source(None, problem="The picture's image is missing from the file.")
+        if not external and target:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(part), urllib.parse.unquote(target)))
+        descr = props.get("descr")
+        name = props.get("name") or ""
+        return ImageOccurrence(
+            location=f'{self.where(part, number)} "{name}"',
+            source=target,
+            current_alt=descr,
+            status=classify(descr, decorative=is_decorative(props), source=target),
+            load=source.load,
+            remote=source.remote,
+            reason=source.problem,
+        )
+
+    def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
+        by_part: dict[str, list[tuple[PictureRef, str]]] = {}
+        for index, alt in edits.items():
+            ref = self.refs[index]
+            by_part.setdefault(ref.part, []).append((ref, alt))
+        replacements = {
+            part: _splice_descr(part, self.parts[part], changes) for part, changes in by_part.items()
+        }
+        ziputil.rewrite(self.archive, out, replacements)
+
+
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)""")
+
+
+def _splice_descr(part: str, data: bytes, changes: list[tuple[PictureRef, str]]) -> bytes:
+    match = _ENCODING.match(data)
+    encoding = match.group(1).decode("ascii").lower() if match else "utf-8"
+    if encoding.replace("-", "") != "utf8":
+        raise DocumentError(f"{part} is not stored as UTF-8, so its alt-text cannot be edited safely.")
+    text = data.decode("utf-8")
+    tags: dict[str, list[markup.Tag]] = {}
+    for tag in markup.iter_tags(text, xml=True):
+        if not tag.closing:
+            tags.setdefault(tag.name, []).append(tag)
+    edits = []
+    for ref, alt in changes:
+        try:
+            tag = tags[ref.qname][ref.index]
+        except (KeyError, IndexError):
+            raise DocumentError(
+                f"The picture in {part} could not be found again to write its description."
+            ) from None
+        edits.append(markup.attribute_edit(tag, "descr", alt))
+    return markup.splice(text, edits).encode("utf-8")
+
+
+class DocxDocument(OoxmlDocument):
+    format = "docx"
+    kind = "Word"
+
+    def picture_parts(self) -> list[str]:
+        names = [info.filename for info in self.archive.infolist()]
+        if "word/document.xml" not in names:
+            raise DocumentError(f"{self.path.name} is not a Word document (it has no word/document.xml).")
+        return [n for n in names if re.fullmatch(r"word/[^/]+\.xml", n) and b"docPr" in self.archive.read(n)]
+
+    def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
+        found = []
+        for props in root.iter(f"{{{WP}}}docPr"):
+            blip = next(props.getparent().iter(f"{{{A}}}blip"), None)
+            if blip is not None:
+                found.append((props, blip))
+        return found
+
+    def where(self, part: str, number: int) -> str:
+        name = posixpath.basename(part).removesuffix(".xml")
+        return f"{'body' if name == 'document' else name}, picture {number}"
+
+
+class PptxDocument(OoxmlDocument):
+    format = "pptx"
+    kind = "PowerPoint"
+
+    def picture_parts(self) -> list[str]:
+        names = [info.filename for info in self.archive.infolist()]
+        if "ppt/presentation.xml" not in names:
+            raise DocumentError(
+                f"{self.path.name} is not a PowerPoint file (it has no ppt/presentation.xml)."
+            )
+        slides = [n for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+        return sorted(slides, key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)))
+
+    def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
+        found = []
+        for pic in root.iter(f"{{{P}}}pic"):
+            props = pic.find(f"{{{P}}}nvPicPr/{{{P}}}cNvPr")
+            blip = pic.find(f"{{{P}}}blipFill/{{{A}}}blip")
+            if props is not None and blip is not None:
+                found.append((props, blip))
+        return found
+
+    def where(self, part: str, number: int) -> str:
+        slide = re.search(r"(\d+)\.xml$", part)
+        return f"slide {slide.group(1) if slide else part}, picture {number}"
+
+
+def open_docx(path: Path, raw: bytes) -> DocxDocument:
+    return DocxDocument(path, raw)
+
+
+def open_pptx(path: Path, raw: bytes) -> PptxDocument:
+    return PptxDocument(path, raw)

@@ -1,0 +1,96 @@
+"""Showing a run's results: plain text for people, JSON or CSV for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import TextIO
+
+from assistant.documents.model import Outcome
+from assistant.documents.runner import RunReport
+
+CSV_FIELDS = (
+    "document",
+    "format",
+    "location",
+    "source",
+    "status",
+    "current_alt",
+    "new_alt",
+    "outcome",
+    "reason",
+)
+
+
+def _quote(text: str | None) -> str:
+    return "nothing" if text is None else json.dumps(text, ensure_ascii=False)
+
+
+def print_text(report: RunReport, out: TextIO, written: bool) -> None:
+    """Per document, each image: what it has now and what was (or would be) written."""
+    for document in report.documents:
+        label = f" ({document.format})" if document.format else ""
+        print(f"{document.path}{label}", file=out)
+        if document.error:
+            print(f"  Failed: {document.error}", file=out)
+        for note in document.notes:
+            print(f"  {note}", file=out)
+        for image in document.images:
+            now = f"{image.status.value}, alt {_quote(image.current_alt)}"
+            if image.outcome in {Outcome.WOULD_WRITE, Outcome.WRITTEN}:
+                verb = "wrote" if image.outcome is Outcome.WRITTEN else "would write"
+                what = f"{verb} {_quote(image.new_alt)}"
+            else:
+                what = f"{image.outcome.value}: {image.reason}" if image.reason else image.outcome.value
+            print(f"  {image.location}: {now} -> {what}", file=out)
+        if not document.images and not document.error:
+            print("  No images.", file=out)
+        if document.backup:
+            print(f"  Original kept as {document.backup}", file=out)
+    print(summary_line(report, written), file=out)
+
+
+def summary_line(report: RunReport, written: bool) -> str:
+    counts = report.counts()
+    done = counts.get("written", 0) if written else counts.get("would-write", 0)
+    parts = [
+        f"{counts['documents']} documents",
+        f"{counts['images']} images",
+        f"{done} {'written' if written else 'would be written'}",
+        f"{counts.get('kept', 0)} kept",
+        f"{counts.get('skipped', 0)} skipped",
+        f"{counts.get('failed', 0)} failed",
+    ]
+    if counts["documents_failed"]:
+        parts.append(f"{counts['documents_failed']} documents could not be processed")
+    if report.interrupted:
+        parts.append(f"stopped early, {counts.get('not-done', 0)} not done (run again to finish)")
+    elif not written and done:
+        parts.append("run with --write to write them")
+    return "Summary: " + ", ".join(parts) + "."
+
+
+def to_json(report: RunReport) -> str:
+    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+
+
+def to_csv(report: RunReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for document in report.documents:
+        base = {"document": str(document.path), "format": document.format}
+        if document.error or not document.images:
+            writer.writerow({**base, "outcome": "failed" if document.error else "", "reason": document.error})
+        for image in document.images:
+            row = image.as_dict()
+            writer.writerow({**base, **{key: row.get(key) for key in CSV_FIELDS[2:]}})
+    return buffer.getvalue()
+
+
+def save(report: RunReport, path: Path) -> None:
+    """Write the report as JSON or CSV, chosen by the file's extension."""
+    text = to_csv(report) if path.suffix.lower() == ".csv" else to_json(report)
+    path.write_text(text, encoding="utf-8", newline="")

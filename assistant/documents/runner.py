@@ -1,0 +1,370 @@
+"""The alt-text run: open documents, describe the images that need it (each distinct picture once,
+in batches), and write each document whole, one at a time."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image
+
+from assistant.documents import alttext, formats
+from assistant.documents.atomic import write_atomically
+from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
+from assistant.documents.sources import SourceError
+from assistant.engine.base import Cancelled, EngineError
+from assistant.engine.images import ImageError, image_fingerprint, normalize_image
+
+if TYPE_CHECKING:
+    from assistant.engine.base import Engine
+
+STOPPED = "Stopped before this image was described; run again to finish."
+
+
+@dataclass
+class Options:
+    write: bool = False
+    overwrite: bool = False
+    fix_suspicious: bool = False
+    min_size: int = 16
+    batch_size: int = 8
+    max_length: int = alttext.DEFAULT_MAX_LENGTH
+    include_ocr: bool = False
+    fetch_remote: bool = False
+    backup: bool = True
+
+
+@dataclass
+class DocumentResult:
+    path: Path
+    format: str = ""
+    images: list[ImageOccurrence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+    written: bool = False
+    backup: Path | None = None
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) or any(image.outcome is Outcome.FAILED for image in self.images)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "error": self.error,
+            "written": self.written,
+            "backup": str(self.backup) if self.backup else None,
+            "interrupted": self.interrupted,
+            "notes": self.notes,
+            "images": [image.as_dict() for image in self.images],
+        }
+
+
+@dataclass
+class RunReport:
+    documents: list[DocumentResult] = field(default_factory=list)
+    interrupted: bool = False
+    engine_seconds: float = 0.0
+    ocr_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    described: int = 0  # distinct pictures sent to the engine
+
+    @property
+    def failed(self) -> bool:
+        return any(document.failed for document in self.documents)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"documents": len(self.documents), "images": 0}
+        for document in self.documents:
+            counts["images"] += len(document.images)
+            for image in document.images:
+                counts[image.outcome.value] = counts.get(image.outcome.value, 0) + 1
+        counts["documents_failed"] = sum(1 for d in self.documents if d.error)
+        counts["documents_written"] = sum(1 for d in self.documents if d.written)
+        return counts
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "summary": {
+                **self.counts(),
+                "interrupted": self.interrupted,
+                "failed": self.failed,
+                "engine_seconds": round(self.engine_seconds, 3),
+                "wall_seconds": round(self.wall_seconds, 3),
+            },
+            "documents": [document.as_dict() for document in self.documents],
+        }
+
+
+#: on_progress(images_done, images_total, documents_done, documents_total)
+Progress = Callable[[int, int, int, int], None]
+
+
+@dataclass
+class _Open:
+    result: DocumentResult
+    document: Document
+    stat: object
+
+
+class Runner:
+    """One run over a set of documents with one engine."""
+
+    def __init__(self, engine: Engine, options: Options, on_progress: Progress | None = None) -> None:
+        self.engine = engine
+        self.options = options
+        self.on_progress = on_progress
+        self.report = RunReport()
+        self._alt: dict[str, str] = {}  # fingerprint -> alt-text ("" when unusable)
+        self._failure: dict[str, str] = {}  # fingerprint -> why describing it failed
+        self._pending: dict[str, Image.Image] = {}
+        self._waiting: dict[str, list[ImageOccurrence]] = {}
+        self._images_done = 0
+        self._images_total = 0
+        self._documents_done = 0
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def wants_description(self, image: ImageOccurrence) -> bool:
+        status = image.status
+        return (
+            status is Status.MISSING
+            or (status is Status.SUSPICIOUS and self.options.fix_suspicious)
+            or (status is Status.HAS_ALT and self.options.overwrite)
+        )
+
+    def _plan(self, image: ImageOccurrence) -> bool:
+        """Decide what happens to an image before loading it; True when it should be loaded."""
+        if not self.wants_description(image):
+            image.outcome = Outcome.SKIPPED if image.status is Status.DECORATIVE else Outcome.KEPT
+            image.reason = {
+                Status.DECORATIVE: "Marked decorative, so left alone.",
+                Status.SUSPICIOUS: "Looks like a file name or placeholder; use --fix-suspicious to replace it.",
+                Status.HAS_ALT: "Already has alt-text; use --overwrite to replace it.",
+            }.get(image.status, "")
+            return False
+        if not image.writable:
+            image.outcome = Outcome.SKIPPED
+            return False
+        if image.remote and not self.options.fetch_remote:
+            image.status, image.outcome = Status.REMOTE, Outcome.SKIPPED
+            image.reason = "A remote image, not downloaded (use --fetch-remote to allow it)."
+            return False
+        return True
+
+    def _fail(self, image: ImageOccurrence, reason: str) -> None:
+        image.status, image.outcome, image.reason = Status.FAILED, Outcome.FAILED, reason
+        self._advance()
+
+    def _load(self, image: ImageOccurrence) -> None:
+        """Load, size-check and fingerprint one image, queueing it for the engine if it is new."""
+        if image.load is None:
+            self._fail(image, image.reason or "The image has no source that can be read.")
+            return
+        try:
+            data = image.load()
+        except (SourceError, ImageError) as error:
+            self._fail(image, str(error))
+            return
+        except (OSError, ValueError, KeyError) as error:
+            self._fail(image, f"The image could not be read ({error}).")
+            return
+        try:
+            picture = data if isinstance(data, Image.Image) else Image.open(io.BytesIO(data))
+            image.size = picture.size
+        except (OSError, ValueError, SyntaxError):
+            picture = None
+        if image.size and min(image.size) < self.options.min_size:
+            image.status, image.outcome = Status.TOO_SMALL, Outcome.SKIPPED
+            image.reason = f"Smaller than {self.options.min_size} pixels on a side, so left alone."
+            self._advance()
+            return
+        try:
+            normalized = normalize_image(
+                picture if picture is not None else data, name=f"The image {image.source}"
+            )
+        except ImageError as error:
+            self._fail(image, str(error))
+            return
+        fingerprint = image_fingerprint(normalized)
+        image.fingerprint = fingerprint
+        if fingerprint in self._alt or fingerprint in self._failure:
+            self._resolve(image)
+            return
+        self._pending.setdefault(fingerprint, normalized)
+        self._waiting.setdefault(fingerprint, []).append(image)
+
+    # -- describing ---------------------------------------------------------------------------------
+
+    def _describe(self, fingerprints: list[str]) -> None:
+        pictures = [self._pending[f] for f in fingerprints]
+        started = time.perf_counter()
+        try:
+            texts = self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)
+            if len(texts) != len(pictures):
+                raise EngineError("The engine returned the wrong number of descriptions.")
+        except Cancelled:
+            raise KeyboardInterrupt from None
+        except EngineError as error:
+            texts = []
+            if len(pictures) > 1:  # find the picture that broke the batch; describe the rest
+                for picture in pictures:
+                    try:
+                        texts.append(self.engine.describe_many([picture], detail="brief", batch_size=1)[0])
+                    except Cancelled:
+                        raise KeyboardInterrupt from None
+                    except EngineError as single_error:
+                        texts.append(single_error)
+            else:
+                texts = [error]
+        finally:
+            self.report.engine_seconds += time.perf_counter() - started
+        self.report.described += len(pictures)
+        for fingerprint, text in zip(fingerprints, texts, strict=True):
+            picture = self._pending.pop(fingerprint)
+            if isinstance(text, Exception):
+                self._failure[fingerprint] = str(text)
+                continue
+            self._alt[fingerprint] = alttext.compose(text, self._ocr(picture), self.options.max_length)
+            for image in self._waiting.pop(fingerprint, []):
+                self._resolve(image)
+        for fingerprint in fingerprints:
+            for image in self._waiting.pop(fingerprint, []):
+                self._resolve(image)
+
+    def _ocr(self, picture: Image.Image) -> str:
+        if not self.options.include_ocr:
+            return ""
+        from assistant.documents.ocr import read_text
+
+        started = time.perf_counter()
+        try:
+            return read_text(picture)
+        finally:
+            self.report.ocr_seconds += time.perf_counter() - started
+
+    def _resolve(self, image: ImageOccurrence) -> None:
+        fingerprint = image.fingerprint or ""
+        if fingerprint in self._failure:
+            self._fail(image, self._failure[fingerprint])
+            return
+        alt = self._alt.get(fingerprint, "")
+        if not alt:
+            self._fail(image, "The description came out empty or unusable, so nothing was written.")
+            return
+        image.new_alt = alt
+        image.outcome = Outcome.WOULD_WRITE
+        self._advance()
+
+    def _flush(self, everything: bool) -> None:
+        while self._pending and (everything or len(self._pending) >= self.options.batch_size):
+            self._describe(list(self._pending)[: self.options.batch_size])
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def _finish(self, item: _Open) -> None:
+        result, document = item.result, item.document
+        edits = {
+            i: image.new_alt
+            for i, image in enumerate(document.images)
+            if image.outcome is Outcome.WOULD_WRITE
+        }
+        if self.options.write and edits:
+            try:
+                result.backup = write_atomically(
+                    document.path,
+                    lambda out: document.save(edits, out),  # type: ignore[arg-type]
+                    backup=self.options.backup,
+                    expected_stat=item.stat,  # type: ignore[arg-type]
+                )
+            except DocumentError as error:
+                result.error = str(error)
+                for index in edits:
+                    document.images[index].outcome = Outcome.FAILED
+                    document.images[index].reason = str(error)
+            else:
+                result.written = True
+                for index in edits:
+                    document.images[index].outcome = Outcome.WRITTEN
+        self._documents_done += 1
+        self._progress()
+
+    def _advance(self) -> None:
+        self._images_done += 1
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.on_progress:
+            self.on_progress(
+                self._images_done, self._images_total, self._documents_done, len(self.report.documents)
+            )
+
+    # -- the run ------------------------------------------------------------------------------------
+
+    def _open(self, path: Path) -> _Open | None:
+        result = DocumentResult(path)
+        self.report.documents.append(result)
+        try:
+            stat = path.stat()
+            raw = path.read_bytes()
+        except OSError as error:
+            result.error = f"{path.name} could not be read ({error.strerror or error})."
+            return None
+        try:
+            document = formats.open_document(path, raw)
+        except DocumentError as error:
+            result.error = str(error)
+            return None
+        result.format, result.images, result.notes = document.format, document.images, document.notes
+        return _Open(result, document, stat)
+
+    def run(self, paths: Iterable[Path]) -> RunReport:
+        started = time.perf_counter()
+        files, problems = formats.find_documents(paths)
+        for path, problem in problems:
+            self.report.documents.append(DocumentResult(path, error=problem))
+        opened = [item for item in (self._open(path) for path in files) if item is not None]
+        self._documents_done = len(self.report.documents) - len(opened)
+        to_load = {
+            id(item): [image for image in item.document.images if self._plan(image)] for item in opened
+        }
+        self._images_total = sum(len(images) for images in to_load.values())
+        self._progress()
+        unfinished = list(opened)
+        try:
+            for item in opened:
+                for image in to_load[id(item)]:
+                    self._load(image)
+                self._flush(everything=False)
+                self._finish_ready(unfinished)
+            self._flush(everything=True)
+            self._finish_ready(unfinished)
+        except KeyboardInterrupt:
+            self.report.interrupted = True
+            for item in unfinished:
+                item.result.interrupted = True
+                for image in item.document.images:
+                    if image.outcome in {Outcome.NOT_DONE, Outcome.WOULD_WRITE}:
+                        image.outcome, image.new_alt, image.reason = Outcome.NOT_DONE, None, STOPPED
+        self.report.wall_seconds = time.perf_counter() - started
+        return self.report
+
+    def _finish_ready(self, unfinished: list[_Open]) -> None:
+        """Write every document whose images all have their outcome."""
+        for item in list(unfinished):
+            if all(image.outcome is not Outcome.NOT_DONE for image in item.document.images):
+                self._finish(item)
+                unfinished.remove(item)
+
+
+def run(
+    paths: Iterable[Path], engine: Engine, options: Options | None = None, on_progress: Progress | None = None
+) -> RunReport:
+    """Run alt-text over `paths` (files and folders); see `Options`."""
+    return Runner(engine, options or Options(), on_progress).run(paths)
