@@ -15,7 +15,9 @@ def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
         "CTranslate2 folder",
     )
     parser.add_argument(
-        "--language", metavar="L", help="language spoken, such as en or de (default: detect; *.en models: en)"
+        "--language",
+        metavar="L",
+        help="language spoken, such as en or de, or auto (default: from the settings; *.en models: en)",
     )
 
 
@@ -32,10 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_transcribe(args: argparse.Namespace) -> int:
-    from assistant.speech.stt import SpeechInputError, Transcriber
+    from assistant.speech.stt import SpeechInputError, Transcriber, default_stt_language
 
     try:
-        text = Transcriber(args.stt_model, language=args.language).transcribe_file(args.audio)
+        language = args.language if args.language is not None else default_stt_language()
+        text = Transcriber(args.stt_model, language=language).transcribe_file(args.audio)
     except SpeechInputError as error:
         print(error, file=sys.stderr)
         return 1

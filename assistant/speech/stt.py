@@ -47,8 +47,21 @@ class NoSpeechError(SpeechInputError):
 
 
 def default_stt_model() -> str:
-    """The speech-recognition model to use when none is given: $ASSISTANT_STT_MODEL, else tiny.en."""
-    return os.environ.get(STT_MODEL_ENV, "").strip() or DEFAULT_STT_MODEL
+    """The speech-recognition model to use when none is given: $ASSISTANT_STT_MODEL, else the settings'
+    `stt_model` (tiny.en unless changed)."""
+    from_env = os.environ.get(STT_MODEL_ENV, "").strip()
+    if from_env:
+        return from_env
+    from assistant.config import load_settings
+
+    return load_settings()[0].stt_model or DEFAULT_STT_MODEL
+
+
+def default_stt_language() -> str | None:
+    """The language spoken questions are in, from the settings (None = detect)."""
+    from assistant.config import load_settings
+
+    return load_settings()[0].language or None
 
 
 def _known_models() -> dict[str, str]:
@@ -118,9 +131,10 @@ def model_path(model: str, progress: bool = True) -> Path:
     if is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
         raise SpeechInputError(no_network)
 
-    class Progress(tqdm):  # one bar per file, labelled so a log reader knows what is downloading
+    class Progress(tqdm):  # the hub's bars, labelled with the model they download
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("desc", f"Downloading speech model {model}")
+            desc = kwargs.get("desc")
+            kwargs["desc"] = f"Speech model {model}: {desc}" if desc else f"Speech model {model}"
             kwargs["disable"] = not progress
             super().__init__(*args, **kwargs)
 
@@ -167,13 +181,12 @@ def _language_code(language: str | None) -> str | None:
 def as_mono_float(samples: Any) -> np.ndarray:
     """Samples as a 1-D float32 array in [-1, 1]; accepts int16 and (frames, channels) arrays."""
     audio = np.asarray(samples)
+    if np.issubdtype(audio.dtype, np.integer):
+        audio = audio.astype(np.float32) / (float(np.iinfo(audio.dtype).max) + 1.0)
     if audio.ndim == 2:
         audio = audio.mean(axis=1)
     if audio.ndim != 1:
         raise SpeechInputError("The recording is not mono or stereo sound; record it again.")
-    if np.issubdtype(audio.dtype, np.integer):
-        scale = float(np.iinfo(audio.dtype).max) + 1.0
-        return (audio.astype(np.float32) / scale).astype(np.float32)
     return audio.astype(np.float32, copy=False)
 
 
