@@ -14,7 +14,7 @@ _MEDIUM = (
 )
 _PREFIX = re.compile(
     rf"^(?:there\s+is\s+|this\s+is\s+|it\s+is\s+|here\s+is\s+)?(?:an?\s+|the\s+)?(?:(?:black and white|color|colour|"
-    rf"blurry|close[- ]up)\s+)?{_MEDIUM}\s+(?:of|showing|shows|that\s+shows|depicting|with|featuring)\s+",
+    rf"blurry|close[- ]up)\s+)?{_MEDIUM}\s+(?:of|showing|shows|that\s+shows|depicting|with|featuring)(?:\s+|$)",
     re.IGNORECASE,
 )
 # Nonsense tokens BLIP models are known to emit at the start of a caption.
@@ -65,7 +65,7 @@ def clean_description(description: str, max_length: int = DEFAULT_MAX_LENGTH) ->
     sentences = _SENTENCE_END.split(text)
     text = " ".join(sentences[:2])
     text = text[0].upper() + text[1:]
-    if text[-1].isalnum() or text[-1] in ")\"'":
+    if text[-1] not in ".!?…":
         text += "."
     return _cut(text, max_length)
 

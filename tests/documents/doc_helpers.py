@@ -1,0 +1,64 @@
+"""Helpers for the document tests: small images and a recording engine."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+
+from PIL import Image
+
+from assistant.engine.base import Detail, Engine, Turn
+
+
+def png(
+    color: tuple[int, int, int] | str = "red", size: tuple[int, int] = (32, 24), kind: str = "PNG"
+) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, kind)
+    return buffer.getvalue()
+
+
+class RecordingEngine(Engine):
+    """Describes an image by its top-left colour; records every batch; can be told to stop or fail.
+
+    `stop_after` raises KeyboardInterrupt on the batch after that many batches (as Ctrl+C would);
+    `replies` overrides what is said about a colour (to test unusable descriptions).
+    """
+
+    def __init__(self, stop_after: int | None = None, replies: dict | None = None) -> None:
+        self.batches: list[int] = []
+        self.stop_after = stop_after
+        self.replies = replies or {}
+
+    @property
+    def summary(self) -> str:
+        return "recording engine"
+
+    def describe(
+        self, image, detail: Detail = "brief", on_text=None, cancel: threading.Event | None = None
+    ) -> str:
+        return self.describe_many([image], detail)[0]
+
+    def ask(self, image, question: str, history: Sequence[Turn] = (), on_text=None, cancel=None) -> str:
+        raise NotImplementedError
+
+    def describe_many(self, images, detail: Detail = "brief", batch_size: int = 8) -> list[str]:
+        if self.stop_after is not None and len(self.batches) >= self.stop_after:
+            raise KeyboardInterrupt
+        self.batches.append(len(images))
+        out = []
+        for image in images:
+            color = image.convert("RGB").getpixel((0, 0))
+            out.append(
+                self.replies.get(color, f"a picture of a square coloured {color[0]} {color[1]} {color[2]}")
+            )
+        return out
+
+
+def alt_for(color: tuple[int, int, int]) -> str:
+    """What the recording engine's description of `color` becomes as alt-text."""
+    return f"A square coloured {color[0]} {color[1]} {color[2]}."
+
+
+RED, GREEN, BLUE, YELLOW = (255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 0)
