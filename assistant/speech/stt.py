@@ -363,7 +363,7 @@ def describe_stt(model: str | None = None) -> list[str]:
     return lines
 
 
-def speak_to_wav(text: str, path: str | os.PathLike[str], voice: str = "en-us") -> Path:
+def speak_to_wav(text: str, path: str | os.PathLike[str], voice: str = "en") -> Path:
     """Synthesise `text` with espeak-ng into a WAV file (22.05 kHz); for benchmarks and demos."""
     espeak = shutil.which("espeak-ng") or shutil.which("espeak")
     if espeak is None:
