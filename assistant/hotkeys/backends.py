@@ -100,6 +100,51 @@ def _cannot_register(hotkey: Hotkey, action: str, why: str) -> str:
     return f"The hotkey {hotkey} for {action} could not be registered ({why}); choose another in Settings."
 
 
+_CONSOLE_KEYS = frozenset(f"f{number}" for number in range(1, 13))
+
+
+def _x11_problem() -> str | None:
+    """Why pynput cannot watch this X display, or None (it needs a connection and the RECORD extension)."""
+    name = os.environ.get("DISPLAY", "")
+    try:
+        import Xlib.display
+
+        display = Xlib.display.Display()
+    except Exception:
+        return (
+            f"Global hotkeys could not start because the X display {name} cannot be reached; {TRIGGER_HINT}."
+        )
+    try:
+        if not display.has_extension("RECORD"):
+            return (
+                f"Global hotkeys could not start because the X display {name} lacks the RECORD extension; "
+                f"{TRIGGER_HINT}."
+            )
+    finally:
+        display.close()
+    return None
+
+
+def _end_x_recording(listener: Any) -> None:
+    """Disable the listener's XRecord context over a connection of our own.
+
+    pynput's stop() sends the request on the connection its thread is blocked reading, so the thread
+    would only end at the next key press (moses-palmer/pynput#583).
+    """
+    context = getattr(listener, "_context", None)
+    if context is None:
+        return
+    with contextlib.suppress(Exception):  # the X server may be gone already; then so is the recording
+        import Xlib.display
+
+        display = Xlib.display.Display()
+        try:
+            display.record_disable_context(context)
+            display.sync()
+        finally:
+            display.close()
+
+
 class PynputBackend:
     """pynput's GlobalHotKeys listener (X11 through XRecord, macOS through a Quartz event tap)."""
 
@@ -109,6 +154,9 @@ class PynputBackend:
         self._listener: Any = None
 
     def start(self, bindings: Mapping[Hotkey, str], on_action: ActionCallback) -> list[str]:
+        x11 = sys.platform not in ("darwin", "win32")
+        if x11 and (problem := _x11_problem()):
+            return [problem]
         try:
             from pynput import keyboard
         except Exception as error:  # ImportError, or Xlib failing to connect
@@ -119,6 +167,11 @@ class PynputBackend:
         problems: list[str] = []
         callbacks: dict[str, Callable[[], None]] = {}
         for hotkey, action in bindings.items():
+            if x11 and {"ctrl", "alt"} <= set(hotkey.modifiers) and hotkey.key in _CONSOLE_KEYS:
+                problems.append(
+                    _cannot_register(hotkey, action, "Ctrl+Alt+F1 to F12 switch to a text console")
+                )
+                continue
             combo = pynput_combo(hotkey)
             try:
                 keyboard.HotKey.parse(combo)
@@ -170,6 +223,8 @@ class PynputBackend:
         if listener is None:
             return
         listener.stop()
+        if sys.platform not in ("darwin", "win32"):
+            _end_x_recording(listener)
         if listener is not threading.current_thread():
             with contextlib.suppress(Exception):  # join re-raises an error from the listener thread
                 listener.join(READY_TIMEOUT)
