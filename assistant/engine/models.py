@@ -67,6 +67,7 @@ def download(model: str, progress: bool = True) -> Path:
     )
 
     how_to_fix = f"Connect to the internet once and run: assistant models download {model}"
+    _check_hub_id(model)
     if offline():
         raise ModelNotAvailable(
             f"The model {model} is not downloaded and HF_HUB_OFFLINE is set. "
@@ -108,7 +109,22 @@ def ensure_model(model: str, progress: bool = True) -> Path:
         return folder
     if Path(model).expanduser().exists() or model.startswith((".", "/", "~")):
         raise ModelNotAvailable(f"The model folder {model} does not exist. Check the path.")
+    _check_hub_id(model)
     return cached_path(model) or download(model, progress=progress)
+
+
+def _check_hub_id(model: str) -> None:
+    """Refuse a name that is neither a folder nor a possible hub id (the hub library would raise a traceback)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(model)
+    except HFValidationError:
+        raise ModelNotAvailable(
+            f"{model} is neither a model folder nor a Hugging Face model id like {DEFAULT_MODEL}. "
+            "Check the name or the path."
+        ) from None
 
 
 def count_parameters(folder: Path) -> int:

@@ -1,0 +1,123 @@
+"""Where models live: parameter counts, local folders, and the sentences said when a model is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.engine.base import EngineError
+from assistant.engine.models import (
+    DEFAULT_MODEL,
+    ModelNotAvailable,
+    cached_path,
+    count_parameters,
+    ensure_model,
+)
+
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there, so a connection fails at once
+
+
+def assert_one_sentence(message: str) -> None:
+    assert "Traceback" not in message and "Error" not in message
+    assert "\n" not in message
+    assert len(message) < 300
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """An empty Hugging Face cache and a hub that cannot be reached; `hub(offline=True)` sets HF_HUB_OFFLINE.
+
+    huggingface_hub reads these variables once, when it is first imported (here, long before this test),
+    so its already imported settings are pointed at them too.
+    """
+    import huggingface_hub.constants as hub_constants
+
+    home = tmp_path / "hf-home"
+
+    def configure(offline: bool) -> Path:
+        monkeypatch.setenv("HF_HOME", str(home))
+        monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+        monkeypatch.setenv("HF_ENDPOINT", UNREACHABLE)
+        if offline:
+            monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        else:
+            monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(home / "hub"))
+        monkeypatch.setattr(hub_constants, "ENDPOINT", UNREACHABLE)
+        monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", offline)
+        return home
+
+    return configure
+
+
+def test_count_parameters_matches_the_loaded_model(tiny_model_dir, tiny_engine) -> None:
+    real = sum(parameter.numel() for parameter in tiny_engine.model.parameters())
+    assert count_parameters(tiny_model_dir) == real
+
+
+def test_count_parameters_of_the_t5_variant(tiny_t5_model_dir) -> None:
+    from transformers import Blip2ForConditionalGeneration
+
+    model = Blip2ForConditionalGeneration.from_pretrained(tiny_t5_model_dir)
+    assert count_parameters(tiny_t5_model_dir) == sum(p.numel() for p in model.parameters())
+
+
+def test_a_local_folder_is_used_as_it_is(tiny_model_dir) -> None:
+    assert ensure_model(str(tiny_model_dir)) == tiny_model_dir
+    assert cached_path(str(tiny_model_dir)) == tiny_model_dir
+
+
+def test_a_missing_folder_is_named(tmp_path) -> None:
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(str(missing))
+    message = str(caught.value)
+    assert "does not exist" in message and str(missing) in message
+    assert_one_sentence(message)
+
+
+def test_a_folder_without_config_is_refused(tmp_path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(str(tmp_path))
+    message = str(caught.value)
+    assert "config.json is missing" in message and str(tmp_path) in message
+    assert_one_sentence(message)
+
+
+@pytest.mark.parametrize("name", ["not a model", "a/b/c", "bad//name"])
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_name_that_is_neither_folder_nor_hub_id_is_a_sentence(name, offline, hub) -> None:
+    hub(offline=offline)
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(name, progress=False)
+    message = str(caught.value)
+    assert message.startswith(f"{name} is neither a model folder nor a Hugging Face model id")
+    assert_one_sentence(message)
+
+
+def test_offline_and_not_downloaded(hub) -> None:
+    home = hub(offline=True)
+    assert cached_path(DEFAULT_MODEL) is None
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(DEFAULT_MODEL, progress=False)
+    message = str(caught.value)
+    assert isinstance(caught.value, EngineError)
+    assert f"The model {DEFAULT_MODEL} is not downloaded" in message
+    assert "Unset HF_HUB_OFFLINE" in message
+    assert f"assistant models download {DEFAULT_MODEL}" in message
+    assert_one_sentence(message)
+    assert not any(home.rglob("*.safetensors"))
+
+
+def test_hub_unreachable(hub) -> None:
+    hub(offline=False)
+    assert cached_path(DEFAULT_MODEL) is None
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(DEFAULT_MODEL, progress=False)
+    message = str(caught.value)
+    assert "cannot be reached" in message or "failed" in message
+    assert "Connect to the internet" in message
+    assert f"assistant models download {DEFAULT_MODEL}" in message
+    assert_one_sentence(message)
