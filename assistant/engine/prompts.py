@@ -31,10 +31,9 @@ def description_prompt(detail: Detail) -> str:
 def question_prompt(question: str, history: Sequence[Turn] = ()) -> str:
     """The prompt for `question`, after the most recent turns of the conversation."""
     question = " ".join(question.split())
-    answer_strip = ".!? "
     turns = [
         TURN_TEMPLATE.format(
-            question=" ".join(t.question.split()), answer=t.answer.strip().rstrip(answer_strip)
+            question=" ".join(t.question.split()), answer=" ".join(t.answer.split()).rstrip(".!? ")
         )
         for t in list(history)[-MAX_HISTORY_TURNS:]
     ]
