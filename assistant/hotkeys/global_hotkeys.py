@@ -69,6 +69,12 @@ class GlobalHotkeys:
         self._started = backend
         return problems
 
+    def update(self, bindings: Mapping[str, str]) -> list[str]:
+        """Apply new bindings (from Settings) without a restart; returns the problems, as start() does."""
+        self.stop()
+        self._bindings = dict(bindings)
+        return self.start()
+
     def stop(self) -> None:
         """Unregister all hotkeys; safe to call more than once."""
         backend, self._started = self._started, None

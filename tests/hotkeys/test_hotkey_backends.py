@@ -54,6 +54,16 @@ def test_valid_bindings_reach_the_backend() -> None:
     assert hotkeys.backend_name is None
 
 
+def test_update_applies_new_bindings() -> None:
+    backend = RecordingBackend()
+    hotkeys = GlobalHotkeys({"describe-screen": "ctrl+alt+d"}, lambda action: None, backend)
+    assert hotkeys.start() == []
+    assert hotkeys.update({"describe-screen": "ctrl+alt+w", "ask": "bad"}) != []
+    assert backend.stopped == 1
+    assert backend.registered == {parse_hotkey("ctrl+alt+w"): "describe-screen"}
+    hotkeys.stop()
+
+
 def test_problems_are_sentences_and_the_rest_still_register() -> None:
     backend = RecordingBackend()
     bindings = {
