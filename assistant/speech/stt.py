@@ -145,9 +145,14 @@ def model_path(model: str, progress: bool = True) -> Path:
         raise SpeechInputError(
             f"The speech-recognition model {model} was not found on the Hugging Face hub; check its name."
         ) from None
-    except (LocalEntryNotFoundError, OSError, HfHubHTTPError) as error:
+    except (LocalEntryNotFoundError, HfHubHTTPError, ConnectionError) as error:
         log.info("speech model download failed: %s", error)
         raise SpeechInputError(no_network) from None
+    except OSError as error:
+        raise SpeechInputError(
+            f"The speech-recognition model {model} could not be saved ({error.strerror or error}); "
+            "free some disk space and try again."
+        ) from None
     return Path(path)
 
 

@@ -194,6 +194,19 @@ def test_missing_model_is_downloaded_with_progress(audio_io, tmp_path, monkeypat
     with pytest.raises(SpeechInputError, match="not downloaded and there is no network"):
         Transcriber("base.en").load()
 
+    def disk_full(repo_id, *, local_files_only=False, **kw):
+        if local_files_only:
+            raise LocalEntryNotFoundError("not cached")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", disk_full)
+    with pytest.raises(SpeechInputError) as caught:
+        Transcriber("small.en").load()
+    assert str(caught.value) == (
+        "The speech-recognition model small.en could not be saved (No space left on device); "
+        "free some disk space and try again."
+    )
+
 
 def test_language_and_device_choices():
     assert stt._language_code("en-GB") == "en"
