@@ -8,6 +8,7 @@ opens an X connection when it is imported.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -30,6 +31,8 @@ XWAYLAND_PROBLEM = (
 NO_DISPLAY_PROBLEM = f"Global hotkeys need a graphical desktop and none was found; {TRIGGER_HINT}."
 
 READY_TIMEOUT = 5.0
+
+_log = logging.getLogger(__name__)
 
 
 class Backend(Protocol):
@@ -64,9 +67,7 @@ def _guarded(on_action: ActionCallback, action: str) -> Callable[[], None]:
         try:
             on_action(action)
         except Exception:  # the UI reports its own failures; the hotkeys must keep working
-            import logging
-
-            logging.getLogger(__name__).exception("hotkey action %s failed", action)
+            _log.exception("hotkey action %s failed", action)
 
     return fire
 
@@ -193,7 +194,7 @@ class PynputBackend:
         listener.daemon = True
         listener.name = "assistant-hotkeys"
         listener.start()
-        # The listener thread dies without becoming ready when, for example, X lacks the RECORD extension.
+        # The listener thread dies without becoming ready when, for example, its X connection fails.
         deadline = time.monotonic() + READY_TIMEOUT
         while not ready.wait(0.05) and listener.is_alive() and time.monotonic() < deadline:
             pass
