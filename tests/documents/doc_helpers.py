@@ -62,3 +62,38 @@ def alt_for(color: tuple[int, int, int]) -> str:
 
 
 RED, GREEN, BLUE, YELLOW = (255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 0)
+
+
+def assert_zip_only_changed(old: bytes, new: bytes, changed: dict[str, list[tuple[str | None, str]]]) -> None:
+    """Every member of `new` equals `old`'s byte-for-byte (compressed bytes too), except that in each
+    member named in `changed` exactly the listed descriptions went from `old` (None: absent) to `new`."""
+    import zipfile
+
+    before, after = zipfile.ZipFile(io.BytesIO(old)), zipfile.ZipFile(io.BytesIO(new))
+    assert after.testzip() is None
+    assert [i.filename for i in after.infolist()] == [i.filename for i in before.infolist()]
+    for info in before.infolist():
+        new_info = after.getinfo(info.filename)
+        if info.filename in changed:
+            text = after.read(info.filename).decode()
+            for old_value, new_value in changed[info.filename]:
+                if old_value is None:
+                    assert f' descr="{new_value}"' in text
+                    text = text.replace(f' descr="{new_value}"', "", 1)
+                else:
+                    assert f'descr="{new_value}"' in text
+                    text = text.replace(f'descr="{new_value}"', f'descr="{old_value}"', 1)
+            assert text.encode() == before.read(info), info.filename
+        else:
+            assert after.read(info.filename) == before.read(info), info.filename
+            assert (new_info.CRC, new_info.compress_type, new_info.compress_size, new_info.date_time) == (
+                info.CRC, info.compress_type, info.compress_size, info.date_time,
+            ), info.filename  # fmt: skip
+
+
+DECORATIVE_EXT = (
+    '<a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+    '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+    "</a:ext></a:extLst>"
+)
