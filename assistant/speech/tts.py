@@ -269,23 +269,30 @@ class EspeakBackend(SpeechBackend):
             raise SpeechUnavailable(
                 "no sound player was found", "install pulseaudio-utils or alsa-utils to hear it"
             )
-        self._failures: list[str] = []
+        # Find a player that can reach a sound device now, so a broken setup is reported before the first
+        # words are lost rather than after.
+        self._players = [player for player in self._players if _plays_silence(player)]
+        if not self._players:
+            raise _no_sound_device()
+
+    @property
+    def player(self) -> str:
+        """The sound player in use ("paplay")."""
+        return Path(self._players[0][0]).name if self._players else "nothing"
 
     @property
     def description(self) -> str:
-        player = Path(self._players[0][0]).name if self._players else "nothing"
-        return f"{self.synth.version()}, played with {player}"
+        return f"{self.synth.version()}, played with {self.player}"
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:
         while self._players:
+            if cancel.is_set():
+                return False
             outcome = self._play(self._players[0], text, cancel, on_start)
             if outcome is not None:
                 return outcome
-            self._players.pop(0)  # this player cannot reach a sound device: try the next one
-        raise SpeechUnavailable(
-            "no sound device could be opened",
-            "check that a sound device is connected and turned on, then restart the app to hear it",
-        )
+            self._players.pop(0)  # this player lost its sound device: try the next one
+        raise _no_sound_device()
 
     def _play(
         self, player: tuple[str, ...], text: str, cancel: threading.Event, on_start: Callable[[], None]
@@ -304,7 +311,7 @@ class EspeakBackend(SpeechBackend):
                 )
             except OSError as error:
                 _kill(synth)
-                self._failures.append(f"{Path(player[0]).name}: {error}")
+                log.warning("%s could not start: %s", player[0], error)
                 return None
             assert synth.stdout is not None and synth.stdin is not None
             synth.stdout.close()  # the player holds the read end now
@@ -330,7 +337,6 @@ class EspeakBackend(SpeechBackend):
                     player_errors.seek(0)
                     detail = _last_line(player_errors.read()) or f"exit status {sink.returncode}"
                     log.warning("%s could not play speech: %s", player[0], detail)
-                    self._failures.append(f"{Path(player[0]).name}: {detail}")
                     return None
                 if synth.returncode not in (0, None):
                     synth_errors.seek(0)
@@ -355,6 +361,27 @@ class EspeakBackend(SpeechBackend):
 
     def set_volume(self, volume: float) -> None:
         self.synth.set_volume(volume)
+
+
+def _no_sound_device() -> SpeechUnavailable:
+    return SpeechUnavailable(
+        "no sound device could be opened",
+        "check that a sound device is connected and turned on, then restart the app to hear it",
+    )
+
+
+def _plays_silence(player: tuple[str, ...], timeout: float = 5.0) -> bool:
+    """Whether `player` plays a twentieth of a second of silence without error."""
+    wav = io.BytesIO()
+    Audio(bytes(2 * 1102), 22050).write_wav(wav)
+    try:
+        done = subprocess.run(player, input=wav.getvalue(), capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.info("%s cannot play sound: %s", player[0], error)
+        return False
+    if done.returncode != 0:
+        log.info("%s cannot play sound: %s", player[0], _last_line(done.stderr) or done.returncode)
+    return done.returncode == 0
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -397,6 +424,8 @@ class RecordingBackend(SpeechBackend):
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:
         audio = self.synth.synthesize(text, timeout=self.synth.time_limit(text))
+        if cancel.is_set():
+            return False  # stopped before a sound was made: nothing to record
         wav_path = self._reserve()
         with wav_path.open("wb") as file:
             audio.write_wav(file)
@@ -722,6 +751,8 @@ class Speaker:
         with self._lock:
             self._closed = True
             self._drop()
+        if threading.current_thread() is self._thread:
+            return False  # called from an event handler: the thread ends when the handler returns
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
@@ -840,22 +871,15 @@ def create_speaker(
 
 
 def describe_speech(timeout: float = 15.0) -> list[str]:
-    """Plain lines for `assistant doctor`: which engine speaks, its voices, or what is wrong and what to do."""
-    found: dict[str, Any] = {}
+    """Plain lines for `assistant doctor`: which engine speaks, its voices, how sound is played, or what is
+    wrong and what to do."""
+    found: list[str] = []
 
     def probe() -> None:
-        backend: SpeechBackend | None = None
         try:
-            backend = default_backend()
-            found["description"] = backend.description
-            found["voices"] = backend.voices()
-            found["default"] = backend.default_voice()
+            found.extend(_probe_speech())
         except Exception as error:
-            found["error"] = _failure_message(error)
-        finally:
-            if backend is not None:
-                with contextlib.suppress(Exception):
-                    backend.close()
+            found.append(_failure_message(error))
 
     thread = threading.Thread(target=probe, name="speech-probe", daemon=True)
     thread.start()
@@ -863,11 +887,27 @@ def describe_speech(timeout: float = 15.0) -> list[str]:
     if thread.is_alive():
         reason = f"the speech engine did not answer within {timeout:.0f} seconds"
         return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
-    if "error" in found:
-        return [found["error"]]
-    voices: list[Voice] = found["voices"]
-    default: Voice | None = found["default"]
-    lines = [f"Speech: {found['description']}.", f"Voices: {len(voices)} installed."]
+    return found
+
+
+def _probe_speech() -> list[str]:
+    if sys.platform in ("win32", "darwin"):
+        backend = Pyttsx3Backend()
+        try:
+            return _voice_lines(backend.description, backend.voices(), backend.default_voice())
+        finally:
+            backend.close()
+    synth = EspeakSynthesizer()
+    lines = _voice_lines(synth.version(), synth.voices(), synth.default_voice())
+    try:
+        lines.append(f"Sound: played with {EspeakBackend(synth).player}.")
+    except SpeechUnavailable as error:
+        lines.append(str(error))
+    return lines
+
+
+def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> list[str]:
+    lines = [f"Speech: {engine}.", f"Voices: {len(voices)} installed."]
     if default is not None:
         lines.append(f"Default voice: {default.name} ({default.id}).")
     if not voices:

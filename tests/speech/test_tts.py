@@ -447,10 +447,11 @@ def test_espeak_backend_pipes_speech_into_the_player(events, speakers, tmp_path)
 
 @needs_espeak
 def test_espeak_backend_stop_kills_the_player(events, speakers) -> None:
-    player = ("sh", "-c", "cat > /dev/null; exec sleep 60")  # keeps "playing" until killed
+    # A player that takes as long as the sound lasts (22050 samples of 2 bytes a second), silently.
+    player = ("sh", "-c", "bytes=$(wc -c); exec sleep $((bytes / 44100))")
     speaker = Speaker(lambda: EspeakBackend(players=(player,)), on_event=events)
     speakers.append(speaker)
-    number = speaker.say("A long sound.")
+    number = speaker.say(LONG_TEXT)
     events.wait_for("started", number)
     speaker.stop()
     assert speaker.wait_idle(DEADLINE)
@@ -472,10 +473,39 @@ def test_espeak_backend_tries_the_next_player_when_one_cannot_play(events, speak
 
 
 @needs_espeak
-def test_espeak_backend_without_a_working_player_falls_back_to_silence(events, speakers) -> None:
+def test_espeak_backend_moves_on_to_the_next_player_when_one_fails_mid_speech(
+    events, speakers, tmp_path
+) -> None:
+    heard = tmp_path / "heard.wav"
+    players = (("sh", "-c", "[ $(wc -c) -lt 5000 ]"), ("sh", "-c", f"cat > '{heard}'"))
+    speaker = Speaker(lambda: EspeakBackend(players=players), on_event=events)
+    speakers.append(speaker)
+    number = speaker.say("The first player cannot play this.")
+    assert speaker.wait_idle(DEADLINE)
+    assert events.items[-1] == ("finished", number, "The first player cannot play this.")
+    assert speaker.status_message == ""
+    assert heard.stat().st_size > 5000
+
+
+@needs_espeak
+def test_espeak_backend_without_a_working_player_is_silent_from_the_start(events, speakers) -> None:
     speaker = Speaker(lambda: EspeakBackend(players=(("false",),)), on_event=events)
     speakers.append(speaker)
-    number = speaker.say("Nobody hears this.")
+    assert speaker.wait_ready(DEADLINE)
+    assert events.items == [("failed", 0, speaker.status_message)]
+    assert "no sound device could be opened" in speaker.status_message
+    assert speaker.say("Nobody hears this.") == 0
+
+
+@needs_espeak
+def test_espeak_backend_falls_back_to_silence_when_the_player_fails_later(events, speakers, tmp_path) -> None:
+    # The player works when the app starts, then loses its sound device (it accepts only short sounds).
+    player = ("sh", "-c", "[ $(wc -c) -lt 5000 ]")
+    speaker = Speaker(lambda: EspeakBackend(players=(player,)), on_event=events)
+    speakers.append(speaker)
+    assert speaker.wait_ready(DEADLINE)
+    assert speaker.status_message == ""
+    number = speaker.say("Nobody hears this sentence.")
     assert speaker.wait_idle(DEADLINE)
     assert events.wait_for("failed", number)[2] == speaker.status_message
     assert "no sound device could be opened" in speaker.status_message
@@ -535,6 +565,8 @@ def test_describe_speech_names_the_engine_and_voices() -> None:
     assert lines[0].startswith("Speech: espeak-ng ")
     assert any(line.startswith("Voices: ") and "installed" in line for line in lines)
     assert any(line.startswith("Default voice: English") for line in lines)
+    # Whether this machine has a sound device or not, the last line says how sound is played or why not.
+    assert lines[-1].startswith(("Sound: played with ", "Speech is not working (no sound device"))
 
 
 def test_espeak_voice_listing_is_parsed() -> None:
