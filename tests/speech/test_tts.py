@@ -350,6 +350,9 @@ def test_close_gives_up_on_a_stuck_engine_after_its_deadline(events) -> None:
     speaker = Speaker(lambda: stuck, on_event=events)
     speaker.say("Hello.")
     assert stuck.entered.wait(DEADLINE)
+    assert speaker.busy
+    speaker.stop()  # returns at once even though the engine ignores it
+    assert speaker.wait_idle(0.05) is False
     assert speaker.close(timeout=0.2) is False  # returned at its deadline instead of hanging
     stuck.release.set()
     assert speaker.close(timeout=DEADLINE) is True
