@@ -109,10 +109,12 @@ def run_app(
     view.hide()
     if not controller.shutdown():
         log.warning("The model thread did not stop in time; leaving anyway.")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
-    return status
+    # Everything of ours is closed now. Leave without the interpreter's teardown of torch, which
+    # takes seconds, so that Quit is immediate.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _make_speaker(settings: Settings, speech: bool, speech_to: Path | None, controller) -> object:

@@ -143,9 +143,9 @@ class Controller(QObject):
         """Thread-safe: run action `name` on the Qt thread."""
         self.action_requested.emit(name)
 
-    def speech_event(self, event: Any) -> None:
-        """Thread-safe: the Speaker's on_event callback."""
-        self._speech_event.emit(event)
+    def speech_event(self, kind: str, number: int, text: str) -> None:
+        """Thread-safe: the Speaker's on_event callback ("started", "finished", "stopped", "failed")."""
+        self._speech_event.emit((kind, number, text))
 
     def start_hotkeys(self) -> list[str]:
         """Register the global hotkeys; returns the problems, each a sentence (also spoken)."""
@@ -184,7 +184,7 @@ class Controller(QObject):
         """Speak `text`; where speech is off or broken, show it instead."""
         if not text.strip():
             return
-        if self.speaker is not None and self.speaker.enabled:
+        if self.speaker is not None and self.speaker.enabled and not self.speaker.status_message:
             self.speaker.say(text, interrupt=interrupt)
         else:
             for view in self.views:
@@ -477,5 +477,9 @@ class Controller(QObject):
             self.dialog.set_status("")
 
     @Slot(object)
-    def _on_speech_event(self, event: Any) -> None:
-        log.debug("speech event %s", event)
+    def _on_speech_event(self, event: tuple[str, int, str]) -> None:
+        kind, _number, text = event
+        if kind == "failed":  # speech stopped working: say so in writing; from now on text is shown
+            self.set_status(text)
+            for view in self.views:
+                view.show_text("Assistant", text)

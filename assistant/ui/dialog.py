@@ -71,7 +71,6 @@ class ConversationDialog(QDialog):
         self.question = QLineEdit()
         self.question.setAccessibleName("Question")
         self.question.setPlaceholderText("Ask about the image, then press Enter")
-        self.question.setClearButtonEnabled(True)
         question_label.setBuddy(self.question)
         self.question.returnPressed.connect(self.submit)
 
@@ -156,7 +155,9 @@ class ConversationDialog(QDialog):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
-        self.status.setAccessibleDescription(text)
+        self.status.setAccessibleName(f"Status: {text}" if text else "Status")
+        if text:
+            announce(self.status, text)
 
     def _update_buttons(self) -> None:
         has_image = self.image is not None

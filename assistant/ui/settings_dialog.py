@@ -41,8 +41,15 @@ def voice_choices(voices: Iterable[Any]) -> list[tuple[str, str]]:
             choices.append((str(voice[0]), str(voice[1])))
         else:
             ident = str(getattr(voice, "id", voice))
-            choices.append((ident, str(getattr(voice, "name", None) or ident)))
+            label = voice.label() if hasattr(voice, "label") else getattr(voice, "name", None)
+            choices.append((ident, str(label or ident)))
     return choices
+
+
+def _name_combo(combo: QComboBox, name: str) -> None:
+    """Name a combo box and its drop-down list (which screen readers see as a control of its own)."""
+    combo.setAccessibleName(name)
+    combo.view().setAccessibleName(f"{name} choices")
 
 
 class SettingsDialog(QDialog):
@@ -80,7 +87,7 @@ class SettingsDialog(QDialog):
         self.speech_enabled.setAccessibleName("Speak descriptions and answers")
         speech_form.addRow(self.speech_enabled)
         self.voice = QComboBox()
-        self.voice.setAccessibleName("Voice")
+        _name_combo(self.voice, "Voice")
         self.voice.addItem(SYSTEM_VOICE, None)
         for ident, name in voice_choices(voices):
             self.voice.addItem(name, ident)
@@ -122,7 +129,7 @@ class SettingsDialog(QDialog):
         model_box = QGroupBox("Descriptions")
         model_form = QFormLayout(model_box)
         self.detail = QComboBox()
-        self.detail.setAccessibleName("Detail")
+        _name_combo(self.detail, "Detail")
         for value in DETAILS:
             self.detail.addItem(value.capitalize(), value)
         self.detail.setCurrentIndex(max(0, self.detail.findData(settings.detail)))
@@ -164,8 +171,7 @@ class SettingsDialog(QDialog):
     @staticmethod
     def _combo(name: str, values: Iterable[str], current: str) -> QComboBox:
         combo = QComboBox()
-        combo.setAccessibleName(name)
-        combo.setEditable(False)
+        _name_combo(combo, name)
         for value in values:
             combo.addItem(value, value)
         if combo.findData(current) < 0:

@@ -140,6 +140,7 @@ class MainWindow(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setAccessibleName(f"Status: {text}")
         self.setWindowTitle(f"Assistant: {text}" if len(text) < 60 else "Assistant")
         announce(self.status, text)
 

@@ -1,0 +1,194 @@
+"""The controller's flow with the tiny random BLIP-2 and speech recorded to a folder (`--speech-to`)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PIL import Image
+from PySide6.QtGui import QGuiApplication
+
+from assistant.config import Settings, load_settings
+from assistant.engine.base import EngineError
+from assistant.engine.images import ImageError
+from assistant.speech.tts import create_speaker
+from assistant.ui.controller import NO_IMAGE, Controller
+from assistant.ui.earcons import Earcons
+from assistant.ui.qtimage import pil_to_qimage
+
+FAST = 450  # words per minute: recorded speech "plays" in real time, so keep it short
+
+
+class Recorded:
+    """What the app said, read back from the --speech-to folder."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def texts(self) -> list[str]:
+        return [p.read_text(encoding="utf-8").strip() for p in sorted(self.folder.glob("[0-9]*.txt"))]
+
+    def cues(self) -> list[str]:
+        log = self.folder / "cues.log"
+        return [line.split()[1] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@pytest.fixture
+def make_controller(qtbot, tmp_path, tiny_engine):
+    made = []
+
+    def make(load=lambda spec: tiny_engine, **settings) -> tuple[Controller, Recorded]:
+        folder = tmp_path / "speech"
+        earcons = Earcons(True, log_to=folder)
+        controller = Controller(
+            Settings(rate=FAST, **settings), None, earcons, load, settings_path=tmp_path / "settings.toml"
+        )
+        controller.attach_speaker(
+            create_speaker(speech_to=folder, rate=FAST, on_event=controller.speech_event)
+        )
+        made.append(controller)
+        controller.start()
+        return controller, Recorded(folder)
+
+    yield make
+    for controller in made:
+        assert controller.shutdown(timeout=10)
+
+
+@pytest.fixture
+def ready(qtbot, make_controller):
+    controller, recorded = make_controller()
+    qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
+    assert controller.status.startswith("Ready.")
+    return controller, recorded
+
+
+def picture(colour) -> Image.Image:
+    return Image.new("RGB", (96, 64), colour)
+
+
+def wait_idle(qtbot, controller: Controller) -> None:
+    qtbot.waitUntil(lambda: controller.current is None, timeout=20000)
+    assert controller.speaker.wait_idle(20)
+
+
+def test_a_description_is_spoken_and_remembered(qtbot, ready):
+    controller, recorded = ready
+    image = picture((200, 30, 30))
+    controller.describe(image)
+    wait_idle(qtbot, controller)
+    assert controller.last_image is image
+    assert controller.last_description.strip()
+    spoken = recorded.texts()[1:]
+    assert " ".join(spoken) == " ".join(controller.last_description.split())
+    assert recorded.cues() == ["working"]
+    assert controller.status == f"Ready. Last: {controller.last_description}"
+
+
+def test_a_new_request_cancels_the_running_one_and_its_speech(qtbot, ready):
+    controller, recorded = ready
+    first = controller.describe(picture((0, 0, 255)), "Describing…")
+    second = controller.describe(picture((0, 255, 0)), "Describing…")
+    assert first.cancel.is_set() and not second.cancel.is_set()
+    wait_idle(qtbot, controller)
+    assert controller.last_image is second.image
+    assert " ".join(recorded.texts()[1:]) == " ".join(controller.last_description.split())
+    assert recorded.cues() == ["working", "working"]
+
+
+def test_the_dialog_asks_and_the_answer_is_spoken_and_added(qtbot, ready):
+    controller, recorded = ready
+    controller.describe(picture((10, 120, 10)))
+    wait_idle(qtbot, controller)
+    controller.open_dialog()
+    dialog = controller.dialog
+    assert dialog.description == controller.last_description
+    dialog.question.setText("What colour is it?")
+    dialog.submit()
+    qtbot.waitUntil(lambda: len(dialog.turns) == 1, timeout=20000)
+    wait_idle(qtbot, controller)
+    answer = dialog.turns[0].answer
+    assert dialog.turns[0].question == "What colour is it?"
+    assert answer.strip()
+    assert dialog.conversation.item(dialog.conversation.count() - 1).text() == f"Answer: {answer}"
+    assert " ".join(answer.split()) in " ".join(recorded.texts())
+
+
+def test_stop_cuts_off_what_is_being_said(qtbot, ready):
+    controller, recorded = ready
+    started = threading.Event()
+    controller._speech_event.connect(lambda event: event[0] == "started" and started.set())
+    controller.say("This is a long sentence that keeps going for quite a while, " * 6)
+    qtbot.waitUntil(started.is_set, timeout=20000)
+    controller.stop()
+    assert controller.speaker.wait_idle(5)
+    assert recorded.texts()[-1].endswith("[stopped]")
+    assert controller.status == "Stopped."
+
+
+def test_a_failure_is_spoken_and_shown_in_one_sentence(qtbot, ready):
+    controller, recorded = ready
+    message = "The file x.png is not an image. Choose an image file."
+
+    def broken() -> Image.Image:
+        raise ImageError(message)
+
+    controller.describe(broken)
+    qtbot.waitUntil(lambda: controller.status == message, timeout=20000)
+    assert controller.speaker.wait_idle(20)
+    assert recorded.texts()[-1] == message
+    assert recorded.cues() == ["working", "error"]
+    assert controller.last_image is None
+
+
+def test_asking_before_any_description_says_what_to_do(qtbot, ready):
+    controller, recorded = ready
+    assert controller.ask("What is it?") is None
+    assert controller.speaker.wait_idle(20)
+    assert recorded.texts()[-1] == NO_IMAGE
+    assert controller.status == NO_IMAGE
+
+
+def test_the_clipboard_image_is_described(qtbot, ready):
+    controller, _recorded = ready
+    QGuiApplication.clipboard().setImage(pil_to_qimage(picture((255, 255, 0))))
+    controller.describe_clipboard()
+    wait_idle(qtbot, controller)
+    assert controller.last_image.size == (96, 64)
+    assert controller.last_image.getpixel((5, 5)) == (255, 255, 0)
+
+
+def test_an_empty_clipboard_is_explained(qtbot, ready):
+    controller, recorded = ready
+    QGuiApplication.clipboard().setText("just words")
+    controller.describe_clipboard()
+    assert controller.speaker.wait_idle(20)
+    assert recorded.texts()[-1] == "There is no image on the clipboard. Copy an image first, then try again."
+
+
+def test_a_model_that_fails_to_load_is_explained(qtbot, make_controller):
+    message = "The model nothing/here was not found. Check its name in Settings."
+
+    def load(spec):
+        raise EngineError(message)
+
+    controller, recorded = make_controller(load)
+    qtbot.waitUntil(lambda: recorded.texts() == [message], timeout=20000)
+    assert controller.status == message
+    controller.describe(picture((1, 2, 3)))
+    qtbot.waitUntil(lambda: controller.current is None, timeout=20000)
+    assert controller.status == message  # asked again: the same sentence, not a crash
+
+
+def test_settings_apply_at_once_and_are_saved(qtbot, ready, tmp_path):
+    controller, _recorded = ready
+    new = Settings(rate=300, volume=0.5, earcons=False, detail="detailed", announce_ready=False)
+    controller.apply_settings(new)
+    assert controller.earcons.enabled is False
+    assert controller.settings.detail == "detailed"
+    saved, warning = load_settings(tmp_path / "settings.toml")
+    assert warning is None
+    assert saved == new
+    request = controller.describe(picture((9, 9, 9)))
+    assert request.detail == "detailed"
+    wait_idle(qtbot, controller)
