@@ -189,3 +189,22 @@ def test_ctrl_c_while_writing_keeps_the_old_file(tmp_path: Path, monkeypatch) ->
     assert path.read_bytes() == original
     assert (tmp_path / "a.orig.html").read_bytes() == original
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+class _FailsOnBlue(RecordingEngine):
+    def describe_many(self, images, detail="brief", batch_size=8):
+        from assistant.engine.base import EngineError
+
+        if any(image.getpixel((0, 0)) == BLUE for image in images):
+            raise EngineError("The model ran out of memory. Try a smaller batch size.")
+        return super().describe_many(images, detail, batch_size)
+
+
+def test_engine_failure_fails_only_the_picture_that_caused_it(tmp_path: Path) -> None:
+    colors(tmp_path)
+    path = page(tmp_path, "a.html", "red.png", "blue.png", "green.png")
+    report = run([path], _FailsOnBlue(), Options(write=True))
+    red, blue, green = report.documents[0].images
+    assert (red.outcome, blue.outcome, green.outcome) == (Outcome.WRITTEN, Outcome.FAILED, Outcome.WRITTEN)
+    assert blue.reason == "The model ran out of memory. Try a smaller batch size."
+    assert 'src="blue.png">' in path.read_text()
