@@ -16,7 +16,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from assistant.engine import prompts
-from assistant.engine.base import Turn
+from assistant.engine.base import EngineError, Turn
 
 # Targets from the engine issue, as (figure, limit, what it means).
 TARGETS = (
@@ -147,16 +147,36 @@ def run_benchmark(args) -> int:
         "results": {},
     }
     print(f"Benchmark: {report['model']}, {args.tokens} tokens per description, {report['machine']}")
-    for precision in precisions:
+    suites = {name.strip() for name in args.suite.split(",")}
+    unknown = suites - {"engine", "documents", "stt"}
+    if unknown:
+        raise EngineError(
+            f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose engine, documents or stt."
+        )
+    for precision in precisions if suites & {"engine", "documents"} else []:
         start = time.perf_counter()
         engine = _engine_for(args, precision)
         load_s = time.perf_counter() - start
         label = engine.runtime.precision
         print(f"\n== {engine.summary} (loaded in {load_s:.1f} s)", flush=True)
-        figures = {"load_s": load_s, **measure_engine(engine, args.tokens, args.batch, args.repeat)}
-        report["results"][label] = figures
-        _print_figures(figures, args.batch)
+        if "engine" in suites:
+            figures = {"load_s": load_s, **measure_engine(engine, args.tokens, args.batch, args.repeat)}
+            report["results"][label] = figures
+            _print_figures(figures, args.batch)
+        if "documents" in suites:
+            from assistant.documents.bench import bench_documents
+
+            documents = bench_documents(engine, n_images=args.images, batch_size=args.batch)
+            report.setdefault("documents", {})[label] = documents
+            _print_documents(documents)
         del engine
+    if "stt" in suites:
+        from assistant.speech.stt import bench_transcription
+
+        report["stt"] = bench_transcription(args.stt_model)
+        print("\n== speech to text")
+        for key, value in report["stt"].items():
+            print(f"  {key:<42} {value}")
     results = report["results"]
     if "int8" in results and "bf16" in results:
         report["int8_over_bf16_describe"] = results["int8"]["describe_s"] / results["bf16"]["describe_s"]
@@ -202,9 +222,17 @@ def _print_figures(figures: dict, batch: int) -> None:
         print(f"  {name:<42} {figures[key]:8.3f} {unit}")
 
 
+def _print_documents(documents: dict) -> None:
+    print(f"  alt-text for {documents['n_images']} images in {documents['documents']} documents:")
+    for mode in ("batched", "one_by_one"):
+        figures = documents[mode]
+        details = ", ".join(f"{key} {value}" for key, value in figures.items())
+        print(f"    {mode.replace('_', ' ')}: {details}")
+
+
 def _argv(args) -> list[str]:
     parts = ["bench"]
-    for flag in ("synthetic", "model", "compare", "device"):
+    for flag in ("suite", "synthetic", "model", "compare", "device"):
         value = getattr(args, flag, None)
         if value and not (flag == "device" and value == "auto"):
             parts += [f"--{flag}", str(value)]

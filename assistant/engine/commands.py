@@ -79,6 +79,11 @@ def register(subparsers) -> None:
         "--repeat", type=int, default=3, metavar="R", help="repetitions of each timing (median)"
     )
     bench.add_argument("--tokens", type=int, default=20, metavar="T", help="tokens generated per description")
+    bench.add_argument(
+        "--suite", default="engine", help="what to measure: engine, documents, stt (comma-separated)"
+    )
+    bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
+    bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     bench.set_defaults(handler=run_bench)
 
