@@ -1,0 +1,153 @@
+"""Helpers for the end-to-end tests: a private X display, the running app, and what it said."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = "1280x800"
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> object:
+    """Poll `condition` until it is true; fail the test saying `what` did not happen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {timeout:g} s")
+        time.sleep(interval)
+
+
+@dataclass
+class Desktop:
+    """A private X display, D-Bus session and accessibility bus."""
+
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    read, write = os.pipe()
+    process = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write),
+            "-screen",
+            "0",
+            f"{SIZE}x24",
+            "-nolisten",
+            "tcp",
+            "+extension",
+            "RECORD",
+        ],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        process.kill()
+        pytest.skip("Xvfb did not start")
+    return process, f":{number}"
+
+
+@dataclass
+class Utterance:
+    number: int
+    text: str
+    wav: Path
+
+    def peak(self) -> int:
+        """The loudest sample of the recording (0 for silence)."""
+        with wave.open(str(self.wav), "rb") as recording:
+            width = recording.getsampwidth()
+            frames = recording.readframes(recording.getnframes())
+        if width != 2 or not frames:
+            return max(frames, default=0)
+        samples = memoryview(frames).cast("h")
+        return max((abs(s) for s in samples), default=0)
+
+
+@dataclass
+class RunningApp:
+    process: subprocess.Popen
+    speech_dir: Path
+    env: dict[str, str]
+    log: Path
+
+    def run(self, *command: str, timeout: float = 20, check: bool = False) -> subprocess.CompletedProcess:
+        """Run a command on the app's desktop, with its runtime and config folders."""
+        return subprocess.run(
+            command, env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=check
+        )
+
+    def key(self, *keys: str) -> None:
+        self.run("xdotool", "key", "--delay", "60", *keys, check=True)
+
+    def type(self, text: str) -> None:
+        self.run("xdotool", "type", "--delay", "40", text, check=True)
+
+    def wait_window(self, name: str, timeout: float = 15) -> str:
+        """The X window id of a visible window whose title contains `name`."""
+
+        def find():
+            return self.run("xdotool", "search", "--onlyvisible", "--name", name).stdout.split()
+
+        self.check_alive()
+        return wait_for(find, timeout, f"a window named {name!r}")[0]  # type: ignore[index]
+
+    def playing(self) -> list[Path]:
+        """Recordings begun but not finished (their .txt is written at the end)."""
+        return [
+            wav for wav in sorted(self.speech_dir.glob("[0-9]*.wav")) if not wav.with_suffix(".txt").exists()
+        ]
+
+    def utterances(self) -> list[Utterance]:
+        """Finished utterances (their .txt is written when the recording is complete), in order."""
+        found = []
+        for text_file in sorted(self.speech_dir.glob("[0-9]*.txt")):
+            wav = text_file.with_suffix(".wav")
+            if wav.exists():
+                found.append(
+                    Utterance(int(text_file.stem), text_file.read_text(encoding="utf-8").strip(), wav)
+                )
+        return found
+
+    def wait_utterance(self, after: int, timeout: float = 20, what: str = "an utterance") -> Utterance:
+        """The first utterance numbered above `after`."""
+
+        def newer():
+            return next((u for u in self.utterances() if u.number > after), None)
+
+        self.check_alive()
+        return wait_for(newer, timeout, what)  # type: ignore[return-value]
+
+    def last_number(self) -> int:
+        done = self.utterances()
+        return done[-1].number if done else 0
+
+    def trigger(self, action: str) -> None:
+        result = self.run(sys.executable, "-m", "assistant", "trigger", action)
+        assert result.returncode == 0, result.stderr
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"the app exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+
+    def cues(self) -> list[str]:
+        path = self.speech_dir / "cues.log"
+        return [line.split()[1] for line in path.read_text().splitlines()] if path.exists() else []

@@ -1,0 +1,133 @@
+"""The running app under Xvfb: hotkey → spoken description, typed question → spoken answer, Stop,
+the region chooser by keyboard, one instance only, and what a screen reader sees of its windows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from e2e_harness import ROOT, RunningApp, wait_for
+
+pytestmark = pytest.mark.e2e
+
+A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"
+LOUD = 1000  # a peak above this is speech, not silence (16-bit samples)
+
+
+def describe_and_wait(app: RunningApp, how=None) -> str:
+    """Start a description (by the Ctrl+Alt+D hotkey unless `how` does it) and return what was said."""
+    before = app.last_number()
+    (how or (lambda: app.key("ctrl+alt+d")))()
+    said = app.wait_utterance(before, timeout=25, what="a spoken description")
+    assert "[stopped]" not in said.text
+    return said.text
+
+
+def test_the_hotkey_describes_the_screen_aloud(start_app):
+    app = start_app()
+    before = app.last_number()
+    app.key("ctrl+alt+d")
+    said = app.wait_utterance(before, timeout=25, what="a spoken description")
+    assert said.text and "[stopped]" not in said.text
+    assert said.peak() > LOUD
+    assert "working" in app.cues()
+
+
+def test_a_typed_question_is_answered_aloud(start_app):
+    app = start_app()
+    describe_and_wait(app)
+    wait_for(lambda: not app.playing(), 20, "the description to finish")
+    app.trigger("ask")
+    app.wait_window("Ask about the image")
+    before = app.last_number()
+    app.type("what colour is it")
+    app.key("Return")
+    answer = app.wait_utterance(before, timeout=25, what="a spoken answer")
+    assert answer.peak() > LOUD
+    assert "[stopped]" not in answer.text
+
+
+def test_stop_cuts_off_a_long_description(start_app):
+    app = start_app(settings='rate = 80\ndetail = "detailed"\n')
+    before = app.last_number()
+    app.trigger("describe-screen")
+    wait_for(lambda: [w for w in app.playing() if int(w.stem) > before], 30, "a long description to start")
+    app.key("ctrl+alt+s")
+    said = app.wait_utterance(before, timeout=10, what="the stopped utterance")
+    assert said.text.endswith("[stopped]")
+    assert said.peak() > LOUD  # it was heard until Stop
+
+
+def test_a_region_is_chosen_with_the_keyboard_alone(start_app):
+    app = start_app()
+    app.trigger("describe-region")
+    app.wait_window("Choose a region")
+    app.key("Right", "shift+Right", "ctrl+Down")
+    before = app.last_number()
+    app.key("Return")
+    wait_for(lambda: "working" in app.cues(), 10, "the cue that work has started")
+    said = wait_for(
+        lambda: [
+            u
+            for u in app.utterances()
+            if u.number > before and "pixels" not in u.text and "[stopped]" not in u.text
+        ],
+        25,
+        "a spoken description of the region",
+    )
+    assert said[0].peak() > LOUD
+    spoken = " ".join(u.text for u in app.utterances())
+    assert "Choose a region" in spoken and "pixels" in spoken
+
+
+def test_a_second_app_steps_aside(start_app, tiny_model_dir):
+    app = start_app()
+    second = app.run(sys.executable, "-m", "assistant", "run", "--model", str(tiny_model_dir), timeout=30)
+    assert second.returncode == 1
+    assert "The assistant is already running." in second.stderr
+    app.check_alive()
+
+
+def _walk(node: dict, path: str = ""):
+    here = f"{path}/{node['role']}:{node['name']!r}"
+    yield node, here
+    for child in node["children"]:
+        yield from _walk(child, here)
+
+
+@pytest.mark.skipif(not A11Y_TREE.exists() or not Path("/usr/bin/python3").exists(), reason="needs a11y-tree")
+def test_every_focusable_control_has_a_role_and_a_name(start_app):
+    app = start_app()
+    describe_and_wait(app, lambda: app.trigger("describe-screen"))
+    app.trigger("ask")
+    app.wait_window("Ask about the image")
+    app.trigger("settings")
+    app.wait_window("Settings")
+    done = app.run(
+        "/usr/bin/python3", str(A11Y_TREE), "--app", "assistant", "--json", "--wait", "10", timeout=60
+    )
+    if done.returncode != 0 and "pyatspi is missing" in done.stderr:
+        pytest.skip("python3-pyatspi is not installed")
+    assert done.returncode == 0, done.stderr
+    trees = json.loads(done.stdout)
+    nodes = [pair for tree in trees for pair in _walk(tree)]
+    names = {node["name"] for node, _ in nodes}
+    assert {"Ask about the image", "Settings", "Question", "Ask", "Conversation", "Captured image"} <= names
+    assert any(node["role"] == "image" and node["description"] for node, _ in nodes)
+    unnamed = [
+        where for node, where in nodes if node["focusable"] and not (node["role"] and node["name"].strip())
+    ]
+    assert unnamed == []
+
+
+def test_quit_from_the_trigger_ends_the_app(start_app):
+    app = start_app()
+    app.trigger("quit")
+    try:
+        app.process.wait(15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the app did not quit")
+    assert app.process.returncode == 0
