@@ -214,7 +214,10 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
     with torch.device("meta"):
         model = Blip2ForConditionalGeneration(config)
     model = model.to(dtype=dtype).to_empty(device="cpu").eval()
+    # Values only need to look like trained weights to the arithmetic: a random pattern of prime
+    # length, tiled, fills 3.8 billion parameters in seconds instead of minutes.
     generator = torch.Generator().manual_seed(0)
+    pattern = torch.randn(1_000_003, generator=generator).mul_(0.02).to(dtype)
     with torch.no_grad():
         for module_name, parameter in model.named_parameters():
             if "norm" in module_name and module_name.endswith("weight"):
@@ -222,7 +225,9 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
             elif module_name.endswith("bias"):
                 parameter.zero_()
             else:
-                parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float32) * 0.02)
+                flat = parameter.view(-1)
+                copies = -(-flat.numel() // pattern.numel())
+                flat.copy_(pattern.to(flat.dtype).repeat(copies)[: flat.numel()])
         for _, buffer in model.named_buffers():
             if buffer.is_floating_point():
                 buffer.zero_()
