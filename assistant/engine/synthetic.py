@@ -233,6 +233,9 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
                 buffer.zero_()
     # OPT's learned positions and the vision model's position ids are buffers set at construction.
     _reset_index_buffers(model)
+    # As from_pretrained does: the Q-Former stays in fp32 whatever the rest is.
+    model.qformer.float()
+    model.query_tokens.data = model.query_tokens.data.float()
     processor = _processor(tokenizer, config.vision_config.image_size, config.num_query_tokens)
     return model, processor
 
