@@ -23,6 +23,7 @@ from assistant.engine.base import Engine, EngineError
 from assistant.speech.sentences import SentenceStream
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
+from assistant.ui.listening import AudioSource, ListenRequest, ListenWorker, microphone_source
 from assistant.ui.qtimage import qimage_to_pil
 from assistant.ui.worker import ImageSource, ModelSpec, ModelWorker, Request
 
@@ -49,6 +50,8 @@ class Controller(QObject):
     _submit = Signal(object)
     _load = Signal(object)
     _speech_event = Signal(object)
+    _listen = Signal(object)
+    _voice_heard = Signal()
 
     def __init__(
         self,
@@ -57,7 +60,9 @@ class Controller(QObject):
         earcons: Earcons,
         load_engine: Callable[[ModelSpec], Engine],
         settings_path: Path | None = None,
+        audio_source: AudioSource | None = None,
     ) -> None:
+        """`audio_source` opens what spoken questions are heard from; None: the microphone in Settings."""
         super().__init__()
         self.settings = settings
         self.settings_path = settings_path
@@ -76,6 +81,10 @@ class Controller(QObject):
         self._show_dialog_after = False
         self._overlay: Any = None
         self._settings_dialog: Any = None
+        self.audio_source = audio_source
+        self.listener: Any = None
+        self.listen_thread: QThread | None = None
+        self.listen_worker: ListenWorker | None = None
         self._load_started = 0.0
         self._loading = False
         self._handlers: dict[str, Callable[[], None]] = {
@@ -84,6 +93,7 @@ class Controller(QObject):
             "describe-clipboard": self.describe_clipboard,
             "describe-file": self.describe_file,
             "ask": self.open_dialog,
+            "listen": self.listen,
             "stop": self.stop,
             "settings": self.open_settings,
             "quit": self.quit,
@@ -105,6 +115,7 @@ class Controller(QObject):
         self.worker.cancelled.connect(self._on_cancelled)
         self.action_requested.connect(self.handle)
         self._speech_event.connect(self._on_speech_event)
+        self._voice_heard.connect(self._on_voice_heard)
         self._load_timer = QTimer(self)
         self._load_timer.setInterval(1000)
         self._load_timer.timeout.connect(self._show_load_progress)
@@ -129,11 +140,16 @@ class Controller(QObject):
         if self.hotkeys is not None:
             self.hotkeys.stop()
             self.hotkeys = None
+        if self.listener is not None:
+            self.listener.stop()
         for window in (self.dialog, self._overlay, self._settings_dialog):
             if window is not None:
                 window.close()
         self.thread.quit()
         stopped = self.thread.wait(int(timeout * 1000))
+        if self.listen_thread is not None:
+            self.listen_thread.quit()
+            stopped = self.listen_thread.wait(int(timeout * 1000)) and stopped
         if self.speaker is not None:
             self.speaker.close(timeout=2.0)
         self.earcons.close()
@@ -346,6 +362,8 @@ class Controller(QObject):
         return request
 
     def stop(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
@@ -355,6 +373,85 @@ class Controller(QObject):
     def quit(self) -> None:
         self.stop()
         self.quit_requested.emit()
+
+    # -- spoken questions -------------------------------------------------------------------
+    def _ensure_listen_worker(self) -> None:
+        if self.listen_thread is not None:
+            return
+        self.listen_thread = QThread()
+        self.listen_thread.setObjectName("listening")
+        self.listen_worker = ListenWorker()
+        self.listen_worker.moveToThread(self.listen_thread)
+        self._listen.connect(self.listen_worker.listen)
+        self.listen_worker.loading.connect(self.set_status)
+        self.listen_worker.heard.connect(self._on_heard)
+        self.listen_worker.transcribed.connect(self._on_transcribed)
+        self.listen_worker.failed.connect(self._on_listen_failed)
+        self.listen_worker.stopped.connect(self._on_listen_stopped)
+        self.listen_thread.start()
+
+    def listen(self) -> None:
+        """Start listening for a spoken question about the last image; pressed again, stop listening."""
+        if self.listener is not None:
+            self.listener.stop()
+            return
+        if self.last_image is None:
+            self.open_dialog()
+            return
+        from assistant.speech.microphone import Listener
+
+        self._ensure_listen_worker()
+        dialog = self.ensure_dialog()
+        dialog.show_and_focus()
+        dialog.set_listening(True)
+        self.listener = Listener(on_speech_start=self._barge_in)
+        self.set_status("Listening…")
+        self.earcons.play("listening")
+        source = self.audio_source or microphone_source(self.settings.input_device)
+        request = ListenRequest(
+            self.listener, source, self.settings.stt_model, self.settings.language or None
+        )
+        # Let the cue finish first, so the microphone does not take it for speech.
+        QTimer.singleShot(
+            200 if self.earcons.enabled and self.earcons.available else 0, lambda: self._listen.emit(request)
+        )
+
+    def _barge_in(self) -> None:
+        """On the listening thread, the moment speech is heard: the app stops talking at once."""
+        self._hush()
+        self._voice_heard.emit()
+
+    def _on_voice_heard(self) -> None:
+        self.set_status("Hearing you…")
+
+    def _on_heard(self) -> None:
+        self.listener = None
+        self.earcons.play("stopped-listening")
+        if self.dialog is not None:
+            self.dialog.set_listening(False)
+            self.dialog.set_status("Working out what you said…")
+        self.set_status("Working out what you said…")
+
+    def _on_transcribed(self, text: str) -> None:
+        dialog = self.ensure_dialog()
+        dialog.set_question(text)
+        if self.settings.ask_after_listening:
+            dialog.submit()
+        else:
+            message = f"Heard: {text} Press Enter to ask."
+            dialog.set_status(message)
+            self.tell(message)
+
+    def _on_listen_stopped(self) -> None:
+        if self.dialog is not None:
+            self.dialog.set_status("Stopped listening.")
+        self.set_status("Stopped listening.")
+
+    def _on_listen_failed(self, message: str) -> None:
+        if self.dialog is not None:
+            self.dialog.set_listening(False)
+            self.dialog.set_status(message)
+        self.fail(message)
 
     # -- the dialog -------------------------------------------------------------------------
     def ensure_dialog(self) -> ConversationDialog:

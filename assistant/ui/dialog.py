@@ -195,6 +195,16 @@ class ConversationDialog(QDialog):
         self._pending_question = None
         self.set_status(message)
 
+    def set_listening(self, listening: bool) -> None:
+        """The Talk button becomes Stop listening while the microphone is open."""
+        if listening:
+            self.talk_button.setText("S&top listening")
+            self.talk_button.setAccessibleName("Stop listening")
+            self.set_status("Listening… speak your question.")
+        else:
+            self.talk_button.setText("&Talk")
+            self.talk_button.setAccessibleName("Talk")
+
     def show_and_focus(self) -> None:
         self.show()
         self.raise_()

@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from ui_flow import FAST, Recorded
+
+from assistant.config import Settings
+from assistant.speech.tts import create_speaker
+from assistant.ui.controller import Controller
+from assistant.ui.earcons import Earcons
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -31,3 +37,38 @@ def unnamed_focusable():
         return missing
 
     return unnamed_focusable
+
+
+@pytest.fixture
+def make_controller(qtbot, tmp_path, tiny_engine):
+    made = []
+
+    def make(load=lambda spec: tiny_engine, audio_source=None, **settings) -> tuple[Controller, Recorded]:
+        folder = tmp_path / "speech"
+        earcons = Earcons(True, log_to=folder)
+        controller = Controller(
+            Settings(rate=FAST, **settings),
+            None,
+            earcons,
+            load,
+            settings_path=tmp_path / "settings.toml",
+            audio_source=audio_source,
+        )
+        controller.attach_speaker(
+            create_speaker(speech_to=folder, rate=FAST, on_event=controller.speech_event)
+        )
+        made.append(controller)
+        controller.start()
+        return controller, Recorded(folder)
+
+    yield make
+    for controller in made:
+        assert controller.shutdown(timeout=10)
+
+
+@pytest.fixture
+def ready(qtbot, make_controller):
+    controller, recorded = make_controller()
+    qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
+    assert controller.status.startswith("Ready.")
+    return controller, recorded

@@ -4,72 +4,15 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from PIL import Image
 from PySide6.QtGui import QGuiApplication
+from ui_flow import picture, wait_idle
 
 from assistant.config import Settings, load_settings
 from assistant.engine.base import EngineError
 from assistant.engine.images import ImageError
-from assistant.speech.tts import create_speaker
-from assistant.ui.controller import NO_IMAGE, Controller
-from assistant.ui.earcons import Earcons
+from assistant.ui.controller import NO_IMAGE
 from assistant.ui.qtimage import pil_to_qimage
-
-FAST = 450  # words per minute: recorded speech "plays" in real time, so keep it short
-
-
-class Recorded:
-    """What the app said, read back from the --speech-to folder."""
-
-    def __init__(self, folder):
-        self.folder = folder
-
-    def texts(self) -> list[str]:
-        return [p.read_text(encoding="utf-8").strip() for p in sorted(self.folder.glob("[0-9]*.txt"))]
-
-    def cues(self) -> list[str]:
-        log = self.folder / "cues.log"
-        return [line.split()[1] for line in log.read_text().splitlines()] if log.exists() else []
-
-
-@pytest.fixture
-def make_controller(qtbot, tmp_path, tiny_engine):
-    made = []
-
-    def make(load=lambda spec: tiny_engine, **settings) -> tuple[Controller, Recorded]:
-        folder = tmp_path / "speech"
-        earcons = Earcons(True, log_to=folder)
-        controller = Controller(
-            Settings(rate=FAST, **settings), None, earcons, load, settings_path=tmp_path / "settings.toml"
-        )
-        controller.attach_speaker(
-            create_speaker(speech_to=folder, rate=FAST, on_event=controller.speech_event)
-        )
-        made.append(controller)
-        controller.start()
-        return controller, Recorded(folder)
-
-    yield make
-    for controller in made:
-        assert controller.shutdown(timeout=10)
-
-
-@pytest.fixture
-def ready(qtbot, make_controller):
-    controller, recorded = make_controller()
-    qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
-    assert controller.status.startswith("Ready.")
-    return controller, recorded
-
-
-def picture(colour) -> Image.Image:
-    return Image.new("RGB", (96, 64), colour)
-
-
-def wait_idle(qtbot, controller: Controller) -> None:
-    qtbot.waitUntil(lambda: controller.current is None, timeout=20000)
-    assert controller.speaker.wait_idle(20)
 
 
 def test_a_description_is_spoken_and_remembered(qtbot, ready):
