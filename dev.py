@@ -53,6 +53,7 @@ DEBIAN_TEST = [
     "shellcheck",
     "desktop-file-utils",
     "epubcheck",
+    "chromium",  # with npm's axe-core, checks the HTML that alt-text writes
 ]
 
 
@@ -121,7 +122,8 @@ def main(argv: list[str]) -> int:
     if action not in ("run", "test", "setup"):
         print(__doc__)
         return 2
-    ensure_debian_packages(DEBIAN_APP + (DEBIAN_TEST if action == "test" else []))
+    test_packages = DEBIAN_TEST + ([] if shutil.which("npm") else ["nodejs", "npm"])
+    ensure_debian_packages(DEBIAN_APP + (test_packages if action == "test" else []))
     python = ensure_venv("test" if action == "test" else "")
     if action == "setup":
         say("Ready. Start the app with: python3 dev.py run")
