@@ -484,7 +484,7 @@ class Controller(QObject):
         from assistant.ui.settings_dialog import SettingsDialog
 
         if self._settings_dialog is None:
-            dialog = SettingsDialog(self.settings, self.voices())
+            dialog = SettingsDialog(self.settings, self.voices(), self.input_devices())
             dialog.applied.connect(self.apply_settings)
             dialog.finished.connect(lambda _result: setattr(self, "_settings_dialog", None))
             self._settings_dialog = dialog
@@ -499,6 +499,16 @@ class Controller(QObject):
             return list(self.speaker.voices())
         except Exception as error:  # a broken driver must not keep Settings from opening
             log.info("No voice list: %s", error)
+            return []
+
+    def input_devices(self) -> list[str]:
+        """Names of the microphones, for Settings; empty where sound input is unavailable."""
+        try:
+            from assistant.speech.microphone import input_devices
+
+            return [name for _index, name in input_devices()]
+        except Exception as error:  # no PortAudio: Settings still opens, with the default only
+            log.info("No input device list: %s", error)
             return []
 
     def apply_settings(self, new: Settings) -> None:

@@ -57,7 +57,13 @@ class SettingsDialog(QDialog):
 
     applied = Signal(object)
 
-    def __init__(self, settings: Settings, voices: Iterable[Any] = (), parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        voices: Iterable[Any] = (),
+        input_devices: Iterable[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings — Assistant")
         self.setAccessibleName("Settings")
@@ -144,6 +150,31 @@ class SettingsDialog(QDialog):
         self._row(model_form, "Precisio&n:", self.precision)
         layout.addWidget(model_box)
 
+        listening_box = QGroupBox("Spoken questions")
+        listening_form = QFormLayout(listening_box)
+        self.input_device = QComboBox()
+        _name_combo(self.input_device, "Microphone")
+        self.input_device.addItem("System default", None)
+        for name in input_devices:
+            self.input_device.addItem(name, name)
+        if settings.input_device and self.input_device.findData(settings.input_device) < 0:
+            self.input_device.addItem(settings.input_device, settings.input_device)
+        self.input_device.setCurrentIndex(max(0, self.input_device.findData(settings.input_device)))
+        self._row(listening_form, "Microp&hone:", self.input_device)
+        self.stt_model = QLineEdit(settings.stt_model)
+        self.stt_model.setAccessibleName("Speech recognition model")
+        self.stt_model.setAccessibleDescription("tiny.en, base.en, small, … large-v3, or a local folder.")
+        self._row(listening_form, "Speech reco&gnition model:", self.stt_model)
+        self.language = QLineEdit(settings.language)
+        self.language.setAccessibleName("Language of spoken questions")
+        self.language.setAccessibleDescription("A language code such as en, de or fr; auto to detect.")
+        self._row(listening_form, "&Language:", self.language)
+        self.ask_after_listening = QCheckBox("As&k at once when the question has been heard")
+        self.ask_after_listening.setAccessibleName("Ask at once when the question has been heard")
+        self.ask_after_listening.setChecked(settings.ask_after_listening)
+        listening_form.addRow(self.ask_after_listening)
+        layout.addWidget(listening_box)
+
         layout.addWidget(self.errors)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
@@ -205,6 +236,10 @@ class SettingsDialog(QDialog):
             model=self.model.text().strip() or self.settings.model,
             device=self.device.currentData(),
             precision=self.precision.currentData(),
+            input_device=self.input_device.currentData(),
+            stt_model=self.stt_model.text().strip() or self.settings.stt_model,
+            language=self.language.text().strip() or self.settings.language,
+            ask_after_listening=self.ask_after_listening.isChecked(),
         )
 
     def apply(self) -> bool:

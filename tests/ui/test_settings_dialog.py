@@ -97,3 +97,28 @@ def test_an_unknown_saved_voice_is_kept(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.voice.currentData() == "robot"
     assert dialog.collect().voice == "robot"
+
+
+def test_mnemonics_are_unique(dialog):
+    from PySide6.QtWidgets import QAbstractButton
+
+    texts = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    texts += [button.text() for button in dialog.findChildren(QAbstractButton) if "&" in button.text()]
+    letters = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
+    assert len(letters) == len(set(letters)), sorted(letters)
+
+
+def test_spoken_question_settings(qtbot):
+    dialog = SettingsDialog(Settings(), VOICES, ["USB headset", "Built-in microphone"])
+    qtbot.addWidget(dialog)
+    dialog.input_device.setCurrentIndex(dialog.input_device.findData("USB headset"))
+    dialog.stt_model.setText("base.en")
+    dialog.language.setText("de")
+    dialog.ask_after_listening.setChecked(False)
+    new = dialog.collect()
+    assert (new.input_device, new.stt_model, new.language, new.ask_after_listening) == (
+        "USB headset",
+        "base.en",
+        "de",
+        False,
+    )
