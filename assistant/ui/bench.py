@@ -1,0 +1,253 @@
+"""`bench_app()`: the app as a user meets it, measured.
+
+- start to window visible: `assistant run` is started under a private Xvfb (no system tray there,
+  so the fallback window is what appears; the tray icon is shown at the same point of start-up);
+- idle CPU: the app's processor use over a few seconds after "Ready", with nothing to do;
+- hotkey to cue: Ctrl+Alt+D pressed with xdotool (its own start-up included) to the cue, which
+  `--speech-to` logs with a time stamp instead of playing;
+- hotkey to first spoken word, against the engine's own time to its first sentence on the same
+  image: the controller's whole path (request → model thread → sentences → speech thread) with the
+  engine given, in this process, on Qt's offscreen platform.
+
+Figures are medians of `repeat` runs. Needs Xvfb and xdotool for the first three.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from assistant.engine.base import Engine
+
+WINDOW_TITLE = "Assistant"
+
+
+def _start_xvfb() -> tuple[subprocess.Popen, str]:
+    read, write = os.pipe()
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        return process, f":{pipe.readline().strip()}"
+
+
+def _visible_window(display: Any, title: str) -> bool:
+    from Xlib import X
+
+    for window in display.screen().root.query_tree().children:
+        try:
+            name = window.get_wm_name()
+            mapped = window.get_attributes().map_state == X.IsViewable
+        except Exception:  # the window went away while we looked
+            continue
+        if mapped and isinstance(name, str) and name.startswith(title):
+            return True
+    return False
+
+
+def _wait(condition, timeout: float, interval: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
+def _cue_times(folder: Path) -> list[float]:
+    log = folder / "cues.log"
+    return [float(line.split()[0]) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _one_start(display: Any, display_name: str, model: str, idle_s: float) -> dict[str, float]:
+    import psutil
+
+    found: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
+        speech = Path(folder) / "speech"
+        env = dict(os.environ, DISPLAY=display_name, QT_QPA_PLATFORM="xcb")
+        env.update(ASSISTANT_RUNTIME_DIR=f"{folder}/run", ASSISTANT_CONFIG_DIR=f"{folder}/config")
+        command = [sys.executable, "-m", "assistant", "run", "--model", model, "--speech-to", str(speech)]
+        started = time.perf_counter()
+        app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            if _wait(lambda: _visible_window(display, WINDOW_TITLE), 30):
+                found["visible"] = time.perf_counter() - started
+            if not _wait(lambda: (speech / "0001.txt").exists(), 120, 0.1):
+                return found
+            process = psutil.Process(app.pid)
+            before = process.cpu_times()
+            time.sleep(idle_s)
+            after = process.cpu_times()
+            busy = (after.user + after.system) - (before.user + before.system)
+            found["idle"] = 100.0 * busy / idle_s
+            pressed = time.time()
+            subprocess.run(["xdotool", "key", "ctrl+alt+d"], env=env, check=True)
+            if _wait(lambda: _cue_times(speech), 10):
+                found["cue"] = _cue_times(speech)[0] - pressed
+        finally:
+            app.send_signal(signal.SIGTERM)
+            try:
+                app.wait(15)
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait()
+    return found
+
+
+def measure_app_process(model: str, repeat: int = 3, idle_s: float = 3.0) -> dict[str, float]:
+    """Start `assistant run` `repeat` times under Xvfb: window visible, idle CPU, hotkey to cue."""
+    from Xlib.display import Display
+
+    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
+        return {"skipped": "needs Xvfb and xdotool"}  # type: ignore[dict-item]
+    xvfb, display_name = _start_xvfb()
+    visible, idle, cue = [], [], []
+    try:
+        display = Display(display_name)
+        for _ in range(repeat):
+            run = _one_start(display, display_name, model, idle_s)
+            for key, found in (("visible", visible), ("idle", idle), ("cue", cue)):
+                if key in run:
+                    found.append(run[key])
+        display.close()
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
+    figures: dict[str, float] = {}
+    if visible:
+        figures["window_visible_s"] = statistics.median(visible)
+    if idle:
+        figures["idle_cpu_percent"] = statistics.median(idle)
+    if cue:
+        figures["hotkey_to_cue_s"] = statistics.median(cue)
+    return figures
+
+
+def measure_first_word(engine: Engine, image: Image.Image, repeat: int = 3) -> dict[str, float]:
+    """Hotkey to first spoken word through the controller, against the engine's own first sentence.
+
+    Run with a QApplication (offscreen is fine) already created.
+    """
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    from assistant.config import Settings
+    from assistant.speech.sentences import SentenceStream
+    from assistant.speech.tts import create_speaker
+    from assistant.ui.controller import Controller
+    from assistant.ui.earcons import Earcons
+
+    fresh = getattr(engine, "clear_feature_cache", lambda: None)
+    engine_times = []
+    for _ in range(repeat):
+        fresh()
+        stream, first = SentenceStream(), []
+        started = time.perf_counter()
+
+        def on_text(text: str, stream=stream, first=first, started=started) -> None:
+            if not first and stream.feed(text):
+                first.append(time.perf_counter() - started)
+
+        engine.describe(image, on_text=on_text)
+        engine_times.append(first[0] if first else time.perf_counter() - started)
+
+    app_times = []
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
+        spoke = threading.Event()
+        controller = Controller(Settings(announce_ready=False), None, Earcons(False), lambda spec: engine)
+        controller.attach_speaker(
+            create_speaker(
+                speech_to=Path(folder),
+                on_event=lambda kind, n, text: kind == "started" and spoke.set(),
+            )
+        )
+        controller.start()
+        _pump_until(lambda: bool(controller.engine_summary), 600)
+        for _ in range(repeat):
+            fresh()
+            spoke.clear()
+            started = time.perf_counter()
+            controller.describe(image)
+            _pump_until(spoke.is_set, 600)
+            app_times.append(time.perf_counter() - started)
+            controller.stop()
+            _pump_until(lambda: controller.speaker is not None and not controller.speaker.busy, 10)
+        controller.shutdown()
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
+    engine_s, app_s = statistics.median(engine_times), statistics.median(app_times)
+    return {
+        "engine_first_sentence_s": engine_s,
+        "hotkey_to_first_word_s": app_s,
+        "first_word_over_first_sentence": app_s / engine_s,
+    }
+
+
+def _pump_until(condition, timeout: float) -> bool:
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+        time.sleep(0.001)
+    return True
+
+
+def bench_app(
+    model: str, engine: Engine | None = None, image: Image.Image | None = None, repeat: int = 3
+) -> dict:
+    """All the app's figures; `model` (a folder) is what `assistant run` loads, `engine` what the
+    first-word figure uses (for example a synthetic full-size model); without it, `model` is loaded."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    figures: dict[str, Any] = dict(measure_app_process(model, repeat))
+    app = QApplication.instance() or QApplication([])
+    if engine is None:
+        from assistant.engine import load_engine
+
+        engine = load_engine(model)
+    if image is None:
+        image = Image.new("RGB", (1280, 800), (235, 235, 240))
+    figures.update(measure_first_word(engine, image, repeat))
+    figures["first_word_engine"] = engine.summary
+    del app
+    return figures
+
+
+TARGETS = (
+    ("window_visible_s", 1.0, "tray icon (or fallback window) visible within 1.0 s of `assistant run`"),
+    ("hotkey_to_cue_s", 0.150, "hotkey to first cue within 150 ms"),
+    ("idle_cpu_percent", 1.0, "the app idles at 0% CPU (under 1% measured)"),
+    (
+        "first_word_over_first_sentence",
+        1.1,
+        "hotkey to first spoken word at most 1.1x the engine's first sentence",
+    ),
+)
+
+
+def print_app_figures(figures: dict) -> None:
+    print("\n== the app")
+    for key, value in figures.items():
+        print(f"  {key:<42} {value:.3f}" if isinstance(value, float) else f"  {key:<42} {value}")
+    for key, limit, meaning in TARGETS:
+        if key in figures:
+            verdict = "met" if figures[key] <= limit else "MISSED"
+            print(f"  {key} = {figures[key]:.3f} (limit {limit}): {verdict} — {meaning}")
