@@ -268,6 +268,9 @@ class Controller(QObject):
     def describe(self, source: ImageSource, what: str = "Describing…") -> Request:
         """Describe `source` (an image, or a callable that makes one on the model thread)."""
         self._start_work(what)
+        return self._describe(source)
+
+    def _describe(self, source: ImageSource) -> Request:
         request = Request("describe", source, detail=self.settings.detail)  # type: ignore[arg-type]
         self._submit_request(request)
         return request
@@ -284,7 +287,7 @@ class Controller(QObject):
         except EngineError as error:
             self.fail(str(error))
             return
-        self.describe(image, "Describing the screen…")
+        self._describe(image)
 
     def describe_region(self) -> None:
         from assistant.capture.screen import grab_screen

@@ -131,3 +131,18 @@ def test_quit_from_the_trigger_ends_the_app(start_app):
     except subprocess.TimeoutExpired:
         pytest.fail("the app did not quit")
     assert app.process.returncode == 0
+
+
+def test_new_capture_from_the_dialog_describes_again_and_reopens_it(start_app):
+    app = start_app()
+    describe_and_wait(app)
+    wait_for(lambda: not app.playing(), 20, "the description to finish")
+    assert app.cues() == ["working"]  # one cue per request
+    app.trigger("ask")
+    app.wait_window("Ask about the image")
+    before = app.last_number()
+    app.key("alt+n")
+    said = app.wait_utterance(before, timeout=25, what="a new description")
+    assert "[stopped]" not in said.text
+    assert app.cues() == ["working", "working"]
+    app.wait_window("Ask about the image")
