@@ -196,11 +196,16 @@ class Controller(QObject):
         if self.speaker is not None:
             self.speaker.stop()
 
+    @property
+    def speaking(self) -> bool:
+        """Whether speech is on and working (otherwise text is shown instead)."""
+        return self.speaker is not None and self.speaker.enabled and not self.speaker.status_message
+
     def say(self, text: str, interrupt: bool = False) -> None:
         """Speak `text`; where speech is off or broken, show it instead."""
         if not text.strip():
             return
-        if self.speaker is not None and self.speaker.enabled and not self.speaker.status_message:
+        if self.speaking:
             self.speaker.say(text, interrupt=interrupt)
         else:
             for view in self.views:
@@ -542,8 +547,8 @@ class Controller(QObject):
 
     @Slot(int, str)
     def _on_text(self, request_id: int, text: str) -> None:
-        if self.current is None or self.current.id != request_id or self.stream is None:
-            return
+        if self.current is None or self.current.id != request_id or self.stream is None or not self.speaking:
+            return  # without speech, the whole text is shown once it is finished
         for sentence in self.stream.feed(text):
             self.say(sentence)
 
@@ -553,11 +558,13 @@ class Controller(QObject):
         if request is None or request.id != request_id or self.stream is None:
             return
         self.current = None
-        rest = self.stream.finish(text)
-        for sentence in [rest] if isinstance(rest, str) else rest:
-            self.say(sentence)
         if not text.strip():
             text = "The model gave no answer."
+            self.say(text)
+        elif self.speaking:
+            for sentence in self.stream.finish(text):
+                self.say(sentence)
+        else:
             self.say(text)
         if request.kind == "describe":
             self.last_image = request.image  # type: ignore[assignment]

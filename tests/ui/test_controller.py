@@ -135,3 +135,28 @@ def test_settings_apply_at_once_and_are_saved(qtbot, ready, tmp_path):
     request = controller.describe(picture((9, 9, 9)))
     assert request.detail == "detailed"
     wait_idle(qtbot, controller)
+
+
+class Shown:
+    """A status view that records what it was asked to show."""
+
+    def __init__(self):
+        self.statuses, self.texts = [], []
+
+    def set_status(self, text: str) -> None:
+        self.statuses.append(text)
+
+    def show_text(self, title: str, text: str) -> None:
+        self.texts.append(text)
+
+
+def test_without_speech_the_whole_description_is_shown_once(qtbot, make_controller):
+    controller, recorded = make_controller()
+    view = Shown()
+    controller.views.append(view)
+    qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
+    controller.speaker.enabled = False
+    controller.describe(picture((50, 50, 200)))
+    qtbot.waitUntil(lambda: controller.current is None, timeout=20000)
+    assert view.texts == [controller.last_description]
+    assert recorded.texts() == ["Ready."]
