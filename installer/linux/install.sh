@@ -204,6 +204,7 @@ rollback() {
 		case $op in
 		rmfile) rm -f -- "$a" ;;
 		rmdir) rmdir -- "$a" 2>/dev/null ;;
+		mkdir) mkdir -- "$a" ;;
 		rmtree) rm -rf -- "$a" ;;
 		restore) mv -f -- "$a" "$b" ;;
 		venv)
@@ -282,6 +283,14 @@ drop_file() {
 	mv -- "$dest" "$WORK/backup.$BACKUPS"
 	undo_push restore "$WORK/backup.$BACKUPS" "$dest"
 	manifest_remove file "$dest"
+	# Folders this installer made for it go too, once empty.
+	local dir
+	dir=$(dirname -- "$dest")
+	while manifest_has dir "$dir" && rmdir -- "$dir" 2>/dev/null; do
+		undo_push mkdir "$dir"
+		manifest_remove dir "$dir"
+		dir=$(dirname -- "$dir")
+	done
 	manifest_save
 }
 
@@ -447,32 +456,46 @@ if [[ -d $SNAPSHOT ]]; then
 	mv -- "$SNAPSHOT" "$VENV"
 fi
 
+step "Checking that nothing is in the way"
+AUTOSTART=${AUTOSTART:-$PREVIOUS_AUTOSTART}
+TARGETS=("$LAUNCHER" "$MENU_ENTRY" "$ICON_PNG" "$ICON_SVG" "$UNINSTALLER")
+[[ $AUTOSTART == no ]] || TARGETS+=("$AUTOSTART_ENTRY")
+for target in "${TARGETS[@]}"; do
+	if [[ -e $target || -L $target ]] && ! manifest_has file "$target"; then
+		fail "$target already exists and was not put there by this installer." \
+			"Move it somewhere else (or run its own uninstaller), then run install.sh again."
+	fi
+done
+if [[ -e $VENV ]] && ! manifest_has tree "$VENV"; then
+	fail "$VENV already exists and was not put there by this installer." \
+		"Move it somewhere else, then run install.sh again."
+fi
 UPGRADE=0
 if [[ -d $VENV ]]; then
-	if [[ -f $MANIFEST ]] && manifest_has tree "$VENV" && [[ -x $VENV/bin/python ]]; then
-		UPGRADE=1
-	elif [[ ! -f $MANIFEST ]]; then
-		step "Removing the unfinished environment a stopped run left behind"
-		rm -rf -- "$VENV"
+	UPGRADE=1
+	if app_running; then
+		fail "Assistant is running, so it cannot be upgraded now." \
+			"Quit it (tray menu, Quit), then run the installer again."
 	fi
 fi
-if [[ $UPGRADE -eq 1 ]] && app_running; then
-	fail "Assistant is running, so it cannot be upgraded now." \
-		"Quit it (tray menu, Quit), then run the installer again."
-fi
+say "Nothing is in the way."
 
 ensure_dir "$APP_DIR"
+manifest_add tree "$VENV"
 manifest_save
 
 if [[ $UPGRADE -eq 1 ]]; then
 	if [[ $FRESH -eq 1 || $TORCH != "$PREVIOUS_TORCH" ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
 		step "Setting the current environment aside and building a new one"
-		[[ $FRESH -eq 1 ]] || say "The torch build changes from ${PREVIOUS_TORCH:-unknown} to $TORCH."
+		if [[ -z $PREVIOUS_TORCH ]]; then
+			say "The previous install did not finish."
+		elif [[ $TORCH != "$PREVIOUS_TORCH" ]]; then
+			say "The torch build changes from $PREVIOUS_TORCH to $TORCH."
+		fi
 		mv -- "$VENV" "$SNAPSHOT"
 		undo_push venv
 		"$PYTHON" -m venv -- "$VENV" || fail "Creating the Python environment failed." \
 			"Install python3-venv (or run with --system-deps), then run the installer again."
-		UPGRADE=0
 	else
 		step "Upgrading the existing environment in place (a snapshot is kept until this run succeeds)"
 		# Hard links cost no space; pip replaces files rather than writing into them, so the snapshot stays intact.
@@ -493,8 +516,6 @@ else
 	"$PYTHON" -m venv -- "$VENV" || fail "Creating the Python environment failed." \
 		"Install python3-venv (or run with --system-deps), then run the installer again."
 fi
-manifest_add tree "$VENV"
-manifest_save
 
 step "Installing torch ($TORCH_SPEC, $TORCH build; this is the big download)"
 TORCH_ARGS=()
@@ -526,7 +547,6 @@ write_entry "$WORK/menu.desktop"
 put_file "$WORK/menu.desktop" "$MENU_ENTRY" 644
 say "Menu entry: $MENU_ENTRY"
 
-AUTOSTART=${AUTOSTART:-$PREVIOUS_AUTOSTART}
 if [[ $AUTOSTART == yes ]]; then
 	step "Starting Assistant when you log in"
 	write_entry "$WORK/autostart.desktop" "X-GNOME-Autostart-enabled=true"

@@ -105,8 +105,18 @@ done
 [[ ! -f $MANIFEST ]] || rm -f -- "$MANIFEST"
 
 if [[ $PURGE -eq 1 ]]; then
-	step "Removing the settings, the downloaded model and the cache (--purge)"
+	step "Removing the settings, the downloaded models and the cache (--purge)"
 	for folder in "$CONFIG_HOME/assistant" "$CACHE_HOME/assistant" "$APP_DIR"; do
+		if [[ -d $folder ]]; then
+			say "Removing $folder"
+			rm -rf -- "$folder"
+		fi
+	done
+	# The models sit in the Hugging Face cache (found the way huggingface_hub finds it): BLIP-2 for
+	# descriptions, faster-whisper for spoken questions. The cache itself is shared, so it stays.
+	HUB=${HF_HUB_CACHE:-${HF_HOME:-$CACHE_HOME/huggingface}/hub}
+	for folder in "$HUB"/models--Salesforce--blip2-* "$HUB"/models--Systran--faster-whisper-* \
+		"$HUB"/.locks/models--Salesforce--blip2-* "$HUB"/.locks/models--Systran--faster-whisper-*; do
 		if [[ -d $folder ]]; then
 			say "Removing $folder"
 			rm -rf -- "$folder"
