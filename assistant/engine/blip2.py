@@ -30,7 +30,7 @@ from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCa
 from assistant.engine.images import image_fingerprint, normalize_image
 from assistant.engine.models import count_parameters, ensure_model
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
-from assistant.engine.text import clean_output
+from assistant.engine.text import clean_output, settled
 
 log = logging.getLogger(__name__)
 _FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -97,7 +97,10 @@ class _StopWhenCancelled(StoppingCriteria):
 
 
 class _CleanTextStreamer(TextStreamer):
-    """Passes the cleaned text so far to a callback each time whole words arrive."""
+    """Passes the cleaned text so far to a callback each time whole words arrive.
+
+    Only text that later words cannot change is passed on, so each call extends the one before.
+    """
 
     def __init__(self, tokenizer, prompt: str, on_text: TextCallback):
         super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
@@ -105,10 +108,12 @@ class _CleanTextStreamer(TextStreamer):
 
     def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
         self.raw += text
-        cleaned = clean_output(self.raw, self.prompt, final=stream_end)
-        if cleaned and cleaned != self.sent:
-            self.sent = cleaned
-            self.on_text(cleaned)
+        if stream_end:
+            return  # the caller sends the final text
+        stable = settled(clean_output(self.raw, self.prompt, final=False))
+        if len(stable) > len(self.sent) and stable.startswith(self.sent):
+            self.sent = stable
+            self.on_text(stable)
 
 
 class Blip2Engine(Engine):
