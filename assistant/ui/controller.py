@@ -38,6 +38,7 @@ class StatusView(Protocol):
 
     def set_status(self, text: str) -> None: ...
     def show_text(self, title: str, text: str) -> None: ...
+    def set_hotkeys(self, hotkeys: dict[str, str]) -> None: ...
 
 
 class Controller(QObject):
@@ -528,8 +529,11 @@ class Controller(QObject):
             self.speaker.set_volume(new.volume)
             self.speaker.enabled = new.speech_enabled
         self.earcons.enabled = new.earcons
-        if new.hotkeys != old.hotkeys and self.hotkeys is not None:
-            self.start_hotkeys()
+        if new.hotkeys != old.hotkeys:
+            for view in self.views:
+                view.set_hotkeys(self.settings.hotkeys)
+            if self.hotkeys is not None:
+                self.start_hotkeys()
         if (new.model, new.device, new.precision) != (old.model, old.device, old.precision):
             self.load_model()
         try:

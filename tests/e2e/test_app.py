@@ -146,3 +146,20 @@ def test_new_capture_from_the_dialog_describes_again_and_reopens_it(start_app):
     assert "[stopped]" not in said.text
     assert app.cues() == ["working", "working"]
     app.wait_window("Ask about the image")
+
+
+def test_a_hotkey_changed_in_settings_works_at_once(start_app, tmp_path):
+    app = start_app()
+    app.trigger("settings")
+    app.wait_window("Settings")
+    app.key("ctrl+a")
+    app.type("ctrl+alt+x")
+    before = app.last_number()
+    app.key("Return")
+    saved = app.wait_utterance(before, timeout=15, what="the spoken 'Settings saved.'")
+    assert saved.text == "Settings saved."
+    assert 'describe-screen = "ctrl+alt+x"' in (tmp_path / "settings.toml").read_text()
+    before = saved.number
+    app.key("ctrl+alt+x")
+    said = app.wait_utterance(before, timeout=25, what="a description from the new hotkey")
+    assert "[stopped]" not in said.text

@@ -149,6 +149,9 @@ class Shown:
     def show_text(self, title: str, text: str) -> None:
         self.texts.append(text)
 
+    def set_hotkeys(self, hotkeys: dict[str, str]) -> None:
+        self.hotkeys = dict(hotkeys)
+
 
 def test_without_speech_the_whole_description_is_shown_once(qtbot, make_controller):
     controller, recorded = make_controller()
