@@ -212,3 +212,20 @@ def test_uninstall_removes_what_was_added_and_keeps_settings(machine: Machine) -
 def test_purge_removes_the_settings_too(machine: Machine) -> None:
     run_script(UNINSTALL, "--purge", env=machine.env)
     assert listing(machine.home) == machine.before
+
+
+def test_failed_first_install_leaves_the_home_as_it_was(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    populate(home)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env = session_env(home, runtime)
+    before = listing(home)
+
+    result = run_script(INSTALL, *COMMON, "--autostart", "--torch-spec", "torch==0.0.1", env=env, ok=False)
+
+    assert result.returncode == 1
+    assert "==> Creating the Python environment in" in result.stdout
+    assert "Error: Installing torch failed." in result.stdout
+    assert "Your computer is as it was before this run." in result.stdout
+    assert listing(home) == before
