@@ -41,7 +41,9 @@ def app_icon() -> QIcon:
 
 def hotkey_text(combo: str) -> str:
     """ "ctrl+alt+d" as menus show it: "Ctrl+Alt+D"."""
-    return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in combo.split("+"))
+    return "+".join(
+        part.replace("_", " ").title() if len(part) > 1 else part.upper() for part in combo.split("+")
+    )
 
 
 def menu_text(label: str, combo: str | None) -> str:

@@ -1,0 +1,50 @@
+"""The tray menu and the fallback window: every action, with mnemonics, hotkeys and names."""
+
+from __future__ import annotations
+
+from assistant.config import DEFAULT_HOTKEYS
+from assistant.ui.actions import ACTIONS
+from assistant.ui.views import MainWindow, TrayView, hotkey_text
+
+
+def test_hotkeys_are_written_as_menus_show_them():
+    assert hotkey_text("ctrl+alt+d") == "Ctrl+Alt+D"
+    assert hotkey_text("ctrl+shift+page_down") == "Ctrl+Shift+Page Down"
+
+
+def test_the_tray_menu_offers_every_action_with_its_hotkey(qtbot):
+    ran = []
+    tray = TrayView(ran.append, DEFAULT_HOTKEYS)
+    texts = {name: action.text() for name, action in tray.actions.items()}
+    assert list(texts) == [action.name for action in ACTIONS]
+    assert texts["describe-screen"] == "Describe &screen\tCtrl+Alt+D"
+    assert texts["quit"] == "&Quit"
+    letters = [text[text.index("&") + 1].lower() for text in texts.values()]
+    assert len(set(letters)) == len(letters)
+    tray.actions["describe-region"].trigger()
+    assert ran == ["describe-region"]
+    tray.set_status("Ready. " + "word " * 50)
+    assert tray.icon.toolTip().startswith("Assistant: Ready.")
+    assert len(tray.icon.toolTip()) <= 120
+    tray.set_hotkeys({**DEFAULT_HOTKEYS, "describe-screen": "ctrl+alt+x"})
+    assert tray.actions["describe-screen"].text() == "Describe &screen\tCtrl+Alt+X"
+
+
+def test_the_fallback_window_has_every_action_as_a_named_button(qtbot, unnamed_focusable):
+    ran = []
+    window = MainWindow(ran.append, DEFAULT_HOTKEYS)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert unnamed_focusable(window) == []
+    assert [window.buttons[a.name].accessibleName() for a in ACTIONS][:2] == [
+        "Describe screen",
+        "Describe region",
+    ]
+    window.buttons["stop"].click()
+    window.set_status("Ready.")
+    assert window.status.accessibleName() == "Status: Ready."
+    window.show_text("Assistant", "Speech is not working.")
+    assert window.messages.toPlainText() == "Speech is not working."
+    window.close()  # the only way into the app: closing it quits
+    assert ran == ["stop", "quit"]
