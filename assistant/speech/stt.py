@@ -378,14 +378,17 @@ def speak_to_wav(text: str, path: str | os.PathLike[str], voice: str = "en") -> 
 
 
 def bench_transcription(
-    model: str | None = None, audio: str | os.PathLike[str] | None = None, repeats: int = 5
+    model: str | None = None,
+    audio: str | os.PathLike[str] | None = None,
+    repeats: int = 5,
+    cpu_threads: int = 0,
 ) -> dict[str, Any]:
     """Time the transcription of a spoken question (espeak-ng's unless `audio` is given).
 
     The figure is end of speech to transcript once the recording has ended: the listener's wait for
     a second of silence (`microphone.Listener.silence_s`) comes before it in live use.
     """
-    transcriber = Transcriber(model, progress=False)
+    transcriber = Transcriber(model, progress=False, cpu_threads=cpu_threads)
     started = time.perf_counter()
     transcriber.load()
     load_s = time.perf_counter() - started
@@ -395,11 +398,12 @@ def bench_transcription(
     else:
         samples = decode_file(audio)
     transcript = transcriber.transcribe(samples)  # warm-up
-    times = []
+    times, cpu_times = [], []
     for _ in range(max(1, repeats)):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         transcriber.transcribe(samples)
         times.append(time.perf_counter() - started)
+        cpu_times.append(time.process_time() - cpu_started)
     audio_s = samples.size / SAMPLE_RATE
     median = statistics.median(times)
     return {
@@ -411,6 +415,8 @@ def bench_transcription(
         "load_s": round(load_s, 3),
         "transcribe_s_median": round(median, 3),
         "transcribe_s_min": round(min(times), 3),
+        "transcribe_cpu_s_median": round(statistics.median(cpu_times), 3),  # all threads' CPU time
         "real_time_factor": round(median / audio_s, 3),
+        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "transcript": transcript,
     }
