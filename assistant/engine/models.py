@@ -131,15 +131,23 @@ def count_parameters(folder: Path) -> int:
     """Parameters in a checkpoint, read from the safetensors headers without loading weights."""
     total = 0
     for file in sorted(folder.glob("*.safetensors")):
-        with open(file, "rb") as handle:
-            (length,) = struct.unpack("<Q", handle.read(8))
-            header = json.loads(handle.read(length))
-        for name, entry in header.items():
-            if name != "__metadata__":
-                count = 1
-                for size in entry["shape"]:
-                    count *= size
-                total += count
+        try:
+            with open(file, "rb") as handle:
+                (length,) = struct.unpack("<Q", handle.read(8))
+                if length > file.stat().st_size - 8:
+                    raise ValueError("header longer than the file")
+                header = json.loads(handle.read(length))
+            for name, entry in header.items():
+                if name != "__metadata__":
+                    count = 1
+                    for size in entry["shape"]:
+                        count *= int(size)
+                    total += count
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
+            raise ModelNotAvailable(
+                f"The model in {folder} is damaged ({file.name} cannot be read). "
+                "Download it again with: assistant models download"
+            ) from None
     return total
 
 

@@ -63,6 +63,19 @@ def test_count_parameters_of_the_t5_variant(tiny_t5_model_dir) -> None:
     assert count_parameters(tiny_t5_model_dir) == sum(p.numel() for p in model.parameters())
 
 
+@pytest.mark.parametrize(
+    "content", [b"", b"\x05", b"\xff" * 8 + b"{}", b"\x02\x00\x00\x00\x00\x00\x00\x00[]"]
+)
+def test_count_parameters_of_a_damaged_file_is_a_sentence(tmp_path, content: bytes) -> None:
+    (tmp_path / "model.safetensors").write_bytes(content)
+    with pytest.raises(ModelNotAvailable) as caught:
+        count_parameters(tmp_path)
+    assert str(caught.value) == (
+        f"The model in {tmp_path} is damaged (model.safetensors cannot be read). "
+        "Download it again with: assistant models download"
+    )
+
+
 def test_a_local_folder_is_used_as_it_is(tiny_model_dir) -> None:
     assert ensure_model(str(tiny_model_dir)) == tiny_model_dir
     assert cached_path(str(tiny_model_dir)) == tiny_model_dir
