@@ -11,7 +11,7 @@ def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stt-model",
         metavar="ID_OR_PATH",
-        help="speech-recognition model: tiny.en (default), base.en, small, … large-v3, or a local "
+        help="speech-recognition model (default: the settings', tiny.en): base.en, small, … large-v3, or a local "
         "CTranslate2 folder",
     )
     parser.add_argument(
