@@ -96,23 +96,36 @@ def run_describe(args) -> int:
     from assistant.engine import load_engine
     from assistant.engine.images import normalize_image
 
-    loaded: list[tuple[str, object]] = []
-    failures = 0
-    for path in args.images:
+    # One result per image, printed in the order the images were given, each as soon as it is known.
+    results: list[dict | None] = [None] * len(args.images)
+    readable: list[tuple[int, object]] = []
+    for index, path in enumerate(args.images):
         try:
-            loaded.append((path, normalize_image(path)))
+            readable.append((index, normalize_image(path)))
         except EngineError as error:
-            failures += 1
-            _print_result(args, {"image": path, "error": str(error)})
-    if loaded:
+            results[index] = {"image": path, "error": str(error)}
+    printed = 0
+
+    def print_ready() -> None:
+        nonlocal printed
+        while printed < len(results) and results[printed] is not None:
+            _print_result(args, results[printed], many=len(args.images) > 1)
+            printed += 1
+
+    if readable:
         try:
             engine = load_engine(args.model, device=args.device, precision=args.precision)
         except EngineError as error:
             _error(str(error))
+            if args.json:
+                for index, _ in readable:
+                    results[index] = {"image": args.images[index], "error": str(error)}
+            print_ready()
             return 1
         size = max(1, args.batch_size)
-        for start in range(0, len(loaded), size):
-            batch = loaded[start : start + size]
+        for start in range(0, len(readable), size):
+            batch = readable[start : start + size]
+            message = "The model gave no description for this image."
             try:
                 if size == 1:
                     texts = [engine.describe(batch[0][1], detail=args.detail)]
@@ -121,16 +134,13 @@ def run_describe(args) -> int:
                         [image for _, image in batch], detail=args.detail, batch_size=size
                     )
             except EngineError as error:
-                texts = [None] * len(batch)
-                message = str(error)
-            for (path, _), text in zip(batch, texts, strict=True):
-                if text:
-                    _print_result(args, {"image": path, "text": text}, many=len(args.images) > 1)
-                else:
-                    failures += 1
-                    reason = message if text is None else "The model gave no description for this image."
-                    _print_result(args, {"image": path, "error": reason})
-    return 1 if failures else 0
+                texts, message = [""] * len(batch), str(error)
+            for (index, _), text in zip(batch, texts, strict=True):
+                path = args.images[index]
+                results[index] = {"image": path, "text": text} if text else {"image": path, "error": message}
+            print_ready()
+    print_ready()
+    return 1 if any("error" in result for result in results if result) else 0
 
 
 def _print_result(args, result: dict, many: bool = True) -> None:

@@ -1,0 +1,308 @@
+"""The command line: describe, ask and models, with the tiny random BLIP-2 as the model."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from assistant.cli import main
+from assistant.engine import Turn
+from assistant.engine.images import normalize_image
+from assistant.engine.models import DEFAULT_MODEL
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """One thread: faster for the tiny model's small matrices, and no spinning threads on a busy machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def picture(seed: int, size: tuple[int, int] = (40, 30)) -> Image.Image:
+    rng = random.Random(seed)
+    return Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+
+
+@pytest.fixture
+def files(tmp_path) -> dict[str, str]:
+    """Two readable images (a PNG and a JPEG of different sizes) and a broken one."""
+    first, second, broken = tmp_path / "first.png", tmp_path / "second.jpg", tmp_path / "broken.png"
+    picture(1).save(first)
+    picture(2, (64, 48)).save(second, quality=95)
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    return {"first": str(first), "second": str(second), "broken": str(broken)}
+
+
+@pytest.fixture
+def model_args(tiny_model_dir) -> list[str]:
+    return ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_sentence_error(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("Loading weights")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "Error:" not in err
+    return lines[0]
+
+
+def description(engine, path: str) -> str:
+    return engine.describe(normalize_image(path))
+
+
+# ---- describe ------------------------------------------------------------------------------------------
+
+
+def test_describe_json_keeps_order_and_reports_the_broken_image(
+    capsys, files, model_args, tiny_engine
+) -> None:
+    code, out, _ = run(
+        capsys, "describe", files["first"], files["broken"], files["second"], *model_args, "--json"
+    )
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["image"] for r in results] == [files["first"], files["broken"], files["second"]]
+    assert results[0] == {"image": files["first"], "text": description(tiny_engine, files["first"])}
+    assert results[2] == {"image": files["second"], "text": description(tiny_engine, files["second"])}
+    assert set(results[1]) == {"image", "error"}
+    assert "broken.png" in results[1]["error"] and "\n" not in results[1]["error"]
+    assert code == 1
+
+
+def test_describe_all_good_exits_zero(capsys, files, model_args) -> None:
+    code, out, _ = run(capsys, "describe", files["first"], files["second"], *model_args, "--json")
+    assert code == 0
+    assert [set(json.loads(line)) for line in out.splitlines()] == [{"image", "text"}, {"image", "text"}]
+
+
+def test_describe_plain_output(capsys, files, model_args, tiny_engine) -> None:
+    code, out, err = run(capsys, "describe", files["first"], files["broken"], files["second"], *model_args)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{files['first']}: {description(tiny_engine, files['first'])}",
+        f"{files['second']}: {description(tiny_engine, files['second'])}",
+    ]
+    line = assert_one_sentence_error(err)
+    assert line.startswith(f"{files['broken']}: The file broken.png")
+
+
+def test_describe_one_image_prints_just_the_text(capsys, files, model_args, tiny_engine) -> None:
+    code, out, _ = run(capsys, "describe", files["first"], *model_args, "--detail", "detailed")
+    assert code == 0
+    assert out == tiny_engine.describe(normalize_image(files["first"]), "detailed") + "\n"
+
+
+def test_describe_in_batches_gives_the_same_results(capsys, files, model_args, tmp_path) -> None:
+    third = tmp_path / "third.png"
+    picture(3, (30, 50)).save(third)
+    images = [files["first"], files["second"], str(third)]
+    _, one_by_one, _ = run(capsys, "describe", *images, *model_args, "--json")
+    code, batched, _ = run(capsys, "describe", *images, *model_args, "--json", "--batch-size", "2")
+    assert code == 0
+    assert batched == one_by_one
+    assert [json.loads(line)["image"] for line in batched.splitlines()] == images
+
+
+def test_describe_only_broken_images_needs_no_model(capsys, files) -> None:
+    code, out, _ = run(capsys, "describe", files["broken"], "--model", "/no/such/model", "--json")
+    assert code == 1
+    assert [set(json.loads(line)) for line in out.splitlines()] == [{"image", "error"}]
+
+
+def test_describe_with_a_missing_model_is_one_sentence(capsys, files, tmp_path) -> None:
+    missing = tmp_path / "no-model"
+    code, out, err = run(capsys, "describe", files["first"], "--model", str(missing))
+    assert code == 1 and out == ""
+    assert assert_one_sentence_error(err) == f"The model folder {missing} does not exist. Check the path."
+
+
+def test_describe_json_with_a_model_that_cannot_load(capsys, files, tmp_path) -> None:
+    code, out, err = run(
+        capsys, "describe", files["first"], files["broken"], "--model", str(tmp_path), "--json"
+    )
+    assert code == 1
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["image"] for r in results] == [files["first"], files["broken"]]
+    assert results[0]["error"] == f"The folder {tmp_path} holds no model (config.json is missing)."
+    assert assert_one_sentence_error(err) == results[0]["error"]
+
+
+def test_cuda_without_a_graphics_card_is_one_sentence(capsys, files, tiny_model_dir) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a graphics card")
+    code, _, err = run(capsys, "describe", files["first"], "--model", str(tiny_model_dir), "--device", "cuda")
+    assert code == 1
+    assert assert_one_sentence_error(err) == (
+        "No CUDA graphics card was found. Use --device cpu, or install the CUDA build of PyTorch."
+    )
+
+
+def test_a_name_that_is_no_model_is_one_sentence(capsys, files) -> None:
+    code, _, err = run(capsys, "describe", files["first"], "--model", "no such model")
+    assert code == 1
+    assert assert_one_sentence_error(err).startswith("no such model is neither a model folder nor")
+
+
+# ---- ask -----------------------------------------------------------------------------------------------
+
+
+def test_ask_json(capsys, files, model_args, tiny_engine) -> None:
+    code, out, _ = run(capsys, "ask", files["first"], "What colour is the car?", *model_args, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["question"] == "What colour is the car?"
+    assert result["answer"] == tiny_engine.ask(normalize_image(files["first"]), "What colour is the car?")
+    assert result["image"] == files["first"]
+
+
+def test_ask_plain(capsys, files, model_args, tiny_engine) -> None:
+    code, out, _ = run(capsys, "ask", files["first"], "Who is in the photo?", *model_args)
+    assert code == 0
+    assert out == tiny_engine.ask(normalize_image(files["first"]), "Who is in the photo?") + "\n"
+
+
+def test_ask_reads_and_extends_the_history_file(capsys, files, model_args, tiny_engine, tmp_path) -> None:
+    history = tmp_path / "conversation.json"
+    earlier = [{"question": "Is there a car?", "answer": "Yes, a red one."}]
+    history.write_text(json.dumps(earlier), encoding="utf-8")
+    code, out, _ = run(
+        capsys, "ask", files["first"], "Where is it parked?", *model_args, "--history", str(history)
+    )
+    assert code == 0
+    expected = tiny_engine.ask(
+        normalize_image(files["first"]), "Where is it parked?", [Turn("Is there a car?", "Yes, a red one.")]
+    )
+    assert out == expected + "\n"
+    assert json.loads(history.read_text(encoding="utf-8")) == [
+        *earlier,
+        {"question": "Where is it parked?", "answer": expected},
+    ]
+
+
+def test_ask_starts_a_new_history_file(capsys, files, model_args, tmp_path) -> None:
+    history = tmp_path / "new" / "conversation.json"
+    code, out, _ = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert code == 0
+    assert json.loads(history.read_text(encoding="utf-8")) == [
+        {"question": "What is it?", "answer": out.strip()}
+    ]
+
+
+def test_a_damaged_history_file_is_one_sentence(capsys, files, model_args, tmp_path) -> None:
+    history = tmp_path / "conversation.json"
+    history.write_text('{"question": "not a list"', encoding="utf-8")
+    code, _, err = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert code == 1
+    assert assert_one_sentence_error(err).startswith(f"The history file {history} is not a list")
+    assert history.read_text(encoding="utf-8") == '{"question": "not a list"'
+
+
+def test_interactive_ask(capsys, files, model_args, tiny_engine, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("What colour is the car?\nWhere is it?\n"))
+    code, out, _ = run(capsys, "ask", files["first"], *model_args)
+    assert code == 0
+    image = normalize_image(files["first"])
+    first = tiny_engine.ask(image, "What colour is the car?")
+    second = tiny_engine.ask(image, "Where is it?", [Turn("What colour is the car?", first)])
+    assert first in out and second in out
+    assert out.index(first) < out.index(second)
+    assert out.count("Question: ") == 3  # asked twice, then end of input
+
+
+def test_interactive_ask_ends_on_an_empty_line(capsys, files, model_args, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\nWhat is it?\n"))
+    code, out, _ = run(capsys, "ask", files["first"], *model_args)
+    assert code == 0
+    assert out.count("Question: ") == 1
+
+
+def test_ask_about_a_broken_image_is_one_sentence(capsys, files, model_args) -> None:
+    code, out, err = run(capsys, "ask", files["broken"], "What is it?", *model_args)
+    assert code == 1 and out == ""
+    assert "broken.png" in assert_one_sentence_error(err)
+
+
+# ---- models --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty_hub(tmp_path, monkeypatch) -> Path:
+    """An empty Hugging Face cache, offline (huggingface_hub read its settings at import, so patch those too)."""
+    import huggingface_hub.constants as hub_constants
+
+    home = tmp_path / "hf-home"
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
+    return home
+
+
+def test_models_lists_the_default_as_not_downloaded(capsys, empty_hub) -> None:
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{DEFAULT_MODEL} (default): 3.7 billion parameters, not downloaded.")
+    assert "Salesforce/blip2-flan-t5-xl: 3.9 billion parameters, not downloaded." in out
+    assert lines[-1] == "Download one with: assistant models download ID"
+
+
+def test_models_download_offline_is_one_sentence(capsys, empty_hub) -> None:
+    code, out, err = run(capsys, "models", "download")
+    assert code == 1 and out == ""
+    message = assert_one_sentence_error(err)
+    assert message.startswith(f"The model {DEFAULT_MODEL} is not downloaded and HF_HUB_OFFLINE is set.")
+
+
+# ---- the real entry point ------------------------------------------------------------------------------
+
+
+def assistant_process(*argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def test_python_dash_m_assistant_describes(files, model_args, tiny_engine) -> None:
+    done = assistant_process("describe", files["first"], files["broken"], *model_args, "--json")
+    assert done.returncode == 1, done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert results[0] == {"image": files["first"], "text": description(tiny_engine, files["first"])}
+    assert set(results[1]) == {"image", "error"}
+    assert "Traceback" not in done.stderr
+
+
+def test_python_dash_m_assistant_error_has_no_traceback(tmp_path) -> None:
+    done = assistant_process("ask", str(tmp_path / "missing.png"), "What is it?", "--model", str(tmp_path))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "missing.png" in done.stderr
