@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "assistant.ui.commands",  # run (the default)
     "assistant.engine.commands",  # describe, ask, models, bench
     "assistant.doctor",  # doctor
+    "assistant.benchmarks",  # bench
     "assistant.documents.commands",  # alt-text
     "assistant.hotkeys.commands",  # trigger
     "assistant.speech.commands",  # transcribe

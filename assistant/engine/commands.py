@@ -1,4 +1,4 @@
-"""Command-line use of the engine: describe, ask, models, bench."""
+"""Command-line use of the engine: describe, ask, models."""
 
 from __future__ import annotations
 
@@ -61,31 +61,6 @@ def register(subparsers) -> None:
     download = models_sub.add_parser("download", help="download a model with a progress bar")
     download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
     models.set_defaults(handler=run_models)
-
-    bench = subparsers.add_parser(
-        "bench",
-        help="measure speed",
-        description="Time each stage of describing and asking, side by side, and print a breakdown.",
-    )
-    add_model_arguments(bench)
-    bench.add_argument(
-        "--synthetic", metavar="ARCH", help="random weights of a known architecture, e.g. blip2-opt-2.7b"
-    )
-    bench.add_argument("--compare", metavar="P1,P2", help="precisions to compare in one run, e.g. bf16,int8")
-    bench.add_argument(
-        "--batch", type=int, default=8, metavar="N", help="batch size to compare with N singles"
-    )
-    bench.add_argument(
-        "--repeat", type=int, default=3, metavar="R", help="repetitions of each timing (median)"
-    )
-    bench.add_argument("--tokens", type=int, default=20, metavar="T", help="tokens generated per description")
-    bench.add_argument(
-        "--suite", default="engine", help="what to measure: engine, documents, stt (comma-separated)"
-    )
-    bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
-    bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
-    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
-    bench.set_defaults(handler=run_bench)
 
 
 def _error(message: str) -> None:
@@ -250,13 +225,3 @@ def run_models(args) -> int:
         print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
     print("Download one with: assistant models download ID")
     return 0
-
-
-def run_bench(args) -> int:
-    from assistant.engine.bench import run_benchmark
-
-    try:
-        return run_benchmark(args)
-    except EngineError as error:
-        _error(str(error))
-        return 1

@@ -1,0 +1,218 @@
+"""`assistant bench`: where the time goes, measured side by side in one run.
+
+Suites: `engine` (the breakdown of describing and asking), `documents` (alt-text throughput),
+`stt` (speech to text), `app` (start-up, idle CPU, hotkey to cue and to first spoken word).
+Every figure is the median of `--repeat` runs; ratios compare things measured in the same process.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.engine.base import EngineError
+from assistant.engine.commands import add_model_arguments
+
+# Targets from the issues, as (figure, limit, what it means).
+TARGETS = (
+    ("describe_over_bare_generate", 1.05, "a whole description costs at most 1.05x a bare model.generate"),
+    ("followup_cached_over_fresh", 0.88, "a follow-up question costs at most 0.88x a fresh one"),
+    ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
+    ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
+)
+SUITES = ("engine", "documents", "stt", "app")
+
+
+def register(subparsers) -> None:
+    bench = subparsers.add_parser(
+        "bench",
+        help="measure speed",
+        description="Time each stage of describing and asking, side by side, and print a breakdown.",
+    )
+    add_model_arguments(bench)
+    bench.add_argument(
+        "--synthetic", metavar="ARCH", help="random weights of a known architecture, e.g. blip2-opt-2.7b"
+    )
+    bench.add_argument("--compare", metavar="P1,P2", help="precisions to compare in one run, e.g. bf16,int8")
+    bench.add_argument(
+        "--batch", type=int, default=8, metavar="N", help="batch size to compare with N singles"
+    )
+    bench.add_argument(
+        "--repeat", type=int, default=3, metavar="R", help="repetitions of each timing (median)"
+    )
+    bench.add_argument("--tokens", type=int, default=20, metavar="T", help="tokens generated per description")
+    bench.add_argument(
+        "--suite", default="engine", help="what to measure: engine, documents, stt (comma-separated)"
+    )
+    bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
+    bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    bench.set_defaults(handler=run_bench)
+
+
+def run_bench(args) -> int:
+    try:
+        return run_benchmark(args)
+    except EngineError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _engine_for(args, precision: str):
+    """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
+    import torch
+
+    from assistant.engine.blip2 import Blip2Engine, quantize_int8_
+    from assistant.engine.runtime import Runtime
+
+    if args.synthetic:
+        from transformers.utils import logging as hf_logging
+
+        from assistant.engine.synthetic import build_full_size
+
+        hf_logging.set_verbosity_error()
+        precision = "int8" if precision == "auto" else precision
+        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16, "int8": torch.bfloat16}
+        model, processor = build_full_size(args.synthetic, dtype=dtype[precision])
+        if precision == "int8":
+            quantize_int8_(model)
+        runtime = Runtime("cpu", precision, "synthetic random weights")  # type: ignore[arg-type]
+        return Blip2Engine(model, processor, runtime, f"synthetic {args.synthetic}")
+    from assistant.engine import load_engine
+
+    return load_engine(args.model, device=args.device, precision=precision)
+
+
+def run_benchmark(args) -> int:
+    import torch
+
+    from assistant.engine.bench import measure_engine
+
+    precisions = [p.strip() for p in (args.compare or args.precision).split(",") if p.strip()]
+    if args.synthetic and args.device == "cuda":
+        print("Synthetic models are measured on the processor here; use a real model for --device cuda.")
+    report: dict = {
+        "command": "assistant " + " ".join(_argv(args)),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
+        "model": args.synthetic or args.model or "default",
+        "tokens": args.tokens,
+        "batch": args.batch,
+        "results": {},
+    }
+    print(f"Benchmark: {report['model']}, {args.tokens} tokens per description, {report['machine']}")
+    suites = {name.strip() for name in args.suite.split(",")}
+    unknown = suites - set(SUITES)
+    if unknown:
+        raise EngineError(
+            f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
+        )
+    for precision in precisions if suites & {"engine", "documents", "app"} else []:
+        start = time.perf_counter()
+        engine = _engine_for(args, precision)
+        load_s = time.perf_counter() - start
+        label = engine.runtime.precision
+        print(f"\n== {engine.summary} (loaded in {load_s:.1f} s)", flush=True)
+        if "engine" in suites:
+            figures = {"load_s": load_s, **measure_engine(engine, args.tokens, args.batch, args.repeat)}
+            report["results"][label] = figures
+            _print_figures(figures, args.batch)
+        if "documents" in suites:
+            from assistant.documents.bench import bench_documents
+
+            documents = bench_documents(engine, n_images=args.images, batch_size=args.batch)
+            report.setdefault("documents", {})[label] = documents
+            _print_documents(documents)
+        if "app" in suites:
+            report.setdefault("app", {})[label] = _bench_app(args, engine)
+            _print_mapping(report["app"][label])
+        del engine
+    if "stt" in suites:
+        from assistant.speech.stt import bench_transcription
+
+        report["stt"] = bench_transcription(args.stt_model)
+        print("\n== speech to text")
+        _print_mapping(report["stt"])
+    results = report["results"]
+    if "int8" in results and "bf16" in results:
+        report["int8_over_bf16_describe"] = results["int8"]["describe_s"] / results["bf16"]["describe_s"]
+        report["int8_over_bf16_first_sentence"] = (
+            results["int8"]["first_sentence_s"] / results["bf16"]["first_sentence_s"]
+        )
+    print("\nTargets:")
+    for key, limit, meaning in TARGETS:
+        for label, value in _values(report, key):
+            met = value < limit if key == "batch_over_singles" else value <= limit
+            verdict = "met" if met else "MISSED"
+            print(f"  {label}{key} = {value:.3f} (limit {limit}): {verdict} — {meaning}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"\nFigures written to {args.json}")
+    return 0
+
+
+def _values(report: dict, key: str):
+    if key in report:
+        yield "", report[key]
+    for label, figures in report["results"].items():
+        if key in figures:
+            yield f"[{label}] ", figures[key]
+
+
+def _print_figures(figures: dict, batch: int) -> None:
+    rows = [
+        ("model load / build", "load_s", "s"),
+        ("preprocessing", "preprocess_s", "s"),
+        ("vision encoder + Q-Former", "vision_encoder_s", "s"),
+        ("first token", "first_token_s", "s"),
+        ("tokens per second", "tokens_per_s", "tok/s"),
+        ("first sentence (10 tokens, incl. vision)", "first_sentence_s", "s"),
+        ("whole description (engine.describe)", "describe_s", "s"),
+        ("bare model.generate, same inputs", "bare_generate_s", "s"),
+        ("follow-up question, cached features", "followup_cached_s", "s"),
+        ("follow-up question, features recomputed", "followup_fresh_s", "s"),
+        (f"batch of {batch}", "batch_s", "s"),
+        (f"{batch} one by one", "singles_s", "s"),
+    ]
+    for name, key, unit in rows:
+        print(f"  {name:<42} {figures[key]:8.3f} {unit}")
+
+
+def _print_documents(documents: dict) -> None:
+    print(f"  alt-text for {documents['n_images']} images in {documents['documents']} documents:")
+    for mode in ("batched", "one_by_one"):
+        figures = documents[mode]
+        details = ", ".join(f"{key} {value}" for key, value in figures.items())
+        print(f"    {mode.replace('_', ' ')}: {details}")
+
+
+def _argv(args) -> list[str]:
+    parts = ["bench"]
+    for flag in ("suite", "synthetic", "model", "compare", "device"):
+        value = getattr(args, flag, None)
+        if value and not (flag == "device" and value == "auto"):
+            parts += [f"--{flag}", str(value)]
+    if not args.compare and args.precision != "auto":
+        parts += ["--precision", args.precision]
+    parts += ["--tokens", str(args.tokens), "--batch", str(args.batch), "--repeat", str(args.repeat)]
+    return parts
+
+
+def _bench_app(args, engine) -> dict:
+    """The app's own figures; a synthetic engine stands behind the controller for the first word."""
+    from assistant.ui.bench import bench_app
+
+    if args.model:
+        return bench_app(args.model, engine=engine, repeat=args.repeat)
+    from assistant.engine.synthetic import build_tiny_checkpoint
+
+    with tempfile.TemporaryDirectory() as folder:
+        return bench_app(str(build_tiny_checkpoint(Path(folder))), engine=engine, repeat=args.repeat)
+
+
+def _print_mapping(figures: dict) -> None:
+    for key, value in figures.items():
+        print(f"  {key:<42} {value}")
