@@ -388,7 +388,7 @@ try {
     Add-Manifest 'tree' $Venv
     Save-Manifest
 
-    $venvWorks = $Upgrade -and (Invoke-Native $VenvPython @('-c', '') -Capture).Code -eq 0
+    $venvWorks = $Upgrade -and (Invoke-Native $VenvPython @('-c', 'pass') -Capture).Code -eq 0
     if ($Upgrade -and ($Fresh -or $Torch -ne $PreviousTorch -or -not $venvWorks)) {
         Step 'Setting the current environment aside and building a new one'
         if ($PreviousTorch -and $Torch -ne $PreviousTorch) { Say "The torch build changes from $PreviousTorch to $Torch." }
@@ -430,9 +430,9 @@ try {
     # %LOCALAPPDATA% is expanded by cmd itself, so a user name in any alphabet survives.
     [IO.File]::WriteAllText($cmd, "@echo off`r`nrem Starts Assistant from its private environment. Added by its installer.`r`n`"%LOCALAPPDATA%\assistant\venv\Scripts\assistant.exe`" %*`r`n")
     Put-File $cmd $Launcher
-    $version = Invoke-Native $Launcher @('--version') -Capture
-    if ($version.Code -ne 0) { Fail 'The installed app does not start.' 'Run the installer again with -Fresh, and report it if it persists.' }
-    $Version = ($version.Output.Trim() -split ' ')[-1]
+    $versionRun = Invoke-Native $Launcher @('--version') -Capture
+    if ($versionRun.Code -ne 0) { Fail 'The installed app does not start.' 'Run the installer again with -Fresh, and report it if it persists.' }
+    $Version = ($versionRun.Output.Trim() -split ' ')[-1]
     Say "assistant $Version"
     $userPath = Get-UserPath
     if (-not (($userPath -split ';') -contains $BinDir)) {

@@ -84,10 +84,10 @@ if ($pathEntries) {
 if ($hasKey -and (Test-Path $UninstallKey)) { Remove-Item -Path $UninstallKey -Recurse -Force }
 
 Step 'Removing the private Python environment'
-foreach ($venv in $Venv, "$Venv.previous", "$Venv.previous.partial") {
-    if (Test-Path -LiteralPath $venv) {
-        Say "Removing $venv"
-        Remove-Item -LiteralPath $venv -Recurse -Force
+foreach ($folder in $Venv, "$Venv.previous", "$Venv.previous.partial") {
+    if (Test-Path -LiteralPath $folder) {
+        Say "Removing $folder"
+        Remove-Item -LiteralPath $folder -Recurse -Force
     }
 }
 if (Test-Path -LiteralPath $Manifest) { Remove-Item -LiteralPath $Manifest -Force }
