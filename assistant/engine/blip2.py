@@ -140,10 +140,17 @@ class Blip2Engine(Engine):
 
     @classmethod
     def load(
-        cls, model: str, device: str = "auto", precision: str = "auto", progress: bool = True
+        cls,
+        model: str,
+        device: str = "auto",
+        precision: str = "auto",
+        progress: bool = True,
+        on_progress: Callable[[str], None] | None = None,
     ) -> Blip2Engine:
         hf_logging.set_verbosity_error()
-        folder = ensure_model(model, progress=progress)
+        folder = ensure_model(model, progress=progress, on_progress=on_progress)
+        if on_progress:
+            on_progress("Loading the model into memory…")
         machine = query_machine()
         runtime = choose_runtime(device, precision, machine, count_parameters(folder))
         engine = None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import struct
+import threading
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +60,74 @@ def cached_path(model: str) -> Path | None:
     return path if any(path.glob("*.safetensors")) else None
 
 
-def download(model: str, progress: bool = True) -> Path:
-    """Download `model` from the Hugging Face hub with a progress bar; one-sentence errors."""
+ProgressCallback = Callable[[str], None]
+
+
+class DownloadWatcher:
+    """Reports a download's progress in words ("Downloading the model: 40% of 15.5 GB") once a second.
+
+    It watches the bytes arriving in the hub cache, so it works whatever progress bars the hub
+    library draws; the total comes from the hub's file list.
+    """
+
+    def __init__(self, model: str, on_progress: ProgressCallback, interval: float = 1.0):
+        from huggingface_hub.constants import HF_HUB_CACHE
+
+        self.model, self.on_progress, self.interval = model, on_progress, interval
+        self.folder = Path(HF_HUB_CACHE) / ("models--" + model.replace("/", "--")) / "blobs"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="download-progress", daemon=True)
+
+    def __enter__(self) -> DownloadWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _total(self) -> int | None:
+        from huggingface_hub import HfApi
+
+        try:
+            info = HfApi().model_info(self.model, files_metadata=True)
+        except Exception:  # the total is a nicety; the download reports its own errors
+            return None
+        sizes = [
+            f.size or 0
+            for f in info.siblings or []
+            if any(fnmatch.fnmatch(f.rfilename, pattern) for pattern in ALLOW_PATTERNS)
+        ]
+        return sum(sizes) or None
+
+    def _arrived(self) -> int:
+        try:
+            return sum(f.stat().st_size for f in self.folder.iterdir() if f.is_file())
+        except OSError:
+            return 0
+
+    def _run(self) -> None:
+        total = self._total()
+        last = ""
+        while not self._stop.wait(self.interval):
+            done = self._arrived()  # this repository's files only, a resumed download included
+            if total:
+                message = (
+                    f"Downloading the model: {min(99, int(100 * done / total))}% of {total / 1024**3:.1f} GB"
+                )
+            else:
+                amount = f"{done / 1024**3:.1f} GB" if done >= 1024**3 else f"{done // 1024**2} MB"
+                message = f"Downloading the model: {amount} so far"
+            if message != last:
+                last = message
+                self.on_progress(message)
+
+
+def download(model: str, progress: bool = True, on_progress: ProgressCallback | None = None) -> Path:
+    """Download `model` from the Hugging Face hub with a progress bar; one-sentence errors.
+
+    `on_progress`, if given, also receives the progress in words about once a second.
+    """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
         GatedRepoError,
@@ -79,7 +149,8 @@ def download(model: str, progress: bool = True) -> Path:
     if not progress:
         disable_progress_bars()
     try:
-        path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS))
+        with DownloadWatcher(model, on_progress) if on_progress else nullcontext():
+            path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS))
     except (RepositoryNotFoundError, GatedRepoError):
         raise ModelNotAvailable(
             f"There is no model called {model} on the Hugging Face hub. Check the name, or pass a local folder."
@@ -100,7 +171,7 @@ def download(model: str, progress: bool = True) -> Path:
     return path
 
 
-def ensure_model(model: str, progress: bool = True) -> Path:
+def ensure_model(model: str, progress: bool = True, on_progress: ProgressCallback | None = None) -> Path:
     """The local folder of `model`, downloading it first if needed."""
     if is_local(model):
         folder = Path(model).expanduser()
@@ -110,7 +181,7 @@ def ensure_model(model: str, progress: bool = True) -> Path:
     if Path(model).expanduser().exists() or model.startswith((".", "/", "~")):
         raise ModelNotAvailable(f"The model folder {model} does not exist. Check the path.")
     _check_hub_id(model)
-    return cached_path(model) or download(model, progress=progress)
+    return cached_path(model) or download(model, progress=progress, on_progress=on_progress)
 
 
 def _check_hub_id(model: str) -> None:

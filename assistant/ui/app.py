@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSocketNotifier, QTimer
@@ -25,11 +26,11 @@ log = logging.getLogger(__name__)
 ALREADY_RUNNING = "The assistant is already running. Use its tray icon, its hotkeys, or `assistant trigger`."
 
 
-def load_model(spec: ModelSpec) -> Engine:
+def load_model(spec: ModelSpec, on_progress: Callable[[str], None] | None = None) -> Engine:
     """Runs on the model thread: the first import of torch happens here."""
     from assistant.engine import load_engine
 
-    return load_engine(spec.model, spec.device, spec.precision)
+    return load_engine(spec.model, spec.device, spec.precision, on_progress=on_progress)
 
 
 def _quit_on_signals(app: QApplication) -> None:

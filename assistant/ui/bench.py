@@ -169,7 +169,9 @@ def measure_first_word(engine: Engine, image: Image.Image, repeat: int = 3) -> d
     app_times = []
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
         spoke = threading.Event()
-        controller = Controller(Settings(announce_ready=False), None, Earcons(False), lambda spec: engine)
+        controller = Controller(
+            Settings(announce_ready=False), None, Earcons(False), lambda spec, on_progress: engine
+        )
         controller.attach_speaker(
             create_speaker(
                 speech_to=Path(folder),

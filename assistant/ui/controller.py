@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,8 @@ class Controller(QObject):
         self.listen_thread: QThread | None = None
         self.listen_worker: ListenWorker | None = None
         self._load_started = 0.0
+        self._load_stage = "Loading the model…"
+        self._spoken_quarter: int | None = None
         self._loading = False
         self._handlers: dict[str, Callable[[], None]] = {
             "describe-screen": self.describe_screen,
@@ -129,6 +132,7 @@ class Controller(QObject):
 
     def load_model(self) -> None:
         self._loading = True
+        self._load_stage, self._spoken_quarter = "Loading the model…", None
         self._load_started = time.monotonic()
         self._load_timer.start()
         self._load.emit(ModelSpec(self.settings.model, self.settings.device, self.settings.precision))
@@ -225,12 +229,19 @@ class Controller(QObject):
     # -- model loading ----------------------------------------------------------------------
     @Slot(str)
     def _on_loading(self, text: str) -> None:
+        self._load_stage = text
         self.set_status(text)
+        # A download can take a long while: say where it is at the start and every quarter.
+        percent = re.search(r"(\d+)%", text)
+        quarter = int(percent.group(1)) // 25 if percent else None
+        if text.startswith("Downloading") and quarter != self._spoken_quarter:
+            self._spoken_quarter = quarter
+            self.say(text.replace("%", " percent"))
 
     def _show_load_progress(self) -> None:
-        if self._loading:
+        if self._loading and not self._load_stage.startswith("Downloading"):
             seconds = int(time.monotonic() - self._load_started)
-            self.set_status(f"Loading the model… {seconds} s")
+            self.set_status(f"{self._load_stage.rstrip('…. ')}… {seconds} s")
 
     @Slot(str)
     def _on_loaded(self, summary: str) -> None:

@@ -56,7 +56,7 @@ class ModelWorker(QObject):
     failed = Signal(int, str)  # request id, one sentence
     cancelled = Signal(int)
 
-    def __init__(self, load: Callable[[ModelSpec], Engine]) -> None:
+    def __init__(self, load: Callable[[ModelSpec, Callable[[str], None]], Engine]) -> None:
         super().__init__()
         self._load = load
         self.engine: Engine | None = None
@@ -67,7 +67,7 @@ class ModelWorker(QObject):
         self.engine = None
         self.loading.emit("Loading the model…")
         try:
-            self.engine = self._load(spec)
+            self.engine = self._load(spec, self.loading.emit)
         except EngineError as error:
             self._load_error = str(error)
             self.load_failed.emit(str(error))

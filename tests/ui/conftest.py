@@ -43,7 +43,9 @@ def unnamed_focusable():
 def make_controller(qtbot, tmp_path, tiny_engine):
     made = []
 
-    def make(load=lambda spec: tiny_engine, audio_source=None, **settings) -> tuple[Controller, Recorded]:
+    def make(
+        load=lambda spec, on_progress: tiny_engine, audio_source=None, **settings
+    ) -> tuple[Controller, Recorded]:
         folder = tmp_path / "speech"
         earcons = Earcons(True, log_to=folder)
         controller = Controller(

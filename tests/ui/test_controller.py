@@ -112,7 +112,7 @@ def test_an_empty_clipboard_is_explained(qtbot, ready):
 def test_a_model_that_fails_to_load_is_explained(qtbot, make_controller):
     message = "The model nothing/here was not found. Check its name in Settings."
 
-    def load(spec):
+    def load(spec, on_progress):
         raise EngineError(message)
 
     controller, recorded = make_controller(load)
@@ -163,3 +163,26 @@ def test_without_speech_the_whole_description_is_shown_once(qtbot, make_controll
     qtbot.waitUntil(lambda: controller.current is None, timeout=20000)
     assert view.texts == [controller.last_description]
     assert recorded.texts() == ["Ready."]
+
+
+def test_download_progress_is_shown_and_spoken_every_quarter(qtbot, make_controller, tiny_engine):
+    steps = [f"Downloading the model: {p}% of 15.5 GB" for p in (0, 3, 10, 26, 30, 51, 99)]
+
+    def load(spec, on_progress):
+        for step in steps:
+            on_progress(step)
+        on_progress("Loading the model into memory…")
+        return tiny_engine
+
+    controller, recorded = make_controller(load=load)
+    qtbot.waitUntil(lambda: "Ready." in recorded.texts(), timeout=20000)
+    spoken = recorded.texts()
+    # The start and each new quarter are spoken (as words), not every step; then "Ready.".
+    assert [t for t in spoken if t.startswith("Downloading")] == [
+        "Downloading the model: 0 percent of 15.5 GB",
+        "Downloading the model: 26 percent of 15.5 GB",
+        "Downloading the model: 51 percent of 15.5 GB",
+        "Downloading the model: 99 percent of 15.5 GB",
+    ]
+    assert spoken[-1] == "Ready."
+    assert controller.status.startswith("Ready.")
