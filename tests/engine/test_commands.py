@@ -1,4 +1,7 @@
-"""The command line: describe, ask and models, with the tiny random BLIP-2 as the model."""
+"""The engine's commands (describe, ask, models) through `assistant.cli.main` and `python -m assistant`.
+
+The model is the tiny random BLIP-2. (Named test_commands.py: tests/documents/test_cli.py has the other name.)
+"""
 
 from __future__ import annotations
 
@@ -18,18 +21,7 @@ from assistant.engine import Turn
 from assistant.engine.images import normalize_image
 from assistant.engine.models import DEFAULT_MODEL
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One thread: faster for the tiny model's small matrices, and no spinning threads on a busy machine."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def picture(seed: int, size: tuple[int, int] = (40, 30)) -> Image.Image:
