@@ -173,7 +173,7 @@ def run_ask(args) -> int:
     except EngineError as error:
         _error(str(error))
         return 1
-    if question:
+    if question is not None:
         return _answer(engine, image, question, history, args)
     return _interactive(engine, image, history, args)
 

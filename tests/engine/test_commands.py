@@ -298,3 +298,10 @@ def test_python_dash_m_assistant_error_has_no_traceback(tmp_path) -> None:
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert "missing.png" in done.stderr
+
+
+def test_ask_an_empty_question_is_one_sentence_not_the_prompt(capsys, files, model_args, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("What is it?\n"))
+    code, out, err = run(capsys, "ask", files["first"], "  ", *model_args)
+    assert code == 1 and out == ""
+    assert assert_one_sentence_error(err) == "The question is empty. Type or say a question about the image."
