@@ -296,10 +296,11 @@ drop_file() {
 
 # True when a process runs from the private environment (Linux: its command line names the folder).
 app_running() {
-	local cmdline args
+	local cmdline parts
 	for cmdline in /proc/[0-9]*/cmdline; do
-		args=$(tr '\0' ' ' 2>/dev/null <"$cmdline") || continue
-		[[ $args != *"$VENV/"* ]] || return 0
+		# A builtin, not a subshell: a process that ends mid-scan is simply skipped.
+		mapfile -d '' -t parts 2>/dev/null <"$cmdline" || continue
+		[[ ${parts[*]-} != *"$VENV/"* ]] || return 0
 	done
 	return 1
 }

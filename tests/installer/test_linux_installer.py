@@ -8,6 +8,7 @@ fails and is rolled back, an upgrade, uninstalling, purging. torch comes from pi
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,6 +196,25 @@ def test_second_install_upgrades_in_place_and_keeps_settings(machine: Machine) -
     assert not machine.autostart_entry.exists() and not machine.autostart_entry.parent.exists()
     assert run([str(machine.launcher), "--version"], machine.env).returncode == 0
     marker.unlink()
+
+
+def test_neither_upgrades_nor_removes_a_running_app(machine: Machine) -> None:
+    before = listing(machine.home)
+    app = subprocess.Popen(
+        [str(machine.venv / "bin" / "python"), "-c", "import sys; sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        cwd=machine.home,
+    )
+    try:
+        install = run_script(INSTALL, *COMMON, env=machine.env, ok=False)
+        uninstall = run_script(machine.data / "assistant" / "uninstall.sh", env=machine.env, ok=False)
+    finally:
+        app.communicate(b"", timeout=30)
+    assert install.returncode == 1
+    assert "Error: Assistant is running, so it cannot be upgraded now." in install.stdout
+    assert uninstall.returncode == 1
+    assert "Error: Assistant is running, so it cannot be removed now." in uninstall.stdout
+    assert listing(machine.home) == before
 
 
 def test_uninstall_removes_what_was_added_and_keeps_settings(machine: Machine) -> None:
