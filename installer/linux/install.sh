@@ -533,6 +533,10 @@ else
 fi
 pip_in_venv install --upgrade --upgrade-strategy only-if-needed "$APP_SPEC" ||
 	fail "Installing the app failed." "$APP_ADVICE"
+if [[ $SOURCE == *.whl ]]; then
+	# pip keeps an installed version equal to the wheel's; a rebuilt wheel must still replace it.
+	pip_in_venv install --force-reinstall --no-deps "$SOURCE" || fail "Installing the app failed." "$APP_ADVICE"
+fi
 
 step "Adding the launcher $LAUNCHER"
 printf '#!/bin/sh\n# Starts Assistant from its private environment. Added by its installer; removed by its uninstaller.\nexec %s "$@"\n' \

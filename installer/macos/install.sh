@@ -417,6 +417,11 @@ pip_in_venv install ${TORCH_ARGS[@]+"${TORCH_ARGS[@]}"} "$TORCH_SPEC" ||
 step "Installing the app and its libraries"
 pip_in_venv install --upgrade --upgrade-strategy only-if-needed "$APP_SPEC" ||
 	fail "Installing the app failed." "Check the internet connection (and --source, if given), then run the installer again."
+if [[ $SOURCE == *.whl ]]; then
+	# pip keeps an installed version equal to the wheel's; a rebuilt wheel must still replace it.
+	pip_in_venv install --force-reinstall --no-deps "$SOURCE" ||
+		fail "Installing the app failed." "Check --source, then run the installer again."
+fi
 
 step "Adding the launcher $LAUNCHER"
 printf '#!/bin/sh\n# Starts Assistant from its private environment. Added by its installer; removed by its uninstaller.\nexec %s "$@"\n' \

@@ -424,6 +424,13 @@ try {
     if ((Invoke-Native $VenvPython ($pipArgs + @('--upgrade', '--upgrade-strategy', 'only-if-needed', $AppSpec))).Code -ne 0) {
         Fail 'Installing the app failed.' 'Check the internet connection (and -Source, if given), then run the installer again.'
     }
+    if ($Source -and $Source.EndsWith('.whl')) {
+        # pip keeps an installed version equal to the wheel's; a rebuilt wheel must still replace it.
+        $wheel = (Resolve-Path -LiteralPath $Source).Path
+        if ((Invoke-Native $VenvPython ($pipArgs + @('--force-reinstall', '--no-deps', $wheel))).Code -ne 0) {
+            Fail 'Installing the app failed.' 'Check -Source, then run the installer again.'
+        }
+    }
 
     Step "Adding the command $Launcher"
     $cmd = Join-Path $Work 'assistant.cmd'

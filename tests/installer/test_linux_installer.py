@@ -182,14 +182,26 @@ def test_failed_upgrade_puts_everything_back(machine: Machine, tmp_path: Path) -
     assert run([str(machine.launcher), "--version"], machine.env).returncode == 0
 
 
-def test_second_install_upgrades_in_place_and_keeps_settings(machine: Machine) -> None:
+def test_second_install_upgrades_in_place_and_keeps_settings(machine: Machine, tmp_path: Path) -> None:
+    python = str(machine.venv / "bin" / "python")
     marker = machine.venv / "kept-by-an-in-place-upgrade"
     marker.write_text("")
+    build = run([python, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(REPO)], machine.env)
+    assert build.returncode == 0, build.stdout
+    (wheel,) = tmp_path.glob("assistant-*.whl")
+    # An installed copy of the same version that differs from the wheel: the upgrade must replace it.
+    module = Path(
+        run([python, "-c", "import assistant; print(assistant.__file__)"], machine.env).stdout.strip()
+    )
+    fresh = module.read_text()
+    module.write_text(fresh + "# stale\n")
 
-    result = run_script(INSTALL, *COMMON, "--no-autostart", env=machine.env)
+    result = run_script(INSTALL, *COMMON, "--no-autostart", "--source", str(wheel), env=machine.env)
 
+    assert f"Installing the app from the wheel {wheel}." in result.stdout
     assert "==> Upgrading the existing environment in place" in result.stdout
     assert "Assistant is upgraded; your settings are kept." in result.stdout
+    assert module.read_text() == fresh
     assert marker.exists()
     assert not (machine.venv.parent / "venv.previous").exists()
     assert machine.settings.read_text() == SETTINGS
