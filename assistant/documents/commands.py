@@ -94,7 +94,8 @@ class _ProgressBar:
 def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
-    from assistant.engine import EngineError, load_engine
+    from assistant.engine import EngineError
+    from assistant.engine.commands import load_for_command
 
     options = Options(
         write=args.write,
@@ -108,7 +109,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
         backup=args.backup,
     )
     try:
-        engine = load_engine(args.model, device=args.device, precision=args.precision)
+        engine = load_for_command(args)
     except EngineError as error:
         print(error, file=sys.stderr)
         return 1

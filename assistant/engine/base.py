@@ -37,7 +37,14 @@ class Engine(ABC):
     `on_text` receives the cleaned text so far each time it grows, so speech can start on the
     first sentence. `cancel` (a threading.Event) stops generation early; the call then raises
     `Cancelled`. Implementations are used from one owner thread.
+
+    `notices` holds sentences about changes the user should hear of (such as falling back from
+    the graphics card after running out of its memory); `on_notice`, when set, is called with each
+    new one as it happens.
     """
+
+    notices: Sequence[str] = ()
+    on_notice: Callable[[str], None] | None = None
 
     @abstractmethod
     def describe(

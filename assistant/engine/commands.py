@@ -67,8 +67,18 @@ def _error(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def run_describe(args) -> int:
+def load_for_command(args):
+    """The engine for a command, with anything the user should know (fallbacks) said on stderr."""
     from assistant.engine import load_engine
+
+    engine = load_engine(args.model, device=args.device, precision=args.precision)
+    for notice in engine.notices:
+        _error(notice)
+    engine.on_notice = _error
+    return engine
+
+
+def run_describe(args) -> int:
     from assistant.engine.images import normalize_image
 
     # One result per image, printed in the order the images were given, each as soon as it is known.
@@ -89,7 +99,7 @@ def run_describe(args) -> int:
 
     if readable:
         try:
-            engine = load_engine(args.model, device=args.device, precision=args.precision)
+            engine = load_for_command(args)
         except EngineError as error:
             _error(str(error))
             if args.json:
@@ -152,7 +162,6 @@ def _write_history(path: Path, turns: list[Turn]) -> None:
 
 
 def run_ask(args) -> int:
-    from assistant.engine import load_engine
     from assistant.engine.images import normalize_image
 
     try:
@@ -169,7 +178,7 @@ def run_ask(args) -> int:
                 raise EngineError(
                     "No words were heard in the recording. Record the question again, closer to the microphone."
                 )
-        engine = load_engine(args.model, device=args.device, precision=args.precision)
+        engine = load_for_command(args)
     except EngineError as error:
         _error(str(error))
         return 1

@@ -112,6 +112,7 @@ class Controller(QObject):
         self.worker.loading.connect(self._on_loading)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.load_failed.connect(self._on_load_failed)
+        self.worker.notice.connect(self.tell)
         self.worker.image_ready.connect(self._on_image_ready)
         self.worker.text.connect(self._on_text)
         self.worker.finished.connect(self._on_finished)

@@ -55,6 +55,7 @@ class ModelWorker(QObject):
     finished = Signal(int, str)  # request id, final text
     failed = Signal(int, str)  # request id, one sentence
     cancelled = Signal(int)
+    notice = Signal(str)  # a change the user should hear of, in one sentence
 
     def __init__(self, load: Callable[[ModelSpec, Callable[[str], None]], Engine]) -> None:
         super().__init__()
@@ -78,6 +79,9 @@ class ModelWorker(QObject):
             self.load_failed.emit(self._load_error)
             return
         self.loaded.emit(self.engine.summary)
+        for message in self.engine.notices:
+            self.notice.emit(message)
+        self.engine.on_notice = self.notice.emit
 
     @Slot(object)
     def run(self, request: Request) -> None:

@@ -186,3 +186,11 @@ def test_download_progress_is_shown_and_spoken_every_quarter(qtbot, make_control
     ]
     assert spoken[-1] == "Ready."
     assert controller.status.startswith("Ready.")
+
+
+def test_a_fallback_the_engine_reports_is_spoken_and_shown(qtbot, ready):
+    controller, recorded = ready
+    message = "The graphics card ran out of memory, so the model now runs in int8 on the processor."
+    controller.worker.engine.on_notice(message)  # as the engine does from the model thread
+    qtbot.waitUntil(lambda: message in recorded.texts(), timeout=20000)
+    assert controller.status == message
