@@ -4,7 +4,7 @@
 # Running it again upgrades in place and keeps the settings. A failed run puts back what it changed.
 # Everything it creates is listed in a manifest, which uninstall.sh reads. Run with --help for the options.
 
-set -Eeuo pipefail
+set -euo pipefail
 
 usage() {
 	cat <<'EOF'
@@ -42,8 +42,10 @@ step() { printf '\n==> %s\n' "$*"; }
 warn() { printf 'Note: %s\n' "$*" >&2; }
 
 # fail WHAT TODO: one sentence on what happened, one on what to do; then the EXIT trap puts things back.
+REPORTED=0
 fail() {
 	printf '\nError: %s\n%s\n' "$1" "$2" >&2
+	REPORTED=1
 	exit 1
 }
 
@@ -218,17 +220,19 @@ rollback() {
 
 on_exit() {
 	local status=$?
-	trap - ERR
 	set +e
 	if [[ $status -ne 0 && $COMMITTED -eq 0 ]]; then
+		if [[ $REPORTED -eq 0 ]]; then
+			printf '\nError: A command failed unexpectedly (its message is above).\n%s\n' \
+				"Fix what it names, then run the installer again." >&2
+		fi
 		rollback
 	fi
 	[[ -z $WORK ]] || rm -rf -- "$WORK"
 	exit "$status"
 }
 trap on_exit EXIT
-trap 'printf "\nStopped.\n" >&2; exit 130' INT TERM HUP
-trap 'fail "A command failed unexpectedly (line $LINENO)." "Read the messages above, fix what they name, then run the installer again."' ERR
+trap 'printf "\nStopped.\n" >&2; REPORTED=1; exit 130' INT TERM HUP
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/assistant-install.XXXXXX")
 if [[ -f $MANIFEST ]]; then
@@ -361,7 +365,7 @@ PACKAGE_TOOL=""
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 	PACKAGE_TOOL=apt-get
 	for package in "${DEBIAN_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+		[[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true) == "install ok installed" ]] ||
 			MISSING_PACKAGES+=("$package")
 	done
 elif command -v rpm >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
@@ -415,11 +419,21 @@ fi
 say "Using $PYTHON ($("$PYTHON" -c 'import platform; print(platform.python_version())'))."
 
 step "Choosing the build of torch"
+GPU=""
+if [[ -z $TORCH ]] && command -v nvidia-smi >/dev/null 2>&1; then
+	mapfile -t SMI_LINES < <(nvidia-smi -L 2>/dev/null || true)
+	for line in ${SMI_LINES[@]+"${SMI_LINES[@]}"}; do
+		if [[ $line == GPU* ]]; then
+			GPU=$line
+			break
+		fi
+	done
+fi
 if [[ -n $TORCH ]]; then
 	say "Using the $TORCH build, as asked."
-elif command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then
+elif [[ -n $GPU ]]; then
 	TORCH=cuda
-	say "Found an NVIDIA GPU ($(nvidia-smi -L | head -n 1)): installing the CUDA build of torch."
+	say "Found an NVIDIA GPU ($GPU): installing the CUDA build of torch."
 else
 	TORCH=cpu
 	say "No NVIDIA GPU found (nvidia-smi lists none): installing the CPU build of torch."
@@ -571,7 +585,6 @@ MANIFEST_AUTOSTART=$AUTOSTART
 manifest_save
 [[ ! -d $SNAPSHOT ]] || rm -rf -- "$SNAPSHOT"
 COMMITTED=1
-trap - ERR
 
 if [[ $UPGRADE -eq 1 ]]; then say $'\nAssistant is upgraded; your settings are kept.'; else say $'\nAssistant is installed.'; fi
 case ":$PATH:" in

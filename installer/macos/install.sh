@@ -6,7 +6,7 @@
 # uninstall.sh reads. Written for macOS's own bash 3.2 (no empty-array expansions under set -u).
 # The same design as installer/linux/install.sh; see installer/README.md for what was tested where.
 
-set -Eeuo pipefail
+set -euo pipefail
 
 usage() {
 	cat <<'EOF'
@@ -38,8 +38,10 @@ EOF
 say() { printf '%s\n' "$*"; }
 step() { printf '\n==> %s\n' "$*"; }
 warn() { printf 'Note: %s\n' "$*" >&2; }
+REPORTED=0
 fail() {
 	printf '\nError: %s\n%s\n' "$1" "$2" >&2
+	REPORTED=1
 	exit 1
 }
 
@@ -198,17 +200,19 @@ rollback() {
 
 on_exit() {
 	local status=$?
-	trap - ERR
 	set +e
 	if [[ $status -ne 0 && $COMMITTED -eq 0 ]]; then
+		if [[ $REPORTED -eq 0 ]]; then
+			printf '\nError: A command failed unexpectedly (its message is above).\n%s\n' \
+				"Fix what it names, then run the installer again." >&2
+		fi
 		rollback
 	fi
 	[[ -z $WORK ]] || rm -rf -- "$WORK"
 	exit "$status"
 }
 trap on_exit EXIT
-trap 'printf "\nStopped.\n" >&2; exit 130' INT TERM HUP
-trap 'fail "A command failed unexpectedly (line $LINENO)." "Read the messages above, fix what they name, then run the installer again."' ERR
+trap 'printf "\nStopped.\n" >&2; REPORTED=1; exit 130' INT TERM HUP
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/assistant-install.XXXXXX")
 if [[ -f $MANIFEST ]]; then
@@ -497,7 +501,6 @@ MANIFEST_AUTOSTART=$AUTOSTART
 manifest_save
 [[ ! -d $SNAPSHOT ]] || rm -rf -- "$SNAPSHOT"
 COMMITTED=1
-trap - ERR
 
 if [[ $UPGRADE -eq 1 ]]; then say $'\nAssistant is upgraded; your settings are kept.'; else say $'\nAssistant is installed.'; fi
 

@@ -156,3 +156,18 @@ def test_uninstall_refuses_a_manifest_naming_a_foreign_folder(env: dict[str, str
 
     assert result.returncode == 1 and "names an unexpected folder" in result.stdout
     assert listing(home) == before
+
+
+def test_an_unexpected_failure_is_reported_and_changes_nothing(env: dict[str, str], home: Path) -> None:
+    (home / ".local").mkdir()
+    (home / ".local" / "share").write_text("a file where the data folder should be\n")
+    before = listing(home)
+
+    result = run_script(
+        INSTALL, "--python", base_python(), "--source", str(REPO), "--no-model", env=env, ok=False
+    )
+
+    assert result.returncode == 1
+    assert "Error: A command failed unexpectedly (its message is above)." in result.stdout
+    assert "mkdir" in result.stdout  # the failing command's own message
+    assert listing(home) == before
