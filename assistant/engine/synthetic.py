@@ -174,17 +174,7 @@ def build_tiny_checkpoint(folder: str | Path, language_model: str = "opt", seed:
     )
     torch.manual_seed(seed)
     model = Blip2ForConditionalGeneration(config).eval()
-    # Random weights tend to emit end-of-text at once, or fragments of words: silence every token that
-    # is not a whole word, so that readable (if random) words come out.
-    special_ids = [
-        token_id for token_id in range(vocab_size) if not _WORD.fullmatch(tokenizer.decode([token_id]))
-    ]
-    with torch.no_grad():
-        embeddings = model.get_input_embeddings().weight
-        embeddings[special_ids] = 0
-        output = model.get_output_embeddings()
-        if output is not None and output.weight.data_ptr() != embeddings.data_ptr():
-            output.weight[special_ids] = 0
+    _silence_non_words(model, tokenizer)
     model.generation_config.max_new_tokens = 30
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder, safe_serialization=True)
@@ -233,11 +223,28 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
                 buffer.zero_()
     # OPT's learned positions and the vision model's position ids are buffers set at construction.
     _reset_index_buffers(model)
+    _silence_non_words(model, tokenizer)
     # As from_pretrained does: the Q-Former stays in fp32 whatever the rest is.
     model.qformer.float()
     model.query_tokens.data = model.query_tokens.data.float()
     processor = _processor(tokenizer, config.vision_config.image_size, config.num_query_tokens)
     return model, processor
+
+
+def _silence_non_words(model, tokenizer) -> None:
+    """Random weights tend to emit end-of-text at once, or fragments of words, or ids the small
+    tokenizer lacks: silence every token that is not a whole word, so readable (if random) words come out."""
+    import torch
+
+    vocab_size = model.get_input_embeddings().weight.shape[0]
+    words = {i for i in range(len(tokenizer)) if _WORD.fullmatch(tokenizer.decode([i]))}
+    silent = torch.tensor([i for i in range(vocab_size) if i not in words])
+    with torch.no_grad():
+        embeddings = model.get_input_embeddings().weight
+        embeddings[silent] = 0
+        output = model.get_output_embeddings()
+        if output is not None and output.weight.data_ptr() != embeddings.data_ptr():
+            output.weight[silent] = 0
 
 
 def _reset_index_buffers(model) -> None:
