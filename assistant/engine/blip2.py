@@ -128,6 +128,7 @@ class Blip2Engine(Engine):
         self.model, self.processor, self.runtime, self.name = model, processor, runtime, name
         self._reload = reload
         self._features: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._prefixes: dict[str, object] = {}  # image key -> the language model's cache of its tokens
         self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
         self.generation_options: dict = {"do_sample": False, "num_beams": 1, "no_repeat_ngram_size": 3}
@@ -229,11 +230,29 @@ class Blip2Engine(Engine):
         features = self.encode_images(self.pixel_values([image]))
         self._features[key] = features
         while len(self._features) > FEATURE_CACHE_SIZE:
-            self._features.popitem(last=False)
+            evicted, _ = self._features.popitem(last=False)
+            self._prefixes.pop(evicted, None)
         return features
+
+    @torch.inference_mode()
+    def image_prefix(self, image: Image.Image, features: torch.Tensor):
+        """The language model's key/value cache for the image tokens, which open every prompt about
+        the image: computed once, so a follow-up question only reads its own words. None for
+        encoder-decoder models, where the prompt is encoded whole."""
+        if not self.decoder_only:
+            return None
+        key = image_fingerprint(image)
+        if key not in self._prefixes:
+            language_model = self.model.language_model
+            embeddings = features.to(language_model.get_input_embeddings().weight.dtype)
+            mask = torch.ones(embeddings.shape[:2], dtype=torch.long, device=embeddings.device)
+            output = language_model(inputs_embeds=embeddings, attention_mask=mask, use_cache=True)
+            self._prefixes[key] = output.past_key_values
+        return self._prefixes[key]
 
     def clear_feature_cache(self) -> None:
         self._features.clear()
+        self._prefixes.clear()
 
     def prompt_inputs(self, prompt: str, batch: int) -> torch.Tensor:
         """Token ids laid out as Blip2Processor does: the image tokens, then the tokenized prompt."""
@@ -249,20 +268,31 @@ class Blip2Engine(Engine):
         max_new_tokens: int,
         streamer=None,
         cancel: threading.Event | None = None,
+        prefix=None,
         **options,
     ) -> torch.Tensor:
-        """The steps of Blip2ForConditionalGeneration.generate, with the image features given."""
+        """The steps of Blip2ForConditionalGeneration.generate, with the image features given.
+
+        `prefix` (from `image_prefix`) holds the image tokens' keys and values already; generate
+        then computes only the prompt's words, and the prefix is trimmed back afterwards for reuse.
+        """
         embeddings = self.model.get_input_embeddings()(input_ids)
         image_positions = (input_ids == self.image_token_id).unsqueeze(-1).expand_as(embeddings)
         embeddings = embeddings.masked_scatter(image_positions, features.to(embeddings.dtype))
         inputs = {"inputs_embeds": embeddings, "attention_mask": torch.ones_like(input_ids)}
         if self.decoder_only:
             inputs["input_ids"] = input_ids
+        if prefix is not None:
+            inputs["cache"] = prefix
         stopping = StoppingCriteriaList([_StopWhenCancelled(cancel)]) if cancel else None
         options = {**self.generation_options, "max_new_tokens": max_new_tokens, **options}
-        output = self.model.language_model.generate(
-            **inputs, streamer=streamer, stopping_criteria=stopping, **options
-        )
+        try:
+            output = self.model.language_model.generate(
+                **inputs, streamer=streamer, stopping_criteria=stopping, **options
+            )
+        finally:
+            if prefix is not None and prefix.get_seq_length() > self.num_query_tokens:
+                prefix.crop(self.num_query_tokens - prefix.get_seq_length())
         return output[:, input_ids.shape[1] :] if self.decoder_only else output
 
     def _run(
@@ -279,9 +309,10 @@ class Blip2Engine(Engine):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
                 features = self.features_for(image)
+                prefix = self.image_prefix(image, features)
                 streamer = _CleanTextStreamer(self.processor.tokenizer, prompt, on_text) if on_text else None
                 ids = self.generate_ids(
-                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel
+                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel, prefix
                 )
                 break
             except torch.cuda.OutOfMemoryError:

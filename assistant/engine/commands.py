@@ -12,6 +12,7 @@ from pathlib import Path
 from assistant.engine.base import EngineError, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
+from assistant.speech.commands import add_stt_arguments
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +52,7 @@ def register(subparsers) -> None:
     ask.add_argument(
         "--audio", type=Path, metavar="WAV", help="a recorded spoken question to transcribe and answer"
     )
-    ask.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for --audio")
+    add_stt_arguments(ask)
     add_model_arguments(ask)
     ask.add_argument("--json", action="store_true", help='print {"question": …, "answer": …}')
     ask.set_defaults(handler=run_ask)
@@ -173,7 +174,7 @@ def run_ask(args) -> int:
                 raise EngineError("Give either a typed question or --audio, not both.")
             from assistant.speech.stt import Transcriber
 
-            question = Transcriber(args.stt_model).transcribe_file(args.audio)
+            question = Transcriber(args.stt_model, language=args.language).transcribe_file(args.audio)
             if not question.strip():
                 raise EngineError(
                     "No words were heard in the recording. Record the question again, closer to the microphone."

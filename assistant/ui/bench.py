@@ -200,14 +200,24 @@ def measure_first_word(engine: Engine, image: Image.Image, repeat: int = 3) -> d
 
 
 def _pump_until(condition, timeout: float) -> bool:
-    from PySide6.QtCore import QCoreApplication, QEventLoop
+    """Run the Qt event loop until `condition()` holds, sleeping between events as the app does.
+
+    Busy polling here would take processor time from the model thread and distort the figures.
+    """
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
-        time.sleep(0.001)
+    ticker = QTimer()
+    ticker.start(20)  # wake up now and then to check `condition` and the deadline
+    try:
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            QCoreApplication.processEvents(
+                QEventLoop.ProcessEventsFlag.AllEvents | QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+            )
+    finally:
+        ticker.stop()
     return True
 
 

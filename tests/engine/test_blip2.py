@@ -246,10 +246,43 @@ def test_cached_and_fresh_answers_are_equal(tiny_engine, vision_calls) -> None:
     image = picture(22, (50, 20))
     cached_run = [tiny_engine.describe(image), tiny_engine.ask(image, "Who is in the photo?")]
     assert vision_calls.count == 1
-    tiny_engine._features.clear()
+    tiny_engine.clear_feature_cache()
     fresh = tiny_engine.ask(image, "Who is in the photo?")
     assert vision_calls.count == 2
     assert fresh == cached_run[1]
+
+
+def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -> None:
+    """The language model's cache of the image tokens is reused by follow-ups and trimmed after each."""
+    engine = tiny_engine
+    image = picture(23, (40, 30))
+    features = engine.features_for(image)
+    question_ids = engine.prompt_inputs("Question: What does the title say? Answer:", 1)
+    without_prefix = engine.generate_ids(features, question_ids, 12)
+    lengths: list[int] = []
+    hook = engine.model.language_model.register_forward_pre_hook(
+        lambda module, args, kwargs: lengths.append(
+            (
+                kwargs.get("inputs_embeds")
+                if kwargs.get("inputs_embeds") is not None
+                else kwargs["input_ids"]
+            ).shape[1]
+        ),
+        with_kwargs=True,
+    )
+    try:
+        prefix = engine.image_prefix(image, features)
+        assert lengths == [engine.num_query_tokens]  # the image tokens, once
+        assert prefix is engine.image_prefix(image.copy(), features)
+        for _ in range(2):
+            lengths.clear()
+            with_prefix = engine.generate_ids(features, question_ids, 12, prefix=prefix)
+            assert torch.equal(with_prefix, without_prefix)
+            # Only the question's own tokens were read, then one token at a time.
+            assert lengths[0] == question_ids.shape[1] - engine.num_query_tokens
+            assert prefix.get_seq_length() == engine.num_query_tokens
+    finally:
+        hook.remove()
 
 
 def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
