@@ -247,7 +247,7 @@ class Blip2Engine(Engine):
             embeddings = features.to(language_model.get_input_embeddings().weight.dtype)
             mask = torch.ones(embeddings.shape[:2], dtype=torch.long, device=embeddings.device)
             output = language_model(inputs_embeds=embeddings, attention_mask=mask, use_cache=True)
-            self._prefixes[key] = output.past_key_values
+            self._prefixes[key] = output.cache
         return self._prefixes[key]
 
     def clear_feature_cache(self) -> None:
