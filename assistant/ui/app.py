@@ -52,6 +52,18 @@ def _quit_on_signals(app: QApplication) -> None:
     app._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
 
 
+def display_problem() -> str | None:
+    """One sentence when Qt would find no screen to show the app on (Linux without a desktop session)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "No desktop was found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the assistant from your "
+        "desktop session; `assistant describe` and `assistant ask` work without one."
+    )
+
+
 def run_app(
     model: str | None = None,
     device: str | None = None,
@@ -68,6 +80,9 @@ def run_app(
     settings, warning = load_settings(settings_file)
     overrides = {"model": model, "device": device, "precision": precision}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
+    if QApplication.instance() is None and (problem := display_problem()):
+        print(problem, file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("assistant")
     app.setApplicationDisplayName("Assistant")
