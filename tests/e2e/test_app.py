@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,7 @@ def test_stop_cuts_off_a_long_description(start_app):
     before = app.last_number()
     app.trigger("describe-screen")
     wait_for(lambda: [w for w in app.playing() if int(w.stem) > before], 30, "a long description to start")
+    time.sleep(0.5)  # let some of it be heard: espeak-ng's audio opens with a short silence
     app.key("ctrl+alt+s")
     said = app.wait_utterance(before, timeout=10, what="the stopped utterance")
     assert said.text.endswith("[stopped]")
