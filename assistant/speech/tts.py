@@ -255,7 +255,28 @@ PLAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-class EspeakBackend(SpeechBackend):
+class _EspeakVoice(SpeechBackend):
+    """Voice, rate and volume for the backends that speak through an EspeakSynthesizer (`self.synth`)."""
+
+    synth: EspeakSynthesizer
+
+    def voices(self) -> list[Voice]:
+        return self.synth.voices()
+
+    def default_voice(self) -> Voice | None:
+        return self.synth.default_voice()
+
+    def set_voice(self, voice_id: str | None) -> None:
+        self.synth.set_voice(voice_id)
+
+    def set_rate(self, words_per_minute: int | None) -> None:
+        self.synth.set_rate(words_per_minute)
+
+    def set_volume(self, volume: float) -> None:
+        self.synth.set_volume(volume)
+
+
+class EspeakBackend(_EspeakVoice):
     """Real speech on Linux: espeak-ng piped into a sound player, both killed at once on stop."""
 
     def __init__(
@@ -347,21 +368,6 @@ class EspeakBackend(SpeechBackend):
                 for process in processes:
                     _kill(process)
 
-    def voices(self) -> list[Voice]:
-        return self.synth.voices()
-
-    def default_voice(self) -> Voice | None:
-        return self.synth.default_voice()
-
-    def set_voice(self, voice_id: str | None) -> None:
-        self.synth.set_voice(voice_id)
-
-    def set_rate(self, words_per_minute: int | None) -> None:
-        self.synth.set_rate(words_per_minute)
-
-    def set_volume(self, volume: float) -> None:
-        self.synth.set_volume(volume)
-
 
 def _no_sound_device() -> SpeechUnavailable:
     return SpeechUnavailable(
@@ -397,7 +403,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
                 stream.close()
 
 
-class RecordingBackend(SpeechBackend):
+class RecordingBackend(_EspeakVoice):
     """Writes each utterance as DIR/NNNN.wav (real audio) and DIR/NNNN.txt, and "plays" it in real time.
 
     The .txt is written last and atomically, so a reader that sees it finds the .wav complete. An utterance
@@ -452,21 +458,6 @@ class RecordingBackend(SpeechBackend):
             except FileExistsError:
                 continue
             return wav_path
-
-    def voices(self) -> list[Voice]:
-        return self.synth.voices()
-
-    def default_voice(self) -> Voice | None:
-        return self.synth.default_voice()
-
-    def set_voice(self, voice_id: str | None) -> None:
-        self.synth.set_voice(voice_id)
-
-    def set_rate(self, words_per_minute: int | None) -> None:
-        self.synth.set_rate(words_per_minute)
-
-    def set_volume(self, volume: float) -> None:
-        self.synth.set_volume(volume)
 
 
 def _write_atomically(path: Path, text: str) -> None:
