@@ -221,9 +221,11 @@ class Blip2Engine(Engine):
         """Vision encoder + Q-Former + projection: the language model's view of each image."""
         return self.model.get_image_features(pixel_values=pixel_values).pooler_output
 
-    def features_for(self, image: Image.Image) -> torch.Tensor:
-        """Image features, computed once per image and reused for its follow-up questions."""
-        key = image_fingerprint(image)
+    def features_for(self, image: Image.Image, key: str | None = None) -> torch.Tensor:
+        """Image features, computed once per image and reused for its follow-up questions.
+
+        `key` is the image's fingerprint, where the caller has it already."""
+        key = key or image_fingerprint(image)
         if key in self._features:
             self._features.move_to_end(key)
             return self._features[key]
@@ -235,13 +237,13 @@ class Blip2Engine(Engine):
         return features
 
     @torch.inference_mode()
-    def image_prefix(self, image: Image.Image, features: torch.Tensor):
+    def image_prefix(self, image: Image.Image, features: torch.Tensor, key: str | None = None):
         """The language model's key/value cache for the image tokens, which open every prompt about
         the image: computed once, so a follow-up question only reads its own words. None for
         encoder-decoder models, where the prompt is encoded whole."""
         if not self.decoder_only:
             return None
-        key = image_fingerprint(image)
+        key = key or image_fingerprint(image)
         if key not in self._prefixes:
             language_model = self.model.language_model
             embeddings = features.to(language_model.get_input_embeddings().weight.dtype)
@@ -308,8 +310,9 @@ class Blip2Engine(Engine):
             try:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
-                features = self.features_for(image)
-                prefix = self.image_prefix(image, features)
+                key = image_fingerprint(image)  # once: hashing a screenshot is not free
+                features = self.features_for(image, key)
+                prefix = self.image_prefix(image, features, key)
                 streamer = _CleanTextStreamer(self.processor.tokenizer, prompt, on_text) if on_text else None
                 ids = self.generate_ids(
                     features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel, prefix
