@@ -32,11 +32,19 @@ def sample_images(count: int) -> list[Image.Image]:
     return images
 
 
+def _wait_for_gpu() -> None:
+    """GPU work is asynchronous: the clock is read only once the card has finished."""
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def median_time(function: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
+        _wait_for_gpu()
         start = time.perf_counter()
         function()
+        _wait_for_gpu()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

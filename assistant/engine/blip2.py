@@ -236,22 +236,6 @@ class Blip2Engine(Engine):
             self._prefixes.pop(evicted, None)
         return features
 
-    @torch.inference_mode()
-    def image_prefix(self, image: Image.Image, features: torch.Tensor, key: str | None = None):
-        """The language model's key/value cache for the image tokens, which open every prompt about
-        the image: computed once, so a follow-up question only reads its own words. None for
-        encoder-decoder models, where the prompt is encoded whole."""
-        if not self.decoder_only:
-            return None
-        key = key or image_fingerprint(image)
-        if key not in self._prefixes:
-            language_model = self.model.language_model
-            embeddings = features.to(language_model.get_input_embeddings().weight.dtype)
-            mask = torch.ones(embeddings.shape[:2], dtype=torch.long, device=embeddings.device)
-            output = language_model(inputs_embeds=embeddings, attention_mask=mask, use_cache=True)
-            self._prefixes[key] = output.cache
-        return self._prefixes[key]
-
     def clear_feature_cache(self) -> None:
         self._features.clear()
         self._prefixes.clear()
@@ -270,18 +254,21 @@ class Blip2Engine(Engine):
         max_new_tokens: int,
         streamer=None,
         cancel: threading.Event | None = None,
-        prefix=None,
+        image_key: str | None = None,
         **options,
     ) -> torch.Tensor:
         """The steps of Blip2ForConditionalGeneration.generate, with the image features given.
 
-        `prefix` (from `image_prefix`) holds the image tokens' keys and values already; generate
-        then computes only the prompt's words, and the prefix is trimmed back afterwards for reuse.
+        With `image_key`, the language model's keys and values for the image tokens, which open every
+        prompt about that image, are kept from the first generation: a follow-up question then reads
+        only its own words. Encoder-decoder models encode the prompt whole and keep nothing.
         """
         embeddings = self.model.get_input_embeddings()(input_ids)
         image_positions = (input_ids == self.image_token_id).unsqueeze(-1).expand_as(embeddings)
         embeddings = embeddings.masked_scatter(image_positions, features.to(embeddings.dtype))
         inputs = {"inputs_embeds": embeddings, "attention_mask": torch.ones_like(input_ids)}
+        keep = image_key is not None and self.decoder_only
+        prefix = self._prefixes.get(image_key) if keep else None
         if self.decoder_only:
             inputs["input_ids"] = input_ids
         if prefix is not None:
@@ -290,12 +277,26 @@ class Blip2Engine(Engine):
         options = {**self.generation_options, "max_new_tokens": max_new_tokens, **options}
         try:
             output = self.model.language_model.generate(
-                **inputs, streamer=streamer, stopping_criteria=stopping, **options
+                **inputs,
+                streamer=streamer,
+                stopping_criteria=stopping,
+                return_dict_in_generate=True,
+                **options,
             )
         finally:
-            if prefix is not None and prefix.get_seq_length() > self.num_query_tokens:
-                prefix.crop(self.num_query_tokens - prefix.get_seq_length())
-        return output[:, input_ids.shape[1] :] if self.decoder_only else output
+            if prefix is not None:
+                self._trim_to_image(prefix)
+        if keep and prefix is None and output.cache is not None and image_key in self._features:
+            self._trim_to_image(output.cache)
+            self._prefixes[image_key] = output.cache
+        ids = output.sequences
+        return ids[:, input_ids.shape[1] :] if self.decoder_only else ids
+
+    def _trim_to_image(self, cache) -> None:
+        """Cut a language-model cache back to the image tokens, for the next prompt about the image."""
+        extra = cache.get_seq_length() - self.num_query_tokens
+        if extra > 0:
+            cache.crop(-extra)
 
     def _run(
         self,
@@ -312,10 +313,9 @@ class Blip2Engine(Engine):
                     raise Cancelled()
                 key = image_fingerprint(image)  # once: hashing a screenshot is not free
                 features = self.features_for(image, key)
-                prefix = self.image_prefix(image, features, key)
                 streamer = _CleanTextStreamer(self.processor.tokenizer, prompt, on_text) if on_text else None
                 ids = self.generate_ids(
-                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel, prefix
+                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel, key
                 )
                 break
             except torch.cuda.OutOfMemoryError:

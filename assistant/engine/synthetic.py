@@ -231,6 +231,17 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
     return model, processor
 
 
+def save_full_size(name: str, folder: str | Path, dtype=None) -> Path:
+    """Write the full-size random model as a checkpoint, to be loaded through `from_pretrained` like
+    real weights (how the GPU precisions, which quantize while loading, are measured)."""
+    folder = Path(folder)
+    model, processor = build_full_size(name, dtype=dtype)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    processor.save_pretrained(folder)
+    return folder
+
+
 def _silence_non_words(model, tokenizer) -> None:
     """Random weights tend to emit end-of-text at once, or fragments of words, or ids the small
     tokenizer lacks: silence every token that is not a whole word, so readable (if random) words come out."""

@@ -18,7 +18,7 @@ from PIL import Image
 
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
 from assistant.engine.blip2 import Blip2Engine
-from assistant.engine.images import ImageError
+from assistant.engine.images import ImageError, image_fingerprint
 from assistant.engine.prompts import question_prompt
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 from assistant.engine.text import clean_output
@@ -271,15 +271,19 @@ def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -
         with_kwargs=True,
     )
     try:
-        prefix = engine.image_prefix(image, features)
-        assert lengths == [engine.num_query_tokens]  # the image tokens, once
-        assert prefix is engine.image_prefix(image.copy(), features)
+        key = image_fingerprint(image)
+        first = engine.generate_ids(features, question_ids, 12, image_key=key)
+        assert torch.equal(first, without_prefix)
+        assert lengths[0] == question_ids.shape[1]  # the image tokens and the question, in one pass
+        prefix = engine._prefixes[key]
+        assert prefix.get_seq_length() == engine.num_query_tokens
         for _ in range(2):
             lengths.clear()
-            with_prefix = engine.generate_ids(features, question_ids, 12, prefix=prefix)
-            assert torch.equal(with_prefix, without_prefix)
+            again = engine.generate_ids(features, question_ids, 12, image_key=key)
+            assert torch.equal(again, without_prefix)
             # Only the question's own tokens were read, then one token at a time.
             assert lengths[0] == question_ids.shape[1] - engine.num_query_tokens
+            assert engine._prefixes[key] is prefix
             assert prefix.get_seq_length() == engine.num_query_tokens
     finally:
         hook.remove()
