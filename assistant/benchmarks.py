@@ -166,7 +166,7 @@ def run_benchmark(args) -> int:
         report["int8_over_bf16_first_sentence"] = (
             results["int8"]["first_sentence_s"] / results["bf16"]["first_sentence_s"]
         )
-    if args.synthetic and _on_gpu(args):
+    if _on_gpu(args):
         report.pop("int8_over_bf16_describe", None)  # a target for the processor's int8, not bitsandbytes'
     print("\nTargets:")
     for key, limit, meaning in TARGETS:
