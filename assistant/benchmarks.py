@@ -12,6 +12,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +129,11 @@ def run_benchmark(args) -> int:
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
     for precision in precisions if suites & {"engine", "documents", "app"} else []:
+        if "app" in suites:  # first: the app builds its engine on its own model thread, as it does for users
+            report.setdefault("app", {})[precision] = _bench_app(args, precision)
+            _print_mapping(report["app"][precision])
+        if not suites & {"engine", "documents"}:
+            continue
         start = time.perf_counter()
         engine = _engine_for(args, precision)
         load_s = time.perf_counter() - start
@@ -143,9 +149,6 @@ def run_benchmark(args) -> int:
             documents = bench_documents(engine, n_images=args.images, batch_size=args.batch)
             report.setdefault("documents", {})[label] = documents
             _print_documents(documents)
-        if "app" in suites:
-            report.setdefault("app", {})[label] = _bench_app(args, engine)
-            _print_mapping(report["app"][label])
         del engine
     if "stt" in suites:
         from assistant.speech.stt import bench_transcription
@@ -172,12 +175,22 @@ def run_benchmark(args) -> int:
     for key, limit, meaning in TARGETS:
         for label, value in _values(report, key):
             met = value < limit if key == "batch_over_singles" else value <= limit
-            verdict = "met" if met else "MISSED"
-            print(f"  {label}{key} = {value:.3f} (limit {limit}): {verdict} — {meaning}")
+            _print_target(f"{label}{key}", value, limit, met, meaning)
+    if "app" in report:
+        from assistant.ui.bench import TARGETS as APP_TARGETS
+
+        for label, figures in report["app"].items():
+            for key, limit, meaning in APP_TARGETS:
+                if isinstance(figures.get(key), float):
+                    _print_target(f"[app {label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")
     return 0
+
+
+def _print_target(name: str, value: float, limit: float, met: bool, meaning: str) -> None:
+    print(f"  {name} = {value:.3f} (limit {limit}): {'met' if met else 'MISSED'} — {meaning}")
 
 
 def _values(report: dict, key: str):
@@ -227,16 +240,25 @@ def _argv(args) -> list[str]:
     return parts
 
 
-def _bench_app(args, engine) -> dict:
-    """The app's own figures; a synthetic engine stands behind the controller for the first word."""
+def _bench_app(args, precision: str) -> dict:
+    """The app's own figures; the engine behind the first-word figure is built on the app's model thread."""
     from assistant.ui.bench import bench_app
 
+    def load():
+        return _engine_for(args, precision)
+
+    print(f"\n== the app ({precision})", flush=True)
     if args.model:
-        return bench_app(args.model, engine=engine, repeat=args.repeat)
+        return bench_app(args.model, load=load, repeat=args.repeat)
     from assistant.engine.synthetic import build_tiny_checkpoint
 
     with tempfile.TemporaryDirectory() as folder:
-        return bench_app(str(build_tiny_checkpoint(Path(folder))), engine=engine, repeat=args.repeat)
+        # Built on a passing thread: torch work on this one would leave it an OpenMP pool for good,
+        # and a second pool slows the model thread (see measure_first_word).
+        builder = threading.Thread(target=build_tiny_checkpoint, args=(Path(folder),))
+        builder.start()
+        builder.join()
+        return bench_app(folder, load=load, repeat=args.repeat)
 
 
 def _print_mapping(figures: dict) -> None:

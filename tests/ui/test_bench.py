@@ -1,0 +1,37 @@
+"""The app's first-word figure: measured through the controller, with the engine where the app keeps it."""
+
+from __future__ import annotations
+
+import threading
+
+from PIL import Image
+
+from assistant.engine import load_engine
+from assistant.ui.bench import measure_first_word
+
+
+def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:
+    threads: list[str] = []
+
+    def load():
+        threads.append(threading.current_thread().name)
+        engine = load_engine(str(tiny_model_dir), device="cpu", precision="fp32", progress=False)
+        describe = engine.describe
+
+        def recorded(*args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return describe(*args, **kwargs)
+
+        engine.describe = recorded
+        return engine
+
+    figures = measure_first_word(load, Image.new("RGB", (320, 200), (200, 220, 240)), repeat=2)
+    assert figures["engine_first_sentence_s"] > 0
+    assert figures["hotkey_to_first_word_s"] > 0
+    assert figures["first_word_over_first_sentence"] > 0
+    assert "fp32" in figures["first_word_engine"]
+    # Loaded once, then two descriptions by the engine alone and two through the app, all on one
+    # thread that is not this one: a second thread doing torch work would slow the first.
+    assert len(threads) == 5
+    assert len(set(threads)) == 1
+    assert threads[0] != threading.main_thread().name
