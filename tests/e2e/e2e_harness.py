@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = "1280x800"
+AT_SPI_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> object:
@@ -35,6 +36,48 @@ class Desktop:
 
     env: dict[str, str]
     processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """End its processes, the last started first."""
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_desktop(runtime_dir: Path) -> Desktop:
+    """A new display with its own D-Bus session and, where installed, the accessibility bus."""
+    xvfb, display = start_xvfb()
+    env = dict(os.environ)
+    env.update(
+        DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1", QT_ACCESSIBILITY="1"
+    )
+    env.pop("WAYLAND_DISPLAY", None)
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(runtime_dir, 0o700)
+    env["XDG_RUNTIME_DIR"] = str(runtime_dir)
+    dbus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    env["DBUS_SESSION_BUS_ADDRESS"] = dbus.stdout.readline().strip()
+    found = Desktop(env, [xvfb, dbus])
+    if AT_SPI_LAUNCHER.exists():
+        found.processes.append(
+            subprocess.Popen(
+                [str(AT_SPI_LAUNCHER), "--launch-immediately"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    return found
 
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:

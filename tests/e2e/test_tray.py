@@ -1,0 +1,221 @@
+"""The running app under Xvfb with a real system tray (trayer, an XEmbed tray host): the icon goes into
+the tray and no fallback window appears, the app speaks and describes as usual, and the tray menu offers
+every action by name to a screen reader and runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_harness import Desktop, RunningApp, start_desktop, wait_for
+from Xlib import X
+from Xlib.display import Display
+from Xlib.error import XError
+
+from assistant.ui.actions import ACTIONS
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("trayer") is None, reason="needs trayer (apt-get install trayer)"),
+]
+
+LOUD = 1000  # a peak above this is speech, not silence (16-bit samples)
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+# Runs in Debian's Python, where pyatspi is. Qt leaves popup menus out of the application's accessible
+# tree, so a screen reader meets the tray menu through the focus event of its highlighted item: print
+# that item's menu and every entry in it, as a screen reader would find them, then stop.
+MENU_LISTENER = """
+import json, sys
+try:
+    import pyatspi
+except ImportError:
+    sys.exit("pyatspi is missing")
+
+def focused(event):
+    item = event.source
+    if not event.detail1 or item is None or item.getRoleName() != "menu item":
+        return
+    menu = item.parent
+    entries = [menu.getChildAtIndex(i) for i in range(menu.childCount)]
+    print(json.dumps({
+        "application": item.getApplication().name,
+        "menu": menu.getRoleName(),
+        "items": [[entry.getRoleName(), entry.name] for entry in entries],
+    }), flush=True)
+    pyatspi.Registry.stop()
+
+pyatspi.Registry.registerEventListener(focused, "object:state-changed:focused")
+print("listening", flush=True)
+pyatspi.Registry.start()
+"""
+
+
+class Screen:
+    """What the X server shows: which process owns which window, and where each one sits."""
+
+    def __init__(self, display: str) -> None:
+        self.display = Display(display)
+        self.root = self.display.screen().root
+        self._pid_atom = self.display.intern_atom("_NET_WM_PID")
+
+    def close(self) -> None:
+        self.display.close()
+
+    def tray_owner(self) -> int:
+        """The window that owns the system tray selection (0 while there is no tray)."""
+        owner = self.display.get_selection_owner(self.display.intern_atom("_NET_SYSTEM_TRAY_S0"))
+        return owner.id if owner else 0
+
+    def _pid(self, window) -> int | None:
+        try:
+            value = window.get_full_property(self._pid_atom, X.AnyPropertyType)
+        except XError:
+            return None
+        return int(value.value[0]) if value else None
+
+    def _viewable(self, window) -> bool:
+        try:
+            return window.get_attributes().map_state == X.IsViewable
+        except XError:
+            return False
+
+    def _under(self, window) -> list:
+        try:
+            children = window.query_tree().children
+        except XError:
+            return []
+        return [found for child in children for found in (child, *self._under(child))]
+
+    def top_level(self, pid: int) -> list[int]:
+        """The process's windows that are shown on their own (not inside another program's window)."""
+        return [w.id for w in self.root.query_tree().children if self._pid(w) == pid and self._viewable(w)]
+
+    def embedded(self, pid: int, host_pid: int) -> list[int]:
+        """The process's windows that are shown inside a window of the host process."""
+        return [
+            window.id
+            for top in self.root.query_tree().children
+            if self._pid(top) == host_pid
+            for window in self._under(top)
+            if self._pid(window) == pid and self._viewable(window)
+        ]
+
+
+@pytest.fixture(scope="module")
+def tray(tmp_path_factory) -> Iterator[tuple[Desktop, Screen, subprocess.Popen]]:
+    desktop = start_desktop(tmp_path_factory.mktemp("xdg-runtime"))
+    screen = Screen(desktop.env["DISPLAY"])
+    host = subprocess.Popen(
+        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"],
+        env=desktop.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    desktop.processes.append(host)
+    try:
+        wait_for(screen.tray_owner, 15, "trayer taking the system tray")
+        yield desktop, screen, host
+    finally:
+        screen.close()
+        desktop.stop()
+
+
+@pytest.fixture
+def desktop(tray) -> Desktop:
+    """The conftest's `start_app` starts the app on this module's display, the one with a tray."""
+    return tray[0]
+
+
+def tray_icon(app: RunningApp, tray) -> int:
+    """The X window of the app's icon, once the tray host shows it."""
+    _, screen, host = tray
+    app.check_alive()
+    icons = wait_for(lambda: screen.embedded(app.process.pid, host.pid), 15, "the app's icon in the tray")
+    return icons[0]  # type: ignore[index]
+
+
+def open_menu(app: RunningApp, tray, icon: int) -> None:
+    _, screen, _ = tray
+    app.run("xdotool", "mousemove", "--window", str(icon), "6", "6", "click", "3", check=True)
+    wait_for(lambda: screen.top_level(app.process.pid), 10, "the tray menu")
+
+
+def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, tray):
+    app = start_app()  # waits for the spoken "Ready."
+    tray_icon(app, tray)
+    _, screen, _ = tray
+    assert screen.top_level(app.process.pid) == []  # no fallback window: the tray is the way in
+    before = app.last_number()
+    app.key("ctrl+alt+d")
+    said = app.wait_utterance(before, timeout=25, what="a spoken description")
+    assert said.text and "[stopped]" not in said.text
+    assert said.peak() > LOUD
+    before = said.number
+    app.trigger("describe-screen")
+    said = app.wait_utterance(before, timeout=25, what="a spoken description from `assistant trigger`")
+    assert "[stopped]" not in said.text
+    assert said.peak() > LOUD
+
+
+def test_the_tray_menu_runs_its_actions(start_app, tray):
+    app = start_app()
+    icon = tray_icon(app, tray)
+    open_menu(app, tray, icon)
+    before = app.last_number()
+    app.key("s")  # Describe &screen
+    said = app.wait_utterance(before, timeout=25, what="a description chosen from the tray menu")
+    assert "[stopped]" not in said.text
+    assert said.peak() > LOUD
+    _, screen, _ = tray
+    wait_for(lambda: not screen.top_level(app.process.pid), 10, "the menu closing")
+    open_menu(app, tray, icon)
+    app.key("q")  # &Quit
+    try:
+        app.process.wait(15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("Quit in the tray menu did not end the app")
+    assert app.process.returncode == 0
+
+
+@pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="needs Debian's python3 with python3-pyatspi")
+def test_a_screen_reader_hears_every_tray_menu_item_by_name(start_app, tray, tmp_path):
+    app = start_app()
+    icon = tray_icon(app, tray)
+    heard = tmp_path / "menu.jsonl"
+    with heard.open("w") as out:
+        listener = subprocess.Popen(
+            [str(SYSTEM_PYTHON), "-c", MENU_LISTENER],
+            env=app.env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    try:
+        wait_for(lambda: heard.read_text() or listener.poll() is not None, 15, "the AT-SPI listener to start")
+        if listener.poll() is not None:
+            error = listener.stderr.read()
+            if "pyatspi is missing" in error:
+                pytest.skip("python3-pyatspi is not installed")
+            pytest.fail(f"the AT-SPI listener stopped: {error}")
+        open_menu(app, tray, icon)
+
+        def focus_an_item():
+            # Qt sends focus events only once it has heard that someone listens: move until one comes.
+            app.key("Down")
+            return heard.read_text().splitlines()[1:]
+
+        lines = wait_for(focus_an_item, 15, "a focus event from a tray menu item", interval=0.5)
+        app.key("Escape")
+    finally:
+        listener.kill()
+        listener.wait()
+    menu = json.loads(lines[0])
+    assert menu["application"] == "assistant"
+    assert menu["menu"] == "popup menu"
+    named = [name.split("\t")[0] for role, name in menu["items"] if role == "menu item"]
+    assert named == [action.label.replace("&", "") for action in ACTIONS]
