@@ -98,7 +98,7 @@ def _gpu_runtime(
     if fits(half):
         return Runtime("cuda", half, f"{free_text}, enough for 16-bit weights")  # type: ignore[arg-type]
     # 4-bit before 8-bit: bitsandbytes' int8 generates 3.6-5.3x slower than fp16 on an H100, its
-    # 4-bit only 1.3-1.5x (BENCHMARKS.md); int8 stays available with --precision int8.
+    # 4-bit only 1.3-1.6x (BENCHMARKS.md); int8 stays available with --precision int8.
     if machine.bitsandbytes and fits("int4"):
         need = (weights_bytes(parameters, half) + _GPU_HEADROOM) / GIB
         return Runtime("cuda", "int4", f"{free_text}, too little for 16-bit ({need:.1f} GB)")
