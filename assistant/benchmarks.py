@@ -76,13 +76,8 @@ def _engine_for(args, precision: str):
 
     if args.synthetic and _on_gpu(args):
         from assistant.engine import load_engine
-        from assistant.engine.synthetic import save_full_size
 
-        if not getattr(args, "synthetic_folder", None):
-            args.synthetic_folder = tempfile.mkdtemp(prefix="assistant-synthetic-")
-            print(f"Writing a random {args.synthetic} checkpoint to {args.synthetic_folder}", flush=True)
-            save_full_size(args.synthetic, args.synthetic_folder, dtype=torch.float16)
-        return load_engine(args.synthetic_folder, device="cuda", precision=precision, progress=False)
+        return load_engine(_synthetic_checkpoint(args), device="cuda", precision=precision, progress=False)
     if args.synthetic:
         from transformers.utils import logging as hf_logging
 
@@ -241,24 +236,47 @@ def _argv(args) -> list[str]:
 
 
 def _bench_app(args, precision: str) -> dict:
-    """The app's own figures; the engine behind the first-word figure is built on the app's model thread."""
+    """The app's own figures. The engine behind the first word is loaded on the app's model thread, as
+    for users; a synthetic model is first written as a checkpoint, so `assistant run` can load it too."""
+    from assistant.engine import load_engine
     from assistant.ui.bench import bench_app
 
-    def load():
-        return _engine_for(args, precision)
-
     print(f"\n== the app ({precision})", flush=True)
+    full_model = _synthetic_checkpoint(args) if args.synthetic else args.model
+
+    def load():
+        return load_engine(full_model, device=args.device, precision=precision, progress=False)
+
     if args.model:
-        return bench_app(args.model, load=load, repeat=args.repeat)
+        return bench_app(
+            args.model, load=load, repeat=args.repeat, full_model=full_model, precision=precision
+        )
     from assistant.engine.synthetic import build_tiny_checkpoint
 
     with tempfile.TemporaryDirectory() as folder:
-        # Built on a passing thread: torch work on this one would leave it an OpenMP pool for good,
-        # and a second pool slows the model thread (see measure_first_word).
-        builder = threading.Thread(target=build_tiny_checkpoint, args=(Path(folder),))
-        builder.start()
-        builder.join()
-        return bench_app(folder, load=load, repeat=args.repeat)
+        _off_this_thread(build_tiny_checkpoint, Path(folder))
+        return bench_app(folder, load=load, repeat=args.repeat, full_model=full_model, precision=precision)
+
+
+def _synthetic_checkpoint(args) -> str:
+    """The random full-size model written once per run as a checkpoint, for `from_pretrained`."""
+    import torch
+
+    from assistant.engine.synthetic import save_full_size
+
+    if not getattr(args, "synthetic_folder", None):
+        args.synthetic_folder = tempfile.mkdtemp(prefix="assistant-synthetic-")
+        print(f"Writing a random {args.synthetic} checkpoint to {args.synthetic_folder}", flush=True)
+        _off_this_thread(save_full_size, args.synthetic, args.synthetic_folder, torch.float16)
+    return args.synthetic_folder
+
+
+def _off_this_thread(function, *args) -> None:
+    """Run torch work on a passing thread: on this one it would leave an OpenMP pool for good, and a
+    second pool slows the thread the model runs on (see assistant.ui.bench.measure_first_word)."""
+    worker = threading.Thread(target=function, args=args)
+    worker.start()
+    worker.join()
 
 
 def _print_mapping(figures: dict) -> None:
