@@ -45,6 +45,7 @@ DEBIAN_TEST = [
     "xvfb",
     "xauth",
     "xdotool",
+    "trayer",  # a system tray on Xvfb, for the tray icon's end-to-end test
     "dbus",
     "dbus-x11",
     "at-spi2-core",

@@ -8,15 +8,17 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from e2e_harness import Desktop, RunningApp, start_desktop, wait_for
-from Xlib import X
-from Xlib.display import Display
-from Xlib.error import XError
 
 from assistant.ui.actions import ACTIONS
+
+Display = pytest.importorskip("Xlib.display", reason="needs python-xlib (pynput brings it on Linux)").Display
+X = pytest.importorskip("Xlib.X")
+XError = pytest.importorskip("Xlib.error").XError
 
 pytestmark = [
     pytest.mark.e2e,
@@ -56,12 +58,14 @@ pyatspi.Registry.start()
 
 
 class Screen:
-    """What the X server shows: which process owns which window, and where each one sits."""
+    """What the X server shows: which windows are mapped, whose they are, and inside what."""
 
     def __init__(self, display: str) -> None:
         self.display = Display(display)
         self.root = self.display.screen().root
         self._pid_atom = self.display.intern_atom("_NET_WM_PID")
+        self._type_atom = self.display.intern_atom("_NET_WM_WINDOW_TYPE")
+        self._menu_type = self.display.intern_atom("_NET_WM_WINDOW_TYPE_POPUP_MENU")
 
     def close(self) -> None:
         self.display.close()
@@ -95,6 +99,20 @@ class Screen:
         """The process's windows that are shown on their own (not inside another program's window)."""
         return [w.id for w in self.root.query_tree().children if self._pid(w) == pid and self._viewable(w)]
 
+    def menus(self, pid: int) -> list[int]:
+        """The process's pop-up menus that are open."""
+        found = []
+        for window in self.top_level(pid):
+            try:
+                types = self.display.create_resource_object("window", window).get_full_property(
+                    self._type_atom, X.AnyPropertyType
+                )
+            except XError:
+                continue
+            if types and self._menu_type in types.value:
+                found.append(window)
+        return found
+
     def embedded(self, pid: int, host_pid: int) -> list[int]:
         """The process's windows that are shown inside a window of the host process."""
         return [
@@ -106,8 +124,43 @@ class Screen:
         ]
 
 
+@dataclass
+class Tray:
+    """A display with trayer's system tray on it."""
+
+    desktop: Desktop
+    screen: Screen
+    host: subprocess.Popen
+
+    def icon(self, app: RunningApp) -> int:
+        """The X window of the app's icon, once the tray shows it."""
+        app.check_alive()
+        found = wait_for(
+            lambda: self.screen.embedded(app.process.pid, self.host.pid), 15, "the app's icon in the tray"
+        )
+        return found[0]  # type: ignore[index]
+
+    def open_menu(self, app: RunningApp) -> None:
+        """Right-click the app's icon, as a sighted user would."""
+        app.run("xdotool", "mousemove", "--window", str(self.icon(app)), "6", "6", "click", "3", check=True)
+        wait_for(lambda: self.screen.menus(app.process.pid), 10, "the tray menu")
+        # Away from the icon, so that no tooltip opens over it when the menu closes.
+        app.run("xdotool", "mousemove", "0", "0", check=True)
+
+    def choose(self, app: RunningApp, key: str, what: str) -> None:
+        """Press `key` in the open menu until the menu takes it and closes (its keyboard grab may come
+        a moment after it is shown; a second press after it closed goes nowhere)."""
+
+        def chosen():
+            if self.screen.menus(app.process.pid):
+                app.key(key)
+            return not self.screen.menus(app.process.pid)
+
+        wait_for(chosen, 10, what, interval=0.3)
+
+
 @pytest.fixture(scope="module")
-def tray(tmp_path_factory) -> Iterator[tuple[Desktop, Screen, subprocess.Popen]]:
+def tray(tmp_path_factory) -> Iterator[Tray]:
     desktop = start_desktop(tmp_path_factory.mktemp("xdg-runtime"))
     screen = Screen(desktop.env["DISPLAY"])
     host = subprocess.Popen(
@@ -119,37 +172,22 @@ def tray(tmp_path_factory) -> Iterator[tuple[Desktop, Screen, subprocess.Popen]]
     desktop.processes.append(host)
     try:
         wait_for(screen.tray_owner, 15, "trayer taking the system tray")
-        yield desktop, screen, host
+        yield Tray(desktop, screen, host)
     finally:
         screen.close()
         desktop.stop()
 
 
 @pytest.fixture
-def desktop(tray) -> Desktop:
+def desktop(tray: Tray) -> Desktop:
     """The conftest's `start_app` starts the app on this module's display, the one with a tray."""
-    return tray[0]
-
-
-def tray_icon(app: RunningApp, tray) -> int:
-    """The X window of the app's icon, once the tray host shows it."""
-    _, screen, host = tray
-    app.check_alive()
-    icons = wait_for(lambda: screen.embedded(app.process.pid, host.pid), 15, "the app's icon in the tray")
-    return icons[0]  # type: ignore[index]
-
-
-def open_menu(app: RunningApp, tray, icon: int) -> None:
-    _, screen, _ = tray
-    app.run("xdotool", "mousemove", "--window", str(icon), "6", "6", "click", "3", check=True)
-    wait_for(lambda: screen.top_level(app.process.pid), 10, "the tray menu")
+    return tray.desktop
 
 
 def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, tray):
     app = start_app()  # waits for the spoken "Ready."
-    tray_icon(app, tray)
-    _, screen, _ = tray
-    assert screen.top_level(app.process.pid) == []  # no fallback window: the tray is the way in
+    tray.icon(app)
+    assert tray.screen.top_level(app.process.pid) == []  # no fallback window: the tray is the way in
     before = app.last_number()
     app.key("ctrl+alt+d")
     said = app.wait_utterance(before, timeout=25, what="a spoken description")
@@ -164,17 +202,14 @@ def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, t
 
 def test_the_tray_menu_runs_its_actions(start_app, tray):
     app = start_app()
-    icon = tray_icon(app, tray)
-    open_menu(app, tray, icon)
+    tray.open_menu(app)
     before = app.last_number()
-    app.key("s")  # Describe &screen
+    tray.choose(app, "s", "choosing Describe &screen in the tray menu")
     said = app.wait_utterance(before, timeout=25, what="a description chosen from the tray menu")
     assert "[stopped]" not in said.text
     assert said.peak() > LOUD
-    _, screen, _ = tray
-    wait_for(lambda: not screen.top_level(app.process.pid), 10, "the menu closing")
-    open_menu(app, tray, icon)
-    app.key("q")  # &Quit
+    tray.open_menu(app)
+    tray.choose(app, "q", "choosing &Quit in the tray menu")
     try:
         app.process.wait(15)
     except subprocess.TimeoutExpired:
@@ -185,36 +220,31 @@ def test_the_tray_menu_runs_its_actions(start_app, tray):
 @pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="needs Debian's python3 with python3-pyatspi")
 def test_a_screen_reader_hears_every_tray_menu_item_by_name(start_app, tray, tmp_path):
     app = start_app()
-    icon = tray_icon(app, tray)
-    heard = tmp_path / "menu.jsonl"
-    with heard.open("w") as out:
+    heard, errors = tmp_path / "menu.jsonl", tmp_path / "listener.log"
+    with heard.open("w") as out, errors.open("w") as err:
         listener = subprocess.Popen(
-            [str(SYSTEM_PYTHON), "-c", MENU_LISTENER],
-            env=app.env,
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
+            [str(SYSTEM_PYTHON), "-c", MENU_LISTENER], env=app.env, stdout=out, stderr=err
         )
     try:
         wait_for(lambda: heard.read_text() or listener.poll() is not None, 15, "the AT-SPI listener to start")
-        if listener.poll() is not None:
-            error = listener.stderr.read()
-            if "pyatspi is missing" in error:
+        if not heard.read_text():
+            if "pyatspi is missing" in errors.read_text():
                 pytest.skip("python3-pyatspi is not installed")
-            pytest.fail(f"the AT-SPI listener stopped: {error}")
-        open_menu(app, tray, icon)
+            pytest.fail(f"the AT-SPI listener stopped: {errors.read_text()}")
+        tray.open_menu(app)
 
         def focus_an_item():
             # Qt sends focus events only once it has heard that someone listens: move until one comes.
             app.key("Down")
-            return heard.read_text().splitlines()[1:]
+            said = heard.read_text()
+            return said.count("\n") > 1 and said.splitlines()[1]  # a whole line after "listening"
 
-        lines = wait_for(focus_an_item, 15, "a focus event from a tray menu item", interval=0.5)
+        line = wait_for(focus_an_item, 15, "a focus event from a tray menu item", interval=0.5)
         app.key("Escape")
     finally:
         listener.kill()
         listener.wait()
-    menu = json.loads(lines[0])
+    menu = json.loads(line)  # type: ignore[arg-type]
     assert menu["application"] == "assistant"
     assert menu["menu"] == "popup menu"
     named = [name.split("\t")[0] for role, name in menu["items"] if role == "menu item"]
