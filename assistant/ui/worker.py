@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -89,18 +90,27 @@ class ModelWorker(QObject):
             self.cancelled.emit(request.id)
             return
         try:
+            started = time.perf_counter()
             if callable(request.image):
                 request.image = request.image()
             self.image_ready.emit(request.id, request.image)
             if self.engine is None:
                 raise EngineError(self._load_error)
             on_text = lambda text: self.text.emit(request.id, text)  # noqa: E731
+            image_s = time.perf_counter() - started
             if request.kind == "describe":
                 result = self.engine.describe(request.image, request.detail, on_text, request.cancel)
             else:
                 result = self.engine.ask(
                     request.image, request.question, request.history, on_text, request.cancel
                 )
+            log.info(
+                "Request %s (%s): image %.2f s, model %.2f s",
+                request.id,
+                request.kind,
+                image_s,
+                time.perf_counter() - started - image_s,
+            )
         except Cancelled:
             self.cancelled.emit(request.id)
         except EngineError as error:
