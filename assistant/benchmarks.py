@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -259,15 +260,15 @@ def _bench_app(args, precision: str) -> dict:
 
 
 def _synthetic_checkpoint(args) -> str:
-    """The random full-size model written once per run as a checkpoint, for `from_pretrained`."""
-    import torch
+    """The random full-size model written once per run as a checkpoint, for `from_pretrained`.
 
-    from assistant.engine.synthetic import save_full_size
-
+    Written by a child process, so the memory of building it is given back when it ends."""
     if not getattr(args, "synthetic_folder", None):
         args.synthetic_folder = tempfile.mkdtemp(prefix="assistant-synthetic-")
         print(f"Writing a random {args.synthetic} checkpoint to {args.synthetic_folder}", flush=True)
-        _off_this_thread(save_full_size, args.synthetic, args.synthetic_folder, torch.float16)
+        code = "import sys, torch; from assistant.engine.synthetic import save_full_size; "
+        code += "save_full_size(sys.argv[1], sys.argv[2], torch.float16)"
+        subprocess.run([sys.executable, "-c", code, args.synthetic, args.synthetic_folder], check=True)
     return args.synthetic_folder
 
 

@@ -7,19 +7,16 @@ D-Bus are missing (`.ci/run` installs them).
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from e2e_harness import ROOT, Desktop, RunningApp, start_xvfb
+from e2e_harness import ROOT, Desktop, RunningApp, start_desktop
 
 NEEDED = ("Xvfb", "xdotool", "dbus-daemon")
-AT_SPI_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -33,39 +30,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def desktop(tmp_path_factory) -> Iterator[Desktop]:
-    xvfb, display = start_xvfb()
-    env = dict(os.environ)
-    env.update(
-        DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1", QT_ACCESSIBILITY="1"
-    )
-    env.pop("WAYLAND_DISPLAY", None)
-    env["XDG_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("xdg-runtime"))
-    os.chmod(env["XDG_RUNTIME_DIR"], 0o700)
-    dbus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    env["DBUS_SESSION_BUS_ADDRESS"] = dbus.stdout.readline().strip()
-    found = Desktop(env, [xvfb, dbus])
-    if AT_SPI_LAUNCHER.exists():
-        found.processes.append(
-            subprocess.Popen(
-                [str(AT_SPI_LAUNCHER), "--launch-immediately"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+    found = start_desktop(tmp_path_factory.mktemp("xdg-runtime"))
     yield found
-    for process in reversed(found.processes):
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    found.stop()
 
 
 @pytest.fixture
