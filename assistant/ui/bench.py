@@ -155,7 +155,8 @@ def _utterances(folder: Path) -> dict[int, Path]:
 def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[str, Any]:
     """`assistant run --model MODEL` under Xvfb, as a user runs it: Ctrl+Alt+D (pressed with xdotool) to the
     first spoken word of the description. `--speech-to` creates each utterance's NNNN.wav as it starts to
-    "play", so the file's time is the first word's; Ctrl+Alt+S then cuts it short for the next round."""
+    "play", so the file's time is the first word's; Ctrl+Alt+S then cuts it short for the next round.
+    One more round than `repeat` is run: the first, a warm-up, is not counted."""
     from Xlib.display import Display
 
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
@@ -179,7 +180,7 @@ def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[
                     return {"skipped": f"the app stopped while loading (exit status {app.returncode})"}
                 if not (speech / "0001.txt").exists():
                     return {"skipped": "the app did not say it was ready"}
-                for round_ in range(repeat):
+                for round_ in range(repeat + 1):  # the first round warms up and is not counted
                     _paint_screen(display, round_ + 1)
                     before = max(_utterances(speech), default=0)
                     pressed = time.time()
@@ -190,7 +191,8 @@ def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[
                         break
                     number = min(n for n in _utterances(speech) if n > before)
                     wav = _utterances(speech)[number]
-                    times.append(wav.stat().st_mtime - pressed)
+                    if round_:
+                        times.append(wav.stat().st_mtime - pressed)
                     subprocess.run(["xdotool", "key", "ctrl+alt+s"], env=env, check=True)
                     text = wav.with_suffix(".txt")
                     _wait(text.exists, 60, 0.05)
@@ -258,6 +260,7 @@ def measure_first_word(load: Callable[[], Engine], image: Image.Image, repeat: i
             controller.worker.engine.describe(image, on_text=on_text)
             return first[0] if first else time.perf_counter() - started
 
+        _on_thread(controller.worker, engine_first_sentence)  # a warm-up, as the app's side has below
         engine_times = [_on_thread(controller.worker, engine_first_sentence) for _ in range(repeat)]
         app_times = []
         for _ in range(repeat):
