@@ -6,10 +6,12 @@ the feature cache, batching), not the wording.
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import random
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ import torch
 from PIL import Image
 
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
-from assistant.engine.blip2 import Blip2Engine
+from assistant.engine.blip2 import Blip2Engine, quantize_int8_
 from assistant.engine.images import ImageError, image_fingerprint
 from assistant.engine.prompts import question_prompt
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
@@ -440,3 +442,26 @@ def test_out_of_memory_while_generating_falls_back_and_keeps_working(tiny_model_
     assert engine.runtime.device == "cpu" and engine.runtime.precision == "int8"
     assert heard == ["The graphics card ran out of memory, so the model now runs in int8 on the processor."]
     assert engine.notices == heard
+
+
+def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, monkeypatch) -> None:
+    """Layer by layer means one float copy at a time: on a 16 GB laptop, holding every float layer until
+    the end (14 GB for OPT-2.7b) would not fit."""
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+    from transformers import Blip2ForConditionalGeneration
+
+    model = Blip2ForConditionalGeneration.from_pretrained(tiny_model_dir, dtype=torch.bfloat16)
+    quantized: list[weakref.ref] = []
+    still_alive: list[int] = []
+    from_float = DynamicInt8Linear.from_float
+
+    def watched(layer, *args, **kwargs):
+        gc.collect()
+        still_alive.append(sum(ref() is not None for ref in quantized))
+        quantized.append(weakref.ref(layer))
+        return from_float(layer, *args, **kwargs)
+
+    monkeypatch.setattr(DynamicInt8Linear, "from_float", staticmethod(watched))
+    quantize_int8_(model)
+    assert len(quantized) > 10
+    assert max(still_alive) == 0  # every float layer already quantized was gone when the next one began
