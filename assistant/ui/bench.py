@@ -14,6 +14,7 @@ Figures are medians of `repeat` runs. Needs Xvfb and xdotool for the first three
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +76,33 @@ def _cue_times(folder: Path) -> list[float]:
     return [float(line.split()[0]) for line in log.read_text().splitlines()] if log.exists() else []
 
 
+@contextlib.contextmanager
+def _running_app(display_name: str, folder: str, *arguments: str) -> Iterator[tuple[subprocess.Popen, dict]]:
+    """`assistant run ARGUMENTS` on the display, with its settings and runtime files in `folder`;
+    ended with SIGTERM (as a logout would) when the block is left. Yields the process and its environment."""
+    env = dict(os.environ, DISPLAY=display_name, QT_QPA_PLATFORM="xcb")
+    env.update(ASSISTANT_RUNTIME_DIR=f"{folder}/run", ASSISTANT_CONFIG_DIR=f"{folder}/config")
+    command = [sys.executable, "-m", "assistant", "run", *arguments]
+    app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield app, env
+    finally:
+        app.send_signal(signal.SIGTERM)
+        try:
+            app.wait(30)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
+
+
 def _one_start(display: Any, display_name: str, model: str, idle_s: float) -> dict[str, float]:
     import psutil
 
     found: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
         speech = Path(folder) / "speech"
-        env = dict(os.environ, DISPLAY=display_name, QT_QPA_PLATFORM="xcb")
-        env.update(ASSISTANT_RUNTIME_DIR=f"{folder}/run", ASSISTANT_CONFIG_DIR=f"{folder}/config")
-        command = [sys.executable, "-m", "assistant", "run", "--model", model, "--speech-to", str(speech)]
         started = time.perf_counter()
-        app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
+        with _running_app(display_name, folder, "--model", model, "--speech-to", str(speech)) as (app, env):
             if _wait(lambda: _visible_window(display, WINDOW_TITLE), 30):
                 found["visible"] = time.perf_counter() - started
             if not _wait(lambda: (speech / "0001.txt").exists(), 120, 0.1):
@@ -101,13 +117,6 @@ def _one_start(display: Any, display_name: str, model: str, idle_s: float) -> di
             subprocess.run(["xdotool", "key", "ctrl+alt+d"], env=env, check=True)
             if _wait(lambda: _cue_times(speech), 10):
                 found["cue"] = _cue_times(speech)[0] - pressed
-        finally:
-            app.send_signal(signal.SIGTERM)
-            try:
-                app.wait(15)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait()
     return found
 
 
@@ -168,12 +177,8 @@ def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[
         display = Display(display_name)
         with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
             speech = Path(folder) / "speech"
-            env = dict(os.environ, DISPLAY=display_name, QT_QPA_PLATFORM="xcb")
-            env.update(ASSISTANT_RUNTIME_DIR=f"{folder}/run", ASSISTANT_CONFIG_DIR=f"{folder}/config")
-            command = [sys.executable, "-m", "assistant", "run", "--model", model, "--precision", precision]
-            command += ["--speech-to", str(speech)]
-            app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
+            arguments = ("--model", model, "--precision", precision, "--speech-to", str(speech))
+            with _running_app(display_name, folder, *arguments) as (app, env):
                 # The first utterance is "Ready" (or why not): the model has loaded.
                 _wait(lambda: (speech / "0001.txt").exists() or app.poll() is not None, 1200, 0.5)
                 if app.poll() is not None:
@@ -197,13 +202,6 @@ def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[
                     text = wav.with_suffix(".txt")
                     _wait(text.exists, 60, 0.05)
                     said = text.read_text(encoding="utf-8").splitlines()[0] if text.exists() else ""
-            finally:
-                app.send_signal(signal.SIGTERM)
-                try:
-                    app.wait(30)
-                except subprocess.TimeoutExpired:
-                    app.kill()
-                    app.wait()
         display.close()
     finally:
         xvfb.terminate()

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from assistant.engine import load_engine
-from assistant.ui.bench import measure_first_word, measure_hotkey_to_word
+from assistant.ui.bench import measure_app_process, measure_first_word, measure_hotkey_to_word
 
 
 def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:
@@ -45,3 +45,11 @@ def test_hotkey_to_first_word_in_the_running_app(tiny_model_dir) -> None:
     assert "skipped" not in figures, figures.get("skipped")
     assert figures["hotkey_to_first_word_s"] > 0
     assert figures["first_words_heard"].strip()  # the description, cut short by Stop
+
+
+@pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool")
+def test_start_up_idle_and_cue_are_measured(tiny_model_dir) -> None:
+    figures = measure_app_process(str(tiny_model_dir), repeat=1, idle_s=0.5)
+    assert figures["window_visible_s"] > 0
+    assert figures["idle_cpu_percent"] >= 0
+    assert figures["hotkey_to_cue_s"] > 0
