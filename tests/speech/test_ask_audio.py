@@ -10,10 +10,12 @@ from PIL import Image
 from assistant.cli import main
 
 
-def _ask(image, *extra, model_dir):
-    return main(
-        ["ask", str(image), *extra, "--model", str(model_dir), "--device", "cpu", "--precision", "fp32"]
-    )
+def _ask(image, *extra, model_dir, audio=None, stt_model_dir=None):
+    """`assistant ask IMAGE EXTRA…` with the tiny model; `audio` (and the Whisper model) for a spoken question."""
+    spoken = ["--audio", str(audio)] if audio else []
+    spoken += ["--stt-model", str(stt_model_dir)] if stt_model_dir else []
+    argv = ["ask", str(image), *extra, *spoken, "--model", str(model_dir), "--device", "cpu"]
+    return main([*argv, "--precision", "fp32"])
 
 
 def test_a_spoken_question_is_transcribed_and_answered(
@@ -23,13 +25,7 @@ def test_a_spoken_question_is_transcribed_and_answered(
     Image.new("RGB", (120, 80), (200, 30, 30)).save(image)
     question = "What colour is the car?"
     status = _ask(
-        image,
-        "--audio",
-        str(speak(question)),
-        "--stt-model",
-        str(stt_model_dir),
-        "--json",
-        model_dir=tiny_model_dir,
+        image, "--json", audio=speak(question), stt_model_dir=stt_model_dir, model_dir=tiny_model_dir
     )
     out, err = capsys.readouterr()
     assert status == 0, err
@@ -47,12 +43,10 @@ def test_history_records_the_transcript_as_the_question(
     question = "How many people are in the picture?"
     status = _ask(
         image,
-        "--audio",
-        str(speak(question)),
-        "--stt-model",
-        str(stt_model_dir),
         "--history",
         str(history),
+        audio=speak(question),
+        stt_model_dir=stt_model_dir,
         model_dir=tiny_model_dir,
     )
     answer = capsys.readouterr().out.strip()
@@ -71,9 +65,7 @@ def test_silence_and_broken_audio_are_one_sentence_each(
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really")
     for audio in (silence, broken):
-        status = _ask(
-            image, "--audio", str(audio), "--stt-model", str(stt_model_dir), model_dir=tiny_model_dir
-        )
+        status = _ask(image, audio=audio, stt_model_dir=stt_model_dir, model_dir=tiny_model_dir)
         out, err = capsys.readouterr()
         assert status == 1
         assert out == ""
@@ -84,6 +76,6 @@ def test_silence_and_broken_audio_are_one_sentence_each(
 def test_a_typed_and_a_spoken_question_together_are_refused(tmp_path, speak, tiny_model_dir, capsys):
     image = tmp_path / "screen.png"
     Image.new("RGB", (64, 64), "white").save(image)
-    status = _ask(image, "Is it red?", "--audio", str(speak("Is it red?")), model_dir=tiny_model_dir)
+    status = _ask(image, "Is it red?", audio=speak("Is it red?"), model_dir=tiny_model_dir)
     assert status == 1
     assert "either a typed question or --audio" in capsys.readouterr().err
