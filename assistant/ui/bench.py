@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -161,11 +161,12 @@ def _utterances(folder: Path) -> dict[int, Path]:
     return {int(p.stem): p for p in folder.glob("[0-9]*.wav") if p.stem.isdigit()}
 
 
-def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[str, Any]:
-    """`assistant run --model MODEL` under Xvfb, as a user runs it: Ctrl+Alt+D (pressed with xdotool) to the
-    first spoken word of the description. `--speech-to` creates each utterance's NNNN.wav as it starts to
-    "play", so the file's time is the first word's; Ctrl+Alt+S then cuts it short for the next round.
-    One more round than `repeat` is run: the first, a warm-up, is not counted."""
+def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int = 3) -> dict[str, Any]:
+    """`assistant run --model MODEL RUNTIME…` (e.g. `--precision int8`) under Xvfb, as a user runs it:
+    Ctrl+Alt+D (pressed with xdotool) to the first spoken word of the description. `--speech-to` creates
+    each utterance's NNNN.wav as it starts to "play", so the file's time is the first word's; Ctrl+Alt+S
+    then cuts it short for the next round. One more round than `repeat` is run: the first, a warm-up,
+    is not counted."""
     from Xlib.display import Display
 
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
@@ -177,7 +178,7 @@ def measure_hotkey_to_word(model: str, precision: str, repeat: int = 3) -> dict[
         display = Display(display_name)
         with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
             speech = Path(folder) / "speech"
-            arguments = ("--model", model, "--precision", precision, "--speech-to", str(speech))
+            arguments = ("--model", model, *runtime, "--speech-to", str(speech))
             with _running_app(display_name, folder, *arguments) as (app, env):
                 # The first utterance is "Ready" (or why not): the model has loaded.
                 _wait(lambda: (speech / "0001.txt").exists() or app.poll() is not None, 1200, 0.5)
@@ -334,12 +335,13 @@ def bench_app(
     image: Image.Image | None = None,
     repeat: int = 3,
     full_model: str | None = None,
-    precision: str = "auto",
+    runtime: Sequence[str] = (),
 ) -> dict:
     """All the app's figures. `model` (a folder) is what `assistant run` loads for the start-up figures;
     `load` builds the engine behind the first-word figures (without it, `model` is loaded). With
-    `full_model`, the first word is also timed from the hotkey in `assistant run --model full_model`,
-    and that is the figure compared with the engine's own first sentence."""
+    `full_model`, the first word is also timed from the hotkey in `assistant run --model full_model`
+    (with the `runtime` options, such as `--precision int8`), and that is the figure compared with the
+    engine's own first sentence."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -354,7 +356,7 @@ def bench_app(
     if image is None:
         image = Image.new("RGB", (1280, 800), (235, 235, 240))
     # The app's own process first, while this one holds no model: two full-size models may not fit.
-    in_app = measure_hotkey_to_word(full_model, precision, repeat) if full_model else {}
+    in_app = measure_hotkey_to_word(full_model, runtime, repeat) if full_model else {}
     figures.update(measure_first_word(load, image, repeat))
     del app
     figures.update(in_app)

@@ -41,7 +41,9 @@ def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:
 
 @pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool")
 def test_hotkey_to_first_word_in_the_running_app(tiny_model_dir) -> None:
-    figures = measure_hotkey_to_word(str(tiny_model_dir), "fp32", repeat=2)
+    figures = measure_hotkey_to_word(
+        str(tiny_model_dir), ("--device", "cpu", "--precision", "fp32"), repeat=2
+    )
     assert "skipped" not in figures, figures.get("skipped")
     assert figures["hotkey_to_first_word_s"] > 0
     assert figures["first_words_heard"].strip()  # the description, cut short by Stop
