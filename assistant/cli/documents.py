@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 
 
@@ -27,8 +28,6 @@ def _report_path(text: str) -> Path:
 
 
 def register(subparsers) -> None:
-    from assistant.engine.commands import add_model_arguments
-
     parser = subparsers.add_parser(
         "alt-text",
         help="fill in missing alt-text in documents",
@@ -95,7 +94,6 @@ def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
     from assistant.engine import EngineError
-    from assistant.engine.commands import load_for_command
 
     options = Options(
         write=args.write,

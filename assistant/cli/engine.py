@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command, say_error
+from assistant.cli.speech import add_stt_arguments
 from assistant.engine.base import EngineError, Turn
 from assistant.engine.models import DEFAULT_MODEL
-from assistant.engine.runtime import DEVICES, PRECISIONS
-from assistant.speech.commands import add_stt_arguments
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model, --device and --precision, shared by every command that loads the model."""
-    parser.add_argument(
-        "--model", metavar="ID_OR_PATH", help=f"hub id or local folder (default {DEFAULT_MODEL})"
-    )
-    parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default: auto)")
-    parser.add_argument(
-        "--precision", choices=PRECISIONS, default="auto", help="weights precision (default: auto)"
-    )
 
 
 def register(subparsers) -> None:
@@ -64,21 +51,6 @@ def register(subparsers) -> None:
     models.set_defaults(handler=run_models)
 
 
-def _error(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def load_for_command(args):
-    """The engine for a command, with anything the user should know (fallbacks) said on stderr."""
-    from assistant.engine import load_engine
-
-    engine = load_engine(args.model, device=args.device, precision=args.precision)
-    for notice in engine.notices:
-        _error(notice)
-    engine.on_notice = _error
-    return engine
-
-
 def run_describe(args) -> int:
     from assistant.engine.images import normalize_image
 
@@ -102,7 +74,7 @@ def run_describe(args) -> int:
         try:
             engine = load_for_command(args)
         except EngineError as error:
-            _error(str(error))
+            say_error(str(error))
             if args.json:
                 for index, _ in readable:
                     results[index] = {"image": args.images[index], "error": str(error)}
@@ -133,7 +105,7 @@ def _print_result(args, result: dict, many: bool = True) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     elif "error" in result:
-        _error(f"{result['image']}: {result['error']}")
+        say_error(f"{result['image']}: {result['error']}")
     else:
         print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
 
@@ -181,7 +153,7 @@ def run_ask(args) -> int:
                 )
         engine = load_for_command(args)
     except EngineError as error:
-        _error(str(error))
+        say_error(str(error))
         return 1
     if question is not None:
         return _answer(engine, image, question, history, args)
@@ -192,7 +164,7 @@ def _answer(engine, image, question: str, history: list[Turn], args) -> int:
     try:
         answer = engine.ask(image, question, history)
     except EngineError as error:
-        _error(str(error))
+        say_error(str(error))
         return 1
     history.append(Turn(question, answer))
     if args.history is not None:
@@ -224,7 +196,7 @@ def run_models(args) -> int:
         try:
             path = download(args.model)
         except EngineError as error:
-            _error(str(error))
+            say_error(str(error))
             return 1
         print(f"{args.model} is downloaded to {path}.")
         return 0
