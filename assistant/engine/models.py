@@ -198,6 +198,42 @@ def _check_hub_id(model: str) -> None:
         ) from None
 
 
+def _headers(folder: Path):
+    """Each safetensors file's header (name -> dtype, shape, offsets), read without loading weights."""
+    for file in sorted(folder.glob("*.safetensors")):
+        try:
+            with open(file, "rb") as handle:
+                (length,) = struct.unpack("<Q", handle.read(8))
+                if length > file.stat().st_size - 8:
+                    raise ValueError("header longer than the file")
+                header = json.loads(handle.read(length))
+            if not isinstance(header, dict):
+                raise ValueError("header is not a mapping")
+        except (OSError, ValueError, struct.error):
+            raise ModelNotAvailable(
+                f"The model in {folder} is damaged ({file.name} cannot be read). "
+                "Download it again with: assistant models download"
+            ) from None
+        yield file, header
+
+
+def checkpoint_dtype(folder: Path):
+    """The torch dtype most of a checkpoint's weights are stored in (by parameter count), or None."""
+    import torch
+
+    names = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+    counts: dict = {}
+    for _file, header in _headers(folder):
+        for name, entry in header.items():
+            if name == "__metadata__" or not isinstance(entry, dict) or entry.get("dtype") not in names:
+                continue
+            count = 1
+            for size in entry.get("shape", []):
+                count *= int(size)
+            counts[names[entry["dtype"]]] = counts.get(names[entry["dtype"]], 0) + count
+    return max(counts, key=counts.get) if counts else None
+
+
 def count_parameters(folder: Path) -> int:
     """Parameters in a checkpoint, read from the safetensors headers without loading weights."""
     total = 0
