@@ -135,9 +135,7 @@ def area_box(area: markup.Tag, img: markup.Tag, natural: tuple[int, int]) -> tup
     return box if box[2] > box[0] and box[3] > box[1] else None
 
 
-def scan_markup(
-    text: str, locator: sources.Locator, xml: bool = False, where: str = ""
-) -> list[MarkupImage]:
+def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: str = "") -> list[MarkupImage]:
     """Every image in HTML or XHTML text that can carry alt-text, in document order."""
     found: list[MarkupImage] = []
     maps: dict[str, markup.Tag] = {}

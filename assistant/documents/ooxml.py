@@ -10,7 +10,7 @@ import posixpath
 import re
 import urllib.parse
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO

@@ -84,13 +84,15 @@ def read_regular_file(path: Path, limit: int, label: str) -> bytes:
         # O_NONBLOCK: opening a named pipe must not wait for a writer; it is then refused as not regular.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise SourceError(f"{label} was not found next to the document.") from None
+        raise SourceError(f"{label} was not found.") from None
     except OSError as error:
         raise SourceError(f"{label} could not be read ({error.strerror or error}).") from None
     with os.fdopen(descriptor, "rb", buffering=0) as file:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise SourceError(f"{label} is not a regular file (it is a device, pipe or folder), so it was not read.")
+            raise SourceError(
+                f"{label} is not a regular file (it is a device, pipe or folder), so it was not read."
+            )
         if info.st_size > limit:
             raise too_large(label, limit)
         chunks, total = [], 0
@@ -130,7 +132,9 @@ class FolderLocator:
         real = os.path.realpath(target)
         # Checked again: a link may have been changed to point elsewhere since the document was read.
         if not self.access.allow_outside and not _within(real, self._real_folder):
-            raise SourceError(f"{label} points outside the document's folder; use --allow-outside to read it.")
+            raise SourceError(
+                f"{label} points outside the document's folder; use --allow-outside to read it."
+            )
         return read_regular_file(Path(real), self.access.max_image_bytes, label)
 
 
@@ -191,4 +195,3 @@ def resolve(src: str, locator: Locator) -> Source:
     if len(scheme) > 1:  # one letter is a Windows drive
         return Source(None, problem=f"Images from {scheme}: addresses cannot be read.")
     return locator.inside(urllib.parse.unquote(src.split("#", 1)[0].split("?", 1)[0]))
-

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import copy
 import io
-import struct
-import zipfile
 import os
 import posixpath
+import struct
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -139,7 +139,9 @@ class PackageLocator:
             return sources.outside(label, f"the {self.kind} file")
         target = self.document.parent / path
         return sources.Source(
-            lambda: sources.read_regular_file(Path(os.path.realpath(target)), self.access.max_image_bytes, label)
+            lambda: sources.read_regular_file(
+                Path(os.path.realpath(target)), self.access.max_image_bytes, label
+            )
         )
 
 

@@ -139,9 +139,13 @@ def _normalize_opened(image: Image.Image, label: str) -> Image.Image:
     if width == 0 or height == 0:
         raise _unreadable(label)
     try:
-        picture = _first_frame_upright(image)
-        picture = _to_rgb(picture, label)
-        return _enlarge_if_tiny(picture, label)
+        with warnings.catch_warnings():
+            # Pillow's warnings (truncated EXIF, palette transparency) are not the user's business.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            picture = _first_frame_upright(image)
+            picture = _to_rgb(picture, label)
+            return _enlarge_if_tiny(picture, label)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
