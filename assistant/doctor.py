@@ -73,9 +73,14 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
         )
         lines.append(f"Graphics card: none usable ({cuda}); the model runs on the processor.")
     path = cached_path(model)
-    parameters = count_parameters(path) if path else known_parameters(model)
+    parameters = known_parameters(model)
     if path:
-        lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
+        try:
+            parameters = count_parameters(path)
+        except EngineError as error:
+            lines.append(f"Model {model}: problem. {error}")
+        else:
+            lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
     else:
         lines.append(f"Model {model}: not downloaded. Run: assistant models download {model}")
     if parameters:

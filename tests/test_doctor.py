@@ -43,3 +43,17 @@ def test_no_settings_file_yet(config_dir: Path, capsys) -> None:
         f"None saved yet, so the defaults are used; changing one creates {config_dir / 'settings.toml'}."
         in capsys.readouterr().out
     )
+
+
+def test_a_damaged_model_is_named_with_what_to_do(config_dir: Path, tmp_path: Path, capsys) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}", encoding="utf-8")
+    (model / "model.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}" + b"\x00" * 10)
+    assert main(["doctor", "--model", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"  Model {model}: problem. The model in {model} is damaged (model.safetensors is incomplete or "
+        "unreadable); copy its files there again, or use a downloaded model (see: assistant models).\n"
+    ) in out
+    assert "Reinstall" not in out

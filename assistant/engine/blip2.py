@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 from PIL import Image
+from safetensors import SafetensorError
 from transformers import (
     Blip2ForConditionalGeneration,
     Blip2Processor,
@@ -28,7 +29,7 @@ from transformers.utils import logging as hf_logging
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.images import image_fingerprint, normalize_image
-from assistant.engine.models import count_parameters, ensure_model
+from assistant.engine.models import count_parameters, damaged_model, ensure_model
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output, settled
 
@@ -174,6 +175,8 @@ class Blip2Engine(Engine):
                     f"The graphics card ran out of memory; using {runtime.precision} on {runtime.device}."
                 )
                 continue
+            except SafetensorError:
+                raise damaged_model(folder, "a weights file") from None
             except (OSError, ValueError) as error:
                 raise EngineError(
                     f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "

@@ -154,8 +154,8 @@ def test_damaged_weights_are_one_sentence(model_copy) -> None:
     with pytest.raises(EngineError) as caught:
         load_engine(str(model_copy), device="cpu", precision="fp32")
     assert str(caught.value) == (
-        f"The model in {model_copy} is damaged (model.safetensors cannot be read). "
-        "Download it again with: assistant models download"
+        f"The model in {model_copy} is damaged (model.safetensors is incomplete or unreadable); "
+        "copy its files there again, or use a downloaded model (see: assistant models)."
     )
 
 
