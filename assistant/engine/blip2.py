@@ -28,12 +28,8 @@ from transformers.utils import logging as hf_logging
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.images import image_fingerprint, normalize_image
-<<<<<<< HEAD
-from assistant.engine.models import checkpoint_dtype, count_parameters, ensure_model
+from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model, ensure_model
 from assistant.engine.quantized import load_int8
-=======
-from assistant.engine.models import count_parameters, damaged_model, ensure_model
->>>>>>> main
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output, settled
 

@@ -201,32 +201,17 @@ def _check_hub_id(model: str) -> None:
         ) from None
 
 
-def _headers(folder: Path):
-    """Each safetensors file's header (name -> dtype, shape, offsets), read without loading weights."""
-    for file in sorted(folder.glob("*.safetensors")):
-        try:
-            with open(file, "rb") as handle:
-                (length,) = struct.unpack("<Q", handle.read(8))
-                if length > file.stat().st_size - 8:
-                    raise ValueError("header longer than the file")
-                header = json.loads(handle.read(length))
-            if not isinstance(header, dict):
-                raise ValueError("header is not a mapping")
-        except (OSError, ValueError, struct.error):
-            raise ModelNotAvailable(
-                f"The model in {folder} is damaged ({file.name} cannot be read). "
-                "Download it again with: assistant models download"
-            ) from None
-        yield file, header
-
-
 def checkpoint_dtype(folder: Path):
     """The torch dtype most of a checkpoint's weights are stored in (by parameter count), or None."""
     import torch
 
     names = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
     counts: dict = {}
-    for _file, header in _headers(folder):
+    for file in sorted(folder.glob("*.safetensors")):
+        try:
+            header = _safetensors_header(file)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
+            raise damaged_model(folder, file.name) from None
         for name, entry in header.items():
             if name == "__metadata__" or not isinstance(entry, dict) or entry.get("dtype") not in names:
                 continue
@@ -276,7 +261,7 @@ def _safetensors_header(file: Path) -> dict:
 
 def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
     """The sentence for a model whose files are cut short or unreadable, saying how to get them again."""
-    hub_id = _hub_id_of_cache_folder(folder)
+    hub_id = hub_id_of_cache_folder(folder)
     if hub_id:
         return ModelNotAvailable(
             f"The model {hub_id} is damaged ({file_name} is incomplete or unreadable); "
@@ -288,7 +273,7 @@ def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
     )
 
 
-def _hub_id_of_cache_folder(folder: Path) -> str | None:
+def hub_id_of_cache_folder(folder: Path) -> str | None:
     """owner/name for a snapshot folder of the hub cache (…/models--owner--name/snapshots/REVISION)."""
     parts = folder.expanduser().absolute().parts
     if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):

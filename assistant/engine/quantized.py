@@ -86,10 +86,9 @@ def cache_key(folder: Path, precision: str) -> str:
 
 def source_name(folder: Path) -> str:
     """The model's name for people: the hub id of a downloaded model, else the folder."""
-    folder = folder.resolve() if not folder.is_absolute() else folder
-    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
-        return folder.parent.parent.name.removeprefix("models--").replace("--", "/")
-    return str(folder)
+    from assistant.engine.models import hub_id_of_cache_folder
+
+    return hub_id_of_cache_folder(folder) or str(folder)
 
 
 def _slug(folder: Path) -> str:
@@ -472,7 +471,7 @@ def _not_saved(entry: CacheEntry, error: OSError) -> str:
 def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Module:
     """The int8 model rebuilt from `entry`: skeleton on the meta device, quantized layers from their
     int8 weights, the float rest mapped from the file. DamagedCache if the file does not fit."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from transformers import Blip2ForConditionalGeneration
 
     header, metadata, start = verify(entry.path, entry.key)
@@ -499,8 +498,11 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
             del parts, tensors
     rest_names = [name for name in header if name not in expected]
     # Mapped, not read: pages come in as they are used and can be dropped again by the system.
-    with safe_open(entry.path, framework="pt") as mapped:
-        rest = {name: mapped.get_tensor(name) for name in rest_names}
+    try:
+        with safe_open(entry.path, framework="pt") as mapped:
+            rest = {name: mapped.get_tensor(name) for name in rest_names}
+    except (SafetensorError, OSError) as error:
+        raise DamagedCache(f"unreadable ({error})") from None
     for name, tensor in [*rest.items(), *((alias, rest.get(name)) for alias, name in aliases.items())]:
         if tensor is None:
             raise DamagedCache(f"{name} is missing")
