@@ -61,7 +61,9 @@ def from_pretrained_options(runtime: Runtime, checkpoint_dtype: torch.dtype | No
             )
         )
     elif runtime.precision == "int8":
-        options["dtype"] = checkpoint_dtype if checkpoint_dtype in (torch.float16, torch.bfloat16) else torch.bfloat16
+        options["dtype"] = (
+            checkpoint_dtype if checkpoint_dtype in (torch.float16, torch.bfloat16) else torch.bfloat16
+        )
     else:
         options["dtype"] = _FLOAT_DTYPES[runtime.precision]
     return options
@@ -77,15 +79,15 @@ def load_model(
 
     int8 on the processor comes from the prepared model in the cache folder, made on first use."""
     processor = Blip2Processor.from_pretrained(folder)
-    options = from_pretrained_options(runtime, checkpoint_dtype(folder))
     if runtime.device == "cpu" and runtime.precision == "int8":
+        options = from_pretrained_options(runtime, checkpoint_dtype(folder))
         model, problem = load_int8(
             folder, lambda: Blip2ForConditionalGeneration.from_pretrained(folder, **options), on_progress
         )
         if problem and on_notice is not None:
             on_notice(problem)
         return model.eval(), processor
-    model = Blip2ForConditionalGeneration.from_pretrained(folder, **options)
+    model = Blip2ForConditionalGeneration.from_pretrained(folder, **from_pretrained_options(runtime))
     return model.eval(), processor
 
 

@@ -241,8 +241,8 @@ def run_models(args) -> int:
         state = f"downloaded, in {path}" if path else "not downloaded"
         default = " (default)" if known.id == DEFAULT_MODEL else ""
         print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
-    print("Download one with: assistant models download ID")
     _list_prepared()
+    print("Download one with: assistant models download ID")
     return 0
 
 

@@ -273,7 +273,9 @@ class _Writer:
     unpacked int8 weight in memory beside the packed ones; the layout it reads is simple enough to
     stream (8-byte header length, JSON header, data)."""
 
-    def __init__(self, path: Path, layout: list[tuple[str, torch.dtype, list[int]]], metadata: dict[str, str]):
+    def __init__(
+        self, path: Path, layout: list[tuple[str, torch.dtype, list[int]]], metadata: dict[str, str]
+    ):
         header: dict = {"__metadata__": {**metadata, "checksum": _PENDING}}
         offset = 0
         for name, dtype, shape in layout:
@@ -286,7 +288,9 @@ class _Writer:
         text += b" " * (-len(text) % 8)
         self.checksum_at = 8 + text.index(f'"{_PENDING}"'.encode()) + 1
         self.order = [name for name, _, _ in layout]
-        self.sizes = {name: header[name]["data_offsets"][1] - header[name]["data_offsets"][0] for name in self.order}
+        self.sizes = {
+            name: header[name]["data_offsets"][1] - header[name]["data_offsets"][0] for name in self.order
+        }
         self.path = path
         self.temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self.file = open(self.temp, "wb")  # noqa: SIM115 - closed in finish() or abandon()
@@ -440,8 +444,12 @@ def quantize_and_save(
         if writer is None:
             return
         try:
-            tensors = [parts.weight, parts.scales, parts.zero_points] + ([parts.bias] if parts.bias is not None else [])
-            for tensor_name, tensor in zip(_int8_tensor_names(name, parts.bias is not None), tensors, strict=True):
+            tensors = [parts.weight, parts.scales, parts.zero_points] + (
+                [parts.bias] if parts.bias is not None else []
+            )
+            for tensor_name, tensor in zip(
+                _int8_tensor_names(name, parts.bias is not None), tensors, strict=True
+            ):
                 writer.write(tensor_name, tensor)
         except OSError as error:
             writer.abandon()

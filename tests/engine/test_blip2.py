@@ -496,8 +496,9 @@ def test_out_of_memory_while_generating_falls_back_and_keeps_working(tiny_model_
 def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, monkeypatch) -> None:
     """Layer by layer means one float copy at a time: on a 16 GB laptop, holding every float layer until
     the end (14 GB for OPT-2.7b) would not fit."""
-    from assistant.engine import quantized
     from transformers import Blip2ForConditionalGeneration
+
+    from assistant.engine import quantized
 
     model = Blip2ForConditionalGeneration.from_pretrained(tiny_model_dir, dtype=torch.bfloat16)
     seen: list[weakref.ref] = []
