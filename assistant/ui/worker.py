@@ -45,6 +45,10 @@ class ModelSpec:
     precision: str
 
 
+# Runs on the model thread: builds the engine for a spec, telling its progress in words as it goes.
+LoadEngine = Callable[[ModelSpec, Callable[[str], None]], Engine]
+
+
 class ModelWorker(QObject):
     """Lives on the model thread. Connect to its slots with queued signals only."""
 
@@ -58,7 +62,7 @@ class ModelWorker(QObject):
     cancelled = Signal(int)
     notice = Signal(str)  # a change the user should hear of, in one sentence
 
-    def __init__(self, load: Callable[[ModelSpec, Callable[[str], None]], Engine]) -> None:
+    def __init__(self, load: LoadEngine) -> None:
         super().__init__()
         self._load = load
         self.engine: Engine | None = None
