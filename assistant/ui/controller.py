@@ -18,7 +18,6 @@ from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
 from assistant.actions import how_to_run
-from assistant.capture.screen import CaptureError
 from assistant.config import Settings, SettingsError, save_settings
 from assistant.speech.sentences import SentenceStream
 from assistant.ui.dialog import ConversationDialog
@@ -258,7 +257,7 @@ class Controller(QObject):
 
     def _grab_under_pointer(self) -> tuple[Image.Image, QScreen | None] | None:
         """The monitor under the mouse pointer and its Qt screen; None once the user has heard why not."""
-        from assistant.capture.screen import grab_screen
+        from assistant.capture import CaptureError, grab_screen
 
         pos = QCursor.pos()
         screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
@@ -310,30 +309,28 @@ class Controller(QObject):
         self.say("Cancelled.", interrupt=True)
 
     def describe_clipboard(self) -> None:
-        from assistant.engine.images import normalize_image
+        from assistant.capture import clipboard_image, open_image_file
 
         clipboard = QGuiApplication.clipboard()
         qimage = clipboard.image()
         if not qimage.isNull():
             image = qimage_to_pil(qimage)
-            self.describe(
-                lambda: normalize_image(image, "The clipboard image"), "Describing the clipboard image…"
-            )
+            self.describe(lambda: clipboard_image(image), "Describing the clipboard image…")
             return
         mime = clipboard.mimeData()
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime is not None else []
         if files:
             path = files[0]
-            self.describe(lambda: normalize_image(path), f"Describing {Path(path).name}…")
+            self.describe(lambda: open_image_file(path), f"Describing {Path(path).name}…")
             return
         self.fail("There is no image on the clipboard. Copy an image first, then try again.")
 
     def describe_file(self) -> None:
-        from assistant.engine.images import normalize_image
+        from assistant.capture import open_image_file
 
         path, _ = QFileDialog.getOpenFileName(None, "Describe image file", str(Path.home()), IMAGE_FILTER)
         if path:
-            self.describe(lambda: normalize_image(path), f"Describing {Path(path).name}…")
+            self.describe(lambda: open_image_file(path), f"Describing {Path(path).name}…")
 
     def ask(self, question: str) -> Request | None:
         """Ask about the last image; the answer is spoken and added to the dialog."""
