@@ -72,7 +72,8 @@ def _engine_for(args, precision: str):
     """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
     import torch
 
-    from assistant.engine.blip2 import Blip2Engine, quantize_int8_
+    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.quantized import quantize_int8_
     from assistant.engine.runtime import Runtime
 
     if args.synthetic and _on_gpu(args):

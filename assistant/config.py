@@ -111,8 +111,10 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
             "so the default settings are used."
         )
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # utf-8-sig: an editor's byte order mark is not damage. RecursionError: nesting deeper than
+        # the parser can follow, which no settings file of ours has.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return Settings(), _move_aside(path)
     settings, rejected = settings_from_dict(data)
     if rejected:

@@ -61,6 +61,12 @@ def register(subparsers) -> None:
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
     download = models_sub.add_parser("download", help="download a model with a progress bar")
     download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
+    download.add_argument(
+        "--again", action="store_true", help="fetch every file anew, replacing a damaged copy"
+    )
+    models_sub.add_parser(
+        "clean", help="remove the prepared int8 models (each is made again, once, when next needed)"
+    )
     models.set_defaults(handler=run_models)
 
 
@@ -222,16 +228,47 @@ def run_models(args) -> int:
 
     if args.models_command == "download":
         try:
-            path = download(args.model)
+            path = download(args.model, again=args.again)
         except EngineError as error:
             _error(str(error))
             return 1
         print(f"{args.model} is downloaded to {path}.")
         return 0
+    if args.models_command == "clean":
+        return _clean_prepared()
     for known in KNOWN_MODELS:
         path = cached_path(known.id)
         state = f"downloaded, in {path}" if path else "not downloaded"
         default = " (default)" if known.id == DEFAULT_MODEL else ""
         print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
+    _list_prepared()
     print("Download one with: assistant models download ID")
+    return 0
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
+
+
+def _list_prepared() -> None:
+    from assistant.engine.quantized import cache_folder, saved_models
+
+    saved = saved_models()
+    if not saved:
+        print(f"No model is prepared for this computer yet (they are kept in {cache_folder()}).")
+        return
+    print("Prepared for this computer (remove with: assistant models clean):")
+    for model in saved:
+        print(f"  {model.source}, {model.precision}: {_size(model.size)}, in {model.path}")
+
+
+def _clean_prepared() -> int:
+    from assistant.engine.quantized import cache_folder, remove_saved
+
+    try:
+        freed = remove_saved()
+    except OSError as error:
+        _error(f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder.")
+        return 1
+    print(f"Removed the prepared models ({_size(freed)} freed). Each is prepared again when next used.")
     return 0
