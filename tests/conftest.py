@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 # Nothing in the test suite may reach the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Prepared int8 models go to a folder of the test run's own, never the user's cache (subprocesses inherit it).
+os.environ["ASSISTANT_CACHE_DIR"] = tempfile.mkdtemp(prefix="assistant-test-cache-")
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +36,9 @@ def tiny_engine(tiny_model_dir):
     from assistant.engine import load_engine
 
     return load_engine(str(tiny_model_dir), device="cpu", precision="fp32")
+
+
+@pytest.fixture(autouse=True)
+def _own_state_folder(tmp_path_factory, monkeypatch):
+    """The record of backups and the logs go to a folder of the test's own, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
