@@ -240,7 +240,7 @@ def _clean_prepared() -> int:
     try:
         freed = remove_saved()
     except OSError as error:
-        _error(f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder.")
+        say_error(f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder.")
         return 1
     print(f"Removed the prepared models ({_size(freed)} freed). Each is prepared again when next used.")
     return 0
