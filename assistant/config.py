@@ -20,7 +20,7 @@ from typing import Any
 import platformdirs
 import tomli_w
 
-from assistant.hotkeys.actions import ACTIONS
+from assistant.actions import DEFAULT_HOTKEYS, NAMES
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 
 if sys.version_info >= (3, 11):
@@ -43,15 +43,6 @@ __all__ = [
 APP_NAME = "assistant"
 CONFIG_DIR_ENV = "ASSISTANT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
-
-DEFAULT_HOTKEYS: dict[str, str] = {
-    "describe-screen": "ctrl+alt+d",
-    "describe-region": "ctrl+alt+r",
-    "describe-clipboard": "ctrl+alt+v",
-    "ask": "ctrl+alt+a",
-    "stop": "ctrl+alt+s",
-    "listen": "ctrl+alt+q",
-}
 
 DETAILS = ("brief", "detailed")
 # Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
@@ -123,8 +114,10 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
             "so the default settings are used."
         )
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # utf-8-sig: an editor's byte order mark is not damage. RecursionError: nesting deeper than
+        # the parser can follow, which no settings file of ours has.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return Settings(), _move_aside(path)
     settings, rejected = settings_from_dict(data)
     if rejected:
@@ -156,7 +149,7 @@ def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         rejected.append("hotkeys")
         table = {}
     for action, combo in table.items():
-        if action not in ACTIONS:
+        if action not in NAMES:
             continue
         if not isinstance(combo, str):
             rejected.append(f"hotkeys.{action}")
@@ -179,7 +172,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         if value is None or spec.name == "hotkeys":
             continue
         data[spec.name] = value
-    data["hotkeys"] = {action: settings.hotkeys[action] for action in ACTIONS if action in settings.hotkeys}
+    data["hotkeys"] = {action: settings.hotkeys[action] for action in NAMES if action in settings.hotkeys}
     return data
 
 

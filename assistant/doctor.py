@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant import __version__
+from assistant.config import Settings
 
 if TYPE_CHECKING:
     from assistant.speech.voices import Voice
@@ -40,16 +41,17 @@ def _safely(check: Callable[[], list[str]], what: str) -> list[str]:
         return [f"Problem: the {what} check failed ({type(error).__name__}: {error}). Reinstall the app."]
 
 
-def _settings_model() -> tuple[str, str, str]:
-    try:
-        from assistant.config import load_settings
+def check_settings() -> tuple[Settings, list[str]]:
+    """The settings the other checks use, and a line on the file (and on what was wrong with it)."""
+    from assistant.config import load_settings, settings_path
 
-        settings, _ = load_settings()
-        return settings.model, settings.device, settings.precision
-    except Exception:
-        from assistant.engine.models import DEFAULT_MODEL
-
-        return DEFAULT_MODEL, "auto", "auto"
+    settings, warning = load_settings()
+    path = settings_path()
+    if warning:
+        return settings, [f"Problem: {warning}"]
+    if path.exists():
+        return settings, [f"Read from {path}."]
+    return settings, [f"None saved yet, so the defaults are used; changing one creates {path}."]
 
 
 def check_model(model: str, device: str, precision: str) -> list[str]:
@@ -76,9 +78,14 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
         )
         lines.append(f"Graphics card: none usable ({cuda}); the model runs on the processor.")
     path = cached_path(model)
-    parameters = count_parameters(path) if path else known_parameters(model)
+    parameters = known_parameters(model)
     if path:
-        lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
+        try:
+            parameters = count_parameters(path)
+        except EngineError as error:
+            lines.append(f"Model {model}: problem. {error}")
+        else:
+            lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
     else:
         lines.append(f"Model {model}: not downloaded. Run: assistant models download {model}")
     if parameters:
@@ -157,10 +164,10 @@ def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> lis
     return lines
 
 
-def check_speech_input() -> list[str]:
+def check_speech_input(settings: Settings) -> list[str]:
     from assistant.speech.stt import describe_stt
 
-    lines = describe_stt()
+    lines = describe_stt(settings=settings)
     try:
         from assistant.speech.microphone import input_devices
 
@@ -200,14 +207,15 @@ def check_display() -> list[str]:
 
 
 def run_doctor(args) -> int:
-    model, device, precision = _settings_model()
-    model = args.model or model
     print(
         f"assistant {__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
     )
+    settings, lines = check_settings()
+    _section("Settings", lines)
+    model, device, precision = args.model or settings.model, settings.device, settings.precision
     _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
     _section("Disk", _safely(check_disk, "disk"))
     _section("Speech output", _safely(check_speech, "speech"))
-    _section("Spoken questions", _safely(check_speech_input, "speech recognition"))
+    _section("Spoken questions", _safely(lambda: check_speech_input(settings), "speech recognition"))
     _section("Display", _safely(check_display, "display"))
     return 0

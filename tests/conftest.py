@@ -33,3 +33,9 @@ def tiny_engine(tiny_model_dir):
     from assistant.engine import load_engine
 
     return load_engine(str(tiny_model_dir), device="cpu", precision="fp32")
+
+
+@pytest.fixture(autouse=True)
+def _own_state_folder(tmp_path_factory, monkeypatch):
+    """The record of backups and the logs go to a folder of the test's own, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

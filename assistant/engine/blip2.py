@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 from PIL import Image
+from safetensors import SafetensorError
 from transformers import (
     Blip2ForConditionalGeneration,
     Blip2Processor,
@@ -28,13 +29,14 @@ from transformers.utils import logging as hf_logging
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.images import image_fingerprint, normalize_image
-from assistant.engine.models import count_parameters, ensure_model
+from assistant.engine.models import count_parameters, damaged_model, ensure_model
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output, settled
 
 log = logging.getLogger(__name__)
 _FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 FEATURE_CACHE_SIZE = 8
+T5_TRAINED_LENGTH = 512  # T5's positions are relative, so nothing stops a longer input but its training
 
 
 def quantize_int8_(model: torch.nn.Module) -> None:
@@ -173,6 +175,8 @@ class Blip2Engine(Engine):
                     f"The graphics card ran out of memory; using {runtime.precision} on {runtime.device}."
                 )
                 continue
+            except SafetensorError:
+                raise damaged_model(folder, "a weights file") from None
             except (OSError, ValueError) as error:
                 raise EngineError(
                     f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
@@ -246,6 +250,27 @@ class Blip2Engine(Engine):
     def clear_feature_cache(self) -> None:
         self._features.clear()
         self._prefixes.clear()
+
+    @property
+    def context_tokens(self) -> int:
+        """How many tokens the language model reads at most: its learned positions (OPT's 2,048), or, for
+        relative positions (T5), the length it was trained on."""
+        text_config = self.model.config.text_config
+        return (
+            getattr(text_config, "max_position_embeddings", None)
+            or getattr(text_config, "n_positions", None)
+            or T5_TRAINED_LENGTH
+        )
+
+    def count_prompt_tokens(self, prompt: str) -> int:
+        """The tokens `prompt_inputs` makes of a prompt, besides the image tokens."""
+        return len(self.processor.tokenizer(prompt).input_ids)
+
+    def prompt_budget(self, max_new_tokens: int) -> prompts.PromptBudget:
+        """The room a prompt has once the image tokens and (for a decoder-only model, whose answer follows
+        the prompt in the same positions) the answer have theirs."""
+        room = self.context_tokens - self.num_query_tokens - (max_new_tokens if self.decoder_only else 0)
+        return prompts.PromptBudget(room, self.count_prompt_tokens)
 
     def prompt_inputs(self, prompt: str, batch: int) -> torch.Tensor:
         """Token ids laid out as Blip2Processor does: the image tokens, then the tokenized prompt."""
@@ -360,8 +385,9 @@ class Blip2Engine(Engine):
     ) -> str:
         if not question.strip():
             raise EngineError("The question is empty. Type or say a question about the image.")
-        prompt = prompts.question_prompt(question, history)
-        return self._run(image, prompt, self.max_new_tokens["answer"], on_text, cancel)
+        max_new_tokens = self.max_new_tokens["answer"]
+        prompt = prompts.question_prompt(question, history, self.prompt_budget(max_new_tokens))
+        return self._run(image, prompt, max_new_tokens, on_text, cancel)
 
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8

@@ -61,6 +61,9 @@ def register(subparsers) -> None:
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
     download = models_sub.add_parser("download", help="download a model with a progress bar")
     download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
+    download.add_argument(
+        "--again", action="store_true", help="fetch every file anew, replacing a damaged copy"
+    )
     models.set_defaults(handler=run_models)
 
 
@@ -222,7 +225,7 @@ def run_models(args) -> int:
 
     if args.models_command == "download":
         try:
-            path = download(args.model)
+            path = download(args.model, again=args.again)
         except EngineError as error:
             _error(str(error))
             return 1

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import platformdirs
 
-from assistant.hotkeys.actions import ACTIONS
+from assistant.actions import NAMES
 
 if sys.platform != "win32":
     import fcntl
@@ -250,7 +250,7 @@ class TriggerServer:
             self._reply(connection, b"denied")
             return
         action = action_bytes.decode("ascii", "replace")
-        if action not in ACTIONS:
+        if action not in NAMES:
             self._reply(connection, b"unknown")
             return
         try:
@@ -270,7 +270,7 @@ class TriggerServer:
 def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = None) -> bool:
     """Send `action` to the running app. False: no app is running. Raises TriggerError when one is
     running but did not take the action (no answer within `timeout`, or it refused)."""
-    if action not in ACTIONS:
+    if action not in NAMES:
         raise ValueError(f"unknown action {action!r}")
     channel = _Channel(folder)
     key = channel.read_key()

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
+from assistant.actions import how_to_run
 from assistant.config import Settings, SettingsError, save_settings
 from assistant.engine.base import Engine, EngineError
 from assistant.speech.sentences import SentenceStream
@@ -31,7 +32,6 @@ from assistant.ui.worker import ImageSource, ModelSpec, ModelWorker, Request
 log = logging.getLogger(__name__)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)"
-NO_IMAGE = "There is no image yet. Describe the screen first, with Control Alt D."
 
 
 class StatusView(Protocol):
@@ -374,7 +374,7 @@ class Controller(QObject):
     def ask(self, question: str) -> Request | None:
         """Ask about the last image; the answer is spoken and added to the dialog."""
         if self.last_image is None:
-            self.fail(NO_IMAGE)
+            self.fail(self.no_image_message())
             return None
         history = tuple(self.dialog.turns) if self.dialog is not None else ()
         self._start_work("Thinking about your question…")
@@ -477,7 +477,7 @@ class Controller(QObject):
     # -- the dialog -------------------------------------------------------------------------
     def ensure_dialog(self) -> ConversationDialog:
         if self.dialog is None:
-            self.dialog = ConversationDialog()
+            self.dialog = ConversationDialog(hotkeys=self.settings.hotkeys)
             self.dialog.ask_requested.connect(self.ask)
             self.dialog.new_capture_requested.connect(self.new_capture)
             self.dialog.message.connect(lambda text: (self.set_status(text), self.say(text, interrupt=True)))
@@ -486,12 +486,17 @@ class Controller(QObject):
                 self.dialog.set_image(self.last_image, self.last_description)
         return self.dialog
 
+    def no_image_message(self) -> str:
+        how = how_to_run("describe-screen", self.settings.hotkeys)
+        return f"There is no image yet. Describe the screen first, {how}."
+
     def open_dialog(self) -> None:
         dialog = self.ensure_dialog()
         dialog.show_and_focus()
         if self.last_image is None:
-            dialog.set_status(NO_IMAGE)
-            self.say(NO_IMAGE, interrupt=True)
+            message = self.no_image_message()
+            dialog.set_status(message)
+            self.say(message, interrupt=True)
 
     def new_capture(self) -> None:
         """Hide the dialog so it is not in the picture, then describe the screen and reopen it."""
@@ -544,6 +549,8 @@ class Controller(QObject):
         if new.hotkeys != old.hotkeys:
             for view in self.views:
                 view.set_hotkeys(self.settings.hotkeys)
+            if self.dialog is not None:
+                self.dialog.set_hotkeys(self.settings.hotkeys)
             if self.hotkeys is not None:
                 self.start_hotkeys()
         if (new.model, new.device, new.precision) != (old.model, old.device, old.precision):

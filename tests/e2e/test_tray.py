@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from e2e_harness import Desktop, RunningApp, start_desktop, wait_for
 
-from assistant.ui.actions import ACTIONS
+from assistant.actions import ACTIONS
 
 Display = pytest.importorskip("Xlib.display", reason="needs python-xlib (pynput brings it on Linux)").Display
 X = pytest.importorskip("Xlib.X")

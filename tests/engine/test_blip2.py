@@ -21,7 +21,7 @@ from PIL import Image
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
 from assistant.engine.blip2 import Blip2Engine, quantize_int8_
 from assistant.engine.images import ImageError, image_fingerprint
-from assistant.engine.prompts import question_prompt
+from assistant.engine.prompts import PromptTooLong, question_prompt
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 from assistant.engine.text import clean_output
 
@@ -154,8 +154,8 @@ def test_damaged_weights_are_one_sentence(model_copy) -> None:
     with pytest.raises(EngineError) as caught:
         load_engine(str(model_copy), device="cpu", precision="fp32")
     assert str(caught.value) == (
-        f"The model in {model_copy} is damaged (model.safetensors cannot be read). "
-        "Download it again with: assistant models download"
+        f"The model in {model_copy} is damaged (model.safetensors is incomplete or unreadable); "
+        "copy its files there again, or use a downloaded model (see: assistant models)."
     )
 
 
@@ -308,6 +308,54 @@ def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
         "Question: What is on the table? Answer: A bowl of fruit. Question: What colour is the bowl? Answer:",
     ]
     assert prompts[1] == question_prompt("What colour is the bowl?", history)
+
+
+def recorded_prompts(engine, monkeypatch) -> list[str]:
+    prompts: list[str] = []
+    real = engine.prompt_inputs
+
+    def recording(prompt: str, batch: int):
+        prompts.append(prompt)
+        return real(prompt, batch)
+
+    monkeypatch.setattr(engine, "prompt_inputs", recording)
+    return prompts
+
+
+def test_a_question_longer_than_the_context_is_one_sentence(tiny_engine) -> None:
+    with pytest.raises(PromptTooLong) as refused:
+        tiny_engine.ask(picture(24), "What does it say? " * 6000)  # 100 kB
+    message = str(refused.value)
+    assert message.startswith("The question is too long for this model; shorten it to about ")
+    assert message.endswith(" words.") and "\n" not in message
+
+
+def test_a_long_turn_and_the_ones_before_it_are_left_out(tiny_engine, monkeypatch) -> None:
+    prompts = recorded_prompts(tiny_engine, monkeypatch)
+    history = [
+        Turn("What is on the table?", "A bowl of fruit."),
+        Turn("What does the text say?", "welcome to the meeting " * 4000),  # 20 kB
+        Turn("Is it day or night?", "Day."),
+    ]
+    assert_spoken_text(tiny_engine.ask(picture(25), "Who is in the photo?", history))
+    assert prompts == ["Question: Is it day or night? Answer: Day. Question: Who is in the photo? Answer:"]
+
+
+@pytest.mark.parametrize("engine_fixture", ["tiny_engine", "tiny_t5_engine"])
+def test_the_longest_question_that_fits_is_answered_in_full(engine_fixture, request, monkeypatch) -> None:
+    engine = request.getfixturevalue(engine_fixture)
+    assert engine.context_tokens == 512  # OPT's learned positions; T5's training length
+    max_new_tokens = engine.max_new_tokens["answer"]
+    # The answer takes all its room, so a prompt one token too long for it would run past the context.
+    monkeypatch.setitem(engine.generation_options, "min_new_tokens", max_new_tokens)
+    budget = engine.prompt_budget(max_new_tokens)
+    words = 1
+    while budget.fits(question_prompt("cat " * (words + 1))):
+        words += 1
+    assert budget.count(question_prompt("cat " * words)) == budget.tokens
+    assert engine.ask(picture(26), "cat " * words)
+    with pytest.raises(PromptTooLong):
+        engine.ask(picture(26), "cat " * (words + 1))
 
 
 # ---- batches ------------------------------------------------------------------------------------------

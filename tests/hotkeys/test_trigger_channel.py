@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.hotkeys import TRIGGER_ACTIONS, TriggerError, TriggerServer, send_trigger
+from assistant.actions import TRIGGER_NAMES
+from assistant.hotkeys import TriggerError, TriggerServer, send_trigger
 from assistant.hotkeys import trigger as trigger_module
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="these tests use the POSIX socket channel")
@@ -42,10 +43,10 @@ def _trigger_threads() -> list[threading.Thread]:
 
 
 def test_round_trip_of_every_action(server: TriggerServer, folder: Path, received: queue.Queue[str]) -> None:
-    for action in TRIGGER_ACTIONS:
+    for action in TRIGGER_NAMES:
         assert send_trigger(action, folder=folder) is True
     # on_action runs before the server replies "ok", so everything has arrived by now.
-    assert [received.get_nowait() for _ in TRIGGER_ACTIONS] == list(TRIGGER_ACTIONS)
+    assert [received.get_nowait() for _ in TRIGGER_NAMES] == list(TRIGGER_NAMES)
     assert received.empty()
 
 
