@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command, say_error
+from assistant.cli.speech import add_stt_arguments
 from assistant.engine.base import EngineError, Turn
 from assistant.engine.models import DEFAULT_MODEL
-from assistant.engine.runtime import DEVICES, PRECISIONS
-from assistant.speech.commands import add_stt_arguments
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model, --device and --precision, shared by every command that loads the model."""
-    parser.add_argument(
-        "--model", metavar="ID_OR_PATH", help=f"hub id or local folder (default {DEFAULT_MODEL})"
-    )
-    parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default: auto)")
-    parser.add_argument(
-        "--precision", choices=PRECISIONS, default="auto", help="weights precision (default: auto)"
-    )
 
 
 def register(subparsers) -> None:
@@ -64,22 +51,10 @@ def register(subparsers) -> None:
     download.add_argument(
         "--again", action="store_true", help="fetch every file anew, replacing a damaged copy"
     )
+    models_sub.add_parser(
+        "clean", help="remove the prepared int8 models (each is made again, once, when next needed)"
+    )
     models.set_defaults(handler=run_models)
-
-
-def _error(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def load_for_command(args):
-    """The engine for a command, with anything the user should know (fallbacks) said on stderr."""
-    from assistant.engine import load_engine
-
-    engine = load_engine(args.model, device=args.device, precision=args.precision)
-    for notice in engine.notices:
-        _error(notice)
-    engine.on_notice = _error
-    return engine
 
 
 def run_describe(args) -> int:
@@ -105,7 +80,7 @@ def run_describe(args) -> int:
         try:
             engine = load_for_command(args)
         except EngineError as error:
-            _error(str(error))
+            say_error(str(error))
             if args.json:
                 for index, _ in readable:
                     results[index] = {"image": args.images[index], "error": str(error)}
@@ -136,7 +111,7 @@ def _print_result(args, result: dict, many: bool = True) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     elif "error" in result:
-        _error(f"{result['image']}: {result['error']}")
+        say_error(f"{result['image']}: {result['error']}")
     else:
         print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
 
@@ -184,7 +159,7 @@ def run_ask(args) -> int:
                 )
         engine = load_for_command(args)
     except EngineError as error:
-        _error(str(error))
+        say_error(str(error))
         return 1
     if question is not None:
         return _answer(engine, image, question, history, args)
@@ -195,7 +170,7 @@ def _answer(engine, image, question: str, history: list[Turn], args) -> int:
     try:
         answer = engine.ask(image, question, history)
     except EngineError as error:
-        _error(str(error))
+        say_error(str(error))
         return 1
     history.append(Turn(question, answer))
     if args.history is not None:
@@ -227,14 +202,45 @@ def run_models(args) -> int:
         try:
             path = download(args.model, again=args.again)
         except EngineError as error:
-            _error(str(error))
+            say_error(str(error))
             return 1
         print(f"{args.model} is downloaded to {path}.")
         return 0
+    if args.models_command == "clean":
+        return _clean_prepared()
     for known in KNOWN_MODELS:
         path = cached_path(known.id)
         state = f"downloaded, in {path}" if path else "not downloaded"
         default = " (default)" if known.id == DEFAULT_MODEL else ""
         print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
+    _list_prepared()
     print("Download one with: assistant models download ID")
+    return 0
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
+
+
+def _list_prepared() -> None:
+    from assistant.engine.quantized import cache_folder, saved_models
+
+    saved = saved_models()
+    if not saved:
+        print(f"No model is prepared for this computer yet (they are kept in {cache_folder()}).")
+        return
+    print("Prepared for this computer (remove with: assistant models clean):")
+    for model in saved:
+        print(f"  {model.source}, {model.precision}: {_size(model.size)}, in {model.path}")
+
+
+def _clean_prepared() -> int:
+    from assistant.engine.quantized import cache_folder, remove_saved
+
+    try:
+        freed = remove_saved()
+    except OSError as error:
+        _error(f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder.")
+        return 1
+    print(f"Removed the prepared models ({_size(freed)} freed). Each is prepared again when next used.")
     return 0

@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments
 from assistant.engine.base import EngineError
-from assistant.engine.commands import add_model_arguments
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -72,7 +72,8 @@ def _engine_for(args, precision: str):
     """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
     import torch
 
-    from assistant.engine.blip2 import Blip2Engine, quantize_int8_
+    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.quantized import quantize_int8_
     from assistant.engine.runtime import Runtime
 
     if args.synthetic and _on_gpu(args):
