@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.doctor import check_speech
+from assistant.cli.doctor import check_speech
 from assistant.speech.backend import (
     DEFAULT_WPM,
     SilentBackend,
