@@ -141,7 +141,7 @@ def run_app(
 def _make_speaker(
     settings: Settings, speech: bool, speech_to: Path | None, controller: Controller
 ) -> SpeechOutput:
-    from assistant.speech.tts import create_speaker
+    from assistant.speech.speaker import create_speaker
 
     return create_speaker(
         speech_to=speech_to,
