@@ -486,10 +486,10 @@ class Controller(QObject):
         else:
             self.say(text)
         if request.kind == "describe":
-            self.last_image = request.image  # type: ignore[assignment]
+            self.last_image = request.image
             self.last_description = text
-            if self.dialog is not None:
-                self.dialog.set_image(self.last_image, text)  # type: ignore[arg-type]
+            if self.dialog is not None and request.image is not None:
+                self.dialog.set_image(request.image, text)
             if self._show_dialog_after:
                 self._show_dialog_after = False
                 self.ensure_dialog().show_and_focus()
