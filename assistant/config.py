@@ -21,6 +21,7 @@ import platformdirs
 import tomli_w
 
 from assistant.actions import DEFAULT_HOTKEYS, NAMES
+from assistant.errors import UserError
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 
 if sys.version_info >= (3, 11):
@@ -50,7 +51,7 @@ DETAILS = ("brief", "detailed")
 RATE_RANGE = (80, 1000)
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """Settings could not be saved; the message is one sentence for the user."""
 
 

@@ -7,12 +7,14 @@ from typing import Any
 
 from PIL import Image
 
+from assistant.errors import UserError
+
 _lock = threading.Lock()
 _reader: Any = None
 MIN_SCORE = 0.6
 
 
-class OcrError(Exception):
+class OcrError(UserError):
     """OCR could not run; the message is one plain sentence."""
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import platformdirs
 
 from assistant.actions import NAMES
+from assistant.errors import UserError
 
 if sys.platform != "win32":
     import fcntl
@@ -53,7 +54,7 @@ _FRAME = struct.Struct("!i")  # multiprocessing.connection's length prefix
 _log = logging.getLogger(__name__)
 
 
-class TriggerError(Exception):
+class TriggerError(UserError):
     """The trigger channel failed in a way the user should hear about; the message is one sentence."""
 
 
