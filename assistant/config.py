@@ -20,7 +20,8 @@ from typing import Any
 import platformdirs
 import tomli_w
 
-from assistant.hotkeys.actions import ACTIONS
+from assistant.actions import DEFAULT_HOTKEYS, NAMES
+from assistant.errors import UserError
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 
 if sys.version_info >= (3, 11):
@@ -44,19 +45,13 @@ APP_NAME = "assistant"
 CONFIG_DIR_ENV = "ASSISTANT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 
-DEFAULT_HOTKEYS: dict[str, str] = {
-    "describe-screen": "ctrl+alt+d",
-    "describe-region": "ctrl+alt+r",
-    "describe-clipboard": "ctrl+alt+v",
-    "ask": "ctrl+alt+a",
-    "stop": "ctrl+alt+s",
-    "listen": "ctrl+alt+q",
-}
-
 DETAILS = ("brief", "detailed")
+# Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
+# speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
+RATE_RANGE = (80, 1000)
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """Settings could not be saved; the message is one sentence for the user."""
 
 
@@ -87,7 +82,7 @@ class Settings:
 
 # Limits beyond the type; a value outside them falls back to its default.
 _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
-    "rate": lambda value: 20 <= value <= 1000,
+    "rate": lambda value: RATE_RANGE[0] <= value <= RATE_RANGE[1],
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
     "model": bool,
@@ -120,8 +115,10 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
             "so the default settings are used."
         )
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # utf-8-sig: an editor's byte order mark is not damage. RecursionError: nesting deeper than
+        # the parser can follow, which no settings file of ours has.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return Settings(), _move_aside(path)
     settings, rejected = settings_from_dict(data)
     if rejected:
@@ -153,7 +150,7 @@ def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         rejected.append("hotkeys")
         table = {}
     for action, combo in table.items():
-        if action not in ACTIONS:
+        if action not in NAMES:
             continue
         if not isinstance(combo, str):
             rejected.append(f"hotkeys.{action}")
@@ -176,7 +173,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         if value is None or spec.name == "hotkeys":
             continue
         data[spec.name] = value
-    data["hotkeys"] = {action: settings.hotkeys[action] for action in ACTIONS if action in settings.hotkeys}
+    data["hotkeys"] = {action: settings.hotkeys[action] for action in NAMES if action in settings.hotkeys}
     return data
 
 

@@ -159,7 +159,17 @@ def test_hotkeys_that_are_not_a_table_are_reset(path: Path) -> None:
     assert warning is not None and "hotkeys" in warning
 
 
-@pytest.mark.parametrize("content", [b"rate = = 3\n[hotkeys\n", b"\xff\xfe\x00 not text", b'volume = "open'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"rate = = 3\n[hotkeys\n",
+        b"\xff\xfe\x00 not text",
+        b'volume = "open',
+        b"rate = " + b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's recursion limit
+        b"rate = " + b"{a = " * 100_000 + b"}" * 100_000,
+    ],
+    ids=["syntax", "not-utf-8", "unterminated", "nested-arrays", "nested-tables"],
+)
 def test_damaged_file_is_kept_aside(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
@@ -176,6 +186,14 @@ def test_damaged_file_is_kept_aside(path: Path, content: bytes) -> None:
     # The app then saves good settings in the usual place.
     save_settings(settings, path)
     assert load_settings(path) == (Settings(), None)
+
+
+def test_a_byte_order_mark_is_read_past(path: Path) -> None:
+    # Windows' Notepad used to start every UTF-8 file with one.
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbfrate = 200\n")
+    assert load_settings(path) == (Settings(rate=200), None)
+    assert path.exists()
 
 
 def test_two_damaged_files_in_the_same_second_are_both_kept(path: Path) -> None:

@@ -26,13 +26,23 @@ _TRAILING_WEAK = {
 }  # fmt: skip
 
 
+# Joiners shape emoji and some scripts; every other format character (bidi overrides among them) goes.
+_KEPT_FORMAT = {"\u200c", "\u200d"}
+# The replacement characters a broken byte sequence or an embedded object decodes to.
+_REPLACEMENTS = {"\ufffd", "\ufffc"}
+
+
+def _unwanted(char: str) -> bool:
+    category = unicodedata.category(char)
+    if category in {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"} or char in _REPLACEMENTS:
+        return True
+    return category == "Cf" and char not in _KEPT_FORMAT
+
+
 def remove_control_characters(text: str) -> str:
-    """Replace control and format characters (and lone surrogates) with spaces; collapse whitespace."""
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        kept.append(" " if category in {"Cc", "Cs", "Co", "Zl", "Zp"} or char in "\ufffe\uffff" else char)
-    return " ".join("".join(kept).split())
+    """Replace control, format, private, unassigned and replacement characters (and lone surrogates)
+    with spaces; collapse whitespace."""
+    return " ".join("".join(" " if _unwanted(char) else char for char in text).split())
 
 
 def _cut(text: str, limit: int) -> str:

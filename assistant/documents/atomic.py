@@ -1,25 +1,28 @@
-"""Writing a document whole or not at all: a temporary file in the same folder, then a rename."""
+"""Writing a document whole or not at all: a temporary file in the same folder, then a rename.
+
+A document reached through a symbolic link is written through to the file the link points to, so the
+link stays a link; a file with several hard links is refused, since replacing it would split them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from assistant.documents import backups
 from assistant.documents.model import DocumentError
 
 
-def backup_path(path: Path) -> Path:
-    """Where the original is kept: `report.html` -> `report.orig.html`."""
-    return path.with_name(f"{path.stem}.orig{path.suffix}")
-
-
 def is_backup(path: Path) -> bool:
-    return path.stem.endswith(".orig")
+    """A backup this tool wrote (and nobody changed since); a user's own `*.orig.*` file is not."""
+    return backups.looks_like_backup(path) and backups.is_ours(path)
 
 
 def is_read_only(path: Path) -> bool:
@@ -49,53 +52,108 @@ def _temporary(path: Path) -> tuple[BinaryIO, Path]:
     return os.fdopen(descriptor, "wb"), Path(name)
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace (or create) `path` with what `write` produces, whole or not at all; OSError on failure.
+
+    An existing file keeps its permissions; a new one gets the usual ones (not the temporary file's 0600).
+    """
+    file, temporary = _temporary(path)
+    try:
+        with file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        else:
+            os.chmod(temporary, _default_mode())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Written:
+    backup: Path | None = None  # where the original is kept
+    target: Path | None = None  # the file written, when `path` was a link to it
+
+
+def _keep_original(path: Path) -> Path:
+    """Copy `path` to a backup name that is free (or already holds its original, from an earlier run)."""
+    for candidate in backups.candidates(path):
+        if backups.is_ours(candidate, path):
+            return candidate  # the older original: keep it
+        if os.path.lexists(candidate):
+            continue  # someone else's file of that name
+        file, temporary = _temporary(path)
+        try:
+            with file, open(path, "rb") as original:
+                shutil.copyfileobj(original, file)
+                file.flush()
+                os.fsync(file.fileno())
+            shutil.copystat(path, temporary)
+            try:
+                os.link(temporary, candidate)  # fails, rather than replaces, if the name was taken meanwhile
+            except FileExistsError:
+                continue
+            except OSError:  # a filesystem without hard links
+                if os.path.lexists(candidate):
+                    continue
+                os.replace(temporary, candidate)
+        finally:
+            temporary.unlink(missing_ok=True)
+        # Unrecorded, a later run leaves it alone and picks the next free name: nothing is lost.
+        with contextlib.suppress(OSError):
+            backups.record(candidate, path)
+        return candidate
+    raise DocumentError(
+        f"{path.name} was left unchanged because every name for keeping its original "
+        f"({path.stem}.orig{path.suffix} and the numbered ones) is taken; move some away and run again."
+    )
+
+
 def write_atomically(
     path: Path,
     write: Callable[[BinaryIO], None],
     backup: bool = True,
     expected_stat: os.stat_result | None = None,
-) -> Path | None:
-    """Replace `path` with what `write` produces; returns the backup's path when one was made.
+) -> Written:
+    """Replace the document at `path` with what `write` produces; says where the original was kept.
 
     The file is never left half-written: on any failure (disk full, Ctrl+C) the temporary file is
-    removed and the original stays as it was. An existing backup is kept, since it is the older original.
+    removed and the original stays as it was.
     """
-    if is_read_only(path):
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if is_read_only(target):
         raise DocumentError(
             f"{path.name} is read-only, so it was left unchanged. Make it writable and run again."
         )
-    if expected_stat is not None:
-        now = path.stat()
-        if (now.st_size, now.st_mtime_ns) != (expected_stat.st_size, expected_stat.st_mtime_ns):
-            raise DocumentError(
-                f"{path.name} changed while it was being worked on, so it was left unchanged."
-            )
-    made_backup: Path | None = None
-    temporary: Path | None = None
     try:
-        if backup:
-            target = backup_path(path)
-            if not target.exists():
-                file, temporary = _temporary(path)
-                with file, open(path, "rb") as original:
-                    shutil.copyfileobj(original, file)
-                    file.flush()
-                    os.fsync(file.fileno())
-                shutil.copystat(path, temporary)
-                os.replace(temporary, target)
-                temporary = None
-            made_backup = target
-        file, temporary = _temporary(path)
-        with file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-        temporary = None
+        now = target.stat()
     except OSError as error:
         raise _friendly(error, path) from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-    return made_backup
+    if now.st_nlink > 1:
+        raise DocumentError(
+            f"{path.name} was left unchanged because it has {now.st_nlink} hard links, which replacing it "
+            "would separate; copy it to a file of its own to add alt-text."
+        )
+    if expected_stat is not None and (now.st_size, now.st_mtime_ns) != (
+        expected_stat.st_size,
+        expected_stat.st_mtime_ns,
+    ):
+        raise DocumentError(f"{path.name} changed while it was being worked on, so it was left unchanged.")
+    written = Written(target=target if target != path else None)
+    try:
+        if backup:
+            written.backup = _keep_original(target)
+        replace_file(target, write)
+    except OSError as error:
+        raise _friendly(error, path) from None
+    return written

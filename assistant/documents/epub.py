@@ -14,9 +14,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from assistant.documents import html, ziputil
+from assistant.documents import html, sources, ziputil
 from assistant.documents.model import Document, DocumentError, ImageOccurrence
-from assistant.documents.ooxml import member_reader
 
 EXTENSIONS = (".epub",)
 CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
@@ -29,7 +28,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 class EpubDocument(Document):
     format = "epub"
 
-    def __init__(self, path: Path, raw: bytes) -> None:
+    def __init__(self, path: Path, raw: bytes, access: sources.Access | None = None) -> None:
+        access = access or sources.Access()
         self.archive = ziputil.open_zip(raw, path.name, "EPUB")
         self.members: dict[str, tuple[str, str, list[html.MarkupImage]]] = {}
         self.index: list[tuple[str, int]] = []
@@ -38,7 +38,8 @@ class EpubDocument(Document):
             data = self._read(member, path.name)
             encoding = html.detect_encoding(data)
             text = html.decode_exactly(data, encoding, member)
-            found = html.scan_markup(text, member_reader(self.archive, member), xml=True, where=member)
+            locator = ziputil.PackageLocator(self.archive, member, path, access, "EPUB")
+            found = html.scan_markup(text, locator, xml=True, where=member)
             self.members[member] = (text, encoding, found)
             for position, item in enumerate(found):
                 self.index.append((member, position))
@@ -47,7 +48,7 @@ class EpubDocument(Document):
 
     def _read(self, member: str, name: str) -> bytes:
         try:
-            return self.archive.read(member)
+            return ziputil.read_member(self.archive, member)
         except KeyError:
             raise DocumentError(f"{name} lists {member}, but the EPUB does not contain it.") from None
 
@@ -92,5 +93,5 @@ class EpubDocument(Document):
         ziputil.rewrite(self.archive, out, replacements, stored_first="mimetype")
 
 
-def open_document(path: Path, raw: bytes) -> EpubDocument:
-    return EpubDocument(path, raw)
+def open_document(path: Path, raw: bytes, access: sources.Access | None = None) -> EpubDocument:
+    return EpubDocument(path, raw, access)

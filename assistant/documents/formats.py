@@ -6,11 +6,11 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from assistant.documents import epub, html, markdown, ooxml, pdf
+from assistant.documents import epub, html, markdown, ooxml, pdf, sources
 from assistant.documents.atomic import is_backup
 from assistant.documents.model import Document, DocumentError
 
-Opener = Callable[[Path, bytes], Document]
+Opener = Callable[[Path, bytes, sources.Access | None], Document]
 
 OPENERS: dict[str, Opener] = {
     **dict.fromkeys(html.EXTENSIONS, html.open_document),
@@ -54,13 +54,13 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
     return list(dict.fromkeys(found)), problems
 
 
-def open_document(path: Path, raw: bytes) -> Document:
+def open_document(path: Path, raw: bytes, access: sources.Access | None = None) -> Document:
     """Parse a document already read into memory; DocumentError when it cannot be understood."""
     opener = OPENERS.get(path.suffix.lower())
     if opener is None:
         raise DocumentError(f"{path.name} is not a supported kind of document.")
     try:
-        return opener(path, raw)
+        return opener(path, raw, access)
     except DocumentError:
         raise
     except (ValueError, UnicodeError, RecursionError, OSError) as error:

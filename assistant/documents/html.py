@@ -135,9 +135,7 @@ def area_box(area: markup.Tag, img: markup.Tag, natural: tuple[int, int]) -> tup
     return box if box[2] > box[0] and box[3] > box[1] else None
 
 
-def scan_markup(
-    text: str, read_relative: Callable[[str], bytes], xml: bool = False, where: str = ""
-) -> list[MarkupImage]:
+def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: str = "") -> list[MarkupImage]:
     """Every image in HTML or XHTML text that can carry alt-text, in document order."""
     found: list[MarkupImage] = []
     maps: dict[str, markup.Tag] = {}
@@ -159,7 +157,7 @@ def scan_markup(
             src = ""
         else:
             continue
-        occurrence = _occurrence(tag, src, text, read_relative, where)
+        occurrence = _occurrence(tag, src, text, locator, where)
         item = MarkupImage(occurrence, tag)
         found.append(item)
         if name == "area":
@@ -170,16 +168,15 @@ def scan_markup(
         if img is None:
             occurrence.load, occurrence.reason = None, "The image map this area belongs to has no image."
             continue
-        source = sources.resolve(img.get("src") or "", read_relative)
+        source = sources.resolve(img.get("src") or "", locator)
         occurrence.source = (img.get("src") or "") + " (area)"
-        occurrence.remote = source.remote
+        source.fill(occurrence)
         occurrence.load = _crop_loader(source.load, item.tag, img) if source.load else None
-        occurrence.reason = source.problem
     return found
 
 
 def _occurrence(
-    tag: markup.Tag, src: str, text: str, read_relative: Callable[[str], bytes], where: str
+    tag: markup.Tag, src: str, text: str, locator: sources.Locator, where: str
 ) -> ImageOccurrence:
     alt = tag.get("alt")
     label = tag.get("aria-label")
@@ -188,16 +185,15 @@ def _occurrence(
     elif alt is None and (tag.get("aria-labelledby") or "").strip():
         alt = f"(labelled by #{tag.get('aria-labelledby')})"
     status = classify(alt, decorative=_is_decorative(tag), source=src)
-    source = sources.resolve(src, read_relative) if src else sources.Source(None)
+    source = sources.resolve(src, locator) if src else sources.Source(None)
     prefix = f"{where}, " if where else ""
-    return ImageOccurrence(
-        location=f"{prefix}line {markup.line_of(text, tag.start)}, {_describe_tag(tag)}",
-        source=src,
-        current_alt=alt,
-        status=status,
-        load=source.load,
-        remote=source.remote,
-        reason=source.problem,
+    return source.fill(
+        ImageOccurrence(
+            location=f"{prefix}line {markup.line_of(text, tag.start)}, {_describe_tag(tag)}",
+            source=src,
+            current_alt=alt,
+            status=status,
+        )
     )
 
 
@@ -205,44 +201,26 @@ def alt_edits(images: list[MarkupImage], edits: Mapping[int, str]) -> list[tuple
     return [markup.attribute_edit(images[index].tag, "alt", alt) for index, alt in edits.items()]
 
 
-def file_reader(folder: Path) -> Callable[[str], bytes]:
-    """Reads paths relative to `folder`, with one-sentence errors."""
-
-    def read(relative: str) -> bytes:
-        path = folder / relative
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise sources.SourceError(
-                f"The image file {relative} was not found next to the document."
-            ) from None
-        except OSError as error:
-            raise sources.SourceError(
-                f"The image file {relative} could not be read ({error.strerror or error})."
-            ) from None
-
-    return read
-
-
 class HtmlDocument(Document):
     format = "html"
 
-    def __init__(self, path: Path, raw: bytes) -> None:
+    def __init__(self, path: Path, raw: bytes, access: sources.Access | None = None) -> None:
         self.raw = raw
         self.encoding = detect_encoding(raw)
         self.text = decode_exactly(raw, self.encoding, path.name)
         xml = path.suffix.lower() in {".xhtml", ".xht"} or self.text.lstrip("\ufeff").startswith("<?xml")
-        self.found = scan_markup(self.text, file_reader(path.parent), xml=xml)
+        locator = sources.FolderLocator(path.parent, access or sources.Access())
+        self.found = scan_markup(self.text, locator, xml=xml)
         super().__init__(path, [item.occurrence for item in self.found])
 
     def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
         out.write(encode_edited(self.text, alt_edits(self.found, edits), self.encoding))
 
 
-def open_document(path: Path, raw: bytes) -> HtmlDocument:
+def open_document(path: Path, raw: bytes, access: sources.Access | None = None) -> HtmlDocument:
     if b"\x00" in raw[:1024] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DocumentError(f"{path.name} is not a text file, so it cannot be read as HTML.")
-    return HtmlDocument(path, raw)
+    return HtmlDocument(path, raw, access)
 
 
 __all__ = ["EXTENSIONS", "HtmlDocument", "MarkupImage", "Status", "open_document", "scan_markup"]

@@ -164,10 +164,10 @@ def _inline_destination(text: str, position: int, end: int) -> tuple[str, int] |
 class MarkdownDocument(Document):
     format = "markdown"
 
-    def __init__(self, path: Path, raw: bytes) -> None:
+    def __init__(self, path: Path, raw: bytes, access: sources.Access | None = None) -> None:
         self.raw = raw
         self.text = html.decode_exactly(raw, "utf-8", path.name)
-        self.read_relative = html.file_reader(path.parent)
+        self.locator = sources.FolderLocator(path.parent, access or sources.Access())
         self.found: list[MarkdownImage] = []
         prose = _prose_ranges(self.text)
         self.definitions = self._definitions(prose)
@@ -213,7 +213,7 @@ class MarkdownDocument(Document):
             match = re.compile(rf"</{tag.name}[\s>]", re.I).search(self.text, tag.end, end)
             return end if match is None else match.start()
         if not tag.closing and tag.name == "img":
-            occurrence = html._occurrence(tag, tag.get("src") or "", self.text, self.read_relative, "")
+            occurrence = html._occurrence(tag, tag.get("src") or "", self.text, self.locator, "")
             self.found.append(MarkdownImage(occurrence, tag.start, tag.start, tag=tag))
         return tag.end
 
@@ -246,15 +246,13 @@ class MarkdownDocument(Document):
                 return label_start
         alt = _ESCAPABLE.sub(r"\1", label)
         status = classify(alt if alt.strip() else None, source=destination)
-        source = sources.resolve(destination, self.read_relative)
-        occurrence = ImageOccurrence(
-            location=f"line {markup.line_of(text, position)}, ![{_short(alt)}]({_short(destination)})",
-            source=destination,
-            current_alt=alt if alt.strip() else None,
-            status=status,
-            load=source.load,
-            remote=source.remote,
-            reason=source.problem,
+        occurrence = sources.resolve(destination, self.locator).fill(
+            ImageOccurrence(
+                location=f"line {markup.line_of(text, position)}, ![{_short(alt)}]({_short(destination)})",
+                source=destination,
+                current_alt=alt if alt.strip() else None,
+                status=status,
+            )
         )
         self.found.append(MarkdownImage(occurrence, label_start, edit_end, suffix))
         return next_position
@@ -274,5 +272,5 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def open_document(path: Path, raw: bytes) -> MarkdownDocument:
-    return MarkdownDocument(path, raw)
+def open_document(path: Path, raw: bytes, access: sources.Access | None = None) -> MarkdownDocument:
+    return MarkdownDocument(path, raw, access)

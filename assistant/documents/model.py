@@ -12,6 +12,8 @@ from typing import BinaryIO, ClassVar
 
 from PIL import Image
 
+from assistant.errors import UserError
+
 #: What a loader returns: the bytes of an image file, or an image already decoded (PDF, image-map crop).
 ImageData = bytes | Image.Image
 Loader = Callable[[], ImageData]
@@ -26,6 +28,9 @@ class Status(str, enum.Enum):
     DECORATIVE = "decorative"
     TOO_SMALL = "too-small"
     REMOTE = "remote"
+    OUTSIDE = "outside"  # a file outside the document, not read without --allow-outside
+    LINKED = "linked"  # a Word or PowerPoint picture linked to a file rather than embedded
+    VECTOR = "vector"  # EMF, WMF or SVG, which the model cannot see yet
     FAILED = "failed"
 
 
@@ -40,7 +45,7 @@ class Outcome(str, enum.Enum):
     NOT_DONE = "not-done"
 
 
-class DocumentError(Exception):
+class DocumentError(UserError):
     """A document that cannot be read or written; the message is one plain sentence."""
 
 
@@ -49,7 +54,8 @@ class ImageOccurrence:
     """One image where it appears in a document.
 
     `load` gives the image (None when there is nothing to load: no source, unsupported scheme);
-    `remote` says loading would go over the network. `writable` is False where the format has no
+    `remote` says loading would go over the network; `skip` is the status of an image that is
+    deliberately not loaded (a file outside the document), `reason` saying why. `writable` is False where the format has no
     place to keep alt-text (an untagged PDF). The runner fills in `new_alt`, `outcome` and `reason`.
     """
 
@@ -59,6 +65,7 @@ class ImageOccurrence:
     status: Status
     load: Loader | None = None
     remote: bool = False
+    skip: Status | None = None
     writable: bool = True
     reason: str = ""
     new_alt: str | None = None

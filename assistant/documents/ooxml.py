@@ -10,7 +10,7 @@ import posixpath
 import re
 import urllib.parse
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -18,8 +18,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from assistant.documents import markup, sources, ziputil
-from assistant.documents.html import file_reader
-from assistant.documents.model import Document, DocumentError, ImageOccurrence, classify
+from assistant.documents.model import Document, DocumentError, ImageOccurrence, Status, classify
 
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -55,7 +54,7 @@ def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, b
     folder, name = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", name + ".rels")
     try:
-        root = etree.fromstring(archive.read(rels_name), _PARSER)
+        root = etree.fromstring(ziputil.read_member(archive, rels_name), _PARSER)
     except KeyError:
         return {}
     except etree.XMLSyntaxError as error:
@@ -67,34 +66,20 @@ def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, b
     return found
 
 
-def member_reader(archive: zipfile.ZipFile, base_part: str) -> Callable[[str], bytes]:
-    """Reads a path relative to a member of the archive."""
-
-    def read(relative: str) -> bytes:
-        if relative.startswith("/"):
-            name = relative.lstrip("/")
-        else:
-            name = posixpath.normpath(posixpath.join(posixpath.dirname(base_part), relative))
-        try:
-            return archive.read(name)
-        except KeyError:
-            raise sources.SourceError(f"The image {name} is missing from the file.") from None
-
-    return read
-
-
 class OoxmlDocument(Document):
     """Shared by Word and PowerPoint; subclasses say which parts and which elements hold pictures."""
 
     kind = ""
 
-    def __init__(self, path: Path, raw: bytes) -> None:
+    def __init__(self, path: Path, raw: bytes, access: sources.Access | None = None) -> None:
+        self.path = path
+        self.access = access or sources.Access()
         self.archive = ziputil.open_zip(raw, path.name, self.kind)
         self.parts: dict[str, bytes] = {}
         self.refs: list[PictureRef] = []
         images: list[ImageOccurrence] = []
         for part in self.picture_parts():
-            data = self.archive.read(part)
+            data = ziputil.read_member(self.archive, part)
             try:
                 root = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError as error:
@@ -131,26 +116,46 @@ class OoxmlDocument(Document):
     ) -> ImageOccurrence:
         embed = blip.get(f"{{{R}}}embed")
         link = blip.get(f"{{{R}}}link")
-        target, external = rels.get(embed or link or "", ("", False))
-        if external or (link and not embed):
-            source = sources.resolve(target, file_reader(self.path.parent))
+        # Word's "Insert and Link" keeps both: the embedded copy is the picture as the reader sees it.
+        target, external = rels.get(embed or "", ("", False))
+        if not target:
+            target, external = rels.get(link or "", ("", False))
+            external = external or bool(target)
+        locator = ziputil.PackageLocator(self.archive, part, self.path, self.access, self.kind)
+        if external:
+            source = self._linked(target, locator)
         elif target:
-            source = sources.Source(lambda t=target: member_reader(self.archive, part)(t))
+            source = locator.inside(urllib.parse.unquote(target))
+            target = locator.member_name(urllib.parse.unquote(target))
         else:
             source = sources.Source(None, problem="The picture's image is missing from the file.")
-        if not external and target:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(part), urllib.parse.unquote(target)))
         descr = props.get("descr")
         name = props.get("name") or ""
-        return ImageOccurrence(
-            location=f'{self.where(part, number)} "{name}"',
-            source=target,
-            current_alt=descr,
-            status=classify(descr, decorative=is_decorative(props), source=target),
-            load=source.load,
-            remote=source.remote,
-            reason=source.problem,
+        return source.fill(
+            ImageOccurrence(
+                location=f'{self.where(part, number)} "{name}"',
+                source=target,
+                current_alt=descr,
+                status=classify(descr, decorative=is_decorative(props), source=target),
+            )
         )
+
+    def _linked(self, target: str, locator: ziputil.PackageLocator) -> sources.Source:
+        """A picture linked to a file instead of embedded: read only with --allow-outside."""
+        scheme = urllib.parse.urlsplit(target).scheme.lower()
+        if scheme in {"http", "https", "ftp"}:
+            return sources.resolve(target, locator)
+        if len(scheme) > 1 and scheme != "file":
+            return sources.Source(None, problem=f"Images from {scheme}: addresses cannot be read.")
+        if not self.access.allow_outside:
+            return sources.Source(
+                None,
+                problem=f"The picture is linked to {target} rather than embedded in the file; "
+                "use --allow-outside to read it.",
+                skip=Status.LINKED,
+            )
+        path = sources.file_url_path(target) if scheme == "file" else urllib.parse.unquote(target)
+        return locator.on_disk(path, f"The linked picture {target}")
 
     def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
         by_part: dict[str, list[tuple[PictureRef, str]]] = {}
@@ -196,7 +201,11 @@ class DocxDocument(OoxmlDocument):
         names = [info.filename for info in self.archive.infolist()]
         if "word/document.xml" not in names:
             raise DocumentError(f"{self.path.name} is not a Word document (it has no word/document.xml).")
-        return [n for n in names if re.fullmatch(r"word/[^/]+\.xml", n) and b"docPr" in self.archive.read(n)]
+        return [
+            n
+            for n in names
+            if re.fullmatch(r"word/[^/]+\.xml", n) and b"docPr" in ziputil.read_member(self.archive, n)
+        ]
 
     def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
         found = []
@@ -238,9 +247,9 @@ class PptxDocument(OoxmlDocument):
         return f"slide {slide.group(1) if slide else part}, picture {number}"
 
 
-def open_docx(path: Path, raw: bytes) -> DocxDocument:
-    return DocxDocument(path, raw)
+def open_docx(path: Path, raw: bytes, access: sources.Access | None = None) -> DocxDocument:
+    return DocxDocument(path, raw, access)
 
 
-def open_pptx(path: Path, raw: bytes) -> PptxDocument:
-    return PptxDocument(path, raw)
+def open_pptx(path: Path, raw: bytes, access: sources.Access | None = None) -> PptxDocument:
+    return PptxDocument(path, raw, access)

@@ -198,10 +198,21 @@ def _image_names(page: Any) -> list[str]:
 
 def _image_loader(page: Any, name: str) -> Any:
     def load() -> ImageData:
+        from assistant.engine.images import MAX_PIXELS, too_large
+
+        # Checked before pypdf inflates the stream: a small PDF can declare a picture of billions of pixels.
+        xobject = page["/Resources"]["/XObject"][name].get_object()
+        try:
+            pixels = int(xobject.get("/Width", 0)) * int(xobject.get("/Height", 0))
+        except (TypeError, ValueError):
+            pixels = 0
+        if pixels > MAX_PIXELS:
+            raise too_large(f"The image {name.lstrip('/')}")
         return page.images[name].image
 
     return load
 
 
-def open_document(path: Path, raw: bytes) -> PdfDocument:
+def open_document(path: Path, raw: bytes, access: object = None) -> PdfDocument:
+    """`access` is unused: a PDF's images are always inside it."""
     return PdfDocument(path, raw)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from assistant.documents.atomic import replace_file
 from assistant.documents.model import Outcome
 from assistant.documents.runner import RunReport
 
@@ -47,6 +48,8 @@ def print_text(report: RunReport, out: TextIO, written: bool) -> None:
             print(f"  {image.location}: {now} -> {what}", file=out)
         if not document.images and not document.error:
             print("  No images.", file=out)
+        if document.written_to:
+            print(f"  Written through the link to {document.written_to}", file=out)
         if document.backup:
             print(f"  Original kept as {document.backup}", file=out)
     print(summary_line(report, written), file=out)
@@ -93,4 +96,5 @@ def to_csv(report: RunReport) -> str:
 def save(report: RunReport, path: Path) -> None:
     """Write the report as JSON or CSV, chosen by the file's extension."""
     text = to_csv(report) if path.suffix.lower() == ".csv" else to_json(report)
-    path.write_text(text, encoding="utf-8", newline="")
+    data = text.encode("utf-8")
+    replace_file(path, lambda out: out.write(data))

@@ -3,7 +3,7 @@ in batches), and write each document whole, one at a time."""
 
 from __future__ import annotations
 
-import io
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,17 +12,36 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from assistant.documents import alttext, formats
+from assistant.documents import alttext, formats, sources
 from assistant.documents.atomic import write_atomically
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
-from assistant.engine.images import ImageError, image_fingerprint, normalize_image
+from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
 
 if TYPE_CHECKING:
     from assistant.engine.base import Engine
 
+log = logging.getLogger(__name__)
+
 STOPPED = "Stopped before this image was described; run again to finish."
+VECTOR = "A vector picture (EMF, WMF or SVG), which cannot be described yet, so it was skipped."
+#: Largest document read, so that a run never holds more than this of one file in memory.
+MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
+
+
+def unexpected(what: str, error: BaseException) -> str:
+    """One sentence for a failure nobody foresaw; the traceback goes to the log."""
+    log.error("Unexpected problem with %s", what, exc_info=error)
+    return (
+        f"{what} could not be processed because of an unexpected problem ({type(error).__name__}); "
+        "the details are in the log."
+    )
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) and b"<svg" in data[:4096].lower()
 
 
 @dataclass
@@ -36,6 +55,8 @@ class Options:
     include_ocr: bool = False
     fetch_remote: bool = False
     backup: bool = True
+    allow_outside: bool = False
+    max_image_bytes: int = sources.DEFAULT_MAX_IMAGE_BYTES
 
 
 @dataclass
@@ -47,6 +68,7 @@ class DocumentResult:
     error: str = ""
     written: bool = False
     backup: Path | None = None
+    written_to: Path | None = None  # the file a linked document points to, when written through
     interrupted: bool = False
 
     @property
@@ -60,6 +82,7 @@ class DocumentResult:
             "error": self.error,
             "written": self.written,
             "backup": str(self.backup) if self.backup else None,
+            "written_to": str(self.written_to) if self.written_to else None,
             "interrupted": self.interrupted,
             "notes": self.notes,
             "images": [image.as_dict() for image in self.images],
@@ -156,6 +179,9 @@ class Runner:
             image.status, image.outcome = Status.REMOTE, Outcome.SKIPPED
             image.reason = "A remote image, not downloaded (use --fetch-remote to allow it)."
             return False
+        if image.skip is not None:
+            image.status, image.outcome = image.skip, Outcome.SKIPPED
+            return False
         return True
 
     def _fail(self, image: ImageOccurrence, reason: str) -> None:
@@ -163,32 +189,43 @@ class Runner:
         self._advance()
 
     def _load(self, image: ImageOccurrence) -> None:
+        try:
+            self._load_checked(image)
+        except (KeyboardInterrupt, Cancelled):
+            raise
+        except Exception as error:
+            self._fail(image, unexpected(f"The image {image.source}", error))
+
+    def _load_checked(self, image: ImageOccurrence) -> None:
         """Load, size-check and fingerprint one image, queueing it for the engine if it is new."""
         if image.load is None:
             self._fail(image, image.reason or "The image has no source that can be read.")
             return
+        label = f"The image {image.source}"
         try:
             data = image.load()
+            if isinstance(data, bytes) and _looks_like_svg(data):
+                picture = None
+            else:
+                picture = data if isinstance(data, Image.Image) else open_image(data, label)
         except (SourceError, ImageError) as error:
             self._fail(image, str(error))
             return
         except (OSError, ValueError, KeyError) as error:
             self._fail(image, f"The image could not be read ({error}).")
             return
-        try:
-            picture = data if isinstance(data, Image.Image) else Image.open(io.BytesIO(data))
-            image.size = picture.size
-        except (OSError, ValueError, SyntaxError):
-            picture = None
-        if image.size and min(image.size) < self.options.min_size:
+        if picture is None or is_vector(picture):
+            image.status, image.outcome, image.reason = Status.VECTOR, Outcome.SKIPPED, VECTOR
+            self._advance()
+            return
+        image.size = picture.size
+        if min(image.size) < self.options.min_size:
             image.status, image.outcome = Status.TOO_SMALL, Outcome.SKIPPED
             image.reason = f"Smaller than {self.options.min_size} pixels on a side, so left alone."
             self._advance()
             return
         try:
-            normalized = normalize_image(
-                picture if picture is not None else data, name=f"The image {image.source}"
-            )
+            normalized = normalize_image(picture, name=label)
         except ImageError as error:
             self._fail(image, str(error))
             return
@@ -277,19 +314,25 @@ class Runner:
         }
         if self.options.write and edits:
             try:
-                result.backup = write_atomically(
+                written = write_atomically(
                     document.path,
                     lambda out: document.save(edits, out),  # type: ignore[arg-type]
                     backup=self.options.backup,
                     expected_stat=item.stat,  # type: ignore[arg-type]
                 )
-            except DocumentError as error:
-                result.error = str(error)
+            except (KeyboardInterrupt, Cancelled):
+                raise
+            except Exception as error:
+                reason = (
+                    str(error) if isinstance(error, DocumentError) else unexpected(document.path.name, error)
+                )
+                result.error = reason
                 for index in edits:
                     document.images[index].outcome = Outcome.FAILED
-                    document.images[index].reason = str(error)
+                    document.images[index].reason = reason
             else:
                 result.written = True
+                result.backup, result.written_to = written.backup, written.target
                 for index in edits:
                     document.images[index].outcome = Outcome.WRITTEN
         self._documents_done += 1
@@ -312,14 +355,23 @@ class Runner:
         self.report.documents.append(result)
         try:
             stat = path.stat()
-            raw = path.read_bytes()
+            raw = sources.read_regular_file(path, MAX_DOCUMENT_BYTES, path.name)
+        except SourceError as error:
+            result.error = str(error)
+            return None
         except OSError as error:
             result.error = f"{path.name} could not be read ({error.strerror or error})."
             return None
+        access = sources.Access(self.options.allow_outside, self.options.max_image_bytes)
         try:
-            document = formats.open_document(path, raw)
+            document = formats.open_document(path, raw, access)
         except DocumentError as error:
             result.error = str(error)
+            return None
+        except (KeyboardInterrupt, Cancelled):
+            raise
+        except Exception as error:
+            result.error = unexpected(path.name, error)
             return None
         result.format, result.images, result.notes = document.format, document.images, document.notes
         return _Open(result, document, stat)

@@ -1,31 +1,150 @@
-"""Where an image's bytes come from: a file beside the document, a member of an archive, a data: URI,
-or (only with --fetch-remote) the network."""
+"""Where an image's bytes come from: a file beside the document, a member of a package, a data: URI,
+or (only with --fetch-remote) the network.
+
+A document's images are read only from inside it: the folder that holds an HTML or Markdown file, the
+archive of an EPUB, Word or PowerPoint file. Anything else (other folders, `file:` URLs, links that
+resolve outside, a Word picture linked to a file) is skipped unless the user passes --allow-outside.
+Files on disk are read only when they are regular files, and never more than a set size.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import os
+import stat
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
-from assistant.documents.model import Loader
+from assistant.documents.model import ImageOccurrence, Loader, Status
+from assistant.errors import UserError
 
 #: Largest image fetched over the network.
 MAX_REMOTE_BYTES = 50 * 1024 * 1024
 REMOTE_TIMEOUT_S = 20
+#: Largest image file read from disk or from a package, unless the user sets another limit.
+DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """An image whose bytes cannot be had; the message is one plain sentence."""
 
 
 @dataclass(frozen=True)
+class Access:
+    """What a document's images may read: files outside the document or not, and how much of each."""
+
+    allow_outside: bool = False
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+
+
+@dataclass(frozen=True)
 class Source:
+    """How to load an image; `skip` is the status of an image deliberately not loaded (and `problem` why)."""
+
     load: Loader | None
     remote: bool = False
     problem: str = ""
+    skip: Status | None = None
+
+    def fill(self, occurrence: ImageOccurrence) -> ImageOccurrence:
+        occurrence.load, occurrence.remote = self.load, self.remote
+        occurrence.reason, occurrence.skip = self.problem, self.skip
+        return occurrence
+
+
+class Locator(Protocol):
+    """Turns the names a document gives its images into sources, inside the document's bounds."""
+
+    def inside(self, path: str) -> Source:
+        """A path written in the document (relative, or absolute from the document's root)."""
+        ...
+
+    def on_disk(self, path: str, label: str) -> Source:
+        """A local file named by a `file:` URL or an external link."""
+        ...
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size} bytes"
+
+
+def too_large(label: str, limit: int) -> SourceError:
+    return SourceError(
+        f"{label} is larger than {megabytes(limit)}, the most read for one picture; "
+        "raise the limit with --max-image-mb to read it."
+    )
+
+
+def read_regular_file(path: Path, limit: int, label: str) -> bytes:
+    """At most `limit` bytes of a regular file; devices, pipes and folders are refused, never waited on."""
+    try:
+        # O_NONBLOCK: opening a named pipe must not wait for a writer; it is then refused as not regular.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise SourceError(f"{label} was not found.") from None
+    except OSError as error:
+        raise SourceError(f"{label} could not be read ({error.strerror or error}).") from None
+    with os.fdopen(descriptor, "rb", buffering=0) as file:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(
+                f"{label} is not a regular file (it is a device, pipe or folder), so it was not read."
+            )
+        if info.st_size > limit:
+            raise too_large(label, limit)
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = file.read(min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    if total > limit:  # it grew while being read
+        raise too_large(label, limit)
+    return b"".join(chunks)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class FolderLocator:
+    """Images of a document that lives in a folder (HTML, Markdown): files inside that folder."""
+
+    def __init__(self, folder: Path, access: Access) -> None:
+        self.folder = folder
+        self.access = access
+        self._real_folder = os.path.realpath(folder)
+
+    def inside(self, path: str) -> Source:
+        return self.on_disk(path, f"The image file {path}")
+
+    def on_disk(self, path: str, label: str) -> Source:
+        target = self.folder / path  # an absolute path stays absolute
+        if not self.access.allow_outside and not _within(os.path.realpath(target), self._real_folder):
+            return outside(label, "the document's folder")
+        return Source(lambda: self.read(target, label))
+
+    def read(self, target: Path, label: str) -> bytes:
+        real = os.path.realpath(target)
+        # Checked again: a link may have been changed to point elsewhere since the document was read.
+        if not self.access.allow_outside and not _within(real, self._real_folder):
+            raise SourceError(
+                f"{label} points outside the document's folder; use --allow-outside to read it."
+            )
+        return read_regular_file(Path(real), self.access.max_image_bytes, label)
+
+
+def outside(label: str, where: str) -> Source:
+    return Source(
+        None,
+        problem=f"{label} points outside {where}; use --allow-outside to read it.",
+        skip=Status.OUTSIDE,
+    )
 
 
 def decode_data_uri(uri: str) -> bytes:
@@ -57,8 +176,13 @@ def fetch(url: str) -> bytes:
     return data
 
 
-def resolve(src: str, read_relative: Callable[[str], bytes]) -> Source:
-    """How to load the image named by `src`; `read_relative` reads a path relative to the document."""
+def file_url_path(url: str) -> str:
+    """The local path of a `file:` URL (`file://localhost/x`, `file:///x`, `file:x`)."""
+    return urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+
+
+def resolve(src: str, locator: Locator) -> Source:
+    """How to load the image named by `src` in a document whose images `locator` finds."""
     src = src.strip()
     if not src:
         return Source(None, problem="The image has no source.")
@@ -68,17 +192,7 @@ def resolve(src: str, read_relative: Callable[[str], bytes]) -> Source:
     if scheme in {"http", "https", "ftp"}:
         return Source(lambda: fetch(src), remote=True)
     if scheme == "file":
-        path = urllib.request.url2pathname(urllib.parse.urlsplit(src).path)
-        return Source(lambda: _read_file(path))
+        return locator.on_disk(file_url_path(src), f"The image {src}")
     if len(scheme) > 1:  # one letter is a Windows drive
         return Source(None, problem=f"Images from {scheme}: addresses cannot be read.")
-    path = urllib.parse.unquote(src.split("#", 1)[0].split("?", 1)[0])
-    return Source(lambda: read_relative(path))
-
-
-def _read_file(path: str) -> bytes:
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except OSError as error:
-        raise SourceError(f"The image file {path} could not be read ({error.strerror or error}).") from None
+    return locator.inside(urllib.parse.unquote(src.split("#", 1)[0].split("?", 1)[0]))

@@ -1,15 +1,25 @@
-"""Rewriting a zip archive with a few members replaced, copying every other member's compressed bytes
-exactly as they were (same compression, same CRC, same timestamps)."""
+"""Opening the zip packages of EPUB, Word and PowerPoint files safely, reading their members within
+limits, and rewriting one with a few members replaced, copying every other member's compressed bytes
+exactly as they were (same compression, same CRC, same timestamps).
+
+A package is refused before anything is inflated when its members declare more than real documents
+hold, or compress far better than real content does (a zip bomb). Reading a member never inflates more
+than it declared: Python's zipfile stops there and then finds the CRC wrong.
+"""
 
 from __future__ import annotations
 
 import copy
 import io
+import os
+import posixpath
 import struct
 import zipfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import BinaryIO
 
+from assistant.documents import sources
 from assistant.documents.model import DocumentError
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
@@ -17,18 +27,122 @@ _DATA_DESCRIPTOR_FLAG = 0x08
 _ENCRYPTED_FLAG = 0x01
 
 
+#: Largest member a package may declare (a long book's XHTML or a large picture fits many times over).
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+#: Largest total a package may declare, all members together.
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+#: Members above RATIO_CHECKED_FROM bytes may not inflate more than MAX_RATIO times their stored size:
+#: text and pictures compress 2 to 20 times, a zip bomb a thousand times.
+MAX_RATIO = 100
+RATIO_CHECKED_FROM = 10 * 1024 * 1024
+MAX_MEMBERS = 100_000
+
+
+def _printable(text: str) -> str:
+    return "".join(char if char.isprintable() else "?" for char in text)[:120]
+
+
+def _bomb(name: str, why: str) -> DocumentError:
+    return DocumentError(f"{name} was left alone because it may be a zip bomb: {why}.")
+
+
+def check_sizes(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse, before inflating anything, a package whose members are too large or compress too well."""
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise _bomb(name, f"it holds {len(members)} parts, more than the {MAX_MEMBERS} allowed")
+    total = 0
+    for info in members:
+        member = _printable(info.filename)
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _bomb(
+                name,
+                f"its part {member} would unpack to {sources.megabytes(info.file_size)}, more than the "
+                f"{sources.megabytes(MAX_MEMBER_BYTES)} allowed",
+            )
+        if info.file_size > RATIO_CHECKED_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise _bomb(name, f"its part {member} is compressed {ratio} times, far more than real content is")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise _bomb(
+            name,
+            f"it would unpack to {sources.megabytes(total)}, more than the "
+            f"{sources.megabytes(MAX_TOTAL_BYTES)} allowed",
+        )
+
+
 def open_zip(raw: bytes, name: str, kind: str) -> zipfile.ZipFile:
-    """Open an archive held in memory; a damaged one raises DocumentError."""
+    """Open an archive held in memory; a damaged one or a zip bomb raises DocumentError."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-        bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-        bad = "?"
-    if bad is not None:
+        archive = None
+    if archive is not None:
+        check_sizes(archive, name)
+        try:
+            bad = archive.testzip()  # streams each member once, within its declared size
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+            bad = "?"
+    if archive is None or bad is not None:
         raise DocumentError(
             f"{name} is not a valid {kind} file (the archive is damaged). Open and save it again."
         )
     return archive
+
+
+def read_member(archive: zipfile.ZipFile, member: str, limit: int = MAX_MEMBER_BYTES) -> bytes:
+    """A member's content, never more than `limit` bytes inflated; KeyError when it is absent."""
+    info = archive.getinfo(member)
+    if info.file_size > limit:
+        raise sources.too_large(f"The part {_printable(member)}", limit)
+    with archive.open(info) as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise sources.too_large(f"The part {_printable(member)}", limit)
+    return data
+
+
+class PackageLocator:
+    """Images of a document that is a package (EPUB, Word, PowerPoint): members of its archive.
+
+    Paths are resolved against `base_part` and cannot leave the archive; a file on disk (a `file:` URL,
+    a picture linked rather than embedded) is outside the document and read only with --allow-outside.
+    """
+
+    def __init__(
+        self, archive: zipfile.ZipFile, base_part: str, document: Path, access: sources.Access, kind: str
+    ) -> None:
+        self.archive = archive
+        self.base_part = base_part
+        self.document = document
+        self.access = access
+        self.kind = kind
+
+    def member_name(self, path: str) -> str:
+        if path.startswith("/"):
+            return posixpath.normpath(path.lstrip("/"))
+        return posixpath.normpath(posixpath.join(posixpath.dirname(self.base_part), path))
+
+    def inside(self, path: str) -> sources.Source:
+        name = self.member_name(path)
+        return sources.Source(lambda: self.read(name))
+
+    def read(self, name: str) -> bytes:
+        try:
+            return read_member(self.archive, name, self.access.max_image_bytes)
+        except KeyError:
+            raise sources.SourceError(f"The image {_printable(name)} is missing from the file.") from None
+
+    def on_disk(self, path: str, label: str) -> sources.Source:
+        if not self.access.allow_outside:
+            return sources.outside(label, f"the {self.kind} file")
+        target = self.document.parent / path
+        return sources.Source(
+            lambda: sources.read_regular_file(
+                Path(os.path.realpath(target)), self.access.max_image_bytes, label
+            )
+        )
 
 
 def _raw_member(source: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 from PIL import Image
+from safetensors import SafetensorError
 from transformers import (
     Blip2ForConditionalGeneration,
     Blip2Processor,
@@ -27,54 +27,33 @@ from transformers.utils import logging as hf_logging
 
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
-from assistant.engine.images import image_fingerprint, normalize_image
-from assistant.engine.models import count_parameters, ensure_model
+from assistant.engine.images import as_normalized, image_fingerprint
+from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model, ensure_model
+from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output, settled
 
 log = logging.getLogger(__name__)
 _FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 FEATURE_CACHE_SIZE = 8
+T5_TRAINED_LENGTH = 512  # T5's positions are relative, so nothing stops a longer input but its training
 
 
-def quantize_int8_(model: torch.nn.Module) -> None:
-    """Swap every linear layer of the vision encoder and language model for PyTorch's dynamic int8 one.
+def from_pretrained_options(runtime: Runtime, checkpoint_dtype: torch.dtype | None = None) -> dict:
+    """How `from_pretrained` loads the checkpoint for `runtime`.
 
-    Layer by layer (each cast to float just before it is quantized), so the peak memory stays near the
-    16-bit size; then the small remainder is cast to float, which the int8 kernels expect around them.
+    On a graphics card every precision loads straight onto it (`device_map`), without a copy of the
+    weights in main memory first. On the processor, int8 starts from the checkpoint's own 16-bit type
+    (no conversion; 16-bit at most, so the peak stays near the 16-bit size) and is quantized after.
     """
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
-    from torch.ao.quantization import per_channel_dynamic_qconfig
-
-    # Names, not the layers themselves: holding on to each float layer until the end would keep every
-    # one of them in memory at once (14 GB for OPT-2.7b instead of 8).
-    linear = [
-        (parent, name)
-        for root in (model.vision_model, model.language_model)
-        for parent in root.modules()
-        for name, child in parent.named_children()
-        if type(child) is torch.nn.Linear
-    ]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*quantize_per_channel.*", category=UserWarning)
-        for parent, name in linear:
-            layer = getattr(parent, name).float()
-            layer.qconfig = per_channel_dynamic_qconfig
-            setattr(parent, name, DynamicInt8Linear.from_float(layer))
-            del layer
-    model.float()
-
-
-def load_model(folder: Path, runtime: Runtime) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
-    """Load a BLIP-2 checkpoint (safetensors only) in the device and precision of `runtime`."""
-    processor = Blip2Processor.from_pretrained(folder)
-    kwargs: dict = {"use_safetensors": True}
+    options: dict = {"use_safetensors": True}
+    if runtime.device == "cuda":
+        options["device_map"] = {"": 0}
     if runtime.device == "cuda" and runtime.precision in ("int8", "int4"):
         from transformers import BitsAndBytesConfig
 
-        kwargs["dtype"] = torch.float16
-        kwargs["device_map"] = {"": 0}
-        kwargs["quantization_config"] = (
+        options["dtype"] = torch.float16
+        options["quantization_config"] = (
             BitsAndBytesConfig(load_in_8bit=True)
             if runtime.precision == "int8"
             else BitsAndBytesConfig(
@@ -82,14 +61,33 @@ def load_model(folder: Path, runtime: Runtime) -> tuple[Blip2ForConditionalGener
             )
         )
     elif runtime.precision == "int8":
-        kwargs["dtype"] = torch.bfloat16  # quantized layer by layer below
+        options["dtype"] = (
+            checkpoint_dtype if checkpoint_dtype in (torch.float16, torch.bfloat16) else torch.bfloat16
+        )
     else:
-        kwargs["dtype"] = _FLOAT_DTYPES[runtime.precision]
-    model = Blip2ForConditionalGeneration.from_pretrained(folder, **kwargs)
+        options["dtype"] = _FLOAT_DTYPES[runtime.precision]
+    return options
+
+
+def load_model(
+    folder: Path,
+    runtime: Runtime,
+    on_progress: Callable[[str], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
+    """Load a BLIP-2 checkpoint (safetensors only) in the device and precision of `runtime`.
+
+    int8 on the processor comes from the prepared model in the cache folder, made on first use."""
+    processor = Blip2Processor.from_pretrained(folder)
     if runtime.device == "cpu" and runtime.precision == "int8":
-        quantize_int8_(model)
-    elif "device_map" not in kwargs:
-        model.to(runtime.device)
+        options = from_pretrained_options(runtime, checkpoint_dtype(folder))
+        model, problem = load_int8(
+            folder, lambda: Blip2ForConditionalGeneration.from_pretrained(folder, **options), on_progress
+        )
+        if problem and on_notice is not None:
+            on_notice(problem)
+        return model.eval(), processor
+    model = Blip2ForConditionalGeneration.from_pretrained(folder, **from_pretrained_options(runtime))
     return model.eval(), processor
 
 
@@ -165,7 +163,7 @@ class Blip2Engine(Engine):
         notices = []
         while engine is None:
             try:
-                loaded = load_model(folder, runtime)
+                loaded = load_model(folder, runtime, on_progress, notices.append)
             except torch.cuda.OutOfMemoryError:
                 torch.cuda.empty_cache()
                 runtime = fallback_after_oom(runtime, machine)
@@ -173,6 +171,8 @@ class Blip2Engine(Engine):
                     f"The graphics card ran out of memory; using {runtime.precision} on {runtime.device}."
                 )
                 continue
+            except SafetensorError:
+                raise damaged_model(folder, "a weights file") from None
             except (OSError, ValueError) as error:
                 raise EngineError(
                     f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
@@ -247,6 +247,27 @@ class Blip2Engine(Engine):
         self._features.clear()
         self._prefixes.clear()
 
+    @property
+    def context_tokens(self) -> int:
+        """How many tokens the language model reads at most: its learned positions (OPT's 2,048), or, for
+        relative positions (T5), the length it was trained on."""
+        text_config = self.model.config.text_config
+        return (
+            getattr(text_config, "max_position_embeddings", None)
+            or getattr(text_config, "n_positions", None)
+            or T5_TRAINED_LENGTH
+        )
+
+    def count_prompt_tokens(self, prompt: str) -> int:
+        """The tokens `prompt_inputs` makes of a prompt, besides the image tokens."""
+        return len(self.processor.tokenizer(prompt).input_ids)
+
+    def prompt_budget(self, max_new_tokens: int) -> prompts.PromptBudget:
+        """The room a prompt has once the image tokens and (for a decoder-only model, whose answer follows
+        the prompt in the same positions) the answer have theirs."""
+        room = self.context_tokens - self.num_query_tokens - (max_new_tokens if self.decoder_only else 0)
+        return prompts.PromptBudget(room, self.count_prompt_tokens)
+
     def prompt_inputs(self, prompt: str, batch: int) -> torch.Tensor:
         """Token ids laid out as Blip2Processor does: the image tokens, then the tokenized prompt."""
         text_ids = self.processor.tokenizer([prompt] * batch, return_tensors="pt").input_ids
@@ -313,7 +334,7 @@ class Blip2Engine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
-        image = normalize_image(image)
+        image = as_normalized(image)
         for attempt in range(2):
             try:
                 if cancel is not None and cancel.is_set():
@@ -360,14 +381,15 @@ class Blip2Engine(Engine):
     ) -> str:
         if not question.strip():
             raise EngineError("The question is empty. Type or say a question about the image.")
-        prompt = prompts.question_prompt(question, history)
-        return self._run(image, prompt, self.max_new_tokens["answer"], on_text, cancel)
+        max_new_tokens = self.max_new_tokens["answer"]
+        prompt = prompts.question_prompt(question, history, self.prompt_budget(max_new_tokens))
+        return self._run(image, prompt, max_new_tokens, on_text, cancel)
 
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
         prompt = prompts.description_prompt(detail)
-        normalized = [normalize_image(image) for image in images]
+        normalized = [as_normalized(image) for image in images]
         results: list[str] = []
         for start in range(0, len(normalized), max(1, batch_size)):
             batch = normalized[start : start + max(1, batch_size)]

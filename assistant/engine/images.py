@@ -13,15 +13,17 @@ import io
 import math
 import os
 import struct
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from assistant.engine.base import EngineError
 
-#: Largest image accepted, in pixels (the size at which Pillow itself calls an image a decompression bomb).
-MAX_PIXELS = 2 * 89_478_485
+#: Largest image accepted, in pixels: Pillow's own decompression-bomb threshold (about 89 million, a
+#: 10000x8900 photo), refused before decoding, the same way in `describe` and in documents.
+MAX_PIXELS = 89_478_485
 #: The shorter side of a tiny image is enlarged to at least this many pixels.
 MIN_SIDE = 16
 
@@ -56,6 +58,28 @@ def normalize_image(source: ImageSource, name: str | None = None) -> Image.Image
     label = name or f"The file {path.name or path}"
     _check_path(path, label)
     return _open_and_normalize(path, label)
+
+
+def as_normalized(source: ImageSource, name: str | None = None) -> Image.Image:
+    """`normalize_image` for callers that neither keep nor change the result: an image already in
+    normal form is returned as it is, not copied, so a picture normalised when it came in (by
+    `assistant.capture`) is not normalised a second time by the engine."""
+    if isinstance(source, Image.Image) and is_normalized(source):
+        return source
+    return normalize_image(source, name)
+
+
+def is_normalized(image: Image.Image) -> bool:
+    """Whether `image` is already what `normalize_image` makes: in memory, upright, opaque 8-bit RGB,
+    and not tiny."""
+    return (
+        type(image) is Image.Image  # not a file still open (those are ImageFile subclasses)
+        and image.mode == "RGB"
+        and "transparency" not in image.info
+        and min(image.size) >= MIN_SIDE
+        and image.width * image.height <= MAX_PIXELS
+        and image.getexif().get(ExifTags.Base.Orientation, 1) == 1
+    )
 
 
 def load_images(paths: Iterable[str | os.PathLike]) -> list[Image.Image | ImageError]:
@@ -94,35 +118,60 @@ def _check_path(path: Path, label: str) -> None:
         raise ImageError(f"{label} is empty. Try saving the image again as PNG or JPEG.")
 
 
-def _open_and_normalize(file: Path | io.BytesIO, label: str) -> Image.Image:
+def open_image(file: Path | io.BytesIO | bytes, label: str = "The image") -> Image.Image:
+    """Open an image lazily (its header only), refusing one over MAX_PIXELS before it is decoded.
+
+    Pillow's DecompressionBombWarning becomes that refusal instead of a warning printed to the user.
+    """
+    if isinstance(file, bytes):
+        file = io.BytesIO(file)
     try:
-        opened = Image.open(file)
-    except Image.DecompressionBombError:
-        raise _too_large(label) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(file)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large(label) from None
     except FileNotFoundError:
         raise _not_found(label) from None
     except PermissionError:
         raise _denied(label) from None
     except (UnidentifiedImageError, *_READ_ERRORS):
         raise _unreadable(label) from None
-    with opened:
+    width, height = opened.size
+    if width * height > MAX_PIXELS:
+        opened.close()
+        raise too_large(label)
+    return opened
+
+
+def is_vector(image: Image.Image) -> bool:
+    """EMF and WMF pictures: Pillow can name them but not draw them here."""
+    return image.format == "WMF"
+
+
+def _open_and_normalize(file: Path | io.BytesIO, label: str) -> Image.Image:
+    with open_image(file, label) as opened:
         return _normalize_opened(opened, label)
 
 
 def _normalize_opened(image: Image.Image, label: str) -> Image.Image:
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise _too_large(label)
+        raise too_large(label)
     if width == 0 or height == 0:
         raise _unreadable(label)
     try:
-        picture = _first_frame_upright(image)
-        picture = _to_rgb(picture, label)
-        return _enlarge_if_tiny(picture, label)
+        with warnings.catch_warnings():
+            # Pillow's warnings (truncated EXIF, palette transparency) are not the user's business.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            picture = _first_frame_upright(image)
+            picture = _to_rgb(picture, label)
+            return _enlarge_if_tiny(picture, label)
     except ImageError:
         raise
-    except (Image.DecompressionBombError, MemoryError):
-        raise _too_large(label) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
+        raise too_large(label) from None
     except _READ_ERRORS:
         raise ImageError(
             f"{label} is damaged or incomplete and cannot be read. Try saving it again as PNG or JPEG."
@@ -194,7 +243,7 @@ def _enlarge_if_tiny(image: Image.Image, label: str) -> Image.Image:
     factor = math.ceil(MIN_SIDE / shorter)
     size = (image.width * factor, image.height * factor)
     if size[0] * size[1] > MAX_PIXELS:
-        raise _too_large(label)
+        raise too_large(label)
     # Whole-number nearest-neighbour scaling keeps the proportions and the colours exact.
     return image.resize(size, Image.Resampling.NEAREST)
 
@@ -216,7 +265,7 @@ def _unreadable(label: str) -> ImageError:
     return ImageError(f"{label} is not an image that can be read. Try saving it again as PNG or JPEG.")
 
 
-def _too_large(label: str) -> ImageError:
+def too_large(label: str) -> ImageError:
     return ImageError(
         f"{label} is too large to read safely (over {MAX_PIXELS // 1_000_000} million pixels). "
         "Try a smaller copy of it."

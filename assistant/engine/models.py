@@ -123,10 +123,13 @@ class DownloadWatcher:
                 self.on_progress(message)
 
 
-def download(model: str, progress: bool = True, on_progress: ProgressCallback | None = None) -> Path:
+def download(
+    model: str, progress: bool = True, on_progress: ProgressCallback | None = None, again: bool = False
+) -> Path:
     """Download `model` from the Hugging Face hub with a progress bar; one-sentence errors.
 
-    `on_progress`, if given, also receives the progress in words about once a second.
+    `on_progress`, if given, also receives the progress in words about once a second. `again` fetches
+    every file anew, for a copy that was damaged after it was downloaded (the hub trusts files it has).
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
@@ -150,7 +153,7 @@ def download(model: str, progress: bool = True, on_progress: ProgressCallback | 
         disable_progress_bars()
     try:
         with DownloadWatcher(model, on_progress) if on_progress else nullcontext():
-            path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS))
+            path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS, force_download=again))
     except (RepositoryNotFoundError, GatedRepoError):
         raise ModelNotAvailable(
             f"There is no model called {model} on the Hugging Face hub. Check the name, or pass a local folder."
@@ -198,28 +201,84 @@ def _check_hub_id(model: str) -> None:
         ) from None
 
 
+def checkpoint_dtype(folder: Path):
+    """The torch dtype most of a checkpoint's weights are stored in (by parameter count), or None."""
+    import torch
+
+    names = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+    counts: dict = {}
+    for file in sorted(folder.glob("*.safetensors")):
+        try:
+            header = _safetensors_header(file)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
+            raise damaged_model(folder, file.name) from None
+        for name, entry in header.items():
+            if name == "__metadata__" or not isinstance(entry, dict) or entry.get("dtype") not in names:
+                continue
+            count = 1
+            for size in entry.get("shape", []):
+                count *= int(size)
+            counts[names[entry["dtype"]]] = counts.get(names[entry["dtype"]], 0) + count
+    return max(counts, key=counts.get) if counts else None
+
+
 def count_parameters(folder: Path) -> int:
-    """Parameters in a checkpoint, read from the safetensors headers without loading weights."""
+    """Parameters in a checkpoint, read from the safetensors headers without loading weights.
+
+    A file shorter than its header says (a copy or download cut short) is refused here, before loading.
+    """
     total = 0
     for file in sorted(folder.glob("*.safetensors")):
         try:
-            with open(file, "rb") as handle:
-                (length,) = struct.unpack("<Q", handle.read(8))
-                if length > file.stat().st_size - 8:
-                    raise ValueError("header longer than the file")
-                header = json.loads(handle.read(length))
-            for name, entry in header.items():
-                if name != "__metadata__":
-                    count = 1
-                    for size in entry["shape"]:
-                        count *= int(size)
-                    total += count
+            header = _safetensors_header(file)
         except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
-            raise ModelNotAvailable(
-                f"The model in {folder} is damaged ({file.name} cannot be read). "
-                "Download it again with: assistant models download"
-            ) from None
+            raise damaged_model(folder, file.name) from None
+        for name, entry in header.items():
+            if name != "__metadata__":
+                count = 1
+                for size in entry["shape"]:
+                    count *= int(size)
+                total += count
     return total
+
+
+def _safetensors_header(file: Path) -> dict:
+    """The header of a safetensors file, checked to describe exactly the bytes that follow it."""
+    with open(file, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        size = os.fstat(handle.fileno()).st_size
+        if length > size - 8:
+            raise ValueError("header longer than the file")
+        header = json.loads(handle.read(length))
+    end = max(
+        (int(entry["data_offsets"][1]) for name, entry in header.items() if name != "__metadata__"),
+        default=0,
+    )
+    if 8 + length + end != size:
+        raise ValueError("the tensors do not fill the file")
+    return header
+
+
+def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
+    """The sentence for a model whose files are cut short or unreadable, saying how to get them again."""
+    hub_id = hub_id_of_cache_folder(folder)
+    if hub_id:
+        return ModelNotAvailable(
+            f"The model {hub_id} is damaged ({file_name} is incomplete or unreadable); "
+            f"download it again with: assistant models download --again {hub_id}"
+        )
+    return ModelNotAvailable(
+        f"The model in {folder} is damaged ({file_name} is incomplete or unreadable); copy its files "
+        "there again, or use a downloaded model (see: assistant models)."
+    )
+
+
+def hub_id_of_cache_folder(folder: Path) -> str | None:
+    """owner/name for a snapshot folder of the hub cache (…/models--owner--name/snapshots/REVISION)."""
+    parts = folder.expanduser().absolute().parts
+    if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
+        return parts[-3].removeprefix("models--").replace("--", "/", 1)
+    return None
 
 
 def known_parameters(model: str) -> int | None:

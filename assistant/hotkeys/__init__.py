@@ -1,13 +1,10 @@
 """Global hotkeys and the single-instance trigger channel (`assistant trigger ACTION`). No Qt here."""
 
-from assistant.hotkeys.actions import ACTIONS, TRIGGER_ACTIONS
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 from assistant.hotkeys.global_hotkeys import GlobalHotkeys
 from assistant.hotkeys.trigger import TriggerError, TriggerServer, send_trigger
 
 __all__ = [
-    "ACTIONS",
-    "TRIGGER_ACTIONS",
     "GlobalHotkeys",
     "Hotkey",
     "HotkeyError",

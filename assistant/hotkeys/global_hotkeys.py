@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from assistant.hotkeys.actions import ACTIONS
+from assistant.actions import NAMES
 from assistant.hotkeys.backends import Backend, choose_backend
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 
@@ -39,7 +39,7 @@ class GlobalHotkeys:
         for action, combo in self._bindings.items():
             if not combo or not combo.strip():
                 continue  # this action's hotkey is turned off
-            if action not in ACTIONS:
+            if action not in NAMES:
                 problems.append(
                     f'There is no action called "{action}", so the hotkey {combo} was not registered.'
                 )

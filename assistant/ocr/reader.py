@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 from assistant.ocr.layout import TextBlock, TextLine, reading_order
 
 MIN_SCORE = 0.5
@@ -33,7 +33,7 @@ CONTENT_TOLERANCE = 24
 CONTENT_MARGIN = 8
 
 
-class OcrError(EngineError):
+class OcrError(UserError):
     """OCR could not run; the message is one plain sentence."""
 
 

@@ -17,11 +17,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ MODEL_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenize
 BENCH_QUESTION = "How many people are in the picture?"  # about 1.9 s in espeak-ng's voice
 
 
-class SpeechInputError(EngineError):
+class SpeechInputError(UserError):
     """Spoken input could not be heard or understood; the message says what to do."""
 
 
@@ -46,22 +49,24 @@ class NoSpeechError(SpeechInputError):
         super().__init__(message)
 
 
-def default_stt_model() -> str:
+def default_stt_model(settings: Settings | None = None) -> str:
     """The speech-recognition model to use when none is given: $ASSISTANT_STT_MODEL, else the settings'
-    `stt_model` (tiny.en unless changed)."""
+    `stt_model` (tiny.en unless changed). Without `settings`, the settings file is read."""
     from_env = os.environ.get(STT_MODEL_ENV, "").strip()
     if from_env:
         return from_env
-    from assistant.config import load_settings
-
-    return load_settings()[0].stt_model or DEFAULT_STT_MODEL
+    return (settings or _read_settings()).stt_model or DEFAULT_STT_MODEL
 
 
-def default_stt_language() -> str | None:
+def default_stt_language(settings: Settings | None = None) -> str | None:
     """The language spoken questions are in, from the settings (None = detect)."""
+    return (settings or _read_settings()).language or None
+
+
+def _read_settings() -> Settings:
     from assistant.config import load_settings
 
-    return load_settings()[0].language or None
+    return load_settings()[0]
 
 
 def _known_models() -> dict[str, str]:
@@ -349,9 +354,9 @@ class Transcriber:
         return self.transcribe(decode_file(path))
 
 
-def describe_stt(model: str | None = None) -> list[str]:
+def describe_stt(model: str | None = None, settings: Settings | None = None) -> list[str]:
     """Lines for `assistant doctor`: the speech model, whether it is downloaded, and where it would run."""
-    name = model or default_stt_model()
+    name = model or default_stt_model(settings)
     lines = [f"Speech-to-text model: {name} (faster-whisper)"]
     try:
         path = cached_model_path(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 
 from PIL import Image
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assistant.actions import DEFAULT_HOTKEYS, hotkey_text
 from assistant.engine.base import Turn
 from assistant.ui.announce import announce
 from assistant.ui.qtimage import pil_to_pixmap
@@ -45,7 +47,8 @@ class ConversationDialog(QDialog):
     new_capture_requested = Signal()
     message = Signal(str)  # something to tell the user (spoken and shown by the controller)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, hotkeys: Mapping[str, str] = DEFAULT_HOTKEYS) -> None:
+        """`hotkeys` are the user's (action name -> hotkey), named in the buttons' tips."""
         super().__init__(parent)
         self.setWindowTitle("Ask about the image — Assistant")
         self.setAccessibleName("Ask about the image")
@@ -75,7 +78,7 @@ class ConversationDialog(QDialog):
         self.question.returnPressed.connect(self.submit)
 
         self.ask_button = _button("&Ask", "Ask", "Ask the question (Enter)")
-        self.talk_button = _button("&Talk", "Talk", "Ask by voice: speak your question (Ctrl+Alt+Q)")
+        self.talk_button = _button("&Talk", "Talk", "")
         self.copy_button = _button("&Copy description", "Copy description", "Copy the description")
         self.save_button = _button("&Save image…", "Save image", "Save the image to a file")
         self.new_button = _button("&New capture", "New capture", "Describe the screen again")
@@ -123,7 +126,16 @@ class ConversationDialog(QDialog):
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
         self.resize(640, 640)
+        self.set_hotkeys(hotkeys)
         self._update_buttons()
+
+    def set_hotkeys(self, hotkeys: Mapping[str, str]) -> None:
+        combo = hotkeys.get("listen", "")
+        self.talk_button.setToolTip(
+            f"Ask by voice: speak your question ({hotkey_text(combo)})"
+            if combo
+            else "Ask by voice: speak your question"
+        )
 
     # -- contents ---------------------------------------------------------------------------
     def set_image(self, image: Image.Image, description: str) -> None:

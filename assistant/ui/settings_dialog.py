@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.config import DETAILS, HotkeyError, Settings, parse_hotkey
+from assistant.actions import BY_NAME, HOTKEY_ACTIONS
+from assistant.config import DETAILS, RATE_RANGE, HotkeyError, Settings, parse_hotkey
 from assistant.engine.runtime import DEVICES, PRECISIONS
-from assistant.ui.actions import BY_NAME, plain_label
 from assistant.ui.announce import announce
 
-HOTKEY_ACTIONS = ("describe-screen", "describe-region", "describe-clipboard", "ask", "listen", "stop")
 SYSTEM_VOICE = "System default"
 
 
@@ -77,13 +76,13 @@ class SettingsDialog(QDialog):
         hotkeys_form = QFormLayout(hotkeys_box)
         self.hotkey_edits: dict[str, QLineEdit] = {}
         for index, action in enumerate(HOTKEY_ACTIONS):
-            name = plain_label(BY_NAME[action])
-            edit = QLineEdit(settings.hotkeys.get(action, ""))
+            name = action.spoken_name
+            edit = QLineEdit(settings.hotkeys.get(action.name, ""))
             edit.setAccessibleName(f"Hotkey for {name}")
             edit.setAccessibleDescription("Keys joined by plus, like ctrl+alt+d. Leave empty for no hotkey.")
             edit.setPlaceholderText("none")
             self._row(hotkeys_form, f"&{index + 1} {name}:", edit)
-            self.hotkey_edits[action] = edit
+            self.hotkey_edits[action.name] = edit
         layout.addWidget(hotkeys_box)
 
         speech_box = QGroupBox("Speech")
@@ -106,7 +105,7 @@ class SettingsDialog(QDialog):
         self._row(speech_form, "&Voice:", self.voice)
         self.rate = QSpinBox()
         self.rate.setAccessibleName("Speaking rate in words per minute")
-        self.rate.setRange(0, 1000)
+        self.rate.setRange(0, RATE_RANGE[1])  # 0 shows as the system default
         self.rate.setSingleStep(10)
         self.rate.setSpecialValueText("System default")
         self.rate.setSuffix(" words per minute")
@@ -222,13 +221,13 @@ class SettingsDialog(QDialog):
                 hotkeys[action] = str(parse_hotkey(text))
             except HotkeyError as error:
                 edit.setFocus()
-                raise HotkeyError(f"{plain_label(BY_NAME[action])}: {error}") from error
+                raise HotkeyError(f"{BY_NAME[action].spoken_name}: {error}") from error
         return dataclasses.replace(
             self.settings,
             hotkeys=hotkeys,
             speech_enabled=self.speech_enabled.isChecked(),
             voice=self.voice.currentData(),
-            rate=max(20, self.rate.value()) if self.rate.value() else None,
+            rate=max(RATE_RANGE[0], self.rate.value()) if self.rate.value() else None,
             volume=self.volume.value() / 100,
             earcons=self.earcons.isChecked(),
             announce_ready=self.announce_ready.isChecked(),

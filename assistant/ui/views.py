@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.ui.actions import ACTIONS, plain_label
+from assistant.actions import ACTIONS, hotkey_text
 from assistant.ui.announce import announce
 from assistant.ui.resources import resource_path
 
@@ -37,13 +37,6 @@ def app_icon() -> QIcon:
         if not icon.isNull():
             return icon
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
-
-
-def hotkey_text(combo: str) -> str:
-    """ "ctrl+alt+d" as menus show it: "Ctrl+Alt+D"."""
-    return "+".join(
-        part.replace("_", " ").title() if len(part) > 1 else part.upper() for part in combo.split("+")
-    )
 
 
 def menu_text(label: str, combo: str | None) -> str:
@@ -114,7 +107,7 @@ class MainWindow(QWidget):
         grid = QGridLayout()
         for index, action in enumerate(ACTIONS):
             button = QPushButton(action.label)
-            button.setAccessibleName(plain_label(action))
+            button.setAccessibleName(action.spoken_name)
             button.setAutoDefault(False)
             button.clicked.connect(lambda _checked=False, name=action.name: run_action(name))
             grid.addWidget(button, index // 3, index % 3)

@@ -35,8 +35,12 @@ def test_dry_run_shows_what_would_be_written(folder: Path, tiny_model_dir: Path,
     assert main(["alt-text", str(folder), *model_args(tiny_model_dir)]) == 0
     out = capsys.readouterr().out
     assert str(folder / "page.html") in out and str(folder / "notes" / "readme.md") in out
-    assert out.count("would write") == 2
+    assert out.count("would write") == 1
+    assert "The image file ../blue.png points outside the document's folder; use --allow-outside" in out
     assert "decorative" in out
+    assert main(["alt-text", str(folder), "--allow-outside", *model_args(tiny_model_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("would write") == 2
     assert "Summary: 2 documents, 3 images, 2 would be written" in out
     assert (folder / "page.html").read_bytes() == before
 
@@ -44,6 +48,7 @@ def test_dry_run_shows_what_would_be_written(folder: Path, tiny_model_dir: Path,
 def test_write_with_json_and_csv_report(folder: Path, tiny_model_dir: Path, capsys) -> None:
     report_file = folder / "report.csv"
     args = ["alt-text", str(folder), "--write", "--json", "--report", str(report_file), "--max-length", "60"]
+    args.append("--allow-outside")
     assert main([*args, *model_args(tiny_model_dir)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["written"] == 2 and report["summary"]["failed"] is False

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from assistant.engine import blip2, load_engine
 from assistant.engine.base import EngineError
 from assistant.engine.models import (
+    ALLOW_PATTERNS,
     DEFAULT_MODEL,
     ModelNotAvailable,
     cached_path,
@@ -71,9 +74,71 @@ def test_count_parameters_of_a_damaged_file_is_a_sentence(tmp_path, content: byt
     with pytest.raises(ModelNotAvailable) as caught:
         count_parameters(tmp_path)
     assert str(caught.value) == (
-        f"The model in {tmp_path} is damaged (model.safetensors cannot be read). "
-        "Download it again with: assistant models download"
+        f"The model in {tmp_path} is damaged (model.safetensors is incomplete or unreadable); copy its files "
+        "there again, or use a downloaded model (see: assistant models)."
     )
+
+
+@pytest.fixture
+def truncated_model(tmp_path, tiny_model_dir) -> Path:
+    """The tiny model with its weights cut short after the header, as a copy or download cut off leaves it."""
+    import shutil
+
+    folder = Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
+    weights = folder / "model.safetensors"
+    os.truncate(weights, weights.stat().st_size // 2)
+    return folder
+
+
+def test_weights_cut_short_are_refused_before_loading(truncated_model) -> None:
+    with pytest.raises(ModelNotAvailable) as caught:
+        load_engine(str(truncated_model), device="cpu", precision="fp32")
+    assert str(caught.value) == (
+        f"The model in {truncated_model} is damaged (model.safetensors is incomplete or unreadable); "
+        "copy its files there again, or use a downloaded model (see: assistant models)."
+    )
+
+
+def test_weights_cut_short_that_pass_the_header_check_are_a_sentence_too(
+    truncated_model, monkeypatch
+) -> None:
+    monkeypatch.setattr(blip2, "count_parameters", lambda folder: 1_000_000)  # as if the check missed it
+    with pytest.raises(ModelNotAvailable) as caught:
+        load_engine(str(truncated_model), device="cpu", precision="fp32")
+    assert str(caught.value).startswith(f"The model in {truncated_model} is damaged (a weights file is ")
+
+
+def test_a_damaged_download_names_the_command_that_fetches_it_anew(tmp_path, tiny_model_dir) -> None:
+    import shutil
+
+    snapshot = tmp_path / "hub" / "models--owner--some-model" / "snapshots" / "0123abcd"
+    shutil.copytree(tiny_model_dir, snapshot)
+    weights = snapshot / "model.safetensors"
+    os.truncate(weights, weights.stat().st_size - 1)
+    with pytest.raises(ModelNotAvailable) as caught:
+        count_parameters(snapshot)
+    assert str(caught.value) == (
+        "The model owner/some-model is damaged (model.safetensors is incomplete or unreadable); "
+        "download it again with: assistant models download --again owner/some-model"
+    )
+
+
+def test_downloading_again_fetches_every_file_anew(tmp_path, tiny_model_dir, monkeypatch, capsys) -> None:
+    import huggingface_hub
+
+    calls: list[dict] = []
+
+    def fake_snapshot_download(model, **options):
+        calls.append({"model": model, **options})
+        return str(tiny_model_dir)
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    from assistant.cli import main
+
+    assert main(["models", "download", "--again", "owner/some-model"]) == 0
+    assert calls == [{"model": "owner/some-model", "allow_patterns": ALLOW_PATTERNS, "force_download": True}]
+    assert capsys.readouterr().out == f"owner/some-model is downloaded to {tiny_model_dir}.\n"
 
 
 def test_a_local_folder_is_used_as_it_is(tiny_model_dir) -> None:

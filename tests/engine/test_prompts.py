@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.engine.base import Turn
-from assistant.engine.prompts import MAX_HISTORY_TURNS, description_prompt, question_prompt
+from assistant.engine.prompts import (
+    MAX_HISTORY_TURNS,
+    PromptBudget,
+    PromptTooLong,
+    description_prompt,
+    question_prompt,
+)
 
 
 def test_brief_description_has_no_prompt() -> None:
@@ -67,3 +73,41 @@ def test_answers_end_with_exactly_one_full_stop(answer: str) -> None:
     assert question_prompt("Next?", [Turn("What is it?", answer)]) == (
         "Question: What is it? Answer: A red car. Question: Next? Answer:"
     )
+
+
+def words(budget: int) -> PromptBudget:
+    """A budget counted in words, so the expected prompts can be worked out by eye."""
+    return PromptBudget(budget, lambda prompt: len(prompt.split()))
+
+
+HISTORY = [Turn("Is it red?", "Yes"), Turn("Is it big?", "No"), Turn("Is it a car?", "Yes")]
+
+
+def test_a_roomy_budget_keeps_everything() -> None:
+    assert question_prompt("And now?", HISTORY, words(1000)) == question_prompt("And now?", HISTORY)
+
+
+def test_the_oldest_turns_are_dropped_first() -> None:
+    # The question is 5 words, the newest turns 7 and 6: room for those, not for the oldest.
+    assert question_prompt("Where is it?", HISTORY, words(5 + 7 + 6)) == (
+        "Question: Is it big? Answer: No. Question: Is it a car? Answer: Yes. Question: Where is it? Answer:"
+    )
+
+
+def test_a_turn_that_does_not_fit_ends_the_history_there() -> None:
+    history = [Turn("Is it red?", "Yes"), Turn("Describe it.", "word " * 500), Turn("Is it big?", "No")]
+    # The short oldest turn would fit, but not without the long one between: it is left out too.
+    assert question_prompt("Where is it?", history, words(30)) == (
+        "Question: Is it big? Answer: No. Question: Where is it? Answer:"
+    )
+
+
+def test_a_question_that_fits_alone_is_asked_alone() -> None:
+    assert question_prompt("Where is it?", HISTORY, words(5)) == "Question: Where is it? Answer:"
+
+
+def test_a_question_that_does_not_fit_is_one_sentence() -> None:
+    with pytest.raises(PromptTooLong) as refused:
+        question_prompt("why " * 100, HISTORY, words(50))
+    message = str(refused.value)
+    assert message == "The question is too long for this model; shorten it to about 36 words."

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from assistant.hotkeys import ACTIONS, GlobalHotkeys, Hotkey, parse_hotkey
+from assistant.hotkeys import GlobalHotkeys, Hotkey, parse_hotkey
 from assistant.hotkeys.backends import (
     WAYLAND_PROBLEM,
     XWAYLAND_PROBLEM,
@@ -141,17 +141,3 @@ def test_combo_translation(text: str, pynput: str, keyboard: str) -> None:
     hotkey = parse_hotkey(text)
     assert pynput_combo(hotkey) == pynput
     assert keyboard_combo(hotkey) == keyboard
-
-
-def test_actions() -> None:
-    assert ACTIONS == (
-        "describe-screen",
-        "describe-region",
-        "describe-clipboard",
-        "describe-file",
-        "ask",
-        "listen",
-        "stop",
-        "settings",
-        "quit",
-    )

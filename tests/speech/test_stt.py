@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from assistant.engine.base import EngineError
+from assistant.errors import UserError
 from assistant.speech import stt
 from assistant.speech.stt import NoSpeechError, SpeechInputError, Transcriber
 
@@ -99,7 +100,7 @@ def test_bad_audio_is_one_clear_sentence(audio_io, transcriber, tmp_path):
         with pytest.raises(SpeechInputError) as caught:
             transcriber.transcribe_file(path)
         assert expected in one_sentence(caught.value), path
-    assert issubclass(SpeechInputError, EngineError)
+    assert issubclass(SpeechInputError, UserError) and not issubclass(SpeechInputError, EngineError)
 
 
 def test_too_long_recordings_are_refused(audio_io, transcriber, tmp_path):
@@ -285,4 +286,18 @@ def test_transcribe_command(audio_io, stt_model_dir, speak, tmp_path):
     assert offline.stderr.strip().splitlines() == [
         "The speech-recognition model tiny.en is not downloaded and there is no network. "
         "Connect once, or pass --stt-model with a local folder."
+    ]
+
+
+def test_transcribe_says_it_moved_a_damaged_settings_file_aside(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    monkeypatch.delenv(stt.STT_MODEL_ENV, raising=False)
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "settings.toml").write_bytes(b"rate = = 3\n")
+    assert main(["transcribe", str(tmp_path / "none.wav")]) == 1
+    (kept,) = tmp_path.glob("settings.broken-*.toml")
+    assert capsys.readouterr().err.splitlines() == [
+        f"The settings file was damaged, so it was kept as {kept} and the default settings are used.",
+        f"The audio file {tmp_path / 'none.wav'} was not found; check the path.",
     ]

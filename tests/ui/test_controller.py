@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from PIL import Image
@@ -11,7 +12,6 @@ from ui_flow import picture, wait_idle
 from assistant.config import Settings, load_settings
 from assistant.engine.base import EngineError
 from assistant.engine.images import ImageError
-from assistant.ui.controller import NO_IMAGE
 from assistant.ui.qtimage import pil_to_qimage
 
 
@@ -88,8 +88,23 @@ def test_asking_before_any_description_says_what_to_do(qtbot, ready):
     controller, recorded = ready
     assert controller.ask("What is it?") is None
     assert controller.speaker.wait_idle(20)
-    assert recorded.texts()[-1] == NO_IMAGE
-    assert controller.status == NO_IMAGE
+    message = "There is no image yet. Describe the screen first, with Control Alt D."
+    assert recorded.texts()[-1] == message
+    assert controller.status == message
+
+
+def test_the_hint_names_the_users_own_hotkey(qtbot, make_controller):
+    controller, recorded = make_controller(hotkeys={"describe-screen": "ctrl+shift+f9"})
+    qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
+    controller.open_dialog()
+    assert controller.speaker.wait_idle(20)
+    assert recorded.texts()[-1] == "There is no image yet. Describe the screen first, with Control Shift F9."
+    controller.apply_settings(dataclasses.replace(controller.settings, hotkeys={"describe-screen": ""}))
+    controller.ask("What is it?")
+    assert controller.speaker.wait_idle(20)
+    assert recorded.texts()[-1] == (
+        "There is no image yet. Describe the screen first, from the Assistant menu or window."
+    )
 
 
 def test_the_clipboard_image_is_described(qtbot, ready):
@@ -194,3 +209,10 @@ def test_a_fallback_the_engine_reports_is_spoken_and_shown(qtbot, ready):
     controller.worker.engine.on_notice(message)  # as the engine does from the model thread
     qtbot.waitUntil(lambda: message in recorded.texts(), timeout=20000)
     assert controller.status == message
+
+
+def test_every_action_in_the_list_has_a_handler(ready):
+    from assistant.actions import NAMES
+
+    controller, _recorded = ready
+    assert sorted(controller._handlers) == sorted(NAMES)

@@ -129,3 +129,11 @@ def test_without_an_image_the_buttons_that_need_one_are_off():
         assert dialog.new_button.isEnabled()
     finally:
         dialog.deleteLater()
+
+
+def test_the_talk_button_names_the_users_hotkey(dialog):
+    assert dialog.talk_button.toolTip() == "Ask by voice: speak your question (Ctrl+Alt+Q)"
+    dialog.set_hotkeys({"listen": "super+f5"})
+    assert dialog.talk_button.toolTip() == "Ask by voice: speak your question (Super+F5)"
+    dialog.set_hotkeys({"listen": ""})
+    assert dialog.talk_button.toolTip() == "Ask by voice: speak your question"

@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.engine.base import EngineError
-from assistant.engine.commands import add_model_arguments
+from assistant.cli.model_options import add_model_arguments
+from assistant.errors import UserError
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -60,7 +60,7 @@ def register(subparsers) -> None:
 def run_bench(args) -> int:
     try:
         return run_benchmark(args)
-    except EngineError as error:
+    except UserError as error:
         print(error, file=sys.stderr)
         return 1
     finally:
@@ -72,7 +72,8 @@ def _engine_for(args, precision: str):
     """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
     import torch
 
-    from assistant.engine.blip2 import Blip2Engine, quantize_int8_
+    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.quantized import quantize_int8_
     from assistant.engine.runtime import Runtime
 
     if args.synthetic and _on_gpu(args):
@@ -121,7 +122,7 @@ def run_benchmark(args) -> int:
     suites = {name.strip() for name in args.suite.split(",")}
     unknown = suites - set(SUITES)
     if unknown:
-        raise EngineError(
+        raise UserError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
     for precision in precisions if suites & {"engine", "documents", "app"} else []:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
+from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
 
 
 def _positive(text: str) -> int:
@@ -27,8 +31,6 @@ def _report_path(text: str) -> Path:
 
 
 def register(subparsers) -> None:
-    from assistant.engine.commands import add_model_arguments
-
     parser = subparsers.add_parser(
         "alt-text",
         help="fill in missing alt-text in documents",
@@ -57,6 +59,18 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--fetch-remote", action="store_true", help="download remote images (off for privacy)"
     )
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="read image files outside the document's folder or package (off: a document cannot reach out)",
+    )
+    parser.add_argument(
+        "--max-image-mb",
+        type=_positive,
+        default=DEFAULT_MAX_IMAGE_BYTES // 2**20,
+        metavar="MB",
+        help="largest image file read (64); larger ones are reported and skipped",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--max-length", type=_positive, default=DEFAULT_MAX_LENGTH, metavar="N", help="longest alt-text (150)"
@@ -65,7 +79,7 @@ def register(subparsers) -> None:
         "--backup",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="keep the original as NAME.orig.EXT (default on)",
+        help="keep the original as NAME.orig.EXT, or NAME.orig.1.EXT if that name is taken (default on)",
     )
     parser.set_defaults(handler=run_alt_text)
 
@@ -91,11 +105,36 @@ class _ProgressBar:
         self.bar.close()
 
 
+@contextlib.contextmanager
+def _unexpected_problems_logged() -> Iterator[list[Path]]:
+    """Send the runner's tracebacks to a log file rather than the terminal; yields [path] once written."""
+    import logging
+
+    import platformdirs
+
+    path = platformdirs.user_log_path("assistant", appauthor=False) / "alt-text.log"
+    logger = logging.getLogger("assistant.documents")
+    written: list[Path] = []
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, mode="w", encoding="utf-8", delay=True)
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield written
+    finally:
+        logger.removeHandler(handler)
+        if isinstance(handler, logging.FileHandler) and handler.stream is not None:
+            written.append(path)
+        handler.close()
+
+
 def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
-    from assistant.engine import EngineError
-    from assistant.engine.commands import load_for_command
+    from assistant.errors import UserError
 
     options = Options(
         write=args.write,
@@ -107,26 +146,35 @@ def run_alt_text(args: argparse.Namespace) -> int:
         include_ocr=args.include_ocr,
         fetch_remote=args.fetch_remote,
         backup=args.backup,
+        allow_outside=args.allow_outside,
+        max_image_bytes=args.max_image_mb * 2**20,
     )
     try:
         engine = load_for_command(args)
-    except EngineError as error:
+    except UserError as error:
         print(error, file=sys.stderr)
         return 1
     progress = _ProgressBar()
-    try:
-        report = Runner(engine, options, on_progress=progress).run(args.paths)
-    finally:
-        progress.close()
+    with _unexpected_problems_logged() as log_written:
+        try:
+            report = Runner(engine, options, on_progress=progress).run(args.paths)
+        finally:
+            progress.close()
     if args.json:
         print(reporting.to_json(report))
     else:
         reporting.print_text(report, sys.stdout, written=args.write)
+    for log_path in log_written:
+        print(f"Details of the unexpected problems are in {log_path}.", file=sys.stderr)
     if args.report:
         try:
             reporting.save(report, args.report)
         except OSError as error:
-            print(f"The report could not be saved to {args.report} ({error.strerror}).", file=sys.stderr)
+            print(
+                f"The report could not be saved to {args.report} ({error.strerror or error}); "
+                "any earlier report there is unchanged.",
+                file=sys.stderr,
+            )
             return 1
     if report.interrupted:
         print(

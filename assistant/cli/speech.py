@@ -33,12 +33,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_transcribe)
 
 
+def stt_choices(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The speech-recognition model and language for a command: its options, else the settings'.
+
+    Anything wrong with the settings file (which is then moved aside) is said on stderr.
+    """
+    from assistant.speech.stt import default_stt_language, default_stt_model
+
+    settings = None
+    if args.stt_model is None or args.language is None:
+        from assistant.config import load_settings
+
+        settings, warning = load_settings()
+        if warning:
+            print(warning, file=sys.stderr)
+    model = args.stt_model or default_stt_model(settings)
+    language = args.language if args.language is not None else default_stt_language(settings)
+    return model, language
+
+
 def run_transcribe(args: argparse.Namespace) -> int:
-    from assistant.speech.stt import SpeechInputError, Transcriber, default_stt_language
+    from assistant.speech.stt import SpeechInputError, Transcriber
 
     try:
-        language = args.language if args.language is not None else default_stt_language()
-        text = Transcriber(args.stt_model, language=language).transcribe_file(args.audio)
+        model, language = stt_choices(args)
+        text = Transcriber(model, language=language).transcribe_file(args.audio)
     except SpeechInputError as error:
         print(error, file=sys.stderr)
         return 1

@@ -6,10 +6,16 @@ import os
 import platform
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant import __version__
+from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.speech.voices import Voice
 
 
 def register(subparsers) -> None:
@@ -35,22 +41,23 @@ def _safely(check: Callable[[], list[str]], what: str) -> list[str]:
         return [f"Problem: the {what} check failed ({type(error).__name__}: {error}). Reinstall the app."]
 
 
-def _settings_model() -> tuple[str, str, str]:
-    try:
-        from assistant.config import load_settings
+def check_settings() -> tuple[Settings, list[str]]:
+    """The settings the other checks use, and a line on the file (and on what was wrong with it)."""
+    from assistant.config import load_settings, settings_path
 
-        settings, _ = load_settings()
-        return settings.model, settings.device, settings.precision
-    except Exception:
-        from assistant.engine.models import DEFAULT_MODEL
-
-        return DEFAULT_MODEL, "auto", "auto"
+    settings, warning = load_settings()
+    path = settings_path()
+    if warning:
+        return settings, [f"Problem: {warning}"]
+    if path.exists():
+        return settings, [f"Read from {path}."]
+    return settings, [f"None saved yet, so the defaults are used; changing one creates {path}."]
 
 
 def check_model(model: str, device: str, precision: str) -> list[str]:
-    from assistant.engine.base import EngineError
     from assistant.engine.models import cached_path, count_parameters, folder_size, known_parameters
     from assistant.engine.runtime import GIB, choose_runtime, query_machine
+    from assistant.errors import UserError
 
     lines = []
     machine = query_machine()
@@ -71,16 +78,21 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
         )
         lines.append(f"Graphics card: none usable ({cuda}); the model runs on the processor.")
     path = cached_path(model)
-    parameters = count_parameters(path) if path else known_parameters(model)
+    parameters = known_parameters(model)
     if path:
-        lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
+        try:
+            parameters = count_parameters(path)
+        except UserError as error:
+            lines.append(f"Model {model}: problem. {error}")
+        else:
+            lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
     else:
         lines.append(f"Model {model}: not downloaded. Run: assistant models download {model}")
     if parameters:
         try:
             runtime = choose_runtime(device, precision, machine, parameters)
             lines.append(f"Precision: {runtime.describe()}.")
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Precision: problem. {error}")
     else:
         lines.append("Precision: chosen when the model is loaded (its size is not known yet).")
@@ -101,16 +113,61 @@ def check_disk() -> list[str]:
     return [line]
 
 
-def check_speech() -> list[str]:
-    from assistant.speech.tts import describe_speech
+def check_speech(timeout: float = 15.0) -> list[str]:
+    """Plain lines for `assistant doctor`: which engine speaks, its voices, how sound is played, or what is
+    wrong and what to do."""
+    from assistant.speech.backend import failure_message, unavailable_message
 
-    return describe_speech()
+    found: list[str] = []
+
+    def probe() -> None:
+        try:
+            found.extend(_probe_speech())
+        except Exception as error:
+            found.append(failure_message(error))
+
+    thread = threading.Thread(target=probe, name="speech-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        reason = f"the speech engine did not answer within {timeout:.0f} seconds"
+        return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
+    return found
 
 
-def check_speech_input() -> list[str]:
+def _probe_speech() -> list[str]:
+    from assistant.speech.backend import SpeechUnavailable
+    from assistant.speech.espeak import EspeakBackend, EspeakSynthesizer
+    from assistant.speech.pyttsx3_backend import Pyttsx3Backend
+
+    if sys.platform in ("win32", "darwin"):
+        backend = Pyttsx3Backend()
+        try:
+            return _voice_lines(backend.description, backend.voices(), backend.default_voice())
+        finally:
+            backend.close()
+    synth = EspeakSynthesizer()
+    lines = _voice_lines(synth.version(), synth.voices(), synth.default_voice())
+    try:
+        lines.append(f"Sound: played with {EspeakBackend(synth).player}.")
+    except SpeechUnavailable as error:
+        lines.append(str(error))
+    return lines
+
+
+def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> list[str]:
+    lines = [f"Speech: {engine}.", f"Voices: {len(voices)} installed."]
+    if default is not None:
+        lines.append(f"Default voice: {default.name} ({default.id}).")
+    if not voices:
+        lines.append("No voices are installed; install a voice for your language to hear speech.")
+    return lines
+
+
+def check_speech_input(settings: Settings) -> list[str]:
     from assistant.speech.stt import describe_stt
 
-    lines = describe_stt()
+    lines = describe_stt(settings=settings)
     try:
         from assistant.speech.microphone import input_devices
 
@@ -150,14 +207,15 @@ def check_display() -> list[str]:
 
 
 def run_doctor(args) -> int:
-    model, device, precision = _settings_model()
-    model = args.model or model
     print(
         f"assistant {__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
     )
+    settings, lines = check_settings()
+    _section("Settings", lines)
+    model, device, precision = args.model or settings.model, settings.device, settings.precision
     _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
     _section("Disk", _safely(check_disk, "disk"))
     _section("Speech output", _safely(check_speech, "speech"))
-    _section("Spoken questions", _safely(check_speech_input, "speech recognition"))
+    _section("Spoken questions", _safely(lambda: check_speech_input(settings), "speech recognition"))
     _section("Display", _safely(check_display, "display"))
     return 0

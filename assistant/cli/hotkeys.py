@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.hotkeys.actions import TRIGGER_ACTIONS
+from assistant.actions import TRIGGER_NAMES
 from assistant.hotkeys.trigger import NOT_RUNNING, TriggerError, send_trigger
 
 
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Send an action to the running assistant, as its hotkey would. Where global hotkeys "
         "are not available (Wayland), bind this command to keys in your desktop's keyboard settings.",
     )
-    parser.add_argument("action", choices=TRIGGER_ACTIONS, metavar="ACTION", help=", ".join(TRIGGER_ACTIONS))
+    parser.add_argument("action", choices=TRIGGER_NAMES, metavar="ACTION", help=", ".join(TRIGGER_NAMES))
     parser.add_argument(
         "--timeout",
         type=float,
