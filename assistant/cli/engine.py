@@ -10,6 +10,7 @@ from assistant.cli.speech import add_stt_arguments, stt_choices
 from assistant.engine.base import Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
+from assistant.files import replace_text
 
 
 def register(subparsers) -> None:
@@ -149,14 +150,12 @@ def _read_history(path: Path | None) -> list[Turn]:
 
 def _save_history(path: Path, turns: list[Turn]) -> bool:
     """Write the conversation whole or not at all, keeping the file's permissions; say so when it fails."""
-    from assistant.documents.atomic import replace_file
-
     data = json.dumps(
         [{"question": t.question, "answer": t.answer} for t in turns], indent=2, ensure_ascii=False
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(path, lambda file: file.write((data + "\n").encode("utf-8")))
+        replace_text(path, data + "\n")
     except OSError as error:
         say_error(
             f"The answer was not added to the history file {path}, which could not be written "
