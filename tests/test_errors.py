@@ -7,12 +7,12 @@ import pytest
 from assistant.capture import CaptureError
 from assistant.config import SettingsError
 from assistant.documents.model import DocumentError
-from assistant.documents.ocr import OcrError
 from assistant.documents.sources import SourceError
 from assistant.engine.base import EngineError
 from assistant.errors import UserError
 from assistant.hotkeys.combos import HotkeyError
 from assistant.hotkeys.trigger import TriggerError
+from assistant.ocr import OcrError
 from assistant.speech.stt import SpeechInputError
 
 PACKAGE_ERRORS = [
