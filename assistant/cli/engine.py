@@ -154,6 +154,13 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
         [{"question": t.question, "answer": t.answer} for t in turns], indent=2, ensure_ascii=False
     )
     try:
+        # A rename would replace a file its owner made read-only (the folder allows it): ask them instead.
+        if path.exists() and not path.stat().st_mode & 0o222:
+            say_error(
+                f"The answer was not added to the history file {path}, which is read-only; "
+                "make it writable or choose another file."
+            )
+            return False
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_text(path, data + "\n")
     except OSError as error:
