@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from assistant.cli.model_options import add_model_arguments
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -60,7 +60,7 @@ def register(subparsers) -> None:
 def run_bench(args) -> int:
     try:
         return run_benchmark(args)
-    except EngineError as error:
+    except UserError as error:
         print(error, file=sys.stderr)
         return 1
     finally:
@@ -122,7 +122,7 @@ def run_benchmark(args) -> int:
     suites = {name.strip() for name in args.suite.split(",")}
     unknown = suites - set(SUITES)
     if unknown:
-        raise EngineError(
+        raise UserError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
     for precision in precisions if suites & {"engine", "documents", "app"} else []:

@@ -55,9 +55,9 @@ def check_settings() -> tuple[Settings, list[str]]:
 
 
 def check_model(model: str, device: str, precision: str) -> list[str]:
-    from assistant.engine.base import EngineError
     from assistant.engine.models import cached_path, count_parameters, folder_size, known_parameters
     from assistant.engine.runtime import GIB, choose_runtime, query_machine
+    from assistant.errors import UserError
 
     lines = []
     machine = query_machine()
@@ -82,7 +82,7 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
     if path:
         try:
             parameters = count_parameters(path)
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Model {model}: problem. {error}")
         else:
             lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
@@ -92,7 +92,7 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
         try:
             runtime = choose_runtime(device, precision, machine, parameters)
             lines.append(f"Precision: {runtime.describe()}.")
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Precision: problem. {error}")
     else:
         lines.append("Precision: chosen when the model is loaded (its size is not known yet).")

@@ -134,7 +134,7 @@ def _unexpected_problems_logged() -> Iterator[list[Path]]:
 def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
-    from assistant.engine import EngineError
+    from assistant.errors import UserError
 
     options = Options(
         write=args.write,
@@ -151,7 +151,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
     )
     try:
         engine = load_for_command(args)
-    except EngineError as error:
+    except UserError as error:
         print(error, file=sys.stderr)
         return 1
     progress = _ProgressBar()
