@@ -187,3 +187,26 @@ def bench_screen_reader(folder: Path, rounds: int = 10) -> dict[str, list[float]
             os.environ["SPEECHD_ADDRESS"] = previous
         server.stop()
     return figures
+
+
+TARGETS = (
+    ("sentence_to_speechd_p95_s", 0.050, "a generated sentence reaches speech-dispatcher"),
+    ("stop_to_speechd_p95_s", 0.050, "Stop reaches speech-dispatcher's voice"),
+)
+
+
+def bench_screen_reader_summary(rounds: int = 30) -> dict[str, float]:
+    """Median and 95th percentile of each figure, for `assistant bench --suite screen-reader`."""
+    import statistics
+    import tempfile
+
+    if not PrivateSpeechDispatcher.available():
+        raise RuntimeError("speech-dispatcher is not installed (apt-get install speech-dispatcher)")
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
+        figures = bench_screen_reader(Path(folder), rounds)
+    summary: dict[str, float] = {"rounds": float(rounds)}
+    for name, values in (("sentence_to_speechd", figures["sentence"]), ("stop_to_speechd", figures["stop"])):
+        ordered = sorted(values)
+        summary[f"{name}_median_s"] = statistics.median(ordered)
+        summary[f"{name}_p95_s"] = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return summary
