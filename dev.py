@@ -47,6 +47,7 @@ DEBIAN_TEST = [
     "xvfb",
     "xauth",
     "xdotool",
+    "openbox",  # a window manager on Xvfb, for the focused-window tests
     "trayer",  # a system tray on Xvfb, for the tray icon's end-to-end test
     "dbus",
     "dbus-x11",

@@ -62,9 +62,6 @@ def register(subparsers) -> None:
 def run_bench(args) -> int:
     try:
         return run_benchmark(args)
-    except UserError as error:
-        print(error, file=sys.stderr)
-        return 1
     finally:
         if getattr(args, "synthetic_folder", None):  # the random checkpoint written for this run
             shutil.rmtree(args.synthetic_folder, ignore_errors=True)

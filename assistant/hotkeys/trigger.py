@@ -211,8 +211,8 @@ class _Messages:
 
 
 class _PipeMessages:
-    """The same over a Windows named pipe: whole-message waits have the deadline (a message that
-    stops half-way still holds its own thread, never the others)."""
+    """The same over a Windows named pipe. multiprocessing opens it in message mode, where each message
+    arrives whole, so waiting for a message to begin (with the deadline) is waiting for all of it."""
 
     def __init__(self, connection: Connection, deadline: float) -> None:
         self.connection, self.deadline = connection, deadline
