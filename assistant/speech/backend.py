@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 
 from assistant.config import RATE_RANGE
+from assistant.errors import UserError
 from assistant.speech.voices import Voice
 
 STOP_GRACE = 1.0  # seconds a backend may take to fall silent after being told to stop
@@ -18,7 +19,7 @@ POLL = 0.02  # seconds between checks while speaking (never while idle)
 DEFAULT_WPM = 175  # what espeak-ng and most system voices speak at when no rate is chosen
 
 
-class SpeechUnavailable(Exception):
+class SpeechUnavailable(UserError):
     """Speech cannot work; `str(error)` is the one sentence shown to the user."""
 
     def __init__(self, reason: str, remedy: str) -> None:
