@@ -13,11 +13,13 @@ from assistant.errors import UserError
 from assistant.hotkeys.combos import HotkeyError
 from assistant.hotkeys.trigger import TriggerError
 from assistant.ocr import OcrError
+from assistant.speech.backend import SpeechUnavailable
 from assistant.speech.stt import SpeechInputError
 
 PACKAGE_ERRORS = [
     EngineError,
     SpeechInputError,
+    SpeechUnavailable,
     CaptureError,
     SettingsError,
     TriggerError,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.cli.model_options import add_model_arguments, load_for_command, say_error
+from assistant.cli import say_error
+from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.cli.speech import add_stt_arguments, stt_choices
 from assistant.engine.base import Turn
 from assistant.engine.models import DEFAULT_MODEL
@@ -256,25 +257,21 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
 def run_ask(args) -> int:
     from assistant.engine.images import normalize_image
 
-    try:
-        history = _read_history(args.history)
-        image = normalize_image(args.image)
-        question = args.question
-        if args.audio is not None:
-            if question:
-                raise UserError("Give either a typed question or --audio, not both.")
-            from assistant.speech.stt import Transcriber
+    history = _read_history(args.history)
+    image = normalize_image(args.image)
+    question = args.question
+    if args.audio is not None:
+        if question:
+            raise UserError("Give either a typed question or --audio, not both.")
+        from assistant.speech.stt import Transcriber
 
-            model, language = stt_choices(args)
-            question = Transcriber(model, language=language).transcribe_file(args.audio)
-            if not question.strip():
-                raise UserError(
-                    "No words were heard in the recording. Record the question again, closer to the microphone."
-                )
-        engine = load_for_command(args)
-    except UserError as error:
-        say_error(str(error))
-        return 1
+        model, language = stt_choices(args)
+        question = Transcriber(model, language=language).transcribe_file(args.audio)
+        if not question.strip():
+            raise UserError(
+                "No words were heard in the recording. Record the question again, closer to the microphone."
+            )
+    engine = load_for_command(args)
     if question is not None:
         return _answer(engine, image, question, history, args)
     return _interactive(engine, image, history, args)
@@ -317,11 +314,7 @@ def run_models(args) -> int:
     from assistant.engine.models import KNOWN_MODELS, cached_path, download
 
     if args.models_command == "download":
-        try:
-            path = download(args.model, again=args.again)
-        except UserError as error:
-            say_error(str(error))
-            return 1
+        path = download(args.model, again=args.again)
         print(f"{args.model} is downloaded to {path}.")
         return 0
     if args.models_command == "clean":
