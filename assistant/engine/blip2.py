@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,8 +27,9 @@ from transformers.utils import logging as hf_logging
 
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
-from assistant.engine.images import image_fingerprint, normalize_image
-from assistant.engine.models import count_parameters, damaged_model, ensure_model
+from assistant.engine.images import as_normalized, image_fingerprint
+from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model, ensure_model
+from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output, settled
 
@@ -39,44 +39,21 @@ FEATURE_CACHE_SIZE = 8
 T5_TRAINED_LENGTH = 512  # T5's positions are relative, so nothing stops a longer input but its training
 
 
-def quantize_int8_(model: torch.nn.Module) -> None:
-    """Swap every linear layer of the vision encoder and language model for PyTorch's dynamic int8 one.
+def from_pretrained_options(runtime: Runtime, checkpoint_dtype: torch.dtype | None = None) -> dict:
+    """How `from_pretrained` loads the checkpoint for `runtime`.
 
-    Layer by layer (each cast to float just before it is quantized), so the peak memory stays near the
-    16-bit size; then the small remainder is cast to float, which the int8 kernels expect around them.
+    On a graphics card every precision loads straight onto it (`device_map`), without a copy of the
+    weights in main memory first. On the processor, int8 starts from the checkpoint's own 16-bit type
+    (no conversion; 16-bit at most, so the peak stays near the 16-bit size) and is quantized after.
     """
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
-    from torch.ao.quantization import per_channel_dynamic_qconfig
-
-    # Names, not the layers themselves: holding on to each float layer until the end would keep every
-    # one of them in memory at once (14 GB for OPT-2.7b instead of 8).
-    linear = [
-        (parent, name)
-        for root in (model.vision_model, model.language_model)
-        for parent in root.modules()
-        for name, child in parent.named_children()
-        if type(child) is torch.nn.Linear
-    ]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*quantize_per_channel.*", category=UserWarning)
-        for parent, name in linear:
-            layer = getattr(parent, name).float()
-            layer.qconfig = per_channel_dynamic_qconfig
-            setattr(parent, name, DynamicInt8Linear.from_float(layer))
-            del layer
-    model.float()
-
-
-def load_model(folder: Path, runtime: Runtime) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
-    """Load a BLIP-2 checkpoint (safetensors only) in the device and precision of `runtime`."""
-    processor = Blip2Processor.from_pretrained(folder)
-    kwargs: dict = {"use_safetensors": True}
+    options: dict = {"use_safetensors": True}
+    if runtime.device == "cuda":
+        options["device_map"] = {"": 0}
     if runtime.device == "cuda" and runtime.precision in ("int8", "int4"):
         from transformers import BitsAndBytesConfig
 
-        kwargs["dtype"] = torch.float16
-        kwargs["device_map"] = {"": 0}
-        kwargs["quantization_config"] = (
+        options["dtype"] = torch.float16
+        options["quantization_config"] = (
             BitsAndBytesConfig(load_in_8bit=True)
             if runtime.precision == "int8"
             else BitsAndBytesConfig(
@@ -84,14 +61,33 @@ def load_model(folder: Path, runtime: Runtime) -> tuple[Blip2ForConditionalGener
             )
         )
     elif runtime.precision == "int8":
-        kwargs["dtype"] = torch.bfloat16  # quantized layer by layer below
+        options["dtype"] = (
+            checkpoint_dtype if checkpoint_dtype in (torch.float16, torch.bfloat16) else torch.bfloat16
+        )
     else:
-        kwargs["dtype"] = _FLOAT_DTYPES[runtime.precision]
-    model = Blip2ForConditionalGeneration.from_pretrained(folder, **kwargs)
+        options["dtype"] = _FLOAT_DTYPES[runtime.precision]
+    return options
+
+
+def load_model(
+    folder: Path,
+    runtime: Runtime,
+    on_progress: Callable[[str], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
+    """Load a BLIP-2 checkpoint (safetensors only) in the device and precision of `runtime`.
+
+    int8 on the processor comes from the prepared model in the cache folder, made on first use."""
+    processor = Blip2Processor.from_pretrained(folder)
     if runtime.device == "cpu" and runtime.precision == "int8":
-        quantize_int8_(model)
-    elif "device_map" not in kwargs:
-        model.to(runtime.device)
+        options = from_pretrained_options(runtime, checkpoint_dtype(folder))
+        model, problem = load_int8(
+            folder, lambda: Blip2ForConditionalGeneration.from_pretrained(folder, **options), on_progress
+        )
+        if problem and on_notice is not None:
+            on_notice(problem)
+        return model.eval(), processor
+    model = Blip2ForConditionalGeneration.from_pretrained(folder, **from_pretrained_options(runtime))
     return model.eval(), processor
 
 
@@ -167,7 +163,7 @@ class Blip2Engine(Engine):
         notices = []
         while engine is None:
             try:
-                loaded = load_model(folder, runtime)
+                loaded = load_model(folder, runtime, on_progress, notices.append)
             except torch.cuda.OutOfMemoryError:
                 torch.cuda.empty_cache()
                 runtime = fallback_after_oom(runtime, machine)
@@ -338,7 +334,7 @@ class Blip2Engine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
-        image = normalize_image(image)
+        image = as_normalized(image)
         for attempt in range(2):
             try:
                 if cancel is not None and cancel.is_set():
@@ -393,7 +389,7 @@ class Blip2Engine(Engine):
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
         prompt = prompts.description_prompt(detail)
-        normalized = [normalize_image(image) for image in images]
+        normalized = [as_normalized(image) for image in images]
         results: list[str] = []
         for start in range(0, len(normalized), max(1, batch_size)):
             batch = normalized[start : start + max(1, batch_size)]

@@ -201,6 +201,27 @@ def _check_hub_id(model: str) -> None:
         ) from None
 
 
+def checkpoint_dtype(folder: Path):
+    """The torch dtype most of a checkpoint's weights are stored in (by parameter count), or None."""
+    import torch
+
+    names = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+    counts: dict = {}
+    for file in sorted(folder.glob("*.safetensors")):
+        try:
+            header = _safetensors_header(file)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
+            raise damaged_model(folder, file.name) from None
+        for name, entry in header.items():
+            if name == "__metadata__" or not isinstance(entry, dict) or entry.get("dtype") not in names:
+                continue
+            count = 1
+            for size in entry.get("shape", []):
+                count *= int(size)
+            counts[names[entry["dtype"]]] = counts.get(names[entry["dtype"]], 0) + count
+    return max(counts, key=counts.get) if counts else None
+
+
 def count_parameters(folder: Path) -> int:
     """Parameters in a checkpoint, read from the safetensors headers without loading weights.
 
@@ -240,7 +261,7 @@ def _safetensors_header(file: Path) -> dict:
 
 def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
     """The sentence for a model whose files are cut short or unreadable, saying how to get them again."""
-    hub_id = _hub_id_of_cache_folder(folder)
+    hub_id = hub_id_of_cache_folder(folder)
     if hub_id:
         return ModelNotAvailable(
             f"The model {hub_id} is damaged ({file_name} is incomplete or unreadable); "
@@ -252,7 +273,7 @@ def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
     )
 
 
-def _hub_id_of_cache_folder(folder: Path) -> str | None:
+def hub_id_of_cache_folder(folder: Path) -> str | None:
     """owner/name for a snapshot folder of the hub cache (…/models--owner--name/snapshots/REVISION)."""
     parts = folder.expanduser().absolute().parts
     if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):

@@ -11,6 +11,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -18,8 +19,12 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from assistant.config import Settings, load_settings, settings_path
 from assistant.engine.base import Engine
 from assistant.ui.earcons import Earcons
+from assistant.ui.telling import SpeechOutput
 from assistant.ui.views import MainWindow, TrayView
 from assistant.ui.worker import ModelSpec
+
+if TYPE_CHECKING:
+    from assistant.ui.controller import Controller
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,7 @@ def run_app(
     speech_to: Path | None = None,
     speech: bool = True,
     settings_file: Path | None = None,
+    speak_with: str | None = None,
 ) -> int:
     """Run the app until Quit; returns the exit status."""
     from assistant.hotkeys import TriggerError, TriggerServer
@@ -78,7 +84,7 @@ def run_app(
 
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
     settings, warning = load_settings(settings_file)
-    overrides = {"model": model, "device": device, "precision": precision}
+    overrides = {"model": model, "device": device, "precision": precision, "speak_with": speak_with}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
     if QApplication.instance() is None and (problem := display_problem()):
         print(problem, file=sys.stderr)
@@ -133,8 +139,10 @@ def run_app(
     os._exit(status)
 
 
-def _make_speaker(settings: Settings, speech: bool, speech_to: Path | None, controller) -> object:
-    from assistant.speech.tts import create_speaker
+def _make_speaker(
+    settings: Settings, speech: bool, speech_to: Path | None, controller: Controller
+) -> SpeechOutput:
+    from assistant.speech.speaker import create_speaker
 
     return create_speaker(
         speech_to=speech_to,
@@ -143,4 +151,5 @@ def _make_speaker(settings: Settings, speech: bool, speech_to: Path | None, cont
         rate=settings.rate,
         volume=settings.volume,
         on_event=controller.speech_event,
+        speak_with=settings.speak_with,
     )

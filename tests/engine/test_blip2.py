@@ -19,9 +19,10 @@ import torch
 from PIL import Image
 
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
-from assistant.engine.blip2 import Blip2Engine, quantize_int8_
+from assistant.engine.blip2 import Blip2Engine
 from assistant.engine.images import ImageError, image_fingerprint
 from assistant.engine.prompts import PromptTooLong, question_prompt
+from assistant.engine.quantized import quantize_int8_
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 from assistant.engine.text import clean_output
 
@@ -454,11 +455,11 @@ def test_out_of_memory_while_loading_falls_back_and_says_so(tiny_model_dir, monk
     tried: list[Runtime] = []
     real_load_model = blip2.load_model
 
-    def load_model(folder, runtime):
+    def load_model(folder, runtime, *args):
         tried.append(runtime)
         if runtime.device == "cuda":
             raise torch.cuda.OutOfMemoryError("CUDA out of memory.")
-        return real_load_model(folder, runtime)
+        return real_load_model(folder, runtime, *args)
 
     monkeypatch.setattr(blip2, "query_machine", lambda: BIG_GPU)
     monkeypatch.setattr(blip2, "load_model", load_model)
@@ -495,21 +496,41 @@ def test_out_of_memory_while_generating_falls_back_and_keeps_working(tiny_model_
 def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, monkeypatch) -> None:
     """Layer by layer means one float copy at a time: on a 16 GB laptop, holding every float layer until
     the end (14 GB for OPT-2.7b) would not fit."""
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
     from transformers import Blip2ForConditionalGeneration
 
+    from assistant.engine import quantized
+
     model = Blip2ForConditionalGeneration.from_pretrained(tiny_model_dir, dtype=torch.bfloat16)
-    quantized: list[weakref.ref] = []
+    seen: list[weakref.ref] = []
     still_alive: list[int] = []
-    from_float = DynamicInt8Linear.from_float
+    quantize_linear = quantized.quantize_linear
 
-    def watched(layer, *args, **kwargs):
+    def watched(layer):
         gc.collect()
-        still_alive.append(sum(ref() is not None for ref in quantized))
-        quantized.append(weakref.ref(layer))
-        return from_float(layer, *args, **kwargs)
+        still_alive.append(sum(ref() is not None for ref in seen))
+        seen.append(weakref.ref(layer))
+        return quantize_linear(layer)
 
-    monkeypatch.setattr(DynamicInt8Linear, "from_float", staticmethod(watched))
+    monkeypatch.setattr(quantized, "quantize_linear", watched)
     quantize_int8_(model)
-    assert len(quantized) > 10
+    assert len(seen) > 10
     assert max(still_alive) == 0  # every float layer already quantized was gone when the next one began
+
+
+def test_a_picture_normalised_as_it_came_in_is_not_normalised_again(
+    tiny_engine, tmp_path, monkeypatch
+) -> None:
+    from assistant import capture
+    from assistant.engine import images
+
+    normalised = []
+    real = images._normalize_opened
+    monkeypatch.setattr(images, "_normalize_opened", lambda *args: normalised.append(1) or real(*args))
+    path = tmp_path / "photo.png"
+    Image.new("RGBA", (40, 30), (0, 0, 255, 128)).save(path)
+    picture = capture.open_image_file(path)
+    tiny_engine.describe(picture)
+    tiny_engine.describe_many([picture, picture])
+    assert len(normalised) == 1  # on the way in, not again by the engine
+    tiny_engine.describe(Image.new("RGBA", (40, 30), (0, 0, 255, 128)))
+    assert len(normalised) == 2  # an image that did not come through capture is still normalised

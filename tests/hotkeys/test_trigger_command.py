@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import queue
 import subprocess
@@ -11,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.hotkeys import TriggerServer, commands
+from assistant.cli import main
+from assistant.hotkeys import TriggerServer
 from assistant.hotkeys.trigger import NOT_RUNNING
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="these tests use the POSIX socket channel")
@@ -20,10 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="assistant")
-    commands.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    return main(argv)
 
 
 @pytest.fixture
@@ -94,7 +91,7 @@ def test_real_command(folder: Path) -> None:
 
 def test_trigger_command_imports_nothing_heavy() -> None:
     code = (
-        "import sys, assistant.hotkeys.commands; "
+        "import sys, assistant.cli.hotkeys; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'pynput', 'torch', 'keyboard', 'Xlib'}))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

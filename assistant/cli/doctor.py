@@ -6,11 +6,16 @@ import os
 import platform
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant import __version__
 from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.speech.voices import Voice
 
 
 def register(subparsers) -> None:
@@ -50,9 +55,9 @@ def check_settings() -> tuple[Settings, list[str]]:
 
 
 def check_model(model: str, device: str, precision: str) -> list[str]:
-    from assistant.engine.base import EngineError
     from assistant.engine.models import cached_path, count_parameters, folder_size, known_parameters
     from assistant.engine.runtime import GIB, choose_runtime, query_machine
+    from assistant.errors import UserError
 
     lines = []
     machine = query_machine()
@@ -77,7 +82,7 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
     if path:
         try:
             parameters = count_parameters(path)
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Model {model}: problem. {error}")
         else:
             lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
@@ -87,7 +92,7 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
         try:
             runtime = choose_runtime(device, precision, machine, parameters)
             lines.append(f"Precision: {runtime.describe()}.")
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Precision: problem. {error}")
     else:
         lines.append("Precision: chosen when the model is loaded (its size is not known yet).")
@@ -108,10 +113,69 @@ def check_disk() -> list[str]:
     return [line]
 
 
-def check_speech() -> list[str]:
-    from assistant.speech.tts import describe_speech
+def check_speech(timeout: float = 15.0) -> list[str]:
+    """Plain lines for `assistant doctor`: which engine speaks, its voices, how sound is played, or what is
+    wrong and what to do."""
+    from assistant.speech.backend import failure_message, unavailable_message
 
-    return describe_speech()
+    found: list[str] = []
+
+    def probe() -> None:
+        try:
+            found.extend(_probe_speech())
+        except Exception as error:
+            found.append(failure_message(error))
+
+    thread = threading.Thread(target=probe, name="speech-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        reason = f"the speech engine did not answer within {timeout:.0f} seconds"
+        return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
+    return found
+
+
+def check_screen_reader(settings: Settings) -> list[str]:
+    """Which screen reader runs, how the app reaches it, and what "Speak with" makes of that."""
+    from assistant.speech.screen_reader import describe_screen_reader
+
+    lines = describe_screen_reader()
+    choice = {
+        "screen-reader": "the screen reader when one is running",
+        "own-voice": "the app's own voice",
+        "both": "the screen reader and the app's own voice",
+    }[settings.speak_with]
+    lines.append(f"Speak with: {choice} (Settings, or `assistant run --speak-with`).")
+    return lines
+
+
+def _probe_speech() -> list[str]:
+    from assistant.speech.backend import SpeechUnavailable
+    from assistant.speech.espeak import EspeakBackend, EspeakSynthesizer
+    from assistant.speech.pyttsx3_backend import Pyttsx3Backend
+
+    if sys.platform in ("win32", "darwin"):
+        backend = Pyttsx3Backend()
+        try:
+            return _voice_lines(backend.description, backend.voices(), backend.default_voice())
+        finally:
+            backend.close()
+    synth = EspeakSynthesizer()
+    lines = _voice_lines(synth.version(), synth.voices(), synth.default_voice())
+    try:
+        lines.append(f"Sound: played with {EspeakBackend(synth).player}.")
+    except SpeechUnavailable as error:
+        lines.append(str(error))
+    return lines
+
+
+def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> list[str]:
+    lines = [f"Speech: {engine}.", f"Voices: {len(voices)} installed."]
+    if default is not None:
+        lines.append(f"Default voice: {default.name} ({default.id}).")
+    if not voices:
+        lines.append("No voices are installed; install a voice for your language to hear speech.")
+    return lines
 
 
 def check_speech_input(settings: Settings) -> list[str]:
@@ -166,6 +230,7 @@ def run_doctor(args) -> int:
     _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
     _section("Disk", _safely(check_disk, "disk"))
     _section("Speech output", _safely(check_speech, "speech"))
+    _section("Screen reader", _safely(lambda: check_screen_reader(settings), "screen reader"))
     _section("Spoken questions", _safely(lambda: check_speech_input(settings), "speech recognition"))
     _section("Display", _safely(check_display, "display"))
     return 0

@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.engine.base import EngineError
-from assistant.engine.commands import add_model_arguments
+from assistant.cli.model_options import add_model_arguments
+from assistant.errors import UserError
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -28,7 +28,7 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "hostile", "stt", "app")
+SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader")
 
 
 def register(subparsers) -> None:
@@ -52,7 +52,7 @@ def register(subparsers) -> None:
     bench.add_argument(
         "--suite",
         default="engine",
-        help="what to measure: engine, documents, hostile, stt, app (comma-separated)",
+        help="what to measure: engine, documents, hostile, stt, app, screen-reader (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -63,9 +63,6 @@ def register(subparsers) -> None:
 def run_bench(args) -> int:
     try:
         return run_benchmark(args)
-    except EngineError as error:
-        print(error, file=sys.stderr)
-        return 1
     finally:
         if getattr(args, "synthetic_folder", None):  # the random checkpoint written for this run
             shutil.rmtree(args.synthetic_folder, ignore_errors=True)
@@ -75,7 +72,8 @@ def _engine_for(args, precision: str):
     """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
     import torch
 
-    from assistant.engine.blip2 import Blip2Engine, quantize_int8_
+    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.quantized import quantize_int8_
     from assistant.engine.runtime import Runtime
 
     if args.synthetic and _on_gpu(args):
@@ -124,7 +122,7 @@ def run_benchmark(args) -> int:
     suites = {name.strip() for name in args.suite.split(",")}
     unknown = suites - set(SUITES)
     if unknown:
-        raise EngineError(
+        raise UserError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
     for precision in precisions if suites & {"engine", "documents", "app"} else []:
@@ -161,6 +159,12 @@ def run_benchmark(args) -> int:
         report["stt"] = bench_transcription(args.stt_model)
         print("\n== speech to text")
         _print_mapping(report["stt"])
+    if "screen-reader" in suites:
+        from assistant.speech.bench import bench_screen_reader_summary
+
+        report["screen_reader"] = bench_screen_reader_summary(args.repeat * 10)
+        print("\n== the screen reader, through a private speech-dispatcher")
+        _print_mapping(report["screen_reader"])
     results = report["results"]
     if len(results) > 1:
         baseline, *others = results
@@ -197,6 +201,12 @@ def run_benchmark(args) -> int:
             for key, limit, meaning in APP_TARGETS:
                 if isinstance(figures.get(key), float):
                     _print_target(f"[app {label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
+    if "screen_reader" in report:
+        from assistant.speech.bench import TARGETS as SCREEN_READER_TARGETS
+
+        for key, limit, meaning in SCREEN_READER_TARGETS:
+            value = report["screen_reader"][key]
+            _print_target(f"[screen reader] {key}", value, limit, value <= limit, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments
+from assistant.config import SPEAK_WITH
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -13,11 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Start the assistant: a tray icon, global hotkeys, spoken descriptions and a dialog "
         "for follow-up questions. The model loads in the background.",
     )
-    parser.add_argument(
-        "--model", help="BLIP-2 model: a Hugging Face name or a local folder (default: settings)"
-    )
-    parser.add_argument("--device", help="where the model runs: auto, cpu or cuda (default: settings)")
-    parser.add_argument("--precision", help="auto, fp32, bf16, fp16, int8 or int4 (default: settings)")
+    add_model_arguments(parser, from_settings=True)
     parser.add_argument(
         "--speech-to",
         type=Path,
@@ -25,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write every utterance to DIR as NNNN.wav and NNNN.txt instead of playing it",
     )
     parser.add_argument("--no-speech", action="store_true", help="do not speak; show text instead")
+    parser.add_argument(
+        "--speak-with",
+        choices=SPEAK_WITH,
+        help="for this run: screen-reader (the user's screen reader when one runs, else the app's own "
+        "voice), own-voice, or both (default: from the settings)",
+    )
     parser.add_argument("--settings", type=Path, metavar="FILE", help="settings file (default: the user's)")
     parser.set_defaults(handler=_run)
 
@@ -38,5 +43,6 @@ def _run(args: argparse.Namespace) -> int:
         precision=args.precision,
         speech_to=args.speech_to,
         speech=not args.no_speech,
+        speak_with=args.speak_with,
         settings_file=args.settings,
     )

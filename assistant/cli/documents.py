@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
 
@@ -30,8 +31,6 @@ def _report_path(text: str) -> Path:
 
 
 def register(subparsers) -> None:
-    from assistant.engine.commands import add_model_arguments
-
     parser = subparsers.add_parser(
         "alt-text",
         help="fill in missing alt-text in documents",
@@ -135,8 +134,6 @@ def _unexpected_problems_logged() -> Iterator[list[Path]]:
 def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
-    from assistant.engine import EngineError
-    from assistant.engine.commands import load_for_command
 
     options = Options(
         write=args.write,
@@ -151,11 +148,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
         allow_outside=args.allow_outside,
         max_image_bytes=args.max_image_mb * 2**20,
     )
-    try:
-        engine = load_for_command(args)
-    except EngineError as error:
-        print(error, file=sys.stderr)
-        return 1
+    engine = load_for_command(args)
     progress = _ProgressBar()
     with _unexpected_problems_logged() as log_written:
         try:

@@ -1,0 +1,278 @@
+"""Command-line use of the engine: describe, ask, models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.cli import say_error
+from assistant.cli.model_options import add_model_arguments, load_for_command
+from assistant.cli.speech import add_stt_arguments, stt_choices
+from assistant.engine.base import Turn
+from assistant.engine.models import DEFAULT_MODEL
+from assistant.errors import UserError
+from assistant.files import replace_text
+
+
+def register(subparsers) -> None:
+    describe = subparsers.add_parser(
+        "describe", help="describe images", description="Print a description of each image."
+    )
+    describe.add_argument("images", nargs="+", metavar="IMAGE")
+    add_model_arguments(describe)
+    describe.add_argument("--detail", choices=("brief", "detailed"), default="brief")
+    describe.add_argument(
+        "--batch-size", type=int, default=1, metavar="N", help="images per batch (default 1)"
+    )
+    describe.add_argument("--json", action="store_true", help="one JSON object per line per image")
+    describe.set_defaults(handler=run_describe)
+
+    ask = subparsers.add_parser(
+        "ask",
+        help="answer questions about an image",
+        description="Answer a question about an image; without a question, ask in a loop at a prompt.",
+    )
+    ask.add_argument("image", metavar="IMAGE")
+    ask.add_argument("question", nargs="?", metavar="QUESTION")
+    ask.add_argument(
+        "--history", type=Path, metavar="FILE", help="JSON file of earlier turns; the new turn is added"
+    )
+    ask.add_argument(
+        "--audio", type=Path, metavar="WAV", help="a recorded spoken question to transcribe and answer"
+    )
+    add_stt_arguments(ask)
+    add_model_arguments(ask)
+    ask.add_argument("--json", action="store_true", help='print {"question": …, "answer": …}')
+    ask.set_defaults(handler=run_ask)
+
+    models = subparsers.add_parser("models", help="list or download models", description="List known models.")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    download = models_sub.add_parser("download", help="download a model with a progress bar")
+    download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
+    download.add_argument(
+        "--again", action="store_true", help="fetch every file anew, replacing a damaged copy"
+    )
+    models_sub.add_parser(
+        "clean", help="remove the prepared int8 models (each is made again, once, when next needed)"
+    )
+    models.set_defaults(handler=run_models)
+
+
+def run_describe(args) -> int:
+    """Describe the images a batch at a time, each result printed in the order given as soon as it is
+    known. A batch is decoded, described and let go before the next is read, so 500 photos take the
+    memory of one batch."""
+    describer = _Describer(args)
+    size = max(1, args.batch_size)
+    failed = False
+    for start in range(0, len(args.images), size):
+        for result in describer.describe(args.images[start : start + size]):
+            failed |= "error" in result
+            if args.json or describer.load_error is None or result.get("error") != describer.load_error:
+                _print_result(args, result, many=len(args.images) > 1)
+        if describer.load_error is not None and not args.json:
+            return 1  # said once, not once an image; in JSON every image still gets its line
+    return 1 if failed else 0
+
+
+class _Describer:
+    """The model, loaded when the first readable image needs it (a run of unreadable ones needs none)."""
+
+    def __init__(self, args) -> None:
+        self.args = args
+        self.engine = None
+        self.load_error: str | None = None
+
+    def describe(self, paths: list[str]) -> list[dict]:
+        from assistant.engine.images import normalize_image
+
+        results: list[dict] = [{"image": path} for path in paths]
+        readable = []
+        for result in results:
+            if self.load_error is not None:
+                result["error"] = self.load_error
+                continue
+            try:
+                readable.append((result, normalize_image(result["image"])))
+            except UserError as error:
+                result["error"] = str(error)
+        if readable and self._load():
+            self._describe(readable)
+        elif readable:
+            for result, _ in readable:
+                result["error"] = self.load_error
+        return results
+
+    def _load(self) -> bool:
+        if self.engine is None and self.load_error is None:
+            try:
+                self.engine = load_for_command(self.args)
+            except UserError as error:
+                self.load_error = str(error)
+                say_error(self.load_error)
+        return self.engine is not None
+
+    def _describe(self, readable: list) -> None:
+        message = "The model gave no description for this image."
+        try:
+            if len(readable) == 1:
+                texts = [self.engine.describe(readable[0][1], detail=self.args.detail)]
+            else:
+                texts = self.engine.describe_many(
+                    [image for _, image in readable], detail=self.args.detail, batch_size=len(readable)
+                )
+        except UserError as error:
+            texts, message = [""] * len(readable), str(error)
+        for (result, _), text in zip(readable, texts, strict=True):
+            result.update({"text": text} if text else {"error": message})
+
+
+def _print_result(args, result: dict, many: bool = True) -> None:
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    elif "error" in result:
+        say_error(f"{result['image']}: {result['error']}")
+    else:
+        print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
+
+
+def _read_history(path: Path | None) -> list[Turn]:
+    if path is None or not path.exists():
+        return []
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8-sig"))
+        return [Turn(str(t["question"]), str(t["answer"])) for t in turns]
+    # RecursionError: nesting deeper than the parser follows, which no history of ours has.
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        raise UserError(
+            f"The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
+        ) from None
+
+
+def _save_history(path: Path, turns: list[Turn]) -> bool:
+    """Write the conversation whole or not at all, keeping the file's permissions; say so when it fails."""
+    data = json.dumps(
+        [{"question": t.question, "answer": t.answer} for t in turns], indent=2, ensure_ascii=False
+    )
+    try:
+        # A rename would replace a file its owner made read-only (the folder allows it): ask them instead.
+        if path.exists() and not path.stat().st_mode & 0o222:
+            say_error(
+                f"The answer was not added to the history file {path}, which is read-only; "
+                "make it writable or choose another file."
+            )
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_text(path, data + "\n")
+    except OSError as error:
+        say_error(
+            f"The answer was not added to the history file {path}, which could not be written "
+            f"({error.strerror or error}); check that you may write to its folder."
+        )
+        return False
+    return True
+
+
+def run_ask(args) -> int:
+    from assistant.engine.images import normalize_image
+
+    history = _read_history(args.history)
+    image = normalize_image(args.image)
+    question = args.question
+    if args.audio is not None:
+        if question:
+            raise UserError("Give either a typed question or --audio, not both.")
+        from assistant.speech.stt import Transcriber
+
+        model, language = stt_choices(args)
+        question = Transcriber(model, language=language).transcribe_file(args.audio)
+        if not question.strip():
+            raise UserError(
+                "No words were heard in the recording. Record the question again, closer to the microphone."
+            )
+    engine = load_for_command(args)
+    if question is not None:
+        return _answer(engine, image, question, history, args)
+    return _interactive(engine, image, history, args)
+
+
+def _answer(engine, image, question: str, history: list[Turn], args) -> int:
+    try:
+        answer = engine.ask(image, question, history)
+    except UserError as error:
+        say_error(str(error))
+        return 1
+    history.append(Turn(question, answer))
+    # The answer first: it is what was asked for, and it must not be lost to a file that cannot be written.
+    if args.json:
+        print(
+            json.dumps({"image": args.image, "question": question, "answer": answer}, ensure_ascii=False),
+            flush=True,
+        )
+    else:
+        print(answer, flush=True)
+    if args.history is not None and not _save_history(args.history, history):
+        return 1
+    return 0
+
+
+def _interactive(engine, image, history: list[Turn], args) -> int:
+    print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
+    while True:
+        try:
+            question = input("Question: ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question or question.lower() in ("quit", "exit"):
+            return 0
+        _answer(engine, image, question, history, args)
+
+
+def run_models(args) -> int:
+    from assistant.engine.models import KNOWN_MODELS, cached_path, download
+
+    if args.models_command == "download":
+        path = download(args.model, again=args.again)
+        print(f"{args.model} is downloaded to {path}.")
+        return 0
+    if args.models_command == "clean":
+        return _clean_prepared()
+    for known in KNOWN_MODELS:
+        path = cached_path(known.id)
+        state = f"downloaded, in {path}" if path else "not downloaded"
+        default = " (default)" if known.id == DEFAULT_MODEL else ""
+        print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
+    _list_prepared()
+    print("Download one with: assistant models download ID")
+    return 0
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
+
+
+def _list_prepared() -> None:
+    from assistant.engine.quantized import cache_folder, saved_models
+
+    saved = saved_models()
+    if not saved:
+        print(f"No model is prepared for this computer yet (they are kept in {cache_folder()}).")
+        return
+    print("Prepared for this computer (remove with: assistant models clean):")
+    for model in saved:
+        print(f"  {model.source}, {model.precision}: {_size(model.size)}, in {model.path}")
+
+
+def _clean_prepared() -> int:
+    from assistant.engine.quantized import cache_folder, remove_saved
+
+    try:
+        freed = remove_saved()
+    except OSError as error:
+        say_error(
+            f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder."
+        )
+        return 1
+    print(f"Removed the prepared models ({_size(freed)} freed). Each is prepared again when next used.")
+    return 0

@@ -1,0 +1,659 @@
+"""The int8 model for the processor, quantized once per checkpoint and kept in the user's cache folder.
+
+The first int8 start quantizes the checkpoint's linear layers and writes them, with the float rest, to
+one safetensors file (int8 weights, per-channel scales and zero points, float32 biases and everything
+else). Every later start builds the model's skeleton on the meta device and fills it from that file:
+no float linear layer is made and nothing is quantized again; the float rest is mapped from the file,
+not copied. Only tensors and JSON are read from the file: no pickle, nothing executed.
+
+An entry is found by a key made of the checkpoint's files, the precision, the PyTorch version and this
+file format. Files are identified by name, size and modification time, and, for a hub download, by the
+name of the blob each file links to, which is its content hash: hashing 7.5 GB at every start would
+cost more than the rest of the start. A file is written under a temporary name, synced and renamed, so
+an interrupted write never takes the final name; on loading, its size is checked against its header
+and a checksum of the start and end of every tensor against the one written, and a file that fails
+either is removed and the model prepared again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import struct
+import warnings
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import platformdirs
+import torch
+
+from assistant.files import sync_folder
+
+log = logging.getLogger(__name__)
+
+FORMAT = "1"
+CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
+SUFFIX = ".safetensors"
+PREPARING = "Preparing the model for this computer; this happens once."
+_SAMPLE = 4096  # bytes at each end of every tensor that the checksum covers
+_PENDING = "--------"  # the checksum's place in the header until the data is written
+_DTYPES = {
+    torch.int8: "I8",
+    torch.uint8: "U8",
+    torch.int16: "I16",
+    torch.int32: "I32",
+    torch.int64: "I64",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.bool: "BOOL",
+}
+_TORCH_DTYPES = {code: dtype for dtype, code in _DTYPES.items()}
+
+
+class DamagedCache(Exception):
+    """The file is not a complete prepared model for this checkpoint."""
+
+
+def cache_folder() -> Path:
+    """$ASSISTANT_CACHE_DIR/quantized, else the user cache folder's (beside the Hugging Face cache)."""
+    folder = os.environ.get(CACHE_DIR_ENV)
+    base = Path(folder) if folder else platformdirs.user_cache_path("assistant", appauthor=False)
+    return base / "quantized"
+
+
+def _checkpoint_files(folder: Path) -> list[Path]:
+    return sorted(
+        path for path in folder.iterdir() if path.name.endswith(SUFFIX) or path.name == "config.json"
+    )
+
+
+def cache_key(folder: Path, precision: str) -> str:
+    """What the prepared model depends on: the checkpoint's files, the precision, PyTorch, this format."""
+    files = []
+    for path in _checkpoint_files(folder):
+        target = path.resolve()
+        stat = target.stat()
+        # A hub snapshot links each file to a blob named after its content hash.
+        files.append([path.name, stat.st_size, stat.st_mtime_ns, target.name if target != path else ""])
+    identity = {"files": files, "precision": precision, "torch": torch.__version__, "format": FORMAT}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def source_name(folder: Path) -> str:
+    """The model's name for people: the hub id of a downloaded model, else the folder."""
+    from assistant.engine.models import hub_id_of_cache_folder
+
+    return hub_id_of_cache_folder(folder) or str(folder)
+
+
+def _slug(folder: Path) -> str:
+    """A file-name-safe, unique prefix for one model's entries, the same for every revision of it."""
+    source = source_name(folder)
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", source.strip("/").split("/")[-1])[:60]
+    return f"{readable}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheEntry:
+    """Where the prepared model of one checkpoint in one precision lives."""
+
+    folder: Path  # the checkpoint
+    precision: str
+    key: str
+    path: Path
+
+    @classmethod
+    def for_checkpoint(cls, folder: Path, precision: str) -> CacheEntry:
+        key = cache_key(folder, precision)
+        return cls(folder, precision, key, cache_folder() / f"{_slug(folder)}--{precision}--{key}{SUFFIX}")
+
+    def siblings(self) -> list[Path]:
+        """Older entries of the same model and files left by interrupted writes."""
+        prefix = self.path.name.split("--")[0] + "--"
+        return [
+            path
+            for path in self.path.parent.glob(f"*{prefix}*")
+            if path != self.path and (path.name.startswith(prefix) or path.name.startswith("." + prefix))
+        ]
+
+
+# ---- quantizing -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Int8Parts:
+    """One linear layer quantized as PyTorch's dynamic int8 layer expects it (per-channel, symmetric)."""
+
+    weight: torch.Tensor  # int8, out x in
+    scales: torch.Tensor  # float64, one per output channel
+    zero_points: torch.Tensor  # int64, zeros
+    bias: torch.Tensor | None  # float32
+
+
+def quantize_linear(layer: torch.nn.Linear) -> Int8Parts:
+    """The int8 weights of `layer`, equal to what `torch.ao`'s per-channel dynamic quantization makes.
+
+    Computed in place on one float32 copy of the weight: PyTorch's own path (`from_float`) runs an
+    observer module, `quantize_per_channel` and packs the weights three times, which made the first
+    quantization of OPT-2.7b take 108 s; this takes a fraction of that and packs once, when loading.
+    """
+    with torch.no_grad():
+        weight = layer.weight.detach().to(torch.float32, copy=True)
+        # The observer's symmetric range: the largest magnitude maps to 127.5 steps.
+        scales = torch.clamp(weight.abs().amax(dim=1) / 127.5, min=torch.finfo(torch.float32).eps)
+        weight.mul_((1.0 / scales)[:, None]).round_().clamp_(-128, 127)
+        bias = None if layer.bias is None else layer.bias.detach().to(torch.float32, copy=True)
+        return Int8Parts(
+            weight.to(torch.int8),
+            scales.to(torch.float64),
+            torch.zeros(scales.shape[0], dtype=torch.int64),
+            bias,
+        )
+
+
+def int8_linear(parts: Int8Parts) -> torch.nn.Module:
+    """PyTorch's dynamic int8 linear layer holding `parts` (its weights packed once)."""
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+
+    out_features, in_features = parts.weight.shape
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*quantize_per_channel.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*quantized tensor creation.*", category=UserWarning)
+        # Made 1 x 1 and then given its weights: made at full size, it would pack a matrix of zeros first.
+        layer = DynamicInt8Linear(1, 1, dtype=torch.qint8)
+        qweight = torch._make_per_channel_quantized_tensor(parts.weight, parts.scales, parts.zero_points, 0)
+        layer.set_weight_bias(qweight, parts.bias)
+    layer.in_features, layer.out_features = in_features, out_features
+    return layer
+
+
+def quantized_roots(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The parts whose linear layers run in int8: the vision encoder and the language model."""
+    return [model.vision_model, model.language_model]
+
+
+def linear_layer_names(model: torch.nn.Module) -> list[str]:
+    """Every nn.Linear under the quantized roots, by its full name in `model`."""
+    roots = {id(root) for root in quantized_roots(model)}
+    names = []
+    for prefix, root in model.named_children():
+        if id(root) in roots:
+            names += [
+                f"{prefix}.{name}" for name, module in root.named_modules() if type(module) is torch.nn.Linear
+            ]
+    return names
+
+
+def _parent(model: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
+    parent, _, leaf = name.rpartition(".")
+    return model.get_submodule(parent), leaf
+
+
+def quantize_int8_(
+    model: torch.nn.Module,
+    on_layer: Callable[[str, Int8Parts], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
+    """Swap every linear layer of the vision encoder and language model for PyTorch's dynamic int8 one.
+
+    Layer by layer, each float layer let go as soon as it is replaced, so the peak memory stays near
+    the 16-bit size; then the small remainder is cast to float32, which the int8 kernels expect around
+    them. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
+    """
+    names = linear_layer_names(model)
+    total = sum(model.get_submodule(name).weight.numel() for name in names) or 1
+    done = 0
+    for name in names:
+        parent, leaf = _parent(model, name)
+        layer = getattr(parent, leaf)
+        parts = quantize_linear(layer)
+        size = layer.weight.numel()
+        del layer
+        setattr(parent, leaf, int8_linear(parts))
+        if on_layer is not None:
+            on_layer(name, parts)
+        del parts
+        done += size
+        if on_progress is not None:
+            on_progress(done / total)
+    model.float()
+
+
+# ---- the file ---------------------------------------------------------------------------------------
+
+
+def _int8_tensor_names(name: str, has_bias: bool) -> list[str]:
+    names = [f"{name}.weight_int8", f"{name}.scales", f"{name}.zero_points"]
+    return names + ([f"{name}.bias"] if has_bias else [])
+
+
+def _rest(model: torch.nn.Module, quantized: list[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The parameters and buffers outside the quantized layers, each once, and the other names of shared ones."""
+    skip = tuple(name + "." for name in quantized)
+    tensors: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[int, str] = {}
+    named = [
+        *model.named_parameters(remove_duplicate=False),
+        *model.named_buffers(remove_duplicate=False),
+    ]
+    for name, tensor in named:
+        if name.startswith(skip):
+            continue
+        if id(tensor) in seen:
+            aliases[name] = seen[id(tensor)]
+            continue
+        seen[id(tensor)] = name
+        tensors[name] = tensor
+    return tensors, aliases
+
+
+def _stored_dtype(tensor: torch.Tensor) -> torch.dtype:
+    return torch.float32 if tensor.is_floating_point() else tensor.dtype
+
+
+def _as_bytes(tensor: torch.Tensor) -> memoryview:
+    flat = tensor.detach().contiguous().reshape(-1)
+    return memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else memoryview(b"")
+
+
+def _sample(data: memoryview | bytes) -> bytes:
+    return bytes(data[:_SAMPLE]) + bytes(data[-_SAMPLE:]) if len(data) > 2 * _SAMPLE else bytes(data)
+
+
+class _Writer:
+    """A safetensors file written one tensor at a time, in an order fixed beforehand.
+
+    The safetensors library writes a whole dictionary of tensors at once, which would hold every
+    unpacked int8 weight in memory beside the packed ones; the layout it reads is simple enough to
+    stream (8-byte header length, JSON header, data)."""
+
+    def __init__(
+        self, path: Path, layout: list[tuple[str, torch.dtype, list[int]]], metadata: dict[str, str]
+    ):
+        header: dict = {"__metadata__": {**metadata, "checksum": _PENDING}}
+        offset = 0
+        for name, dtype, shape in layout:
+            size = torch.tensor([], dtype=dtype).element_size()
+            for dim in shape:
+                size *= dim
+            header[name] = {"dtype": _DTYPES[dtype], "shape": shape, "data_offsets": [offset, offset + size]}
+            offset += size
+        text = json.dumps(header, separators=(",", ":")).encode()
+        text += b" " * (-len(text) % 8)
+        self.checksum_at = 8 + text.index(f'"{_PENDING}"'.encode()) + 1
+        self.order = [name for name, _, _ in layout]
+        self.sizes = {
+            name: header[name]["data_offsets"][1] - header[name]["data_offsets"][0] for name in self.order
+        }
+        self.path = path
+        self.temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.file = open(self.temp, "wb")  # noqa: SIM115 - closed in finish() or abandon()
+        self.file.write(struct.pack("<Q", len(text)) + text)
+        self.crc = 0
+        self.next = 0
+
+    def write(self, name: str, tensor: torch.Tensor) -> None:
+        expected = self.order[self.next]
+        if name != expected:
+            raise ValueError(f"{name} written where {expected} belongs")
+        data = _as_bytes(tensor)
+        if len(data) != self.sizes[name]:
+            raise ValueError(f"{name} has {len(data)} bytes, not {self.sizes[name]}")
+        self.file.write(data)
+        self.crc = zlib.crc32(_sample(data), self.crc)
+        self.next += 1
+
+    def finish(self) -> None:
+        if self.next != len(self.order):
+            raise ValueError(f"{len(self.order) - self.next} tensors were not written")
+        self.file.seek(self.checksum_at)
+        self.file.write(f"{self.crc:08x}".encode())
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.temp, self.path)
+        sync_folder(self.path.parent)
+
+    def abandon(self) -> None:
+        self.file.close()
+        self.temp.unlink(missing_ok=True)
+
+
+def read_header(path: Path) -> tuple[dict, dict[str, str], int]:
+    """The tensors' entries, the metadata and where the data starts; DamagedCache if they do not add up."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            if len(head) < 8:
+                raise DamagedCache("shorter than a header")
+            (length,) = struct.unpack("<Q", head)
+            if length > min(size - 8, 100 * 1024**2):
+                raise DamagedCache("header longer than the file")
+            header = json.loads(handle.read(length))
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise DamagedCache(f"unreadable header ({error})") from None
+    if not isinstance(header, dict) or not isinstance(header.get("__metadata__"), dict):
+        raise DamagedCache("no metadata")
+    metadata = header.pop("__metadata__")
+    try:
+        spans = sorted(tuple(entry["data_offsets"]) for entry in header.values())
+    except (TypeError, KeyError):
+        raise DamagedCache("malformed tensor entries") from None
+    end = 0
+    for begin, stop in spans:
+        if begin != end or stop < begin:
+            raise DamagedCache("tensors overlap or leave gaps")
+        end = stop
+    if 8 + length + end != size:
+        raise DamagedCache(f"{size} bytes where the header describes {8 + length + end} (cut short?)")
+    return header, metadata, 8 + length
+
+
+def _checksum(path: Path, header: dict, start: int) -> str:
+    crc = 0
+    with open(path, "rb") as handle:
+        for entry in sorted(header.values(), key=lambda entry: entry["data_offsets"][0]):
+            begin, stop = entry["data_offsets"]
+            if stop - begin > 2 * _SAMPLE:
+                handle.seek(start + begin)
+                data = handle.read(_SAMPLE)
+                handle.seek(start + stop - _SAMPLE)
+                data += handle.read(_SAMPLE)
+            else:
+                handle.seek(start + begin)
+                data = handle.read(stop - begin)
+            crc = zlib.crc32(data, crc)
+    return f"{crc:08x}"
+
+
+def verify(path: Path, key: str) -> tuple[dict, dict[str, str], int]:
+    """The header of a complete entry for `key`; DamagedCache otherwise."""
+    header, metadata, start = read_header(path)
+    if metadata.get("format") != FORMAT or metadata.get("key") != key:
+        raise DamagedCache("made for another checkpoint, precision or version")
+    if metadata.get("checksum") != _checksum(path, header, start):
+        raise DamagedCache("checksum does not match")
+    return header, metadata, start
+
+
+# ---- writing and loading a model --------------------------------------------------------------------
+
+
+def quantize_and_save(
+    model: torch.nn.Module,
+    entry: CacheEntry,
+    on_progress: Callable[[float], None] | None = None,
+) -> str | None:
+    """Quantize `model` in place and write it to `entry`; returns a sentence if it could not be saved.
+
+    The model is usable either way: a failure to write (a full disk, a read-only cache) only means
+    the next start prepares it again."""
+    names = linear_layer_names(model)
+    layout: list[tuple[str, torch.dtype, list[int]]] = []
+    quantized = []
+    for name in names:
+        layer = model.get_submodule(name)
+        out_features, in_features = layer.weight.shape
+        has_bias = layer.bias is not None
+        quantized.append([name, has_bias])
+        shapes = [[out_features, in_features], [out_features], [out_features], [out_features]]
+        dtypes = [torch.int8, torch.float64, torch.int64, torch.float32]
+        layout += zip(_int8_tensor_names(name, has_bias), dtypes, shapes, strict=False)
+    rest, aliases = _rest(model, names)
+    layout += [(name, _stored_dtype(tensor), list(tensor.shape)) for name, tensor in rest.items()]
+    metadata = {
+        "format": FORMAT,
+        "key": entry.key,
+        "precision": entry.precision,
+        "source": source_name(entry.folder),
+        "torch": torch.__version__,
+        "quantized": json.dumps(quantized),
+        "aliases": json.dumps(aliases),
+    }
+    writer: _Writer | None = None
+    problem: str | None = None
+    try:
+        entry.path.parent.mkdir(parents=True, exist_ok=True)
+        writer = _Writer(entry.path, layout, metadata)
+    except OSError as error:
+        problem = _not_saved(entry, error)
+
+    def write_layer(name: str, parts: Int8Parts) -> None:
+        nonlocal writer, problem
+        if writer is None:
+            return
+        try:
+            tensors = [parts.weight, parts.scales, parts.zero_points] + (
+                [parts.bias] if parts.bias is not None else []
+            )
+            for tensor_name, tensor in zip(
+                _int8_tensor_names(name, parts.bias is not None), tensors, strict=True
+            ):
+                writer.write(tensor_name, tensor)
+        except OSError as error:
+            writer.abandon()
+            writer, problem = None, _not_saved(entry, error)
+
+    quantize_int8_(model, on_layer=write_layer, on_progress=on_progress)
+    if writer is not None:
+        rest, _ = _rest(model, names)  # float32 now
+        try:
+            for name, tensor in rest.items():
+                writer.write(name, tensor)
+            writer.finish()
+        except OSError as error:
+            writer.abandon()
+            problem = _not_saved(entry, error)
+    return problem
+
+
+def _not_saved(entry: CacheEntry, error: OSError) -> str:
+    log.warning("The prepared model could not be written to %s: %s", entry.path, error)
+    return (
+        f"The prepared model could not be saved in {entry.path.parent} ({error.strerror or error}), "
+        "so it will be prepared again next time. Free some disk space there."
+    )
+
+
+def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Module:
+    """The int8 model rebuilt from `entry`: skeleton on the meta device, quantized layers from their
+    int8 weights, the float rest mapped from the file. DamagedCache if the file does not fit."""
+    from safetensors import SafetensorError, safe_open
+    from transformers import Blip2ForConditionalGeneration
+
+    header, metadata, start = verify(entry.path, entry.key)
+    try:
+        quantized = [(str(name), bool(bias)) for name, bias in json.loads(metadata["quantized"])]
+        aliases = {str(alias): str(name) for alias, name in json.loads(metadata["aliases"]).items()}
+    except (KeyError, TypeError, ValueError):
+        raise DamagedCache("malformed metadata") from None
+    with torch.device("meta"):
+        model = Blip2ForConditionalGeneration(config)
+    if [name for name, _ in quantized] != linear_layer_names(model):
+        raise DamagedCache("its layers are not this model's")
+    expected = set()
+    with open(entry.path, "rb") as handle:
+        for name, has_bias in quantized:
+            tensors = [_read(handle, header, start, tensor) for tensor in _int8_tensor_names(name, has_bias)]
+            expected.update(_int8_tensor_names(name, has_bias))
+            parts = Int8Parts(tensors[0], tensors[1], tensors[2], tensors[3] if has_bias else None)
+            meta_layer = model.get_submodule(name)
+            if tuple(meta_layer.weight.shape) != tuple(parts.weight.shape):
+                raise DamagedCache(f"{name} has the wrong shape")
+            parent, leaf = _parent(model, name)
+            setattr(parent, leaf, int8_linear(parts))
+            del parts, tensors
+    rest_names = [name for name in header if name not in expected]
+    # Mapped, not read: pages come in as they are used and can be dropped again by the system.
+    try:
+        with safe_open(entry.path, framework="pt") as mapped:
+            rest = {name: mapped.get_tensor(name) for name in rest_names}
+    except (SafetensorError, OSError) as error:
+        raise DamagedCache(f"unreadable ({error})") from None
+    for name, tensor in [*rest.items(), *((alias, rest.get(name)) for alias, name in aliases.items())]:
+        if tensor is None:
+            raise DamagedCache(f"{name} is missing")
+        _assign(model, name, tensor)
+    left = [name for name, tensor in _named_tensors(model) if tensor.is_meta]
+    if left:
+        raise DamagedCache(f"{len(left)} tensors are missing, {left[0]} first")
+    if generation_config is not None:
+        model.generation_config = generation_config
+    return model.eval()
+
+
+def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
+    """One tensor read (copied) from the file: the int8 weights are packed right away, so mapping them
+    would only keep their pages resident beside the packed copy."""
+    try:
+        entry = header[name]
+        dtype = _TORCH_DTYPES[entry["dtype"]]
+    except KeyError:
+        raise DamagedCache(f"{name} is missing") from None
+    begin, stop = entry["data_offsets"]
+    tensor = torch.empty(entry["shape"], dtype=dtype)
+    if stop > begin:
+        handle.seek(start + begin)
+        target = tensor.view(-1).view(torch.uint8).numpy()
+        if handle.readinto(memoryview(target)) != stop - begin:
+            raise DamagedCache(f"{name} is cut short")
+    return tensor
+
+
+def _named_tensors(model: torch.nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
+    yield from model.named_parameters(remove_duplicate=False)
+    yield from model.named_buffers(remove_duplicate=False)
+
+
+def _assign(model: torch.nn.Module, name: str, tensor: torch.Tensor) -> None:
+    owner_name, _, leaf = name.rpartition(".")
+    try:
+        owner = model.get_submodule(owner_name)
+    except AttributeError:
+        raise DamagedCache(f"{name} is not part of this model") from None
+    current = owner._parameters.get(leaf) if leaf in owner._parameters else owner._buffers.get(leaf)
+    if current is None or tuple(current.shape) != tuple(tensor.shape):
+        raise DamagedCache(f"{name} does not fit this model")
+    if leaf in owner._parameters:
+        owner._parameters[leaf] = torch.nn.Parameter(tensor, requires_grad=False)
+    else:
+        owner._buffers[leaf] = tensor
+
+
+# ---- what is kept -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SavedModel:
+    path: Path
+    source: str
+    precision: str
+    size: int
+
+
+def saved_models() -> list[SavedModel]:
+    """The prepared models in the cache folder, with their sizes."""
+    folder = cache_folder()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        if path.name.startswith("."):
+            continue
+        try:
+            _, metadata, _ = read_header(path)
+            source, precision = metadata.get("source", "?"), metadata.get("precision", "?")
+        except DamagedCache:
+            source, precision = "(damaged; removed at the next start)", "?"
+        found.append(SavedModel(path, source, precision, path.stat().st_size))
+    return found
+
+
+def remove_saved() -> int:
+    """Remove every prepared model and unfinished write; returns the bytes freed."""
+    folder = cache_folder()
+    freed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if path.is_file() and (path.name.endswith((SUFFIX, ".tmp", ".lock"))):
+            freed += path.stat().st_size
+            path.unlink(missing_ok=True)
+    return freed
+
+
+# ---- the start ----------------------------------------------------------------------------------------
+
+
+def load_int8(
+    folder: Path,
+    load_float: Callable[[], torch.nn.Module],
+    on_progress: Callable[[str], None] | None = None,
+) -> tuple[torch.nn.Module, str | None]:
+    """The int8 model of the checkpoint in `folder`: from the cache, or quantized (and saved) once.
+
+    `load_float` loads the checkpoint as a float model, used only when there is no sound saved model.
+    Returns the model and, where the prepared model could not be saved, a sentence saying so."""
+    from filelock import FileLock
+    from transformers import Blip2Config, GenerationConfig
+
+    entry = CacheEntry.for_checkpoint(folder, "int8")
+    config = Blip2Config.from_pretrained(folder)
+    generation_config = (
+        GenerationConfig.from_pretrained(folder) if (folder / "generation_config.json").is_file() else None
+    )
+    model = _load_if_sound(entry, config, generation_config)
+    if model is not None:
+        return model, None
+    try:
+        entry.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(entry.path.parent / f"{_slug(folder)}.lock")
+        lock.acquire()  # another start of the app or a command may be preparing the same model
+    except OSError as error:
+        lock = None
+        log.warning("No lock in %s: %s", entry.path.parent, error)
+    try:
+        if lock is not None:
+            model = _load_if_sound(entry, config, generation_config)
+            if model is not None:
+                return model, None
+            for stale in entry.siblings():
+                log.info("Removing the outdated prepared model %s", stale)
+                stale.unlink(missing_ok=True)
+        if on_progress is not None:
+            on_progress(PREPARING)
+        model = load_float()
+        said = -1
+
+        def progress(fraction: float) -> None:
+            nonlocal said
+            percent = int(100 * fraction)
+            if on_progress is not None and percent != said:
+                said = percent
+                on_progress(f"Preparing the model for this computer: {percent}%")
+
+        problem = quantize_and_save(model, entry, on_progress=progress)
+        return model, problem
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _load_if_sound(entry: CacheEntry, config, generation_config) -> torch.nn.Module | None:
+    if not entry.path.is_file():
+        return None
+    try:
+        return load_saved(entry, config, generation_config)
+    except DamagedCache as problem:
+        log.warning("The prepared model %s is unusable (%s); preparing it again.", entry.path, problem)
+        entry.path.unlink(missing_ok=True)
+        return None

@@ -1,0 +1,238 @@
+"""The prepared int8 model in the cache folder: written once, rebuilt from it, never trusted when damaged."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+
+import pytest
+import torch
+from PIL import Image
+
+from assistant.engine import load_engine, prompts, quantized
+from assistant.engine.blip2 import from_pretrained_options
+from assistant.engine.quantized import CacheEntry, DamagedCache, saved_models
+from assistant.engine.runtime import Runtime
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder of the test's own."""
+    monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / "quantized"
+
+
+@pytest.fixture
+def checkpoint(tiny_model_dir, tmp_path):
+    """A copy of the tiny checkpoint that a test may change."""
+    return shutil.copytree(tiny_model_dir, tmp_path / "checkpoint")
+
+
+class Counts:
+    """How often the float checkpoint was loaded and a layer quantized, by PyTorch's path or ours."""
+
+    def __init__(self, monkeypatch):
+        from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+        from transformers import Blip2ForConditionalGeneration
+
+        self.from_pretrained = self.quantize_linear = self.from_float = 0
+        real_from_pretrained = Blip2ForConditionalGeneration.from_pretrained.__func__
+        real_quantize = quantized.quantize_linear
+        real_from_float = DynamicInt8Linear.from_float.__func__
+
+        def from_pretrained(cls, *args, **kwargs):
+            self.from_pretrained += 1
+            return real_from_pretrained(cls, *args, **kwargs)
+
+        def quantize_linear(layer):
+            self.quantize_linear += 1
+            return real_quantize(layer)
+
+        def from_float(cls, *args, **kwargs):
+            self.from_float += 1
+            return real_from_float(cls, *args, **kwargs)
+
+        monkeypatch.setattr(Blip2ForConditionalGeneration, "from_pretrained", classmethod(from_pretrained))
+        monkeypatch.setattr(quantized, "quantize_linear", quantize_linear)
+        monkeypatch.setattr(DynamicInt8Linear, "from_float", classmethod(from_float))
+
+    def reset(self) -> None:
+        self.from_pretrained = self.quantize_linear = self.from_float = 0
+
+
+@pytest.fixture
+def counts(monkeypatch):
+    return Counts(monkeypatch)
+
+
+def picture() -> Image.Image:
+    return Image.linear_gradient("L").resize((40, 30)).convert("RGB")
+
+
+def output_ids(engine) -> list[int]:
+    features = engine.encode_images(engine.pixel_values([picture()]))
+    ids = engine.generate_ids(features, engine.prompt_inputs(prompts.description_prompt("brief"), 1), 20)
+    return ids[0].tolist()
+
+
+def int8(folder):
+    return load_engine(str(folder), device="cpu", precision="int8", progress=False)
+
+
+def test_first_load_writes_the_cache_and_the_second_builds_no_float_layers(checkpoint, cache, counts) -> None:
+    heard: list[str] = []
+    first = load_engine(str(checkpoint), device="cpu", precision="int8", on_progress=heard.append)
+    assert counts.from_pretrained == 1 and counts.quantize_linear > 10
+    assert heard.count(quantized.PREPARING) == 1
+    assert heard[-1] == "Preparing the model for this computer: 100%"
+    [saved] = saved_models()
+    assert saved.path.parent == cache and saved.precision == "int8" and saved.source == str(checkpoint)
+    assert saved.size == saved.path.stat().st_size > 0
+    first_ids = output_ids(first)
+
+    counts.reset()
+    heard.clear()
+    second = load_engine(str(checkpoint), device="cpu", precision="int8", on_progress=heard.append)
+    assert (counts.from_pretrained, counts.quantize_linear, counts.from_float) == (0, 0, 0)
+    assert quantized.PREPARING not in heard
+    assert output_ids(second) == first_ids
+    assert second.describe(picture()) == first.describe(picture())
+    # The float rest comes from the file itself (mapped), not from a copy.
+    embeddings = second.model.language_model.get_input_embeddings().weight
+    assert embeddings.dtype == torch.float32
+    assert [s.path for s in saved_models()] == [saved.path]
+
+
+def test_the_quantized_weights_are_pytorchs_own(tiny_model_dir) -> None:
+    """Our quantizer gives exactly what torch.ao's per-channel dynamic quantization gives."""
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+    from torch.ao.quantization import per_channel_dynamic_qconfig
+    from transformers import Blip2ForConditionalGeneration
+
+    model = Blip2ForConditionalGeneration.from_pretrained(tiny_model_dir, dtype=torch.bfloat16)
+    names = quantized.linear_layer_names(model)
+    assert len(names) > 10
+    for name in names:
+        layer = model.get_submodule(name).float()
+        layer.qconfig = per_channel_dynamic_qconfig
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = DynamicInt8Linear.from_float(layer).weight()
+        parts = quantized.quantize_linear(layer)
+        assert torch.equal(parts.weight, reference.int_repr()), name
+        assert torch.equal(parts.scales, reference.q_per_channel_scales()), name
+        assert torch.equal(parts.zero_points, reference.q_per_channel_zero_points()), name
+        rebuilt = quantized.int8_linear(parts)
+        x = torch.randn(3, layer.in_features)
+        assert torch.equal(rebuilt(x), DynamicInt8Linear.from_float(layer)(x)), name
+
+
+def test_a_changed_checkpoint_file_is_quantized_afresh_and_the_old_one_removed(
+    checkpoint, cache, counts
+) -> None:
+    int8(checkpoint)
+    [old] = saved_models()
+    weights = next(checkpoint.glob("*.safetensors"))
+    data = weights.read_bytes()
+    weights.write_bytes(data)  # the same name and size, written again: a new modification time
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    counts.reset()
+    int8(checkpoint)
+    assert counts.from_pretrained == 1 and counts.quantize_linear > 10
+    [new] = saved_models()
+    assert new.path != old.path and not old.path.exists()
+
+
+def test_a_changed_precision_or_torch_version_makes_another_entry(
+    checkpoint, cache, counts, monkeypatch
+) -> None:
+    entry = CacheEntry.for_checkpoint(checkpoint, "int8")
+    assert CacheEntry.for_checkpoint(checkpoint, "int4").key != entry.key
+    int8(checkpoint)
+    # A file made for another precision, even under this entry's name, is not taken for this one.
+    other = CacheEntry.for_checkpoint(checkpoint, "int4")
+    with pytest.raises(DamagedCache, match="another"):
+        quantized.verify(entry.path, other.key)
+    monkeypatch.setattr(torch, "__version__", "99.0.0")
+    counts.reset()
+    int8(checkpoint)
+    assert counts.quantize_linear > 10
+    [new] = saved_models()
+    assert new.path != entry.path and not entry.path.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a flipped byte", "not safetensors"])
+def test_a_damaged_cache_file_is_removed_and_rebuilt_never_loaded(checkpoint, cache, counts, damage) -> None:
+    first_ids = output_ids(int8(checkpoint))
+    [saved] = saved_models()
+    data = bytearray(saved.path.read_bytes())
+    if damage == "truncated":  # the app killed while writing, on a system that kept the partial file
+        data = data[: len(data) // 2]
+    elif damage == "a flipped byte":
+        _, _, start = quantized.read_header(saved.path)
+        data[start + 3] ^= 0xFF
+    else:
+        data = bytearray(b"\x80\x03}q\x00.")  # a pickle
+    saved.path.write_bytes(bytes(data))
+    counts.reset()
+    engine = int8(checkpoint)
+    assert counts.from_pretrained == 1 and counts.quantize_linear > 10
+    assert output_ids(engine) == first_ids
+    quantized.verify(saved.path, CacheEntry.for_checkpoint(checkpoint, "int8").key)  # sound again
+
+
+def test_a_write_interrupted_before_its_rename_is_never_loaded_and_is_cleared(
+    checkpoint, cache, counts
+) -> None:
+    entry = CacheEntry.for_checkpoint(checkpoint, "int8")
+    cache.mkdir(parents=True)
+    leftover = cache / f".{entry.path.name}.12345.tmp"
+    leftover.write_bytes(b"half a model")
+    int8(checkpoint)
+    assert counts.quantize_linear > 10
+    assert not leftover.exists() and entry.path.exists()
+
+
+def test_an_unwritable_cache_still_gives_a_model_and_says_why(checkpoint, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(blocker))
+    engine = int8(checkpoint)
+    assert engine.runtime.precision == "int8"
+    assert len(engine.notices) == 1 and "could not be saved" in engine.notices[0]
+    assert engine.describe(picture())
+
+
+def test_models_lists_the_prepared_model_and_clean_removes_it(checkpoint, cache, capsys) -> None:
+    from assistant.cli import main
+
+    int8(checkpoint)
+    [saved] = saved_models()
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert str(checkpoint) in out and "int8" in out and "MB" in out and str(saved.path) in out
+    assert main(["models", "clean"]) == 0
+    assert "Removed" in capsys.readouterr().out
+    assert saved_models() == [] and not saved.path.exists()
+
+
+# ---- how from_pretrained is asked to load -----------------------------------------------------------------
+
+
+def test_16_bit_on_a_graphics_card_loads_straight_onto_it() -> None:
+    options = from_pretrained_options(Runtime("cuda", "bf16", "fits"))
+    assert options["device_map"] == {"": 0} and options["dtype"] == torch.bfloat16
+    assert "quantization_config" not in options
+
+
+def test_4_bit_on_a_graphics_card_loads_as_before() -> None:
+    options = from_pretrained_options(Runtime("cuda", "int4", "small card"))
+    assert options["device_map"] == {"": 0} and options["quantization_config"].load_in_4bit
+
+
+def test_int8_on_the_processor_starts_from_the_checkpoints_own_16_bit_type() -> None:
+    runtime = Runtime("cpu", "int8", "no graphics card")
+    assert from_pretrained_options(runtime, torch.float16)["dtype"] == torch.float16
+    assert from_pretrained_options(runtime, torch.float32)["dtype"] == torch.bfloat16
+    assert "device_map" not in from_pretrained_options(runtime, torch.float16)
