@@ -40,8 +40,10 @@ DEBIAN_APP = [
     "libxcb-xinerama0",
     "libxcb-xkb1",
     "libdbus-1-3",
+    "python3-speechd",  # speech-dispatcher's own client, for speaking through the screen reader
 ]
 DEBIAN_TEST = [
+    "speech-dispatcher",  # a private one per test, whose voice writes what it is given to a file
     "xvfb",
     "xauth",
     "xdotool",

@@ -49,6 +49,8 @@ DETAILS = ("brief", "detailed")
 # Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
 # speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
 RATE_RANGE = (80, 1000)
+# "Speak with": the user's screen reader when one runs (else the app's own voice), the app's own voice, or both.
+SPEAK_WITH = ("screen-reader", "own-voice", "both")
 
 
 class SettingsError(UserError):
@@ -68,6 +70,7 @@ class Settings:
     volume: float = 1.0  # 0.0 to 1.0
     earcons: bool = True
     announce_ready: bool = True
+    speak_with: str = "screen-reader"
     # model
     model: str = "Salesforce/blip2-opt-2.7b"
     device: str = "auto"
@@ -85,6 +88,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "rate": lambda value: RATE_RANGE[0] <= value <= RATE_RANGE[1],
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
+    "speak_with": lambda value: value in SPEAK_WITH,
     "model": bool,
     "device": bool,
     "precision": bool,

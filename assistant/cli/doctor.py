@@ -135,6 +135,20 @@ def check_speech(timeout: float = 15.0) -> list[str]:
     return found
 
 
+def check_screen_reader(settings: Settings) -> list[str]:
+    """Which screen reader runs, how the app reaches it, and what "Speak with" makes of that."""
+    from assistant.speech.screen_reader import describe_screen_reader
+
+    lines = describe_screen_reader()
+    choice = {
+        "screen-reader": "the screen reader when one is running",
+        "own-voice": "the app's own voice",
+        "both": "the screen reader and the app's own voice",
+    }[settings.speak_with]
+    lines.append(f"Speak with: {choice} (Settings, or `assistant run --speak-with`).")
+    return lines
+
+
 def _probe_speech() -> list[str]:
     from assistant.speech.backend import SpeechUnavailable
     from assistant.speech.espeak import EspeakBackend, EspeakSynthesizer
@@ -216,6 +230,7 @@ def run_doctor(args) -> int:
     _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
     _section("Disk", _safely(check_disk, "disk"))
     _section("Speech output", _safely(check_speech, "speech"))
+    _section("Screen reader", _safely(lambda: check_screen_reader(settings), "screen reader"))
     _section("Spoken questions", _safely(lambda: check_speech_input(settings), "speech recognition"))
     _section("Display", _safely(check_display, "display"))
     return 0

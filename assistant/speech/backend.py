@@ -27,6 +27,14 @@ class SpeechUnavailable(UserError):
         self.remedy = remedy
         super().__init__(unavailable_message(reason, remedy))
 
+    @classmethod
+    def from_sentence(cls, sentence: str) -> SpeechUnavailable:
+        """The error for a sentence already made by `unavailable_message`."""
+        error = cls.__new__(cls)
+        error.reason, error.remedy = sentence, ""
+        Exception.__init__(error, sentence)
+        return error
+
 
 def unavailable_message(reason: str, remedy: str) -> str:
     """The sentence the user reads when speech does not work."""
@@ -84,6 +92,12 @@ class SpeechBackend:
 
     def set_volume(self, volume: float) -> None:
         """0.0 (silent) to 1.0 (the engine's normal loudness)."""
+
+    def set_speak_with(self, speak_with: str | None) -> None:
+        """Whether to speak through the screen reader (screen_reader.py); the plain voices ignore it."""
+
+    def silence(self) -> None:
+        """Cut off speech handed over earlier that `speak` no longer waits for (a screen reader's queue)."""
 
     def close(self) -> None:
         """Release the engine; nothing is spoken afterwards."""
