@@ -27,11 +27,15 @@ def registry_path() -> Path:
 
 
 def digest(path: Path) -> str | None:
+    # Read in blocks by hand: hashlib.file_digest is Python 3.11's, and 3.10 is supported.
+    sha = hashlib.sha256()
     try:
         with open(path, "rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
+            while block := file.read(1 << 20):
+                sha.update(block)
     except OSError:
         return None
+    return sha.hexdigest()
 
 
 def _load() -> dict[str, dict[str, str]]:

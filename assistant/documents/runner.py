@@ -242,8 +242,10 @@ class Runner:
     def _describe(self, fingerprints: list[str]) -> None:
         pictures = [self._pending[f] for f in fingerprints]
         started = time.perf_counter()
+        # Each picture's description, or the error that describing it alone ended in.
+        texts: list[str | EngineError]
         try:
-            texts = self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)
+            texts = [*self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)]
             if len(texts) != len(pictures):
                 raise EngineError("The engine returned the wrong number of descriptions.")
         except Cancelled:
@@ -265,7 +267,7 @@ class Runner:
         self.report.described += len(pictures)
         for fingerprint, text in zip(fingerprints, texts, strict=True):
             picture = self._pending.pop(fingerprint)
-            if isinstance(text, Exception):
+            if isinstance(text, EngineError):
                 self._failure[fingerprint] = str(text)
                 continue
             self._alt[fingerprint] = alttext.compose(text, self._ocr(picture), self.options.max_length)

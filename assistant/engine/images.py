@@ -16,6 +16,7 @@ import struct
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -27,7 +28,7 @@ MAX_PIXELS = 89_478_485
 #: The shorter side of a tiny image is enlarged to at least this many pixels.
 MIN_SIDE = 16
 
-ImageSource = Image.Image | str | os.PathLike | bytes | bytearray | memoryview
+ImageSource = Image.Image | str | os.PathLike[str] | bytes | bytearray | memoryview
 
 _ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 _DEEP_MODES = {"I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
@@ -82,7 +83,7 @@ def is_normalized(image: Image.Image) -> bool:
     )
 
 
-def load_images(paths: Iterable[str | os.PathLike]) -> list[Image.Image | ImageError]:
+def load_images(paths: Iterable[str | os.PathLike[str]]) -> list[Image.Image | ImageError]:
     """Normalise each file in turn; a file that cannot be read gives its `ImageError` in its place."""
     results: list[Image.Image | ImageError] = []
     for path in paths:
@@ -222,7 +223,8 @@ def _deep_to_8bit(image: Image.Image) -> Image.Image:
         scale, offset = 1 / 257, 0.0
         image = image.convert("I")
     else:
-        low, high = image.getextrema()
+        # One band (I or F here), so the extrema are one (low, high) pair, not one pair a band.
+        low, high = cast("tuple[float, float]", image.getextrema())
         if image.mode == "F" and low >= 0 and high <= 1:
             scale, offset = 255.0, 0.0
         elif low >= 0 and high <= 255:
