@@ -8,7 +8,7 @@ from pathlib import Path
 from assistant.cli.model_options import add_model_arguments
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="start the assistant in the system tray (the default)",

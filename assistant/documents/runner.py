@@ -4,6 +4,7 @@ in batches), and write each document whole, one at a time."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ Progress = Callable[[int, int, int, int], None]
 class _Open:
     result: DocumentResult
     document: Document
-    stat: object
+    stat: os.stat_result  # as read, so that a file changed meanwhile is not overwritten
 
 
 class Runner:
@@ -312,15 +313,15 @@ class Runner:
         edits = {
             i: image.new_alt
             for i, image in enumerate(document.images)
-            if image.outcome is Outcome.WOULD_WRITE
+            if image.outcome is Outcome.WOULD_WRITE and image.new_alt is not None
         }
         if self.options.write and edits:
             try:
                 written = write_atomically(
                     document.path,
-                    lambda out: document.save(edits, out),  # type: ignore[arg-type]
+                    lambda out: document.save(edits, out),
                     backup=self.options.backup,
-                    expected_stat=item.stat,  # type: ignore[arg-type]
+                    expected_stat=item.stat,
                 )
             except (KeyboardInterrupt, Cancelled):
                 raise
