@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from assistant.cli.model_options import add_model_arguments
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -27,7 +27,7 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "stt", "app")
+SUITES = ("engine", "documents", "stt", "app", "screen-reader")
 
 
 def register(subparsers) -> None:
@@ -49,7 +49,9 @@ def register(subparsers) -> None:
     )
     bench.add_argument("--tokens", type=int, default=20, metavar="T", help="tokens generated per description")
     bench.add_argument(
-        "--suite", default="engine", help="what to measure: engine, documents, stt (comma-separated)"
+        "--suite",
+        default="engine",
+        help="what to measure: engine, documents, stt, app, screen-reader (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -60,9 +62,6 @@ def register(subparsers) -> None:
 def run_bench(args) -> int:
     try:
         return run_benchmark(args)
-    except EngineError as error:
-        print(error, file=sys.stderr)
-        return 1
     finally:
         if getattr(args, "synthetic_folder", None):  # the random checkpoint written for this run
             shutil.rmtree(args.synthetic_folder, ignore_errors=True)
@@ -122,7 +121,7 @@ def run_benchmark(args) -> int:
     suites = {name.strip() for name in args.suite.split(",")}
     unknown = suites - set(SUITES)
     if unknown:
-        raise EngineError(
+        raise UserError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
     for precision in precisions if suites & {"engine", "documents", "app"} else []:
@@ -153,6 +152,12 @@ def run_benchmark(args) -> int:
         report["stt"] = bench_transcription(args.stt_model)
         print("\n== speech to text")
         _print_mapping(report["stt"])
+    if "screen-reader" in suites:
+        from assistant.speech.bench import bench_screen_reader_summary
+
+        report["screen_reader"] = bench_screen_reader_summary(args.repeat * 10)
+        print("\n== the screen reader, through a private speech-dispatcher")
+        _print_mapping(report["screen_reader"])
     results = report["results"]
     if len(results) > 1:
         baseline, *others = results
@@ -180,6 +185,12 @@ def run_benchmark(args) -> int:
             for key, limit, meaning in APP_TARGETS:
                 if isinstance(figures.get(key), float):
                     _print_target(f"[app {label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
+    if "screen_reader" in report:
+        from assistant.speech.bench import TARGETS as SCREEN_READER_TARGETS
+
+        for key, limit, meaning in SCREEN_READER_TARGETS:
+            value = report["screen_reader"][key]
+            _print_target(f"[screen reader] {key}", value, limit, value <= limit, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")

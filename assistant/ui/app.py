@@ -77,6 +77,7 @@ def run_app(
     speech_to: Path | None = None,
     speech: bool = True,
     settings_file: Path | None = None,
+    speak_with: str | None = None,
 ) -> int:
     """Run the app until Quit; returns the exit status."""
     from assistant.hotkeys import TriggerError, TriggerServer
@@ -89,6 +90,7 @@ def run_app(
         model=model or settings.model,
         device=device or settings.device,
         precision=precision or settings.precision,
+        speak_with=speak_with or settings.speak_with,
     )
     if QApplication.instance() is None and (problem := display_problem()):
         print(problem, file=sys.stderr)
@@ -158,4 +160,5 @@ def _make_speaker(
         rate=settings.rate,
         volume=settings.volume,
         on_event=controller.speech_event,
+        speak_with=settings.speak_with,
     )

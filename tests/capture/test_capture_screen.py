@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from assistant.capture import CaptureError, crop_region, grab_region, grab_screen
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 from assistant.ui.xvfb import Xvfb
 
 SCREEN = (320, 240)
@@ -143,7 +143,7 @@ def test_no_display_gives_a_friendly_error(monkeypatch: pytest.MonkeyPatch) -> N
         with pytest.raises(CaptureError) as error:
             capture()
         message = str(error.value)
-        assert isinstance(error.value, EngineError)
+        assert isinstance(error.value, UserError)
         assert message.startswith("No screen could be captured: no display is available.")
         assert "\n" not in message
 
