@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
+
+from PIL import Image
 
 from assistant.cli import say_error
 from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.cli.speech import add_stt_arguments, stt_choices
-from assistant.engine.base import Turn
+from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
 from assistant.files import replace_text
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     describe = subparsers.add_parser(
         "describe", help="describe images", description="Print a description of each image."
     )
@@ -58,7 +61,7 @@ def register(subparsers) -> None:
     models.set_defaults(handler=run_models)
 
 
-def run_describe(args) -> int:
+def run_describe(args: argparse.Namespace) -> int:
     """Describe the images a batch at a time, each result printed in the order given as soon as it is
     known. A batch is decoded, described and let go before the next is read, so 500 photos take the
     memory of one batch."""
@@ -78,16 +81,19 @@ def run_describe(args) -> int:
 class _Describer:
     """The model, loaded when the first readable image needs it (a run of unreadable ones needs none)."""
 
-    def __init__(self, args) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.engine = None
-        self.load_error: str | None = None
+        self._loaded: Engine | str | None = None  # the engine, why it could not be loaded, or not tried yet
 
-    def describe(self, paths: list[str]) -> list[dict]:
+    @property
+    def load_error(self) -> str | None:
+        return self._loaded if isinstance(self._loaded, str) else None
+
+    def describe(self, paths: list[str]) -> list[dict[str, str]]:
         from assistant.engine.images import normalize_image
 
-        results: list[dict] = [{"image": path} for path in paths]
-        readable = []
+        results = [{"image": path} for path in paths]
+        readable: list[tuple[dict[str, str], Image.Image]] = []
         for result in results:
             if self.load_error is not None:
                 result["error"] = self.load_error
@@ -96,29 +102,32 @@ class _Describer:
                 readable.append((result, normalize_image(result["image"])))
             except UserError as error:
                 result["error"] = str(error)
-        if readable and self._load():
-            self._describe(readable)
-        elif readable:
-            for result, _ in readable:
-                result["error"] = self.load_error
+        if readable:
+            loaded = self._load()
+            if isinstance(loaded, str):
+                for result, _ in readable:
+                    result["error"] = loaded
+            else:
+                self._describe(loaded, readable)
         return results
 
-    def _load(self) -> bool:
-        if self.engine is None and self.load_error is None:
+    def _load(self) -> Engine | str:
+        """The engine, loaded the first time; or the sentence saying why it could not be (said once)."""
+        if self._loaded is None:
             try:
-                self.engine = load_for_command(self.args)
+                self._loaded = load_for_command(self.args)
             except UserError as error:
-                self.load_error = str(error)
-                say_error(self.load_error)
-        return self.engine is not None
+                self._loaded = str(error)
+                say_error(self._loaded)
+        return self._loaded
 
-    def _describe(self, readable: list) -> None:
+    def _describe(self, engine: Engine, readable: list[tuple[dict[str, str], Image.Image]]) -> None:
         message = "The model gave no description for this image."
         try:
             if len(readable) == 1:
-                texts = [self.engine.describe(readable[0][1], detail=self.args.detail)]
+                texts = [engine.describe(readable[0][1], detail=self.args.detail)]
             else:
-                texts = self.engine.describe_many(
+                texts = engine.describe_many(
                     [image for _, image in readable], detail=self.args.detail, batch_size=len(readable)
                 )
         except UserError as error:
@@ -127,7 +136,7 @@ class _Describer:
             result.update({"text": text} if text else {"error": message})
 
 
-def _print_result(args, result: dict, many: bool = True) -> None:
+def _print_result(args: argparse.Namespace, result: dict[str, str], many: bool = True) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     elif "error" in result:
@@ -173,7 +182,7 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
     return True
 
 
-def run_ask(args) -> int:
+def run_ask(args: argparse.Namespace) -> int:
     from assistant.engine.images import normalize_image
 
     history = _read_history(args.history)
@@ -196,7 +205,9 @@ def run_ask(args) -> int:
     return _interactive(engine, image, history, args)
 
 
-def _answer(engine, image, question: str, history: list[Turn], args) -> int:
+def _answer(
+    engine: Engine, image: Image.Image, question: str, history: list[Turn], args: argparse.Namespace
+) -> int:
     try:
         answer = engine.ask(image, question, history)
     except UserError as error:
@@ -216,7 +227,7 @@ def _answer(engine, image, question: str, history: list[Turn], args) -> int:
     return 0
 
 
-def _interactive(engine, image, history: list[Turn], args) -> int:
+def _interactive(engine: Engine, image: Image.Image, history: list[Turn], args: argparse.Namespace) -> int:
     print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
     while True:
         try:
@@ -229,7 +240,7 @@ def _interactive(engine, image, history: list[Turn], args) -> int:
         _answer(engine, image, question, history, args)
 
 
-def run_models(args) -> int:
+def run_models(args: argparse.Namespace) -> int:
     from assistant.engine.models import KNOWN_MODELS, cached_path, download
 
     if args.models_command == "download":
@@ -239,8 +250,8 @@ def run_models(args) -> int:
     if args.models_command == "clean":
         return _clean_prepared()
     for known in KNOWN_MODELS:
-        path = cached_path(known.id)
-        state = f"downloaded, in {path}" if path else "not downloaded"
+        cached = cached_path(known.id)
+        state = f"downloaded, in {cached}" if cached else "not downloaded"
         default = " (default)" if known.id == DEFAULT_MODEL else ""
         print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
     _list_prepared()
