@@ -45,6 +45,9 @@ CONFIG_DIR_ENV = "ASSISTANT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 
 DETAILS = ("brief", "detailed")
+# Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
+# speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
+RATE_RANGE = (80, 1000)
 
 
 class SettingsError(Exception):
@@ -78,7 +81,7 @@ class Settings:
 
 # Limits beyond the type; a value outside them falls back to its default.
 _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
-    "rate": lambda value: 20 <= value <= 1000,
+    "rate": lambda value: RATE_RANGE[0] <= value <= RATE_RANGE[1],
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
     "model": bool,

@@ -1,4 +1,4 @@
-"""Screen grabs with mss, kept in memory: the monitor under a point, a region, the monitors' layout.
+"""Screen grabs with mss, kept in memory: the monitor under a point, a region, a part of a screenshot.
 
 mss objects are not safe to share between threads, so every call opens its own (which is cheap).
 """
@@ -34,23 +34,29 @@ def grab_screen(at: tuple[int, int] | None = None) -> Image.Image:
 
 
 def grab_region(left: int, top: int, width: int, height: int) -> Image.Image:
-    """Capture a rectangle of the desktop; the part outside every monitor is cut off."""
+    """Capture a rectangle of the desktop (a window's, say); the part outside every monitor is cut off."""
+    with _screen() as sct:
+        desktop = _geometry(sct.monitors[0])
+        left, top, width, height = _clip((left, top, width, height), desktop)
+        return _to_image(sct.grab({"left": left, "top": top, "width": width, "height": height}))
+
+
+def crop_region(screenshot: Image.Image, left: int, top: int, width: int, height: int) -> Image.Image:
+    """A rectangle of a screenshot already taken (in its pixels), cut to the screenshot like `grab_region`."""
+    left, top, width, height = _clip((left, top, width, height), (0, 0, *screenshot.size))
+    return screenshot.crop((left, top, left + width, top + height))
+
+
+def _clip(region: Geometry, bounds: Geometry) -> Geometry:
+    left, top, width, height = region
     if width <= 0 or height <= 0:
         raise CaptureError("The chosen region is empty. Choose a region at least one pixel wide and high.")
-    with _screen() as sct:
-        desktop = sct.monitors[0]
-        right = min(left + width, desktop["left"] + desktop["width"])
-        bottom = min(top + height, desktop["top"] + desktop["height"])
-        left, top = max(left, desktop["left"]), max(top, desktop["top"])
-        if right <= left or bottom <= top:
-            raise CaptureError("The chosen region lies outside the screen. Choose a region on the screen.")
-        return _to_image(sct.grab({"left": left, "top": top, "width": right - left, "height": bottom - top}))
-
-
-def monitor_geometries() -> list[Geometry]:
-    """The (left, top, width, height) of each monitor, primary or not, in the system's order."""
-    with _screen() as sct:
-        return [_geometry(monitor) for monitor in _physical_monitors(sct)]
+    right = min(left + width, bounds[0] + bounds[2])
+    bottom = min(top + height, bounds[1] + bounds[3])
+    left, top = max(left, bounds[0]), max(top, bounds[1])
+    if right <= left or bottom <= top:
+        raise CaptureError("The chosen region lies outside the screen. Choose a region on the screen.")
+    return (left, top, right - left, bottom - top)
 
 
 def _new_mss() -> Any:

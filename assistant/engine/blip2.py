@@ -27,7 +27,7 @@ from transformers.utils import logging as hf_logging
 
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
-from assistant.engine.images import image_fingerprint, normalize_image
+from assistant.engine.images import as_normalized, image_fingerprint
 from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model, ensure_model
 from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
@@ -334,7 +334,7 @@ class Blip2Engine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
-        image = normalize_image(image)
+        image = as_normalized(image)
         for attempt in range(2):
             try:
                 if cancel is not None and cancel.is_set():
@@ -389,7 +389,7 @@ class Blip2Engine(Engine):
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
         prompt = prompts.description_prompt(detail)
-        normalized = [normalize_image(image) for image in images]
+        normalized = [as_normalized(image) for image in images]
         results: list[str] = []
         for start in range(0, len(normalized), max(1, batch_size)):
             batch = normalized[start : start + max(1, batch_size)]

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from assistant.engine.base import EngineError
 
@@ -58,6 +58,28 @@ def normalize_image(source: ImageSource, name: str | None = None) -> Image.Image
     label = name or f"The file {path.name or path}"
     _check_path(path, label)
     return _open_and_normalize(path, label)
+
+
+def as_normalized(source: ImageSource, name: str | None = None) -> Image.Image:
+    """`normalize_image` for callers that neither keep nor change the result: an image already in
+    normal form is returned as it is, not copied, so a picture normalised when it came in (by
+    `assistant.capture`) is not normalised a second time by the engine."""
+    if isinstance(source, Image.Image) and is_normalized(source):
+        return source
+    return normalize_image(source, name)
+
+
+def is_normalized(image: Image.Image) -> bool:
+    """Whether `image` is already what `normalize_image` makes: in memory, upright, opaque 8-bit RGB,
+    and not tiny."""
+    return (
+        type(image) is Image.Image  # not a file still open (those are ImageFile subclasses)
+        and image.mode == "RGB"
+        and "transparency" not in image.info
+        and min(image.size) >= MIN_SIDE
+        and image.width * image.height <= MAX_PIXELS
+        and image.getexif().get(ExifTags.Base.Orientation, 1) == 1
+    )
 
 
 def load_images(paths: Iterable[str | os.PathLike]) -> list[Image.Image | ImageError]:

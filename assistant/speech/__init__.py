@@ -1,10 +1,15 @@
-"""Speech: text-to-speech (`tts`, `sentences`, `voices`) and speech-to-text (`stt`, `microphone`).
+"""Speech: text-to-speech and speech-to-text.
+
+Text-to-speech is one backend a file behind one interface (`backend`): `espeak`, `pyttsx3_backend`,
+`recording`, driven by the `speaker`'s own thread; `sentences` cuts streamed text for it and `voices`
+lists what the engines offer. Speech-to-text: `stt` and `microphone`.
 
 No Qt here: the UI turns the speaker's events into signals.
 """
 
+from assistant.speech.backend import SpeechUnavailable
 from assistant.speech.sentences import SentenceStream, split_sentences
-from assistant.speech.tts import Speaker, SpeechUnavailable, create_speaker, describe_speech
+from assistant.speech.speaker import Speaker, create_speaker
 from assistant.speech.voices import Voice
 
 __all__ = [
@@ -13,6 +18,5 @@ __all__ = [
     "SpeechUnavailable",
     "Voice",
     "create_speaker",
-    "describe_speech",
     "split_sentences",
 ]

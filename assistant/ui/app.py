@@ -11,6 +11,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -18,8 +19,12 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from assistant.config import Settings, load_settings, settings_path
 from assistant.engine.base import Engine
 from assistant.ui.earcons import Earcons
+from assistant.ui.telling import SpeechOutput
 from assistant.ui.views import MainWindow, TrayView
 from assistant.ui.worker import ModelSpec
+
+if TYPE_CHECKING:
+    from assistant.ui.controller import Controller
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +138,10 @@ def run_app(
     os._exit(status)
 
 
-def _make_speaker(settings: Settings, speech: bool, speech_to: Path | None, controller) -> object:
-    from assistant.speech.tts import create_speaker
+def _make_speaker(
+    settings: Settings, speech: bool, speech_to: Path | None, controller: Controller
+) -> SpeechOutput:
+    from assistant.speech.speaker import create_speaker
 
     return create_speaker(
         speech_to=speech_to,

@@ -224,7 +224,7 @@ def measure_first_word(load: Callable[[], Engine], image: Image.Image, repeat: i
 
     from assistant.config import Settings
     from assistant.speech.sentences import SentenceStream
-    from assistant.speech.tts import create_speaker
+    from assistant.speech.speaker import create_speaker
     from assistant.ui.controller import Controller
     from assistant.ui.earcons import Earcons
 

@@ -8,38 +8,35 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
 from assistant.actions import how_to_run
 from assistant.config import Settings, SettingsError, save_settings
-from assistant.engine.base import Engine, EngineError
 from assistant.speech.sentences import SentenceStream
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
-from assistant.ui.listening import AudioSource, ListenRequest, ListenWorker, microphone_source
+from assistant.ui.listening import AudioSource
+from assistant.ui.listening_flow import ListeningFlow
+from assistant.ui.loading import LoadingProgress
 from assistant.ui.qtimage import qimage_to_pil
-from assistant.ui.worker import ImageSource, ModelSpec, ModelWorker, Request
+from assistant.ui.telling import SpeechOutput, StatusView
+from assistant.ui.worker import ImageSource, LoadEngine, ModelSpec, ModelWorker, Request
+
+if TYPE_CHECKING:
+    from assistant.hotkeys import GlobalHotkeys
+    from assistant.ui.overlay import RegionOverlay
+    from assistant.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)"
-
-
-class StatusView(Protocol):
-    """Where the app shows its state: the tray icon or the fallback window."""
-
-    def set_status(self, text: str) -> None: ...
-    def show_text(self, title: str, text: str) -> None: ...
-    def set_hotkeys(self, hotkeys: dict[str, str]) -> None: ...
 
 
 class Controller(QObject):
@@ -52,15 +49,13 @@ class Controller(QObject):
     _submit = Signal(object)
     _load = Signal(object)
     _speech_event = Signal(object)
-    _listen = Signal(object)
-    _voice_heard = Signal()
 
     def __init__(
         self,
         settings: Settings,
-        speaker: Any,
+        speaker: SpeechOutput | None,
         earcons: Earcons,
-        load_engine: Callable[[ModelSpec], Engine],
+        load_engine: LoadEngine,
         settings_path: Path | None = None,
         audio_source: AudioSource | None = None,
     ) -> None:
@@ -78,19 +73,13 @@ class Controller(QObject):
         self.current: Request | None = None
         self.stream: SentenceStream | None = None
         self.dialog: ConversationDialog | None = None
-        self.hotkeys: Any = None
+        self.hotkeys: GlobalHotkeys | None = None
         self.hotkey_problems: list[str] = []
         self._show_dialog_after = False
-        self._overlay: Any = None
-        self._settings_dialog: Any = None
-        self.audio_source = audio_source
-        self.listener: Any = None
-        self.listen_thread: QThread | None = None
-        self.listen_worker: ListenWorker | None = None
-        self._load_started = 0.0
-        self._load_stage = "Loading the model…"
-        self._spoken_quarter: int | None = None
-        self._loading = False
+        self._overlay: RegionOverlay | None = None
+        self._settings_dialog: SettingsDialog | None = None
+        self.loading = LoadingProgress(self, self)
+        self.listening = ListeningFlow(self, earcons, audio_source)
         self._handlers: dict[str, Callable[[], None]] = {
             "describe-screen": self.describe_screen,
             "describe-region": self.describe_region,
@@ -103,13 +92,13 @@ class Controller(QObject):
             "quit": self.quit,
         }
 
-        self.thread = QThread()
-        self.thread.setObjectName("model")
+        self.model_thread = QThread()
+        self.model_thread.setObjectName("model")
         self.worker = ModelWorker(load_engine)
-        self.worker.moveToThread(self.thread)
+        self.worker.moveToThread(self.model_thread)
         self._submit.connect(self.worker.run)
         self._load.connect(self.worker.load)
-        self.worker.loading.connect(self._on_loading)
+        self.worker.loading.connect(self.loading.stage)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.load_failed.connect(self._on_load_failed)
         self.worker.notice.connect(self.tell)
@@ -120,42 +109,32 @@ class Controller(QObject):
         self.worker.cancelled.connect(self._on_cancelled)
         self.action_requested.connect(self.handle)
         self._speech_event.connect(self._on_speech_event)
-        self._voice_heard.connect(self._on_voice_heard)
-        self._load_timer = QTimer(self)
-        self._load_timer.setInterval(1000)
-        self._load_timer.timeout.connect(self._show_load_progress)
 
     # -- starting and stopping --------------------------------------------------------------
     def start(self) -> None:
         """Start the model thread and begin loading the model (returns at once)."""
-        self.thread.start()
+        self.model_thread.start()
         self.load_model()
 
     def load_model(self) -> None:
-        self._loading = True
-        self._load_stage, self._spoken_quarter = "Loading the model…", None
-        self._load_started = time.monotonic()
-        self._load_timer.start()
+        self.loading.start()
         self._load.emit(ModelSpec(self.settings.model, self.settings.device, self.settings.precision))
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Cancel work, stop hotkeys, speech and the model thread; False if the model thread would not stop."""
-        self._load_timer.stop()
+        self.loading.stop()
         if self.current is not None:
             self.current.cancel.set()
         if self.hotkeys is not None:
             self.hotkeys.stop()
             self.hotkeys = None
-        if self.listener is not None:
-            self.listener.stop()
+        self.listening.stop()
         for window in (self.dialog, self._overlay, self._settings_dialog):
             if window is not None:
                 window.close()
-        self.thread.quit()
-        stopped = self.thread.wait(int(timeout * 1000))
-        if self.listen_thread is not None:
-            self.listen_thread.quit()
-            stopped = self.listen_thread.wait(int(timeout * 1000)) and stopped
+        self.model_thread.quit()
+        stopped = self.model_thread.wait(int(timeout * 1000))
+        stopped = self.listening.shutdown(timeout) and stopped
         if self.speaker is not None:
             self.speaker.close(timeout=2.0)
         self.earcons.close()
@@ -189,16 +168,17 @@ class Controller(QObject):
             view.set_status(text)
         self.status_changed.emit(text)
 
-    def attach_speaker(self, speaker: Any) -> None:
+    def attach_speaker(self, speaker: SpeechOutput) -> None:
         """Use `speaker` from now on; where speech does not work, say why in writing."""
         self.speaker = speaker
-        message = getattr(speaker, "status_message", "")
+        message = speaker.status_message
         if message:
             self.set_status(message)
             for view in self.views:
                 view.show_text("Assistant", message)
 
-    def _hush(self) -> None:
+    def hush(self) -> None:
+        """Stop speaking now (from any thread)."""
         if self.speaker is not None:
             self.speaker.stop()
 
@@ -211,7 +191,7 @@ class Controller(QObject):
         """Speak `text`; where speech is off or broken, show it instead."""
         if not text.strip():
             return
-        if self.speaking:
+        if self.speaker is not None and self.speaking:
             self.speaker.say(text, interrupt=interrupt)
         else:
             for view in self.views:
@@ -229,25 +209,8 @@ class Controller(QObject):
 
     # -- model loading ----------------------------------------------------------------------
     @Slot(str)
-    def _on_loading(self, text: str) -> None:
-        self._load_stage = text
-        self.set_status(text)
-        # A download can take a long while: say where it is at the start and every quarter.
-        percent = re.search(r"(\d+)%", text)
-        quarter = int(percent.group(1)) // 25 if percent else None
-        if text.startswith("Downloading") and quarter != self._spoken_quarter:
-            self._spoken_quarter = quarter
-            self.say(text.replace("%", " percent"))
-
-    def _show_load_progress(self) -> None:
-        if self._loading and not self._load_stage.startswith("Downloading"):
-            seconds = int(time.monotonic() - self._load_started)
-            self.set_status(f"{self._load_stage.rstrip('…. ')}… {seconds} s")
-
-    @Slot(str)
     def _on_loaded(self, summary: str) -> None:
-        self._loading = False
-        self._load_timer.stop()
+        self.loading.stop()
         self.engine_summary = summary
         self.set_status(f"Ready. {summary}")
         if self.settings.announce_ready:
@@ -256,8 +219,7 @@ class Controller(QObject):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
-        self._loading = False
-        self._load_timer.stop()
+        self.loading.stop()
         self.fail(message)
 
     # -- actions ----------------------------------------------------------------------------
@@ -274,7 +236,7 @@ class Controller(QObject):
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
-        self._hush()
+        self.hush()
         self.earcons.play("working")
         self.set_status(what)
 
@@ -293,35 +255,36 @@ class Controller(QObject):
         self._submit_request(request)
         return request
 
-    def describe_screen(self) -> None:
-        from assistant.capture.screen import grab_screen
+    def _grab_under_pointer(self) -> tuple[Image.Image, QScreen | None] | None:
+        """The monitor under the mouse pointer and its Qt screen; None once the user has heard why not."""
+        from assistant.capture import CaptureError, grab_screen
 
-        self._start_work("Describing the screen…")
         pos = QCursor.pos()
         screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
+        # Qt gives the pointer in device-independent pixels; the grab wants the screen's own pixels.
         ratio = screen.devicePixelRatio() if screen is not None else 1.0
         try:
-            image = grab_screen(at=(round(pos.x() * ratio), round(pos.y() * ratio)))
-        except EngineError as error:
+            return grab_screen(at=(round(pos.x() * ratio), round(pos.y() * ratio))), screen
+        except CaptureError as error:
             self.fail(str(error))
-            return
-        self._describe(image)
+            return None
+
+    def describe_screen(self) -> None:
+        self._start_work("Describing the screen…")
+        grabbed = self._grab_under_pointer()
+        if grabbed is not None:
+            self._describe(grabbed[0])
 
     def describe_region(self) -> None:
-        from assistant.capture.screen import grab_screen
         from assistant.ui.overlay import RegionOverlay
 
         if self._overlay is not None:
             return
-        self._hush()
-        pos = QCursor.pos()
-        screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
-        ratio = screen.devicePixelRatio() if screen is not None else 1.0
-        try:
-            screenshot = grab_screen(at=(round(pos.x() * ratio), round(pos.y() * ratio)))
-        except EngineError as error:
-            self.fail(str(error))
+        self.hush()
+        grabbed = self._grab_under_pointer()
+        if grabbed is None:
             return
+        screenshot, screen = grabbed
         overlay = RegionOverlay(screenshot, screen.geometry() if screen is not None else None)
         overlay.changed.connect(lambda text: self.say(text, interrupt=True))
         overlay.chosen.connect(self._on_region_chosen)
@@ -341,35 +304,33 @@ class Controller(QObject):
 
     def _on_region_cancelled(self) -> None:
         self._drop_overlay()
-        self._hush()
+        self.hush()
         self.set_status("Region cancelled.")
         self.say("Cancelled.", interrupt=True)
 
     def describe_clipboard(self) -> None:
-        from assistant.engine.images import normalize_image
+        from assistant.capture import clipboard_image, open_image_file
 
         clipboard = QGuiApplication.clipboard()
         qimage = clipboard.image()
         if not qimage.isNull():
             image = qimage_to_pil(qimage)
-            self.describe(
-                lambda: normalize_image(image, "The clipboard image"), "Describing the clipboard image…"
-            )
+            self.describe(lambda: clipboard_image(image), "Describing the clipboard image…")
             return
         mime = clipboard.mimeData()
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime is not None else []
         if files:
             path = files[0]
-            self.describe(lambda: normalize_image(path), f"Describing {Path(path).name}…")
+            self.describe(lambda: open_image_file(path), f"Describing {Path(path).name}…")
             return
         self.fail("There is no image on the clipboard. Copy an image first, then try again.")
 
     def describe_file(self) -> None:
-        from assistant.engine.images import normalize_image
+        from assistant.capture import open_image_file
 
         path, _ = QFileDialog.getOpenFileName(None, "Describe image file", str(Path.home()), IMAGE_FILTER)
         if path:
-            self.describe(lambda: normalize_image(path), f"Describing {Path(path).name}…")
+            self.describe(lambda: open_image_file(path), f"Describing {Path(path).name}…")
 
     def ask(self, question: str) -> Request | None:
         """Ask about the last image; the answer is spoken and added to the dialog."""
@@ -383,12 +344,11 @@ class Controller(QObject):
         return request
 
     def stop(self) -> None:
-        if self.listener is not None:
-            self.listener.stop()
+        self.listening.stop()
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
-        self._hush()
+        self.hush()
         self.set_status("Stopped.")
 
     def quit(self) -> None:
@@ -396,83 +356,15 @@ class Controller(QObject):
         self.quit_requested.emit()
 
     # -- spoken questions -------------------------------------------------------------------
-    def _ensure_listen_worker(self) -> None:
-        if self.listen_thread is not None:
-            return
-        self.listen_thread = QThread()
-        self.listen_thread.setObjectName("listening")
-        self.listen_worker = ListenWorker()
-        self.listen_worker.moveToThread(self.listen_thread)
-        self._listen.connect(self.listen_worker.listen)
-        self.listen_worker.loading.connect(self.set_status)
-        self.listen_worker.heard.connect(self._on_heard)
-        self.listen_worker.transcribed.connect(self._on_transcribed)
-        self.listen_worker.failed.connect(self._on_listen_failed)
-        self.listen_worker.stopped.connect(self._on_listen_stopped)
-        self.listen_thread.start()
-
     def listen(self) -> None:
         """Start listening for a spoken question about the last image; pressed again, stop listening."""
-        if self.listener is not None:
-            self.listener.stop()
+        if self.listening.active:
+            self.listening.stop()
             return
         if self.last_image is None:
             self.open_dialog()
             return
-        from assistant.speech.microphone import Listener
-
-        self._ensure_listen_worker()
-        dialog = self.ensure_dialog()
-        dialog.show_and_focus()
-        dialog.set_listening(True)
-        self.listener = Listener(on_speech_start=self._barge_in)
-        self.set_status("Listening…")
-        self.earcons.play("listening")
-        source = self.audio_source or microphone_source(self.settings.input_device)
-        request = ListenRequest(
-            self.listener, source, self.settings.stt_model, self.settings.language or None
-        )
-        # Let the cue finish first, so the microphone does not take it for speech.
-        QTimer.singleShot(
-            200 if self.earcons.enabled and self.earcons.available else 0, lambda: self._listen.emit(request)
-        )
-
-    def _barge_in(self) -> None:
-        """On the listening thread, the moment speech is heard: the app stops talking at once."""
-        self._hush()
-        self._voice_heard.emit()
-
-    def _on_voice_heard(self) -> None:
-        self.set_status("Hearing you…")
-
-    def _on_heard(self) -> None:
-        self.listener = None
-        self.earcons.play("stopped-listening")
-        if self.dialog is not None:
-            self.dialog.set_listening(False)
-            self.dialog.set_status("Working out what you said…")
-        self.set_status("Working out what you said…")
-
-    def _on_transcribed(self, text: str) -> None:
-        dialog = self.ensure_dialog()
-        dialog.set_question(text)
-        if self.settings.ask_after_listening:
-            dialog.submit()
-        else:
-            message = f"Heard: {text} Press Enter to ask."
-            dialog.set_status(message)
-            self.tell(message)
-
-    def _on_listen_stopped(self) -> None:
-        if self.dialog is not None:
-            self.dialog.set_status("Stopped listening.")
-        self.set_status("Stopped listening.")
-
-    def _on_listen_failed(self, message: str) -> None:
-        if self.dialog is not None:
-            self.dialog.set_listening(False)
-            self.dialog.set_status(message)
-        self.fail(message)
+        self.listening.listen(self.ensure_dialog(), self.settings)
 
     # -- the dialog -------------------------------------------------------------------------
     def ensure_dialog(self) -> ConversationDialog:
@@ -480,7 +372,7 @@ class Controller(QObject):
             self.dialog = ConversationDialog(hotkeys=self.settings.hotkeys)
             self.dialog.ask_requested.connect(self.ask)
             self.dialog.new_capture_requested.connect(self.new_capture)
-            self.dialog.message.connect(lambda text: (self.set_status(text), self.say(text, interrupt=True)))
+            self.dialog.message.connect(self._on_dialog_message)
             self.dialog.talk_requested.connect(lambda: self.handle("listen"))
             if self.last_image is not None:
                 self.dialog.set_image(self.last_image, self.last_description)
@@ -489,6 +381,10 @@ class Controller(QObject):
     def no_image_message(self) -> str:
         how = how_to_run("describe-screen", self.settings.hotkeys)
         return f"There is no image yet. Describe the screen first, {how}."
+
+    def _on_dialog_message(self, text: str) -> None:
+        self.set_status(text)
+        self.say(text, interrupt=True)
 
     def open_dialog(self) -> None:
         dialog = self.ensure_dialog()
@@ -518,7 +414,7 @@ class Controller(QObject):
         self._settings_dialog.raise_()
         self._settings_dialog.activateWindow()
 
-    def voices(self) -> list[Any]:
+    def voices(self) -> list[object]:
         if self.speaker is None:
             return []
         try:
@@ -590,10 +486,10 @@ class Controller(QObject):
         else:
             self.say(text)
         if request.kind == "describe":
-            self.last_image = request.image  # type: ignore[assignment]
+            self.last_image = request.image
             self.last_description = text
-            if self.dialog is not None:
-                self.dialog.set_image(self.last_image, text)  # type: ignore[arg-type]
+            if self.dialog is not None and request.image is not None:
+                self.dialog.set_image(request.image, text)
             if self._show_dialog_after:
                 self._show_dialog_after = False
                 self.ensure_dialog().show_and_focus()

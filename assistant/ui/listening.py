@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from assistant.engine.base import EngineError
+
+if TYPE_CHECKING:
+    from assistant.speech.microphone import Listener
+    from assistant.speech.stt import Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,9 @@ def microphone_source(device: str | None) -> AudioSource:
     return open_microphone
 
 
-def recording_source(recording: Any, sample_rate: int = 16_000, realtime: bool = True) -> AudioSource:
+def recording_source(
+    recording: str | os.PathLike[str] | np.ndarray, sample_rate: int = 16_000, realtime: bool = True
+) -> AudioSource:
     """A recording (an audio file, or samples at `sample_rate`) fed to the listener at the pace of
     speech, through the same path as the microphone."""
 
@@ -50,7 +57,7 @@ def recording_source(recording: Any, sample_rate: int = 16_000, realtime: bool =
 
 @dataclass
 class ListenRequest:
-    listener: Any  # assistant.speech.microphone.Listener
+    listener: Listener
     open_source: AudioSource
     stt_model: str
     language: str | None
@@ -67,7 +74,7 @@ class ListenWorker(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self._transcriber: Any = None
+        self._transcriber: Transcriber | None = None
         self._transcriber_key: tuple[str, str | None] | None = None
 
     @Slot(object)
@@ -99,7 +106,7 @@ class ListenWorker(QObject):
             return
         self.transcribed.emit(text)
 
-    def _transcriber_for(self, request: ListenRequest) -> Any:
+    def _transcriber_for(self, request: ListenRequest) -> Transcriber:
         from assistant.speech.stt import Transcriber
 
         wanted = (request.stt_model, request.language)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
+from assistant.capture.screen import crop_region
 from assistant.ui.announce import announce
 from assistant.ui.qtimage import pil_to_pixmap
 
@@ -108,7 +109,7 @@ class RegionOverlay(QWidget):
             return
         self._done = True
         r = self.selection
-        crop = self.screenshot.crop((r.x(), r.y(), r.x() + r.width(), r.y() + r.height()))
+        crop = crop_region(self.screenshot, r.x(), r.y(), r.width(), r.height())
         self.close()
         self.chosen.emit(crop)
 

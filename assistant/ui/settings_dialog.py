@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.actions import BY_NAME, HOTKEY_ACTIONS
-from assistant.config import DETAILS, HotkeyError, Settings, parse_hotkey
+from assistant.config import DETAILS, RATE_RANGE, HotkeyError, Settings, parse_hotkey
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.ui.announce import announce
 
@@ -105,7 +105,7 @@ class SettingsDialog(QDialog):
         self._row(speech_form, "&Voice:", self.voice)
         self.rate = QSpinBox()
         self.rate.setAccessibleName("Speaking rate in words per minute")
-        self.rate.setRange(0, 1000)
+        self.rate.setRange(0, RATE_RANGE[1])  # 0 shows as the system default
         self.rate.setSingleStep(10)
         self.rate.setSpecialValueText("System default")
         self.rate.setSuffix(" words per minute")
@@ -227,7 +227,7 @@ class SettingsDialog(QDialog):
             hotkeys=hotkeys,
             speech_enabled=self.speech_enabled.isChecked(),
             voice=self.voice.currentData(),
-            rate=max(20, self.rate.value()) if self.rate.value() else None,
+            rate=max(RATE_RANGE[0], self.rate.value()) if self.rate.value() else None,
             volume=self.volume.value() / 100,
             earcons=self.earcons.isChecked(),
             announce_ready=self.announce_ready.isChecked(),

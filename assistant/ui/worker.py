@@ -27,15 +27,17 @@ _ids = itertools.count(1)
 
 @dataclass
 class Request:
-    """One describe or ask; `image` may be a callable run on the model thread (e.g. reading a file)."""
+    """One describe or ask. `source` is the picture, or a callable run on the model thread that makes
+    it (reading a file, say); `image` is the picture itself once the model thread has it."""
 
     kind: Literal["describe", "ask"]
-    image: ImageSource
+    source: ImageSource
     detail: Detail = "brief"
     question: str = ""
     history: Sequence[Turn] = ()
     cancel: threading.Event = field(default_factory=threading.Event)
     id: int = field(default_factory=lambda: next(_ids))
+    image: Image.Image | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class ModelSpec:
     model: str | None
     device: str
     precision: str
+
+
+# Runs on the model thread: builds the engine for a spec, telling its progress in words as it goes.
+LoadEngine = Callable[[ModelSpec, Callable[[str], None]], Engine]
 
 
 class ModelWorker(QObject):
@@ -58,7 +64,7 @@ class ModelWorker(QObject):
     cancelled = Signal(int)
     notice = Signal(str)  # a change the user should hear of, in one sentence
 
-    def __init__(self, load: Callable[[ModelSpec, Callable[[str], None]], Engine]) -> None:
+    def __init__(self, load: LoadEngine) -> None:
         super().__init__()
         self._load = load
         self.engine: Engine | None = None
@@ -91,19 +97,16 @@ class ModelWorker(QObject):
             return
         try:
             started = time.perf_counter()
-            if callable(request.image):
-                request.image = request.image()
-            self.image_ready.emit(request.id, request.image)
+            image = request.source() if callable(request.source) else request.source
+            self.image_ready.emit(request.id, image)
             if self.engine is None:
                 raise EngineError(self._load_error)
             on_text = lambda text: self.text.emit(request.id, text)  # noqa: E731
             image_s = time.perf_counter() - started
             if request.kind == "describe":
-                result = self.engine.describe(request.image, request.detail, on_text, request.cancel)
+                result = self.engine.describe(image, request.detail, on_text, request.cancel)
             else:
-                result = self.engine.ask(
-                    request.image, request.question, request.history, on_text, request.cancel
-                )
+                result = self.engine.ask(image, request.question, request.history, on_text, request.cancel)
             log.info(
                 "Request %s (%s): image %.2f s, model %.2f s",
                 request.id,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from assistant.capture import open_image_file
+from assistant.capture import clipboard_image, open_image_file
 from assistant.engine.images import ImageError
 
 
@@ -25,3 +25,10 @@ def test_a_broken_file_gives_a_sentence_naming_it(tmp_path: Path) -> None:
     path.write_text("these are notes, not a picture")
     with pytest.raises(ImageError, match=r"^The file notes\.jpg is not an image that can be read\."):
         open_image_file(str(path))
+
+
+def test_a_clipboard_image_is_read_as_rgb_and_named_in_errors() -> None:
+    image = clipboard_image(Image.new("LA", (30, 20), (0, 0)))
+    assert (image.mode, image.size, image.getpixel((0, 0))) == ("RGB", (30, 20), (255, 255, 255))
+    with pytest.raises(ImageError, match=r"^The clipboard image is not an image that can be read\."):
+        clipboard_image(Image.new("RGB", (0, 20)))

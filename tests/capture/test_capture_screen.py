@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from assistant.capture import CaptureError, grab_region, grab_screen, monitor_geometries
+from assistant.capture import CaptureError, crop_region, grab_region, grab_screen
 from assistant.engine.base import EngineError
 
 SCREEN = (320, 240)
@@ -130,10 +130,6 @@ def colours(image: Image.Image) -> set[tuple[int, int, int]]:
     return {colour for _, colour in image.getcolors(maxcolors=image.width * image.height)}
 
 
-def test_monitor_geometries(display: str) -> None:
-    assert monitor_geometries() == [(0, 0, *SCREEN)]
-
-
 def test_grab_screen_gives_the_whole_monitor(display: str) -> None:
     image = grab_screen()
     assert image.mode == "RGB"
@@ -195,7 +191,7 @@ def test_nothing_is_written_to_disk(display: str, tmp_path: Path, monkeypatch: p
 def test_no_display_gives_a_friendly_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    for capture in (grab_screen, lambda: grab_region(0, 0, 10, 10), monitor_geometries):
+    for capture in (grab_screen, lambda: grab_region(0, 0, 10, 10)):
         with pytest.raises(CaptureError) as error:
             capture()
         message = str(error.value)
@@ -222,3 +218,16 @@ def test_unreachable_display_gives_a_friendly_error(monkeypatch: pytest.MonkeyPa
         f"No screen could be captured: the display :{number} could not be reached. "
         "Check that the desktop is running."
     )
+
+
+def test_a_part_of_a_screenshot_is_cut_like_a_region_of_the_screen() -> None:
+    screenshot = Image.new("RGB", (100, 50), (0, 0, 0))
+    screenshot.paste((255, 0, 0), (10, 10, 30, 20))
+    part = crop_region(screenshot, 10, 10, 20, 10)
+    assert part.size == (20, 10)
+    assert colours(part) == {(255, 0, 0)}
+    assert crop_region(screenshot, 90, 40, 30, 30).size == (10, 10)
+    with pytest.raises(CaptureError, match=r"^The chosen region is empty"):
+        crop_region(screenshot, 0, 0, 0, 10)
+    with pytest.raises(CaptureError, match=r"^The chosen region lies outside the screen"):
+        crop_region(screenshot, 100, 0, 10, 10)

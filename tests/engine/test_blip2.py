@@ -515,3 +515,22 @@ def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, m
     quantize_int8_(model)
     assert len(seen) > 10
     assert max(still_alive) == 0  # every float layer already quantized was gone when the next one began
+
+
+def test_a_picture_normalised_as_it_came_in_is_not_normalised_again(
+    tiny_engine, tmp_path, monkeypatch
+) -> None:
+    from assistant import capture
+    from assistant.engine import images
+
+    normalised = []
+    real = images._normalize_opened
+    monkeypatch.setattr(images, "_normalize_opened", lambda *args: normalised.append(1) or real(*args))
+    path = tmp_path / "photo.png"
+    Image.new("RGBA", (40, 30), (0, 0, 255, 128)).save(path)
+    picture = capture.open_image_file(path)
+    tiny_engine.describe(picture)
+    tiny_engine.describe_many([picture, picture])
+    assert len(normalised) == 1  # on the way in, not again by the engine
+    tiny_engine.describe(Image.new("RGBA", (40, 30), (0, 0, 255, 128)))
+    assert len(normalised) == 2  # an image that did not come through capture is still normalised

@@ -155,6 +155,37 @@ def test_a_name_that_is_no_model_is_one_sentence(capsys, files) -> None:
     assert assert_one_sentence_error(err).startswith("no such model is neither a model folder nor")
 
 
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_describe_holds_at_most_one_batch_of_pictures(
+    capsys, tmp_path, model_args, monkeypatch, batch_size
+) -> None:
+    import weakref
+
+    from assistant.engine import images as engine_images
+
+    paths = []
+    for n in range(7):
+        paths.append(str(tmp_path / f"photo{n}.png"))
+        picture(40 + n).save(paths[-1])
+    decoded: list[weakref.ref] = []
+    most_held = 0
+    real = engine_images.normalize_image
+
+    def counting(source, *options, **named):
+        nonlocal most_held
+        image = real(source, *options, **named)
+        decoded.append(weakref.ref(image))
+        most_held = max(most_held, sum(ref() is not None for ref in decoded))
+        return image
+
+    monkeypatch.setattr(engine_images, "normalize_image", counting)
+    code, out, _ = run(capsys, "describe", *paths, *model_args, "--json", "--batch-size", str(batch_size))
+    assert code == 0
+    assert [json.loads(line)["image"] for line in out.splitlines()] == paths
+    assert len(decoded) == len(paths)
+    assert most_held == batch_size
+
+
 # ---- ask -----------------------------------------------------------------------------------------------
 
 
@@ -232,6 +263,86 @@ def test_ask_about_a_broken_image_is_one_sentence(capsys, files, model_args) -> 
     code, out, err = run(capsys, "ask", files["broken"], "What is it?", *model_args)
     assert code == 1 and out == ""
     assert "broken.png" in assert_one_sentence_error(err)
+
+
+def test_a_history_nested_too_deep_is_one_sentence(capsys, files, model_args, tmp_path) -> None:
+    history = tmp_path / "conversation.json"
+    history.write_text("[" * 100_000, encoding="utf-8")
+    code, _, err = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert code == 1
+    assert assert_one_sentence_error(err).startswith(f"The history file {history} is not a list")
+
+
+def test_a_question_too_long_for_the_model_is_one_sentence(capsys, files, model_args) -> None:
+    code, out, err = run(capsys, "ask", files["first"], "What does it say? " * 6000, *model_args)
+    assert code == 1 and out == ""
+    assert assert_one_sentence_error(err).startswith("The question is too long for this model; shorten it")
+
+
+def test_a_long_turn_in_the_history_is_left_out(capsys, files, model_args, tiny_engine, tmp_path) -> None:
+    history = tmp_path / "conversation.json"
+    earlier = [
+        {"question": "What does the text say?", "answer": "welcome to the meeting " * 1000},  # 23 kB
+        {"question": "Is there a car?", "answer": "Yes."},
+    ]
+    history.write_text(json.dumps(earlier), encoding="utf-8")
+    code, out, err = run(
+        capsys, "ask", files["first"], "Where is it?", *model_args, "--history", str(history)
+    )
+    assert code == 0, err
+    assert (
+        out
+        == tiny_engine.ask(normalize_image(files["first"]), "Where is it?", [Turn("Is there a car?", "Yes.")])
+        + "\n"
+    )
+    assert len(json.loads(history.read_text(encoding="utf-8"))) == 3
+
+
+def test_the_answer_is_given_when_the_history_cannot_be_saved(
+    capsys, files, model_args, tiny_engine, tmp_path
+) -> None:
+    in_the_way = tmp_path / "notes"
+    in_the_way.write_text("a file where the history's folder should be", encoding="utf-8")
+    history = in_the_way / "conversation.json"
+    code, out, err = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert out == tiny_engine.ask(normalize_image(files["first"]), "What is it?") + "\n"
+    assert code == 1
+    message = assert_one_sentence_error(err)
+    assert message.startswith(
+        f"The answer was not added to the history file {history}, which could not be written ("
+    )
+    assert message.endswith("); check that you may write to its folder.")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
+def test_the_answer_is_given_when_the_history_folder_is_read_only(
+    capsys, files, model_args, tmp_path
+) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    history = folder / "conversation.json"
+    history.write_text("[]", encoding="utf-8")
+    folder.chmod(0o500)
+    try:
+        code, out, err = run(
+            capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history)
+        )
+    finally:
+        folder.chmod(0o700)
+    assert code == 1 and out.strip()
+    assert "Permission denied" in assert_one_sentence_error(err)
+    assert history.read_text(encoding="utf-8") == "[]"
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_rewriting_the_history_keeps_its_permissions(capsys, files, model_args, tmp_path, mode) -> None:
+    history = tmp_path / "conversation.json"
+    history.write_text("[]", encoding="utf-8")
+    history.chmod(mode)
+    code, _, _ = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert code == 0
+    assert len(json.loads(history.read_text(encoding="utf-8"))) == 1
+    assert history.stat().st_mode & 0o777 == mode
 
 
 # ---- models --------------------------------------------------------------------------------------------

@@ -391,3 +391,25 @@ def test_fingerprint_tells_shape_and_mode_apart() -> None:
 def test_fingerprint_of_the_same_file_is_stable(tmp_path: Path) -> None:
     path = write(tmp_path, "photo.png", saved(Image.effect_noise((20, 20), 50).convert("RGB"), "PNG"))
     assert image_fingerprint(normalize_image(path)) == image_fingerprint(normalize_image(path))
+
+
+def test_as_normalized_takes_a_normal_image_as_it_is_and_normalises_any_other() -> None:
+    from assistant.engine.images import as_normalized
+
+    plain = Image.new("RGB", (20, 20), RED)
+    assert as_normalized(plain) is plain
+    for odd in (
+        Image.new("RGBA", (20, 20), (255, 0, 0, 100)),
+        Image.new("L", (20, 20), 128),
+        Image.new("RGB", (20, 4), RED),  # tiny
+    ):
+        result = as_normalized(odd)
+        assert result is not odd
+        assert as_normalized(result) is result
+    turned = Image.new("RGB", (40, 20), RED)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side
+    turned.info["exif"] = exif.tobytes()
+    assert as_normalized(turned).size == (20, 40)
+    from_file = Image.open(io.BytesIO(saved(Image.new("RGB", (20, 20), RED), "PNG")))
+    assert as_normalized(from_file) is not from_file  # read into memory, not left open

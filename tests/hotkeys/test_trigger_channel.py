@@ -6,6 +6,7 @@ import os
 import queue
 import socket
 import stat
+import struct
 import sys
 import threading
 from multiprocessing.connection import Client, Listener
@@ -234,3 +235,136 @@ def test_a_folder_owned_by_someone_else_is_refused(folder: Path) -> None:
 def test_unknown_action_is_a_programming_error(folder: Path) -> None:
     with pytest.raises(ValueError):
         send_trigger("format-disk", folder=folder)
+
+
+# ---- deadlines, one client never blocking another, a missing socket, the fallback folder -------------
+
+
+def _connected(folder: Path) -> socket.socket:
+    client = socket.socket(socket.AF_UNIX)
+    client.connect(str(folder / "trigger.sock"))
+    client.settimeout(10)  # a hang fails the test instead of stopping it
+    return client
+
+
+def test_a_client_that_stops_half_way_is_dropped_and_holds_up_no_one(
+    server: TriggerServer, folder: Path, received: queue.Queue[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck = _connected(folder)
+    with stuck:
+        assert stuck.recv(4096).startswith(b"\0\0\0")  # the hello arrived
+        stuck.sendall(struct.pack("!i", 64) + b"x" * 10)  # 10 of the 64 bytes it promises
+        assert send_trigger("describe-screen", folder=folder) is True
+        assert received.get_nowait() == "describe-screen"
+        # When its time is up the server hangs up on it.
+        assert stuck.recv(4096) == b""
+
+
+def test_silent_clients_hold_up_no_one(
+    server: TriggerServer, folder: Path, received: queue.Queue[str]
+) -> None:
+    silent = [_connected(folder) for _ in range(10)]
+    try:
+        assert send_trigger("ask", timeout=3, folder=folder) is True
+        assert received.get_nowait() == "ask"
+    finally:
+        for client in silent:
+            client.close()
+
+
+def test_connecting_to_an_app_that_accepts_no_one_has_a_deadline(folder: Path) -> None:
+    folder.mkdir(mode=0o700)
+    (folder / "trigger.key").write_text("secret")
+    os.chmod(folder / "trigger.key", 0o600)
+    frozen = socket.socket(socket.AF_UNIX)
+    frozen.bind(str(folder / "trigger.sock"))
+    frozen.listen(0)
+    waiting: list[socket.socket] = []
+    try:
+        while True:  # fill its queue of connections waiting to be accepted
+            client = socket.socket(socket.AF_UNIX)
+            client.setblocking(False)
+            waiting.append(client)
+            try:
+                client.connect(str(folder / "trigger.sock"))
+            except BlockingIOError:
+                break
+        outcome: list[BaseException | bool] = []
+
+        def trigger() -> None:
+            try:
+                outcome.append(send_trigger("describe-screen", timeout=0.3, folder=folder))
+            except BaseException as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=trigger, daemon=True)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive(), "send_trigger waited for the connection without a deadline"
+        assert isinstance(outcome[0], TriggerError)
+        assert "did not answer within 0.3 seconds" in str(outcome[0])
+    finally:
+        for client in waiting:
+            client.close()
+        frozen.close()
+
+
+def test_quit_after_the_socket_file_was_removed(folder: Path, received: queue.Queue[str]) -> None:
+    server = TriggerServer(received.put, folder=folder)
+    assert server.start()
+    os.unlink(folder / "trigger.sock")  # a clean-up tool emptied the runtime folder
+    server.close()
+    for thread in _trigger_threads():
+        thread.join(5)
+    assert not _trigger_threads()
+    assert not (folder / "trigger.key").exists()
+
+
+@pytest.fixture
+def no_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No XDG_RUNTIME_DIR and no ASSISTANT_RUNTIME_DIR; the temporary folder is the test's own."""
+    import tempfile
+
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.delenv("ASSISTANT_RUNTIME_DIR", raising=False)
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    return shared / f"assistant-{os.getuid()}"
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS has a per-user runtime folder")
+def test_without_a_runtime_folder_the_channel_sits_right_in_the_sticky_temporary_folder(
+    no_runtime_dir: Path, received: queue.Queue[str]
+) -> None:
+    # Directly in the sticky /tmp, so no other user can rename it away; not in a parent someone else may own.
+    assert trigger_module.runtime_dir() == no_runtime_dir
+    server = TriggerServer(received.put)
+    assert server.start()
+    try:
+        assert stat.S_IMODE(os.lstat(no_runtime_dir).st_mode) == 0o700
+        assert send_trigger("stop") is True
+        assert received.get_nowait() == "stop"
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS has a per-user runtime folder")
+def test_a_link_in_place_of_the_fallback_folder_is_refused(no_runtime_dir: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    no_runtime_dir.symlink_to(elsewhere)
+    with pytest.raises(TriggerError, match="is not a folder"):
+        TriggerServer(lambda action: None).start()
+    assert not any(elsewhere.iterdir())
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS has a per-user runtime folder")
+def test_an_open_fallback_folder_of_ours_is_made_private(no_runtime_dir: Path) -> None:
+    no_runtime_dir.mkdir()
+    os.chmod(no_runtime_dir, 0o777)
+    server = TriggerServer(lambda action: None)
+    assert server.start()
+    server.close()
+    assert stat.S_IMODE(os.lstat(no_runtime_dir).st_mode) == 0o700

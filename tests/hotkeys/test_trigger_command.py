@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.hotkeys import TriggerServer, commands
+from assistant.cli import hotkeys as trigger_command
+from assistant.hotkeys import TriggerServer
 from assistant.hotkeys.trigger import NOT_RUNNING
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="these tests use the POSIX socket channel")
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="assistant")
-    commands.register(parser.add_subparsers(dest="command"))
+    trigger_command.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.handler(args)
 
@@ -94,7 +95,7 @@ def test_real_command(folder: Path) -> None:
 
 def test_trigger_command_imports_nothing_heavy() -> None:
     code = (
-        "import sys, assistant.hotkeys.commands; "
+        "import sys, assistant.cli.hotkeys; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'pynput', 'torch', 'keyboard', 'Xlib'}))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-LINUX = REPO / "installer" / "linux"
-INSTALL = LINUX / "install.sh"
-UNINSTALL = LINUX / "uninstall.sh"
+INSTALLER = REPO / "installer"
+INSTALL = INSTALLER / "linux" / "install.sh"
+UNINSTALL = INSTALLER / "uninstall.sh"
+COMMON_SH = INSTALLER / "common.sh"
 
 
 def base_python() -> str:

@@ -8,7 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from installer_helpers import INSTALL, REPO, UNINSTALL, base_python, listing, run, run_script, session_env
+from installer_helpers import (
+    COMMON_SH,
+    INSTALL,
+    REPO,
+    UNINSTALL,
+    base_python,
+    listing,
+    run,
+    run_script,
+    session_env,
+)
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or shutil.which("bash") is None, reason="needs Linux and bash"
@@ -45,10 +55,10 @@ def test_shell_scripts_pass_shellcheck() -> None:
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck is not installed (Debian: apt-get install shellcheck)")
     assert {p.relative_to(REPO).as_posix() for p in SHELL_SCRIPTS} >= {
+        "installer/common.sh",
         "installer/linux/install.sh",
-        "installer/linux/uninstall.sh",
         "installer/macos/install.sh",
-        "installer/macos/uninstall.sh",
+        "installer/uninstall.sh",
     }
     result = run(["shellcheck", "--shell=bash", *map(str, SHELL_SCRIPTS)], {"HOME": str(REPO)})
     assert result.returncode == 0, result.stdout
@@ -170,4 +180,116 @@ def test_an_unexpected_failure_is_reported_and_changes_nothing(env: dict[str, st
     assert result.returncode == 1
     assert "Error: A command failed unexpectedly (its message is above)." in result.stdout
     assert "mkdir" in result.stdout  # the failing command's own message
+    assert listing(home) == before
+
+
+def make_dirs(folder: Path, made: list[Path]) -> None:
+    """Creates `folder` and its missing parents, noting each one in `made` (parents first), as the
+    installer's manifest does."""
+    missing = []
+    while not folder.exists():
+        missing.insert(0, folder)
+        folder = folder.parent
+    for path in missing:
+        path.mkdir()
+        made.append(path)
+
+
+def installed_uninstaller(home: Path, data: Path, venv_kind: str = "tree") -> tuple[Path, list[Path]]:
+    """The data folder as an install leaves it (uninstall.sh, common.sh beside it, an environment, a
+    launcher and the manifest naming them and the folders made for them), without running the installer.
+    Returns the installed uninstaller and the folders made."""
+    made: list[Path] = []
+    make_dirs(data, made)
+    make_dirs(home / ".local" / "bin", made)
+    uninstaller, common, launcher = (
+        data / "uninstall.sh",
+        data / "common.sh",
+        home / ".local" / "bin" / "assistant",
+    )
+    shutil.copy(UNINSTALL, uninstaller)
+    shutil.copy(COMMON_SH, common)
+    launcher.write_text("#!/bin/sh\n")
+    (data / "venv" / "bin").mkdir(parents=True)
+    (data / "venv" / "bin" / "python").write_text("")
+    (data / "install-manifest.txt").write_text(
+        "option torch cpu\noption autostart no\n"
+        + "".join(f"dir {folder}\n" for folder in made)
+        + f"{venv_kind} {data / 'venv'}\nfile {launcher}\nfile {uninstaller}\nfile {common}\n"
+    )
+    return uninstaller, made
+
+
+def test_the_installed_uninstaller_works_from_beside_common_sh(env: dict[str, str], home: Path) -> None:
+    before = listing(home)
+    # In the data folder, away from the checkout: the uninstaller can only use the common.sh beside it.
+    uninstaller, _ = installed_uninstaller(home, home / ".local" / "share" / "assistant")
+
+    result = run(["bash", str(uninstaller)], env)
+
+    assert result.returncode == 0, result.stdout
+    assert "Assistant is removed." in result.stdout
+    assert listing(home) == before
+
+
+def test_an_installed_uninstaller_without_common_sh_says_what_to_do(env: dict[str, str], home: Path) -> None:
+    data = home / ".local" / "share" / "assistant"
+    uninstaller, _ = installed_uninstaller(home, data)
+    (data / "common.sh").unlink()
+    before = listing(home)
+
+    result = run(["bash", str(uninstaller)], env)
+
+    assert result.returncode == 1
+    assert result.stdout.strip().splitlines() == [
+        f"Error: The uninstaller cannot find common.sh beside it in {data}.",
+        "Run the installer again (it puts common.sh there), then run the uninstaller again.",
+    ]
+    assert listing(home) == before
+
+
+def fake_macos(env: dict[str, str]) -> Path:
+    """`uname` saying Darwin and a `launchctl` that logs its arguments, first on PATH; returns the log."""
+    folder = Path(env["PATH"].split(":")[0])
+    folder.mkdir(exist_ok=True)
+    log = folder / "launchctl.log"
+    for name, body in {"uname": "echo Darwin", "launchctl": f'echo "$*" >>"{log}"'}.items():
+        (folder / name).write_text(f"#!/bin/sh\n{body}\n")
+        (folder / name).chmod(0o755)
+    return log
+
+
+def test_the_uninstaller_on_macos_removes_the_bundle_and_unloads_the_login_item(
+    env: dict[str, str], home: Path
+) -> None:
+    launchctl_log = fake_macos(env)
+    before = listing(home)
+    data = home / "Library" / "Application Support" / "assistant"
+    uninstaller, _ = installed_uninstaller(home, data)
+    bundle = home / "Applications" / "Assistant.app"
+    agent = home / "Library" / "LaunchAgents" / "org.assistant.app.plist"
+    made: list[Path] = []
+    make_dirs(bundle.parent, made)
+    make_dirs(agent.parent, made)
+    (bundle / "Contents" / "MacOS").mkdir(parents=True)
+    agent.write_text("<plist/>")
+    with (data / "install-manifest.txt").open("a") as manifest:
+        manifest.write("".join(f"dir {folder}\n" for folder in made) + f"bundle {bundle}\nfile {agent}\n")
+
+    result = run(["bash", str(uninstaller)], env)
+
+    assert result.returncode == 0, result.stdout
+    assert "==> Removing the login item, the app and the launcher" in result.stdout
+    assert launchctl_log.read_text().split()[:1] == ["bootout"]
+    assert listing(home) == before
+
+
+def test_the_uninstaller_on_linux_refuses_a_bundle(env: dict[str, str], home: Path) -> None:
+    data = home / ".local" / "share" / "assistant"
+    uninstaller, _ = installed_uninstaller(home, data, venv_kind="bundle")
+    before = listing(home)
+
+    result = run(["bash", str(uninstaller)], env)
+
+    assert result.returncode == 1 and "names an unexpected folder" in result.stdout
     assert listing(home) == before

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from installer_helpers import (
+    COMMON_SH,
     INSTALL,
     REPO,
     UNINSTALL,
@@ -161,6 +162,12 @@ def test_autostart_entry_starts_the_app_at_login(machine: Machine) -> None:
     validate = run(["desktop-file-validate", str(machine.autostart_entry)], machine.env)
     assert validate.returncode == 0 and validate.stdout.strip() == "", validate.stdout
     assert exec_argv(machine.autostart_entry) == [str(machine.launcher), "run"]
+
+
+def test_the_uninstaller_is_installed_with_the_shell_it_shares(machine: Machine) -> None:
+    installed = machine.data / "assistant"
+    assert (installed / "uninstall.sh").read_bytes() == UNINSTALL.read_bytes()
+    assert (installed / "common.sh").read_bytes() == COMMON_SH.read_bytes()
 
 
 def test_failed_upgrade_puts_everything_back(machine: Machine, tmp_path: Path) -> None:

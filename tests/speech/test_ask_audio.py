@@ -79,3 +79,17 @@ def test_a_typed_and_a_spoken_question_together_are_refused(tmp_path, speak, tin
     status = _ask(image, "Is it red?", audio=speak("Is it red?"), model_dir=tiny_model_dir)
     assert status == 1
     assert "either a typed question or --audio" in capsys.readouterr().err
+
+
+def test_a_damaged_settings_file_moved_aside_is_said(tmp_path, tiny_model_dir, capsys, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("ASSISTANT_STT_MODEL", raising=False)
+    (tmp_path / "settings.toml").write_text("language = " + "[" * 100_000, encoding="utf-8")
+    image = tmp_path / "screen.png"
+    Image.new("RGB", (64, 64), "white").save(image)
+    assert _ask(image, audio=tmp_path / "none.wav", model_dir=tiny_model_dir) == 1
+    (kept,) = tmp_path.glob("settings.broken-*.toml")
+    assert capsys.readouterr().err.splitlines() == [
+        f"The settings file was damaged, so it was kept as {kept} and the default settings are used.",
+        f"The audio file {tmp_path / 'none.wav'} was not found; check the path.",
+    ]

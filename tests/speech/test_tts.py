@@ -11,18 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.speech.tts import (
-    EspeakBackend,
-    EspeakSynthesizer,
-    Pyttsx3Backend,
-    RecordingBackend,
+from assistant.cli.doctor import check_speech
+from assistant.speech.backend import (
+    DEFAULT_WPM,
     SilentBackend,
-    Speaker,
     SpeechBackend,
     SpeechUnavailable,
-    create_speaker,
-    describe_speech,
+    clamp_rate,
+    speaking_time_limit,
 )
+from assistant.speech.espeak import EspeakBackend, EspeakSynthesizer
+from assistant.speech.pyttsx3_backend import Pyttsx3Backend
+from assistant.speech.recording import RecordingBackend
+from assistant.speech.speaker import Speaker, create_speaker
 from assistant.speech.voices import Voice, parse_espeak_voices
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -564,7 +565,7 @@ def test_the_default_speaker_never_hangs(events, speakers) -> None:
 
 @needs_espeak
 def test_describe_speech_names_the_engine_and_voices() -> None:
-    lines = describe_speech()
+    lines = check_speech()
     assert lines[0].startswith("Speech: espeak-ng ")
     assert any(line.startswith("Voices: ") and "installed" in line for line in lines)
     assert any(line.startswith("Default voice: English") for line in lines)
@@ -584,3 +585,42 @@ def test_espeak_voice_listing_is_parsed() -> None:
         Voice("gmw/en-GB-x-gbclan", "English (Lancaster)", ["en-gb-x-gbclan", "en-gb", "en"]),
         Voice("eu", "Basque", ["eu"]),
     ]
+
+
+# ---------------------------------------------------------------------------------------------- rates
+
+
+def test_every_voice_takes_the_rates_the_settings_accept() -> None:
+    from assistant.config import RATE_RANGE, settings_from_dict
+
+    low, high = RATE_RANGE
+    assert clamp_rate(low - 1) == low and clamp_rate(high + 1) == high and clamp_rate(600) == 600
+    for rate in (low, 600, high):  # accepted by the settings and asked of espeak-ng unchanged
+        settings, rejected = settings_from_dict({"rate": rate})
+        assert settings.rate == rate and not rejected
+        synth = EspeakSynthesizer("/bin/true")
+        synth.set_rate(rate)
+        assert synth.command()[-2:] == ["-s", str(rate)]
+    for rate in (low - 1, high + 1):
+        assert settings_from_dict({"rate": rate})[1] == ["rate"]
+
+
+def test_one_deadline_for_every_voice() -> None:
+    words = "one two three four five six seven eight nine ten " * 35  # 350 words: two minutes at 175
+    assert speaking_time_limit(words, None) == speaking_time_limit(words, DEFAULT_WPM) == 10.0 + 3.0 * 120.0
+    assert speaking_time_limit(words, 350) == 10.0 + 3.0 * 60.0
+    synth = EspeakSynthesizer("/bin/true")
+    synth.set_rate(350)
+    assert synth.time_limit(words) == speaking_time_limit(words, 350)
+
+
+def test_pyttsx3_default_rate_is_the_engines_own() -> None:
+    backend = Pyttsx3Backend("dummy")
+    try:
+        own = backend._engine.getProperty("rate")
+        backend.set_rate(300)
+        assert backend._engine.getProperty("rate") == 300
+        backend.set_rate(None)  # "System default" in Settings
+        assert backend._engine.getProperty("rate") == own
+    finally:
+        backend.close()

@@ -8,7 +8,7 @@ import pytest
 from ui_flow import FAST, Recorded
 
 from assistant.config import Settings
-from assistant.speech.tts import create_speaker
+from assistant.speech.speaker import create_speaker
 from assistant.ui.controller import Controller
 from assistant.ui.earcons import Earcons
 

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
-import tempfile
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command, say_error
+from assistant.cli.speech import add_stt_arguments, stt_choices
 from assistant.engine.base import EngineError, Turn
 from assistant.engine.models import DEFAULT_MODEL
-from assistant.engine.runtime import DEVICES, PRECISIONS
-from assistant.speech.commands import add_stt_arguments
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model, --device and --precision, shared by every command that loads the model."""
-    parser.add_argument(
-        "--model", metavar="ID_OR_PATH", help=f"hub id or local folder (default {DEFAULT_MODEL})"
-    )
-    parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default: auto)")
-    parser.add_argument(
-        "--precision", choices=PRECISIONS, default="auto", help="weights precision (default: auto)"
-    )
 
 
 def register(subparsers) -> None:
@@ -70,76 +55,80 @@ def register(subparsers) -> None:
     models.set_defaults(handler=run_models)
 
 
-def _error(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def load_for_command(args):
-    """The engine for a command, with anything the user should know (fallbacks) said on stderr."""
-    from assistant.engine import load_engine
-
-    engine = load_engine(args.model, device=args.device, precision=args.precision)
-    for notice in engine.notices:
-        _error(notice)
-    engine.on_notice = _error
-    return engine
-
-
 def run_describe(args) -> int:
-    from assistant.engine.images import normalize_image
+    """Describe the images a batch at a time, each result printed in the order given as soon as it is
+    known. A batch is decoded, described and let go before the next is read, so 500 photos take the
+    memory of one batch."""
+    describer = _Describer(args)
+    size = max(1, args.batch_size)
+    failed = False
+    for start in range(0, len(args.images), size):
+        for result in describer.describe(args.images[start : start + size]):
+            failed |= "error" in result
+            if args.json or describer.load_error is None or result.get("error") != describer.load_error:
+                _print_result(args, result, many=len(args.images) > 1)
+        if describer.load_error is not None and not args.json:
+            return 1  # said once, not once an image; in JSON every image still gets its line
+    return 1 if failed else 0
 
-    # One result per image, printed in the order the images were given, each as soon as it is known.
-    results: list[dict | None] = [None] * len(args.images)
-    readable: list[tuple[int, object]] = []
-    for index, path in enumerate(args.images):
-        try:
-            readable.append((index, normalize_image(path)))
-        except EngineError as error:
-            results[index] = {"image": path, "error": str(error)}
-    printed = 0
 
-    def print_ready() -> None:
-        nonlocal printed
-        while printed < len(results) and results[printed] is not None:
-            _print_result(args, results[printed], many=len(args.images) > 1)
-            printed += 1
+class _Describer:
+    """The model, loaded when the first readable image needs it (a run of unreadable ones needs none)."""
 
-    if readable:
-        try:
-            engine = load_for_command(args)
-        except EngineError as error:
-            _error(str(error))
-            if args.json:
-                for index, _ in readable:
-                    results[index] = {"image": args.images[index], "error": str(error)}
-            print_ready()
-            return 1
-        size = max(1, args.batch_size)
-        for start in range(0, len(readable), size):
-            batch = readable[start : start + size]
-            message = "The model gave no description for this image."
+    def __init__(self, args) -> None:
+        self.args = args
+        self.engine = None
+        self.load_error: str | None = None
+
+    def describe(self, paths: list[str]) -> list[dict]:
+        from assistant.engine.images import normalize_image
+
+        results: list[dict] = [{"image": path} for path in paths]
+        readable = []
+        for result in results:
+            if self.load_error is not None:
+                result["error"] = self.load_error
+                continue
             try:
-                if size == 1:
-                    texts = [engine.describe(batch[0][1], detail=args.detail)]
-                else:
-                    texts = engine.describe_many(
-                        [image for _, image in batch], detail=args.detail, batch_size=size
-                    )
+                readable.append((result, normalize_image(result["image"])))
             except EngineError as error:
-                texts, message = [""] * len(batch), str(error)
-            for (index, _), text in zip(batch, texts, strict=True):
-                path = args.images[index]
-                results[index] = {"image": path, "text": text} if text else {"image": path, "error": message}
-            print_ready()
-    print_ready()
-    return 1 if any("error" in result for result in results if result) else 0
+                result["error"] = str(error)
+        if readable and self._load():
+            self._describe(readable)
+        elif readable:
+            for result, _ in readable:
+                result["error"] = self.load_error
+        return results
+
+    def _load(self) -> bool:
+        if self.engine is None and self.load_error is None:
+            try:
+                self.engine = load_for_command(self.args)
+            except EngineError as error:
+                self.load_error = str(error)
+                say_error(self.load_error)
+        return self.engine is not None
+
+    def _describe(self, readable: list) -> None:
+        message = "The model gave no description for this image."
+        try:
+            if len(readable) == 1:
+                texts = [self.engine.describe(readable[0][1], detail=self.args.detail)]
+            else:
+                texts = self.engine.describe_many(
+                    [image for _, image in readable], detail=self.args.detail, batch_size=len(readable)
+                )
+        except EngineError as error:
+            texts, message = [""] * len(readable), str(error)
+        for (result, _), text in zip(readable, texts, strict=True):
+            result.update({"text": text} if text else {"error": message})
 
 
 def _print_result(args, result: dict, many: bool = True) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     elif "error" in result:
-        _error(f"{result['image']}: {result['error']}")
+        say_error(f"{result['image']}: {result['error']}")
     else:
         print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
 
@@ -148,24 +137,32 @@ def _read_history(path: Path | None) -> list[Turn]:
     if path is None or not path.exists():
         return []
     try:
-        turns = json.loads(path.read_text(encoding="utf-8"))
+        turns = json.loads(path.read_text(encoding="utf-8-sig"))
         return [Turn(str(t["question"]), str(t["answer"])) for t in turns]
-    except (OSError, ValueError, TypeError, KeyError):
+    # RecursionError: nesting deeper than the parser follows, which no history of ours has.
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
         raise EngineError(
             f"The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
         ) from None
 
 
-def _write_history(path: Path, turns: list[Turn]) -> None:
+def _save_history(path: Path, turns: list[Turn]) -> bool:
+    """Write the conversation whole or not at all, keeping the file's permissions; say so when it fails."""
+    from assistant.documents.atomic import replace_file
+
     data = json.dumps(
         [{"question": t.question, "answer": t.answer} for t in turns], indent=2, ensure_ascii=False
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8"
-    ) as tmp:
-        tmp.write(data + "\n")
-    os.replace(tmp.name, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, lambda file: file.write((data + "\n").encode("utf-8")))
+    except OSError as error:
+        say_error(
+            f"The answer was not added to the history file {path}, which could not be written "
+            f"({error.strerror or error}); check that you may write to its folder."
+        )
+        return False
+    return True
 
 
 def run_ask(args) -> int:
@@ -180,14 +177,15 @@ def run_ask(args) -> int:
                 raise EngineError("Give either a typed question or --audio, not both.")
             from assistant.speech.stt import Transcriber
 
-            question = Transcriber(args.stt_model, language=args.language).transcribe_file(args.audio)
+            model, language = stt_choices(args)
+            question = Transcriber(model, language=language).transcribe_file(args.audio)
             if not question.strip():
                 raise EngineError(
                     "No words were heard in the recording. Record the question again, closer to the microphone."
                 )
         engine = load_for_command(args)
     except EngineError as error:
-        _error(str(error))
+        say_error(str(error))
         return 1
     if question is not None:
         return _answer(engine, image, question, history, args)
@@ -198,15 +196,19 @@ def _answer(engine, image, question: str, history: list[Turn], args) -> int:
     try:
         answer = engine.ask(image, question, history)
     except EngineError as error:
-        _error(str(error))
+        say_error(str(error))
         return 1
     history.append(Turn(question, answer))
-    if args.history is not None:
-        _write_history(args.history, history)
+    # The answer first: it is what was asked for, and it must not be lost to a file that cannot be written.
     if args.json:
-        print(json.dumps({"image": args.image, "question": question, "answer": answer}, ensure_ascii=False))
+        print(
+            json.dumps({"image": args.image, "question": question, "answer": answer}, ensure_ascii=False),
+            flush=True,
+        )
     else:
         print(answer, flush=True)
+    if args.history is not None and not _save_history(args.history, history):
+        return 1
     return 0
 
 
@@ -230,7 +232,7 @@ def run_models(args) -> int:
         try:
             path = download(args.model, again=args.again)
         except EngineError as error:
-            _error(str(error))
+            say_error(str(error))
             return 1
         print(f"{args.model} is downloaded to {path}.")
         return 0
@@ -268,7 +270,9 @@ def _clean_prepared() -> int:
     try:
         freed = remove_saved()
     except OSError as error:
-        _error(f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder.")
+        say_error(
+            f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder."
+        )
         return 1
     print(f"Removed the prepared models ({_size(freed)} freed). Each is prepared again when next used.")
     return 0

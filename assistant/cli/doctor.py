@@ -6,11 +6,16 @@ import os
 import platform
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant import __version__
 from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.speech.voices import Voice
 
 
 def register(subparsers) -> None:
@@ -108,10 +113,55 @@ def check_disk() -> list[str]:
     return [line]
 
 
-def check_speech() -> list[str]:
-    from assistant.speech.tts import describe_speech
+def check_speech(timeout: float = 15.0) -> list[str]:
+    """Plain lines for `assistant doctor`: which engine speaks, its voices, how sound is played, or what is
+    wrong and what to do."""
+    from assistant.speech.backend import failure_message, unavailable_message
 
-    return describe_speech()
+    found: list[str] = []
+
+    def probe() -> None:
+        try:
+            found.extend(_probe_speech())
+        except Exception as error:
+            found.append(failure_message(error))
+
+    thread = threading.Thread(target=probe, name="speech-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        reason = f"the speech engine did not answer within {timeout:.0f} seconds"
+        return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
+    return found
+
+
+def _probe_speech() -> list[str]:
+    from assistant.speech.backend import SpeechUnavailable
+    from assistant.speech.espeak import EspeakBackend, EspeakSynthesizer
+    from assistant.speech.pyttsx3_backend import Pyttsx3Backend
+
+    if sys.platform in ("win32", "darwin"):
+        backend = Pyttsx3Backend()
+        try:
+            return _voice_lines(backend.description, backend.voices(), backend.default_voice())
+        finally:
+            backend.close()
+    synth = EspeakSynthesizer()
+    lines = _voice_lines(synth.version(), synth.voices(), synth.default_voice())
+    try:
+        lines.append(f"Sound: played with {EspeakBackend(synth).player}.")
+    except SpeechUnavailable as error:
+        lines.append(str(error))
+    return lines
+
+
+def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> list[str]:
+    lines = [f"Speech: {engine}.", f"Voices: {len(voices)} installed."]
+    if default is not None:
+        lines.append(f"Default voice: {default.name} ({default.id}).")
+    if not voices:
+        lines.append("No voices are installed; install a voice for your language to hear speech.")
+    return lines
 
 
 def check_speech_input(settings: Settings) -> list[str]:

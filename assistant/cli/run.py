@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -13,11 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Start the assistant: a tray icon, global hotkeys, spoken descriptions and a dialog "
         "for follow-up questions. The model loads in the background.",
     )
-    parser.add_argument(
-        "--model", help="BLIP-2 model: a Hugging Face name or a local folder (default: settings)"
-    )
-    parser.add_argument("--device", help="where the model runs: auto, cpu or cuda (default: settings)")
-    parser.add_argument("--precision", help="auto, fp32, bf16, fp16, int8 or int4 (default: settings)")
+    add_model_arguments(parser, from_settings=True)
     parser.add_argument(
         "--speech-to",
         type=Path,

@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments
 from assistant.engine.base import EngineError
-from assistant.engine.commands import add_model_arguments
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (

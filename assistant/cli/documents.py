@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
 
@@ -30,8 +31,6 @@ def _report_path(text: str) -> Path:
 
 
 def register(subparsers) -> None:
-    from assistant.engine.commands import add_model_arguments
-
     parser = subparsers.add_parser(
         "alt-text",
         help="fill in missing alt-text in documents",
@@ -136,7 +135,6 @@ def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
     from assistant.engine import EngineError
-    from assistant.engine.commands import load_for_command
 
     options = Options(
         write=args.write,

@@ -1,0 +1,42 @@
+"""The options that choose the model, and loading it for a command: shared by every command that loads one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assistant.engine import Engine
+from assistant.engine.models import DEFAULT_MODEL
+from assistant.engine.runtime import DEVICES, PRECISIONS
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool = False) -> None:
+    """--model, --device and --precision; with `from_settings`, what is not given comes from the settings."""
+    default = None if from_settings else "auto"
+    fallback = "settings" if from_settings else "auto"
+    parser.add_argument(
+        "--model",
+        metavar="ID_OR_PATH",
+        help=f"hub id or local folder (default: {'settings' if from_settings else DEFAULT_MODEL})",
+    )
+    parser.add_argument(
+        "--device", choices=DEVICES, default=default, help=f"where to run (default: {fallback})"
+    )
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default=default, help=f"weights precision (default: {fallback})"
+    )
+
+
+def say_error(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def load_for_command(args: argparse.Namespace) -> Engine:
+    """The engine for a command, with anything the user should know (fallbacks) said on stderr."""
+    from assistant.engine import load_engine
+
+    engine = load_engine(args.model, device=args.device, precision=args.precision)
+    for notice in engine.notices:
+        say_error(notice)
+    engine.on_notice = say_error
+    return engine

@@ -1,0 +1,35 @@
+"""The command line's shape: one parser built from assistant/cli/, the same model options everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.cli import build_parser
+from assistant.engine.runtime import DEVICES, PRECISIONS
+
+
+def test_run_takes_the_model_options_of_the_other_commands() -> None:
+    args = build_parser().parse_args(["run", "--model", "m", "--device", "cpu", "--precision", "int8"])
+    assert (args.model, args.device, args.precision) == ("m", "cpu", "int8")
+
+
+def test_run_leaves_what_is_not_given_to_the_settings() -> None:
+    args = build_parser().parse_args(["run"])
+    assert (args.model, args.device, args.precision) == (None, None, None)
+
+
+@pytest.mark.parametrize("option", ["--device", "--precision"])
+def test_run_refuses_an_unknown_choice(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["run", option, "gpu"])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'gpu'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["describe", "x.png"], ["ask", "x.png"], ["alt-text", "."], ["bench"]])
+def test_every_model_command_offers_the_same_choices(command: list[str]) -> None:
+    parser = build_parser()
+    for device in DEVICES:
+        for precision in PRECISIONS:
+            args = parser.parse_args([*command, "--device", device, "--precision", precision])
+            assert (args.device, args.precision) == (device, precision)
