@@ -32,12 +32,13 @@ from pathlib import Path
 import platformdirs
 import torch
 
+from assistant.engine.models import PREPARING
+
 log = logging.getLogger(__name__)
 
 FORMAT = "1"
 CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
 SUFFIX = ".safetensors"
-PREPARING = "Preparing the model for this computer; this happens once."
 _SAMPLE = 4096  # bytes at each end of every tensor that the checksum covers
 _PENDING = "--------"  # the checksum's place in the header until the data is written
 _DTYPES = {
