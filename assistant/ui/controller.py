@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from assistant.actions import how_to_run
 from assistant.config import Settings, SettingsError, save_settings
+from assistant.engine.base import Detail
 from assistant.speech.sentences import SentenceStream
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
@@ -259,7 +260,8 @@ class Controller(QObject):
         return self._describe(source)
 
     def _describe(self, source: ImageSource) -> Request:
-        request = Request("describe", source, detail=self.settings.detail)  # type: ignore[arg-type]
+        detail: Detail = "detailed" if self.settings.detail == "detailed" else "brief"
+        request = Request("describe", source, detail=detail)
         self._submit_request(request)
         return request
 
