@@ -1,7 +1,8 @@
 """`assistant bench`: where the time goes, measured side by side in one run.
 
 Suites: `engine` (the breakdown of describing and asking), `documents` (alt-text throughput),
-`stt` (speech to text), `app` (start-up, idle CPU, hotkey to cue and to first spoken word).
+`stt` (speech to text), `app` (start-up, idle CPU, hotkey to cue and to first spoken word), `startup`
+(`assistant run` to "Ready" and `assistant describe` to its output, first and later starts, with memory).
 Every figure is the median of `--repeat` runs; ratios compare things measured in the same process.
 """
 
@@ -27,7 +28,7 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "stt", "app")
+SUITES = ("engine", "documents", "stt", "app", "startup")
 
 
 def register(subparsers) -> None:
@@ -49,7 +50,9 @@ def register(subparsers) -> None:
     )
     bench.add_argument("--tokens", type=int, default=20, metavar="T", help="tokens generated per description")
     bench.add_argument(
-        "--suite", default="engine", help="what to measure: engine, documents, stt (comma-separated)"
+        "--suite",
+        default="engine",
+        help="what to measure: engine, documents, stt, app, startup (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -125,6 +128,8 @@ def run_benchmark(args) -> int:
         raise EngineError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
+    if "startup" in suites:  # first, while this process holds no model: two full-size ones may not fit
+        report["startup"] = _bench_startup(args, precisions)
     for precision in precisions if suites & {"engine", "documents", "app"} else []:
         if "app" in suites:  # first: the app builds its engine on its own model thread, as it does for users
             report.setdefault("app", {})[precision] = _bench_app(args, precision)
@@ -180,6 +185,13 @@ def run_benchmark(args) -> int:
             for key, limit, meaning in APP_TARGETS:
                 if isinstance(figures.get(key), float):
                     _print_target(f"[app {label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
+    if "startup" in report:
+        from assistant.ui.startbench import TARGETS as STARTUP_TARGETS
+
+        figures = {**report["startup"].get("int8", {}), **report["startup"].get("comparisons", {})}
+        for key, limit, meaning in STARTUP_TARGETS:
+            if isinstance(figures.get(key), float):
+                _print_target(f"[startup] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")
@@ -235,6 +247,24 @@ def _argv(args) -> list[str]:
         parts += ["--precision", args.precision]
     parts += ["--tokens", str(args.tokens), "--batch", str(args.batch), "--repeat", str(args.repeat)]
     return parts
+
+
+def _bench_startup(args, precisions: list[str]) -> dict:
+    """Each precision's start-up in processes of its own (see assistant.ui.startbench)."""
+    from assistant.ui.startbench import compare, measure_startup
+
+    model = args.model or (_synthetic_checkpoint(args) if args.synthetic else None)
+    if model is None:
+        raise EngineError("The startup suite needs a model: give --model ID_OR_FOLDER or --synthetic ARCH.")
+    device = "cuda" if _on_gpu(args) else "cpu"
+    startup: dict = {}
+    for precision in precisions:
+        print(f"\n== start-up, {precision} on {device}", flush=True)
+        startup[precision] = measure_startup(model, precision, device)
+        _print_mapping(startup[precision])
+    startup["comparisons"] = compare(startup)
+    _print_mapping(startup["comparisons"])
+    return startup
 
 
 def _bench_app(args, precision: str) -> dict:
