@@ -40,11 +40,14 @@ DEBIAN_APP = [
     "libxcb-xinerama0",
     "libxcb-xkb1",
     "libdbus-1-3",
+    "python3-speechd",  # speech-dispatcher's own client, for speaking through the screen reader
 ]
 DEBIAN_TEST = [
+    "speech-dispatcher",  # a private one per test, whose voice writes what it is given to a file
     "xvfb",
     "xauth",
     "xdotool",
+    "openbox",  # a window manager on Xvfb, for the focused-window tests
     "trayer",  # a system tray on Xvfb, for the tray icon's end-to-end test
     "dbus",
     "dbus-x11",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import tempfile
 import time
 import types
 import typing
@@ -21,6 +20,8 @@ import platformdirs
 import tomli_w
 
 from assistant.actions import DEFAULT_HOTKEYS, NAMES
+from assistant.errors import UserError
+from assistant.files import replace_text
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 
 if sys.version_info >= (3, 11):
@@ -49,9 +50,11 @@ IDLE_MINUTES_MAX = 24 * 60
 # Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
 # speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
 RATE_RANGE = (80, 1000)
+# "Speak with": the user's screen reader when one runs (else the app's own voice), the app's own voice, or both.
+SPEAK_WITH = ("screen-reader", "own-voice", "both")
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """Settings could not be saved; the message is one sentence for the user."""
 
 
@@ -68,6 +71,7 @@ class Settings:
     volume: float = 1.0  # 0.0 to 1.0
     earcons: bool = True
     announce_ready: bool = True
+    speak_with: str = "screen-reader"
     # model
     model: str = "Salesforce/blip2-opt-2.7b"
     device: str = "auto"
@@ -87,6 +91,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
     "free_model_after_minutes": lambda value: 0 <= value <= IDLE_MINUTES_MAX,
+    "speak_with": lambda value: value in SPEAK_WITH,
     "model": bool,
     "device": bool,
     "precision": bool,
@@ -180,30 +185,18 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 
 
 def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
-    """Write the settings atomically (a temporary file in the same folder, then a rename)."""
+    """Write the settings whole or not at all, keeping the file's permissions."""
     path = Path(path) if path is not None else settings_path()
     text = "# Settings for the assistant; the Settings window edits this file too.\n"
     text += tomli_w.dumps(settings_to_dict(settings))
-    temp_name: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp", delete=False
-        ) as temp:
-            temp_name = temp.name
-            temp.write(text)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-        temp_name = None
+        replace_text(path, text)
     except OSError as error:
         raise SettingsError(
             f"The settings could not be saved to {path} ({error.strerror or error}); "
             "check that the folder exists and is writable."
         ) from error
-    finally:
-        if temp_name is not None:
-            Path(temp_name).unlink(missing_ok=True)
     return path
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny random BLIP-2 saved like a real checkpoint and loaded like one."""
+"""Shared fixtures: a tiny random BLIP-2 saved like a real checkpoint and loaded like one, a private X
+server, and the check that no test leaves threads running."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ import atexit
 import os
 import shutil
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
+
+from assistant.ui.xvfb import Xvfb, XvfbError, start_xvfb
 
 # Nothing in the test suite may reach the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -45,3 +51,82 @@ def tiny_engine(tiny_model_dir):
 def _own_state_folder(tmp_path_factory, monkeypatch):
     """The record of backups and the logs go to a folder of the test's own, never the user's."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(scope="module")
+def xvfb(request: pytest.FixtureRequest) -> Iterator[Xvfb]:
+    """A private X server for the module's tests, set as DISPLAY: one screen of the module's XVFB_SIZE
+    (width, height), 1280×800 by default. Skipped where Xvfb is not installed; fails the tests when it
+    does not start within its deadline."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("needs Xvfb (apt-get install xvfb)")
+    width, height = getattr(request.module, "XVFB_SIZE", (1280, 800))
+    try:
+        server = start_xvfb(width, height)
+    except XvfbError as error:
+        pytest.fail(str(error))
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DISPLAY", server.display)
+            patch.delenv("WAYLAND_DISPLAY", raising=False)
+            yield server
+    finally:
+        server.stop()
+
+
+# Threads that libraries start once, as daemons, and keep for the life of the process; by name, as the
+# libraries name them. A test that starts the first of them has not leaked it.
+LIBRARY_THREADS = {
+    "tqdm_monitor",  # tqdm's monitor of slow progress bars (huggingface_hub's downloads, transformers)
+}
+THREAD_GRACE_S = 10.0
+
+
+def _foreign_or_library(thread: threading.Thread) -> bool:
+    # A _DummyThread stands for a thread Python did not start (PortAudio's callback thread, a QThread)
+    # that once called into Python: Python cannot tell when such a thread ends, so it never leaves the
+    # list. QThreads are followed on their own, below.
+    return isinstance(thread, threading._DummyThread) or thread.name in LIBRARY_THREADS
+
+
+def _qthread_class() -> type | None:
+    try:
+        from PySide6.QtCore import QThread
+    except ImportError:
+        return None
+    return QThread
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails a test that leaves threads or QThreads running (as napari's fixtures do): a thread that
+    outlives its test is one the app would leak, and it can disturb the tests that follow. A thread that
+    is ending is given a few seconds (a deadline, not a timing check)."""
+    before = set(threading.enumerate())
+    qthreads: list = []
+    qthread_class = _qthread_class()
+    if qthread_class is not None:
+        start = qthread_class.start
+
+        def recorded_start(thread, *args):
+            qthreads.append(thread)
+            start(thread, *args)
+
+        monkeypatch.setattr(qthread_class, "start", recorded_start)
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_S
+
+    def left() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t not in before and not _foreign_or_library(t)]
+
+    for thread in left():
+        thread.join(max(deadline - time.monotonic(), 0))
+    running = [f"{t.name} ({'daemon' if t.daemon else 'not daemon'})" for t in left()]
+    for qthread in qthreads:
+        try:
+            if not qthread.wait(max(int((deadline - time.monotonic()) * 1000), 0)):
+                running.append(f"QThread {qthread.objectName() or type(qthread).__name__}")
+        except RuntimeError:  # its C++ object is gone, so it has ended
+            continue
+    if running:
+        pytest.fail(f"the test left threads running: {', '.join(sorted(running))}", pytrace=False)

@@ -15,13 +15,13 @@ import mss
 from mss.exception import ScreenShotError
 from PIL import Image
 
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 
 Geometry = tuple[int, int, int, int]
 """left, top, width, height in desktop coordinates."""
 
 
-class CaptureError(EngineError):
+class CaptureError(UserError):
     """The screen could not be captured; the message is one sentence saying what to do."""
 
 

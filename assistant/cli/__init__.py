@@ -1,6 +1,7 @@
 """The command line: `assistant [run|describe|ask|alt-text|trigger|doctor|bench|models|transcribe] …`.
 
-One module a command group registers its sub-commands here; the library packages never import this
+One module a command group registers its sub-commands here, and a `UserError` from any of them is
+printed here as its one sentence; the library packages never import this
 package. Heavy imports (torch, Qt) happen only inside the command that needs them, so `assistant trigger`
 and `--help` stay instant.
 """
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from assistant import __version__
+from assistant.errors import UserError
 
 COMMAND_MODULES = (
     "assistant.cli.run",  # run (the default)
@@ -23,6 +25,10 @@ COMMAND_MODULES = (
     "assistant.cli.hotkeys",  # trigger
     "assistant.cli.speech",  # transcribe
 )
+
+
+def say_error(message: object) -> None:
+    print(message, file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,8 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["run", *(argv or sys.argv[1:])])
     try:
         return int(args.handler(args) or 0)
+    except UserError as error:  # the one sentence that says what to do, for every command
+        say_error(error)
+        return 1
     except KeyboardInterrupt:
-        print("Stopped.", file=sys.stderr)
+        say_error("Stopped.")
         return 130
 
 

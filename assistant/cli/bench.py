@@ -1,8 +1,9 @@
 """`assistant bench`: where the time goes, measured side by side in one run.
 
 Suites: `engine` (the breakdown of describing and asking), `documents` (alt-text throughput),
-`stt` (speech to text), `app` (start-up, idle CPU, hotkey to cue and to first spoken word), `startup`
-(`assistant run` to "Ready" and `assistant describe` to its output, first and later starts, with memory).
+`hostile` (memory and time refusing zip and pixel bombs; no model), `stt` (speech to text), `app`
+(start-up, idle CPU, hotkey to cue and to first spoken word), `startup` (`assistant run` to "Ready"
+and `assistant describe` to its output, first and later starts, with memory).
 Every figure is the median of `--repeat` runs; ratios compare things measured in the same process.
 """
 
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 from assistant.cli.model_options import add_model_arguments
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -28,7 +29,7 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "stt", "app", "startup")
+SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader", "startup")
 
 
 def register(subparsers) -> None:
@@ -52,7 +53,7 @@ def register(subparsers) -> None:
     bench.add_argument(
         "--suite",
         default="engine",
-        help="what to measure: engine, documents, stt, app, startup (comma-separated)",
+        help="what to measure: engine, documents, hostile, stt, app, screen-reader, startup (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -63,9 +64,6 @@ def register(subparsers) -> None:
 def run_bench(args) -> int:
     try:
         return run_benchmark(args)
-    except EngineError as error:
-        print(error, file=sys.stderr)
-        return 1
     finally:
         if getattr(args, "synthetic_folder", None):  # the random checkpoint written for this run
             shutil.rmtree(args.synthetic_folder, ignore_errors=True)
@@ -125,7 +123,7 @@ def run_benchmark(args) -> int:
     suites = {name.strip() for name in args.suite.split(",")}
     unknown = suites - set(SUITES)
     if unknown:
-        raise EngineError(
+        raise UserError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
     if "startup" in suites:  # first, while this process holds no model: two full-size ones may not fit
@@ -152,12 +150,24 @@ def run_benchmark(args) -> int:
             report.setdefault("documents", {})[label] = documents
             _print_documents(documents)
         del engine
+    if "hostile" in suites:
+        from assistant.documents.bench import bench_hostile
+
+        report["hostile"] = bench_hostile()
+        print("\n== hostile documents, each run in a process of its own")
+        _print_hostile(report["hostile"])
     if "stt" in suites:
         from assistant.speech.stt import bench_transcription
 
         report["stt"] = bench_transcription(args.stt_model)
         print("\n== speech to text")
         _print_mapping(report["stt"])
+    if "screen-reader" in suites:
+        from assistant.speech.bench import bench_screen_reader_summary
+
+        report["screen_reader"] = bench_screen_reader_summary(args.repeat * 10)
+        print("\n== the screen reader, through a private speech-dispatcher")
+        _print_mapping(report["screen_reader"])
     results = report["results"]
     if len(results) > 1:
         baseline, *others = results
@@ -178,6 +188,15 @@ def run_benchmark(args) -> int:
         for label, value in _values(report, key):
             met = value < limit if key == "batch_over_singles" else value <= limit
             _print_target(f"{label}{key}", value, limit, met, meaning)
+    if "hostile" in report:
+        from assistant.documents.bench import HOSTILE_PEAK_MB, HOSTILE_SECONDS
+
+        for label, figures in report["hostile"].items():
+            if label.startswith("baseline") or "peak_mb" not in figures:
+                continue
+            meaning = "refusing a bomb, in one sentence"
+            for key, limit in (("peak_mb", HOSTILE_PEAK_MB), ("seconds", HOSTILE_SECONDS)):
+                _print_target(f"[{label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if "app" in report:
         from assistant.ui.bench import TARGETS as APP_TARGETS
 
@@ -192,6 +211,12 @@ def run_benchmark(args) -> int:
         for key, limit, meaning in STARTUP_TARGETS:
             if isinstance(figures.get(key), float):
                 _print_target(f"[startup] {key}", figures[key], limit, figures[key] <= limit, meaning)
+    if "screen_reader" in report:
+        from assistant.speech.bench import TARGETS as SCREEN_READER_TARGETS
+
+        for key, limit, meaning in SCREEN_READER_TARGETS:
+            value = report["screen_reader"][key]
+            _print_target(f"[screen reader] {key}", value, limit, value <= limit, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")
@@ -255,7 +280,7 @@ def _bench_startup(args, precisions: list[str]) -> dict:
 
     model = args.model or (_synthetic_checkpoint(args) if args.synthetic else None)
     if model is None:
-        raise EngineError("The startup suite needs a model: give --model ID_OR_FOLDER or --synthetic ARCH.")
+        raise UserError("The startup suite needs a model: give --model ID_OR_FOLDER or --synthetic ARCH.")
     device = "cuda" if _on_gpu(args) else "cpu"
     startup: dict = {}
     for precision in precisions:
@@ -309,6 +334,19 @@ def _off_this_thread(function, *args) -> None:
     worker = threading.Thread(target=function, args=args)
     worker.start()
     worker.join()
+
+
+def _print_hostile(results: dict) -> None:
+    for label, figures in results.items():
+        if "error" in figures:
+            print(f"  {label}: FAILED {figures['error']}")
+            continue
+        print(
+            f"  {label}: {figures['size_on_disk_kb']} KB on disk, peak {figures['peak_mb']:.0f} MB, "
+            f"{figures['seconds']:.3f} s ({figures['process_s']:.2f} s with the process's start)"
+        )
+        if figures["refusal"]:
+            print(f"    {figures['refusal']}")
 
 
 def _print_mapping(figures: dict) -> None:

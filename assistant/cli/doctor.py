@@ -55,9 +55,9 @@ def check_settings() -> tuple[Settings, list[str]]:
 
 
 def check_model(model: str, device: str, precision: str) -> list[str]:
-    from assistant.engine.base import EngineError
     from assistant.engine.models import cached_path, count_parameters, folder_size, known_parameters
     from assistant.engine.runtime import GIB, choose_runtime, query_machine
+    from assistant.errors import UserError
 
     lines = []
     machine = query_machine()
@@ -82,7 +82,7 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
     if path:
         try:
             parameters = count_parameters(path)
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Model {model}: problem. {error}")
         else:
             lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
@@ -92,7 +92,7 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
         try:
             runtime = choose_runtime(device, precision, machine, parameters)
             lines.append(f"Precision: {runtime.describe()}.")
-        except EngineError as error:
+        except UserError as error:
             lines.append(f"Precision: problem. {error}")
     else:
         lines.append("Precision: chosen when the model is loaded (its size is not known yet).")
@@ -133,6 +133,20 @@ def check_speech(timeout: float = 15.0) -> list[str]:
         reason = f"the speech engine did not answer within {timeout:.0f} seconds"
         return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
     return found
+
+
+def check_screen_reader(settings: Settings) -> list[str]:
+    """Which screen reader runs, how the app reaches it, and what "Speak with" makes of that."""
+    from assistant.speech.screen_reader import describe_screen_reader
+
+    lines = describe_screen_reader()
+    choice = {
+        "screen-reader": "the screen reader when one is running",
+        "own-voice": "the app's own voice",
+        "both": "the screen reader and the app's own voice",
+    }[settings.speak_with]
+    lines.append(f"Speak with: {choice} (Settings, or `assistant run --speak-with`).")
+    return lines
 
 
 def _probe_speech() -> list[str]:
@@ -216,6 +230,7 @@ def run_doctor(args) -> int:
     _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
     _section("Disk", _safely(check_disk, "disk"))
     _section("Speech output", _safely(check_speech, "speech"))
+    _section("Screen reader", _safely(lambda: check_screen_reader(settings), "screen reader"))
     _section("Spoken questions", _safely(lambda: check_speech_input(settings), "speech recognition"))
     _section("Display", _safely(check_display, "display"))
     return 0

@@ -134,7 +134,6 @@ def _unexpected_problems_logged() -> Iterator[list[Path]]:
 def run_alt_text(args: argparse.Namespace) -> int:
     from assistant.documents import report as reporting
     from assistant.documents.runner import Options, Runner
-    from assistant.engine import EngineError
 
     options = Options(
         write=args.write,
@@ -149,11 +148,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
         allow_outside=args.allow_outside,
         max_image_bytes=args.max_image_mb * 2**20,
     )
-    try:
-        engine = load_for_command(args)
-    except EngineError as error:
-        print(error, file=sys.stderr)
-        return 1
+    engine = load_for_command(args)
     progress = _ProgressBar()
     with _unexpected_problems_logged() as log_written:
         try:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.cli.model_options import add_model_arguments, load_for_command, say_error
+from assistant.cli import say_error
+from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.cli.speech import add_stt_arguments, stt_choices
-from assistant.engine.base import EngineError, Turn
+from assistant.engine.base import Turn
 from assistant.engine.models import DEFAULT_MODEL
+from assistant.errors import UserError
+from assistant.files import replace_text
 
 
 def register(subparsers) -> None:
@@ -91,7 +94,7 @@ class _Describer:
                 continue
             try:
                 readable.append((result, normalize_image(result["image"])))
-            except EngineError as error:
+            except UserError as error:
                 result["error"] = str(error)
         if readable and self._load():
             self._describe(readable)
@@ -104,7 +107,7 @@ class _Describer:
         if self.engine is None and self.load_error is None:
             try:
                 self.engine = load_for_command(self.args)
-            except EngineError as error:
+            except UserError as error:
                 self.load_error = str(error)
                 say_error(self.load_error)
         return self.engine is not None
@@ -118,7 +121,7 @@ class _Describer:
                 texts = self.engine.describe_many(
                     [image for _, image in readable], detail=self.args.detail, batch_size=len(readable)
                 )
-        except EngineError as error:
+        except UserError as error:
             texts, message = [""] * len(readable), str(error)
         for (result, _), text in zip(readable, texts, strict=True):
             result.update({"text": text} if text else {"error": message})
@@ -141,21 +144,26 @@ def _read_history(path: Path | None) -> list[Turn]:
         return [Turn(str(t["question"]), str(t["answer"])) for t in turns]
     # RecursionError: nesting deeper than the parser follows, which no history of ours has.
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
-        raise EngineError(
+        raise UserError(
             f"The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
         ) from None
 
 
 def _save_history(path: Path, turns: list[Turn]) -> bool:
     """Write the conversation whole or not at all, keeping the file's permissions; say so when it fails."""
-    from assistant.documents.atomic import replace_file
-
     data = json.dumps(
         [{"question": t.question, "answer": t.answer} for t in turns], indent=2, ensure_ascii=False
     )
     try:
+        # A rename would replace a file its owner made read-only (the folder allows it): ask them instead.
+        if path.exists() and not path.stat().st_mode & 0o222:
+            say_error(
+                f"The answer was not added to the history file {path}, which is read-only; "
+                "make it writable or choose another file."
+            )
+            return False
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(path, lambda file: file.write((data + "\n").encode("utf-8")))
+        replace_text(path, data + "\n")
     except OSError as error:
         say_error(
             f"The answer was not added to the history file {path}, which could not be written "
@@ -168,25 +176,21 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
 def run_ask(args) -> int:
     from assistant.engine.images import normalize_image
 
-    try:
-        history = _read_history(args.history)
-        image = normalize_image(args.image)
-        question = args.question
-        if args.audio is not None:
-            if question:
-                raise EngineError("Give either a typed question or --audio, not both.")
-            from assistant.speech.stt import Transcriber
+    history = _read_history(args.history)
+    image = normalize_image(args.image)
+    question = args.question
+    if args.audio is not None:
+        if question:
+            raise UserError("Give either a typed question or --audio, not both.")
+        from assistant.speech.stt import Transcriber
 
-            model, language = stt_choices(args)
-            question = Transcriber(model, language=language).transcribe_file(args.audio)
-            if not question.strip():
-                raise EngineError(
-                    "No words were heard in the recording. Record the question again, closer to the microphone."
-                )
-        engine = load_for_command(args)
-    except EngineError as error:
-        say_error(str(error))
-        return 1
+        model, language = stt_choices(args)
+        question = Transcriber(model, language=language).transcribe_file(args.audio)
+        if not question.strip():
+            raise UserError(
+                "No words were heard in the recording. Record the question again, closer to the microphone."
+            )
+    engine = load_for_command(args)
     if question is not None:
         return _answer(engine, image, question, history, args)
     return _interactive(engine, image, history, args)
@@ -195,7 +199,7 @@ def run_ask(args) -> int:
 def _answer(engine, image, question: str, history: list[Turn], args) -> int:
     try:
         answer = engine.ask(image, question, history)
-    except EngineError as error:
+    except UserError as error:
         say_error(str(error))
         return 1
     history.append(Turn(question, answer))
@@ -229,11 +233,7 @@ def run_models(args) -> int:
     from assistant.engine.models import KNOWN_MODELS, cached_path, download
 
     if args.models_command == "download":
-        try:
-            path = download(args.model, again=args.again)
-        except EngineError as error:
-            say_error(str(error))
-            return 1
+        path = download(args.model, again=args.again)
         print(f"{args.model} is downloaded to {path}.")
         return 0
     if args.models_command == "clean":

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from assistant.actions import TRIGGER_NAMES
-from assistant.hotkeys.trigger import NOT_RUNNING, TriggerError, send_trigger
+from assistant.cli import say_error
+from assistant.hotkeys.trigger import NOT_RUNNING, send_trigger
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,12 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_trigger(args: argparse.Namespace) -> int:
-    try:
-        delivered = send_trigger(args.action, timeout=args.timeout)
-    except TriggerError as error:
-        print(error, file=sys.stderr)
-        return 1
-    if not delivered:
-        print(NOT_RUNNING, file=sys.stderr)
+    if not send_trigger(args.action, timeout=args.timeout):
+        say_error(NOT_RUNNING)
         return 1
     return 0

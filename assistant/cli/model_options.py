@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from assistant.cli import say_error
 from assistant.engine import Engine
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
@@ -25,10 +25,6 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
     parser.add_argument(
         "--precision", choices=PRECISIONS, default=default, help=f"weights precision (default: {fallback})"
     )
-
-
-def say_error(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def load_for_command(args: argparse.Namespace) -> Engine:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from assistant.cli.model_options import add_model_arguments
+from assistant.config import SPEAK_WITH
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write every utterance to DIR as NNNN.wav and NNNN.txt instead of playing it",
     )
     parser.add_argument("--no-speech", action="store_true", help="do not speak; show text instead")
+    parser.add_argument(
+        "--speak-with",
+        choices=SPEAK_WITH,
+        help="for this run: screen-reader (the user's screen reader when one runs, else the app's own "
+        "voice), own-voice, or both (default: from the settings)",
+    )
     parser.add_argument("--settings", type=Path, metavar="FILE", help="settings file (default: the user's)")
     parser.set_defaults(handler=_run)
 
@@ -36,5 +43,6 @@ def _run(args: argparse.Namespace) -> int:
         precision=args.precision,
         speech_to=args.speech_to,
         speech=not args.no_speech,
+        speak_with=args.speak_with,
         settings_file=args.settings,
     )

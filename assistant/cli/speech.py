@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from assistant.cli import say_error
 
 
 def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,20 +47,15 @@ def stt_choices(args: argparse.Namespace) -> tuple[str, str | None]:
 
         settings, warning = load_settings()
         if warning:
-            print(warning, file=sys.stderr)
+            say_error(warning)
     model = args.stt_model or default_stt_model(settings)
     language = args.language if args.language is not None else default_stt_language(settings)
     return model, language
 
 
 def run_transcribe(args: argparse.Namespace) -> int:
-    from assistant.speech.stt import SpeechInputError, Transcriber
+    from assistant.speech.stt import Transcriber
 
-    try:
-        model, language = stt_choices(args)
-        text = Transcriber(model, language=language).transcribe_file(args.audio)
-    except SpeechInputError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(text)
+    model, language = stt_choices(args)
+    print(Transcriber(model, language=language).transcribe_file(args.audio))
     return 0

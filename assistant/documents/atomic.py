@@ -1,4 +1,4 @@
-"""Writing a document whole or not at all: a temporary file in the same folder, then a rename.
+"""Writing a document whole or not at all (through assistant.files), keeping its original beside it.
 
 A document reached through a symbolic link is written through to the file the link points to, so the
 link stays a link; a file with several hard links is refused, since replacing it would split them.
@@ -10,7 +10,6 @@ import contextlib
 import errno
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import BinaryIO
 
 from assistant.documents import backups
 from assistant.documents.model import DocumentError
+from assistant.files import replace_file, temporary_beside
 
 
 def is_backup(path: Path) -> bool:
@@ -47,38 +47,6 @@ def _friendly(error: OSError, path: Path) -> DocumentError:
     )
 
 
-def _temporary(path: Path) -> tuple[BinaryIO, Path]:
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    return os.fdopen(descriptor, "wb"), Path(name)
-
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Replace (or create) `path` with what `write` produces, whole or not at all; OSError on failure.
-
-    An existing file keeps its permissions; a new one gets the usual ones (not the temporary file's 0600).
-    """
-    file, temporary = _temporary(path)
-    try:
-        with file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        if path.exists():
-            shutil.copymode(path, temporary)
-        else:
-            os.chmod(temporary, _default_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class Written:
     backup: Path | None = None  # where the original is kept
@@ -92,7 +60,7 @@ def _keep_original(path: Path) -> Path:
             return candidate  # the older original: keep it
         if os.path.lexists(candidate):
             continue  # someone else's file of that name
-        file, temporary = _temporary(path)
+        file, temporary = temporary_beside(path)
         try:
             with file, open(path, "rb") as original:
                 shutil.copyfileobj(original, file)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import platformdirs
 
+from assistant.files import replace_text
+
 REGISTRY_NAME = "backups.json"
 #: How many numbered names (`doc.orig.1.html`, ...) are tried before a document is refused.
 MAX_NUMBERED = 99
@@ -70,11 +72,8 @@ def candidates(document: Path) -> Iterator[Path]:
 
 def record(backup: Path, document: Path) -> None:
     """Remember that `backup` holds the original of `document`; entries whose file is gone are dropped."""
-    from assistant.documents.atomic import replace_file
-
     entries = {key: value for key, value in _load().items() if os.path.exists(key)}
     entries[_key(backup)] = {"document": _key(document), "sha256": digest(backup) or ""}
     path = registry_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(entries, indent=1, sort_keys=True).encode()
-    replace_file(path, lambda out: out.write(text))
+    replace_text(path, json.dumps(entries, indent=1, sort_keys=True))

@@ -12,6 +12,8 @@ from typing import BinaryIO, ClassVar
 
 from PIL import Image
 
+from assistant.errors import UserError
+
 #: What a loader returns: the bytes of an image file, or an image already decoded (PDF, image-map crop).
 ImageData = bytes | Image.Image
 Loader = Callable[[], ImageData]
@@ -43,7 +45,7 @@ class Outcome(str, enum.Enum):
     NOT_DONE = "not-done"
 
 
-class DocumentError(Exception):
+class DocumentError(UserError):
     """A document that cannot be read or written; the message is one plain sentence."""
 
 

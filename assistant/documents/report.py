@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from assistant.documents.atomic import replace_file
 from assistant.documents.model import Outcome
 from assistant.documents.runner import RunReport
+from assistant.files import replace_text
 
 CSV_FIELDS = (
     "document",
@@ -96,5 +96,4 @@ def to_csv(report: RunReport) -> str:
 def save(report: RunReport, path: Path) -> None:
     """Write the report as JSON or CSV, chosen by the file's extension."""
     text = to_csv(report) if path.suffix.lower() == ".csv" else to_json(report)
-    data = text.encode("utf-8")
-    replace_file(path, lambda out: out.write(data))
+    replace_text(path, text)

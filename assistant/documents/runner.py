@@ -278,11 +278,11 @@ class Runner:
     def _ocr(self, picture: Image.Image) -> str:
         if not self.options.include_ocr:
             return ""
-        from assistant.documents.ocr import read_text
+        from assistant.ocr import read_text
 
         started = time.perf_counter()
         try:
-            return read_text(picture)
+            return " ".join(read_text(picture).lines)
         finally:
             self.report.ocr_seconds += time.perf_counter() - started
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.documents.model import ImageOccurrence, Loader, Status
+from assistant.errors import UserError
 
 #: Largest image fetched over the network.
 MAX_REMOTE_BYTES = 50 * 1024 * 1024
@@ -28,7 +29,7 @@ REMOTE_TIMEOUT_S = 20
 DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """An image whose bytes cannot be had; the message is one plain sentence."""
 
 

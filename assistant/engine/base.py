@@ -10,12 +10,14 @@ from typing import Literal
 
 from PIL import Image
 
+from assistant.errors import UserError
+
 Detail = Literal["brief", "detailed"]
 TextCallback = Callable[[str], None]
 
 
-class EngineError(Exception):
-    """A failure the user can act on; its message is one plain sentence saying what to do."""
+class EngineError(UserError):
+    """The model could not be loaded or could not answer; the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import platformdirs
 import torch
 
 from assistant.engine.models import PREPARING
+from assistant.files import sync_folder
 
 log = logging.getLogger(__name__)
 
@@ -328,25 +329,11 @@ class _Writer:
         os.fsync(self.file.fileno())
         self.file.close()
         os.replace(self.temp, self.path)
-        _sync_folder(self.path.parent)
+        sync_folder(self.path.parent)
 
     def abandon(self) -> None:
         self.file.close()
         self.temp.unlink(missing_ok=True)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (where the system allows opening a folder)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def read_header(path: Path) -> tuple[dict, dict[str, str], int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+from assistant.errors import UserError
+
 MODIFIERS: tuple[str, ...] = ("ctrl", "alt", "shift", "super")
 
 _MODIFIER_ALIASES = {
@@ -78,7 +80,7 @@ CHARACTER_KEYS = frozenset(string.ascii_lowercase + string.digits + "`-=[];',./\
 _STANDALONE_KEYS = frozenset((*(f"f{number}" for number in range(13, 25)), "pause", "scroll_lock"))
 
 
-class HotkeyError(ValueError):
+class HotkeyError(UserError, ValueError):
     """A hotkey string that cannot be used; the message is one sentence for the user."""
 
 

@@ -35,6 +35,8 @@ from pathlib import Path
 import platformdirs
 
 from assistant.actions import NAMES
+from assistant.errors import UserError
+from assistant.files import replace_text
 
 if sys.platform != "win32":
     import fcntl
@@ -53,7 +55,7 @@ _FRAME = struct.Struct("!i")  # multiprocessing.connection's length prefix
 _log = logging.getLogger(__name__)
 
 
-class TriggerError(Exception):
+class TriggerError(UserError):
     """The trigger channel failed in a way the user should hear about; the message is one sentence."""
 
 
@@ -135,16 +137,7 @@ class _Channel:
     def write_key(self) -> bytes:
         """A fresh secret, written atomically to a file only this user can read; returns the derived key."""
         secret = secrets.token_hex(32)
-        temp = self.key_path.with_name(f".trigger.key.{os.getpid()}.tmp")
-        temp.unlink(missing_ok=True)
-        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(secret)
-            os.replace(temp, self.key_path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        replace_text(self.key_path, secret, mode=0o600)
         return _derive(secret)
 
     def read_key(self) -> bytes | None:
@@ -218,8 +211,8 @@ class _Messages:
 
 
 class _PipeMessages:
-    """The same over a Windows named pipe: whole-message waits have the deadline (a message that
-    stops half-way still holds its own thread, never the others)."""
+    """The same over a Windows named pipe. multiprocessing opens it in message mode, where each message
+    arrives whole, so waiting for a message to begin (with the deadline) is waiting for all of it."""
 
     def __init__(self, connection: Connection, deadline: float) -> None:
         self.connection, self.deadline = connection, deadline

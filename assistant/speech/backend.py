@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 
 from assistant.config import RATE_RANGE
+from assistant.errors import UserError
 from assistant.speech.voices import Voice
 
 STOP_GRACE = 1.0  # seconds a backend may take to fall silent after being told to stop
@@ -18,13 +19,21 @@ POLL = 0.02  # seconds between checks while speaking (never while idle)
 DEFAULT_WPM = 175  # what espeak-ng and most system voices speak at when no rate is chosen
 
 
-class SpeechUnavailable(Exception):
+class SpeechUnavailable(UserError):
     """Speech cannot work; `str(error)` is the one sentence shown to the user."""
 
     def __init__(self, reason: str, remedy: str) -> None:
         self.reason = reason
         self.remedy = remedy
         super().__init__(unavailable_message(reason, remedy))
+
+    @classmethod
+    def from_sentence(cls, sentence: str) -> SpeechUnavailable:
+        """The error for a sentence already made by `unavailable_message`."""
+        error = cls.__new__(cls)
+        error.reason, error.remedy = sentence, ""
+        Exception.__init__(error, sentence)
+        return error
 
 
 def unavailable_message(reason: str, remedy: str) -> str:
@@ -83,6 +92,12 @@ class SpeechBackend:
 
     def set_volume(self, volume: float) -> None:
         """0.0 (silent) to 1.0 (the engine's normal loudness)."""
+
+    def set_speak_with(self, speak_with: str | None) -> None:
+        """Whether to speak through the screen reader (screen_reader.py); the plain voices ignore it."""
+
+    def silence(self) -> None:
+        """Cut off speech handed over earlier that `speak` no longer waits for (a screen reader's queue)."""
 
     def close(self) -> None:
         """Release the engine; nothing is spoken afterwards."""

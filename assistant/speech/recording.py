@@ -6,12 +6,12 @@ stop cut it off, through the same interface as real speech.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant.files import replace_text
 from assistant.speech.backend import SpeechUnavailable
 from assistant.speech.espeak import EspeakSynthesizer, EspeakVoice
 
@@ -55,7 +55,7 @@ class RecordingBackend(EspeakVoice):
             with wav_path.open("wb") as file:
                 audio.head(time.monotonic() - began).write_wav(file)
         line = " ".join(text.split())
-        _write_atomically(wav_path.with_suffix(".txt"), f"{line}\n[stopped]\n" if stopped else f"{line}\n")
+        replace_text(wav_path.with_suffix(".txt"), f"{line}\n[stopped]\n" if stopped else f"{line}\n")
         return not stopped
 
     def _reserve(self) -> Path:
@@ -71,9 +71,3 @@ class RecordingBackend(EspeakVoice):
             except FileExistsError:
                 continue
             return wav_path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)

@@ -22,6 +22,7 @@ from assistant.speech.backend import SilentBackend, SpeechBackend, SpeechUnavail
 from assistant.speech.espeak import EspeakBackend
 from assistant.speech.pyttsx3_backend import Pyttsx3Backend
 from assistant.speech.recording import RecordingBackend
+from assistant.speech.screen_reader import ScreenReaderBackend
 from assistant.speech.voices import Voice
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Speaker:
         on_event: EventCallback | None = None,
     ) -> None:
         self.on_event = on_event
+        self._hush = False
         self._lock = threading.Condition()
         self._queue: deque[_Utterance] = deque()
         self._settings: dict[str, Any] = {}
@@ -75,6 +77,7 @@ class Speaker:
         self._voices: list[Voice] = []
         self._default_voice: Voice | None = None
         self._description = ""
+        self._reader: str | None = None
         self._ready = threading.Event()
         if voice is not None:
             self._settings["voice"] = voice
@@ -112,6 +115,7 @@ class Speaker:
         self._queue.clear()
         if self._current is not None:
             self._current.cancel.set()
+        self._hush = True  # and what a screen reader still has queued, from the speech thread
         self._lock.notify_all()
 
     def set_voice(self, voice_id: str | None) -> None:
@@ -125,6 +129,10 @@ class Speaker:
     def set_volume(self, volume: float) -> None:
         """Loudness from 0.0 to 1.0, from the next utterance on."""
         self._set("volume", max(0.0, min(1.0, float(volume))))
+
+    def set_speak_with(self, speak_with: str) -> None:
+        """ "screen-reader", "own-voice" or "both" (config.SPEAK_WITH), from the next utterance on."""
+        self._set("speak_with", speak_with)
 
     def _set(self, name: str, value: Any) -> None:
         with self._lock:
@@ -154,6 +162,12 @@ class Speaker:
     def description(self) -> str:
         """What speaks, once the speech thread has started ("espeak-ng 1.51, played with paplay")."""
         return self._description
+
+    @property
+    def screen_reader(self) -> str | None:
+        """How the screen reader is reached ("Orca through speech-dispatcher (…)"), or None while the
+        app speaks with its own voice."""
+        return self._reader
 
     @property
     def busy(self) -> bool:
@@ -199,18 +213,24 @@ class Speaker:
         try:
             while True:
                 with self._lock:
-                    self._lock.wait_for(lambda: self._closed or bool(self._queue) or bool(self._settings))
+                    self._lock.wait_for(
+                        lambda: self._closed or self._hush or bool(self._queue) or bool(self._settings)
+                    )
                     if self._closed:
                         return
+                    hush, self._hush = self._hush, False
                     settings, self._settings = self._settings, {}
                     utterance = self._queue.popleft() if self._queue else None
                     self._current = utterance
+                if hush:
+                    self._silence(backend)
                 self._apply(backend, settings)
                 if utterance is not None:
                     backend = self._speak(backend, utterance)
                     with self._lock:
                         self._current = None
                         self._lock.notify_all()
+                self._reader = getattr(backend, "reader", None)
         finally:
             with self._lock:
                 self._current = None
@@ -227,6 +247,7 @@ class Speaker:
             self._voices = backend.voices()
             self._default_voice = backend.default_voice()
             self._description = backend.description
+            self._reader = getattr(backend, "reader", None)
         except Exception as error:
             log.warning(
                 "Speech could not start: %s", error, exc_info=not isinstance(error, SpeechUnavailable)
@@ -236,6 +257,12 @@ class Speaker:
             backend = self._fail(0, backend.reason)
         self._ready.set()
         return backend
+
+    def _silence(self, backend: SpeechBackend) -> None:
+        try:
+            backend.silence()
+        except Exception:
+            log.exception("The speech engine could not be silenced")
 
     def _apply(self, backend: SpeechBackend, settings: dict[str, Any]) -> None:
         for name, value in settings.items():
@@ -290,14 +317,20 @@ def create_speaker(
     rate: int | None = None,
     volume: float | None = None,
     on_event: EventCallback | None = None,
+    speak_with: str = "own-voice",
 ) -> Speaker:
-    """The app's speaker: recording to `speech_to` when given, else the system's speech, else silence."""
-    factory: Callable[[], SpeechBackend]
+    """The app's speaker: through the screen reader as `speak_with` says, and the app's own voice:
+    recording to `speech_to` when given, else the system's speech, else silence."""
+    own_voice: Callable[[], SpeechBackend]
     if speech_to is not None:
         directory = Path(speech_to)
 
-        def factory() -> SpeechBackend:
+        def own_voice() -> SpeechBackend:
             return RecordingBackend(directory)
     else:
-        factory = default_backend
+        own_voice = default_backend
+
+    def factory() -> SpeechBackend:
+        return ScreenReaderBackend(own_voice, speak_with)
+
     return Speaker(factory, enabled=enabled, voice=voice, rate=rate, volume=volume, on_event=on_event)

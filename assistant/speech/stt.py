@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -36,7 +36,7 @@ MODEL_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenize
 BENCH_QUESTION = "How many people are in the picture?"  # about 1.9 s in espeak-ng's voice
 
 
-class SpeechInputError(EngineError):
+class SpeechInputError(UserError):
     """Spoken input could not be heard or understood; the message says what to do."""
 
 

@@ -76,6 +76,7 @@ def run_app(
     speech_to: Path | None = None,
     speech: bool = True,
     settings_file: Path | None = None,
+    speak_with: str | None = None,
 ) -> int:
     """Run the app until Quit; returns the exit status."""
     from assistant.hotkeys import TriggerError, TriggerServer
@@ -83,7 +84,7 @@ def run_app(
 
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
     settings, warning = load_settings(settings_file)
-    overrides = {"model": model, "device": device, "precision": precision}
+    overrides = {"model": model, "device": device, "precision": precision, "speak_with": speak_with}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
     if QApplication.instance() is None and (problem := display_problem()):
         print(problem, file=sys.stderr)
@@ -150,4 +151,5 @@ def _make_speaker(
         rate=settings.rate,
         volume=settings.volume,
         on_event=controller.speech_event,
+        speak_with=settings.speak_with,
     )

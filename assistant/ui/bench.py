@@ -31,21 +31,9 @@ from typing import Any
 from PIL import Image
 
 from assistant.engine.base import Engine
+from assistant.ui.xvfb import XvfbError, start_xvfb
 
 WINDOW_TITLE = "Assistant"
-
-
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    read, write = os.pipe()
-    process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        return process, f":{pipe.readline().strip()}"
 
 
 def _visible_window(display: Any, title: str) -> bool:
@@ -126,7 +114,11 @@ def measure_app_process(model: str, repeat: int = 3, idle_s: float = 3.0) -> dic
 
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         return {"skipped": "needs Xvfb and xdotool"}  # type: ignore[dict-item]
-    xvfb, display_name = _start_xvfb()
+    try:
+        xvfb = start_xvfb()
+    except XvfbError as error:
+        return {"skipped": str(error)}  # type: ignore[dict-item]
+    display_name = xvfb.display
     visible, idle, cue = [], [], []
     try:
         display = Display(display_name)
@@ -137,8 +129,7 @@ def measure_app_process(model: str, repeat: int = 3, idle_s: float = 3.0) -> dic
                     found.append(run[key])
         display.close()
     finally:
-        xvfb.terminate()
-        xvfb.wait(5)
+        xvfb.stop()
     figures: dict[str, float] = {}
     if visible:
         figures["window_visible_s"] = statistics.median(visible)
@@ -171,7 +162,11 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
 
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         return {"skipped": "needs Xvfb and xdotool"}
-    xvfb, display_name = _start_xvfb()
+    try:
+        xvfb = start_xvfb()
+    except XvfbError as error:
+        return {"skipped": str(error)}
+    display_name = xvfb.display
     times: list[float] = []
     said = ""
     try:
@@ -205,8 +200,7 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
                     said = text.read_text(encoding="utf-8").splitlines()[0] if text.exists() else ""
         display.close()
     finally:
-        xvfb.terminate()
-        xvfb.wait(5)
+        xvfb.stop()
     if not times:
         return {"skipped": "no description was spoken after the hotkey"}
     return {"hotkey_to_first_word_s": statistics.median(times), "first_words_heard": said[:60]}

@@ -380,6 +380,7 @@ class Controller(QObject):
     def ensure_dialog(self) -> ConversationDialog:
         if self.dialog is None:
             self.dialog = ConversationDialog(hotkeys=self.settings.hotkeys)
+            self.dialog.spoken_by_app = lambda: self.speaking
             self.dialog.ask_requested.connect(self.ask)
             self.dialog.new_capture_requested.connect(self.new_capture)
             self.dialog.message.connect(self._on_dialog_message)
@@ -416,7 +417,8 @@ class Controller(QObject):
         from assistant.ui.settings_dialog import SettingsDialog
 
         if self._settings_dialog is None:
-            dialog = SettingsDialog(self.settings, self.voices(), self.input_devices())
+            reader = getattr(self.speaker, "screen_reader", None)
+            dialog = SettingsDialog(self.settings, self.voices(), self.input_devices(), screen_reader=reader)
             dialog.applied.connect(self.apply_settings)
             dialog.finished.connect(lambda _result: setattr(self, "_settings_dialog", None))
             self._settings_dialog = dialog
@@ -450,6 +452,7 @@ class Controller(QObject):
             self.speaker.set_voice(new.voice)
             self.speaker.set_rate(new.rate)
             self.speaker.set_volume(new.volume)
+            self.speaker.set_speak_with(new.speak_with)
             self.speaker.enabled = new.speech_enabled
         self.earcons.enabled = new.earcons
         if new.hotkeys != old.hotkeys:

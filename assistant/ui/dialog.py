@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PIL import Image
@@ -56,6 +56,8 @@ class ConversationDialog(QDialog):
         self.description = ""
         self.turns: list[Turn] = []
         self._pending_question: str | None = None
+        # Whether the app's speech says descriptions, answers and failures (the controller sets it).
+        self.spoken_by_app: Callable[[], bool] = lambda: False
 
         self.picture = QLabel()
         self.picture.setAccessibleName("Captured image")
@@ -153,23 +155,30 @@ class ConversationDialog(QDialog):
         self.picture.setAccessibleDescription(description)
         self.picture.setToolTip(description)
         self.conversation.clear()
-        self._append(f"Description: {description}")
+        self._append(f"Description: {description}", spoken=True)
         self.set_status("")
         self._update_buttons()
 
-    def _append(self, text: str) -> None:
+    def _append(self, text: str, spoken: bool = False) -> None:
+        """Add a line to the conversation; `spoken`: the app also says it (a description, an answer)."""
         item = QListWidgetItem(text)
         item.setToolTip(text)
         self.conversation.addItem(item)
         self.conversation.setCurrentItem(item)
         self.conversation.scrollToItem(item)
-        announce(self.conversation, text)
+        self._announce(self.conversation, text, spoken)
 
-    def set_status(self, text: str) -> None:
+    def set_status(self, text: str, spoken: bool = False) -> None:
         self.status.setText(text)
         self.status.setAccessibleName(f"Status: {text}" if text else "Status")
         if text:
-            announce(self.status, text)
+            self._announce(self.status, text, spoken)
+
+    def _announce(self, widget: QWidget, text: str, spoken: bool) -> None:
+        # What the app's speech says already reaches the user (through the screen reader, or the app's
+        # own voice, or both as chosen); announcing it as well would say it twice.
+        if not (spoken and self.spoken_by_app()):
+            announce(widget, text)
 
     def _update_buttons(self) -> None:
         has_image = self.image is not None
@@ -200,12 +209,12 @@ class ConversationDialog(QDialog):
         question = self._pending_question or ""
         self._pending_question = None
         self.turns.append(Turn(question, answer))
-        self._append(f"Answer: {answer}")
+        self._append(f"Answer: {answer}", spoken=True)
         self.set_status("")
 
     def answer_failed(self, message: str) -> None:
         self._pending_question = None
-        self.set_status(message)
+        self.set_status(message, spoken=True)
 
     def set_listening(self, listening: bool) -> None:
         """The Talk button becomes Stop listening while the microphone is open."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
 
 if TYPE_CHECKING:
     from assistant.speech.microphone import Listener
@@ -82,7 +82,7 @@ class ListenWorker(QObject):
         try:
             with request.open_source() as source:
                 samples = request.listener.listen(source)
-        except EngineError as error:  # SpeechInputError: no microphone, busy device, no speech, …
+        except UserError as error:  # SpeechInputError: no microphone, busy device, no speech, …
             self.heard.emit()
             self.failed.emit(str(error))
             return
@@ -97,7 +97,7 @@ class ListenWorker(QObject):
             return
         try:
             text = self._transcriber_for(request).transcribe(samples)
-        except EngineError as error:
+        except UserError as error:
             self.failed.emit(str(error))
             return
         except Exception:

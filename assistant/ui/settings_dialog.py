@@ -23,11 +23,24 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.actions import BY_NAME, HOTKEY_ACTIONS
-from assistant.config import DETAILS, IDLE_MINUTES_MAX, RATE_RANGE, HotkeyError, Settings, parse_hotkey
+from assistant.config import (
+    DETAILS,
+    IDLE_MINUTES_MAX,
+    RATE_RANGE,
+    SPEAK_WITH,
+    HotkeyError,
+    Settings,
+    parse_hotkey,
+)
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.ui.announce import announce
 
 SYSTEM_VOICE = "System default"
+SPEAK_WITH_LABELS = {
+    "screen-reader": "My screen reader when one is running",
+    "own-voice": "The app's own voice",
+    "both": "Both",
+}
 
 
 def voice_choices(voices: Iterable[Any]) -> list[tuple[str, str]]:
@@ -62,7 +75,9 @@ class SettingsDialog(QDialog):
         voices: Iterable[Any] = (),
         input_devices: Iterable[str] = (),
         parent: QWidget | None = None,
+        screen_reader: str | None = None,
     ) -> None:
+        """`screen_reader`: how the app reaches the screen reader now, or None while it reaches none."""
         super().__init__(parent)
         self.setWindowTitle("Settings — Assistant")
         self.setAccessibleName("Settings")
@@ -91,6 +106,24 @@ class SettingsDialog(QDialog):
         self.speech_enabled.setChecked(settings.speech_enabled)
         self.speech_enabled.setAccessibleName("Speak descriptions and answers")
         speech_form.addRow(self.speech_enabled)
+        self.speak_with = QComboBox()
+        _name_combo(self.speak_with, "Speak with")
+        for value in SPEAK_WITH:
+            self.speak_with.addItem(SPEAK_WITH_LABELS[value], value)
+        self.speak_with.setCurrentIndex(max(0, self.speak_with.findData(settings.speak_with)))
+        self._row(speech_form, "Speak &with:", self.speak_with)
+        reached = (
+            f"Screen reader: {screen_reader}."
+            if screen_reader
+            else "Screen reader: none reached; the app speaks with its own voice."
+        )
+        self.screen_reader = QLabel(reached)
+        self.screen_reader.setWordWrap(True)
+        self.screen_reader.setAccessibleName(reached)
+        # Focusable, so that a screen reader user tabbing through the dialog hears it.
+        self.screen_reader.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.screen_reader.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        speech_form.addRow(self.screen_reader)
         self.voice = QComboBox()
         _name_combo(self.voice, "Voice")
         self.voice.addItem(SYSTEM_VOICE, None)
@@ -240,6 +273,7 @@ class SettingsDialog(QDialog):
             self.settings,
             hotkeys=hotkeys,
             speech_enabled=self.speech_enabled.isChecked(),
+            speak_with=self.speak_with.currentData(),
             voice=self.voice.currentData(),
             rate=max(RATE_RANGE[0], self.rate.value()) if self.rate.value() else None,
             volume=self.volume.value() / 100,

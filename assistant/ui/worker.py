@@ -22,6 +22,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, Turn
+from assistant.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class ModelWorker(QObject):
         self.loading.emit("Loading the model…")
         try:
             self.engine = self._load(spec, self.loading.emit)
-        except EngineError as error:
+        except UserError as error:
             self._load_error = str(error)
             self.load_failed.emit(str(error))
             return
@@ -166,7 +167,7 @@ class ModelWorker(QObject):
             )
         except Cancelled:
             self.cancelled.emit(request.id)
-        except EngineError as error:
+        except UserError as error:
             self.failed.emit(request.id, str(error))
         except Exception:
             log.exception("Request %s failed", request.id)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
-import select
-import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,57 +13,17 @@ import pytest
 from PIL import Image
 
 from assistant.capture import CaptureError, crop_region, grab_region, grab_screen
-from assistant.engine.base import EngineError
+from assistant.errors import UserError
+from assistant.ui.xvfb import Xvfb
 
 SCREEN = (320, 240)
+XVFB_SIZE = SCREEN  # the shared xvfb fixture's screen
 WINDOW = (40, 30, 100, 50)  # left, top, width, height of the blue window
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="X11 displays exist only on Linux"
 )
-
-
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Start Xvfb on a display number it picks itself, and wait until it accepts connections."""
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        pytest.skip("Xvfb is not installed (Debian package xvfb)")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        [
-            binary,
-            "-displayfd",
-            str(write_end),
-            "-screen",
-            "0",
-            f"{SCREEN[0]}x{SCREEN[1]}x24",
-            "-nolisten",
-            "tcp",
-        ],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    # Xvfb writes the number and then a newline, and stops if the pipe closes in between: read both.
-    reply = b""
-    deadline = time.monotonic() + 20
-    try:
-        while not reply.endswith(b"\n") and time.monotonic() < deadline:
-            ready, _, _ = select.select([read_end], [], [], max(deadline - time.monotonic(), 0))
-            chunk = os.read(read_end, 16) if ready else b""
-            if not chunk:
-                break
-            reply += chunk
-    finally:
-        os.close(read_end)
-    number = reply.decode().strip()
-    if not reply.endswith(b"\n") or not number.isdigit():
-        server.kill()
-        server.wait()
-        pytest.fail("Xvfb did not report a display number within 20 seconds")
-    return server, f":{number}"
 
 
 class Painter:
@@ -109,21 +64,14 @@ class Painter:
 
 
 @pytest.fixture(scope="module")
-def display() -> Iterator[str]:
-    """A running Xvfb, painted red with a blue window, set as $DISPLAY for the tests of this module."""
-    if not sys.platform.startswith("linux"):
-        pytest.skip("X11 displays exist only on Linux")
-    server, name = start_xvfb()
-    painter = Painter(name)
+def display(xvfb: Xvfb) -> Iterator[str]:
+    """The module's Xvfb (as $DISPLAY), painted red with a blue window."""
+    painter = Painter(xvfb.display)
     try:
         painter.paint()
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("DISPLAY", name)
-            yield name
+        yield xvfb.display
     finally:
         painter.close()
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def colours(image: Image.Image) -> set[tuple[int, int, int]]:
@@ -195,7 +143,7 @@ def test_no_display_gives_a_friendly_error(monkeypatch: pytest.MonkeyPatch) -> N
         with pytest.raises(CaptureError) as error:
             capture()
         message = str(error.value)
-        assert isinstance(error.value, EngineError)
+        assert isinstance(error.value, UserError)
         assert message.startswith("No screen could be captured: no display is available.")
         assert "\n" not in message
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from doc_helpers import BLUE, GREEN, RED, YELLOW, RecordingEngine, alt_for, png
 
+from assistant import files
 from assistant.documents import atomic
 from assistant.documents.model import Outcome, Status
 from assistant.documents.runner import STOPPED, Options, run
@@ -131,13 +132,14 @@ def test_disk_full_leaves_the_original(
     colors(tmp_path)
     path = page(tmp_path, "a.html", "red.png")
     original = path.read_bytes()
-    real_temporary = atomic._temporary
+    real_temporary = files.temporary_beside
 
     def full(target: Path):
         file, name = real_temporary(target)
         return _FullDisk(file), name
 
-    monkeypatch.setattr(atomic, "_temporary", full)
+    monkeypatch.setattr(files, "temporary_beside", full)  # the new document
+    monkeypatch.setattr(atomic, "temporary_beside", full)  # the copy of the original
     report = run([path], engine, Options(write=True, backup=backup))
     assert report.documents[0].error.startswith("The disk is full")
     assert path.read_bytes() == original

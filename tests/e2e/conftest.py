@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from e2e_harness import ROOT, Desktop, RunningApp, start_desktop
 
+from assistant.ui.xvfb import Xvfb
+
 NEEDED = ("Xvfb", "xdotool", "dbus-daemon")
 
 
@@ -28,9 +30,9 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def desktop(tmp_path_factory) -> Iterator[Desktop]:
-    found = start_desktop(tmp_path_factory.mktemp("xdg-runtime"))
+@pytest.fixture(scope="module")
+def desktop(xvfb: Xvfb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    found = start_desktop(xvfb.display, tmp_path_factory.mktemp("xdg-runtime"))
     yield found
     found.stop()
 

@@ -1,4 +1,5 @@
-"""Helpers for the end-to-end tests: a private X display, the running app, and what it said."""
+"""Helpers for the end-to-end tests: a desktop session on a private X display, the running app, and what
+it said."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZE = "1280x800"
 AT_SPI_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 
 
@@ -48,9 +48,9 @@ class Desktop:
                 process.wait()
 
 
-def start_desktop(runtime_dir: Path) -> Desktop:
-    """A new display with its own D-Bus session and, where installed, the accessibility bus."""
-    xvfb, display = start_xvfb()
+def start_desktop(display: str, runtime_dir: Path) -> Desktop:
+    """The X `display` (the shared `xvfb` fixture's) with its own D-Bus session and, where installed,
+    the accessibility bus."""
     env = dict(os.environ)
     env.update(
         DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1", QT_ACCESSIBILITY="1"
@@ -67,7 +67,7 @@ def start_desktop(runtime_dir: Path) -> Desktop:
         env=env,
     )
     env["DBUS_SESSION_BUS_ADDRESS"] = dbus.stdout.readline().strip()
-    found = Desktop(env, [xvfb, dbus])
+    found = Desktop(env, [dbus])
     if AT_SPI_LAUNCHER.exists():
         found.processes.append(
             subprocess.Popen(
@@ -78,34 +78,6 @@ def start_desktop(runtime_dir: Path) -> Desktop:
             )
         )
     return found
-
-
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    read, write = os.pipe()
-    process = subprocess.Popen(
-        [
-            "Xvfb",
-            "-displayfd",
-            str(write),
-            "-screen",
-            "0",
-            f"{SIZE}x24",
-            "-nolisten",
-            "tcp",
-            "+extension",
-            "RECORD",
-        ],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        process.kill()
-        pytest.skip("Xvfb did not start")
-    return process, f":{number}"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from e2e_harness import Desktop, RunningApp, start_desktop, wait_for
+from e2e_harness import Desktop, RunningApp, wait_for
 
 from assistant.actions import ACTIONS
 
@@ -159,9 +159,10 @@ class Tray:
         wait_for(chosen, 10, what, interval=0.3)
 
 
-@pytest.fixture(scope="module")
-def tray(tmp_path_factory) -> Iterator[Tray]:
-    desktop = start_desktop(tmp_path_factory.mktemp("xdg-runtime"))
+@pytest.fixture(scope="module", autouse=True)
+def tray(desktop: Desktop) -> Iterator[Tray]:
+    """The module's desktop (the conftest's, where `start_app` starts the app) with a system tray, there
+    before any app starts (autouse: set up ahead of the function-scoped `start_app`)."""
     screen = Screen(desktop.env["DISPLAY"])
     host = subprocess.Popen(
         ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"],
@@ -175,13 +176,6 @@ def tray(tmp_path_factory) -> Iterator[Tray]:
         yield Tray(desktop, screen, host)
     finally:
         screen.close()
-        desktop.stop()
-
-
-@pytest.fixture
-def desktop(tray: Tray) -> Desktop:
-    """The conftest's `start_app` starts the app on this module's display, the one with a tray."""
-    return tray.desktop
 
 
 def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, tray):

@@ -334,6 +334,20 @@ def test_the_answer_is_given_when_the_history_folder_is_read_only(
     assert history.read_text(encoding="utf-8") == "[]"
 
 
+def test_a_read_only_history_file_is_left_as_it_is(capsys, files, model_args, tmp_path) -> None:
+    history = tmp_path / "conversation.json"
+    history.write_text("[]", encoding="utf-8")
+    history.chmod(0o444)
+    code, out, err = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert code == 1 and out.strip()
+    assert assert_one_sentence_error(err) == (
+        f"The answer was not added to the history file {history}, which is read-only; "
+        "make it writable or choose another file."
+    )
+    assert history.read_text(encoding="utf-8") == "[]"
+    assert history.stat().st_mode & 0o777 == 0o444
+
+
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
 def test_rewriting_the_history_keeps_its_permissions(capsys, files, model_args, tmp_path, mode) -> None:
     history = tmp_path / "conversation.json"

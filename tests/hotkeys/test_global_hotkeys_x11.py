@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import queue
-import select
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
 
 import pytest
 
 from assistant.hotkeys import GlobalHotkeys
 from assistant.hotkeys.combos import NAMED_KEYS, parse_hotkey
+from assistant.ui.xvfb import Xvfb
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xdotool")),
@@ -21,38 +20,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def xvfb() -> Iterator[str]:
-    """An X server on a free display; yields its name (":N")."""
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-noreset", "-screen", "0", "1024x768x24"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        number = b""
-        while not number.endswith(b"\n"):
-            ready, _, _ = select.select([read_end], [], [], 20)
-            chunk = os.read(read_end, 16) if ready else b""
-            if not chunk:
-                pytest.fail("Xvfb did not start")
-            number += chunk
-        yield f":{int(number)}"
-    finally:
-        os.close(read_end)
-        server.terminate()
-        server.wait(10)
-
-
 @pytest.fixture
-def x11(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+def x11(xvfb: Xvfb, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
-    return xvfb
+    return xvfb.display
 
 
 def press(display: str, combo: str) -> None:

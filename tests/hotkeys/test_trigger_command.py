@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import queue
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import hotkeys as trigger_command
+from assistant.cli import main
 from assistant.hotkeys import TriggerServer
 from assistant.hotkeys.trigger import NOT_RUNNING
 
@@ -21,10 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="assistant")
-    trigger_command.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    return main(argv)
 
 
 @pytest.fixture

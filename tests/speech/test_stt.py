@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from assistant.engine.base import EngineError
+from assistant.errors import UserError
 from assistant.speech import stt
 from assistant.speech.stt import NoSpeechError, SpeechInputError, Transcriber
 
@@ -99,7 +100,7 @@ def test_bad_audio_is_one_clear_sentence(audio_io, transcriber, tmp_path):
         with pytest.raises(SpeechInputError) as caught:
             transcriber.transcribe_file(path)
         assert expected in one_sentence(caught.value), path
-    assert issubclass(SpeechInputError, EngineError)
+    assert issubclass(SpeechInputError, UserError) and not issubclass(SpeechInputError, EngineError)
 
 
 def test_too_long_recordings_are_refused(audio_io, transcriber, tmp_path):

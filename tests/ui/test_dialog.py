@@ -137,3 +137,22 @@ def test_the_talk_button_names_the_users_hotkey(dialog):
     assert dialog.talk_button.toolTip() == "Ask by voice: speak your question (Super+F5)"
     dialog.set_hotkeys({"listen": ""})
     assert dialog.talk_button.toolTip() == "Ask by voice: speak your question"
+
+
+@pytest.mark.parametrize("spoken_by_app", [True, False])
+def test_what_the_app_says_is_not_announced_again(qtbot, dialog, monkeypatch, spoken_by_app):
+    # Through the screen reader, the app's speech reaches the user already; an announcement as well
+    # would make the screen reader say the answer twice. Without the app's speech it is announced.
+    from assistant.ui import dialog as dialog_module
+
+    announced: list[str] = []
+    monkeypatch.setattr(dialog_module, "announce", lambda _widget, text: announced.append(text))
+    dialog.spoken_by_app = lambda: spoken_by_app
+    qtbot.keyClicks(dialog.question, "What colour is it?")
+    qtbot.keyClick(dialog.question, Qt.Key.Key_Return)
+    dialog.add_answer("Red.")
+    dialog.answer_failed("The model stopped.")
+    said_by_app = ["Answer: Red.", "The model stopped."]
+    assert announced == ["You asked: What colour is it?", "Thinking…"] + (
+        [] if spoken_by_app else said_by_app
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel
 
 from assistant.config import Settings
@@ -122,3 +123,40 @@ def test_spoken_question_settings(qtbot):
         "de",
         False,
     )
+
+
+def test_speak_with_is_reached_by_keyboard_named_and_applied(qtbot):
+    reader = "Orca through speech-dispatcher (unix_socket:/run/user/1000/speech-dispatcher/speechd.sock)"
+    dialog = SettingsDialog(Settings(), VOICES, screen_reader=reader)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.speak_with.accessibleName() == "Speak with"
+    assert [dialog.speak_with.itemText(i) for i in range(dialog.speak_with.count())] == [
+        "My screen reader when one is running",
+        "The app's own voice",
+        "Both",
+    ]
+    assert dialog.speak_with.currentData() == "screen-reader"
+    assert dialog.screen_reader.accessibleName() == f"Screen reader: {reader}."
+    # Tab reaches it right after the switch for speech, and the arrow keys choose.
+    dialog.activateWindow()
+    dialog.speech_enabled.setFocus()
+    qtbot.keyClick(dialog.speech_enabled, Qt.Key.Key_Tab)
+    qtbot.waitUntil(dialog.speak_with.hasFocus)
+    labels = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is dialog.speak_with]
+    assert labels == ["Speak &with:"]  # and Alt+W reaches it
+    qtbot.keyClick(dialog.speak_with, Qt.Key.Key_Down)
+    assert dialog.speak_with.currentData() == "own-voice"
+    qtbot.keyClick(dialog.speak_with, Qt.Key.Key_Tab)
+    assert dialog.screen_reader.hasFocus()  # the line naming the screen reader is read on the way
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
+    assert blocker.args[0].speak_with == "own-voice"
+
+
+def test_without_a_screen_reader_settings_say_so(qtbot):
+    dialog = SettingsDialog(Settings(speak_with="both"), VOICES)
+    qtbot.addWidget(dialog)
+    assert dialog.speak_with.currentData() == "both"
+    assert dialog.screen_reader.text() == "Screen reader: none reached; the app speaks with its own voice."

@@ -1,0 +1,120 @@
+"""Telling a blank picture from one worth describing: one colour, or nearly, is named, not described.
+
+A black screen curtain, a switched-off display or an empty desktop is one colour; the model would
+invent a scene for it. A pointer on it, or a thin task bar along one edge, leaves it blank; a single
+line of text does not.
+"""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+from PIL import Image
+
+# Pixels further than this (summed over red, green and blue) from the main colour differ from it.
+TOLERANCE = 48
+# A band along an edge, at most this share of the picture's side and mostly not the main colour, is a
+# task bar or a panel, and what is in it does not make the picture worth describing.
+EDGE_BAR_SHARE = 0.08
+# One shape no bigger than this (pixels, each way) is a pointer or a caret.
+POINTER_SIZE = 64
+
+
+def _main_colour(pixels: np.ndarray) -> np.ndarray:
+    sample = pixels[::7, ::7].reshape(-1, 3)
+    colours, counts = np.unique(sample, axis=0, return_counts=True)
+    return colours[counts.argmax()].astype(np.int16)
+
+
+def _without_edge_bars(differs: np.ndarray) -> np.ndarray:
+    """`differs` with a thin band along any edge that is mostly not the main colour cleared."""
+    differs = differs.copy()
+    for axis in (0, 1):
+        share = differs.mean(axis=1 - axis)  # per row (axis 0) or per column (axis 1)
+        side = differs.shape[axis]
+        limit = max(int(side * EDGE_BAR_SHARE), 1)
+        for edge in (share, share[::-1]):
+            bar = 0
+            while bar < side and edge[bar] > 0.5:
+                bar += 1
+            if 0 < bar <= limit:
+                # A bar's own edge (a shadow, a border) is part of it.
+                bar = min(bar + 2, side)
+                span = slice(0, bar) if edge is share else slice(side - bar, side)
+                if axis == 0:
+                    differs[span, :] = False
+                else:
+                    differs[:, span] = False
+    return differs
+
+
+def _is_only_a_pointer(differs: np.ndarray) -> bool:
+    import cv2
+
+    _, _, stats, _ = cv2.connectedComponentsWithStats(differs.astype(np.uint8), connectivity=8)
+    shapes = stats[1:]
+    if len(shapes) == 0:
+        return True
+    if len(shapes) > 1:  # a pointer is one shape; even "OK" is two
+        return False
+    left = shapes[:, cv2.CC_STAT_LEFT].min()
+    top = shapes[:, cv2.CC_STAT_TOP].min()
+    right = (shapes[:, cv2.CC_STAT_LEFT] + shapes[:, cv2.CC_STAT_WIDTH]).max()
+    bottom = (shapes[:, cv2.CC_STAT_TOP] + shapes[:, cv2.CC_STAT_HEIGHT]).max()
+    return right - left <= POINTER_SIZE and bottom - top <= POINTER_SIZE
+
+
+def blank_colour(image: Image.Image) -> str | None:
+    """The name of the colour filling `image` when it is blank ("black", "dark blue"), else None."""
+    pixels = np.asarray(image.convert("RGB"))
+    if pixels.size == 0:
+        return "black"
+    main = _main_colour(pixels)
+    differs = np.abs(pixels.astype(np.int16) - main).sum(axis=2) > TOLERANCE
+    if differs.any():
+        differs = _without_edge_bars(differs)
+    if differs.any() and not _is_only_a_pointer(differs):
+        return None
+    return colour_name(tuple(int(channel) for channel in main))
+
+
+def colour_name(rgb: tuple[int, int, int]) -> str:
+    """A plain name for a colour: black, white, grey, dark blue, orange, …"""
+    hue, saturation, value = colorsys.rgb_to_hsv(*(channel / 255 for channel in rgb))
+    if value < 0.13:
+        return "black"
+    if saturation < 0.18 or (value - value * saturation < 0.02 and saturation < 0.25):
+        if value > 0.9:
+            return "white"
+        if value > 0.65:
+            return "light grey"
+        return "grey" if value > 0.35 else "dark grey"
+    degrees = hue * 360
+    name = next(
+        name
+        for limit, name in (
+            (15, "red"),
+            (45, "orange"),
+            (70, "yellow"),
+            (160, "green"),
+            (200, "cyan"),
+            (255, "blue"),
+            (290, "purple"),
+            (335, "pink"),
+            (361, "red"),
+        )
+        if degrees < limit
+    )
+    if name == "orange" and value < 0.6:
+        return "brown"
+    if value < 0.6:
+        return f"dark {name}"
+    if value > 0.85 and saturation < 0.45:
+        return f"light {name}"
+    return name
+
+
+def blank_message(colour: str, what: str = "screen") -> str:
+    """What is said instead of a description: "The screen is blank: all black." """
+    return f"The {what} is blank: all {colour}."

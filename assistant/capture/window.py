@@ -1,0 +1,173 @@
+"""The window that has the keyboard focus: its title from the window system, its area, its picture.
+
+X11: the window manager's `_NET_ACTIVE_WINDOW` (python-xlib), the title from `_NET_WM_NAME`, and the
+area of the frame the window manager drew around it, title bar included. Windows: the foreground
+window (GetForegroundWindow), its frame bounds from DWM. macOS: the frontmost normal window in
+Quartz's window list. Wayland lets no program see other windows: `NoFocusedWindow` says so, and the
+caller describes the whole screen instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from assistant.capture.screen import CaptureError, grab_region
+
+Geometry = tuple[int, int, int, int]
+"""left, top, width, height in desktop coordinates."""
+
+
+class NoFocusedWindow(CaptureError):
+    """The focused window cannot be found here; the message says so in one sentence."""
+
+
+@dataclass(frozen=True)
+class FocusedWindow:
+    title: str
+    geometry: Geometry
+    """The window's frame (title bar and borders included) on the desktop."""
+
+    @property
+    def spoken_title(self) -> str:
+        """ "Window: Quarterly report - Writer." """
+        title = self.title.strip() or "untitled"
+        return f"Window: {title}." if not title.endswith((".", "!", "?")) else f"Window: {title}"
+
+
+WAYLAND_MESSAGE = (
+    "The focused window cannot be found on this Wayland desktop, so the whole screen is described instead."
+)
+
+
+def focused_window() -> FocusedWindow:
+    """The window with the keyboard focus; raises `NoFocusedWindow` where none can be found."""
+    if sys.platform == "win32":
+        return _windows_foreground()
+    if sys.platform == "darwin":
+        return _mac_frontmost()
+    if os.environ.get("WAYLAND_DISPLAY") and (
+        not os.environ.get("DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland"
+    ):
+        raise NoFocusedWindow(WAYLAND_MESSAGE)
+    return _x11_active()
+
+
+def grab_focused_window() -> tuple[FocusedWindow, Image.Image]:
+    """The focused window and a picture of it alone, frame included."""
+    window = focused_window()
+    left, top, width, height = window.geometry
+    return window, grab_region(left, top, width, height)
+
+
+def _x11_active() -> FocusedWindow:
+    if not os.environ.get("DISPLAY"):
+        raise NoFocusedWindow("The focused window cannot be found: no display is available.")
+    from Xlib import X, display, error
+
+    try:
+        screen_display = display.Display()
+    except (error.DisplayError, OSError) as problem:
+        raise NoFocusedWindow(
+            f"The focused window cannot be found: the display {os.environ['DISPLAY']} could not be reached."
+        ) from problem
+    try:
+        root = screen_display.screen().root
+        active_atom = screen_display.intern_atom("_NET_ACTIVE_WINDOW")
+        active = root.get_full_property(active_atom, X.AnyPropertyType)
+        if active is None:
+            raise NoFocusedWindow(
+                "The focused window cannot be found: the window manager does not say which window is active."
+            )
+        if not active.value or not active.value[0]:
+            raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+        window = screen_display.create_resource_object("window", int(active.value[0]))
+        return FocusedWindow(_x11_title(screen_display, window), _x11_frame(window, root))
+    except error.XError as problem:
+        raise NoFocusedWindow(
+            "The focused window closed before it could be captured. Try again."
+        ) from problem
+    finally:
+        screen_display.close()
+
+
+def _x11_title(screen_display: Any, window: Any) -> str:
+    from Xlib import X
+
+    utf8 = screen_display.intern_atom("UTF8_STRING")
+    for name, kind in (("_NET_WM_NAME", utf8), ("WM_NAME", X.AnyPropertyType)):
+        prop = window.get_full_property(screen_display.intern_atom(name), kind)
+        if prop is not None and prop.value:
+            value = prop.value
+            return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return ""
+
+
+def _x11_frame(window: Any, root: Any) -> Geometry:
+    """The window manager's frame around `window`: its ancestor that is a child of the root window."""
+    frame = window
+    while True:
+        parent = frame.query_tree().parent
+        if parent is None or parent.id == root.id:
+            break
+        frame = parent
+    geometry = frame.get_geometry()
+    position = frame.translate_coords(root, 0, 0)
+    # translate_coords gives root's origin in the frame's coordinates: the frame's position, negated.
+    border = geometry.border_width
+    return (
+        -position.x - border,
+        -position.y - border,
+        geometry.width + 2 * border,
+        geometry.height + 2 * border,
+    )
+
+
+def _windows_foreground() -> FocusedWindow:
+    import ctypes
+    from ctypes import wintypes
+
+    user32 = ctypes.WinDLL("user32", use_last_error=True)
+    user32.GetForegroundWindow.restype = wintypes.HWND
+    handle = user32.GetForegroundWindow()
+    if not handle:
+        raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+    length = user32.GetWindowTextLengthW(handle)
+    title = ctypes.create_unicode_buffer(length + 1)
+    user32.GetWindowTextW(handle, title, length + 1)
+    rect = wintypes.RECT()
+    # The frame as drawn (DWMWA_EXTENDED_FRAME_BOUNDS = 9); GetWindowRect adds invisible resize borders.
+    if ctypes.windll.dwmapi.DwmGetWindowAttribute(handle, 9, ctypes.byref(rect), ctypes.sizeof(rect)) != 0:
+        user32.GetWindowRect(handle, ctypes.byref(rect))
+    return FocusedWindow(title.value, (rect.left, rect.top, rect.right - rect.left, rect.bottom - rect.top))
+
+
+def frontmost_of(windows: list[dict[str, Any]]) -> FocusedWindow | None:
+    """macOS: the first normal (layer 0) window in Quartz's front-to-back list, as a FocusedWindow."""
+    for info in windows:
+        if info.get("kCGWindowLayer", 0) != 0:
+            continue
+        bounds = info.get("kCGWindowBounds") or {}
+        width, height = int(bounds.get("Width", 0)), int(bounds.get("Height", 0))
+        if width <= 1 or height <= 1:
+            continue
+        owner, name = info.get("kCGWindowOwnerName") or "", info.get("kCGWindowName") or ""
+        # The window's own name needs the screen-recording permission; the app's name stands in.
+        title = f"{name} - {owner}" if name and owner and owner not in name else name or owner
+        return FocusedWindow(title, (int(bounds.get("X", 0)), int(bounds.get("Y", 0)), width, height))
+    return None
+
+
+def _mac_frontmost() -> FocusedWindow:
+    import Quartz  # pyobjc-framework-Quartz, a dependency on macOS
+
+    options = Quartz.kCGWindowListOptionOnScreenOnly | Quartz.kCGWindowListExcludeDesktopElements
+    windows = Quartz.CGWindowListCopyWindowInfo(options, Quartz.kCGNullWindowID) or []
+    window = frontmost_of([dict(info) for info in windows])
+    if window is None:
+        raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+    return window

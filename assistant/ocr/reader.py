@@ -1,0 +1,198 @@
+"""Reading the text on a picture with RapidOCR (its models ship in its wheel), fast enough for a screen.
+
+Where the time went with RapidOCR's defaults on a 1920x1080 screen (measured with `assistant bench
+--suite ocr`): the text detector ran on every pixel at full size, the angle classifier ran on every
+line (screen text is never upside down), and each line was recognised at whatever width it had.
+Here the detector sees only the part of the picture that is not plain background, scaled down so
+its longer side is at most `DETECT_SIDE` (screen text stays large enough to find), and each line is
+cut from the full-size picture for recognition, so nothing is lost in reading. One engine is loaded
+once and kept warm; calls are serialised because RapidOCR keeps per-call switches on the instance.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from assistant.errors import UserError
+from assistant.ocr.layout import TextBlock, TextLine, reading_order
+
+MIN_SCORE = 0.5
+DETECT_SIDE = 1280
+REC_HEIGHT = 48  # the recogniser's input height
+# The recogniser's time grows with the width of each line once scaled to REC_HEIGHT; a line cut a
+# quarter taller than the detector's box is read as well (measured on the accuracy samples) and
+# scales to a fifth less width.
+REC_BOX_GROWTH = 1.25
+# Pixels this far from the background colour (sum over the three channels) count as content.
+CONTENT_TOLERANCE = 24
+CONTENT_MARGIN = 8
+
+
+class OcrError(UserError):
+    """OCR could not run; the message is one plain sentence."""
+
+
+@dataclass(frozen=True)
+class TextOnImage:
+    """The text on a picture, in reading order."""
+
+    blocks: tuple[TextBlock, ...] = ()
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.text for block in self.blocks for line in block.lines]
+
+    @property
+    def text(self) -> str:
+        """Lines joined by line breaks, blocks by a blank line."""
+        return "\n\n".join(block.text for block in self.blocks)
+
+    @property
+    def words(self) -> list[str]:
+        return " ".join(self.lines).split()
+
+    def __bool__(self) -> bool:
+        return bool(self.blocks)
+
+
+def content_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) around everything that is not the background colour, or None."""
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]).astype(np.int16)
+    colours, counts = np.unique(border, axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    # Work on a reduced copy: a content box is found as well from every fourth pixel.
+    step = 4 if min(pixels.shape[:2]) >= 64 else 1
+    sample = pixels[::step, ::step].astype(np.int16)
+    differs = np.abs(sample - background).sum(axis=2) > CONTENT_TOLERANCE
+    rows, columns = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    if rows.size == 0:
+        return None
+    height, width = pixels.shape[:2]
+    return (
+        max(int(columns[0]) * step - CONTENT_MARGIN, 0),
+        max(int(rows[0]) * step - CONTENT_MARGIN, 0),
+        min(int(columns[-1] + 1) * step + CONTENT_MARGIN, width),
+        min(int(rows[-1] + 1) * step + CONTENT_MARGIN, height),
+    )
+
+
+class TextReader:
+    """One warm RapidOCR engine; `read` is safe to call from any thread."""
+
+    def __init__(self, detect_side: int = DETECT_SIDE) -> None:
+        self.detect_side = detect_side
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._engine is None:
+            try:
+                from rapidocr import RapidOCR
+
+                self._engine = RapidOCR(
+                    params={
+                        "Global.log_level": "error",
+                        # The picture is scaled here, once; RapidOCR must not scale it again.
+                        "Global.max_side_len": 1 << 16,
+                        "Det.limit_type": "max",
+                        "Det.limit_side_len": 1 << 16,
+                        "Global.use_cls": False,
+                    }
+                )
+            except Exception as error:  # any failure to start the OCR engine is reported the same way
+                raise OcrError(
+                    f"Text in pictures cannot be read because RapidOCR did not start ({error}). "
+                    "Reinstall the assistant."
+                ) from None
+        return self._engine
+
+    def warm_up(self) -> None:
+        """Load the detector and recogniser now, so the first real read does not pay for it."""
+        picture = Image.new("RGB", (200, 60), "white")
+        from PIL import ImageDraw
+
+        ImageDraw.Draw(picture).text((10, 20), "Ready", fill="black")
+        self.read(picture)
+
+    def read(self, image: Image.Image) -> TextOnImage:
+        """The text on `image` in reading order; empty when there is none."""
+        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+        box = content_box(pixels)
+        if box is None:
+            return TextOnImage()
+        with self._lock:
+            engine = self._load()
+            lines = [line for line in self._recognise(engine, pixels, self._detect(engine, pixels, box))]
+        return TextOnImage(tuple(reading_order(lines)))
+
+    def _detect(self, engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int]) -> list:
+        import cv2
+
+        left, top, right, bottom = box
+        content = pixels[top:bottom, left:right]
+        scale = min(1.0, self.detect_side / max(content.shape[:2]))
+        if scale < 1.0:
+            size = (max(round(content.shape[1] * scale), 1), max(round(content.shape[0] * scale), 1))
+            content = cv2.resize(content, size, interpolation=cv2.INTER_AREA)
+        found = engine(content, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(found, "boxes", None)
+        if boxes is None or len(boxes) == 0:
+            return []
+        height, width = pixels.shape[:2]
+        result = []
+        for quad in boxes:
+            x0, y0 = quad.min(axis=0) / scale
+            x1, y1 = quad.max(axis=0) / scale
+            result.append(
+                (
+                    max(int(x0) + left, 0),
+                    max(int(y0) + top, 0),
+                    min(int(np.ceil(x1)) + left, width),
+                    min(int(np.ceil(y1)) + top, height),
+                )
+            )
+        return result
+
+    def _recognise(self, engine: Any, pixels: np.ndarray, boxes: list) -> list[TextLine]:
+        import cv2
+
+        lines = []
+        for left, top, right, bottom in boxes:
+            extra = round((bottom - top) * (REC_BOX_GROWTH - 1) / 2)
+            crop = pixels[max(top - extra, 0) : bottom + extra, left:right]
+            height, width = crop.shape[:2]
+            if height < 2 or width < 2:
+                continue
+            size = (max(round(width * REC_HEIGHT / height), 1), REC_HEIGHT)
+            crop = cv2.resize(
+                crop, size, interpolation=cv2.INTER_AREA if height > REC_HEIGHT else cv2.INTER_LINEAR
+            )
+            result = engine(crop, use_det=False, use_cls=False, use_rec=True)
+            texts = getattr(result, "txts", None) or ()
+            scores = getattr(result, "scores", None) or ()
+            if texts and texts[0].strip() and scores and scores[0] >= MIN_SCORE:
+                lines.append(TextLine(texts[0].strip(), (left, top, right, bottom), float(scores[0])))
+        return lines
+
+
+_shared: TextReader | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_reader() -> TextReader:
+    """The one reader the process keeps warm."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = TextReader()
+        return _shared
+
+
+def read_text(image: Image.Image) -> TextOnImage:
+    """The text on `image`, in reading order, read by the shared warm reader."""
+    return shared_reader().read(image)
