@@ -65,6 +65,8 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
                         "Word, PowerPoint, EPUB or PDF).",
                     )
                 )
+        elif os.path.lexists(path):
+            problems.append((path, f"{path} is not a regular file (it is a device, pipe or broken link)."))
         else:
             problems.append((path, f"{path} was not found. Check the name and try again."))
     return list(dict.fromkeys(found)), problems

@@ -448,3 +448,21 @@ def test_an_image_map_over_a_pixel_bomb_is_refused(tmp_path: Path, engine: Recor
     )
     area = run([path], engine, Options()).documents[0].images[1]
     assert area.outcome is Outcome.FAILED and "too large to read safely" in area.reason
+
+
+def test_a_pipe_named_as_a_document_is_refused_not_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "page.html")
+    script = f"""
+        import json
+        from pathlib import Path
+        from doc_helpers import RecordingEngine
+        from assistant.documents.runner import Options, run
+        folder = Path({str(tmp_path)!r})
+        report = run([folder / "page.html", folder], RecordingEngine(), Options())
+        print(json.dumps([document.error for document in report.documents]))
+    """
+    result = run_limited(textwrap.dedent(script), memory_mb=600, timeout=60)
+    errors = json.loads(result.stdout)
+    assert len(errors) == 2 and all(
+        "page.html is not a regular file (it is a device, pipe" in e for e in errors
+    )
