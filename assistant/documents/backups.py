@@ -29,11 +29,14 @@ def registry_path() -> Path:
 
 
 def digest(path: Path) -> str | None:
+    hasher = hashlib.sha256()
     try:
         with open(path, "rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
+            for block in iter(lambda: file.read(1 << 20), b""):
+                hasher.update(block)
     except OSError:
         return None
+    return hasher.hexdigest()
 
 
 def _load() -> dict[str, dict[str, str]]:
