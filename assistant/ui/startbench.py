@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.ui.bench import WINDOW_TITLE, _cue_times, _running_app, _start_xvfb, _visible_window, _wait
+from assistant.ui.bench import WINDOW_TITLE, _cue_times, _running_app, _visible_window, _wait
+from assistant.ui.xvfb import XvfbError, start_xvfb
 
 GB = 1e9
 
@@ -57,7 +58,11 @@ def _said(folder: Path) -> list[str]:
 
 def time_run(model: str, runtime: list[str], press_while_loading: bool = True) -> dict[str, float]:
     """`assistant run`: seconds to "Ready", memory then, and the hotkey cue while the model loads."""
-    xvfb, display_name = _start_xvfb()
+    try:
+        xvfb = start_xvfb()
+    except XvfbError:
+        return {"run_failed": 1.0}
+    display_name = xvfb.display
     figures: dict[str, float] = {}
     try:
         from Xlib.display import Display
@@ -91,8 +96,7 @@ def time_run(model: str, runtime: list[str], press_while_loading: bool = True) -
                     figures["request_while_loading_answered"] = 1.0 if answered else 0.0
         display.close()
     finally:
-        xvfb.terminate()
-        xvfb.wait(5)
+        xvfb.stop()
     return figures
 
 
