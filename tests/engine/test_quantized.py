@@ -45,9 +45,9 @@ class Counts:
             self.from_pretrained += 1
             return real_from_pretrained(cls, *args, **kwargs)
 
-        def quantize_linear(layer):
+        def quantize_linear(layer, *args):
             self.quantize_linear += 1
-            return real_quantize(layer)
+            return real_quantize(layer, *args)
 
         def from_float(cls, *args, **kwargs):
             self.from_float += 1
@@ -121,6 +121,8 @@ def test_the_quantized_weights_are_pytorchs_own(tiny_model_dir) -> None:
             reference = DynamicInt8Linear.from_float(layer).weight()
         parts = quantized.quantize_linear(layer)
         assert torch.equal(parts.weight, reference.int_repr()), name
+        scratch = torch.full((layer.weight.numel() + 7,), float("nan"))
+        assert torch.equal(quantized.quantize_linear(layer, scratch).weight, parts.weight), name
         assert torch.equal(parts.scales, reference.q_per_channel_scales()), name
         assert torch.equal(parts.zero_points, reference.q_per_channel_zero_points()), name
         rebuilt = quantized.int8_linear(parts)
