@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -27,8 +28,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     describe.add_argument(
         "--batch-size", type=int, default=1, metavar="N", help="images per batch (default 1)"
     )
-    describe.add_argument("--json", action="store_true", help="one JSON object per line per image")
+    describe.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per line per image: "text" (the model\'s), "text_on_image" (lines), "blank"',
+    )
+    add_text_arguments(describe)
     describe.set_defaults(handler=run_describe)
+
+    read_text = subparsers.add_parser(
+        "read-text",
+        help="print the text in images",
+        description="Print the text in each image, read by OCR in reading order; no model is loaded.",
+    )
+    read_text.add_argument("images", nargs="+", metavar="IMAGE")
+    read_text.add_argument("--json", action="store_true", help='one JSON object per line: "text_on_image"')
+    read_text.set_defaults(handler=run_read_text)
 
     ask = subparsers.add_parser(
         "ask",
@@ -61,6 +76,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     models.set_defaults(handler=run_models)
 
 
+def add_text_arguments(parser: argparse.ArgumentParser) -> None:
+    """--no-ocr and --word-limit: whether the text on a picture follows its description, and how much."""
+    from assistant.ocr import DEFAULT_WORD_LIMIT
+
+    parser.add_argument("--no-ocr", action="store_true", help="describe only; do not read the text on it")
+    parser.add_argument(
+        "--word-limit",
+        type=int,
+        default=DEFAULT_WORD_LIMIT,
+        metavar="N",
+        help=f"words of the text read after the description (default {DEFAULT_WORD_LIMIT}; 0: all)",
+    )
+
+
+def run_read_text(args: argparse.Namespace) -> int:
+    from assistant.capture import open_image_file
+    from assistant.ocr import read_text
+
+    failed = False
+    for path in args.images:
+        try:
+            lines = read_text(open_image_file(path)).lines
+        except UserError as error:
+            failed = True
+            if args.json:
+                print(json.dumps({"image": path, "error": str(error)}, ensure_ascii=False), flush=True)
+            else:
+                say_error(f"{path}: {error}")
+            continue
+        if args.json:
+            print(json.dumps({"image": path, "text_on_image": lines}, ensure_ascii=False), flush=True)
+        elif len(args.images) > 1:
+            print(f"{path}:", *lines, sep="\n", flush=True)
+        else:
+            print(*lines, sep="\n", flush=True)
+    return 1 if failed else 0
+
+
 def run_describe(args: argparse.Namespace) -> int:
     """Describe the images a batch at a time, each result printed in the order given as soon as it is
     known. A batch is decoded, described and let go before the next is read, so 500 photos take the
@@ -78,6 +131,10 @@ def run_describe(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# One image's line of output: its name, then its text or error, whether it is blank, the text on it.
+Result = dict[str, Any]
+
+
 class _Describer:
     """The model, loaded when the first readable image needs it (a run of unreadable ones needs none)."""
 
@@ -89,19 +146,23 @@ class _Describer:
     def load_error(self) -> str | None:
         return self._loaded if isinstance(self._loaded, str) else None
 
-    def describe(self, paths: list[str]) -> list[dict[str, str]]:
+    def describe(self, paths: list[str]) -> list[Result]:
         from assistant.engine.images import normalize_image
 
-        results = [{"image": path} for path in paths]
-        readable: list[tuple[dict[str, str], Image.Image]] = []
+        results: list[Result] = [{"image": path} for path in paths]
+        readable: list[tuple[Result, Image.Image]] = []
         for result in results:
             if self.load_error is not None:
                 result["error"] = self.load_error
                 continue
             try:
-                readable.append((result, normalize_image(result["image"])))
+                picture = normalize_image(result["image"])
             except UserError as error:
                 result["error"] = str(error)
+                continue
+            if not self._is_blank(result, picture):
+                self._read_text(result, picture)
+                readable.append((result, picture))
         if readable:
             loaded = self._load()
             if isinstance(loaded, str):
@@ -110,6 +171,26 @@ class _Describer:
             else:
                 self._describe(loaded, readable)
         return results
+
+    def _is_blank(self, result: Result, picture: Image.Image) -> bool:
+        """A blank picture is named by its colour and the model is not run for it."""
+        from assistant.capture import blank_colour, blank_message
+
+        colour = blank_colour(picture)
+        result["blank"] = colour is not None
+        if colour is not None:
+            result.update(text=blank_message(colour, "picture"), colour=colour, text_on_image=[])
+        return colour is not None
+
+    def _read_text(self, result: Result, picture: Image.Image) -> None:
+        if self.args.no_ocr:
+            return
+        from assistant.ocr import read_text
+
+        try:
+            result["text_on_image"] = read_text(picture).lines
+        except UserError as error:
+            result["ocr_error"] = str(error)
 
     def _load(self) -> Engine | str:
         """The engine, loaded the first time; or the sentence saying why it could not be (said once)."""
@@ -121,7 +202,7 @@ class _Describer:
                 say_error(self._loaded)
         return self._loaded
 
-    def _describe(self, engine: Engine, readable: list[tuple[dict[str, str], Image.Image]]) -> None:
+    def _describe(self, engine: Engine, readable: list[tuple[Result, Image.Image]]) -> None:
         message = "The model gave no description for this image."
         try:
             if len(readable) == 1:
@@ -136,13 +217,18 @@ class _Describer:
             result.update({"text": text} if text else {"error": message})
 
 
-def _print_result(args: argparse.Namespace, result: dict[str, str], many: bool = True) -> None:
+def _print_result(args: argparse.Namespace, result: Result, many: bool = True) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     elif "error" in result:
         say_error(f"{result['image']}: {result['error']}")
     else:
-        print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
+        from assistant.ocr import gist_then_text
+
+        said = gist_then_text(result["text"], result.get("text_on_image", []), args.word_limit or None)
+        print(f"{result['image']}: {said}" if many else said, flush=True)
+        if "ocr_error" in result:
+            say_error(f"{result['image']}: {result['ocr_error']}")
 
 
 def _read_history(path: Path | None) -> list[Turn]:

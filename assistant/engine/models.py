@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import torch
 
 DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
+# Said once, when the int8 model is first prepared for this computer (assistant.engine.quantized).
+PREPARING = "Preparing the model for this computer; this happens once."
 # Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
 
