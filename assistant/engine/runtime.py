@@ -70,6 +70,11 @@ def _is_precision(value: str) -> TypeGuard[Precision]:
     return value in PRECISIONS
 
 
+def is_weight_precision(value: str) -> TypeGuard[WeightPrecision]:
+    """Whether `value` names a precision weights are kept in (any but "auto")."""
+    return value in _BYTES_PER_PARAMETER
+
+
 def _cpu_runtime(precision: Precision, machine: MachineInfo, why: str) -> Runtime:
     if precision == "int4":
         raise EngineError("4-bit runs only on a graphics card. On the processor use int8, bf16 or fp32.")
