@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import struct
+import time
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
@@ -219,20 +220,28 @@ def quantize_int8_(
     total = sum(sizes) or 1
     scratch = torch.empty(max(sizes, default=0), dtype=torch.float32)
     done = 0
+    seconds = {"quantizing": 0.0, "packing": 0.0, "writing": 0.0}
     for name in names:
         parent, leaf = _parent(model, name)
         layer = getattr(parent, leaf)
+        started = time.perf_counter()
         parts = quantize_linear(layer, scratch)
         size = layer.weight.numel()
         del layer
+        packed = time.perf_counter()
         setattr(parent, leaf, int8_linear(parts))
+        written = time.perf_counter()
         if on_layer is not None:
             on_layer(name, parts)
+        seconds["quantizing"] += packed - started
+        seconds["packing"] += written - packed
+        seconds["writing"] += time.perf_counter() - written
         del parts
         done += size
         if on_progress is not None:
             on_progress(done / total)
     model.float()
+    log.info("Quantized %d layers: %s", len(names), ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
 
 
 # ---- the file ---------------------------------------------------------------------------------------
@@ -479,6 +488,7 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
     from safetensors import SafetensorError, safe_open
     from transformers import Blip2ForConditionalGeneration
 
+    began = time.perf_counter()
     header, metadata, start = verify(entry.path, entry.key)
     try:
         quantized = [(str(name), bool(bias)) for name, bias in json.loads(metadata["quantized"])]
@@ -517,6 +527,7 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
         raise DamagedCache(f"{len(left)} tensors are missing, {left[0]} first")
     if generation_config is not None:
         model.generation_config = generation_config
+    log.info("Loaded the prepared model %s in %.1f s", entry.path.name, time.perf_counter() - began)
     return model.eval()
 
 
