@@ -33,6 +33,7 @@ from pathlib import Path
 import platformdirs
 import torch
 
+from assistant.engine.memory import give_back_freed_memory
 from assistant.engine.models import PREPARING
 from assistant.files import sync_folder
 
@@ -500,8 +501,11 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
     if [name for name, _ in quantized] != linear_layer_names(model):
         raise DamagedCache("its layers are not this model's")
     expected = set()
+    # Largest first: each layer's weights are read, then packed, then let go, so the last layer's pass
+    # is what the peak adds to the loaded model's size; ending on a small one keeps that small.
+    by_size = sorted(quantized, key=lambda item: -_nbytes(header, f"{item[0]}.weight_int8"))
     with open(entry.path, "rb") as handle:
-        for name, has_bias in quantized:
+        for name, has_bias in by_size:
             tensors = [_read(handle, header, start, tensor) for tensor in _int8_tensor_names(name, has_bias)]
             expected.update(_int8_tensor_names(name, has_bias))
             parts = Int8Parts(tensors[0], tensors[1], tensors[2], tensors[3] if has_bias else None)
@@ -527,8 +531,17 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
         raise DamagedCache(f"{len(left)} tensors are missing, {left[0]} first")
     if generation_config is not None:
         model.generation_config = generation_config
+    give_back_freed_memory()
     log.info("Loaded the prepared model %s in %.1f s", entry.path.name, time.perf_counter() - began)
     return model.eval()
+
+
+def _nbytes(header: dict, name: str) -> int:
+    try:
+        begin, stop = header[name]["data_offsets"]
+    except (KeyError, TypeError, ValueError):
+        raise DamagedCache(f"{name} is missing") from None
+    return int(stop) - int(begin)
 
 
 def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
