@@ -33,3 +33,20 @@ def test_every_model_command_offers_the_same_choices(command: list[str]) -> None
         for precision in PRECISIONS:
             args = parser.parse_args([*command, "--device", device, "--precision", precision])
             assert (args.device, args.precision) == (device, precision)
+
+
+def test_building_every_command_imports_nothing_heavy() -> None:
+    """`assistant --help` and `assistant trigger` stay instant: torch, Qt and the rest load in the command."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    heavy = {"PySide6", "torch", "transformers", "pynput", "faster_whisper", "rapidocr", "onnxruntime"}
+    code = (
+        "import sys; from assistant.cli import build_parser; build_parser(); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(heavy)!r})))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr

@@ -19,6 +19,8 @@ TOLERANCE = 48
 EDGE_BAR_SHARE = 0.08
 # One shape no bigger than this (pixels, each way) is a pointer or a caret.
 POINTER_SIZE = 64
+# …and covers at most this share of the picture.
+POINTER_SHARE = 0.02
 
 
 def _main_colour(pixels: np.ndarray) -> np.ndarray:
@@ -57,6 +59,8 @@ def _is_only_a_pointer(differs: np.ndarray) -> bool:
     if len(shapes) == 0:
         return True
     if len(shapes) > 1:  # a pointer is one shape; even "OK" is two
+        return False
+    if differs.mean() > POINTER_SHARE:  # a small picture filled by one shape is not a pointer on it
         return False
     left = shapes[:, cv2.CC_STAT_LEFT].min()
     top = shapes[:, cv2.CC_STAT_TOP].min()

@@ -1,7 +1,9 @@
 """`assistant bench`: where the time goes, measured side by side in one run.
 
 Suites: `engine` (the breakdown of describing and asking), `documents` (alt-text throughput),
-`stt` (speech to text), `app` (start-up, idle CPU, hotkey to cue and to first spoken word).
+`hostile` (memory and time refusing zip and pixel bombs; no model), `stt` (speech to text), `app`
+(start-up, idle CPU, hotkey to cue and to first spoken word), `startup` (`assistant run` to "Ready"
+and `assistant describe` to its output, first and later starts, with memory).
 Every figure is the median of `--repeat` runs; ratios compare things measured in the same process.
 """
 
@@ -27,7 +29,7 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "stt", "app", "screen-reader")
+SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader", "startup")
 
 
 def register(subparsers) -> None:
@@ -51,7 +53,7 @@ def register(subparsers) -> None:
     bench.add_argument(
         "--suite",
         default="engine",
-        help="what to measure: engine, documents, stt, app, screen-reader (comma-separated)",
+        help="what to measure: engine, documents, hostile, stt, app, screen-reader, startup (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -124,6 +126,8 @@ def run_benchmark(args) -> int:
         raise UserError(
             f"Unknown benchmark suite {', '.join(sorted(unknown))}: choose from {', '.join(SUITES)}."
         )
+    if "startup" in suites:  # first, while this process holds no model: two full-size ones may not fit
+        report["startup"] = _bench_startup(args, precisions)
     for precision in precisions if suites & {"engine", "documents", "app"} else []:
         if "app" in suites:  # first: the app builds its engine on its own model thread, as it does for users
             report.setdefault("app", {})[precision] = _bench_app(args, precision)
@@ -146,6 +150,12 @@ def run_benchmark(args) -> int:
             report.setdefault("documents", {})[label] = documents
             _print_documents(documents)
         del engine
+    if "hostile" in suites:
+        from assistant.documents.bench import bench_hostile
+
+        report["hostile"] = bench_hostile()
+        print("\n== hostile documents, each run in a process of its own")
+        _print_hostile(report["hostile"])
     if "stt" in suites:
         from assistant.speech.stt import bench_transcription
 
@@ -178,6 +188,15 @@ def run_benchmark(args) -> int:
         for label, value in _values(report, key):
             met = value < limit if key == "batch_over_singles" else value <= limit
             _print_target(f"{label}{key}", value, limit, met, meaning)
+    if "hostile" in report:
+        from assistant.documents.bench import HOSTILE_PEAK_MB, HOSTILE_SECONDS
+
+        for label, figures in report["hostile"].items():
+            if label.startswith("baseline") or "peak_mb" not in figures:
+                continue
+            meaning = "refusing a bomb, in one sentence"
+            for key, limit in (("peak_mb", HOSTILE_PEAK_MB), ("seconds", HOSTILE_SECONDS)):
+                _print_target(f"[{label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if "app" in report:
         from assistant.ui.bench import TARGETS as APP_TARGETS
 
@@ -185,6 +204,13 @@ def run_benchmark(args) -> int:
             for key, limit, meaning in APP_TARGETS:
                 if isinstance(figures.get(key), float):
                     _print_target(f"[app {label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
+    if "startup" in report:
+        from assistant.ui.startbench import TARGETS as STARTUP_TARGETS
+
+        figures = {**report["startup"].get("int8", {}), **report["startup"].get("comparisons", {})}
+        for key, limit, meaning in STARTUP_TARGETS:
+            if isinstance(figures.get(key), float):
+                _print_target(f"[startup] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if "screen_reader" in report:
         from assistant.speech.bench import TARGETS as SCREEN_READER_TARGETS
 
@@ -248,6 +274,24 @@ def _argv(args) -> list[str]:
     return parts
 
 
+def _bench_startup(args, precisions: list[str]) -> dict:
+    """Each precision's start-up in processes of its own (see assistant.ui.startbench)."""
+    from assistant.ui.startbench import compare, measure_startup
+
+    model = args.model or (_synthetic_checkpoint(args) if args.synthetic else None)
+    if model is None:
+        raise UserError("The startup suite needs a model: give --model ID_OR_FOLDER or --synthetic ARCH.")
+    device = "cuda" if _on_gpu(args) else "cpu"
+    startup: dict = {}
+    for precision in precisions:
+        print(f"\n== start-up, {precision} on {device}", flush=True)
+        startup[precision] = measure_startup(model, precision, device)
+        _print_mapping(startup[precision])
+    startup["comparisons"] = compare(startup)
+    _print_mapping(startup["comparisons"])
+    return startup
+
+
 def _bench_app(args, precision: str) -> dict:
     """The app's own figures. The engine behind the first word is loaded on the app's model thread, as
     for users; a synthetic model is first written as a checkpoint, so `assistant run` can load it too."""
@@ -290,6 +334,19 @@ def _off_this_thread(function, *args) -> None:
     worker = threading.Thread(target=function, args=args)
     worker.start()
     worker.join()
+
+
+def _print_hostile(results: dict) -> None:
+    for label, figures in results.items():
+        if "error" in figures:
+            print(f"  {label}: FAILED {figures['error']}")
+            continue
+        print(
+            f"  {label}: {figures['size_on_disk_kb']} KB on disk, peak {figures['peak_mb']:.0f} MB, "
+            f"{figures['seconds']:.3f} s ({figures['process_s']:.2f} s with the process's start)"
+        )
+        if figures["refusal"]:
+            print(f"    {figures['refusal']}")
 
 
 def _print_mapping(figures: dict) -> None:

@@ -24,8 +24,22 @@ def register(subparsers) -> None:
     describe.add_argument(
         "--batch-size", type=int, default=1, metavar="N", help="images per batch (default 1)"
     )
-    describe.add_argument("--json", action="store_true", help="one JSON object per line per image")
+    describe.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per line per image: "text" (the model\'s), "text_on_image" (lines), "blank"',
+    )
+    add_text_arguments(describe)
     describe.set_defaults(handler=run_describe)
+
+    read_text = subparsers.add_parser(
+        "read-text",
+        help="print the text in images",
+        description="Print the text in each image, read by OCR in reading order; no model is loaded.",
+    )
+    read_text.add_argument("images", nargs="+", metavar="IMAGE")
+    read_text.add_argument("--json", action="store_true", help='one JSON object per line: "text_on_image"')
+    read_text.set_defaults(handler=run_read_text)
 
     ask = subparsers.add_parser(
         "ask",
@@ -56,6 +70,44 @@ def register(subparsers) -> None:
         "clean", help="remove the prepared int8 models (each is made again, once, when next needed)"
     )
     models.set_defaults(handler=run_models)
+
+
+def add_text_arguments(parser) -> None:
+    """--no-ocr and --word-limit: whether the text on a picture follows its description, and how much."""
+    from assistant.ocr import DEFAULT_WORD_LIMIT
+
+    parser.add_argument("--no-ocr", action="store_true", help="describe only; do not read the text on it")
+    parser.add_argument(
+        "--word-limit",
+        type=int,
+        default=DEFAULT_WORD_LIMIT,
+        metavar="N",
+        help=f"words of the text read after the description (default {DEFAULT_WORD_LIMIT}; 0: all)",
+    )
+
+
+def run_read_text(args) -> int:
+    from assistant.capture import open_image_file
+    from assistant.ocr import read_text
+
+    failed = False
+    for path in args.images:
+        try:
+            lines = read_text(open_image_file(path)).lines
+        except UserError as error:
+            failed = True
+            if args.json:
+                print(json.dumps({"image": path, "error": str(error)}, ensure_ascii=False), flush=True)
+            else:
+                say_error(f"{path}: {error}")
+            continue
+        if args.json:
+            print(json.dumps({"image": path, "text_on_image": lines}, ensure_ascii=False), flush=True)
+        elif len(args.images) > 1:
+            print(f"{path}:", *lines, sep="\n", flush=True)
+        else:
+            print(*lines, sep="\n", flush=True)
+    return 1 if failed else 0
 
 
 def run_describe(args) -> int:
@@ -93,15 +145,39 @@ class _Describer:
                 result["error"] = self.load_error
                 continue
             try:
-                readable.append((result, normalize_image(result["image"])))
+                picture = normalize_image(result["image"])
             except UserError as error:
                 result["error"] = str(error)
+                continue
+            if not self._is_blank(result, picture):
+                self._read_text(result, picture)
+                readable.append((result, picture))
         if readable and self._load():
             self._describe(readable)
         elif readable:
             for result, _ in readable:
                 result["error"] = self.load_error
         return results
+
+    def _is_blank(self, result: dict, picture) -> bool:
+        """A blank picture is named by its colour and the model is not run for it."""
+        from assistant.capture import blank_colour, blank_message
+
+        colour = blank_colour(picture)
+        result["blank"] = colour is not None
+        if colour is not None:
+            result.update(text=blank_message(colour, "picture"), colour=colour, text_on_image=[])
+        return colour is not None
+
+    def _read_text(self, result: dict, picture) -> None:
+        if self.args.no_ocr:
+            return
+        from assistant.ocr import read_text
+
+        try:
+            result["text_on_image"] = read_text(picture).lines
+        except UserError as error:
+            result["ocr_error"] = str(error)
 
     def _load(self) -> bool:
         if self.engine is None and self.load_error is None:
@@ -133,7 +209,12 @@ def _print_result(args, result: dict, many: bool = True) -> None:
     elif "error" in result:
         say_error(f"{result['image']}: {result['error']}")
     else:
-        print(f"{result['image']}: {result['text']}" if many else result["text"], flush=True)
+        from assistant.ocr import gist_then_text
+
+        said = gist_then_text(result["text"], result.get("text_on_image", []), args.word_limit or None)
+        print(f"{result['image']}: {said}" if many else said, flush=True)
+        if "ocr_error" in result:
+            say_error(f"{result['image']}: {result['ocr_error']}")
 
 
 def _read_history(path: Path | None) -> list[Turn]:

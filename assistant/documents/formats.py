@@ -26,18 +26,34 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in OPENERS
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Documents named or inside the folders named (sorted), and (path, problem) for the rest."""
     found: list[Path] = []
     problems: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
+            root = os.path.realpath(path)
             for folder, subfolders, files in os.walk(path):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
                 for name in sorted(files):
                     candidate = Path(folder, name)
-                    if is_supported(candidate) and not is_backup(candidate) and not name.startswith("."):
-                        found.append(candidate)
+                    if not is_supported(candidate) or is_backup(candidate) or name.startswith("."):
+                        continue
+                    if candidate.is_symlink() and not _within(os.path.realpath(candidate), root):
+                        # A shared folder must not make the run write into the user's other files.
+                        problems.append(
+                            (
+                                candidate,
+                                f"{name} is a link to a file outside {path.name or path}, so it was left "
+                                "alone; name it directly to add alt-text to it.",
+                            )
+                        )
+                        continue
+                    found.append(candidate)
         elif path.is_file():
             if is_supported(path):
                 found.append(path)
@@ -49,6 +65,8 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
                         "Word, PowerPoint, EPUB or PDF).",
                     )
                 )
+        elif os.path.lexists(path):
+            problems.append((path, f"{path} is not a regular file (it is a device, pipe or broken link)."))
         else:
             problems.append((path, f"{path} was not found. Check the name and try again."))
     return list(dict.fromkeys(found)), problems

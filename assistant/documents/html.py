@@ -90,10 +90,10 @@ def _crop_loader(
     """A loader for the part of an image map's picture that an `<area>` covers."""
 
     def load() -> ImageData:
-        import io
+        from assistant.engine.images import open_image
 
         data = image_loader()
-        picture = data if isinstance(data, Image.Image) else Image.open(io.BytesIO(data))
+        picture = data if isinstance(data, Image.Image) else open_image(data, f"The image {img.get('src')}")
         picture.load()
         box = area_box(area, img, picture.size)
         return picture.crop(box) if box else picture

@@ -13,6 +13,7 @@ import io
 import math
 import os
 import struct
+import threading
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,10 @@ from assistant.engine.base import EngineError
 MAX_PIXELS = 89_478_485
 #: The shorter side of a tiny image is enlarged to at least this many pixels.
 MIN_SIDE = 16
+
+# The warning filters are one global list: without this lock two threads opening images at once could
+# restore each other's filters and leave warnings silenced (or a bomb warning printed) for good.
+_WARNINGS_LOCK = threading.Lock()
 
 ImageSource = Image.Image | str | os.PathLike | bytes | bytearray | memoryview
 
@@ -126,7 +131,7 @@ def open_image(file: Path | io.BytesIO | bytes, label: str = "The image") -> Ima
     if isinstance(file, bytes):
         file = io.BytesIO(file)
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -161,7 +166,7 @@ def _normalize_opened(image: Image.Image, label: str) -> Image.Image:
     if width == 0 or height == 0:
         raise _unreadable(label)
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             # Pillow's warnings (truncated EXIF, palette transparency) are not the user's business.
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -15,6 +15,8 @@ from pathlib import Path
 from assistant.engine.base import EngineError
 
 DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
+# Said once, when the int8 model is first prepared for this computer (assistant.engine.quantized).
+PREPARING = "Preparing the model for this computer; this happens once."
 # Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
 

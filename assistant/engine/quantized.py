@@ -32,6 +32,7 @@ from pathlib import Path
 import platformdirs
 import torch
 
+from assistant.engine.models import PREPARING
 from assistant.files import sync_folder
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 FORMAT = "1"
 CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
 SUFFIX = ".safetensors"
-PREPARING = "Preparing the model for this computer; this happens once."
 _SAMPLE = 4096  # bytes at each end of every tensor that the checksum covers
 _PENDING = "--------"  # the checksum's place in the header until the data is written
 _DTYPES = {
@@ -137,17 +137,24 @@ class Int8Parts:
     bias: torch.Tensor | None  # float32
 
 
-def quantize_linear(layer: torch.nn.Linear) -> Int8Parts:
+def quantize_linear(layer: torch.nn.Linear, scratch: torch.Tensor | None = None) -> Int8Parts:
     """The int8 weights of `layer`, equal to what `torch.ao`'s per-channel dynamic quantization makes.
 
-    Computed in place on one float32 copy of the weight: PyTorch's own path (`from_float`) runs an
-    observer module, `quantize_per_channel` and packs the weights three times, which made the first
-    quantization of OPT-2.7b take 108 s; this takes a fraction of that and packs once, when loading.
+    PyTorch's own path (`from_float`) runs an observer module and `quantize_per_channel`, and packs
+    the weights three times; for OPT-2.7b that took 108 s, most of it there. Here the arithmetic runs
+    in place on one float32 copy of the weight, in `scratch` when given (float32, at least the
+    weight's size): a fresh copy for every layer costs a page fault for every 4 KiB of it.
     """
     with torch.no_grad():
-        weight = layer.weight.detach().to(torch.float32, copy=True)
+        source = layer.weight.detach()
+        if scratch is None:
+            weight = source.to(torch.float32, copy=True)
+        else:
+            weight = scratch[: source.numel()].view(source.shape)
+            weight.copy_(source)
         # The observer's symmetric range: the largest magnitude maps to 127.5 steps.
-        scales = torch.clamp(weight.abs().amax(dim=1) / 127.5, min=torch.finfo(torch.float32).eps)
+        largest = torch.linalg.vector_norm(weight, ord=float("inf"), dim=1)
+        scales = torch.clamp(largest / 127.5, min=torch.finfo(torch.float32).eps)
         weight.mul_((1.0 / scales)[:, None]).round_().clamp_(-128, 127)
         bias = None if layer.bias is None else layer.bias.detach().to(torch.float32, copy=True)
         return Int8Parts(
@@ -208,12 +215,14 @@ def quantize_int8_(
     them. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
     """
     names = linear_layer_names(model)
-    total = sum(model.get_submodule(name).weight.numel() for name in names) or 1
+    sizes = [model.get_submodule(name).weight.numel() for name in names]
+    total = sum(sizes) or 1
+    scratch = torch.empty(max(sizes, default=0), dtype=torch.float32)
     done = 0
     for name in names:
         parent, leaf = _parent(model, name)
         layer = getattr(parent, leaf)
-        parts = quantize_linear(layer)
+        parts = quantize_linear(layer, scratch)
         size = layer.weight.numel()
         del layer
         setattr(parent, leaf, int8_linear(parts))

@@ -36,6 +36,8 @@ def text_to_speak(lines: Sequence[str], word_limit: int | None = DEFAULT_WORD_LI
 def gist_then_text(gist: str, lines: Sequence[str], word_limit: int | None = DEFAULT_WORD_LIMIT) -> str:
     """The model's short description followed by the text on the picture, as one thing to say."""
     gist = gist.strip()
+    if not any(line.strip() for line in lines):
+        return gist
     if gist and not gist.endswith(_ENDS_SENTENCE):
         gist += "."
     text = text_to_speak(lines, word_limit)

@@ -80,3 +80,10 @@ def test_colour_names_and_the_message() -> None:
     assert colour_name((30, 170, 60)) == "green"
     assert blank_message("black") == "The screen is blank: all black."
     assert blank_message("white", "picture") == "The picture is blank: all white."
+
+
+def test_a_small_picture_of_noise_is_not_blank() -> None:
+    import random
+
+    rng = random.Random(1)
+    assert blank_colour(Image.frombytes("RGB", (40, 30), rng.randbytes(40 * 30 * 3))) is None

@@ -108,3 +108,23 @@ def test_bench_documents_batched_and_one_by_one(engine: RecordingEngine) -> None
     assert result["batched"]["written"] == result["one_by_one"]["written"] == 6
     assert engine.batches == [4, 2, 1, 1, 1, 1, 1, 1]
     assert 0 <= result["batched"]["overhead_pct"] <= 100
+
+
+def test_an_unexpected_problem_is_one_sentence_with_the_details_in_the_log(
+    tmp_path: Path, tiny_model_dir: Path, capsys, monkeypatch
+) -> None:
+    from assistant.documents import formats
+
+    def broken(path, raw, access=None):
+        raise ZeroDivisionError("a bug in a reader")
+
+    monkeypatch.setitem(formats.OPENERS, ".md", broken)
+    (tmp_path / "notes.md").write_text("![](red.png)\n")
+    assert main(["alt-text", str(tmp_path / "notes.md"), *model_args(tiny_model_dir)]) == 1
+    captured = capsys.readouterr()
+    assert (
+        "notes.md could not be processed because of an unexpected problem (ZeroDivisionError)" in captured.out
+    )
+    assert "Traceback" not in captured.out + captured.err
+    log = Path(captured.err.split("Details of the unexpected problems are in ", 1)[1].strip().rstrip("."))
+    assert log.name == "alt-text.log" and "ZeroDivisionError: a bug in a reader" in log.read_text()

@@ -401,3 +401,88 @@ def test_alt_text_never_holds_replacement_or_control_characters() -> None:
 
     text = clean_description("a dog \ufffd on a \u202eweird\u202c beach\x07 \ufffc\U000f0000 at dusk")
     assert text == "A dog on a weird beach at dusk."
+
+
+def test_deflated_zeros_inflate_to_what_they_say() -> None:
+    import zlib
+
+    from bombs import deflated_zeros
+
+    assert zlib.decompress(deflated_zeros(3 * 2**20 + 5), -15) == bytes(3 * 2**20 + 5)
+    assert zlib.decompress(deflated_zeros(1000, wrapper=True)) == bytes(1000)
+
+
+def test_hostile_benchmark_refuses_every_bomb() -> None:
+    from assistant.documents.bench import bench_hostile
+
+    results = bench_hostile()
+    assert len(results) == 6
+    for label, figures in results.items():
+        assert "error" not in figures, (label, figures)
+        assert figures["peak_mb"] > 0 and figures["seconds"] >= 0
+        if label.startswith("baseline"):
+            assert figures["refusal"] == ""
+        else:
+            assert "zip bomb" in figures["refusal"] or "too large to read safely" in figures["refusal"], label
+
+
+def test_folder_scans_leave_links_to_documents_outside_alone(tmp_path: Path, engine: RecordingEngine) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "red.png").write_bytes(png(RED))
+    mine = page(tmp_path / "mine" / "cv.html", "red.png")
+    before = mine.read_bytes()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "cv.html").symlink_to(mine)
+    report = run([tmp_path / "shared"], engine, Options(write=True))
+    assert report.documents[0].error == (
+        "cv.html is a link to a file outside shared, so it was left alone; name it directly to add alt-text to it."
+    )
+    assert mine.read_bytes() == before and not (tmp_path / "mine" / "cv.orig.html").exists()
+
+
+def test_an_image_map_over_a_pixel_bomb_is_refused(tmp_path: Path, engine: RecordingEngine) -> None:
+    (tmp_path / "map.png").write_bytes(png_bomb(13000, 13000))
+    path = tmp_path / "map.html"
+    path.write_text(
+        '<img src="map.png" usemap="#m" alt="map"><map name="m"><area href="/a" coords="0,0,9,9"></map>'
+    )
+    area = run([path], engine, Options()).documents[0].images[1]
+    assert area.outcome is Outcome.FAILED and "too large to read safely" in area.reason
+
+
+def test_a_pipe_named_as_a_document_is_refused_not_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "page.html")
+    script = f"""
+        import json
+        from pathlib import Path
+        from doc_helpers import RecordingEngine
+        from assistant.documents.runner import Options, run
+        folder = Path({str(tmp_path)!r})
+        report = run([folder / "page.html", folder], RecordingEngine(), Options())
+        print(json.dumps([document.error for document in report.documents]))
+    """
+    result = run_limited(textwrap.dedent(script), memory_mb=600, timeout=60)
+    errors = json.loads(result.stdout)
+    assert len(errors) == 2 and all(
+        "page.html is not a regular file (it is a device, pipe" in e for e in errors
+    )
+
+
+def test_backups_recorded_from_many_threads_are_all_kept(tmp_path: Path) -> None:
+    import threading
+
+    from assistant.documents import backups
+
+    pairs = []
+    for number in range(12):
+        document = tmp_path / f"doc{number}.html"
+        document.write_text(str(number))
+        backup = tmp_path / f"doc{number}.orig.html"
+        backup.write_text(str(number))
+        pairs.append((backup, document))
+    threads = [threading.Thread(target=backups.record, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(backups.is_ours(backup, document) for backup, document in pairs)

@@ -72,8 +72,17 @@ def test_describe_json_keeps_order_and_reports_the_broken_image(
     )
     results = [json.loads(line) for line in out.splitlines()]
     assert [r["image"] for r in results] == [files["first"], files["broken"], files["second"]]
-    assert results[0] == {"image": files["first"], "text": description(tiny_engine, files["first"])}
-    assert results[2] == {"image": files["second"], "text": description(tiny_engine, files["second"])}
+    no_text = {"blank": False, "text_on_image": []}
+    assert results[0] == {
+        "image": files["first"],
+        "text": description(tiny_engine, files["first"]),
+        **no_text,
+    }
+    assert results[2] == {
+        "image": files["second"],
+        "text": description(tiny_engine, files["second"]),
+        **no_text,
+    }
     assert set(results[1]) == {"image", "error"}
     assert "broken.png" in results[1]["error"] and "\n" not in results[1]["error"]
     assert code == 1
@@ -82,7 +91,8 @@ def test_describe_json_keeps_order_and_reports_the_broken_image(
 def test_describe_all_good_exits_zero(capsys, files, model_args) -> None:
     code, out, _ = run(capsys, "describe", files["first"], files["second"], *model_args, "--json")
     assert code == 0
-    assert [set(json.loads(line)) for line in out.splitlines()] == [{"image", "text"}, {"image", "text"}]
+    keys = {"image", "text", "blank", "text_on_image"}
+    assert [set(json.loads(line)) for line in out.splitlines()] == [keys, keys]
 
 
 def test_describe_plain_output(capsys, files, model_args, tiny_engine) -> None:
@@ -411,7 +421,12 @@ def test_python_dash_m_assistant_describes(files, model_args, tiny_engine) -> No
     done = assistant_process("describe", files["first"], files["broken"], *model_args, "--json")
     assert done.returncode == 1, done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
-    assert results[0] == {"image": files["first"], "text": description(tiny_engine, files["first"])}
+    assert results[0] == {
+        "image": files["first"],
+        "text": description(tiny_engine, files["first"]),
+        "blank": False,
+        "text_on_image": [],
+    }
     assert set(results[1]) == {"image", "error"}
     assert "Traceback" not in done.stderr
 

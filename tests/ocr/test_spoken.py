@@ -17,5 +17,5 @@ def test_long_text_stops_at_the_limit_and_says_how_much_more() -> None:
 
 def test_no_text_says_nothing_and_the_gist_comes_first() -> None:
     assert text_to_speak(["", "  "]) == ""
-    assert gist_then_text("a dialog box", []) == "a dialog box."
+    assert gist_then_text("a dialog box", []) == "a dialog box"
     assert gist_then_text("a dialog box.", ["OK"]) == "a dialog box. Text on it: OK."
