@@ -46,6 +46,7 @@ CONFIG_DIR_ENV = "ASSISTANT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 
 DETAILS = ("brief", "detailed")
+IDLE_MINUTES_MAX = 24 * 60
 # Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
 # speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
 RATE_RANGE = (80, 1000)
@@ -76,6 +77,7 @@ class Settings:
     device: str = "auto"
     precision: str = "auto"
     detail: str = "brief"
+    free_model_after_minutes: int = 0  # let go of the model after this long without a request; 0: never
     # spoken questions
     stt_model: str = "tiny.en"
     language: str = "en"
@@ -88,6 +90,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "rate": lambda value: RATE_RANGE[0] <= value <= RATE_RANGE[1],
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
+    "free_model_after_minutes": lambda value: 0 <= value <= IDLE_MINUTES_MAX,
     "speak_with": lambda value: value in SPEAK_WITH,
     "model": bool,
     "device": bool,

@@ -30,8 +30,13 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
 def load_for_command(args: argparse.Namespace) -> Engine:
     """The engine for a command, with anything the user should know (fallbacks) said on stderr."""
     from assistant.engine import load_engine
+    from assistant.engine.models import PREPARING
 
-    engine = load_engine(args.model, device=args.device, precision=args.precision)
+    def on_progress(stage: str) -> None:
+        if stage == PREPARING:  # a minute or more, once per computer: worth a line
+            say_error(stage)
+
+    engine = load_engine(args.model, device=args.device, precision=args.precision, on_progress=on_progress)
     for notice in engine.notices:
         say_error(notice)
     engine.on_notice = say_error

@@ -7,6 +7,7 @@ content: a file that has been replaced or edited since is no longer counted as o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,11 +30,14 @@ def registry_path() -> Path:
 
 
 def digest(path: Path) -> str | None:
+    hasher = hashlib.sha256()
     try:
         with open(path, "rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
+            for block in iter(lambda: file.read(1 << 20), b""):
+                hasher.update(block)
     except OSError:
         return None
+    return hasher.hexdigest()
 
 
 def _load() -> dict[str, dict[str, str]]:
@@ -72,8 +76,24 @@ def candidates(document: Path) -> Iterator[Path]:
 
 def record(backup: Path, document: Path) -> None:
     """Remember that `backup` holds the original of `document`; entries whose file is gone are dropped."""
-    entries = {key: value for key, value in _load().items() if os.path.exists(key)}
-    entries[_key(backup)] = {"document": _key(document), "sha256": digest(backup) or ""}
     path = registry_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_text(path, json.dumps(entries, indent=1, sort_keys=True))
+    with _locked(path.with_suffix(".lock")):  # two runs at once must not drop each other's entries
+        entries = {key: value for key, value in _load().items() if os.path.exists(key)}
+        entries[_key(backup)] = {"document": _key(document), "sha256": digest(backup) or ""}
+        replace_text(path, json.dumps(entries, indent=1, sort_keys=True))
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # Windows: one run at a time is the usual case, and a lost entry loses no data
+        yield
+        return
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

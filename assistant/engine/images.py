@@ -13,9 +13,11 @@ import io
 import math
 import os
 import struct
+import threading
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -27,7 +29,11 @@ MAX_PIXELS = 89_478_485
 #: The shorter side of a tiny image is enlarged to at least this many pixels.
 MIN_SIDE = 16
 
-ImageSource = Image.Image | str | os.PathLike | bytes | bytearray | memoryview
+# The warning filters are one global list: without this lock two threads opening images at once could
+# restore each other's filters and leave warnings silenced (or a bomb warning printed) for good.
+_WARNINGS_LOCK = threading.Lock()
+
+ImageSource = Image.Image | str | os.PathLike[str] | bytes | bytearray | memoryview
 
 _ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 _DEEP_MODES = {"I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
@@ -82,7 +88,7 @@ def is_normalized(image: Image.Image) -> bool:
     )
 
 
-def load_images(paths: Iterable[str | os.PathLike]) -> list[Image.Image | ImageError]:
+def load_images(paths: Iterable[str | os.PathLike[str]]) -> list[Image.Image | ImageError]:
     """Normalise each file in turn; a file that cannot be read gives its `ImageError` in its place."""
     results: list[Image.Image | ImageError] = []
     for path in paths:
@@ -126,7 +132,7 @@ def open_image(file: Path | io.BytesIO | bytes, label: str = "The image") -> Ima
     if isinstance(file, bytes):
         file = io.BytesIO(file)
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -161,7 +167,7 @@ def _normalize_opened(image: Image.Image, label: str) -> Image.Image:
     if width == 0 or height == 0:
         raise _unreadable(label)
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             # Pillow's warnings (truncated EXIF, palette transparency) are not the user's business.
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -222,7 +228,8 @@ def _deep_to_8bit(image: Image.Image) -> Image.Image:
         scale, offset = 1 / 257, 0.0
         image = image.convert("I")
     else:
-        low, high = image.getextrema()
+        # One band (I or F here), so the extrema are one (low, high) pair, not one pair a band.
+        low, high = cast("tuple[float, float]", image.getextrema())
         if image.mode == "F" and low >= 0 and high <= 1:
             scale, offset = 255.0, 0.0
         elif low >= 0 and high <= 255:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STILL_LOADING = "Loading the model, one moment."
+RELOADING = "Loading the model."
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)"
 
 
@@ -49,6 +51,7 @@ class Controller(QObject):
     quit_requested = Signal()
     _submit = Signal(object)
     _load = Signal(object)
+    _idle_release = Signal(float)
     _speech_event = Signal(object)
 
     def __init__(
@@ -99,6 +102,8 @@ class Controller(QObject):
         self.worker.moveToThread(self.model_thread)
         self._submit.connect(self.worker.run)
         self._load.connect(self.worker.load)
+        self._idle_release.connect(self.worker.set_idle_release)
+        self.worker.reloading.connect(lambda: self.tell(RELOADING))
         self.worker.loading.connect(self.loading.stage)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.load_failed.connect(self._on_load_failed)
@@ -119,6 +124,7 @@ class Controller(QObject):
 
     def load_model(self) -> None:
         self.loading.start()
+        self._idle_release.emit(60.0 * self.settings.free_model_after_minutes)
         self._load.emit(ModelSpec(self.settings.model, self.settings.device, self.settings.precision))
 
     def shutdown(self, timeout: float = 5.0) -> bool:
@@ -244,6 +250,8 @@ class Controller(QObject):
     def _submit_request(self, request: Request) -> None:
         self.current = request
         self.stream = SentenceStream()
+        if self.loading.active:  # the model thread takes the request as soon as the model is ready
+            self.say(STILL_LOADING)
         self._submit.emit(request)
 
     def describe(self, source: ImageSource, what: str = "Describing…") -> Request:
@@ -456,6 +464,8 @@ class Controller(QObject):
                 self.start_hotkeys()
         if (new.model, new.device, new.precision) != (old.model, old.device, old.precision):
             self.load_model()
+        elif new.free_model_after_minutes != old.free_model_after_minutes:
+            self._idle_release.emit(60.0 * new.free_model_after_minutes)
         try:
             save_settings(self.settings, self.settings_path)
         except SettingsError as error:

@@ -11,6 +11,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
+from assistant.engine.models import PREPARING
 from assistant.ui.telling import Teller
 
 FIRST_STAGE = "Loading the model…"
@@ -44,6 +45,8 @@ class LoadingProgress(QObject):
         self._teller.set_status(text)
         percent = re.search(r"(\d+)%", text)
         quarter = int(percent.group(1)) // 25 if percent else None
+        if text == PREPARING:  # minutes, once: said, and its progress then shown in the tooltip
+            self._teller.say(text)
         if text.startswith("Downloading") and quarter != self._spoken_quarter:
             self._spoken_quarter = quarter
             self._teller.say(text.replace("%", " percent"))

@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.actions import BY_NAME, HOTKEY_ACTIONS
-from assistant.config import DETAILS, RATE_RANGE, SPEAK_WITH, HotkeyError, Settings, parse_hotkey
+from assistant.config import (
+    DETAILS,
+    IDLE_MINUTES_MAX,
+    RATE_RANGE,
+    SPEAK_WITH,
+    HotkeyError,
+    Settings,
+    parse_hotkey,
+)
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.ui.announce import announce
 
@@ -172,6 +180,20 @@ class SettingsDialog(QDialog):
         self._row(model_form, "Dev&ice:", self.device)
         self.precision = self._combo("Precision", PRECISIONS, settings.precision)
         self._row(model_form, "Precisio&n:", self.precision)
+        self.free_model = QSpinBox()
+        self.free_model.setAccessibleName("Free the model when idle, after minutes")
+        self.free_model.setAccessibleDescription(
+            "Gives the model's memory back after this many minutes without a request; the next "
+            "request loads it again first. Off keeps it loaded."
+        )
+        self.free_model.setRange(0, IDLE_MINUTES_MAX)  # 0 shows as off
+        self.free_model.setSpecialValueText("Off")
+        self.free_model.setSuffix(" minutes")
+        self.free_model.setValue(settings.free_model_after_minutes)
+        editor = self.free_model.findChild(QLineEdit)
+        if editor is not None:
+            editor.setAccessibleName(self.free_model.accessibleName())
+        self._row(model_form, "&Free the model when idle:", self.free_model)
         layout.addWidget(model_box)
 
         listening_box = QGroupBox("Spoken questions")
@@ -261,6 +283,7 @@ class SettingsDialog(QDialog):
             model=self.model.text().strip() or self.settings.model,
             device=self.device.currentData(),
             precision=self.precision.currentData(),
+            free_model_after_minutes=self.free_model.value(),
             input_device=self.input_device.currentData(),
             stt_model=self.stt_model.text().strip() or self.settings.stt_model,
             language=self.language.text().strip() or self.settings.language,

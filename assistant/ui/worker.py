@@ -6,6 +6,7 @@ waits on the model. A request carries its own cancel Event: setting it cuts gene
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from PIL import Image
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, Turn
+from assistant.engine.memory import give_back_freed_memory
 from assistant.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -65,15 +67,55 @@ class ModelWorker(QObject):
     cancelled = Signal(int)
     notice = Signal(str)  # a change the user should hear of, in one sentence
 
+    reloading = Signal()  # a request found the model let go (idle) and loads it again first
+
     def __init__(self, load: LoadEngine) -> None:
         super().__init__()
         self._load = load
         self.engine: Engine | None = None
         self._load_error = "The model is still loading. Try again in a moment."
+        self._spec: ModelSpec | None = None
+        self._released = False  # let go after being idle, to be loaded again by the next request
+        self._idle_seconds = 0.0
+        self._idle_timer: QTimer | None = None
+
+    @Slot(float)
+    def set_idle_release(self, seconds: float) -> None:
+        """Let go of the model after `seconds` without a request (0: never)."""
+        self._idle_seconds = max(0.0, seconds)
+        self._restart_idle_timer()
+
+    def _restart_idle_timer(self) -> None:
+        if self._idle_timer is None:  # made here, on the model thread, so it fires there
+            self._idle_timer = QTimer(self)
+            self._idle_timer.setSingleShot(True)
+            self._idle_timer.timeout.connect(self.release)
+            # Stopped on this thread as it ends: a running timer can be stopped on its own thread only.
+            self.thread().finished.connect(self._idle_timer.stop, Qt.ConnectionType.DirectConnection)
+        self._idle_timer.stop()
+        if self._idle_seconds and self.engine is not None:
+            self._idle_timer.start(int(self._idle_seconds * 1000))
+
+    @Slot()
+    def release(self) -> None:
+        """Let go of the model and give its memory back to the system; the next request loads it again."""
+        if self.engine is None:
+            return
+        self.engine = None
+        self._released = True
+        gc.collect()
+        give_back_freed_memory()
+        log.info(
+            "Let go of the model after %s without a request; the next request loads it again.",
+            _duration(self._idle_seconds),
+        )
 
     @Slot(object)
     def load(self, spec: ModelSpec) -> None:
         self.engine = None
+        self._spec, self._released = spec, False
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
         self.loading.emit("Loading the model…")
         try:
             self.engine = self._load(spec, self.loading.emit)
@@ -90,12 +132,18 @@ class ModelWorker(QObject):
         for message in self.engine.notices:
             self.notice.emit(message)
         self.engine.on_notice = self.notice.emit
+        self._restart_idle_timer()
 
     @Slot(object)
     def run(self, request: Request) -> None:
         if request.cancel.is_set():
             self.cancelled.emit(request.id)
             return
+        if self._released and self._spec is not None:
+            self.reloading.emit()
+            self.load(self._spec)
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
         try:
             started = time.perf_counter()
             image = request.source() if callable(request.source) else request.source
@@ -124,3 +172,12 @@ class ModelWorker(QObject):
             self.failed.emit(request.id, "Something went wrong inside the model. Try again.")
         else:
             self.finished.emit(request.id, result)
+        finally:
+            self._restart_idle_timer()
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} s"

@@ -74,9 +74,9 @@ COPY_FLAGS=-a
 
 DEBIAN_PACKAGES=(python3-venv espeak-ng libespeak-ng1 libportaudio2 libxcb-cursor0 libxkbcommon-x11-0
 	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
-	libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3)
+	libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 python3-speechd)
 FEDORA_PACKAGES=(python3 espeak-ng portaudio xcb-util-cursor libxkbcommon-x11 xcb-util-wm xcb-util-image
-	xcb-util-keysyms xcb-util-renderutil mesa-libEGL mesa-libGL fontconfig dbus-libs)
+	xcb-util-keysyms xcb-util-renderutil mesa-libEGL mesa-libGL fontconfig dbus-libs python3-speechd)
 
 for resource in "$RESOURCES/assistant.desktop" "$RESOURCES/assistant.png" "$RESOURCES/assistant.svg" \
 	"$SCRIPT_DIR/../uninstall.sh"; do

@@ -466,3 +466,23 @@ def test_a_pipe_named_as_a_document_is_refused_not_waited_on(tmp_path: Path) -> 
     assert len(errors) == 2 and all(
         "page.html is not a regular file (it is a device, pipe" in e for e in errors
     )
+
+
+def test_backups_recorded_from_many_threads_are_all_kept(tmp_path: Path) -> None:
+    import threading
+
+    from assistant.documents import backups
+
+    pairs = []
+    for number in range(12):
+        document = tmp_path / f"doc{number}.html"
+        document.write_text(str(number))
+        backup = tmp_path / f"doc{number}.orig.html"
+        backup.write_text(str(number))
+        pairs.append((backup, document))
+    threads = [threading.Thread(target=backups.record, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(backups.is_ours(backup, document) for backup, document in pairs)

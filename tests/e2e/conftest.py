@@ -41,7 +41,10 @@ def desktop(xvfb: Xvfb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
 def start_app(desktop, tiny_model_dir, tmp_path) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
-    def start(*extra: str, settings: str = "rate = 300\n") -> RunningApp:
+    def start(
+        *extra: str, settings: str = "rate = 300\n", wait_ready: Callable[[RunningApp], None] | None = None
+    ) -> RunningApp:
+        """Start the app; `wait_ready` waits for it to be ready where "Ready." is not said to the recording."""
         speech_dir = tmp_path / "speech"
         settings_file = tmp_path / "settings.toml"
         settings_file.write_text(settings, encoding="utf-8")
@@ -63,6 +66,9 @@ def start_app(desktop, tiny_model_dir, tmp_path) -> Iterator[Callable[..., Runni
         )  # fmt: skip
         app = RunningApp(process, speech_dir, env, log)
         started.append(app)
+        if wait_ready is not None:
+            wait_ready(app)
+            return app
         ready = app.wait_utterance(0, timeout=40, what="the spoken 'Ready.'")
         assert ready.text == "Ready.", app.log.read_text()
         return app

@@ -505,11 +505,11 @@ def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, m
     still_alive: list[int] = []
     quantize_linear = quantized.quantize_linear
 
-    def watched(layer):
+    def watched(layer, *args):
         gc.collect()
         still_alive.append(sum(ref() is not None for ref in seen))
         seen.append(weakref.ref(layer))
-        return quantize_linear(layer)
+        return quantize_linear(layer, *args)
 
     monkeypatch.setattr(quantized, "quantize_linear", watched)
     quantize_int8_(model)

@@ -45,9 +45,9 @@ class Counts:
             self.from_pretrained += 1
             return real_from_pretrained(cls, *args, **kwargs)
 
-        def quantize_linear(layer):
+        def quantize_linear(layer, *args):
             self.quantize_linear += 1
-            return real_quantize(layer)
+            return real_quantize(layer, *args)
 
         def from_float(cls, *args, **kwargs):
             self.from_float += 1
@@ -121,6 +121,8 @@ def test_the_quantized_weights_are_pytorchs_own(tiny_model_dir) -> None:
             reference = DynamicInt8Linear.from_float(layer).weight()
         parts = quantized.quantize_linear(layer)
         assert torch.equal(parts.weight, reference.int_repr()), name
+        scratch = torch.full((layer.weight.numel() + 7,), float("nan"))
+        assert torch.equal(quantized.quantize_linear(layer, scratch).weight, parts.weight), name
         assert torch.equal(parts.scales, reference.q_per_channel_scales()), name
         assert torch.equal(parts.zero_points, reference.q_per_channel_zero_points()), name
         rebuilt = quantized.int8_linear(parts)
@@ -236,3 +238,43 @@ def test_int8_on_the_processor_starts_from_the_checkpoints_own_16_bit_type() -> 
     assert from_pretrained_options(runtime, torch.float16)["dtype"] == torch.float16
     assert from_pretrained_options(runtime, torch.float32)["dtype"] == torch.bfloat16
     assert "device_map" not in from_pretrained_options(runtime, torch.float16)
+
+
+def test_describe_says_once_on_stderr_that_the_model_is_being_prepared(checkpoint, cache, capsys) -> None:
+    from assistant.cli import main
+
+    image = checkpoint.parent / "picture.png"
+    picture().save(image)
+    arguments = ["describe", str(image), "--model", str(checkpoint), "--device", "cpu", "--precision", "int8"]
+    assert main(arguments) == 0
+    first = capsys.readouterr()
+    assert first.err.splitlines().count(quantized.PREPARING) == 1 and first.out.strip()
+    assert main(arguments) == 0
+    later = capsys.readouterr()
+    assert quantized.PREPARING not in later.err and later.out == first.out
+
+
+def test_the_startup_benchmark_times_a_describe_process_and_its_memory(checkpoint, cache, tmp_path) -> None:
+    from assistant.ui.startbench import compare, time_describe
+
+    image = tmp_path / "picture.png"
+    picture().save(image)
+    runtime = ["--device", "cpu", "--precision", "int8"]
+    figures = time_describe(str(checkpoint), runtime, image, dict(os.environ))
+    assert set(figures) == {"describe_s", "describe_peak_gb", "describe_resident_gb"}
+    assert 0 < figures["describe_resident_gb"] <= figures["describe_peak_gb"]
+    assert saved_models()  # the child process prepared it, in the same cache folder
+    ratios = compare(
+        {
+            "int8": {"later_run_ready_s": 5.0, "later_run_peak_gb": 4.0, "later_run_resident_gb": 4.0},
+            "bf16": {"any_run_ready_s": 20.0},
+        }
+    )
+    assert ratios == {"later_over_bf16_run_ready": 0.25, "later_run_peak_over_resident": 1.0}
+
+
+def test_a_flan_t5_model_is_rebuilt_from_the_cache_too(tiny_t5_model_dir, cache, counts) -> None:
+    first = output_ids(int8(tiny_t5_model_dir))
+    counts.reset()
+    assert output_ids(int8(tiny_t5_model_dir)) == first
+    assert (counts.from_pretrained, counts.quantize_linear) == (0, 0)

@@ -1,0 +1,117 @@
+"""The running app speaking through a screen reader: a private speech-dispatcher (its voice writes each
+message to a file) and an accessibility bus that says a screen reader runs, as GNOME's does with Orca."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from e2e_harness import ROOT, RunningApp, wait_for
+
+from assistant.speech.bench import PrivateSpeechDispatcher
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not PrivateSpeechDispatcher.available(), reason="needs speech-dispatcher"),
+]
+
+A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"
+SCREEN_READER_ENABLED = ["gdbus", "call", "--session", "--dest", "org.a11y.Bus", "--object-path", "/org/a11y/bus",
+                         "--method", "org.freedesktop.DBus.Properties.Set", "org.a11y.Status", "ScreenReaderEnabled"]  # fmt: skip
+
+
+@pytest.fixture
+def speechd(desktop, tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]:
+    """A private speech-dispatcher, and the desktop's accessibility bus saying a screen reader runs."""
+    server = PrivateSpeechDispatcher(tmp_path / "speechd").start()
+    monkeypatch.setitem(desktop.env, "SPEECHD_ADDRESS", server.address)
+
+    def enable(value: str) -> bool:
+        return (
+            subprocess.run([*SCREEN_READER_ENABLED, value], env=desktop.env, capture_output=True).returncode
+            == 0
+        )
+
+    wait_for(lambda: enable("<true>"), 10, "the accessibility bus taking ScreenReaderEnabled")
+    yield server
+    enable("<false>")
+    server.stop()
+
+
+def start_with_screen_reader(start_app, server: PrivateSpeechDispatcher) -> RunningApp:
+    def ready(app: RunningApp) -> None:
+        app.check_alive()
+        wait_for(lambda: "Ready." in server.said(), 40, "'Ready.' reaching speech-dispatcher")
+
+    return start_app("--speak-with", "screen-reader", wait_ready=ready)
+
+
+def describe(app: RunningApp, server: PrivateSpeechDispatcher) -> str:
+    """Press Ctrl+Alt+D; the first sentence of the description that speech-dispatcher is given."""
+    before = len(server.said())
+    app.key("ctrl+alt+d")
+    wait_for(lambda: len(server.said()) > before, 25, "the description reaching speech-dispatcher")
+    return server.said()[before]
+
+
+def test_the_description_goes_to_the_screen_reader_only(start_app, speechd):
+    app = start_with_screen_reader(start_app, speechd)
+    first = describe(app, speechd)
+    assert first.strip()
+    assert "working" in app.cues()  # the app's own cue sounds still play
+    assert app.utterances() == []  # and its own voice said nothing: nothing twice
+
+
+def test_stop_cancels_the_screen_readers_speech(start_app, speechd):
+    app = start_with_screen_reader(start_app, speechd)
+    describe(app, speechd)
+    wait_for(lambda: speechd.speaking(), 10, "speech-dispatcher's voice speaking")
+    said = len(speechd.said())
+    app.key("ctrl+alt+s")
+    wait_for(lambda: not speechd.speaking(), 10, "the voice cut off by Stop")
+    app.trigger("describe-screen")  # proves the app is still answering; the stopped text does not resume
+    wait_for(lambda: len(speechd.said()) > said, 25, "the next description")
+    assert app.utterances() == []
+
+
+def test_a_killed_speech_dispatcher_falls_back_to_the_own_voice_losing_nothing(start_app, speechd):
+    app = start_with_screen_reader(start_app, speechd)
+    first = describe(app, speechd)
+    wait_for(lambda: speechd.speaking(), 10, "speech-dispatcher's voice speaking")
+    speechd.kill()
+    # The sentence speech-dispatcher was speaking is said again, whole, by the app's own voice.
+    spoken = app.wait_utterance(0, timeout=25, what="the own voice taking over")
+    assert spoken.text == " ".join(first.split())
+    log = app.log.read_text()
+    assert log.count("The screen reader stopped answering") == 1, log
+
+
+@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
+def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
+    app = start_with_screen_reader(start_app, speechd)
+    app.trigger("settings")
+    app.wait_window("Settings")
+    done = app.run(
+        "/usr/bin/python3", str(A11Y_TREE), "--app", "assistant", "--json", "--wait", "10", timeout=60
+    )
+    if done.returncode != 0 and "pyatspi is missing" in done.stderr:
+        pytest.skip("python3-pyatspi is not installed")
+    assert done.returncode == 0, done.stderr
+    nodes = [node for tree in json.loads(done.stdout) for node in _walk(tree)]
+    # Qt gives AT-SPI a combo box's current choice as its name; its label comes right before it.
+    label = next(
+        i for i, node in enumerate(nodes) if node["role"] == "label" and node["name"] == "Speak with:"
+    )
+    combo = nodes[label + 1]
+    assert combo["role"] == "combo box" and combo["focusable"]
+    assert combo["name"] == "My screen reader when one is running"
+    reader = f"Screen reader: the screen reader through speech-dispatcher ({speechd.address})."
+    assert any(node["name"] == reader and node["focusable"] for node in nodes), [n["name"] for n in nodes]
+
+
+def _walk(node: dict) -> Iterator[dict]:
+    yield node
+    for child in node.get("children", []):
+        yield from _walk(child)
