@@ -51,14 +51,14 @@ def _rapidocr_defaults(image: Image.Image) -> float:
     return time.perf_counter() - started
 
 
-def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict:
+def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float]:
     """Figures: full screen, one window, a window on a desktop, words read right, the blank check."""
     from assistant.capture.blank import blank_colour
 
     reader = TextReader()
     started = time.perf_counter()
     reader.warm_up()
-    figures: dict = {"warm_up_s": time.perf_counter() - started}
+    figures: dict[str, float] = {"warm_up_s": time.perf_counter() - started}
     screen = text_screen(0).image
     dialog = dialog_on_desktop()
     # Each read starts with nothing remembered, as a screen never seen before; then the same screen again.
