@@ -189,9 +189,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
         print("\n== the screen reader, through a private speech-dispatcher")
         _print_mapping(report["screen_reader"])
     if "ocr" in suites:
-        from assistant.ocr.bench import bench_ocr
+        from PIL import Image
+
+        from assistant.capture.blank import blank_colour
+        from assistant.ocr.bench import bench_ocr, median_seconds
 
         report["ocr"] = bench_ocr(args.repeat)
+        blank = Image.new("RGB", (1920, 1080), "black")
+        report["ocr"]["blank_check_s"] = median_seconds(lambda: blank_colour(blank), args.repeat)
         print("\n== reading the text on the screen (RapidOCR)")
         _print_mapping(report["ocr"])
     results = report["results"]
@@ -246,7 +251,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if "ocr" in report:
         from assistant.ocr.bench import TARGETS as OCR_TARGETS
 
-        for key, limit, meaning in OCR_TARGETS:
+        blank_target = ("blank_check_s", 0.2, "telling a blank 1920x1080 screen takes at most 0.2 s")
+        for key, limit, meaning in (*OCR_TARGETS, blank_target):
             value = report["ocr"][key]
             met = value >= limit if key == "words_read_right" else value <= limit
             _print_target(f"[ocr] {key}", value, limit, met, meaning)

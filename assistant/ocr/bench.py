@@ -22,11 +22,10 @@ TARGETS = (
     ("full_screen_s", 1.5, "the text of a full 1920x1080 screen of text read in at most 1.5 s"),
     ("one_window_s", 0.5, "the text of one window read in at most 0.5 s"),
     ("words_read_right", 0.9, "at least 9 words in 10 read right on the rendered screens"),
-    ("blank_check_s", 0.2, "telling a blank 1920x1080 screen takes at most 0.2 s"),
 )
 
 
-def _median_seconds(
+def median_seconds(
     work: Callable[[], object], repeat: int, before: Callable[[], None] = lambda: None
 ) -> float:
     times = []
@@ -52,9 +51,7 @@ def _rapidocr_defaults(image: Image.Image) -> float:
 
 
 def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float]:
-    """Figures: full screen, one window, a window on a desktop, words read right, the blank check."""
-    from assistant.capture.blank import blank_colour
-
+    """Figures: full screen, one window, a window on a desktop, words read right."""
     reader = TextReader()
     started = time.perf_counter()
     reader.warm_up()
@@ -62,11 +59,11 @@ def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float
     screen = text_screen(0).image
     dialog = dialog_on_desktop()
     # Each read starts with nothing remembered, as a screen never seen before; then the same screen again.
-    figures["full_screen_s"] = _median_seconds(lambda: reader.read(screen), repeat, reader.forget)
-    figures["full_screen_read_again_s"] = _median_seconds(lambda: reader.read(screen), repeat)
+    figures["full_screen_s"] = median_seconds(lambda: reader.read(screen), repeat, reader.forget)
+    figures["full_screen_read_again_s"] = median_seconds(lambda: reader.read(screen), repeat)
     window = window_alone(dialog).image
-    figures["one_window_s"] = _median_seconds(lambda: reader.read(window), repeat, reader.forget)
-    figures["window_on_desktop_s"] = _median_seconds(lambda: reader.read(dialog.image), repeat, reader.forget)
+    figures["one_window_s"] = median_seconds(lambda: reader.read(window), repeat, reader.forget)
+    figures["window_on_desktop_s"] = median_seconds(lambda: reader.read(dialog.image), repeat, reader.forget)
     right = total = 0
     reader.forget()
     for sample in accuracy_samples():
@@ -74,8 +71,6 @@ def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float
         right, total = right + found, total + expected
     figures["words_read_right"] = right / total
     figures["words_on_the_samples"] = total
-    blank = Image.new("RGB", (1920, 1080), "black")
-    figures["blank_check_s"] = _median_seconds(lambda: blank_colour(blank), repeat)
     if compare_defaults:
         figures["rapidocr_defaults_full_screen_s"] = _rapidocr_defaults(screen)
         figures["rapidocr_defaults_window_on_desktop_s"] = _rapidocr_defaults(dialog.image)
