@@ -40,6 +40,18 @@ ACTIONS: tuple[Action, ...] = (
         "ctrl+alt+r",
     ),
     Action(
+        "describe-window",
+        "Describe the focused &window",
+        "Describe only the window that has the focus, its title first.",
+        "ctrl+alt+w",
+    ),
+    Action(
+        "read-text",
+        "Read the te&xt",
+        "Read aloud the text of the window that has the focus, without the model.",
+        "ctrl+alt+t",
+    ),
+    Action(
         "describe-clipboard",
         "Describe &clipboard image",
         "Describe the image on the clipboard.",

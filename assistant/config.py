@@ -83,6 +83,9 @@ class Settings:
     language: str = "en"
     input_device: str | None = None
     ask_after_listening: bool = True
+    # the text on pictures (OCR), said after the description
+    read_text_on_images: bool = True
+    text_word_limit: int = 60  # words of it said before "… N more words"; 0: all
 
 
 # Limits beyond the type; a value outside them falls back to its default.
@@ -91,6 +94,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
     "free_model_after_minutes": lambda value: 0 <= value <= IDLE_MINUTES_MAX,
+    "text_word_limit": lambda value: 0 <= value <= 100_000,
     "speak_with": lambda value: value in SPEAK_WITH,
     "model": bool,
     "device": bool,

@@ -33,6 +33,8 @@ def test_defaults() -> None:
     assert settings.hotkeys == {
         "describe-screen": "ctrl+alt+d",
         "describe-region": "ctrl+alt+r",
+        "describe-window": "ctrl+alt+w",
+        "read-text": "ctrl+alt+t",
         "describe-clipboard": "ctrl+alt+v",
         "ask": "ctrl+alt+a",
         "stop": "ctrl+alt+s",

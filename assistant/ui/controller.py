@@ -27,6 +27,7 @@ from assistant.ui.listening import AudioSource
 from assistant.ui.listening_flow import ListeningFlow
 from assistant.ui.loading import LoadingProgress
 from assistant.ui.qtimage import qimage_to_pil
+from assistant.ui.reading import Captured, CaptureJob, TextFlow
 from assistant.ui.telling import SpeechOutput, StatusView
 from assistant.ui.worker import ImageSource, LoadEngine, ModelSpec, ModelWorker, Request
 
@@ -84,11 +85,19 @@ class Controller(QObject):
         self._settings_dialog: SettingsDialog | None = None
         self.loading = LoadingProgress(self, self)
         self.listening = ListeningFlow(self, earcons, audio_source)
+        self.text = TextFlow(self.say)
+        self.text.worker.captured.connect(self._on_captured)
+        self.text.worker.refused.connect(self._on_refused)
+        self.text.worker.text_read.connect(self._on_text_of_window)
+        self._text_job: CaptureJob | None = None
+        self._text_job_kind = ""
         self._handlers: dict[str, Callable[[], None]] = {
             "describe-screen": self.describe_screen,
             "describe-region": self.describe_region,
             "describe-clipboard": self.describe_clipboard,
             "describe-file": self.describe_file,
+            "describe-window": self.describe_window,
+            "read-text": self.read_text,
             "ask": self.open_dialog,
             "listen": self.listen,
             "stop": self.stop,
@@ -120,6 +129,7 @@ class Controller(QObject):
     def start(self) -> None:
         """Start the model thread and begin loading the model (returns at once)."""
         self.model_thread.start()
+        self.text.start()
         self.load_model()
 
     def load_model(self) -> None:
@@ -142,6 +152,7 @@ class Controller(QObject):
         self.model_thread.quit()
         stopped = self.model_thread.wait(int(timeout * 1000))
         stopped = self.listening.shutdown(timeout) and stopped
+        stopped = self.text.shutdown(timeout) and stopped
         if self.speaker is not None:
             self.speaker.close(timeout=2.0)
         self.earcons.close()
@@ -243,6 +254,8 @@ class Controller(QObject):
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
+        self._text_job = None
+        self.text.drop()
         self.hush()
         self.earcons.play("working")
         self.set_status(what)
@@ -355,6 +368,8 @@ class Controller(QObject):
 
     def stop(self) -> None:
         self.listening.stop()
+        self._text_job = None
+        self.text.drop()
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
@@ -473,11 +488,75 @@ class Controller(QObject):
             return
         self.tell("Settings saved.")
 
+    # -- the focused window and its text ----------------------------------------------------
+    def _point_under_pointer(self) -> tuple[int, int]:
+        pos = QCursor.pos()
+        screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
+        ratio = screen.devicePixelRatio() if screen is not None else 1.0
+        return round(pos.x() * ratio), round(pos.y() * ratio)
+
+    def _capture_focused_window(self, kind: str, what: str) -> None:
+        """Capture the focused window on the OCR thread (the whole screen where it cannot be found)."""
+        self._start_work(what)
+        point = self._point_under_pointer()
+
+        def grab() -> Captured:
+            from assistant.capture import NoFocusedWindow, grab_focused_window, grab_screen
+
+            try:
+                window, image = grab_focused_window()
+            except NoFocusedWindow as error:
+                return Captured(grab_screen(at=point), notice=str(error))
+            return Captured(image, title=window.spoken_title)
+
+        self._text_job, self._text_job_kind = CaptureJob(grab), kind
+        self.text.capture(self._text_job)
+
+    def describe_window(self) -> None:
+        """Describe only the focused window, its title from the window system said first."""
+        self._capture_focused_window("describe-window", "Describing the window…")
+
+    def read_text(self) -> None:
+        """Read the text of the focused window aloud, without the model."""
+        self._capture_focused_window("read-text", "Reading the text…")
+
+    @Slot(int, object)
+    def _on_captured(self, job_id: int, captured: Captured) -> None:
+        if self._text_job is None or self._text_job.id != job_id:
+            return
+        self.say(captured.notice)
+        self.say(captured.title)
+        if self._text_job_kind == "describe-window":
+            self._text_job = None
+            self._describe(captured.image)
+        else:
+            self.last_image = captured.image
+            self.text.read(job_id, captured.image)
+
+    @Slot(int, str)
+    def _on_refused(self, job_id: int, message: str) -> None:
+        if self._text_job is not None and self._text_job.id == job_id:
+            self._text_job = None
+            self.tell(message)
+
+    @Slot(int, object)
+    def _on_text_of_window(self, job_id: int, lines: list[str]) -> None:
+        if self._text_job is None or self._text_job.id != job_id:
+            return
+        from assistant.ocr import text_to_speak
+
+        self._text_job = None
+        self.text.last_lines = list(lines)
+        self.say(text_to_speak(lines, None) if lines else "No text was found in the window.")
+        self.set_status(f"Ready. {len(' '.join(lines).split())} words read.")
+
     # -- results from the model thread ------------------------------------------------------
     @Slot(int, object)
     def _on_image_ready(self, request_id: int, image: Image.Image) -> None:
         if self.current is not None and self.current.id == request_id:
             self.current.image = image
+            if self.current.kind == "describe" and self.settings.read_text_on_images:
+                self.text.read_along(request_id, image, self.settings.text_word_limit or None)
 
     @Slot(int, str)
     def _on_text(self, request_id: int, text: str) -> None:
@@ -501,6 +580,7 @@ class Controller(QObject):
         else:
             self.say(text)
         if request.kind == "describe":
+            self.text.gist_said(request.id)
             self.last_image = request.image
             self.last_description = text
             if self.dialog is not None and request.image is not None:
