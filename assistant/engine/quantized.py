@@ -29,6 +29,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import platformdirs
 import torch
@@ -185,7 +186,7 @@ def int8_linear(parts: Int8Parts) -> torch.nn.Module:
 
 def quantized_roots(model: torch.nn.Module) -> list[torch.nn.Module]:
     """The parts whose linear layers run in int8: the vision encoder and the language model."""
-    return [model.vision_model, model.language_model]
+    return [cast(torch.nn.Module, model.vision_model), cast(torch.nn.Module, model.language_model)]
 
 
 def linear_layer_names(model: torch.nn.Module) -> list[str]:
@@ -198,6 +199,10 @@ def linear_layer_names(model: torch.nn.Module) -> list[str]:
                 f"{prefix}.{name}" for name, module in root.named_modules() if type(module) is torch.nn.Linear
             ]
     return names
+
+
+def _linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    return cast(torch.nn.Linear, model.get_submodule(name))
 
 
 def _parent(model: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
@@ -217,7 +222,7 @@ def quantize_int8_(
     them. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
     """
     names = linear_layer_names(model)
-    sizes = [model.get_submodule(name).weight.numel() for name in names]
+    sizes = [_linear(model, name).weight.numel() for name in names]
     total = sum(sizes) or 1
     scratch = torch.empty(max(sizes, default=0), dtype=torch.float32)
     done = 0
@@ -280,7 +285,7 @@ def _stored_dtype(tensor: torch.Tensor) -> torch.dtype:
 
 def _as_bytes(tensor: torch.Tensor) -> memoryview:
     flat = tensor.detach().contiguous().reshape(-1)
-    return memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else memoryview(b"")
+    return memoryview(flat.view(torch.uint8).numpy().data) if flat.numel() else memoryview(b"")
 
 
 def _sample(data: memoryview | bytes) -> bytes:
@@ -420,7 +425,7 @@ def quantize_and_save(
     layout: list[tuple[str, torch.dtype, list[int]]] = []
     quantized = []
     for name in names:
-        layer = model.get_submodule(name)
+        layer = _linear(model, name)
         out_features, in_features = layer.weight.shape
         has_bias = layer.bias is not None
         quantized.append([name, has_bias])
@@ -509,7 +514,7 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
             tensors = [_read(handle, header, start, tensor) for tensor in _int8_tensor_names(name, has_bias)]
             expected.update(_int8_tensor_names(name, has_bias))
             parts = Int8Parts(tensors[0], tensors[1], tensors[2], tensors[3] if has_bias else None)
-            meta_layer = model.get_submodule(name)
+            meta_layer = _linear(model, name)
             if tuple(meta_layer.weight.shape) != tuple(parts.weight.shape):
                 raise DamagedCache(f"{name} has the wrong shape")
             parent, leaf = _parent(model, name)
@@ -557,7 +562,7 @@ def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
     if stop > begin:
         handle.seek(start + begin)
         target = tensor.view(-1).view(torch.uint8).numpy()
-        if handle.readinto(memoryview(target)) != stop - begin:
+        if handle.readinto(target.data) != stop - begin:
             raise DamagedCache(f"{name} is cut short")
     return tensor
 
