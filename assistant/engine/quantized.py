@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import torch
@@ -37,6 +38,9 @@ import torch
 from assistant.engine.memory import give_back_freed_memory
 from assistant.engine.models import PREPARING
 from assistant.files import sync_folder
+
+if TYPE_CHECKING:
+    from transformers import Blip2Config, Blip2ForConditionalGeneration, GenerationConfig
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +188,12 @@ def int8_linear(parts: Int8Parts) -> torch.nn.Module:
     return layer
 
 
-def quantized_roots(model: torch.nn.Module) -> list[torch.nn.Module]:
+def quantized_roots(model: Blip2ForConditionalGeneration) -> list[torch.nn.Module]:
     """The parts whose linear layers run in int8: the vision encoder and the language model."""
-    return [cast(torch.nn.Module, model.vision_model), cast(torch.nn.Module, model.language_model)]
+    return [model.vision_model, model.language_model]
 
 
-def linear_layer_names(model: torch.nn.Module) -> list[str]:
+def linear_layer_names(model: Blip2ForConditionalGeneration) -> list[str]:
     """Every nn.Linear under the quantized roots, by its full name in `model`."""
     roots = {id(root) for root in quantized_roots(model)}
     names = []
@@ -202,7 +206,10 @@ def linear_layer_names(model: torch.nn.Module) -> list[str]:
 
 
 def _linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
-    return cast(torch.nn.Linear, model.get_submodule(name))
+    """The float linear layer called `name` (one that `linear_layer_names` lists)."""
+    layer = model.get_submodule(name)
+    assert isinstance(layer, torch.nn.Linear)
+    return layer
 
 
 def _parent(model: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
@@ -211,7 +218,7 @@ def _parent(model: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
 
 
 def quantize_int8_(
-    model: torch.nn.Module,
+    model: Blip2ForConditionalGeneration,
     on_layer: Callable[[str, Int8Parts], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> None:
@@ -285,7 +292,7 @@ def _stored_dtype(tensor: torch.Tensor) -> torch.dtype:
 
 def _as_bytes(tensor: torch.Tensor) -> memoryview:
     flat = tensor.detach().contiguous().reshape(-1)
-    return memoryview(flat.view(torch.uint8).numpy().data) if flat.numel() else memoryview(b"")
+    return flat.view(torch.uint8).numpy().data if flat.numel() else memoryview(b"")
 
 
 def _sample(data: memoryview | bytes) -> bytes:
@@ -302,7 +309,7 @@ class _Writer:
     def __init__(
         self, path: Path, layout: list[tuple[str, torch.dtype, list[int]]], metadata: dict[str, str]
     ):
-        header: dict = {"__metadata__": {**metadata, "checksum": _PENDING}}
+        header: dict[str, Any] = {"__metadata__": {**metadata, "checksum": _PENDING}}
         offset = 0
         for name, dtype, shape in layout:
             size = torch.tensor([], dtype=dtype).element_size()
@@ -351,7 +358,7 @@ class _Writer:
         self.temp.unlink(missing_ok=True)
 
 
-def read_header(path: Path) -> tuple[dict, dict[str, str], int]:
+def read_header(path: Path) -> tuple[dict[str, Any], dict[str, str], int]:
     """The tensors' entries, the metadata and where the data starts; DamagedCache if they do not add up."""
     try:
         size = path.stat().st_size
@@ -382,7 +389,7 @@ def read_header(path: Path) -> tuple[dict, dict[str, str], int]:
     return header, metadata, 8 + length
 
 
-def _checksum(path: Path, header: dict, start: int) -> str:
+def _checksum(path: Path, header: dict[str, Any], start: int) -> str:
     crc = 0
     with open(path, "rb") as handle:
         for entry in sorted(header.values(), key=lambda entry: entry["data_offsets"][0]):
@@ -399,7 +406,7 @@ def _checksum(path: Path, header: dict, start: int) -> str:
     return f"{crc:08x}"
 
 
-def verify(path: Path, key: str) -> tuple[dict, dict[str, str], int]:
+def verify(path: Path, key: str) -> tuple[dict[str, Any], dict[str, str], int]:
     """The header of a complete entry for `key`; DamagedCache otherwise."""
     header, metadata, start = read_header(path)
     if metadata.get("format") != FORMAT or metadata.get("key") != key:
@@ -413,7 +420,7 @@ def verify(path: Path, key: str) -> tuple[dict, dict[str, str], int]:
 
 
 def quantize_and_save(
-    model: torch.nn.Module,
+    model: Blip2ForConditionalGeneration,
     entry: CacheEntry,
     on_progress: Callable[[float], None] | None = None,
 ) -> str | None:
@@ -488,7 +495,9 @@ def _not_saved(entry: CacheEntry, error: OSError) -> str:
     )
 
 
-def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Module:
+def load_saved(
+    entry: CacheEntry, config: Blip2Config, generation_config: GenerationConfig | None = None
+) -> Blip2ForConditionalGeneration:
     """The int8 model rebuilt from `entry`: skeleton on the meta device, quantized layers from their
     int8 weights, the float rest mapped from the file. DamagedCache if the file does not fit."""
     from safetensors import SafetensorError, safe_open
@@ -541,7 +550,7 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
     return model.eval()
 
 
-def _nbytes(header: dict, name: str) -> int:
+def _nbytes(header: dict[str, Any], name: str) -> int:
     try:
         begin, stop = header[name]["data_offsets"]
     except (KeyError, TypeError, ValueError):
@@ -549,7 +558,7 @@ def _nbytes(header: dict, name: str) -> int:
     return int(stop) - int(begin)
 
 
-def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
+def _read(handle: io.BufferedReader, header: dict[str, Any], start: int, name: str) -> torch.Tensor:
     """One tensor read (copied) from the file: the int8 weights are packed right away, so mapping them
     would only keep their pages resident beside the packed copy."""
     try:
@@ -561,8 +570,8 @@ def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
     tensor = torch.empty(entry["shape"], dtype=dtype)
     if stop > begin:
         handle.seek(start + begin)
-        target = tensor.view(-1).view(torch.uint8).numpy()
-        if handle.readinto(target.data) != stop - begin:
+        target = tensor.view(-1).view(torch.uint8).numpy().data
+        if handle.readinto(target) != stop - begin:
             raise DamagedCache(f"{name} is cut short")
     return tensor
 
@@ -634,9 +643,9 @@ def remove_saved() -> int:
 
 def load_int8(
     folder: Path,
-    load_float: Callable[[], torch.nn.Module],
+    load_float: Callable[[], Blip2ForConditionalGeneration],
     on_progress: Callable[[str], None] | None = None,
-) -> tuple[torch.nn.Module, str | None]:
+) -> tuple[Blip2ForConditionalGeneration, str | None]:
     """The int8 model of the checkpoint in `folder`: from the cache, or quantized (and saved) once.
 
     `load_float` loads the checkpoint as a float model, used only when there is no sound saved model.
@@ -686,7 +695,9 @@ def load_int8(
             lock.release()
 
 
-def _load_if_sound(entry: CacheEntry, config, generation_config) -> torch.nn.Module | None:
+def _load_if_sound(
+    entry: CacheEntry, config: Blip2Config, generation_config: GenerationConfig | None
+) -> Blip2ForConditionalGeneration | None:
     if not entry.path.is_file():
         return None
     try:

@@ -130,7 +130,9 @@ class TextReader:
             lines = [line for line in self._recognise(engine, pixels, self._detect(engine, pixels, box))]
         return TextOnImage(tuple(reading_order(lines)))
 
-    def _detect(self, engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int]) -> list:
+    def _detect(
+        self, engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int]
+    ) -> list[tuple[int, int, int, int]]:
         import cv2
 
         left, top, right, bottom = box
@@ -144,7 +146,7 @@ class TextReader:
         if boxes is None or len(boxes) == 0:
             return []
         height, width = pixels.shape[:2]
-        result = []
+        result: list[tuple[int, int, int, int]] = []
         for quad in boxes:
             x0, y0 = quad.min(axis=0) / scale
             x1, y1 = quad.max(axis=0) / scale
@@ -158,7 +160,9 @@ class TextReader:
             )
         return result
 
-    def _recognise(self, engine: Any, pixels: np.ndarray, boxes: list) -> list[TextLine]:
+    def _recognise(
+        self, engine: Any, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]
+    ) -> list[TextLine]:
         import cv2
 
         lines = []
