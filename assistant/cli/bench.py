@@ -36,7 +36,7 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader", "startup")
+SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader", "startup", "ocr")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument(
         "--suite",
         default="engine",
-        help="what to measure: engine, documents, hostile, stt, app, screen-reader, startup (comma-separated)",
+        help="what to measure: engine, documents, hostile, stt, app, screen-reader, startup, ocr (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -188,6 +188,17 @@ def run_benchmark(args: argparse.Namespace) -> int:
         report["screen_reader"] = bench_screen_reader_summary(args.repeat * 10)
         print("\n== the screen reader, through a private speech-dispatcher")
         _print_mapping(report["screen_reader"])
+    if "ocr" in suites:
+        from PIL import Image
+
+        from assistant.capture.blank import blank_colour
+        from assistant.ocr.bench import bench_ocr, median_seconds
+
+        report["ocr"] = bench_ocr(args.repeat)
+        blank = Image.new("RGB", (1920, 1080), "black")
+        report["ocr"]["blank_check_s"] = median_seconds(lambda: blank_colour(blank), args.repeat)
+        print("\n== reading the text on the screen (RapidOCR)")
+        _print_mapping(report["ocr"])
     results = report["results"]
     if len(results) > 1:
         baseline, *others = results
@@ -237,6 +248,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
         for key, limit, meaning in SCREEN_READER_TARGETS:
             value = report["screen_reader"][key]
             _print_target(f"[screen reader] {key}", value, limit, value <= limit, meaning)
+    if "ocr" in report:
+        from assistant.ocr.bench import TARGETS as OCR_TARGETS
+
+        blank_target = ("blank_check_s", 0.2, "telling a blank 1920x1080 screen takes at most 0.2 s")
+        for key, limit, meaning in (*OCR_TARGETS, blank_target):
+            value = report["ocr"][key]
+            met = value >= limit if key == "words_read_right" else value <= limit
+            _print_target(f"[ocr] {key}", value, limit, met, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")
