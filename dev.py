@@ -2,7 +2,7 @@
 """Set everything up in a private environment (.venv), then run the app or the tests.
 
     python3 dev.py run [ARGS…]   set up, then start the app (`assistant run ARGS…`)
-    python3 dev.py test [ARGS…]  set up with the test tools, then lint and run the test suite
+    python3 dev.py test [ARGS…]  set up with the test tools, then lint, type-check and run the test suite
     python3 dev.py setup         only set up
 
 Works on Linux, Windows and macOS with Python 3.10 or newer. On Debian and Ubuntu it also installs
@@ -141,6 +141,7 @@ def main(argv: list[str]) -> int:
         [python, "-m", "ruff", "check", "."],
         [python, "-m", "ruff", "format", "--check", "."],
         [scripts / ("lint-imports.exe" if os.name == "nt" else "lint-imports")],
+        [python, "-m", "mypy"],  # what it checks, and how strictly, is in pyproject.toml
     )
     for check in checks:
         say("Running " + " ".join(str(part) for part in check[1:] or check))

@@ -80,7 +80,8 @@ def blank_colour(image: Image.Image) -> str | None:
         differs = _without_edge_bars(differs)
     if differs.any() and not _is_only_a_pointer(differs):
         return None
-    return colour_name(tuple(int(channel) for channel in main))
+    red, green, blue = (int(channel) for channel in main)
+    return colour_name((red, green, blue))
 
 
 def colour_name(rgb: tuple[int, int, int]) -> str:

@@ -101,6 +101,8 @@ def input_desktop_is_locked(desktop_name: str | None) -> bool:
 
 
 def _windows_locked() -> bool:
+    if sys.platform != "win32":  # called on Windows only; this tells mypy that ctypes.WinDLL is there
+        raise OSError("This works only on Windows.")
     import ctypes
     from ctypes import wintypes
 

@@ -128,6 +128,8 @@ def _x11_frame(window: Any, root: Any) -> Geometry:
 
 
 def _windows_foreground() -> FocusedWindow:
+    if sys.platform != "win32":  # called on Windows only; this tells mypy that ctypes.WinDLL is there
+        raise OSError("This works only on Windows.")
     import ctypes
     from ctypes import wintypes
 

@@ -9,6 +9,7 @@ Every figure is the median of `--repeat` runs; ratios compare things measured in
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import shutil
@@ -17,10 +18,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.model_options import add_model_arguments
 from assistant.errors import UserError
+
+if TYPE_CHECKING:
+    from assistant.engine.base import Engine
+    from assistant.engine.blip2 import Blip2Engine
 
 # Targets from the issues, as (figure, limit, what it means).
 TARGETS = (
@@ -29,10 +36,10 @@ TARGETS = (
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
-SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader", "startup")
+SUITES = ("engine", "documents", "hostile", "stt", "app", "screen-reader", "startup", "ocr")
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = subparsers.add_parser(
         "bench",
         help="measure speed",
@@ -53,7 +60,7 @@ def register(subparsers) -> None:
     bench.add_argument(
         "--suite",
         default="engine",
-        help="what to measure: engine, documents, hostile, stt, app, screen-reader, startup (comma-separated)",
+        help="what to measure: engine, documents, hostile, stt, app, screen-reader, startup, ocr (comma-separated)",
     )
     bench.add_argument("--images", type=int, default=16, metavar="N", help="images for the documents suite")
     bench.add_argument("--stt-model", metavar="ID_OR_PATH", help="speech-recognition model for the stt suite")
@@ -61,7 +68,7 @@ def register(subparsers) -> None:
     bench.set_defaults(handler=run_bench)
 
 
-def run_bench(args) -> int:
+def run_bench(args: argparse.Namespace) -> int:
     try:
         return run_benchmark(args)
     finally:
@@ -69,18 +76,20 @@ def run_bench(args) -> int:
             shutil.rmtree(args.synthetic_folder, ignore_errors=True)
 
 
-def _engine_for(args, precision: str):
+def _engine_for(args: argparse.Namespace, precision: str) -> Blip2Engine:
     """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
     import torch
 
     from assistant.engine.blip2 import Blip2Engine
     from assistant.engine.quantized import quantize_int8_
-    from assistant.engine.runtime import Runtime
+    from assistant.engine.runtime import Runtime, is_weight_precision
 
     if args.synthetic and _on_gpu(args):
         from assistant.engine import load_engine
 
-        return load_engine(_synthetic_checkpoint(args), device="cuda", precision=precision, progress=False)
+        return _blip2(
+            load_engine(_synthetic_checkpoint(args), device="cuda", precision=precision, progress=False)
+        )
     if args.synthetic:
         from transformers.utils import logging as hf_logging
 
@@ -92,26 +101,37 @@ def _engine_for(args, precision: str):
         model, processor = build_full_size(args.synthetic, dtype=dtype[precision])
         if precision == "int8":
             quantize_int8_(model)
-        runtime = Runtime("cpu", precision, "synthetic random weights")  # type: ignore[arg-type]
+        if not is_weight_precision(precision) or precision == "int4":
+            raise UserError("A synthetic model on the processor runs in fp32, bf16, fp16 or int8.")
+        runtime = Runtime("cpu", precision, "synthetic random weights")
         return Blip2Engine(model, processor, runtime, f"synthetic {args.synthetic}")
     from assistant.engine import load_engine
 
-    return load_engine(args.model, device=args.device, precision=precision)
+    return _blip2(load_engine(args.model, device=args.device, precision=precision))
 
 
-def _on_gpu(args) -> bool:
+def _blip2(engine: Engine) -> Blip2Engine:
+    """The engine benchmark times BLIP-2's own stages, so it needs a BLIP-2 engine."""
+    from assistant.engine.blip2 import Blip2Engine
+
+    if not isinstance(engine, Blip2Engine):
+        raise UserError(f"The engine benchmark measures BLIP-2 models; {engine.summary} is not one.")
+    return engine
+
+
+def _on_gpu(args: argparse.Namespace) -> bool:
     import torch
 
     return args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
 
 
-def run_benchmark(args) -> int:
+def run_benchmark(args: argparse.Namespace) -> int:
     import torch
 
     from assistant.engine.bench import measure_engine
 
     precisions = [p.strip() for p in (args.compare or args.precision).split(",") if p.strip()]
-    report: dict = {
+    report: dict[str, Any] = {
         "command": "assistant " + " ".join(_argv(args)),
         "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
         "model": args.synthetic or args.model or "default",
@@ -168,6 +188,17 @@ def run_benchmark(args) -> int:
         report["screen_reader"] = bench_screen_reader_summary(args.repeat * 10)
         print("\n== the screen reader, through a private speech-dispatcher")
         _print_mapping(report["screen_reader"])
+    if "ocr" in suites:
+        from PIL import Image
+
+        from assistant.capture.blank import blank_colour
+        from assistant.ocr.bench import bench_ocr, median_seconds
+
+        report["ocr"] = bench_ocr(args.repeat)
+        blank = Image.new("RGB", (1920, 1080), "black")
+        report["ocr"]["blank_check_s"] = median_seconds(lambda: blank_colour(blank), args.repeat)
+        print("\n== reading the text on the screen (RapidOCR)")
+        _print_mapping(report["ocr"])
     results = report["results"]
     if len(results) > 1:
         baseline, *others = results
@@ -185,9 +216,9 @@ def run_benchmark(args) -> int:
     for key, limit, meaning in TARGETS:
         if key == "int8_over_bf16_describe" and _on_gpu(args):
             continue  # a target for the processor's int8, not for bitsandbytes'
-        for label, value in _values(report, key):
+        for where, value in _values(report, key):
             met = value < limit if key == "batch_over_singles" else value <= limit
-            _print_target(f"{label}{key}", value, limit, met, meaning)
+            _print_target(f"{where}{key}", value, limit, met, meaning)
     if "hostile" in report:
         from assistant.documents.bench import HOSTILE_PEAK_MB, HOSTILE_SECONDS
 
@@ -217,6 +248,14 @@ def run_benchmark(args) -> int:
         for key, limit, meaning in SCREEN_READER_TARGETS:
             value = report["screen_reader"][key]
             _print_target(f"[screen reader] {key}", value, limit, value <= limit, meaning)
+    if "ocr" in report:
+        from assistant.ocr.bench import TARGETS as OCR_TARGETS
+
+        blank_target = ("blank_check_s", 0.2, "telling a blank 1920x1080 screen takes at most 0.2 s")
+        for key, limit, meaning in (*OCR_TARGETS, blank_target):
+            value = report["ocr"][key]
+            met = value >= limit if key == "words_read_right" else value <= limit
+            _print_target(f"[ocr] {key}", value, limit, met, meaning)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nFigures written to {args.json}")
@@ -227,7 +266,7 @@ def _print_target(name: str, value: float, limit: float, met: bool, meaning: str
     print(f"  {name} = {value:.3f} (limit {limit}): {'met' if met else 'MISSED'} — {meaning}")
 
 
-def _values(report: dict, key: str):
+def _values(report: dict[str, Any], key: str) -> Iterator[tuple[str, float]]:
     if key in report:
         yield "", report[key]
     for label, figures in report["results"].items():
@@ -235,7 +274,7 @@ def _values(report: dict, key: str):
             yield f"[{label}] ", figures[key]
 
 
-def _print_figures(figures: dict, batch: int) -> None:
+def _print_figures(figures: dict[str, float], batch: int) -> None:
     rows = [
         ("model load / build", "load_s", "s"),
         ("preprocessing", "preprocess_s", "s"),
@@ -254,7 +293,7 @@ def _print_figures(figures: dict, batch: int) -> None:
         print(f"  {name:<42} {figures[key]:8.3f} {unit}")
 
 
-def _print_documents(documents: dict) -> None:
+def _print_documents(documents: dict[str, Any]) -> None:
     print(f"  alt-text for {documents['n_images']} images in {documents['documents']} documents:")
     for mode in ("batched", "one_by_one"):
         figures = documents[mode]
@@ -262,7 +301,7 @@ def _print_documents(documents: dict) -> None:
         print(f"    {mode.replace('_', ' ')}: {details}")
 
 
-def _argv(args) -> list[str]:
+def _argv(args: argparse.Namespace) -> list[str]:
     parts = ["bench"]
     for flag in ("suite", "synthetic", "model", "compare", "device"):
         value = getattr(args, flag, None)
@@ -274,7 +313,7 @@ def _argv(args) -> list[str]:
     return parts
 
 
-def _bench_startup(args, precisions: list[str]) -> dict:
+def _bench_startup(args: argparse.Namespace, precisions: list[str]) -> dict[str, Any]:
     """Each precision's start-up in processes of its own (see assistant.ui.startbench)."""
     from assistant.ui.startbench import compare, measure_startup
 
@@ -282,7 +321,7 @@ def _bench_startup(args, precisions: list[str]) -> dict:
     if model is None:
         raise UserError("The startup suite needs a model: give --model ID_OR_FOLDER or --synthetic ARCH.")
     device = "cuda" if _on_gpu(args) else "cpu"
-    startup: dict = {}
+    startup: dict[str, dict[str, Any]] = {}
     for precision in precisions:
         print(f"\n== start-up, {precision} on {device}", flush=True)
         startup[precision] = measure_startup(model, precision, device)
@@ -292,7 +331,7 @@ def _bench_startup(args, precisions: list[str]) -> dict:
     return startup
 
 
-def _bench_app(args, precision: str) -> dict:
+def _bench_app(args: argparse.Namespace, precision: str) -> dict[str, Any]:
     """The app's own figures. The engine behind the first word is loaded on the app's model thread, as
     for users; a synthetic model is first written as a checkpoint, so `assistant run` can load it too."""
     from assistant.engine import load_engine
@@ -301,7 +340,7 @@ def _bench_app(args, precision: str) -> dict:
     print(f"\n== the app ({precision})", flush=True)
     full_model = _synthetic_checkpoint(args) if args.synthetic else args.model
 
-    def load():
+    def load() -> Engine:
         return load_engine(full_model, device=args.device, precision=precision, progress=False)
 
     runtime = ("--device", args.device, "--precision", precision)  # the same for `assistant run`
@@ -315,7 +354,7 @@ def _bench_app(args, precision: str) -> dict:
         return bench_app(folder, load=load, repeat=args.repeat, full_model=full_model, runtime=runtime)
 
 
-def _synthetic_checkpoint(args) -> str:
+def _synthetic_checkpoint(args: argparse.Namespace) -> str:
     """The random full-size model written once per run as a checkpoint, for `from_pretrained`.
 
     Written by a child process, so the memory of building it is given back when it ends."""
@@ -328,7 +367,7 @@ def _synthetic_checkpoint(args) -> str:
     return args.synthetic_folder
 
 
-def _off_this_thread(function, *args) -> None:
+def _off_this_thread(function: Callable[..., object], *args: object) -> None:
     """Run torch work on a passing thread: on this one it would leave an OpenMP pool for good, and a
     second pool slows the thread the model runs on (see assistant.ui.bench.measure_first_word)."""
     worker = threading.Thread(target=function, args=args)
@@ -336,7 +375,7 @@ def _off_this_thread(function, *args) -> None:
     worker.join()
 
 
-def _print_hostile(results: dict) -> None:
+def _print_hostile(results: dict[str, dict[str, Any]]) -> None:
     for label, figures in results.items():
         if "error" in figures:
             print(f"  {label}: FAILED {figures['error']}")
@@ -349,6 +388,6 @@ def _print_hostile(results: dict) -> None:
             print(f"    {figures['refusal']}")
 
 
-def _print_mapping(figures: dict) -> None:
+def _print_mapping(figures: Mapping[str, object]) -> None:
     for key, value in figures.items():
         print(f"  {key:<42} {value}")

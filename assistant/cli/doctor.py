@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from assistant.speech.voices import Voice
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="check what this computer can do",
@@ -220,7 +221,7 @@ def check_display() -> list[str]:
     ]
 
 
-def run_doctor(args) -> int:
+def run_doctor(args: argparse.Namespace) -> int:
     print(
         f"assistant {__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
     )

@@ -30,7 +30,7 @@ def _report_path(text: str) -> Path:
     return path
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "alt-text",
         help="fill in missing alt-text in documents",

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
+from typing import Any
+
+from PIL import Image
 
 from assistant.cli import say_error
 from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.cli.speech import add_stt_arguments, stt_choices
-from assistant.engine.base import Turn
+from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
 from assistant.files import replace_text
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     describe = subparsers.add_parser(
         "describe", help="describe images", description="Print a description of each image."
     )
@@ -72,7 +76,7 @@ def register(subparsers) -> None:
     models.set_defaults(handler=run_models)
 
 
-def add_text_arguments(parser) -> None:
+def add_text_arguments(parser: argparse.ArgumentParser) -> None:
     """--no-ocr and --word-limit: whether the text on a picture follows its description, and how much."""
     from assistant.ocr import DEFAULT_WORD_LIMIT
 
@@ -86,7 +90,7 @@ def add_text_arguments(parser) -> None:
     )
 
 
-def run_read_text(args) -> int:
+def run_read_text(args: argparse.Namespace) -> int:
     from assistant.capture import open_image_file
     from assistant.ocr import read_text
 
@@ -110,7 +114,7 @@ def run_read_text(args) -> int:
     return 1 if failed else 0
 
 
-def run_describe(args) -> int:
+def run_describe(args: argparse.Namespace) -> int:
     """Describe the images a batch at a time, each result printed in the order given as soon as it is
     known. A batch is decoded, described and let go before the next is read, so 500 photos take the
     memory of one batch."""
@@ -127,19 +131,26 @@ def run_describe(args) -> int:
     return 1 if failed else 0
 
 
+# One image's line of output: its name, then its text or error, whether it is blank, the text on it.
+Result = dict[str, Any]
+
+
 class _Describer:
     """The model, loaded when the first readable image needs it (a run of unreadable ones needs none)."""
 
-    def __init__(self, args) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.engine = None
-        self.load_error: str | None = None
+        self._loaded: Engine | str | None = None  # the engine, why it could not be loaded, or not tried yet
 
-    def describe(self, paths: list[str]) -> list[dict]:
+    @property
+    def load_error(self) -> str | None:
+        return self._loaded if isinstance(self._loaded, str) else None
+
+    def describe(self, paths: list[str]) -> list[Result]:
         from assistant.engine.images import normalize_image
 
-        results: list[dict] = [{"image": path} for path in paths]
-        readable = []
+        results: list[Result] = [{"image": path} for path in paths]
+        readable: list[tuple[Result, Image.Image]] = []
         for result in results:
             if self.load_error is not None:
                 result["error"] = self.load_error
@@ -152,14 +163,16 @@ class _Describer:
             if not self._is_blank(result, picture):
                 self._read_text(result, picture)
                 readable.append((result, picture))
-        if readable and self._load():
-            self._describe(readable)
-        elif readable:
-            for result, _ in readable:
-                result["error"] = self.load_error
+        if readable:
+            loaded = self._load()
+            if isinstance(loaded, str):
+                for result, _ in readable:
+                    result["error"] = loaded
+            else:
+                self._describe(loaded, readable)
         return results
 
-    def _is_blank(self, result: dict, picture) -> bool:
+    def _is_blank(self, result: Result, picture: Image.Image) -> bool:
         """A blank picture is named by its colour and the model is not run for it."""
         from assistant.capture import blank_colour, blank_message
 
@@ -169,7 +182,7 @@ class _Describer:
             result.update(text=blank_message(colour, "picture"), colour=colour, text_on_image=[])
         return colour is not None
 
-    def _read_text(self, result: dict, picture) -> None:
+    def _read_text(self, result: Result, picture: Image.Image) -> None:
         if self.args.no_ocr:
             return
         from assistant.ocr import read_text
@@ -179,22 +192,23 @@ class _Describer:
         except UserError as error:
             result["ocr_error"] = str(error)
 
-    def _load(self) -> bool:
-        if self.engine is None and self.load_error is None:
+    def _load(self) -> Engine | str:
+        """The engine, loaded the first time; or the sentence saying why it could not be (said once)."""
+        if self._loaded is None:
             try:
-                self.engine = load_for_command(self.args)
+                self._loaded = load_for_command(self.args)
             except UserError as error:
-                self.load_error = str(error)
-                say_error(self.load_error)
-        return self.engine is not None
+                self._loaded = str(error)
+                say_error(self._loaded)
+        return self._loaded
 
-    def _describe(self, readable: list) -> None:
+    def _describe(self, engine: Engine, readable: list[tuple[Result, Image.Image]]) -> None:
         message = "The model gave no description for this image."
         try:
             if len(readable) == 1:
-                texts = [self.engine.describe(readable[0][1], detail=self.args.detail)]
+                texts = [engine.describe(readable[0][1], detail=self.args.detail)]
             else:
-                texts = self.engine.describe_many(
+                texts = engine.describe_many(
                     [image for _, image in readable], detail=self.args.detail, batch_size=len(readable)
                 )
         except UserError as error:
@@ -203,7 +217,7 @@ class _Describer:
             result.update({"text": text} if text else {"error": message})
 
 
-def _print_result(args, result: dict, many: bool = True) -> None:
+def _print_result(args: argparse.Namespace, result: Result, many: bool = True) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     elif "error" in result:
@@ -254,7 +268,7 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
     return True
 
 
-def run_ask(args) -> int:
+def run_ask(args: argparse.Namespace) -> int:
     from assistant.engine.images import normalize_image
 
     history = _read_history(args.history)
@@ -277,7 +291,9 @@ def run_ask(args) -> int:
     return _interactive(engine, image, history, args)
 
 
-def _answer(engine, image, question: str, history: list[Turn], args) -> int:
+def _answer(
+    engine: Engine, image: Image.Image, question: str, history: list[Turn], args: argparse.Namespace
+) -> int:
     try:
         answer = engine.ask(image, question, history)
     except UserError as error:
@@ -297,7 +313,7 @@ def _answer(engine, image, question: str, history: list[Turn], args) -> int:
     return 0
 
 
-def _interactive(engine, image, history: list[Turn], args) -> int:
+def _interactive(engine: Engine, image: Image.Image, history: list[Turn], args: argparse.Namespace) -> int:
     print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
     while True:
         try:
@@ -310,7 +326,7 @@ def _interactive(engine, image, history: list[Turn], args) -> int:
         _answer(engine, image, question, history, args)
 
 
-def run_models(args) -> int:
+def run_models(args: argparse.Namespace) -> int:
     from assistant.engine.models import KNOWN_MODELS, cached_path, download
 
     if args.models_command == "download":
@@ -320,8 +336,8 @@ def run_models(args) -> int:
     if args.models_command == "clean":
         return _clean_prepared()
     for known in KNOWN_MODELS:
-        path = cached_path(known.id)
-        state = f"downloaded, in {path}" if path else "not downloaded"
+        cached = cached_path(known.id)
+        state = f"downloaded, in {cached}" if cached else "not downloaded"
         default = " (default)" if known.id == DEFAULT_MODEL else ""
         print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
     _list_prepared()

@@ -9,7 +9,7 @@ from assistant.cli import say_error
 from assistant.hotkeys.trigger import NOT_RUNNING, send_trigger
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "trigger",
         help="send an action to the running assistant",

@@ -9,7 +9,7 @@ from assistant.cli.model_options import add_model_arguments
 from assistant.config import SPEAK_WITH
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="start the assistant in the system tray (the default)",

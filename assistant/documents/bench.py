@@ -14,7 +14,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
@@ -67,7 +67,7 @@ def _timed_run(engine: Engine, n_images: int, batch_size: int) -> dict[str, floa
     }
 
 
-def bench_documents(engine: Engine, n_images: int = 32, batch_size: int = 8) -> dict:
+def bench_documents(engine: Engine, n_images: int = 32, batch_size: int = 8) -> dict[str, Any]:
     """Run alt-text over a folder of HTML documents with `n_images` pictures, batched and one by one.
 
     `overhead_pct` is the share of the run's wall time spent outside `engine.describe_many`
@@ -131,7 +131,8 @@ def add_zip_bomb(archive: zipfile.ZipFile, name: str, size: int, declared: int |
     archive.filelist.append(info)
     archive.NameToInfo[name] = info
     archive.start_dir = fp.tell()
-    archive._didModify = True
+    # zipfile's own flag for "write the central directory on close"; no public way to add a raw member.
+    archive._didModify = True  # type: ignore[attr-defined]
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -233,10 +234,10 @@ print(json.dumps({
 """
 
 
-def bench_hostile() -> dict:
+def bench_hostile() -> dict[str, Any]:
     """Peak memory (the whole process's) and time of a run over each hostile document, in a process
     of its own; the baseline is the same run over a harmless page."""
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="alt-text-hostile-") as folder:
         for label, path in make_hostile(Path(folder)).items():
             started = time.perf_counter()

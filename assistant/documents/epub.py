@@ -72,9 +72,9 @@ class EpubDocument(Document):
                 href = urllib.parse.unquote(item.get("href", "").split("#", 1)[0])
                 manifest[item.get("id") or href] = posixpath.normpath(posixpath.join(folder, href))
         ordered = [
-            manifest[ref.get("idref")]
+            manifest[idref]
             for ref in package.iter(f"{{{OPF}}}itemref")
-            if ref.get("idref") in manifest
+            if (idref := ref.get("idref")) is not None and idref in manifest
         ]
         for member in manifest.values():
             if member not in ordered:

@@ -102,6 +102,12 @@ def iter_tags(text: str, start: int = 0, end: int | None = None, xml: bool = Fal
             position = end if match is None else match.start()
 
 
+def _run_end(pattern: re.Pattern[str], text: str, position: int, end: int) -> int:
+    """Where the run of `pattern` (which may be empty) that starts at `position` ends."""
+    match = pattern.match(text, position, end)
+    return position if match is None else match.end()
+
+
 def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml: bool) -> Tag | None:
     name_match = _NAME.match(text, name_at, end)
     assert name_match is not None
@@ -109,7 +115,7 @@ def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml
     tag = Tag(name=name, start=start, end=end, closing=closing, last_attribute_end=name_match.end())
     position = name_match.end()
     while True:
-        position = _SPACE.match(text, position, end).end()
+        position = _run_end(_SPACE, text, position, end)
         if position >= end:
             return None  # the document ends inside a tag
         if text[position] == ">":
@@ -140,9 +146,8 @@ def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml
                 attribute.value_start, attribute.value_end, attribute.quote = position + 1, close, quote
                 position = close + 1
             else:
-                value_match = _UNQUOTED.match(text, position, end)
-                attribute.value_start, attribute.value_end = position, value_match.end()
-                position = value_match.end()
+                attribute.value_start = position
+                attribute.value_end = position = _run_end(_UNQUOTED, text, position, end)
             attribute.value = html.unescape(text[attribute.value_start : attribute.value_end])
             attribute.end = position
         tag.attributes.setdefault(attr_name, attribute)

@@ -210,7 +210,8 @@ class DocxDocument(OoxmlDocument):
     def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
         found = []
         for props in root.iter(f"{{{WP}}}docPr"):
-            blip = next(props.getparent().iter(f"{{{A}}}blip"), None)
+            drawing = props.getparent()
+            blip = None if drawing is None else next(drawing.iter(f"{{{A}}}blip"), None)
             if blip is not None:
                 found.append((props, blip))
         return found
@@ -230,8 +231,10 @@ class PptxDocument(OoxmlDocument):
             raise DocumentError(
                 f"{self.path.name} is not a PowerPoint file (it has no ppt/presentation.xml)."
             )
-        slides = [n for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
-        return sorted(slides, key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)))
+        slides = [
+            (int(m.group(1)), n) for n in names if (m := re.fullmatch(r"ppt/slides/slide(\d+)\.xml", n))
+        ]
+        return [name for _, name in sorted(slides)]
 
     def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
         found = []

@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from PIL import Image
+
 from assistant.documents.model import Document, DocumentError, ImageData, ImageOccurrence, classify
+from assistant.documents.sources import SourceError
 
 EXTENSIONS = (".pdf",)
 UNTAGGED = (
@@ -45,7 +48,7 @@ class PdfDocument(Document):
                 if page.indirect_reference is not None
             }
             self._marked: dict[int, dict[int, str]] = {}
-            tree = reader.trailer["/Root"].get("/StructTreeRoot")
+            tree = reader.root_object.get("/StructTreeRoot")
             counts = [len(_image_names(page)) for page in pages]
             self.notes.append(f"{len(pages)} pages, {sum(counts)} images.")
             self.notes += [f"Page {n}: {c} images." for n, c in enumerate(counts, start=1) if c]
@@ -121,7 +124,9 @@ class PdfDocument(Document):
 
     def _figure_image(self, figure: Any, page_ref: Any, pages: list[Any]) -> tuple[Any, str] | None:
         kids = figure.get("/K")
-        kids = kids.get_object() if kids is not None else None
+        if kids is None:
+            return None
+        kids = kids.get_object()
         for kid in kids if isinstance(kids, list) else [kids]:
             kid = kid.get_object() if hasattr(kid, "get_object") else kid
             ref, mcid = page_ref, None
@@ -150,7 +155,7 @@ class PdfDocument(Document):
             for operands, operator in operations:
                 if operator == b"BDC":
                     props = operands[1].get_object() if len(operands) > 1 else None
-                    mcid = props.get("/MCID") if hasattr(props, "get") else None
+                    mcid = props.get("/MCID") if isinstance(props, dict) else None
                     stack.append(int(mcid) if mcid is not None else None)
                 elif operator == b"BMC":
                     stack.append(None)
@@ -168,7 +173,8 @@ class PdfDocument(Document):
         from pypdf.generic import NameObject, TextStringObject
 
         writer = PdfWriter(io.BytesIO(self.raw), incremental=True)
-        tree = writer.root_object["/StructTreeRoot"].get_object()
+        # The structure tree mixes dictionaries and arrays, indexed by name or by number along a path.
+        tree: Any = writer.root_object["/StructTreeRoot"].get_object()
         for index, alt in edits.items():
             node = tree
             for step in self.figure_paths[index]:
@@ -208,7 +214,10 @@ def _image_loader(page: Any, name: str) -> Any:
             pixels = 0
         if pixels > MAX_PIXELS:
             raise too_large(f"The image {name.lstrip('/')}")
-        return page.images[name].image
+        image: Image.Image | None = page.images[name].image
+        if image is None:  # pypdf found the picture but could not decode it
+            raise SourceError(f"The image {name.lstrip('/')} is in a form that cannot be decoded.")
+        return image
 
     return load
 

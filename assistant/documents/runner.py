@@ -4,6 +4,7 @@ in batches), and write each document whole, one at a time."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ Progress = Callable[[int, int, int, int], None]
 class _Open:
     result: DocumentResult
     document: Document
-    stat: object
+    stat: os.stat_result  # as read, so that a file changed meanwhile is not overwritten
 
 
 class Runner:
@@ -242,8 +243,10 @@ class Runner:
     def _describe(self, fingerprints: list[str]) -> None:
         pictures = [self._pending[f] for f in fingerprints]
         started = time.perf_counter()
+        # Each picture's description, or the error that describing it alone ended in.
+        texts: list[str | EngineError]
         try:
-            texts = self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)
+            texts = [*self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)]
             if len(texts) != len(pictures):
                 raise EngineError("The engine returned the wrong number of descriptions.")
         except Cancelled:
@@ -265,7 +268,7 @@ class Runner:
         self.report.described += len(pictures)
         for fingerprint, text in zip(fingerprints, texts, strict=True):
             picture = self._pending.pop(fingerprint)
-            if isinstance(text, Exception):
+            if isinstance(text, EngineError):
                 self._failure[fingerprint] = str(text)
                 continue
             self._alt[fingerprint] = alttext.compose(text, self._ocr(picture), self.options.max_length)
@@ -310,15 +313,15 @@ class Runner:
         edits = {
             i: image.new_alt
             for i, image in enumerate(document.images)
-            if image.outcome is Outcome.WOULD_WRITE
+            if image.outcome is Outcome.WOULD_WRITE and image.new_alt is not None
         }
         if self.options.write and edits:
             try:
                 written = write_atomically(
                     document.path,
-                    lambda out: document.save(edits, out),  # type: ignore[arg-type]
+                    lambda out: document.save(edits, out),
                     backup=self.options.backup,
-                    expected_stat=item.stat,  # type: ignore[arg-type]
+                    expected_stat=item.stat,
                 )
             except (KeyboardInterrupt, Cancelled):
                 raise

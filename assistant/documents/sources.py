@@ -168,7 +168,7 @@ def fetch(url: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "assistant-alt-text"})
     try:
         with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT_S) as response:
-            data = response.read(MAX_REMOTE_BYTES + 1)
+            data: bytes = response.read(MAX_REMOTE_BYTES + 1)
     except (OSError, ValueError) as error:
         raise SourceError(f"The image at {url} could not be downloaded ({error}).") from None
     if len(data) > MAX_REMOTE_BYTES:

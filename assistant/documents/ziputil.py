@@ -173,7 +173,8 @@ def _copy_raw(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile.Zi
     target.filelist.append(copied)
     target.NameToInfo[copied.filename] = copied
     target.start_dir = fp.tell()
-    target._didModify = True
+    # zipfile's own flag for "write the central directory on close"; there is no public way to add a raw member.
+    target._didModify = True  # type: ignore[attr-defined]
 
 
 def _replacement_info(info: zipfile.ZipInfo, compress_type: int | None = None) -> zipfile.ZipInfo:

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from assistant.engine import prompts
 from assistant.engine.base import Turn
+from assistant.engine.blip2 import Blip2Engine
 
 
 def sample_images(count: int) -> list[Image.Image]:
@@ -49,7 +50,7 @@ def median_time(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def measure_engine(engine, tokens: int, batch: int, repeat: int) -> dict:
+def measure_engine(engine: Blip2Engine, tokens: int, batch: int, repeat: int) -> dict[str, float]:
     """Figures for one engine (one precision); generation is forced to exactly `tokens` tokens."""
     engine.generation_options["min_new_tokens"] = tokens
     engine.max_new_tokens = dict.fromkeys(engine.max_new_tokens, tokens)

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image
@@ -23,6 +24,7 @@ from transformers import (
     StoppingCriteriaList,
     TextStreamer,
 )
+from transformers.cache_utils import Cache
 from transformers.utils import logging as hf_logging
 
 from assistant.engine import prompts
@@ -30,7 +32,13 @@ from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCa
 from assistant.engine.images import as_normalized, image_fingerprint
 from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model, ensure_model
 from assistant.engine.quantized import load_int8
-from assistant.engine.runtime import Runtime, choose_runtime, fallback_after_oom, query_machine
+from assistant.engine.runtime import (
+    MachineInfo,
+    Runtime,
+    choose_runtime,
+    fallback_after_oom,
+    query_machine,
+)
 from assistant.engine.text import clean_output, settled
 
 log = logging.getLogger(__name__)
@@ -39,14 +47,14 @@ FEATURE_CACHE_SIZE = 8
 T5_TRAINED_LENGTH = 512  # T5's positions are relative, so nothing stops a longer input but its training
 
 
-def from_pretrained_options(runtime: Runtime, checkpoint_dtype: torch.dtype | None = None) -> dict:
+def from_pretrained_options(runtime: Runtime, checkpoint_dtype: torch.dtype | None = None) -> dict[str, Any]:
     """How `from_pretrained` loads the checkpoint for `runtime`.
 
     On a graphics card every precision loads straight onto it (`device_map`), without a copy of the
     weights in main memory first. On the processor, int8 starts from the checkpoint's own 16-bit type
     (no conversion; 16-bit at most, so the peak stays near the 16-bit size) and is quantized after.
     """
-    options: dict = {"use_safetensors": True}
+    options: dict[str, Any] = {"use_safetensors": True}
     if runtime.device == "cuda":
         options["device_map"] = {"": 0}
     if runtime.device == "cuda" and runtime.precision in ("int8", "int4"):
@@ -92,10 +100,10 @@ def load_model(
 
 
 class _StopWhenCancelled(StoppingCriteria):
-    def __init__(self, cancel: threading.Event):
+    def __init__(self, cancel: threading.Event) -> None:
         self.cancel = cancel
 
-    def __call__(self, input_ids, scores, **kwargs):
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
         return torch.full(
             (input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool, device=input_ids.device
         )
@@ -107,7 +115,7 @@ class _CleanTextStreamer(TextStreamer):
     Only text that later words cannot change is passed on, so each call extends the one before.
     """
 
-    def __init__(self, tokenizer, prompt: str, on_text: TextCallback):
+    def __init__(self, tokenizer: Any, prompt: str, on_text: TextCallback) -> None:
         super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
         self.prompt, self.on_text, self.raw, self.sent = prompt, on_text, "", ""
 
@@ -128,19 +136,27 @@ class Blip2Engine(Engine):
         processor: Blip2Processor,
         runtime: Runtime,
         name: str,
-        reload: Callable[[Runtime], tuple] | None = None,
-    ):
+        reload: Callable[[Runtime], tuple[Blip2ForConditionalGeneration, Blip2Processor]] | None = None,
+        machine: MachineInfo | None = None,
+    ) -> None:
+        """`reload` loads the model again in another runtime, for the fall-back after running out of
+        graphics memory; `machine` is what that fall-back chooses from (asked of torch when not given)."""
         self.model, self.processor, self.runtime, self.name = model, processor, runtime, name
         self._reload = reload
+        self._machine = machine
         self._features: OrderedDict[str, torch.Tensor] = OrderedDict()
-        self._prefixes: dict[str, object] = {}  # image key -> the language model's cache of its tokens
+        self._prefixes: dict[str, Cache] = {}  # image key -> the language model's cache of its tokens
         self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
-        self.generation_options: dict = {"do_sample": False, "num_beams": 1, "no_repeat_ngram_size": 3}
+        self.generation_options: dict[str, Any] = {
+            "do_sample": False,
+            "num_beams": 1,
+            "no_repeat_ngram_size": 3,
+        }
         self.max_new_tokens = dict(prompts.MAX_NEW_TOKENS)
         self.image_token_id = model.config.image_token_id
         self.num_query_tokens = model.config.num_query_tokens
-        self.decoder_only = not model.config.text_config.is_encoder_decoder
+        self.decoder_only = not model.config.get_text_config().is_encoder_decoder
 
     # ---- loading -------------------------------------------------------------------------------
 
@@ -160,7 +176,7 @@ class Blip2Engine(Engine):
         machine = query_machine()
         runtime = choose_runtime(device, precision, machine, count_parameters(folder))
         engine = None
-        notices = []
+        notices: list[str] = []
         while engine is None:
             try:
                 loaded = load_model(folder, runtime, on_progress, notices.append)
@@ -178,8 +194,7 @@ class Blip2Engine(Engine):
                     f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
                     "Download it again with: assistant models download"
                 ) from error
-            engine = cls(*loaded, runtime, model, reload=lambda r: load_model(folder, r))
-        engine._machine = machine
+            engine = cls(*loaded, runtime, model, reload=lambda r: load_model(folder, r), machine=machine)
         engine.notices.extend(notices)
         return engine
 
@@ -202,7 +217,7 @@ class Blip2Engine(Engine):
         del self.model
         self.clear_feature_cache()
         torch.cuda.empty_cache()
-        self.runtime = fallback_after_oom(self.runtime, self._machine)
+        self.runtime = fallback_after_oom(self.runtime, self._machine or query_machine())
         self.model, self.processor = self._reload(self.runtime)
         self._notify(
             f"The graphics card ran out of memory, so the model now runs in {self.runtime.precision} "
@@ -280,10 +295,10 @@ class Blip2Engine(Engine):
         features: torch.Tensor,
         input_ids: torch.Tensor,
         max_new_tokens: int,
-        streamer=None,
+        streamer: TextStreamer | None = None,
         cancel: threading.Event | None = None,
         image_key: str | None = None,
-        **options,
+        **options: Any,
     ) -> torch.Tensor:
         """The steps of Blip2ForConditionalGeneration.generate, with the image features given.
 
@@ -295,8 +310,8 @@ class Blip2Engine(Engine):
         image_positions = (input_ids == self.image_token_id).unsqueeze(-1).expand_as(embeddings)
         embeddings = embeddings.masked_scatter(image_positions, features.to(embeddings.dtype))
         inputs = {"inputs_embeds": embeddings, "attention_mask": torch.ones_like(input_ids)}
-        keep = image_key is not None and self.decoder_only
-        prefix = self._prefixes.get(image_key) if keep else None
+        kept_key = image_key if self.decoder_only else None  # only a decoder-only model keeps a prefix
+        prefix = self._prefixes.get(kept_key) if kept_key is not None else None
         if self.decoder_only:
             inputs["input_ids"] = input_ids
         if prefix is not None:
@@ -314,13 +329,18 @@ class Blip2Engine(Engine):
         finally:
             if prefix is not None:
                 self._trim_to_image(prefix)
-        if keep and prefix is None and output.cache is not None and image_key in self._features:
+        if (
+            kept_key is not None
+            and prefix is None
+            and output.cache is not None
+            and kept_key in self._features
+        ):
             self._trim_to_image(output.cache)
-            self._prefixes[image_key] = output.cache
+            self._prefixes[kept_key] = output.cache
         ids = output.sequences
         return ids[:, input_ids.shape[1] :] if self.decoder_only else ids
 
-    def _trim_to_image(self, cache) -> None:
+    def _trim_to_image(self, cache: Cache) -> None:
         """Cut a language-model cache back to the image tokens, for the next prompt about the image."""
         extra = cache.get_seq_length() - self.num_query_tokens
         if extra > 0:
@@ -354,7 +374,7 @@ class Blip2Engine(Engine):
             raise Cancelled()
         raw = self.processor.tokenizer.decode(ids[0], skip_special_tokens=True)
         text = clean_output(raw, prompt)
-        if streamer is not None and text and text != streamer.sent:
+        if on_text is not None and streamer is not None and text and text != streamer.sent:
             on_text(text)
         return text
 

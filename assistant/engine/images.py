@@ -17,6 +17,7 @@ import threading
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -32,7 +33,7 @@ MIN_SIDE = 16
 # restore each other's filters and leave warnings silenced (or a bomb warning printed) for good.
 _WARNINGS_LOCK = threading.Lock()
 
-ImageSource = Image.Image | str | os.PathLike | bytes | bytearray | memoryview
+ImageSource = Image.Image | str | os.PathLike[str] | bytes | bytearray | memoryview
 
 _ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 _DEEP_MODES = {"I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
@@ -87,7 +88,7 @@ def is_normalized(image: Image.Image) -> bool:
     )
 
 
-def load_images(paths: Iterable[str | os.PathLike]) -> list[Image.Image | ImageError]:
+def load_images(paths: Iterable[str | os.PathLike[str]]) -> list[Image.Image | ImageError]:
     """Normalise each file in turn; a file that cannot be read gives its `ImageError` in its place."""
     results: list[Image.Image | ImageError] = []
     for path in paths:
@@ -227,7 +228,8 @@ def _deep_to_8bit(image: Image.Image) -> Image.Image:
         scale, offset = 1 / 257, 0.0
         image = image.convert("I")
     else:
-        low, high = image.getextrema()
+        # One band (I or F here), so the extrema are one (low, high) pair, not one pair a band.
+        low, high = cast("tuple[float, float]", image.getextrema())
         if image.mode == "F" and low >= 0 and high <= 1:
             scale, offset = 255.0, 0.0
         elif low >= 0 and high <= 255:

@@ -11,8 +11,12 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant.engine.base import EngineError
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
 # Said once, when the int8 model is first prepared for this computer (assistant.engine.quantized).
@@ -84,7 +88,7 @@ class DownloadWatcher:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
 
@@ -203,12 +207,12 @@ def _check_hub_id(model: str) -> None:
         ) from None
 
 
-def checkpoint_dtype(folder: Path):
+def checkpoint_dtype(folder: Path) -> torch.dtype | None:
     """The torch dtype most of a checkpoint's weights are stored in (by parameter count), or None."""
     import torch
 
     names = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-    counts: dict = {}
+    counts: dict[torch.dtype, int] = {}
     for file in sorted(folder.glob("*.safetensors")):
         try:
             header = _safetensors_header(file)
@@ -221,7 +225,7 @@ def checkpoint_dtype(folder: Path):
             for size in entry.get("shape", []):
                 count *= int(size)
             counts[names[entry["dtype"]]] = counts.get(names[entry["dtype"]], 0) + count
-    return max(counts, key=counts.get) if counts else None
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def count_parameters(folder: Path) -> int:
@@ -244,7 +248,7 @@ def count_parameters(folder: Path) -> int:
     return total
 
 
-def _safetensors_header(file: Path) -> dict:
+def _safetensors_header(file: Path) -> dict[str, Any]:
     """The header of a safetensors file, checked to describe exactly the bytes that follow it."""
     with open(file, "rb") as handle:
         (length,) = struct.unpack("<Q", handle.read(8))

@@ -19,21 +19,28 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import os
 import re
 import struct
+import time
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import torch
 
+from assistant.engine.memory import give_back_freed_memory
 from assistant.engine.models import PREPARING
 from assistant.files import sync_folder
+
+if TYPE_CHECKING:
+    from transformers import Blip2Config, Blip2ForConditionalGeneration, GenerationConfig
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +188,12 @@ def int8_linear(parts: Int8Parts) -> torch.nn.Module:
     return layer
 
 
-def quantized_roots(model: torch.nn.Module) -> list[torch.nn.Module]:
+def quantized_roots(model: Blip2ForConditionalGeneration) -> list[torch.nn.Module]:
     """The parts whose linear layers run in int8: the vision encoder and the language model."""
     return [model.vision_model, model.language_model]
 
 
-def linear_layer_names(model: torch.nn.Module) -> list[str]:
+def linear_layer_names(model: Blip2ForConditionalGeneration) -> list[str]:
     """Every nn.Linear under the quantized roots, by its full name in `model`."""
     roots = {id(root) for root in quantized_roots(model)}
     names = []
@@ -198,13 +205,20 @@ def linear_layer_names(model: torch.nn.Module) -> list[str]:
     return names
 
 
+def _linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    """The float linear layer called `name` (one that `linear_layer_names` lists)."""
+    layer = model.get_submodule(name)
+    assert isinstance(layer, torch.nn.Linear)
+    return layer
+
+
 def _parent(model: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
     parent, _, leaf = name.rpartition(".")
     return model.get_submodule(parent), leaf
 
 
 def quantize_int8_(
-    model: torch.nn.Module,
+    model: Blip2ForConditionalGeneration,
     on_layer: Callable[[str, Int8Parts], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> None:
@@ -215,24 +229,32 @@ def quantize_int8_(
     them. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
     """
     names = linear_layer_names(model)
-    sizes = [model.get_submodule(name).weight.numel() for name in names]
+    sizes = [_linear(model, name).weight.numel() for name in names]
     total = sum(sizes) or 1
     scratch = torch.empty(max(sizes, default=0), dtype=torch.float32)
     done = 0
+    seconds = {"quantizing": 0.0, "packing": 0.0, "writing": 0.0}
     for name in names:
         parent, leaf = _parent(model, name)
         layer = getattr(parent, leaf)
+        started = time.perf_counter()
         parts = quantize_linear(layer, scratch)
         size = layer.weight.numel()
         del layer
+        packed = time.perf_counter()
         setattr(parent, leaf, int8_linear(parts))
+        written = time.perf_counter()
         if on_layer is not None:
             on_layer(name, parts)
+        seconds["quantizing"] += packed - started
+        seconds["packing"] += written - packed
+        seconds["writing"] += time.perf_counter() - written
         del parts
         done += size
         if on_progress is not None:
             on_progress(done / total)
     model.float()
+    log.info("Quantized %d layers: %s", len(names), ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
 
 
 # ---- the file ---------------------------------------------------------------------------------------
@@ -270,7 +292,7 @@ def _stored_dtype(tensor: torch.Tensor) -> torch.dtype:
 
 def _as_bytes(tensor: torch.Tensor) -> memoryview:
     flat = tensor.detach().contiguous().reshape(-1)
-    return memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else memoryview(b"")
+    return flat.view(torch.uint8).numpy().data if flat.numel() else memoryview(b"")
 
 
 def _sample(data: memoryview | bytes) -> bytes:
@@ -287,7 +309,7 @@ class _Writer:
     def __init__(
         self, path: Path, layout: list[tuple[str, torch.dtype, list[int]]], metadata: dict[str, str]
     ):
-        header: dict = {"__metadata__": {**metadata, "checksum": _PENDING}}
+        header: dict[str, Any] = {"__metadata__": {**metadata, "checksum": _PENDING}}
         offset = 0
         for name, dtype, shape in layout:
             size = torch.tensor([], dtype=dtype).element_size()
@@ -336,7 +358,7 @@ class _Writer:
         self.temp.unlink(missing_ok=True)
 
 
-def read_header(path: Path) -> tuple[dict, dict[str, str], int]:
+def read_header(path: Path) -> tuple[dict[str, Any], dict[str, str], int]:
     """The tensors' entries, the metadata and where the data starts; DamagedCache if they do not add up."""
     try:
         size = path.stat().st_size
@@ -367,7 +389,7 @@ def read_header(path: Path) -> tuple[dict, dict[str, str], int]:
     return header, metadata, 8 + length
 
 
-def _checksum(path: Path, header: dict, start: int) -> str:
+def _checksum(path: Path, header: dict[str, Any], start: int) -> str:
     crc = 0
     with open(path, "rb") as handle:
         for entry in sorted(header.values(), key=lambda entry: entry["data_offsets"][0]):
@@ -384,7 +406,7 @@ def _checksum(path: Path, header: dict, start: int) -> str:
     return f"{crc:08x}"
 
 
-def verify(path: Path, key: str) -> tuple[dict, dict[str, str], int]:
+def verify(path: Path, key: str) -> tuple[dict[str, Any], dict[str, str], int]:
     """The header of a complete entry for `key`; DamagedCache otherwise."""
     header, metadata, start = read_header(path)
     if metadata.get("format") != FORMAT or metadata.get("key") != key:
@@ -398,7 +420,7 @@ def verify(path: Path, key: str) -> tuple[dict, dict[str, str], int]:
 
 
 def quantize_and_save(
-    model: torch.nn.Module,
+    model: Blip2ForConditionalGeneration,
     entry: CacheEntry,
     on_progress: Callable[[float], None] | None = None,
 ) -> str | None:
@@ -410,7 +432,7 @@ def quantize_and_save(
     layout: list[tuple[str, torch.dtype, list[int]]] = []
     quantized = []
     for name in names:
-        layer = model.get_submodule(name)
+        layer = _linear(model, name)
         out_features, in_features = layer.weight.shape
         has_bias = layer.bias is not None
         quantized.append([name, has_bias])
@@ -473,12 +495,15 @@ def _not_saved(entry: CacheEntry, error: OSError) -> str:
     )
 
 
-def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Module:
+def load_saved(
+    entry: CacheEntry, config: Blip2Config, generation_config: GenerationConfig | None = None
+) -> Blip2ForConditionalGeneration:
     """The int8 model rebuilt from `entry`: skeleton on the meta device, quantized layers from their
     int8 weights, the float rest mapped from the file. DamagedCache if the file does not fit."""
     from safetensors import SafetensorError, safe_open
     from transformers import Blip2ForConditionalGeneration
 
+    began = time.perf_counter()
     header, metadata, start = verify(entry.path, entry.key)
     try:
         quantized = [(str(name), bool(bias)) for name, bias in json.loads(metadata["quantized"])]
@@ -490,12 +515,15 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
     if [name for name, _ in quantized] != linear_layer_names(model):
         raise DamagedCache("its layers are not this model's")
     expected = set()
+    # Largest first: each layer's weights are read, then packed, then let go, so the last layer's pass
+    # is what the peak adds to the loaded model's size; ending on a small one keeps that small.
+    by_size = sorted(quantized, key=lambda item: -_nbytes(header, f"{item[0]}.weight_int8"))
     with open(entry.path, "rb") as handle:
-        for name, has_bias in quantized:
+        for name, has_bias in by_size:
             tensors = [_read(handle, header, start, tensor) for tensor in _int8_tensor_names(name, has_bias)]
             expected.update(_int8_tensor_names(name, has_bias))
             parts = Int8Parts(tensors[0], tensors[1], tensors[2], tensors[3] if has_bias else None)
-            meta_layer = model.get_submodule(name)
+            meta_layer = _linear(model, name)
             if tuple(meta_layer.weight.shape) != tuple(parts.weight.shape):
                 raise DamagedCache(f"{name} has the wrong shape")
             parent, leaf = _parent(model, name)
@@ -517,10 +545,20 @@ def load_saved(entry: CacheEntry, config, generation_config=None) -> torch.nn.Mo
         raise DamagedCache(f"{len(left)} tensors are missing, {left[0]} first")
     if generation_config is not None:
         model.generation_config = generation_config
+    give_back_freed_memory()
+    log.info("Loaded the prepared model %s in %.1f s", entry.path.name, time.perf_counter() - began)
     return model.eval()
 
 
-def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
+def _nbytes(header: dict[str, Any], name: str) -> int:
+    try:
+        begin, stop = header[name]["data_offsets"]
+    except (KeyError, TypeError, ValueError):
+        raise DamagedCache(f"{name} is missing") from None
+    return int(stop) - int(begin)
+
+
+def _read(handle: io.BufferedReader, header: dict[str, Any], start: int, name: str) -> torch.Tensor:
     """One tensor read (copied) from the file: the int8 weights are packed right away, so mapping them
     would only keep their pages resident beside the packed copy."""
     try:
@@ -532,8 +570,8 @@ def _read(handle, header: dict, start: int, name: str) -> torch.Tensor:
     tensor = torch.empty(entry["shape"], dtype=dtype)
     if stop > begin:
         handle.seek(start + begin)
-        target = tensor.view(-1).view(torch.uint8).numpy()
-        if handle.readinto(memoryview(target)) != stop - begin:
+        target = tensor.view(-1).view(torch.uint8).numpy().data
+        if handle.readinto(target) != stop - begin:
             raise DamagedCache(f"{name} is cut short")
     return tensor
 
@@ -605,9 +643,9 @@ def remove_saved() -> int:
 
 def load_int8(
     folder: Path,
-    load_float: Callable[[], torch.nn.Module],
+    load_float: Callable[[], Blip2ForConditionalGeneration],
     on_progress: Callable[[str], None] | None = None,
-) -> tuple[torch.nn.Module, str | None]:
+) -> tuple[Blip2ForConditionalGeneration, str | None]:
     """The int8 model of the checkpoint in `folder`: from the cache, or quantized (and saved) once.
 
     `load_float` loads the checkpoint as a float model, used only when there is no sound saved model.
@@ -657,7 +695,9 @@ def load_int8(
             lock.release()
 
 
-def _load_if_sound(entry: CacheEntry, config, generation_config) -> torch.nn.Module | None:
+def _load_if_sound(
+    entry: CacheEntry, config: Blip2Config, generation_config: GenerationConfig | None
+) -> Blip2ForConditionalGeneration | None:
     if not entry.path.is_file():
         return None
     try:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from assistant.engine.base import EngineError
 
 Device = Literal["auto", "cpu", "cuda"]
-Precision = Literal["auto", "fp32", "bf16", "fp16", "int8", "int4"]
+WeightPrecision = Literal["fp32", "bf16", "fp16", "int8", "int4"]
+Precision = Literal["auto"] | WeightPrecision
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8", "int4")
 GIB = 1024**3
@@ -37,7 +38,7 @@ class MachineInfo:
 @dataclass(frozen=True)
 class Runtime:
     device: Literal["cpu", "cuda"]
-    precision: Literal["fp32", "bf16", "fp16", "int8", "int4"]
+    precision: WeightPrecision
     reason: str
 
     def describe(self) -> str:
@@ -53,7 +54,7 @@ def choose_runtime(device: str, precision: str, machine: MachineInfo, parameters
     """Pick device and precision; explicit requests are honoured or refused with a sentence."""
     if device not in DEVICES:
         raise EngineError(f"Unknown device {device!r}: use one of {', '.join(DEVICES)}.")
-    if precision not in PRECISIONS:
+    if not _is_precision(precision):
         raise EngineError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
     gpu = machine.gpu
     if device == "cuda" and gpu is None:
@@ -65,7 +66,16 @@ def choose_runtime(device: str, precision: str, machine: MachineInfo, parameters
     return _gpu_runtime(gpu, precision, machine, parameters, forced=device == "cuda")
 
 
-def _cpu_runtime(precision: str, machine: MachineInfo, why: str) -> Runtime:
+def _is_precision(value: str) -> TypeGuard[Precision]:
+    return value in PRECISIONS
+
+
+def is_weight_precision(value: str) -> TypeGuard[WeightPrecision]:
+    """Whether `value` names a precision weights are kept in (any but "auto")."""
+    return value in _BYTES_PER_PARAMETER
+
+
+def _cpu_runtime(precision: Precision, machine: MachineInfo, why: str) -> Runtime:
     if precision == "int4":
         raise EngineError("4-bit runs only on a graphics card. On the processor use int8, bf16 or fp32.")
     if precision == "auto":
@@ -76,14 +86,14 @@ def _cpu_runtime(precision: str, machine: MachineInfo, why: str) -> Runtime:
         raise EngineError(
             "This build of PyTorch has no int8 kernels for this processor. Use --precision bf16."
         )
-    return Runtime("cpu", precision, "requested")  # type: ignore[arg-type]
+    return Runtime("cpu", precision, "requested")
 
 
 def _gpu_runtime(
-    gpu: GpuInfo, precision: str, machine: MachineInfo, parameters: int, forced: bool
+    gpu: GpuInfo, precision: Precision, machine: MachineInfo, parameters: int, forced: bool
 ) -> Runtime:
     free = gpu.free_bytes
-    half = "bf16" if gpu.bf16_supported else "fp16"
+    half: WeightPrecision = "bf16" if gpu.bf16_supported else "fp16"
 
     def fits(p: str) -> bool:
         return weights_bytes(parameters, p) + _GPU_HEADROOM <= free
@@ -93,10 +103,10 @@ def _gpu_runtime(
             f"{precision} on the graphics card needs bitsandbytes. Install it with: pip install 'assistant[gpu]'."
         )
     if precision != "auto":
-        return Runtime("cuda", precision, "requested")  # type: ignore[arg-type]
+        return Runtime("cuda", precision, "requested")
     free_text = f"{gpu.name} has {free / GIB:.1f} GB free"
     if fits(half):
-        return Runtime("cuda", half, f"{free_text}, enough for 16-bit weights")  # type: ignore[arg-type]
+        return Runtime("cuda", half, f"{free_text}, enough for 16-bit weights")
     # 4-bit before 8-bit: bitsandbytes' int8 generates 3.6-5.3x slower than fp16 on an H100, its
     # 4-bit only 1.3-1.6x (BENCHMARKS.md); int8 stays available with --precision int8.
     if machine.bitsandbytes and fits("int4"):

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import Blip2ForConditionalGeneration, Blip2Processor, PreTrainedTokenizerFast
 
 # A small English corpus for the tokenizer: words a description or a question is made of.
 _CORPUS = """
@@ -57,7 +62,7 @@ FULL_SIZE = {
 }
 
 
-def train_tokenizer(vocab_size: int = 600):
+def train_tokenizer(vocab_size: int = 600) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer trained on the spot, laid out like OPT's, with the `<image>` token."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
@@ -88,7 +93,7 @@ def train_tokenizer(vocab_size: int = 600):
     return fast
 
 
-def _processor(tokenizer, image_size: int, num_query_tokens: int):
+def _processor(tokenizer: PreTrainedTokenizerFast, image_size: int, num_query_tokens: int) -> Blip2Processor:
     from transformers import Blip2Processor, BlipImageProcessor
 
     image_processor = BlipImageProcessor(
@@ -102,7 +107,7 @@ def _processor(tokenizer, image_size: int, num_query_tokens: int):
     )
 
 
-def _newline_id(tokenizer) -> int:
+def _newline_id(tokenizer: PreTrainedTokenizerFast) -> int:
     ids = tokenizer("\n", add_special_tokens=False).input_ids
     return ids[-1]
 
@@ -114,7 +119,7 @@ def build_tiny_checkpoint(folder: str | Path, language_model: str = "opt", seed:
 
     folder = Path(folder)
     tokenizer = train_tokenizer()
-    image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
+    image_token_id = _image_token_id(tokenizer)
     vocab_size = len(tokenizer)
     hidden = 32
     vision = dict(
@@ -182,7 +187,9 @@ def build_tiny_checkpoint(folder: str | Path, language_model: str = "opt", seed:
     return folder
 
 
-def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
+def build_full_size(
+    name: str = "blip2-opt-2.7b", dtype: torch.dtype | None = None
+) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
     """The full-size architecture with random weights, built without a download.
 
     Built on the meta device, materialised with `to_empty` and initialised in place in `dtype`,
@@ -196,14 +203,17 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
     dtype = dtype or torch.bfloat16
     tokenizer = train_tokenizer()
     text = dict(FULL_SIZE[name]["text"], eos_token_id=_newline_id(tokenizer), pad_token_id=1, bos_token_id=2)
+    image_size = 224  # BLIP-2's vision model, as in the real checkpoints
     config = Blip2Config(
+        vision_config={"image_size": image_size},
         text_config=text,
         num_query_tokens=32,
-        image_token_index=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
+        image_token_index=_image_token_id(tokenizer),
     )
     with torch.device("meta"):
         model = Blip2ForConditionalGeneration(config)
-    model = model.to(dtype=dtype).to_empty(device="cpu").eval()
+    # transformers wraps `to` with functools.wraps, which mypy reads as a call without `self`.
+    model = model.to(dtype=dtype).to_empty(device="cpu").eval()  # type: ignore[call-arg]
     # Values only need to look like trained weights to the arithmetic: a random pattern of prime
     # length, tiled, fills 3.8 billion parameters in seconds instead of minutes.
     generator = torch.Generator().manual_seed(0)
@@ -227,11 +237,11 @@ def build_full_size(name: str = "blip2-opt-2.7b", dtype=None):
     # As from_pretrained does: the Q-Former stays in fp32 whatever the rest is.
     model.qformer.float()
     model.query_tokens.data = model.query_tokens.data.float()
-    processor = _processor(tokenizer, config.vision_config.image_size, config.num_query_tokens)
+    processor = _processor(tokenizer, image_size, config.num_query_tokens)
     return model, processor
 
 
-def save_full_size(name: str, folder: str | Path, dtype=None) -> Path:
+def save_full_size(name: str, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
     """Write the full-size random model as a checkpoint, to be loaded through `from_pretrained` like
     real weights (how the GPU precisions, which quantize while loading, are measured)."""
     folder = Path(folder)
@@ -242,7 +252,15 @@ def save_full_size(name: str, folder: str | Path, dtype=None) -> Path:
     return folder
 
 
-def _silence_non_words(model, tokenizer) -> None:
+def _image_token_id(tokenizer: PreTrainedTokenizerFast) -> int:
+    token_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
+    assert isinstance(token_id, int)  # one token gives one id
+    return token_id
+
+
+# The model's and tokenizer's own annotations are looser than what these reach (embeddings are Modules
+# with weights, decode gives a str), so they are taken as they come.
+def _silence_non_words(model: Any, tokenizer: Any) -> None:
     """Random weights tend to emit end-of-text at once, or fragments of words, or ids the small
     tokenizer lacks: silence every token that is not a whole word, so readable (if random) words come out."""
     import torch
@@ -258,7 +276,7 @@ def _silence_non_words(model, tokenizer) -> None:
             output.weight[silent] = 0
 
 
-def _reset_index_buffers(model) -> None:
+def _reset_index_buffers(model: torch.nn.Module) -> None:
     import torch
 
     for module in model.modules():

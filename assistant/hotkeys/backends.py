@@ -185,7 +185,7 @@ class PynputBackend:
 
         ready = threading.Event()
 
-        class Listener(keyboard.GlobalHotKeys):  # type: ignore[misc, name-defined]
+        class Listener(keyboard.GlobalHotKeys):
             def _mark_ready(self) -> None:
                 super()._mark_ready()
                 ready.set()

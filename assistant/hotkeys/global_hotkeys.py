@@ -58,6 +58,8 @@ class GlobalHotkeys:
             wanted[hotkey] = action
         if not wanted:
             return problems
+        backend: Backend | None
+        notes: list[str]
         if self._backend is not None:
             backend, notes = self._backend, []
         else:

@@ -7,11 +7,16 @@ Here the detector sees only the part of the picture that is not plain background
 its longer side is at most `DETECT_SIDE` (screen text stays large enough to find), and each line is
 cut from the full-size picture for recognition, so nothing is lost in reading. One engine is loaded
 once and kept warm; calls are serialised because RapidOCR keeps per-call switches on the instance.
+Recognition is most of the time left, and the same screen is often read twice in a row (described,
+then "Read the text"), so each line's pixels are remembered with what was read from them
+(`RECOGNISED_LINES_KEPT` lines; a few MB at most, nothing written to disk).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +36,7 @@ REC_BOX_GROWTH = 1.25
 # Pixels this far from the background colour (sum over the three channels) count as content.
 CONTENT_TOLERANCE = 24
 CONTENT_MARGIN = 8
+RECOGNISED_LINES_KEPT = 512
 
 
 class OcrError(UserError):
@@ -88,6 +94,12 @@ class TextReader:
         self.detect_side = detect_side
         self._engine: Any = None
         self._lock = threading.Lock()
+        self._recognised: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
+
+    def forget(self) -> None:
+        """Let go of the lines remembered from earlier reads (what `assistant bench` does between runs)."""
+        with self._lock:
+            self._recognised.clear()
 
     def _load(self) -> Any:
         if self._engine is None:
@@ -130,7 +142,9 @@ class TextReader:
             lines = [line for line in self._recognise(engine, pixels, self._detect(engine, pixels, box))]
         return TextOnImage(tuple(reading_order(lines)))
 
-    def _detect(self, engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int]) -> list:
+    def _detect(
+        self, engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int]
+    ) -> list[tuple[int, int, int, int]]:
         import cv2
 
         left, top, right, bottom = box
@@ -144,7 +158,7 @@ class TextReader:
         if boxes is None or len(boxes) == 0:
             return []
         height, width = pixels.shape[:2]
-        result = []
+        result: list[tuple[int, int, int, int]] = []
         for quad in boxes:
             x0, y0 = quad.min(axis=0) / scale
             x1, y1 = quad.max(axis=0) / scale
@@ -158,7 +172,9 @@ class TextReader:
             )
         return result
 
-    def _recognise(self, engine: Any, pixels: np.ndarray, boxes: list) -> list[TextLine]:
+    def _recognise(
+        self, engine: Any, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]
+    ) -> list[TextLine]:
         import cv2
 
         lines = []
@@ -172,12 +188,25 @@ class TextReader:
             crop = cv2.resize(
                 crop, size, interpolation=cv2.INTER_AREA if height > REC_HEIGHT else cv2.INTER_LINEAR
             )
-            result = engine(crop, use_det=False, use_cls=False, use_rec=True)
-            texts = getattr(result, "txts", None) or ()
-            scores = getattr(result, "scores", None) or ()
-            if texts and texts[0].strip() and scores and scores[0] >= MIN_SCORE:
-                lines.append(TextLine(texts[0].strip(), (left, top, right, bottom), float(scores[0])))
+            text, score = self._recognise_line(engine, crop)
+            if text and score >= MIN_SCORE:
+                lines.append(TextLine(text, (left, top, right, bottom), score))
         return lines
+
+    def _recognise_line(self, engine: Any, crop: np.ndarray) -> tuple[str, float]:
+        key = hashlib.blake2b(crop.tobytes(), digest_size=16, person=repr(crop.shape).encode()[:16]).digest()
+        known = self._recognised.get(key)
+        if known is not None:
+            self._recognised.move_to_end(key)
+            return known
+        result = engine(crop, use_det=False, use_cls=False, use_rec=True)
+        texts = getattr(result, "txts", None) or ()
+        scores = getattr(result, "scores", None) or ()
+        read = (texts[0].strip(), float(scores[0])) if texts and scores else ("", 0.0)
+        self._recognised[key] = read
+        if len(self._recognised) > RECOGNISED_LINES_KEPT:
+            self._recognised.popitem(last=False)
+        return read
 
 
 _shared: TextReader | None = None

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class PrivateSpeechDispatcher:
     """A speech-dispatcher of its own in `folder`, reached through `address` (SPEECHD_ADDRESS)."""
 
     folder: Path
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     said_file: Path = field(init=False)
     pids_file: Path = field(init=False)
     socket: Path = field(init=False)
@@ -130,7 +131,7 @@ class PrivateSpeechDispatcher:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _wait(condition, timeout: float) -> float | None:
+def _wait(condition: Callable[[], object], timeout: float) -> float | None:
     """Seconds until `condition()` held (polled every millisecond), or None after `timeout`."""
     began = time.perf_counter()
     while time.perf_counter() - began < timeout:
@@ -166,7 +167,11 @@ def bench_screen_reader(folder: Path, rounds: int = 10) -> dict[str, list[float]
                 sentence = f"Sentence number {number} of the benchmark."
                 began = time.perf_counter()
                 speaker.say(sentence)
-                arrived = _wait(lambda s=sentence: s in server.said(), 5.0)
+
+                def arrived_at_server(sentence: str = sentence) -> bool:
+                    return sentence in server.said()
+
+                arrived = _wait(arrived_at_server, 5.0)
                 if arrived is None:
                     raise RuntimeError("speech-dispatcher never received the sentence")
                 figures["sentence"].append(time.perf_counter() - began)

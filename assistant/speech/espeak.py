@@ -20,7 +20,7 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 from assistant.speech.backend import (
     POLL,
@@ -57,7 +57,7 @@ class Audio:
         frames = max(0, min(self.frame_count, int(seconds * self.rate)))
         return Audio(self.frames[: frames * self.channels * self.sample_width], self.rate, self.channels)
 
-    def write_wav(self, file: io.BufferedIOBase | Any) -> None:
+    def write_wav(self, file: BinaryIO) -> None:
         with wave.open(file, "wb") as out:
             out.setnchannels(self.channels)
             out.setsampwidth(self.sample_width)

@@ -37,7 +37,7 @@ class Pyttsx3Backend(SpeechBackend):
     def __init__(self, driver: str | None = None) -> None:
         if sys.platform == "win32":
             with contextlib.suppress(ImportError):
-                import pythoncom  # type: ignore[import-not-found]
+                import pythoncom
 
                 pythoncom.CoInitialize()  # SAPI5 is COM: this thread needs its own apartment
         self._driver = driver or {"win32": "sapi5", "darwin": "nsss"}.get(sys.platform, "espeak")
@@ -82,7 +82,7 @@ class Pyttsx3Backend(SpeechBackend):
     def _pump(self) -> None:
         self._engine.iterate()
         if sys.platform == "darwin":  # NSSpeechSynthesizer reports progress through this thread's run loop
-            from Foundation import NSDate, NSRunLoop  # type: ignore[import-not-found]
+            from Foundation import NSDate, NSRunLoop
 
             NSRunLoop.currentRunLoop().runUntilDate_(NSDate.dateWithTimeIntervalSinceNow_(POLL))
 

@@ -136,7 +136,8 @@ def model_path(model: str, progress: bool = True) -> Path:
     if is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
         raise SpeechInputError(no_network)
 
-    class Progress(tqdm):  # the hub's bars, labelled with the model they download
+    # tqdm is generic only in its stubs (tqdm[Any] fails at run time), hence the ignore.
+    class Progress(tqdm):  # type: ignore[type-arg]  # the hub's bars, labelled with the model they download
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             desc = kwargs.get("desc")
             kwargs["desc"] = f"Speech model {model}: {desc}" if desc else f"Speech model {model}"

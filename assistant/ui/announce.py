@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAccessible
+from PySide6 import QtGui
 from PySide6.QtWidgets import QWidget
-
-try:
-    from PySide6.QtGui import QAccessibleAnnouncementEvent
-except ImportError:  # Qt before 6.8
-    QAccessibleAnnouncementEvent = None
 
 
 def announce(widget: QWidget, message: str) -> None:
     """Ask screen readers to read `message` now (politely, after what they are saying)."""
-    if QAccessibleAnnouncementEvent is not None:
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(widget, message))
+    # Announcement events came with Qt 6.8; before them, screen readers notice a changed description.
+    if hasattr(QtGui, "QAccessibleAnnouncementEvent"):
+        QtGui.QAccessible.updateAccessibility(QtGui.QAccessibleAnnouncementEvent(widget, message))
     else:
         widget.setAccessibleDescription(message)

@@ -54,6 +54,7 @@ def _quit_on_signals(app: QApplication) -> None:
         app.quit()
 
     notifier.activated.connect(wake)
+    # Kept alive as long as the app (an attribute Qt's class does not declare, hence the ignore).
     app._signal_sockets = (reader, writer, notifier)  # type: ignore[attr-defined]
 
 
@@ -84,18 +85,26 @@ def run_app(
 
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
     settings, warning = load_settings(settings_file)
-    overrides = {"model": model, "device": device, "precision": precision, "speak_with": speak_with}
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
+    settings = dataclasses.replace(
+        settings,
+        model=model or settings.model,
+        device=device or settings.device,
+        precision=precision or settings.precision,
+        speak_with=speak_with or settings.speak_with,
+    )
     if QApplication.instance() is None and (problem := display_problem()):
         print(problem, file=sys.stderr)
         return 1
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
     app.setApplicationName("assistant")
     app.setApplicationDisplayName("Assistant")
     app.setDesktopFileName("assistant")
     app.setQuitOnLastWindowClosed(False)
 
-    relay: list = []
+    relay: list[Controller] = []
+    server: TriggerServer | None  # None when the trigger channel cannot be offered
     server = TriggerServer(lambda action: relay[0].request_action(action) if relay else None)
     try:
         if not server.start():

@@ -50,7 +50,7 @@ def _visible_window(display: Any, title: str) -> bool:
     return False
 
 
-def _wait(condition, timeout: float, interval: float = 0.01) -> bool:
+def _wait(condition: Callable[[], object], timeout: float, interval: float = 0.01) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -59,13 +59,20 @@ def _wait(condition, timeout: float, interval: float = 0.01) -> bool:
     return True
 
 
+def _said_ready(folder: Path) -> bool:
+    """Whether "Ready." has been said: a first int8 start says first that it prepares the model."""
+    return any(p.read_text(encoding="utf-8").strip() == "Ready." for p in folder.glob("[0-9]*.txt"))
+
+
 def _cue_times(folder: Path) -> list[float]:
     log = folder / "cues.log"
     return [float(line.split()[0]) for line in log.read_text().splitlines()] if log.exists() else []
 
 
 @contextlib.contextmanager
-def _running_app(display_name: str, folder: str, *arguments: str) -> Iterator[tuple[subprocess.Popen, dict]]:
+def _running_app(
+    display_name: str, folder: str, *arguments: str
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
     """`assistant run ARGUMENTS` on the display, with its settings and runtime files in `folder`;
     ended with SIGTERM (as a logout would) when the block is left. Yields the process and its environment."""
     env = dict(os.environ, DISPLAY=display_name, QT_QPA_PLATFORM="xcb")
@@ -93,7 +100,7 @@ def _one_start(display: Any, display_name: str, model: str, idle_s: float) -> di
         with _running_app(display_name, folder, "--model", model, "--speech-to", str(speech)) as (app, env):
             if _wait(lambda: _visible_window(display, WINDOW_TITLE), 30):
                 found["visible"] = time.perf_counter() - started
-            if not _wait(lambda: (speech / "0001.txt").exists(), 120, 0.1):
+            if not _wait(lambda: _said_ready(speech), 120, 0.1):
                 return found
             process = psutil.Process(app.pid)
             before = process.cpu_times()
@@ -108,18 +115,20 @@ def _one_start(display: Any, display_name: str, model: str, idle_s: float) -> di
     return found
 
 
-def measure_app_process(model: str, repeat: int = 3, idle_s: float = 3.0) -> dict[str, float]:
+def measure_app_process(model: str, repeat: int = 3, idle_s: float = 3.0) -> dict[str, float | str]:
     """Start `assistant run` `repeat` times under Xvfb: window visible, idle CPU, hotkey to cue."""
     from Xlib.display import Display
 
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
-        return {"skipped": "needs Xvfb and xdotool"}  # type: ignore[dict-item]
+        return {"skipped": "needs Xvfb and xdotool"}
     try:
         xvfb = start_xvfb()
     except XvfbError as error:
-        return {"skipped": str(error)}  # type: ignore[dict-item]
+        return {"skipped": str(error)}
     display_name = xvfb.display
-    visible, idle, cue = [], [], []
+    visible: list[float] = []
+    idle: list[float] = []
+    cue: list[float] = []
     try:
         display = Display(display_name)
         for _ in range(repeat):
@@ -130,7 +139,7 @@ def measure_app_process(model: str, repeat: int = 3, idle_s: float = 3.0) -> dic
         display.close()
     finally:
         xvfb.stop()
-    figures: dict[str, float] = {}
+    figures: dict[str, float | str] = {}
     if visible:
         figures["window_visible_s"] = statistics.median(visible)
     if idle:
@@ -175,20 +184,22 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
             speech = Path(folder) / "speech"
             arguments = ("--model", model, *runtime, "--speech-to", str(speech))
             with _running_app(display_name, folder, *arguments) as (app, env):
-                # The first utterance is "Ready" (or why not): the model has loaded.
-                _wait(lambda: (speech / "0001.txt").exists() or app.poll() is not None, 1200, 0.5)
+                # "Ready." is said once the model has loaded (a first int8 start says first that it prepares).
+                _wait(lambda: _said_ready(speech) or app.poll() is not None, 1200, 0.5)
                 if app.poll() is not None:
                     return {"skipped": f"the app stopped while loading (exit status {app.returncode})"}
-                if not (speech / "0001.txt").exists():
+                if not _said_ready(speech):
                     return {"skipped": "the app did not say it was ready"}
                 for round_ in range(repeat + 1):  # the first round warms up and is not counted
                     _paint_screen(display, round_ + 1)
                     before = max(_utterances(speech), default=0)
                     pressed = time.time()
                     subprocess.run(["xdotool", "key", "ctrl+alt+d"], env=env, check=True)
-                    if not _wait(
-                        lambda before=before: max(_utterances(speech), default=0) > before, 600, 0.1
-                    ):
+
+                    def spoken(before: int = before) -> bool:
+                        return max(_utterances(speech), default=0) > before
+
+                    if not _wait(spoken, 600, 0.1):
                         break
                     number = min(n for n in _utterances(speech) if n > before)
                     wav = _utterances(speech)[number]
@@ -224,38 +235,41 @@ def measure_first_word(load: Callable[[], Engine], image: Image.Image, repeat: i
 
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
         spoke = threading.Event()
+
+        def on_event(kind: str, number: int, text: str) -> None:
+            if kind == "started":
+                spoke.set()
+
         controller = Controller(Settings(announce_ready=False), None, Earcons(False), lambda spec, _: load())
-        controller.attach_speaker(
-            create_speaker(
-                speech_to=Path(folder),
-                on_event=lambda kind, n, text: kind == "started" and spoke.set(),
-            )
-        )
+        speaker = create_speaker(speech_to=Path(folder), on_event=on_event)
+        controller.attach_speaker(speaker)
         controller.start()
         _pump_until(lambda: bool(controller.engine_summary), 1200)
-        if controller.worker.engine is None:
+        loaded = controller.worker.engine
+        if loaded is None:
             controller.shutdown()
             return {"skipped": f"the model did not load: {controller.status}"}
-        summary = controller.worker.engine.summary
+        engine: Engine = loaded
+        summary = engine.summary
 
         def fresh() -> None:  # each description starts with the image unseen
-            getattr(controller.worker.engine, "clear_feature_cache", lambda: None)()
+            getattr(engine, "clear_feature_cache", lambda: None)()
 
         def engine_first_sentence() -> float:
             fresh()
-            stream, first = SentenceStream(), []
+            stream, first = SentenceStream(), list[float]()
             started = time.perf_counter()
 
             def on_text(text: str) -> None:
                 if not first and stream.feed(text):
                     first.append(time.perf_counter() - started)
 
-            controller.worker.engine.describe(image, on_text=on_text)
+            engine.describe(image, on_text=on_text)
             return first[0] if first else time.perf_counter() - started
 
         _on_thread(controller.worker, engine_first_sentence)  # a warm-up, as the app's side has below
         engine_times = [_on_thread(controller.worker, engine_first_sentence) for _ in range(repeat)]
-        app_times = []
+        app_times: list[float] = []
         for _ in range(repeat):
             fresh()
             spoke.clear()
@@ -264,7 +278,7 @@ def measure_first_word(load: Callable[[], Engine], image: Image.Image, repeat: i
             _pump_until(spoke.is_set, 600)
             app_times.append(time.perf_counter() - started)
             controller.stop()
-            _pump_until(lambda: controller.speaker is not None and not controller.speaker.busy, 10)
+            _pump_until(lambda: not speaker.busy, 10)
         controller.shutdown()
         controller.worker.engine = None  # free the model before the caller builds another
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
@@ -301,7 +315,7 @@ def _on_thread(owner: Any, job: Callable[[], Any]) -> Any:
     return runner.result[0]
 
 
-def _pump_until(condition, timeout: float) -> bool:
+def _pump_until(condition: Callable[[], object], timeout: float) -> bool:
     """Run the Qt event loop until `condition()` holds, sleeping between events as the app does.
 
     Busy polling here would take processor time from the model thread and distort the figures.
@@ -330,7 +344,7 @@ def bench_app(
     repeat: int = 3,
     full_model: str | None = None,
     runtime: Sequence[str] = (),
-) -> dict:
+) -> dict[str, Any]:
     """All the app's figures. `model` (a folder) is what `assistant run` loads for the start-up figures;
     `load` builds the engine behind the first-word figures (without it, `model` is loaded). With
     `full_model`, the first word is also timed from the hotkey in `assistant run --model full_model`

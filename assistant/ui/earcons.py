@@ -64,17 +64,17 @@ class _QtPlayer:
 
 
 class _WinsoundPlayer:
-    def __init__(self, files: dict[str, Path]) -> None:
-        import winsound  # type: ignore[import-not-found]
+    """Windows' own player. winsound exists only there, so its names are checked (by mypy too) only there."""
 
-        self.winsound = winsound
+    def __init__(self, files: dict[str, Path]) -> None:
         self.files = files
 
     def play(self, name: str) -> None:
         path = self.files.get(name)
-        if path is not None:
-            flags = self.winsound.SND_FILENAME | self.winsound.SND_ASYNC | self.winsound.SND_NODEFAULT
-            self.winsound.PlaySound(str(path), flags)
+        if sys.platform == "win32" and path is not None:
+            import winsound
+
+            winsound.PlaySound(str(path), winsound.SND_FILENAME | winsound.SND_ASYNC | winsound.SND_NODEFAULT)
 
     def close(self) -> None:
         pass
@@ -109,10 +109,10 @@ class _SoundDevicePlayer:
         except Exception as error:  # no PortAudio, unreadable file: cues stay silent
             log.info("Cue sounds are off: %s", error)
             return
-        while (name := self.requests.get()) is not None:
-            if name not in sounds:
+        while (cue := self.requests.get()) is not None:
+            if cue not in sounds:
                 continue
-            samples, rate = sounds[name]
+            samples, rate = sounds[cue]
             try:
                 sounddevice.play(samples, rate)
             except Exception as error:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from PIL import Image
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QWidget
 
 from assistant.capture.screen import crop_region
@@ -120,7 +129,7 @@ class RegionOverlay(QWidget):
         self.close()
         self.cancelled.emit()
 
-    def closeEvent(self, event) -> None:  # closed by the window system: counts as cancel
+    def closeEvent(self, event: QCloseEvent) -> None:  # closed by the window system: counts as cancel
         if not self._done:
             self._done = True
             self.cancelled.emit()
@@ -144,7 +153,7 @@ class RegionOverlay(QWidget):
         if key not in moves:
             super().keyPressEvent(event)
             return
-        dx, dy = moves[key]
+        dx, dy = moves[Qt.Key(key)]
         step = BIG_STEP if mods & Qt.KeyboardModifier.ControlModifier else STEP
         rect = QRect(self.selection)
         if mods & Qt.KeyboardModifier.ShiftModifier:

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from assistant.ui.bench import WINDOW_TITLE, _cue_times, _running_app, _visible_window, _wait
 from assistant.ui.xvfb import XvfbError, start_xvfb
@@ -100,7 +101,9 @@ def time_run(model: str, runtime: list[str], press_while_loading: bool = True) -
     return figures
 
 
-def measure_startup(model: str, precision: str, device: str = "cpu", image: Path | None = None) -> dict:
+def measure_startup(
+    model: str, precision: str, device: str = "cpu", image: Path | None = None
+) -> dict[str, Any]:
     """First and later starts of `describe` and `run` for one precision (int8: first and later apart)."""
     if not sys.platform.startswith("linux"):
         return {"skipped": "needs Linux (/proc)"}
@@ -117,7 +120,7 @@ def measure_startup(model: str, precision: str, device: str = "cpu", image: Path
                 image = Path(folder) / "screen.png"
                 sample_images(1)[0].save(image)
             env = dict(os.environ)
-            figures: dict = {}
+            figures: dict[str, Any] = {}
             starts = ("first", "later") if precision == "int8" and device == "cpu" else ("any",)
             for start in starts:
                 if start == "first":
@@ -149,7 +152,7 @@ TARGETS = (
 )
 
 
-def compare(startup: dict[str, dict]) -> dict[str, float]:
+def compare(startup: dict[str, dict[str, Any]]) -> dict[str, float]:
     """The ratios the targets name, from measure_startup()'s figures per precision."""
     int8, bf16 = startup.get("int8", {}), startup.get("bf16", {})
     ratios = {}

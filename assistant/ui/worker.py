@@ -6,12 +6,9 @@ waits on the model. A request carries its own cancel Event: setting it cuts gene
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 import itertools
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +19,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, Turn
+from assistant.engine.memory import give_back_freed_memory
 from assistant.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -106,7 +104,7 @@ class ModelWorker(QObject):
         self.engine = None
         self._released = True
         gc.collect()
-        _give_back_freed_memory()
+        give_back_freed_memory()
         log.info(
             "Let go of the model after %s without a request; the next request loads it again.",
             _duration(self._idle_seconds),
@@ -176,14 +174,6 @@ class ModelWorker(QObject):
             self.finished.emit(request.id, result)
         finally:
             self._restart_idle_timer()
-
-
-def _give_back_freed_memory() -> None:
-    """Ask the C library to return freed heap memory to the system (glibc keeps some otherwise)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):  # another C library: what it keeps, it keeps
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _duration(seconds: float) -> str:

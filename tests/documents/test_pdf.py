@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from doc_helpers import BLUE, RED, RecordingEngine
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -124,3 +125,22 @@ def test_untagged_pdf_is_reported_not_modified(tmp_path: Path, engine: Recording
     assert engine.batches == []
     assert path.read_bytes() == original
     assert not result.written and not report.failed
+
+
+def test_a_picture_pypdf_cannot_decode_is_one_sentence() -> None:
+    from assistant.documents.pdf import _image_loader
+    from assistant.documents.sources import SourceError
+
+    class Undecodable:
+        image = None  # what pypdf gives for a picture it found but could not turn into pixels
+
+    class Page(dict):
+        """A page as `_image_loader` reads it: its resources, and pypdf's view of its pictures."""
+
+        def __init__(self) -> None:
+            size = {NameObject("/Width"): NumberObject(2), NameObject("/Height"): NumberObject(2)}
+            super().__init__({"/Resources": {"/XObject": {"/Im0": DictionaryObject(size)}}})
+            self.images = {"/Im0": Undecodable()}
+
+    with pytest.raises(SourceError, match=r"^The image Im0 is in a form that cannot be decoded\.$"):
+        _image_loader(Page(), "/Im0")()

@@ -271,3 +271,10 @@ def test_the_startup_benchmark_times_a_describe_process_and_its_memory(checkpoin
         }
     )
     assert ratios == {"later_over_bf16_run_ready": 0.25, "later_run_peak_over_resident": 1.0}
+
+
+def test_a_flan_t5_model_is_rebuilt_from_the_cache_too(tiny_t5_model_dir, cache, counts) -> None:
+    first = output_ids(int8(tiny_t5_model_dir))
+    counts.reset()
+    assert output_ids(int8(tiny_t5_model_dir)) == first
+    assert (counts.from_pretrained, counts.quantize_linear) == (0, 0)

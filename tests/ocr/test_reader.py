@@ -49,3 +49,16 @@ def test_the_content_box_holds_the_one_window() -> None:
     assert (left, top) <= (width // 2 - 350, height // 2 - 200)
     assert (right, bottom) >= (width // 2 + 350, height // 2 + 200)
     assert right - left < 760 and bottom - top < 460
+
+
+def test_a_screen_read_again_gives_the_same_lines_and_a_changed_one_its_own() -> None:
+    from assistant.ocr import TextReader
+
+    reader = TextReader()
+    first, second = dialog_on_desktop(11), dialog_on_desktop(12)
+    lines = reader.read(first.image).lines
+    assert reader.read(first.image).lines == lines
+    changed = reader.read(second.image).lines
+    assert words_of(" ".join(changed)) == words_of(" ".join(second.lines))
+    reader.forget()
+    assert reader.read(first.image).lines == lines

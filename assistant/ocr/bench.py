@@ -1,0 +1,77 @@
+"""`assistant bench --suite ocr`: how long reading the text takes, how much is read right, and what
+RapidOCR's own defaults cost on the same screen, measured in one process."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+from PIL import Image
+
+from assistant.ocr.reader import TextReader
+from assistant.ocr.samples import (
+    accuracy_samples,
+    dialog_on_desktop,
+    text_screen,
+    window_alone,
+    words_read_right,
+)
+
+TARGETS = (
+    ("full_screen_s", 1.5, "the text of a full 1920x1080 screen of text read in at most 1.5 s"),
+    ("one_window_s", 0.5, "the text of one window read in at most 0.5 s"),
+    ("words_read_right", 0.9, "at least 9 words in 10 read right on the rendered screens"),
+)
+
+
+def median_seconds(
+    work: Callable[[], object], repeat: int, before: Callable[[], None] = lambda: None
+) -> float:
+    times = []
+    for _ in range(max(repeat, 1)):
+        before()
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _rapidocr_defaults(image: Image.Image) -> float:
+    """Seconds RapidOCR takes with its own defaults (warm), for comparison."""
+    import numpy as np
+    from rapidocr import RapidOCR
+
+    engine = RapidOCR(params={"Global.log_level": "error"})
+    pixels = np.asarray(image)
+    engine(pixels)
+    started = time.perf_counter()
+    engine(pixels)
+    return time.perf_counter() - started
+
+
+def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float]:
+    """Figures: full screen, one window, a window on a desktop, words read right."""
+    reader = TextReader()
+    started = time.perf_counter()
+    reader.warm_up()
+    figures: dict[str, float] = {"warm_up_s": time.perf_counter() - started}
+    screen = text_screen(0).image
+    dialog = dialog_on_desktop()
+    # Each read starts with nothing remembered, as a screen never seen before; then the same screen again.
+    figures["full_screen_s"] = median_seconds(lambda: reader.read(screen), repeat, reader.forget)
+    figures["full_screen_read_again_s"] = median_seconds(lambda: reader.read(screen), repeat)
+    window = window_alone(dialog).image
+    figures["one_window_s"] = median_seconds(lambda: reader.read(window), repeat, reader.forget)
+    figures["window_on_desktop_s"] = median_seconds(lambda: reader.read(dialog.image), repeat, reader.forget)
+    right = total = 0
+    reader.forget()
+    for sample in accuracy_samples():
+        found, expected = words_read_right(sample.lines, reader.read(sample.image).lines)
+        right, total = right + found, total + expected
+    figures["words_read_right"] = right / total
+    figures["words_on_the_samples"] = total
+    if compare_defaults:
+        figures["rapidocr_defaults_full_screen_s"] = _rapidocr_defaults(screen)
+        figures["rapidocr_defaults_window_on_desktop_s"] = _rapidocr_defaults(dialog.image)
+    return figures

@@ -1,0 +1,12 @@
+import pytest
+
+from assistant.ocr.bench import TARGETS, bench_ocr
+
+
+@pytest.mark.slow
+def test_the_ocr_suite_gives_every_figure_it_has_a_target_for() -> None:
+    figures = bench_ocr(repeat=1, compare_defaults=False)
+    for key, _, _ in TARGETS:
+        assert figures[key] > 0
+    assert figures["words_read_right"] >= 0.9
+    assert figures["words_on_the_samples"] > 500
