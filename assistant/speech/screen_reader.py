@@ -430,7 +430,7 @@ class ScreenReaderBackend(SpeechBackend):
         self._looked_at = now
         route, problems = self._lookout.find()
         for problem in problems:
-            log.info("Screen reader not reached: %s", problem)
+            log.debug("Screen reader not reached: %s", problem)
         if route is not None:
             log.info("Speaking through %s.", route.description)
             self._route, self._told_lost = route, False

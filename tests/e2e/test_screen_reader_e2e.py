@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -62,6 +63,8 @@ def test_the_description_goes_to_the_screen_reader_only(start_app, speechd):
     assert first.strip()
     assert "working" in app.cues()  # the app's own cue sounds still play
     assert app.utterances() == []  # and its own voice said nothing: nothing twice
+    doctor = app.run(sys.executable, "-m", "assistant", "doctor", timeout=120)
+    assert f"Screen reader: the screen reader through speech-dispatcher ({speechd.address})." in doctor.stdout
 
 
 def test_stop_cancels_the_screen_readers_speech(start_app, speechd):

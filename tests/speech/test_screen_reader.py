@@ -413,3 +413,19 @@ def test_no_speech_dispatcher_is_explained(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{tmp_path / 'nothing.sock'}")
     with pytest.raises(ScreenReaderLost, match="did not answer"):
         SpeechDispatcherRoute()
+
+
+def test_speak_with_changed_in_settings_applies_from_the_next_utterance() -> None:
+    route, own = FakeRoute(), OwnVoice()
+    speaker = Speaker(lambda: ScreenReaderBackend(lambda: own, "screen-reader", lookout_with(route)))
+    try:
+        assert speaker.wait_ready(DEADLINE)
+        speaker.say("To the screen reader.")
+        assert speaker.wait_idle(DEADLINE)
+        speaker.set_speak_with("own-voice")
+        speaker.say("In the app's own voice.")
+        assert speaker.wait_idle(DEADLINE)
+        assert route.said == ["To the screen reader."] and own.said == ["In the app's own voice."]
+        assert speaker.screen_reader is None
+    finally:
+        assert speaker.close()
