@@ -46,7 +46,8 @@ def start_with_screen_reader(start_app, server: PrivateSpeechDispatcher) -> Runn
         app.check_alive()
         wait_for(lambda: "Ready." in server.said(), 40, "'Ready.' reaching speech-dispatcher")
 
-    return start_app("--speak-with", "screen-reader", wait_ready=ready)
+    # The settings say the app's own voice; --speak-with decides for this run.
+    return start_app("--speak-with", "screen-reader", settings='speak_with = "own-voice"\n', wait_ready=ready)
 
 
 def describe(app: RunningApp, server: PrivateSpeechDispatcher) -> str:
