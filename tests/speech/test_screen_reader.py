@@ -437,7 +437,7 @@ def test_an_absent_orca_service_is_explained_through_prismatoid() -> None:
 
     if subprocess.run(["pgrep", "-x", "orca"], capture_output=True).returncode == 0:
         pytest.skip("Orca runs on this machine")
-    with pytest.raises(ScreenReaderLost, match="^Orca is not "):
+    with pytest.raises(ScreenReaderLost, match=r"^Orca is not "):
         PrismRoute(ORCA_SERVICE)
 
 
