@@ -311,6 +311,9 @@ class PrismRoute:
             features = self._backend.features
         except Exception as error:
             raise ScreenReaderLost(f"{READER_OF_ROUTE[name]} is not there: {error}") from None
+        if not features.is_supported_at_runtime:
+            # VoiceOver's announcements, for one, go nowhere while VoiceOver is off.
+            raise ScreenReaderLost(f"{READER_OF_ROUTE[name]} is not running")
         # output = speech and braille together, where the screen reader has both.
         self._send = self._backend.output if features.supports_output else self._backend.speak
 

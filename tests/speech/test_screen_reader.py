@@ -429,3 +429,23 @@ def test_speak_with_changed_in_settings_applies_from_the_next_utterance() -> Non
         assert speaker.screen_reader is None
     finally:
         assert speaker.close()
+
+
+def test_an_absent_orca_service_is_explained_through_prismatoid() -> None:
+    pytest.importorskip("prism")
+    from assistant.speech.screen_reader import PrismRoute
+
+    if subprocess.run(["pgrep", "-x", "orca"], capture_output=True).returncode == 0:
+        pytest.skip("Orca runs on this machine")
+    with pytest.raises(ScreenReaderLost, match=r"^Orca is not "):
+        PrismRoute(ORCA_SERVICE)
+
+
+@needs_speechd
+def test_the_benchmark_measures_both_figures() -> None:
+    from assistant.speech.bench import TARGETS, bench_screen_reader_summary
+
+    summary = bench_screen_reader_summary(rounds=3)
+    assert summary["rounds"] == 3
+    for key, _limit, _meaning in TARGETS:
+        assert 0 < summary[key] < DEADLINE
