@@ -117,8 +117,8 @@ def speak(backend: SpeechBackend, text: str) -> bool:
 
 def test_the_routes_tried_on_each_system() -> None:
     assert choose_routes("linux", orca_running=True, a11y_says_running=False) == [
-        ORCA_SERVICE,
         SPEECH_DISPATCHER,
+        ORCA_SERVICE,
     ]
     assert choose_routes("linux", orca_running=False, a11y_says_running=True) == [SPEECH_DISPATCHER]
     assert choose_routes("linux", orca_running=False, a11y_says_running=False) == []
@@ -137,8 +137,8 @@ def test_speak_with_decides_who_speaks() -> None:
 @pytest.mark.parametrize(
     ("platform", "orca", "a11y", "answering", "expected_tries", "reached"),
     [
-        ("linux", True, False, {SPEECH_DISPATCHER}, [ORCA_SERVICE, SPEECH_DISPATCHER], SPEECH_DISPATCHER),
-        ("linux", True, False, {ORCA_SERVICE}, [ORCA_SERVICE], ORCA_SERVICE),
+        ("linux", True, False, {SPEECH_DISPATCHER, ORCA_SERVICE}, [SPEECH_DISPATCHER], SPEECH_DISPATCHER),
+        ("linux", True, False, {ORCA_SERVICE}, [SPEECH_DISPATCHER, ORCA_SERVICE], ORCA_SERVICE),
         ("linux", False, True, {SPEECH_DISPATCHER}, [SPEECH_DISPATCHER], SPEECH_DISPATCHER),
         ("linux", False, False, {SPEECH_DISPATCHER}, [], None),
         ("win32", False, False, {JAWS}, [NVDA, JAWS], JAWS),
@@ -188,8 +188,8 @@ def test_the_doctor_names_the_screen_reader_and_the_way_to_it() -> None:
     lines = describe_screen_reader(lookout_with(None))
     assert lines[0] == "Screen reader: none found running; the app speaks with its own voice."
     assert lines[1:] == [
-        f"Not reached: {ORCA_SERVICE} is not there.",
         f"Not reached: {SPEECH_DISPATCHER} is not there.",
+        f"Not reached: {ORCA_SERVICE} is not there.",
     ]
 
 
