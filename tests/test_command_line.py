@@ -50,3 +50,12 @@ def test_building_every_command_imports_nothing_heavy() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_run_speaks_with_what_is_asked_for_this_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert build_parser().parse_args(["run"]).speak_with is None  # the settings decide
+    for choice in ("screen-reader", "own-voice", "both"):
+        assert build_parser().parse_args(["run", "--speak-with", choice]).speak_with == choice
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--speak-with", "braille"])
+    assert "invalid choice: 'braille'" in capsys.readouterr().err

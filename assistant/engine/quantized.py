@@ -675,7 +675,7 @@ def load_int8(
                 return model, None
             for stale in entry.siblings():
                 log.info("Removing the outdated prepared model %s", stale)
-                stale.unlink(missing_ok=True)
+                _remove(stale)
         if on_progress is not None:
             on_progress(PREPARING)
         model = load_float()
@@ -704,5 +704,13 @@ def _load_if_sound(
         return load_saved(entry, config, generation_config)
     except DamagedCache as problem:
         log.warning("The prepared model %s is unusable (%s); preparing it again.", entry.path, problem)
-        entry.path.unlink(missing_ok=True)
+        _remove(entry.path)
         return None
+
+
+def _remove(path: Path) -> None:
+    """Remove a file if the system lets us (Windows refuses while another app maps it: left for later)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("Could not remove %s: %s", path, error)

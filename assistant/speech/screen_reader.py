@@ -5,10 +5,10 @@ It sends each utterance (a sentence, as they are generated) to the screen reader
 and the user chose so ("Speak with"), and to the app's own voice otherwise, or as well ("both").
 
 How the screen reader is reached (the README says why these libraries):
-- Linux: Orca 49 and later through its D-Bus service (`PresentMessage`: speech and a braille flash
-  message), through prismatoid; else speech-dispatcher, which Orca speaks through, with its own Python
-  client (Debian's python3-speechd), which reports when each message has ended or was cancelled and
-  cancels the whole queue. A screen reader counts as running when Orca runs or the accessibility bus
+- Linux: speech-dispatcher, which Orca speaks through, with its own Python client (Debian's
+  python3-speechd), which reports when each message has ended or was cancelled and cancels the whole
+  queue; where it cannot be reached, Orca 49 and later through its D-Bus service (`PresentMessage`:
+  speech and a braille flash message), through prismatoid. A screen reader counts as running when Orca runs or the accessibility bus
   says one does (`org.a11y.Status.ScreenReaderEnabled`).
 - Windows: NVDA (its controller client: speech, cancel, braille) or JAWS, through prismatoid.
 - macOS: VoiceOver announcements, through prismatoid.
@@ -73,7 +73,11 @@ def choose_routes(platform: str, orca_running: bool, a11y_says_running: bool) ->
 
     On Windows and macOS, whether NVDA, JAWS or VoiceOver runs is what connecting to it finds out.
     On Linux nothing is tried unless a screen reader runs: speech-dispatcher alone would talk over
-    a desktop that has no screen reader, with a voice the user never chose.
+    a desktop that has no screen reader, with a voice the user never chose. With Orca, its voice is
+    reached through speech-dispatcher first: Orca's `PresentMessage` speaks each message interrupting
+    the one before (`presentMessage` → `speakMessage(interrupt=True)` in Orca's source), so sentences
+    handed over as they are generated would cut each other off; the service is the way to Orca only
+    where speech-dispatcher cannot be reached.
     """
     if platform == "win32":
         return [NVDA, JAWS]
@@ -81,7 +85,7 @@ def choose_routes(platform: str, orca_running: bool, a11y_says_running: bool) ->
         return [VOICEOVER]
     if not (orca_running or a11y_says_running):
         return []
-    return [ORCA_SERVICE, SPEECH_DISPATCHER] if orca_running else [SPEECH_DISPATCHER]
+    return [SPEECH_DISPATCHER, ORCA_SERVICE] if orca_running else [SPEECH_DISPATCHER]
 
 
 def speaks_through(speak_with: str, reader_reached: bool) -> tuple[bool, bool]:
@@ -311,6 +315,9 @@ class PrismRoute:
             features = self._backend.features
         except Exception as error:
             raise ScreenReaderLost(f"{READER_OF_ROUTE[name]} is not there: {error}") from None
+        if not features.is_supported_at_runtime:
+            # VoiceOver's announcements, for one, go nowhere while VoiceOver is off.
+            raise ScreenReaderLost(f"{READER_OF_ROUTE[name]} is not running")
         # output = speech and braille together, where the screen reader has both.
         self._send = self._backend.output if features.supports_output else self._backend.speak
 
@@ -430,7 +437,7 @@ class ScreenReaderBackend(SpeechBackend):
         self._looked_at = now
         route, problems = self._lookout.find()
         for problem in problems:
-            log.info("Screen reader not reached: %s", problem)
+            log.debug("Screen reader not reached: %s", problem)
         if route is not None:
             log.info("Speaking through %s.", route.description)
             self._route, self._told_lost = route, False

@@ -2,8 +2,9 @@
 
 `Speaker` is what the app uses: `say`, `stop`, voice/rate/volume, and events telling the UI what was
 spoken. Behind it sits one backend (backend.py has the interface), driven only from the speech thread:
-espeak-ng on Linux, pyttsx3 on Windows and macOS, the recording backend for `--speech-to DIR`, and the
-silent one once speech has failed. Any backend failure switches to silence and is reported once, in one
+the screen-reader backend, which sends speech to the user's screen reader and to the app's own voice as
+"Speak with" says; the own voice is espeak-ng on Linux, pyttsx3 on Windows and macOS, or the recording
+backend for `--speech-to DIR`; and the silent one once speech has failed. Any backend failure switches to silence and is reported once, in one
 sentence.
 """
 

@@ -59,6 +59,11 @@ def _wait(condition: Callable[[], object], timeout: float, interval: float = 0.0
     return True
 
 
+def _said_ready(folder: Path) -> bool:
+    """Whether "Ready." has been said: a first int8 start says first that it prepares the model."""
+    return any(p.read_text(encoding="utf-8").strip() == "Ready." for p in folder.glob("[0-9]*.txt"))
+
+
 def _cue_times(folder: Path) -> list[float]:
     log = folder / "cues.log"
     return [float(line.split()[0]) for line in log.read_text().splitlines()] if log.exists() else []
@@ -95,7 +100,7 @@ def _one_start(display: Any, display_name: str, model: str, idle_s: float) -> di
         with _running_app(display_name, folder, "--model", model, "--speech-to", str(speech)) as (app, env):
             if _wait(lambda: _visible_window(display, WINDOW_TITLE), 30):
                 found["visible"] = time.perf_counter() - started
-            if not _wait(lambda: (speech / "0001.txt").exists(), 120, 0.1):
+            if not _wait(lambda: _said_ready(speech), 120, 0.1):
                 return found
             process = psutil.Process(app.pid)
             before = process.cpu_times()
@@ -179,11 +184,11 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
             speech = Path(folder) / "speech"
             arguments = ("--model", model, *runtime, "--speech-to", str(speech))
             with _running_app(display_name, folder, *arguments) as (app, env):
-                # The first utterance is "Ready" (or why not): the model has loaded.
-                _wait(lambda: (speech / "0001.txt").exists() or app.poll() is not None, 1200, 0.5)
+                # "Ready." is said once the model has loaded (a first int8 start says first that it prepares).
+                _wait(lambda: _said_ready(speech) or app.poll() is not None, 1200, 0.5)
                 if app.poll() is not None:
                     return {"skipped": f"the app stopped while loading (exit status {app.returncode})"}
-                if not (speech / "0001.txt").exists():
+                if not _said_ready(speech):
                     return {"skipped": "the app did not say it was ready"}
                 for round_ in range(repeat + 1):  # the first round warms up and is not counted
                     _paint_screen(display, round_ + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -45,7 +46,8 @@ def start_with_screen_reader(start_app, server: PrivateSpeechDispatcher) -> Runn
         app.check_alive()
         wait_for(lambda: "Ready." in server.said(), 40, "'Ready.' reaching speech-dispatcher")
 
-    return start_app("--speak-with", "screen-reader", wait_ready=ready)
+    # The settings say the app's own voice; --speak-with decides for this run.
+    return start_app("--speak-with", "screen-reader", settings='speak_with = "own-voice"\n', wait_ready=ready)
 
 
 def describe(app: RunningApp, server: PrivateSpeechDispatcher) -> str:
@@ -62,6 +64,8 @@ def test_the_description_goes_to_the_screen_reader_only(start_app, speechd):
     assert first.strip()
     assert "working" in app.cues()  # the app's own cue sounds still play
     assert app.utterances() == []  # and its own voice said nothing: nothing twice
+    doctor = app.run(sys.executable, "-m", "assistant", "doctor", timeout=120)
+    assert f"Screen reader: the screen reader through speech-dispatcher ({speechd.address})." in doctor.stdout
 
 
 def test_stop_cancels_the_screen_readers_speech(start_app, speechd):

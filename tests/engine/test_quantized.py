@@ -278,3 +278,25 @@ def test_a_flan_t5_model_is_rebuilt_from_the_cache_too(tiny_t5_model_dir, cache,
     counts.reset()
     assert output_ids(int8(tiny_t5_model_dir)) == first
     assert (counts.from_pretrained, counts.quantize_linear) == (0, 0)
+
+
+def test_an_outdated_file_that_cannot_be_removed_does_not_stop_the_start(
+    checkpoint, cache, monkeypatch
+) -> None:
+    """As on Windows while another running app still maps the old file."""
+    from pathlib import Path
+
+    int8(checkpoint)
+    [old] = saved_models()
+    real_unlink = Path.unlink
+
+    def unlink(path, missing_ok=False):
+        if path == old.path:
+            raise PermissionError(13, "The file is in use by another process")
+        return real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr(torch, "__version__", "99.0.0")  # a new entry is due; the old one stays
+    engine = int8(checkpoint)
+    assert engine.describe(picture())
+    assert old.path.exists() and len(saved_models()) == 2

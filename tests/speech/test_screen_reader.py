@@ -117,8 +117,8 @@ def speak(backend: SpeechBackend, text: str) -> bool:
 
 def test_the_routes_tried_on_each_system() -> None:
     assert choose_routes("linux", orca_running=True, a11y_says_running=False) == [
-        ORCA_SERVICE,
         SPEECH_DISPATCHER,
+        ORCA_SERVICE,
     ]
     assert choose_routes("linux", orca_running=False, a11y_says_running=True) == [SPEECH_DISPATCHER]
     assert choose_routes("linux", orca_running=False, a11y_says_running=False) == []
@@ -137,8 +137,8 @@ def test_speak_with_decides_who_speaks() -> None:
 @pytest.mark.parametrize(
     ("platform", "orca", "a11y", "answering", "expected_tries", "reached"),
     [
-        ("linux", True, False, {SPEECH_DISPATCHER}, [ORCA_SERVICE, SPEECH_DISPATCHER], SPEECH_DISPATCHER),
-        ("linux", True, False, {ORCA_SERVICE}, [ORCA_SERVICE], ORCA_SERVICE),
+        ("linux", True, False, {SPEECH_DISPATCHER, ORCA_SERVICE}, [SPEECH_DISPATCHER], SPEECH_DISPATCHER),
+        ("linux", True, False, {ORCA_SERVICE}, [SPEECH_DISPATCHER, ORCA_SERVICE], ORCA_SERVICE),
         ("linux", False, True, {SPEECH_DISPATCHER}, [SPEECH_DISPATCHER], SPEECH_DISPATCHER),
         ("linux", False, False, {SPEECH_DISPATCHER}, [], None),
         ("win32", False, False, {JAWS}, [NVDA, JAWS], JAWS),
@@ -188,8 +188,8 @@ def test_the_doctor_names_the_screen_reader_and_the_way_to_it() -> None:
     lines = describe_screen_reader(lookout_with(None))
     assert lines[0] == "Screen reader: none found running; the app speaks with its own voice."
     assert lines[1:] == [
-        f"Not reached: {ORCA_SERVICE} is not there.",
         f"Not reached: {SPEECH_DISPATCHER} is not there.",
+        f"Not reached: {ORCA_SERVICE} is not there.",
     ]
 
 
@@ -413,3 +413,39 @@ def test_no_speech_dispatcher_is_explained(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{tmp_path / 'nothing.sock'}")
     with pytest.raises(ScreenReaderLost, match="did not answer"):
         SpeechDispatcherRoute()
+
+
+def test_speak_with_changed_in_settings_applies_from_the_next_utterance() -> None:
+    route, own = FakeRoute(), OwnVoice()
+    speaker = Speaker(lambda: ScreenReaderBackend(lambda: own, "screen-reader", lookout_with(route)))
+    try:
+        assert speaker.wait_ready(DEADLINE)
+        speaker.say("To the screen reader.")
+        assert speaker.wait_idle(DEADLINE)
+        speaker.set_speak_with("own-voice")
+        speaker.say("In the app's own voice.")
+        assert speaker.wait_idle(DEADLINE)
+        assert route.said == ["To the screen reader."] and own.said == ["In the app's own voice."]
+        assert speaker.screen_reader is None
+    finally:
+        assert speaker.close()
+
+
+def test_an_absent_orca_service_is_explained_through_prismatoid() -> None:
+    pytest.importorskip("prism")
+    from assistant.speech.screen_reader import PrismRoute
+
+    if subprocess.run(["pgrep", "-x", "orca"], capture_output=True).returncode == 0:
+        pytest.skip("Orca runs on this machine")
+    with pytest.raises(ScreenReaderLost, match=r"^Orca is not "):
+        PrismRoute(ORCA_SERVICE)
+
+
+@needs_speechd
+def test_the_benchmark_measures_both_figures() -> None:
+    from assistant.speech.bench import TARGETS, bench_screen_reader_summary
+
+    summary = bench_screen_reader_summary(rounds=3)
+    assert summary["rounds"] == 3
+    for key, _limit, _meaning in TARGETS:
+        assert 0 < summary[key] < DEADLINE
