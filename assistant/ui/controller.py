@@ -555,8 +555,20 @@ class Controller(QObject):
     def _on_image_ready(self, request_id: int, image: Image.Image) -> None:
         if self.current is not None and self.current.id == request_id:
             self.current.image = image
-            if self.current.kind == "describe" and self.settings.read_text_on_images:
-                self.text.read_along(request_id, image, self.settings.text_word_limit or None)
+
+    def _read_text_along(self, request: Request) -> None:
+        """Start reading the text of the picture being described, once per description.
+
+        It starts when the gist's first sentence goes to speech, not with the picture: on a processor the
+        OCR would take cores from the model and hold that first sentence back, and the sentence takes
+        longer to say than a screen takes to read, so the text is still ready to follow without a gap."""
+        if (
+            request.kind == "describe"
+            and request.image is not None
+            and self.settings.read_text_on_images
+            and not self.text.reading_along(request.id)
+        ):
+            self.text.read_along(request.id, request.image, self.settings.text_word_limit or None)
 
     @Slot(int, str)
     def _on_text(self, request_id: int, text: str) -> None:
@@ -564,6 +576,7 @@ class Controller(QObject):
             return  # without speech, the whole text is shown once it is finished
         for sentence in self.stream.feed(text):
             self.say(sentence)
+            self._read_text_along(self.current)
 
     @Slot(int, str)
     def _on_finished(self, request_id: int, text: str) -> None:
@@ -580,6 +593,7 @@ class Controller(QObject):
         else:
             self.say(text)
         if request.kind == "describe":
+            self._read_text_along(request)
             self.text.gist_said(request.id)
             self.last_image = request.image
             self.last_description = text

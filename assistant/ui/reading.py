@@ -134,6 +134,10 @@ class TextFlow(QObject):
         self._lines, self._gist_said = None, False
         self._read.emit(request_id, image)
 
+    def reading_along(self, request_id: int) -> bool:
+        """Whether the text of description `request_id` is already being read."""
+        return self._describing == request_id
+
     def gist_said(self, request_id: int) -> None:
         """The description's gist is said: its text follows now, or as soon as it is read."""
         if request_id != self._describing:
@@ -158,7 +162,7 @@ class TextFlow(QObject):
     @Slot(int, str)
     def _on_failed(self, number: int, message: str) -> None:
         if number == self._describing:
-            self.drop()
+            self._lines = []  # nothing to follow the gist; the description is not read again
             self._say(message)
 
     def _say_text(self) -> None:
