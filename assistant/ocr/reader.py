@@ -139,7 +139,7 @@ class TextReader:
             return TextOnImage()
         with self._lock:
             engine = self._load()
-            lines = [line for line in self._recognise(engine, pixels, self._detect(engine, pixels, box))]
+            lines = self._recognise(engine, pixels, self._detect(engine, pixels, box))
         return TextOnImage(tuple(reading_order(lines)))
 
     def _detect(

@@ -89,6 +89,7 @@ class Controller(QObject):
         self.text.worker.captured.connect(self._on_captured)
         self.text.worker.refused.connect(self._on_refused)
         self.text.worker.text_read.connect(self._on_text_of_window)
+        self.text.worker.failed.connect(self._on_text_failed)
         self._text_job: CaptureJob | None = None
         self._text_job_kind = ""
         self._handlers: dict[str, Callable[[], None]] = {
@@ -538,6 +539,12 @@ class Controller(QObject):
         if self._text_job is not None and self._text_job.id == job_id:
             self._text_job = None
             self.tell(message)
+
+    @Slot(int, str)
+    def _on_text_failed(self, job_id: int, message: str) -> None:
+        if self._text_job is not None and self._text_job.id == job_id:
+            self._text_job = None
+            self.fail(message)
 
     @Slot(int, object)
     def _on_text_of_window(self, job_id: int, lines: list[str]) -> None:

@@ -116,3 +116,19 @@ def session_bus(monkeypatch) -> Iterator[str]:
     finally:
         daemon.terminate()
         daemon.wait(timeout=5)
+
+
+def test_ocr_that_cannot_start_is_said_in_one_sentence(qtbot, desktop, no_bus, ready, monkeypatch) -> None:
+    from assistant.ocr import OcrError, reader
+
+    def broken(image):
+        raise OcrError(
+            "Text in pictures cannot be read because RapidOCR did not start. Reinstall the assistant."
+        )
+
+    monkeypatch.setattr(reader.TextReader, "read", lambda self, image: broken(image))
+    controller, recorded = ready
+    focus("Invoice 2041 - Mail")
+    controller.handle("read-text")
+    qtbot.waitUntil(lambda: any("RapidOCR did not start" in text for text in recorded.texts()), timeout=20000)
+    assert "error" in recorded.cues()
