@@ -27,7 +27,10 @@ from assistant.errors import UserError
 from assistant.ocr.layout import TextBlock, TextLine, reading_order
 
 MIN_SCORE = 0.5
-DETECT_SIDE = 1280
+# 12 px text on a 1920x1080 screen, the smallest common UI size: detected at 1280 pixels 411 of 440
+# words were read right, at 1536 436, at 1920 439. 1536 costs about 0.1 s more than 1280 on a full
+# screen (1.86 s against 1.75 s, side by side): worth it for reading word for word (BENCHMARKS.md).
+DETECT_SIDE = 1536
 REC_HEIGHT = 48  # the recogniser's input height
 # The recogniser's time grows with the width of each line once scaled to REC_HEIGHT; a line cut a
 # quarter taller than the detector's box is read as well (measured on the accuracy samples) and

@@ -189,6 +189,7 @@ def accuracy_samples() -> list[SampleScreen]:
     return [
         text_screen(0),
         text_screen(2, font_size=13),
+        text_screen(9, font_size=12),
         dialog,
         window_alone(dialog),
         dialog_on_desktop(3, font_size=12, dark=True),
