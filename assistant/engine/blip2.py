@@ -398,11 +398,14 @@ class Blip2Engine(Engine):
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
         cancel: threading.Event | None = None,
+        *,
+        text_on_image: Sequence[str] = (),
     ) -> str:
         if not question.strip():
             raise EngineError("The question is empty. Type or say a question about the image.")
         max_new_tokens = self.max_new_tokens["answer"]
-        prompt = prompts.question_prompt(question, history, self.prompt_budget(max_new_tokens))
+        budget = self.prompt_budget(max_new_tokens)
+        prompt = prompts.question_prompt(question, history, budget, text_on_image)
         return self._run(image, prompt, max_new_tokens, on_text, cancel)
 
     def describe_many(

@@ -342,6 +342,45 @@ def test_a_long_turn_and_the_ones_before_it_are_left_out(tiny_engine, monkeypatc
     assert prompts == ["Question: Is it day or night? Answer: Day. Question: Who is in the photo? Answer:"]
 
 
+def test_a_question_about_words_on_the_picture_is_asked_with_the_text_read_on_it(
+    tiny_engine, monkeypatch
+) -> None:
+    from assistant.ocr import read_text
+    from assistant.ocr.samples import error_message
+
+    image = error_message().image
+    lines = read_text(image).lines
+    assert lines == list(error_message().lines)
+    prompts = recorded_prompts(tiny_engine, monkeypatch)
+    answer = tiny_engine.ask(image, "What does the error say?", text_on_image=lines)
+    assert_spoken_text(answer)
+    [prompt] = prompts
+    assert prompt == question_prompt("What does the error say?", text_on_image=lines)
+    assert prompt.startswith("Text on the image: Error - Editor. The file could not be saved.")
+    assert "the disk is full" in prompt
+    assert prompt.endswith(" Question: What does the error say? Answer:")
+
+
+@pytest.mark.parametrize("engine_fixture", ["tiny_engine", "tiny_t5_engine"])
+def test_a_huge_text_is_cut_to_the_context_and_the_question_kept(
+    engine_fixture, request, monkeypatch
+) -> None:
+    engine = request.getfixturevalue(engine_fixture)
+    prompts = recorded_prompts(engine, monkeypatch)
+    max_new_tokens = engine.max_new_tokens["answer"]
+    # The answer takes all its room, so a prompt one token too long for it would run past the context.
+    monkeypatch.setitem(engine.generation_options, "min_new_tokens", max_new_tokens)
+    lines = [f"Row {n}: the quarterly report shows revenue growth" for n in range(2000)]  # 16,000 words
+    history = [Turn("What is it?", "A spreadsheet.")]
+    assert engine.ask(picture(27), "What is in row 1?", history, text_on_image=lines)
+    [prompt] = prompts
+    assert prompt.startswith("Text on the image: Row 0: the quarterly report shows revenue growth. Row 1:")
+    assert prompt.endswith(" … Question: What is in row 1? Answer:")
+    assert "A spreadsheet" not in prompt  # the earlier turn gave way to the text
+    budget = engine.prompt_budget(max_new_tokens)
+    assert budget.tokens - 8 < budget.count(prompt) <= budget.tokens  # cut at a word, the room used
+
+
 @pytest.mark.parametrize("engine_fixture", ["tiny_engine", "tiny_t5_engine"])
 def test_the_longest_question_that_fits_is_answered_in_full(engine_fixture, request, monkeypatch) -> None:
     engine = request.getfixturevalue(engine_fixture)
