@@ -76,6 +76,24 @@ def question_prompt(
 
     Raises PromptTooLong when the question alone does not fit.
     """
+    return build_question(question, history, budget, text_on_image).prompt
+
+
+@dataclass(frozen=True)
+class QuestionPrompt:
+    prompt: str
+    text: str
+    """The text on the image the prompt opens with ("" for none); the engine keeps the model's reading of
+    it for the next question about the image, which opens with the same text as long as it fits whole."""
+
+
+def build_question(
+    question: str,
+    history: Sequence[Turn] = (),
+    budget: PromptBudget | None = None,
+    text_on_image: Sequence[str] = (),
+) -> QuestionPrompt:
+    """`question_prompt`, with the text on the image it opens with."""
     turns = [
         TURN_TEMPLATE.format(question=_one_line(t.question), answer=_one_line(t.answer).rstrip(".!? "))
         for t in list(history)[-MAX_HISTORY_TURNS:]
@@ -83,7 +101,7 @@ def question_prompt(
     required = QUESTION_TEMPLATE.format(question=_one_line(question))
     check_fits(required, budget)  # before the text is cut to fit with it
     text = fit_text(text_on_image, required, budget)
-    return fit_prompt(required, turns, budget, lead=text)
+    return QuestionPrompt(fit_prompt(required, turns, budget, lead=text), text)
 
 
 def text_piece(lines: Sequence[str], words: int | None = None) -> str:

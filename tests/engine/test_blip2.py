@@ -21,7 +21,7 @@ from PIL import Image
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
 from assistant.engine.blip2 import Blip2Engine
 from assistant.engine.images import ImageError, image_fingerprint
-from assistant.engine.prompts import PromptTooLong, question_prompt
+from assistant.engine.prompts import PromptTooLong, question_prompt, text_piece
 from assistant.engine.quantized import quantize_int8_
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 from assistant.engine.text import clean_output
@@ -290,6 +290,45 @@ def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -
             assert prefix.get_seq_length() == engine.num_query_tokens
     finally:
         hook.remove()
+
+
+def test_the_text_on_the_image_is_read_once_for_all_its_questions(tiny_engine) -> None:
+    """The language model's reading of the text on the image is kept with the image tokens'."""
+    engine = tiny_engine
+    image = picture(28)
+    key = image_fingerprint(image)
+    lines = ["Error - Editor", "The file could not be saved", "because the disk is full"]
+    text_tokens = engine.count_prompt_tokens(text_piece(lines))
+    lengths: list[int] = []
+    hook = engine.model.language_model.register_forward_pre_hook(
+        lambda module, args, kwargs: lengths.append(
+            (
+                kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
+            ).shape[1]
+        ),
+        with_kwargs=True,
+    )
+    try:
+        first = engine.ask(image, "What does the error say?", text_on_image=lines)
+        assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens + text_tokens
+        history = [Turn("What does the error say?", first)]
+        lengths.clear()
+        second = engine.ask(image, "What should I do?", history, text_on_image=lines)
+        whole = engine.count_prompt_tokens(question_prompt("What should I do?", history, text_on_image=lines))
+        assert lengths[0] == whole - text_tokens  # only the conversation and the question were read
+        assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens + text_tokens
+        # A prompt that opens otherwise cuts the kept reading back to the image tokens.
+        described = engine.describe(image)
+        assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens
+        other = engine.ask(image, "What should I do?", history, text_on_image=["Disk full"])
+    finally:
+        hook.remove()
+    engine.clear_feature_cache()  # the same answers from an engine that kept nothing
+    assert engine.ask(image, "What should I do?", history, text_on_image=lines) == second
+    engine.clear_feature_cache()
+    assert engine.describe(image) == described
+    engine.clear_feature_cache()
+    assert engine.ask(image, "What should I do?", history, text_on_image=["Disk full"]) == other
 
 
 def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
