@@ -52,6 +52,12 @@ ACTIONS: tuple[Action, ...] = (
         "ctrl+alt+t",
     ),
     Action(
+        "read-all-text",
+        "Read all the t&ext",
+        "Read the rest of the text of the last picture, from where the word limit cut it.",
+        "ctrl+alt+e",
+    ),
+    Action(
         "describe-clipboard",
         "Describe &clipboard image",
         "Describe the image on the clipboard.",
@@ -106,6 +112,15 @@ def how_to_run(name: str, hotkeys: Mapping[str, str]) -> str:
     """How the user starts action `name`, for a spoken hint: "with Control Alt D", else "from the menu"."""
     combo = hotkeys.get(name, "")
     return f"with {spoken_hotkey(combo)}" if combo else "from the Assistant menu or window"
+
+
+def how_to_press(name: str, hotkeys: Mapping[str, str]) -> str:
+    """What the user does to run action `name`, to end a spoken sentence with: "press Control Alt E",
+    else "choose Read all the text in the Assistant menu or window"."""
+    combo = hotkeys.get(name, "")
+    if combo:
+        return f"press {spoken_hotkey(combo)}"
+    return f"choose {BY_NAME[name].spoken_name} in the Assistant menu or window"
 
 
 def _key_words(part: str) -> str:

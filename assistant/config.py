@@ -47,6 +47,7 @@ SETTINGS_FILE = "settings.toml"
 
 DETAILS = ("brief", "detailed")
 IDLE_MINUTES_MAX = 24 * 60
+TEXT_WORD_LIMIT_MAX = 100_000
 # Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
 # speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
 RATE_RANGE = (80, 1000)
@@ -94,7 +95,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
     "free_model_after_minutes": lambda value: 0 <= value <= IDLE_MINUTES_MAX,
-    "text_word_limit": lambda value: 0 <= value <= 100_000,
+    "text_word_limit": lambda value: 0 <= value <= TEXT_WORD_LIMIT_MAX,
     "speak_with": lambda value: value in SPEAK_WITH,
     "model": bool,
     "device": bool,

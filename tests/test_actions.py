@@ -12,6 +12,7 @@ from assistant.actions import (
     NAMES,
     TRIGGER_NAMES,
     hotkey_text,
+    how_to_press,
     how_to_run,
     spoken_hotkey,
 )
@@ -61,3 +62,9 @@ def test_a_hint_names_the_users_hotkey_or_the_menu():
     assert how_to_run("describe-screen", {"describe-screen": "ctrl+shift+f9"}) == "with Control Shift F9"
     assert how_to_run("describe-screen", {"describe-screen": ""}) == "from the Assistant menu or window"
     assert how_to_run("describe-screen", {}) == "from the Assistant menu or window"
+
+
+def test_a_hint_says_which_key_to_press_or_what_to_choose():
+    assert how_to_press("read-all-text", {"read-all-text": "ctrl+alt+e"}) == "press Control Alt E"
+    assert how_to_press("read-all-text", {"read-all-text": "super+f5"}) == "press Super F5"
+    assert how_to_press("read-all-text", {}) == ("choose Read all the text in the Assistant menu or window")

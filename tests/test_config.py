@@ -35,6 +35,7 @@ def test_defaults() -> None:
         "describe-region": "ctrl+alt+r",
         "describe-window": "ctrl+alt+w",
         "read-text": "ctrl+alt+t",
+        "read-all-text": "ctrl+alt+e",
         "describe-clipboard": "ctrl+alt+v",
         "ask": "ctrl+alt+a",
         "stop": "ctrl+alt+s",

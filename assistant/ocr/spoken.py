@@ -1,4 +1,5 @@
-"""Turning the text on a picture into what is said: read up to a limit, then how much more there is."""
+"""Turning the text on a picture into what is said: read up to a limit, then how much more there is,
+and the rest when it is asked for."""
 
 from __future__ import annotations
 
@@ -13,24 +14,50 @@ def _sentences(lines: Sequence[str]) -> str:
     return " ".join(line if line.endswith(_ENDS_SENTENCE) else line + "." for line in lines if line.strip())
 
 
-def text_to_speak(lines: Sequence[str], word_limit: int | None = DEFAULT_WORD_LIMIT) -> str:
-    """ "Text on it: …" with the lines in order, cut at `word_limit` words (None: all) with the count left."""
-    lines = [line.strip() for line in lines if line.strip()]
-    words_total = sum(len(line.split()) for line in lines)
-    if not lines:
-        return ""
-    if word_limit is None or words_total <= word_limit:
-        return f"Text on it: {_sentences(lines)}"
+def split_at_limit(lines: Sequence[str], word_limit: int | None) -> tuple[list[str], list[str]]:
+    """The lines up to `word_limit` words (None: all), and the rest; a line cut in two starts the rest."""
+    lines = [" ".join(line.split()) for line in lines if line.strip()]
+    if word_limit is None:
+        return lines, []
     kept: list[str] = []
     room = word_limit
-    for line in lines:
+    for index, line in enumerate(lines):
         words = line.split()
-        if room <= 0:
-            break
-        kept.append(" ".join(words[:room]) if len(words) > room else line)
-        room -= len(words)
-    more = words_total - word_limit
-    return f"Text on it: {_sentences(kept)} … {more} more {'word' if more == 1 else 'words'}."
+        if room >= len(words):
+            kept.append(line)
+            room -= len(words)
+            continue
+        if room > 0:
+            kept.append(" ".join(words[:room]))
+        return kept, [" ".join(words[room:]), *lines[index + 1 :]]
+    return kept, []
+
+
+def words_in(lines: Sequence[str]) -> int:
+    return sum(len(line.split()) for line in lines)
+
+
+def text_to_speak(
+    lines: Sequence[str], word_limit: int | None = DEFAULT_WORD_LIMIT, to_hear_more: str = ""
+) -> str:
+    """ "Text on it: …" with the lines in order, cut at `word_limit` words (None: all) with the count left.
+
+    `to_hear_more` says how to hear the rest ("press Control Alt E"); it follows the count."""
+    kept, rest = split_at_limit(lines, word_limit)
+    if not kept and not rest:
+        return ""
+    if not rest:
+        return f"Text on it: {_sentences(kept)}"
+    more = words_in(rest)
+    count = f"{more} more {'word' if more == 1 else 'words'}"
+    if to_hear_more:
+        count += f"; {to_hear_more} to hear {'it' if more == 1 else 'them'}"
+    return f"Text on it: {_sentences(kept)} … {count}."
+
+
+def rest_to_speak(rest: Sequence[str]) -> str:
+    """The text left after the limit, each line its own phrase, as the first part of it was said."""
+    return _sentences(rest)
 
 
 def gist_then_text(gist: str, lines: Sequence[str], word_limit: int | None = DEFAULT_WORD_LIMIT) -> str:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
-from assistant.actions import how_to_run
+from assistant.actions import how_to_press, how_to_run
 from assistant.config import Settings, SettingsError, save_settings
 from assistant.engine.base import Detail
 from assistant.speech.sentences import SentenceStream
@@ -103,6 +103,7 @@ class Controller(QObject):
             "describe-file": self.describe_file,
             "describe-window": self.describe_window,
             "read-text": self.read_text,
+            "read-all-text": self.read_all_text,
             "ask": self.open_dialog,
             "listen": self.listen,
             "stop": self.stop,
@@ -279,6 +280,7 @@ class Controller(QObject):
         return self._describe(source)
 
     def _describe(self, source: ImageSource) -> Request:
+        self.text.new_picture(read=self.settings.read_text_on_images)
         detail: Detail = "detailed" if self.settings.detail == "detailed" else "brief"
         request = Request("describe", source, detail=detail)
         self._submit_request(request)
@@ -521,6 +523,7 @@ class Controller(QObject):
     def _capture_focused_window(self, kind: str, what: str) -> None:
         """Capture the focused window on the OCR thread (the whole screen where it cannot be found)."""
         self._start_work(what)
+        self.text.new_picture(read=kind == "read-text" or self.settings.read_text_on_images)
         point = self._point_under_pointer()
 
         def grab() -> Captured:
@@ -542,6 +545,30 @@ class Controller(QObject):
     def read_text(self) -> None:
         """Read the text of the focused window aloud, without the model."""
         self._capture_focused_window("read-text", "Reading the text…")
+
+    def read_all_text(self) -> None:
+        """Say the rest of the last picture's text, from where the word limit cut it."""
+        from assistant.ocr import rest_to_speak, words_in
+
+        describing = self.current is not None and self.current.kind == "describe"
+        if (describing or self._text_job is not None or self.text.awaited) and not self.text.not_read:
+            self.text.read_whole()  # its text is yet to come: it comes whole
+            self.set_status("The whole text will be read.")
+            return
+        if self.text.not_read:
+            message = "The text on pictures is not read; turn on Read the text on pictures in Settings."
+        elif (rest := self.text.take_rest()) is None:
+            how = how_to_press("read-text", self.settings.hotkeys)
+            message = f"No text has been read yet; {how} or describe something first."
+        elif not rest:
+            message = "There is no more text."
+        else:
+            self._start_work("Reading the rest of the text…")
+            self.say(rest_to_speak(rest), interrupt=True)
+            self.set_status(f"Ready. {words_in(rest)} more words read.")
+            return
+        self.set_status(message)
+        self.say(message, interrupt=True)
 
     @Slot(int, object)
     def _on_captured(self, job_id: int, captured: Captured) -> None:
@@ -575,7 +602,7 @@ class Controller(QObject):
         from assistant.ocr import text_to_speak
 
         self._text_job = None
-        self.text.last_lines = list(lines)
+        self.text.all_said(lines)
         self.image_text.set_lines(lines)
         self.say(text_to_speak(lines, None) if lines else "No text was found in the window.")
         self.set_status(f"Ready. {len(' '.join(lines).split())} words read.")
@@ -598,7 +625,12 @@ class Controller(QObject):
             and self.settings.read_text_on_images
             and not self.text.reading_along(request.id)
         ):
-            self.text.read_along(request.id, request.image, self.settings.text_word_limit or None)
+            self.text.read_along(
+                request.id,
+                request.image,
+                self.settings.text_word_limit or None,
+                how_to_press("read-all-text", self.settings.hotkeys),
+            )
 
     @Slot(int, str)
     def _on_text(self, request_id: int, text: str) -> None:

@@ -28,6 +28,7 @@ from assistant.config import (
     IDLE_MINUTES_MAX,
     RATE_RANGE,
     SPEAK_WITH,
+    TEXT_WORD_LIMIT_MAX,
     HotkeyError,
     Settings,
     parse_hotkey,
@@ -194,6 +195,27 @@ class SettingsDialog(QDialog):
         if editor is not None:
             editor.setAccessibleName(self.free_model.accessibleName())
         self._row(model_form, "&Free the model when idle:", self.free_model)
+        self.read_text_on_images = QCheckBox("Read the &text on pictures")
+        self.read_text_on_images.setAccessibleName("Read the text on pictures")
+        self.read_text_on_images.setAccessibleDescription(
+            "After each description, the text on the picture is read aloud, word for word."
+        )
+        self.read_text_on_images.setChecked(settings.read_text_on_images)
+        model_form.addRow(self.read_text_on_images)
+        self.text_word_limit = QSpinBox()
+        self.text_word_limit.setAccessibleName("Words of text to read before stopping, 0 for all")
+        self.text_word_limit.setAccessibleDescription(
+            "Longer text stops here and says how many words are left; Read all the text reads them."
+        )
+        self.text_word_limit.setRange(0, TEXT_WORD_LIMIT_MAX)  # 0 shows as all
+        self.text_word_limit.setSingleStep(10)
+        self.text_word_limit.setSpecialValueText("All")
+        self.text_word_limit.setSuffix(" words")
+        self.text_word_limit.setValue(settings.text_word_limit)
+        editor = self.text_word_limit.findChild(QLineEdit)
+        if editor is not None:
+            editor.setAccessibleName(self.text_word_limit.accessibleName())
+        self._row(model_form, "Words of text to read before &stopping (0: all):", self.text_word_limit)
         layout.addWidget(model_box)
 
         listening_box = QGroupBox("Spoken questions")
@@ -284,6 +306,8 @@ class SettingsDialog(QDialog):
             device=self.device.currentData(),
             precision=self.precision.currentData(),
             free_model_after_minutes=self.free_model.value(),
+            read_text_on_images=self.read_text_on_images.isChecked(),
+            text_word_limit=self.text_word_limit.value(),
             input_device=self.input_device.currentData(),
             stt_model=self.stt_model.text().strip() or self.settings.stt_model,
             language=self.language.text().strip() or self.settings.language,

@@ -4,6 +4,7 @@ the region chooser by keyboard, one instance only, and what a screen reader sees
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -185,3 +186,30 @@ def test_a_hotkey_changed_in_settings_works_at_once(start_app, tmp_path):
     app.key("ctrl+alt+x")
     said = app.wait_utterance(before, timeout=25, what="a description from the new hotkey")
     assert "[stopped]" not in said.text
+
+
+def test_text_over_the_limit_names_the_key_and_ctrl_alt_e_reads_the_rest(start_app):
+    app = start_app(settings="rate = 300\ntext_word_limit = 3\n")
+    before = app.last_number()
+    app.key("ctrl+alt+d")
+
+    def text_after_gist():
+        return next(
+            (u for u in app.utterances() if u.number > before and u.text.startswith("Text on it:")), None
+        )
+
+    cut = wait_for(text_after_gist, 40, "the text on the screen after the gist")
+    more = re.search(r"… (\d+) more words?; press Control Alt E to hear (?:them|it)\.$", cut.text)
+    assert more is not None, cut.text
+    wait_until_quiet(app)
+    before = app.last_number()
+    app.key("ctrl+alt+e")
+    rest = app.wait_utterance(before, timeout=20, what="the rest of the text")
+    assert "[stopped]" not in rest.text and rest.peak() > LOUD
+    assert len(rest.text.split()) == int(more[1])  # every word the count promised, from the cut on
+    wait_for(lambda: not app.playing(), 20, "the rest to be said")
+    before = app.last_number()
+    app.key("ctrl+alt+e")
+    assert (
+        app.wait_utterance(before, timeout=20, what="that no text is left").text == "There is no more text."
+    )
