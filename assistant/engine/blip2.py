@@ -106,9 +106,12 @@ def _crop(cache: Cache, length: int) -> None:
         cache.crop(-extra)
 
 
-def _opens(ids: torch.Tensor, held: torch.Tensor) -> bool:
-    """Whether token ids `ids` open with `held` and go on past it."""
-    return held.shape[0] < ids.shape[0] and torch.equal(ids[: held.shape[0]], held)
+def _shared_length(ids: torch.Tensor, held: torch.Tensor) -> int:
+    """How many tokens `ids` open with that `held` opens with too, short of the last of `ids` (the model
+    must read one token at least to say the next)."""
+    length = min(held.shape[0], ids.shape[0] - 1)
+    differs = (ids[:length] != held[:length]).nonzero()
+    return int(differs[0, 0]) if differs.numel() else length
 
 
 class _StopWhenCancelled(StoppingCriteria):
@@ -331,11 +334,15 @@ class Blip2Engine(Engine):
         kept_key = image_key if self.decoder_only else None  # only a decoder-only model keeps a prefix
         prefix = self._prefixes.get(kept_key) if kept_key is not None else None
         held = self._prefix_ids.get(kept_key) if kept_key is not None else None
-        if prefix is not None and held is not None and not _opens(input_ids[0], held):
-            # The prompt opens otherwise (a description, or other text): back to the image tokens alone.
-            _crop(prefix, self.num_query_tokens)
-            held = held[: self.num_query_tokens]
-            self._prefix_ids[kept_key] = held  # type: ignore[index]
+        if prefix is not None and held is not None:
+            # Where the prompt opens otherwise (a description, other text, the text cut elsewhere to fit
+            # a longer question), the kept reading is cut back to what the two share: the image tokens
+            # at least. A position's keys and values depend only on the tokens up to it.
+            shared = _shared_length(input_ids[0], held)
+            if shared < held.shape[0]:
+                _crop(prefix, shared)
+                held = held[:shared]
+                self._prefix_ids[kept_key] = held  # type: ignore[index]
         keep = self._kept_length(input_ids[0], keep_text) if kept_key is not None else 0
         if self.decoder_only:
             inputs["input_ids"] = input_ids

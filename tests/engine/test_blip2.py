@@ -331,6 +331,36 @@ def test_the_text_on_the_image_is_read_once_for_all_its_questions(tiny_engine) -
     assert engine.ask(image, "What should I do?", history, text_on_image=["Disk full"]) == other
 
 
+def test_a_text_cut_elsewhere_for_a_longer_question_is_read_only_past_what_it_shares(tiny_engine) -> None:
+    engine = tiny_engine
+    image = picture(29)
+    lines = [f"Row {n}: the quarterly report shows revenue growth" for n in range(500)]
+    engine.ask(image, "What is in row 1?", text_on_image=lines)
+    lengths: list[int] = []
+    hook = engine.model.language_model.register_forward_pre_hook(
+        lambda module, args, kwargs: lengths.append(
+            (
+                kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
+            ).shape[1]
+        ),
+        with_kwargs=True,
+    )
+    longer = "What is in row 1, and what is in the row after it?"
+    try:
+        answer = engine.ask(image, longer, text_on_image=lines)
+    finally:
+        hook.remove()
+    whole = engine.count_prompt_tokens(
+        question_prompt(
+            longer, budget=engine.prompt_budget(engine.max_new_tokens["answer"]), text_on_image=lines
+        )
+    )
+    assert whole > 300
+    assert lengths[0] < 40  # the last words of the text that did not fit again, and the question
+    engine.clear_feature_cache()
+    assert engine.ask(image, longer, text_on_image=lines) == answer  # as from an engine that kept nothing
+
+
 def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
     prompts: list[str] = []
     real = tiny_engine.prompt_inputs
