@@ -72,6 +72,9 @@ def test_read_the_text_says_the_title_then_the_focused_windows_words(qtbot, desk
     assert texts[0] == "Window: Invoice 2041 - Mail."
     assert "revenue" not in said(recorded).lower()  # the other window is not read
     assert "Payment received thank you" in controller.text.last_lines
+    # It read all of it: "Read all the text" has nothing left to say.
+    controller.handle("read-all-text")
+    qtbot.waitUntil(lambda: recorded.texts()[-1] == "There is no more text.", timeout=10000)
 
 
 def test_describe_the_focused_window_says_title_then_gist_then_text(
