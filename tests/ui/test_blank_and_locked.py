@@ -320,3 +320,16 @@ def test_the_clipboard_is_described_while_the_screen_is_locked(qtbot, locked_ses
     controller.handle("describe-clipboard")
     assert_described(qtbot, controller, recorded, watched, ONE_LINE)
     assert LOCKED_MESSAGE not in said(recorded)
+
+
+def test_a_new_capture_of_a_blank_screen_brings_the_dialog_back(qtbot, no_bus, ready, watched) -> None:
+    """New capture hides the dialog to take the picture; a blank screen is said, and the dialog returns."""
+    controller, recorded = ready
+    controller.open_dialog()
+    watched.screen = Image.new("RGB", (1280, 800), "black")
+    controller.new_capture()
+    assert not controller.dialog.isVisible()
+    qtbot.waitUntil(lambda: "The screen is blank: all black." in said(recorded), timeout=20000)
+    wait_idle(qtbot, controller)
+    assert controller.dialog.isVisible()
+    assert watched.described == []
