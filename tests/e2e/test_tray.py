@@ -187,7 +187,13 @@ def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, t
     said = app.wait_utterance(before, timeout=25, what="a spoken description")
     assert said.text and "[stopped]" not in said.text and "blank" not in said.text
     assert said.peak() > LOUD
-    before = said.number
+    text = wait_for(
+        lambda: [u for u in app.utterances() if u.number > said.number and u.text.startswith("Text on it:")],
+        40,
+        "the window's text read after the description",
+    )
+    assert "[stopped]" not in text[0].text  # type: ignore[index]
+    before = app.last_number()
     app.trigger("describe-screen")
     said = app.wait_utterance(before, timeout=25, what="a spoken description from `assistant trigger`")
     assert "[stopped]" not in said.text
