@@ -11,7 +11,6 @@ never waits for the text of the last picture to be read.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,8 +18,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from assistant.errors import UserError
-
-_ids = itertools.count(1)
+from assistant.ui.worker import new_id
 
 
 @dataclass
@@ -42,7 +40,7 @@ class CaptureJob:
 
     grab: Callable[[], Captured]
     of_screen: bool = True
-    id: int = field(default_factory=lambda: next(_ids))
+    id: int = field(default_factory=new_id)  # shared with requests: a reading's number names one picture
 
 
 class CaptureWorker(QObject):

@@ -68,6 +68,7 @@ class Watched:
         self.grabs = 0
         self.check_threads: list[str] = []
         self.screen: Image.Image | None = None
+        self.last_grab: Image.Image | None = None
         describe, blank_colour, locked = (
             engine.describe,
             assistant.capture.blank_colour,
@@ -81,7 +82,8 @@ class Watched:
         def grab_screen(at=None):
             self.grabs += 1
             assert self.screen is not None
-            return self.screen.copy()
+            self.last_grab = self.screen.copy()
+            return self.last_grab
 
         def grab_focused_window():
             self.grabs += 1
@@ -333,3 +335,37 @@ def test_a_new_capture_of_a_blank_screen_brings_the_dialog_back(qtbot, no_bus, r
     wait_idle(qtbot, controller)
     assert controller.dialog.isVisible()
     assert watched.described == []
+
+
+def test_each_described_picture_has_its_own_text(qtbot, no_bus, ready, watched, monkeypatch) -> None:
+    """Captures, requests and readings share one counter: the text of a picture read by "Read the text"
+    is never taken for that of a later description whose request had the same number."""
+    import itertools
+
+    from assistant.ui import capturing, worker
+
+    controller, _recorded = ready
+    monkeypatch.setattr(worker, "_ids", itertools.count(1))
+    monkeypatch.setattr(capturing, "_ids", itertools.count(1), raising=False)  # a counter of its own, if any
+
+    def screen_of(words: str) -> Image.Image:
+        screen = Image.new("RGB", (1280, 800), "white")
+        ImageDraw.Draw(screen).text((400, 360), words, fill="black", font=ImageFont.load_default(40))
+        return screen
+
+    def text_read() -> str:
+        qtbot.waitUntil(
+            lambda: not controller.image_text.reading and bool(controller.image_text.lines), timeout=30000
+        )
+        return " ".join(controller.image_text.lines).lower()
+
+    for action, words in (
+        ("describe-screen", "Alpha report"),
+        ("read-text", "Bravo invoice"),
+        ("describe-screen", "Charlie notes"),
+    ):
+        watched.screen = screen_of(words)
+        controller.handle(action)
+        qtbot.waitUntil(lambda: controller.last_image is watched.last_grab, timeout=30000)
+        wait_idle(qtbot, controller)
+        assert words.split()[0].lower() in text_read()
