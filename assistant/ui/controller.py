@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from assistant.engine.base import Detail
 from assistant.speech.sentences import SentenceStream
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
+from assistant.ui.image_text import ImageText
 from assistant.ui.listening import AudioSource
 from assistant.ui.listening_flow import ListeningFlow
 from assistant.ui.loading import LoadingProgress
@@ -92,6 +93,9 @@ class Controller(QObject):
         self.text.worker.failed.connect(self._on_text_failed)
         self._text_job: CaptureJob | None = None
         self._text_job_kind = ""
+        # The text on the last image: what its questions are asked with and the dialog's "Text on it" shows.
+        self.image_text = ImageText(self.text.worker)
+        self.image_text.changed.connect(self._show_text_in_dialog)
         self._handlers: dict[str, Callable[[], None]] = {
             "describe-screen": self.describe_screen,
             "describe-region": self.describe_region,
@@ -257,6 +261,7 @@ class Controller(QObject):
             self.current = None
         self._text_job = None
         self.text.drop()
+        self.image_text.stop_waiting()
         self.hush()
         self.earcons.play("working")
         self.set_status(what)
@@ -364,13 +369,21 @@ class Controller(QObject):
         history = tuple(self.dialog.turns) if self.dialog is not None else ()
         self._start_work("Thinking about your question…")
         request = Request("ask", self.last_image, question=question, history=history)
-        self._submit_request(request)
+        self.current = request  # stop and new work cancel it while it waits for the text on the image
+        self.image_text.when_ready(lambda lines: self._ask_with_text(request, lines))
         return request
+
+    def _ask_with_text(self, request: Request, lines: Sequence[str]) -> None:
+        if request.cancel.is_set():
+            return
+        request.text_on_image = tuple(lines)
+        self._submit_request(request)
 
     def stop(self) -> None:
         self.listening.stop()
         self._text_job = None
         self.text.drop()
+        self.image_text.stop_waiting()
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
@@ -402,8 +415,17 @@ class Controller(QObject):
             self.dialog.message.connect(self._on_dialog_message)
             self.dialog.talk_requested.connect(lambda: self.handle("listen"))
             if self.last_image is not None:
-                self.dialog.set_image(self.last_image, self.last_description)
+                self._set_dialog_image(self.last_image, self.last_description)
         return self.dialog
+
+    def _set_dialog_image(self, image: Image.Image, description: str) -> None:
+        if self.dialog is not None:
+            self.dialog.set_image(image, description, self.image_text.lines, self.image_text.note)
+
+    @Slot()
+    def _show_text_in_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.show_text_on_image(self.image_text.lines, self.image_text.note)
 
     def no_image_message(self) -> str:
         how = how_to_run("describe-screen", self.settings.hotkeys)
@@ -554,6 +576,7 @@ class Controller(QObject):
 
         self._text_job = None
         self.text.last_lines = list(lines)
+        self.image_text.set_lines(lines)
         self.say(text_to_speak(lines, None) if lines else "No text was found in the window.")
         self.set_status(f"Ready. {len(' '.join(lines).split())} words read.")
 
@@ -601,11 +624,13 @@ class Controller(QObject):
             self.say(text)
         if request.kind == "describe":
             self._read_text_along(request)
+            reading = self.text.reading_along(request.id)  # before the text follows the gist, which ends it
             self.text.gist_said(request.id)
             self.last_image = request.image
             self.last_description = text
-            if self.dialog is not None and request.image is not None:
-                self.dialog.set_image(request.image, text)
+            self.image_text.expect(request.id if reading else None)
+            if request.image is not None:
+                self._set_dialog_image(request.image, text)
             if self._show_dialog_after:
                 self._show_dialog_after = False
                 self.ensure_dialog().show_and_focus()

@@ -38,6 +38,7 @@ class Request:
     detail: Detail = "brief"
     question: str = ""
     history: Sequence[Turn] = ()
+    text_on_image: Sequence[str] = ()  # an ask's: the lines read on the picture, for the prompt
     cancel: threading.Event = field(default_factory=threading.Event)
     id: int = field(default_factory=lambda: next(_ids))
     image: Image.Image | None = None
@@ -155,7 +156,14 @@ class ModelWorker(QObject):
             if request.kind == "describe":
                 result = self.engine.describe(image, request.detail, on_text, request.cancel)
             else:
-                result = self.engine.ask(image, request.question, request.history, on_text, request.cancel)
+                result = self.engine.ask(
+                    image,
+                    request.question,
+                    request.history,
+                    on_text,
+                    request.cancel,
+                    text_on_image=request.text_on_image,
+                )
             log.info(
                 "Request %s (%s): image %.2f s, model %.2f s",
                 request.id,

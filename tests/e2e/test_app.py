@@ -129,7 +129,15 @@ def test_every_focusable_control_has_a_role_and_a_name(start_app):
     trees = json.loads(done.stdout)
     nodes = [pair for tree in trees for pair in _walk(tree)]
     names = {node["name"] for node, _ in nodes}
-    assert {"Ask about the image", "Settings", "Question", "Ask", "Conversation", "Captured image"} <= names
+    assert {
+        "Ask about the image",
+        "Settings",
+        "Question",
+        "Ask",
+        "Conversation",
+        "Text on it",
+        "Captured image",
+    } <= names
     assert any(node["role"] == "image" and node["description"] for node, _ in nodes)
     unnamed = [
         where for node, where in nodes if node["focusable"] and not (node["role"] and node["name"].strip())
