@@ -69,6 +69,7 @@ class Watched:
         self.check_threads: list[str] = []
         self.screen: Image.Image | None = None
         self.last_grab: Image.Image | None = None
+        self.window: Image.Image | None = None  # the focused window's picture; None: no window has the focus
         describe, blank_colour, locked = (
             engine.describe,
             assistant.capture.blank_colour,
@@ -87,7 +88,10 @@ class Watched:
 
         def grab_focused_window():
             self.grabs += 1
-            raise assistant.capture.NoFocusedWindow("No window has the focus.")
+            if self.window is None:
+                raise assistant.capture.NoFocusedWindow("No window has the focus.")
+            found = assistant.capture.FocusedWindow("Notes - Editor", (0, 0, *self.window.size))
+            return found, self.window.copy()
 
         def blank_spy(image):
             self.check_threads.append(threading.current_thread().name)
@@ -167,6 +171,23 @@ def test_a_blank_screen_keeps_the_last_image(qtbot, no_bus, ready, watched) -> N
     wait_idle(qtbot, controller)
     assert controller.last_image is last_image and controller.last_description == last_description
     assert len(watched.described) == 1
+
+
+# -- the focused window (Ctrl+Alt+W, and Read the text) --------------------------------------------
+@pytest.mark.parametrize("action", ["describe-window", "read-text"])
+def test_a_blank_window_is_named_not_described_nor_read(qtbot, no_bus, ready, watched, action) -> None:
+    controller, recorded = ready
+    watched.window = Image.new("RGB", (640, 400), "white")
+    controller.handle(action)
+    assert_named_blank(qtbot, controller, recorded, watched, "The window is blank: all white.")
+
+
+def test_a_window_with_one_line_of_text_is_described_after_its_title(qtbot, no_bus, ready, watched) -> None:
+    controller, recorded = ready
+    watched.window = text_picture("white", size=(640, 400), text="Saved", at=(300, 190))
+    controller.handle("describe-window")
+    assert_described(qtbot, controller, recorded, watched, watched.window)
+    assert said(recorded)[0] == "Window: Notes - Editor."
 
 
 # -- a region (Ctrl+Alt+R) -------------------------------------------------------------------------
