@@ -243,6 +243,8 @@ class SpeechDispatcherRoute:
             raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not answer: {error}") from None
         self._braille: OrcaService | None = None
         self._no_braille: str | None = None  # why Orca's braille display is not reached (for Settings)
+        self._braille_may_come = False  # with Orca: until its service is found to have no braille-only call
+        self._looked_for_braille = 0.0
 
     @property
     def description(self) -> str:
@@ -255,14 +257,24 @@ class SpeechDispatcherRoute:
 
     def braille_through_orca(self) -> None:
         """Flash every message in braille through Orca's D-Bus service where it can do so without
-        speaking; otherwise say why not, once in the log, and speak on without braille."""
+        speaking; otherwise say why not, once in the log, and speak on without braille.
+
+        A service that was not reached, or stopped answering, is looked for again before a later
+        message (every few seconds at most): Orca may register it after the app started, or restart.
+        """
+        self._looked_for_braille = time.monotonic()
+        self._braille_may_come = True
+        retrying = self._no_braille is not None
         try:
             service = OrcaService.find()
         except OrcaServiceError as error:
-            self._no_braille = "as Orca's D-Bus service was not reached"
-            log.info(
-                "No braille flash messages through Orca: %s; speech goes through speech-dispatcher.", error
-            )
+            if not retrying:
+                self._no_braille = "as Orca's D-Bus service was not reached"
+                log.info(
+                    "No braille flash messages through Orca for now: %s; speech goes through "
+                    "speech-dispatcher.",
+                    error,
+                )
             return
         self.reader = service.name
         if not service.braille_only:
@@ -270,6 +282,7 @@ class SpeechDispatcherRoute:
             self._no_braille = (
                 "as this Orca's D-Bus service cannot show a message in braille without speaking it"
             )
+            self._braille_may_come = False
             log.info(
                 "No braille flash messages: %s's D-Bus service (%s) has no DisplayMessage, and its "
                 "PresentMessage would speak every sentence a second time; speech goes through speech-dispatcher.",
@@ -277,7 +290,7 @@ class SpeechDispatcherRoute:
                 service.dialect.bus_name,
             )
             return
-        self._braille = service
+        self._braille, self._no_braille = service, None
         log.info(
             "Braille flash messages go through %s's D-Bus service (%s).",
             service.name,
@@ -285,6 +298,12 @@ class SpeechDispatcherRoute:
         )
 
     def _flash(self, text: str) -> None:
+        if (
+            self._braille is None
+            and self._braille_may_come
+            and time.monotonic() - self._looked_for_braille >= RECHECK_EVERY
+        ):
+            self.braille_through_orca()
         if self._braille is None:
             return
         try:
@@ -293,6 +312,7 @@ class SpeechDispatcherRoute:
             self._braille.close()
             self._braille = None
             self._no_braille = "as Orca's D-Bus service stopped answering"
+            self._looked_for_braille = time.monotonic()
             log.warning(
                 "Orca's D-Bus service stopped answering (%s); speech goes on through speech-dispatcher, "
                 "without braille.",

@@ -140,9 +140,8 @@ def test_a_killed_speech_dispatcher_falls_back_to_the_own_voice_losing_nothing(s
     assert log.count("The screen reader stopped answering") == 1, log
 
 
-@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
-def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
-    app = start_with_screen_reader(start_app, speechd)
+def settings_nodes(app: RunningApp) -> list[dict]:
+    """The Settings window's accessible tree, flattened, as a screen reader sees it."""
     app.trigger("settings")
     app.wait_window("Settings")
     done = app.run(
@@ -151,7 +150,13 @@ def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
     if done.returncode != 0 and "pyatspi is missing" in done.stderr:
         pytest.skip("python3-pyatspi is not installed")
     assert done.returncode == 0, done.stderr
-    nodes = [node for tree in json.loads(done.stdout) for node in _walk(tree)]
+    return [node for tree in json.loads(done.stdout) for node in _walk(tree)]
+
+
+@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
+def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
+    app = start_with_screen_reader(start_app, speechd)
+    nodes = settings_nodes(app)
     # Qt gives AT-SPI a combo box's current choice as its name; its label comes right before it.
     label = next(
         i for i, node in enumerate(nodes) if node["role"] == "label" and node["name"] == "Speak with:"
@@ -160,6 +165,17 @@ def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
     assert combo["role"] == "combo box" and combo["focusable"]
     assert combo["name"] == "My screen reader when one is running"
     reader = f"Screen reader: the screen reader through speech-dispatcher ({speechd.address})."
+    assert any(node["name"] == reader and node["focusable"] for node in nodes), [n["name"] for n in nodes]
+
+
+@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
+def test_settings_show_orca_and_the_way_to_its_braille_display(start_app, speechd, orca):
+    app = start_with_screen_reader(start_app, speechd)
+    nodes = settings_nodes(app)
+    reader = (
+        f"Screen reader: Orca 51.0 through speech-dispatcher ({speechd.address}), and its braille display "
+        "through its D-Bus service (org.gnome.Orca1.Service)."
+    )
     assert any(node["name"] == reader and node["focusable"] for node in nodes), [n["name"] for n in nodes]
 
 

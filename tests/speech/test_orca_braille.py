@@ -116,7 +116,7 @@ def start_orca(session_bus, tmp_path) -> Iterator[Callable[[str, str], FakeOrca]
     started: list[FakeOrca] = []
 
     def start(generation: str, version: str) -> FakeOrca:
-        record = tmp_path / f"{generation}-calls.jsonl"
+        record = tmp_path / f"{generation}-{len(started)}-calls.jsonl"
         process = subprocess.Popen(
             [sys.executable, str(HERE / "orca_service.py"), generation, version, str(record)],
             stdout=subprocess.PIPE,
@@ -280,6 +280,40 @@ def test_a_service_that_goes_away_leaves_speech_going_with_one_line_in_the_log(
     assert speaker.screen_reader is not None and "no braille, as Orca's D-Bus service stopped answering" in (
         speaker.screen_reader
     )
+
+
+@needs_speechd
+def test_a_service_that_comes_later_or_comes_back_is_used_for_braille(
+    start_orca, speechd, speaker_on, monkeypatch, caplog
+) -> None:
+    # Orca may register its service after the app has started, or restart: it is looked for again
+    # before a later sentence (here at once; every few seconds in the app), silently until found.
+    monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
+    with caplog.at_level(logging.INFO, logger="assistant.speech.screen_reader"):
+        speaker = speaker_on(OwnVoice(), orca_lookout(orca=lambda: True))
+        speaker.say(SENTENCES[0])
+        assert speaker.wait_idle(DEADLINE)
+        orca = start_orca("orca1", "51.0")
+        speaker.say(SENTENCES[1])
+        assert speaker.wait_idle(DEADLINE)
+        assert orca.flashed() == [SENTENCES[1]]
+        orca.kill()
+        speaker.say(SENTENCES[2])
+        assert speaker.wait_idle(DEADLINE)
+        again = start_orca("orca1", "51.0")
+        speaker.say(SENTENCES[0])
+        assert speaker.wait_idle(DEADLINE)
+    assert again.flashed() == [SENTENCES[0]]
+    wait_for(lambda: len(speechd.said()) == 4, "every sentence reaching speech-dispatcher")
+    assert speechd.said() == [*SENTENCES, SENTENCES[0]]
+    messages = [r.getMessage() for r in caplog.records if "raille" in r.getMessage()]
+    assert [m.split(":")[0].split(" (")[0] for m in messages] == [
+        "No braille flash messages through Orca for now",
+        "Speaking through Orca through speech-dispatcher",
+        "Braille flash messages go through Orca 51.0's D-Bus service",
+        "Orca's D-Bus service stopped answering",
+        "Braille flash messages go through Orca 51.0's D-Bus service",
+    ], messages
 
 
 # ---------------------------------------------------------------------------------------------- the service alone
