@@ -28,6 +28,12 @@ ImageSource = Image.Image | Callable[[], Image.Image]
 _ids = itertools.count(1)
 
 
+def new_id() -> int:
+    """A number for a piece of work: a request, a capture, a reading of text. One counter for them all,
+    since a reading's number is that of the request or capture it belongs to, and must name no other."""
+    return next(_ids)
+
+
 @dataclass
 class Request:
     """One describe or ask. `source` is the picture, or a callable run on the model thread that makes
@@ -40,7 +46,7 @@ class Request:
     history: Sequence[Turn] = ()
     text_on_image: Sequence[str] = ()  # an ask's: the lines read on the picture, for the prompt
     cancel: threading.Event = field(default_factory=threading.Event)
-    id: int = field(default_factory=lambda: next(_ids))
+    id: int = field(default_factory=new_id)
     image: Image.Image | None = None
 
 
