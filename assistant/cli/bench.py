@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 TARGETS = (
     ("describe_over_bare_generate", 1.05, "a whole description costs at most 1.05x a bare model.generate"),
     ("followup_cached_over_fresh", 0.88, "a follow-up question costs at most 0.88x a fresh one"),
+    (
+        "text_followup_over_followup",
+        1.2,
+        "a follow-up about a screen of text, the text read once, costs at most 1.2x one without text",
+    ),
     ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
     ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
 )
@@ -286,6 +291,8 @@ def _print_figures(figures: dict[str, float], batch: int) -> None:
         ("bare model.generate, same inputs", "bare_generate_s", "s"),
         ("follow-up question, cached features", "followup_cached_s", "s"),
         ("follow-up question, features recomputed", "followup_fresh_s", "s"),
+        (f"question with {figures['text_words']:.0f} words of text, fresh", "text_question_fresh_s", "s"),
+        ("follow-up with the same text, kept", "text_followup_kept_s", "s"),
         (f"batch of {batch}", "batch_s", "s"),
         (f"{batch} one by one", "singles_s", "s"),
     ]

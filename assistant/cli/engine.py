@@ -60,7 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_stt_arguments(ask)
     add_model_arguments(ask)
-    ask.add_argument("--json", action="store_true", help='print {"question": …, "answer": …}')
+    ask.add_argument(
+        "--no-ocr", action="store_true", help="answer from the picture alone; do not read the text on it"
+    )
+    ask.add_argument(
+        "--json", action="store_true", help='print {"question": …, "answer": …, "text_on_image": [lines]}'
+    )
     ask.set_defaults(handler=run_ask)
 
     models = subparsers.add_parser("models", help="list or download models", description="List known models.")
@@ -285,27 +290,43 @@ def run_ask(args: argparse.Namespace) -> int:
             raise UserError(
                 "No words were heard in the recording. Record the question again, closer to the microphone."
             )
+    lines = [] if args.no_ocr else _text_on(image)
     engine = load_for_command(args)
     if question is not None:
-        return _answer(engine, image, question, history, args)
-    return _interactive(engine, image, history, args)
+        return _answer(engine, image, question, history, args, lines)
+    return _interactive(engine, image, history, args, lines)
+
+
+def _text_on(image: Image.Image) -> list[str]:
+    """The lines of text on the picture, read once for all its questions, as the app reads them; where OCR
+    cannot run, the questions are answered from the picture alone, after saying why."""
+    from assistant.ocr import read_text
+
+    try:
+        return read_text(image).lines
+    except UserError as error:
+        say_error(str(error))
+        return []
 
 
 def _answer(
-    engine: Engine, image: Image.Image, question: str, history: list[Turn], args: argparse.Namespace
+    engine: Engine,
+    image: Image.Image,
+    question: str,
+    history: list[Turn],
+    args: argparse.Namespace,
+    lines: list[str],
 ) -> int:
     try:
-        answer = engine.ask(image, question, history)
+        answer = engine.ask(image, question, history, text_on_image=lines)
     except UserError as error:
         say_error(str(error))
         return 1
     history.append(Turn(question, answer))
     # The answer first: it is what was asked for, and it must not be lost to a file that cannot be written.
     if args.json:
-        print(
-            json.dumps({"image": args.image, "question": question, "answer": answer}, ensure_ascii=False),
-            flush=True,
-        )
+        result = {"image": args.image, "question": question, "answer": answer, "text_on_image": lines}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     else:
         print(answer, flush=True)
     if args.history is not None and not _save_history(args.history, history):
@@ -313,7 +334,9 @@ def _answer(
     return 0
 
 
-def _interactive(engine: Engine, image: Image.Image, history: list[Turn], args: argparse.Namespace) -> int:
+def _interactive(
+    engine: Engine, image: Image.Image, history: list[Turn], args: argparse.Namespace, lines: list[str]
+) -> int:
     print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
     while True:
         try:
@@ -323,7 +346,7 @@ def _interactive(engine: Engine, image: Image.Image, history: list[Turn], args: 
             return 0
         if not question or question.lower() in ("quit", "exit"):
             return 0
-        _answer(engine, image, question, history, args)
+        _answer(engine, image, question, history, args, lines)
 
 
 def run_models(args: argparse.Namespace) -> int:

@@ -40,6 +40,9 @@ class Engine(ABC):
     first sentence. `cancel` (a threading.Event) stops generation early; the call then raises
     `Cancelled`. Implementations are used from one owner thread.
 
+    `ask` answers from the picture and from `text_on_image`, the lines of text read on it (by OCR, in
+    reading order), which the prompt holds before the question as far as the model's context allows.
+
     `notices` holds sentences about changes the user should hear of (such as falling back from
     the graphics card after running out of its memory); `on_notice`, when set, is called with each
     new one as it happens.
@@ -65,6 +68,8 @@ class Engine(ABC):
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
         cancel: threading.Event | None = None,
+        *,
+        text_on_image: Sequence[str] = (),
     ) -> str: ...
 
     @abstractmethod

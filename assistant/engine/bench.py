@@ -33,6 +33,14 @@ def sample_images(count: int) -> list[Image.Image]:
     return images
 
 
+# A full screen of text as OCR gives it: a title, then 40 lines of 11 words (444 words, as many as the
+# 12 px full screen of the OCR accuracy samples).
+SCREEN_TEXT = (
+    "Quarterly report - Writer",
+    *(f"Line {n}: the quarterly report shows revenue growth across every region" for n in range(1, 41)),
+)
+
+
 def _wait_for_gpu() -> None:
     """GPU work is asynchronous: the clock is read only once the card has finished."""
     if torch.cuda.is_initialized():
@@ -102,6 +110,18 @@ def measure_engine(engine: Blip2Engine, tokens: int, batch: int, repeat: int) ->
         engine.ask(image, question, history)
 
     figures["followup_fresh_s"] = median_time(followup_fresh, repeat)
+
+    # A question about a screen of text: the first reads the text (once per image), the next keep it.
+    def text_question_fresh() -> None:
+        fresh()
+        engine.ask(image, question, history, text_on_image=SCREEN_TEXT)
+
+    figures["text_words"] = float(len(" ".join(SCREEN_TEXT).split()))
+    figures["text_question_fresh_s"] = median_time(text_question_fresh, repeat)
+    text_question_fresh()
+    figures["text_followup_kept_s"] = median_time(
+        lambda: engine.ask(image, "What does line 3 say?", history, text_on_image=SCREEN_TEXT), repeat
+    )
     batch_images = images[:batch]
     figures["batch_s"] = median_time(lambda: engine.describe_many(batch_images, batch_size=batch), 1)
     figures["singles_s"] = median_time(
@@ -109,5 +129,6 @@ def measure_engine(engine: Blip2Engine, tokens: int, batch: int, repeat: int) ->
     )
     figures["describe_over_bare_generate"] = figures["describe_s"] / figures["bare_generate_s"]
     figures["followup_cached_over_fresh"] = figures["followup_cached_s"] / figures["followup_fresh_s"]
+    figures["text_followup_over_followup"] = figures["text_followup_kept_s"] / figures["followup_cached_s"]
     figures["batch_over_singles"] = figures["batch_s"] / figures["singles_s"]
     return figures

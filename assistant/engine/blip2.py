@@ -99,6 +99,21 @@ def load_model(
     return model.eval(), processor
 
 
+def _crop(cache: Cache, length: int) -> None:
+    """Cut a language-model cache back to its first `length` positions."""
+    extra = cache.get_seq_length() - length
+    if extra > 0:
+        cache.crop(-extra)
+
+
+def _shared_length(ids: torch.Tensor, held: torch.Tensor) -> int:
+    """How many tokens `ids` open with that `held` opens with too, short of the last of `ids` (the model
+    must read one token at least to say the next)."""
+    length = min(held.shape[0], ids.shape[0] - 1)
+    differs = (ids[:length] != held[:length]).nonzero()
+    return int(differs[0, 0]) if differs.numel() else length
+
+
 class _StopWhenCancelled(StoppingCriteria):
     def __init__(self, cancel: threading.Event) -> None:
         self.cancel = cancel
@@ -146,6 +161,7 @@ class Blip2Engine(Engine):
         self._machine = machine
         self._features: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._prefixes: dict[str, Cache] = {}  # image key -> the language model's cache of its tokens
+        self._prefix_ids: dict[str, torch.Tensor] = {}  # image key -> the token ids that cache holds
         self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
         self.generation_options: dict[str, Any] = {
@@ -256,11 +272,13 @@ class Blip2Engine(Engine):
         while len(self._features) > FEATURE_CACHE_SIZE:
             evicted, _ = self._features.popitem(last=False)
             self._prefixes.pop(evicted, None)
+            self._prefix_ids.pop(evicted, None)
         return features
 
     def clear_feature_cache(self) -> None:
         self._features.clear()
         self._prefixes.clear()
+        self._prefix_ids.clear()
 
     @property
     def context_tokens(self) -> int:
@@ -298,13 +316,16 @@ class Blip2Engine(Engine):
         streamer: TextStreamer | None = None,
         cancel: threading.Event | None = None,
         image_key: str | None = None,
+        keep_text: str = "",
         **options: Any,
     ) -> torch.Tensor:
         """The steps of Blip2ForConditionalGeneration.generate, with the image features given.
 
         With `image_key`, the language model's keys and values for the image tokens, which open every
         prompt about that image, are kept from the first generation: a follow-up question then reads
-        only its own words. Encoder-decoder models encode the prompt whole and keep nothing.
+        only its own words. `keep_text`, where the prompt opens with it (the text on the image), is kept
+        with them, so the text of a screen is read once for all the questions about it, not once a
+        question. Encoder-decoder models encode the prompt whole and keep nothing.
         """
         embeddings = self.model.get_input_embeddings()(input_ids)
         image_positions = (input_ids == self.image_token_id).unsqueeze(-1).expand_as(embeddings)
@@ -312,6 +333,17 @@ class Blip2Engine(Engine):
         inputs = {"inputs_embeds": embeddings, "attention_mask": torch.ones_like(input_ids)}
         kept_key = image_key if self.decoder_only else None  # only a decoder-only model keeps a prefix
         prefix = self._prefixes.get(kept_key) if kept_key is not None else None
+        held = self._prefix_ids.get(kept_key) if kept_key is not None else None
+        if prefix is not None and held is not None:
+            # Where the prompt opens otherwise (a description, other text, the text cut elsewhere to fit
+            # a longer question), the kept reading is cut back to what the two share: the image tokens
+            # at least. A position's keys and values depend only on the tokens up to it.
+            shared = _shared_length(input_ids[0], held)
+            if shared < held.shape[0]:
+                _crop(prefix, shared)
+                held = held[:shared]
+                self._prefix_ids[kept_key] = held  # type: ignore[index]
+        keep = self._kept_length(input_ids[0], keep_text) if kept_key is not None else 0
         if self.decoder_only:
             inputs["input_ids"] = input_ids
         if prefix is not None:
@@ -326,25 +358,29 @@ class Blip2Engine(Engine):
                 return_dict_in_generate=True,
                 **options,
             )
-        finally:
-            if prefix is not None:
-                self._trim_to_image(prefix)
-        if (
-            kept_key is not None
-            and prefix is None
-            and output.cache is not None
-            and kept_key in self._features
-        ):
-            self._trim_to_image(output.cache)
-            self._prefixes[kept_key] = output.cache
+        except BaseException:
+            if prefix is not None and held is not None:
+                _crop(prefix, held.shape[0])  # what it held before is still right; what was added may not be
+            raise
+        cache = prefix if prefix is not None else output.cache
+        if kept_key is not None and cache is not None and (prefix is not None or kept_key in self._features):
+            _crop(cache, keep)
+            self._prefixes[kept_key] = cache
+            self._prefix_ids[kept_key] = input_ids[0, :keep].clone()
         ids = output.sequences
         return ids[:, input_ids.shape[1] :] if self.decoder_only else ids
 
-    def _trim_to_image(self, cache: Cache) -> None:
-        """Cut a language-model cache back to the image tokens, for the next prompt about the image."""
-        extra = cache.get_seq_length() - self.num_query_tokens
-        if extra > 0:
-            cache.crop(-extra)
+    def _kept_length(self, prompt_ids: torch.Tensor, keep_text: str) -> int:
+        """How many of the prompt's tokens are kept for the next prompt about the image: the image tokens,
+        and `keep_text`'s where the prompt's tokens open with them (a tokenizer may join a word across
+        the seam, and then only the image tokens are kept)."""
+        if not keep_text:
+            return self.num_query_tokens
+        text_ids = self.processor.tokenizer(keep_text, return_tensors="pt").input_ids[0].to(prompt_ids.device)
+        length = self.num_query_tokens + text_ids.shape[0]
+        if length < prompt_ids.shape[0] and torch.equal(prompt_ids[self.num_query_tokens : length], text_ids):
+            return length
+        return self.num_query_tokens
 
     def _run(
         self,
@@ -353,6 +389,7 @@ class Blip2Engine(Engine):
         max_new_tokens: int,
         on_text: TextCallback | None,
         cancel: threading.Event | None,
+        keep_text: str = "",
     ) -> str:
         image = as_normalized(image)
         for attempt in range(2):
@@ -363,7 +400,7 @@ class Blip2Engine(Engine):
                 features = self.features_for(image, key)
                 streamer = _CleanTextStreamer(self.processor.tokenizer, prompt, on_text) if on_text else None
                 ids = self.generate_ids(
-                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel, key
+                    features, self.prompt_inputs(prompt, 1), max_new_tokens, streamer, cancel, key, keep_text
                 )
                 break
             except torch.cuda.OutOfMemoryError:
@@ -398,12 +435,14 @@ class Blip2Engine(Engine):
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
         cancel: threading.Event | None = None,
+        *,
+        text_on_image: Sequence[str] = (),
     ) -> str:
         if not question.strip():
             raise EngineError("The question is empty. Type or say a question about the image.")
         max_new_tokens = self.max_new_tokens["answer"]
-        prompt = prompts.question_prompt(question, history, self.prompt_budget(max_new_tokens))
-        return self._run(image, prompt, max_new_tokens, on_text, cancel)
+        built = prompts.build_question(question, history, self.prompt_budget(max_new_tokens), text_on_image)
+        return self._run(image, built.prompt, max_new_tokens, on_text, cancel, built.text)
 
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8

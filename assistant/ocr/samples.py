@@ -175,6 +175,18 @@ def dialog_on_desktop(
     return SampleScreen("dialog on a desktop", image, (title, menu, *body))
 
 
+def error_message() -> SampleScreen:
+    """A small error message, as a window of its own: a title bar and two lines, for asking what it says."""
+    image = Image.new("RGB", (520, 160), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 520, 28), fill=(64, 64, 64))
+    lines = ("Error - Editor", "The file could not be saved", "because the disk is full")
+    draw.text((10, 5), lines[0], fill="white", font=_font(16))
+    for row, line in enumerate(lines[1:]):
+        draw.text((20, 60 + 40 * row), line, fill="black", font=_font(16))
+    return SampleScreen("error message", image, lines)
+
+
 def window_alone(sample: SampleScreen) -> SampleScreen:
     """The dialog of `dialog_on_desktop` cut out, as a capture of the focused window gives it."""
     width, height = sample.image.size

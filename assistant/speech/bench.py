@@ -24,7 +24,7 @@ DefaultModule "generic"
 AddModule "generic" "sd_generic" "generic.conf"
 """
 # $DATA is the message; the shell's pid lets a reader see the module kill it on a stop.
-GENERIC_MODULE = """GenericExecuteSynth "printf '%s\\\\n' \\'$DATA\\' >> {said}; echo $$ >> {pids}; sleep 30"
+GENERIC_MODULE = """GenericExecuteSynth "printf '%s\\\\n' \\'$DATA\\' >> {said}; echo $$ >> {pids}; sleep {seconds}"
 AddVoice "en" "MALE1" "en"
 GenericLanguage "en" "en" "utf-8"
 """
@@ -38,6 +38,7 @@ class PrivateSpeechDispatcher:
 
     folder: Path
     process: subprocess.Popen[bytes] | None = None
+    seconds: float = 30.0  # how long its voice "speaks" each message
     said_file: Path = field(init=False)
     pids_file: Path = field(init=False)
     socket: Path = field(init=False)
@@ -63,7 +64,7 @@ class PrivateSpeechDispatcher:
         (self.folder / "home").mkdir(exist_ok=True)
         (config / "speechd.conf").write_text(SPEECHD_CONFIG.format(log=self.folder / "log"))
         (config / "modules" / "generic.conf").write_text(
-            GENERIC_MODULE.format(said=self.said_file, pids=self.pids_file)
+            GENERIC_MODULE.format(said=self.said_file, pids=self.pids_file, seconds=self.seconds)
         )
         (self.folder / "home" / ".asoundrc").write_text(NULL_SOUND)
         self.said_file.write_text("")

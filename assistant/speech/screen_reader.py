@@ -4,12 +4,16 @@
 It sends each utterance (a sentence, as they are generated) to the screen reader when one is running
 and the user chose so ("Speak with"), and to the app's own voice otherwise, or as well ("both").
 
-How the screen reader is reached (the README says why these libraries):
+How the screen reader is reached (the README says why these libraries, and why this order):
 - Linux: speech-dispatcher, which Orca speaks through, with its own Python client (Debian's
   python3-speechd), which reports when each message has ended or was cancelled and cancels the whole
-  queue; where it cannot be reached, Orca 49 and later through its D-Bus service (`PresentMessage`:
-  speech and a braille flash message), through prismatoid. A screen reader counts as running when Orca runs or the accessibility bus
-  says one does (`org.a11y.Status.ScreenReaderEnabled`).
+  queue. With Orca, each utterance is also flashed on the braille display through Orca's D-Bus service
+  where that service shows a message in braille without speaking it (`DisplayMessage`); Orca's
+  `PresentMessage` would speak it a second time. Where speech-dispatcher cannot be reached, Orca 49 and
+  later are reached through that service alone (`PresentMessage`: speech and a braille flash message).
+  orca_service.py speaks to the service. A screen reader counts as running when Orca runs (its process,
+  or its service on the session bus) or the accessibility bus says one does
+  (`org.a11y.Status.ScreenReaderEnabled`).
 - Windows: NVDA (its controller client: speech, cancel, braille) or JAWS, through prismatoid.
 - macOS: VoiceOver announcements, through prismatoid.
 
@@ -41,6 +45,12 @@ from assistant.speech.backend import (
     failure_message,
     speaking_time_limit,
 )
+from assistant.speech.orca_service import (
+    OrcaService,
+    OrcaServiceError,
+    OrcaServiceSilent,
+    orca_service_on_bus,
+)
 from assistant.speech.voices import Voice
 
 log = logging.getLogger(__name__)
@@ -55,7 +65,6 @@ NVDA = "nvda"
 JAWS = "jaws"
 VOICEOVER = "voiceover"
 ROUTE_NAMES = {
-    ORCA_SERVICE: "Orca's D-Bus service (speech and braille)",
     SPEECH_DISPATCHER: "speech-dispatcher",
     NVDA: "NVDA's controller client (speech and braille)",
     JAWS: "JAWS (speech and braille)",
@@ -74,10 +83,11 @@ def choose_routes(platform: str, orca_running: bool, a11y_says_running: bool) ->
     On Windows and macOS, whether NVDA, JAWS or VoiceOver runs is what connecting to it finds out.
     On Linux nothing is tried unless a screen reader runs: speech-dispatcher alone would talk over
     a desktop that has no screen reader, with a voice the user never chose. With Orca, its voice is
-    reached through speech-dispatcher first: Orca's `PresentMessage` speaks each message interrupting
-    the one before (`presentMessage` → `speakMessage(interrupt=True)` in Orca's source), so sentences
-    handed over as they are generated would cut each other off; the service is the way to Orca only
-    where speech-dispatcher cannot be reached.
+    reached through speech-dispatcher first (with braille through Orca's service where it can show a
+    message in braille alone): Orca's `PresentMessage` speaks each message interrupting the one before
+    (`present_message` → `speak_message(interrupt=True)` in Orca's source), so sentences handed over as
+    they are generated would cut each other off; the service alone is the way to Orca only where
+    speech-dispatcher cannot be reached.
     """
     if platform == "win32":
         return [NVDA, JAWS]
@@ -115,6 +125,12 @@ def orca_running(proc: Path = Path("/proc")) -> bool:
         except OSError:
             continue
     return False
+
+
+def orca_runs() -> bool:
+    """Orca's process runs, or its D-Bus service is on the session bus (its process may be named
+    otherwise, as under a wrapper)."""
+    return orca_running() or orca_service_on_bus()
 
 
 def a11y_says_screen_reader_runs(timeout: float = BUS_TIMEOUT) -> bool:
@@ -212,7 +228,11 @@ def speechd_address() -> str:
 
 
 class SpeechDispatcherRoute:
-    """speech-dispatcher through its Python client: each message's end and cancel are reported back."""
+    """speech-dispatcher through its Python client: each message's end and cancel are reported back.
+
+    With Orca, each message is also flashed in braille through Orca's D-Bus service, where the service
+    can show a message in braille without speaking it (`braille_through_orca`).
+    """
 
     name = SPEECH_DISPATCHER
 
@@ -226,11 +246,91 @@ class SpeechDispatcherRoute:
             self._client = speechd.SSIPClient("assistant", component="descriptions", autospawn=False)
         except Exception as error:
             raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not answer: {error}") from None
-        self._lost: str | None = None
+        self._braille: OrcaService | None = None
+        self._no_braille: str | None = None  # why Orca's braille display is not reached (for Settings)
+        self._braille_may_come = False  # with Orca: until its service is found to have no braille-only call
+        self._looked_for_braille = 0.0
+        self._told_braille_lost = False  # the log says once that the service stopped answering
 
     @property
     def description(self) -> str:
-        return f"{self.reader} through speech-dispatcher ({self.address})"
+        spoken = f"{self.reader} through speech-dispatcher ({self.address})"
+        if self._braille is not None:
+            return f"{spoken}, and its braille display through its D-Bus service ({self._braille.dialect.bus_name})"
+        if self._no_braille is not None:
+            return f"{spoken}; no braille, {self._no_braille}"
+        return spoken
+
+    def braille_through_orca(self) -> None:
+        """Flash every message in braille through Orca's D-Bus service where it can do so without
+        speaking; otherwise say why not, once in the log, and speak on without braille.
+
+        A service that was not reached, or stopped answering, is looked for again before a later
+        message (every few seconds at most): Orca may register it after the app started, or restart.
+        """
+        self._looked_for_braille = time.monotonic()
+        self._braille_may_come = True
+        retrying = self._no_braille is not None
+        try:
+            service = OrcaService.find()
+        except OrcaServiceError as error:
+            if not retrying:
+                self._no_braille = "as Orca's D-Bus service was not reached"
+                log.info(
+                    "No braille flash messages through Orca for now: %s; speech goes through "
+                    "speech-dispatcher.",
+                    error,
+                )
+            return
+        self.reader = service.name
+        if not service.braille_only:
+            service.close()
+            self._no_braille = (
+                "as this Orca's D-Bus service cannot show a message in braille without speaking it"
+            )
+            self._braille_may_come = False
+            log.info(
+                "No braille flash messages: %s's D-Bus service (%s) has no DisplayMessage, and its "
+                "PresentMessage would speak every sentence a second time; speech goes through speech-dispatcher.",
+                service.name,
+                service.dialect.bus_name,
+            )
+            return
+        self._braille, self._no_braille = service, None
+        log.info(
+            "Braille flash messages go through %s's D-Bus service (%s).",
+            service.name,
+            service.dialect.bus_name,
+        )
+
+    def _flash(self, text: str) -> None:
+        if (
+            self._braille is None
+            and self._braille_may_come
+            and time.monotonic() - self._looked_for_braille >= RECHECK_EVERY
+        ):
+            self.braille_through_orca()
+        if self._braille is None:
+            return
+        try:
+            self._braille.display(text)
+        except OrcaServiceError as error:
+            self._braille.close()
+            self._braille = None
+            self._no_braille = "as Orca's D-Bus service stopped answering"
+            self._looked_for_braille = time.monotonic()
+            # A service that has gone is looked for again (Orca may restart); one that is there but
+            # does not answer would hold every sentence back, so it is not asked again.
+            self._braille_may_come = not isinstance(error, OrcaServiceSilent)
+            if self._told_braille_lost:
+                log.debug("Orca's D-Bus service stopped answering again: %s", error)
+                return
+            self._told_braille_lost = True
+            log.warning(
+                "Orca's D-Bus service stopped answering (%s); speech goes on through speech-dispatcher, "
+                "without braille.",
+                error,
+            )
 
     def _alive(self) -> bool:
         # The client notices a closed connection only in its reader thread; asking that thread is the
@@ -258,6 +358,7 @@ class SpeechDispatcherRoute:
             raise ScreenReaderLost(
                 f"speech-dispatcher at {self.address} stopped answering: {error}"
             ) from None
+        self._flash(text)  # after the speech is on its way, so braille never delays it
         if not wait:
             return True
         deadline = time.monotonic() + speaking_time_limit(text, None)
@@ -284,14 +385,54 @@ class SpeechDispatcherRoute:
             log.info("speech-dispatcher could not be told to stop: %s", error)
 
     def close(self) -> None:
+        if self._braille is not None:
+            self._braille.close()
+            self._braille = None
         try:
             self._client.close()
         except Exception as error:
             log.info("The speech-dispatcher connection did not close cleanly: %s", error)
 
 
+class OrcaServiceRoute:
+    """Orca through its D-Bus service alone: PresentMessage speaks each message and flashes it in braille.
+
+    Orca reports no end of speech, so each message is handed over at once; it cuts off the one before,
+    which is why this is the way to Orca only where speech-dispatcher cannot be reached.
+    """
+
+    name = ORCA_SERVICE
+
+    def __init__(self) -> None:
+        try:
+            self._service = OrcaService.find()
+        except OrcaServiceError as error:
+            raise ScreenReaderLost(f"Orca is not reached through its D-Bus service: {error}") from None
+
+    @property
+    def description(self) -> str:
+        return f"{self._service.name} through its D-Bus service ({self._service.dialect.bus_name}: speech and braille)"
+
+    def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None], wait: bool) -> bool:
+        try:
+            self._service.present(text)
+        except OrcaServiceError as error:
+            raise ScreenReaderLost(f"Orca's D-Bus service stopped answering: {error}") from None
+        on_start()
+        return True
+
+    def silence(self) -> None:
+        try:
+            self._service.interrupt()
+        except OrcaServiceError as error:
+            log.info("Orca could not be told to stop: %s", error)
+
+    def close(self) -> None:
+        self._service.close()
+
+
 class PrismRoute:
-    """A screen reader reached through prismatoid: Orca's D-Bus service, NVDA, JAWS or VoiceOver.
+    """A screen reader reached through prismatoid: NVDA, JAWS or VoiceOver.
 
     These take a message and speak it on their own; none reports when it has finished, so each is
     handed over at once and cut off with the screen reader's own stop.
@@ -304,7 +445,6 @@ class PrismRoute:
         except ImportError:
             raise ScreenReaderLost("prismatoid is not installed") from None
         ids = {
-            ORCA_SERVICE: prism.BackendId.ORCA,
             NVDA: prism.BackendId.NVDA,
             JAWS: prism.BackendId.JAWS,
             VOICEOVER: prism.BackendId.VOICE_OVER,
@@ -347,7 +487,12 @@ class PrismRoute:
 def connect(name: str, reader: str) -> Route:
     """Open route `name`; raises ScreenReaderLost where it cannot be reached."""
     if name == SPEECH_DISPATCHER:
-        return SpeechDispatcherRoute(reader)
+        route = SpeechDispatcherRoute(reader)
+        if reader == "Orca":
+            route.braille_through_orca()
+        return route
+    if name == ORCA_SERVICE:
+        return OrcaServiceRoute()
     return PrismRoute(name)
 
 
@@ -356,7 +501,7 @@ class Lookout:
     """How a screen reader is looked for; replaced in tests of the route choice only."""
 
     platform: str = sys.platform
-    orca: Callable[[], bool] = orca_running
+    orca: Callable[[], bool] = orca_runs
     a11y: Callable[[], bool] = a11y_says_screen_reader_runs
     connect: Callable[[str, str], Route] = connect
 

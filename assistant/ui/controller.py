@@ -1,19 +1,21 @@
 """The controller: wires actions (hotkeys, menu, `assistant trigger`) to capture → engine → speech.
 
-It lives on the Qt thread and never waits: the engine runs on the model thread (ModelWorker), speech
-on the Speaker's own thread. Every state change is both spoken and shown (tray tooltip or window).
+It lives on the Qt thread and never waits: every picture is taken on the capture thread, which first
+asks whether the session is locked and then tells a blank picture (both are said, never described);
+the engine runs on the model thread (ModelWorker), OCR on its own thread, speech on the Speaker's own
+thread. Every state change is both spoken and shown (tray tooltip or window).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRect, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
@@ -21,13 +23,15 @@ from assistant.actions import how_to_run
 from assistant.config import Settings, SettingsError, save_settings
 from assistant.engine.base import Detail
 from assistant.speech.sentences import SentenceStream
+from assistant.ui.capturing import Captured, CaptureJob, Capturing
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
+from assistant.ui.image_text import ImageText
 from assistant.ui.listening import AudioSource
 from assistant.ui.listening_flow import ListeningFlow
 from assistant.ui.loading import LoadingProgress
 from assistant.ui.qtimage import qimage_to_pil
-from assistant.ui.reading import Captured, CaptureJob, TextFlow
+from assistant.ui.reading import TextFlow
 from assistant.ui.telling import SpeechOutput, StatusView
 from assistant.ui.worker import ImageSource, LoadEngine, ModelSpec, ModelWorker, Request
 
@@ -86,12 +90,18 @@ class Controller(QObject):
         self.loading = LoadingProgress(self, self)
         self.listening = ListeningFlow(self, earcons, audio_source)
         self.text = TextFlow(self.say)
-        self.text.worker.captured.connect(self._on_captured)
-        self.text.worker.refused.connect(self._on_refused)
+        self.capturing = Capturing()
+        self.capturing.worker.captured.connect(self._on_captured)
+        self.capturing.worker.refused.connect(self._on_refused)
+        self.capturing.worker.failed.connect(self._on_capture_failed)
         self.text.worker.text_read.connect(self._on_text_of_window)
         self.text.worker.failed.connect(self._on_text_failed)
         self._text_job: CaptureJob | None = None
         self._text_job_kind = ""
+        self._region_screen: QRect | None = None
+        # The text on the last image: what its questions are asked with and the dialog's "Text on it" shows.
+        self.image_text = ImageText(self.text.worker)
+        self.image_text.changed.connect(self._show_text_in_dialog)
         self._handlers: dict[str, Callable[[], None]] = {
             "describe-screen": self.describe_screen,
             "describe-region": self.describe_region,
@@ -130,6 +140,7 @@ class Controller(QObject):
     def start(self) -> None:
         """Start the model thread and begin loading the model (returns at once)."""
         self.model_thread.start()
+        self.capturing.start()
         self.text.start()
         self.load_model()
 
@@ -154,6 +165,7 @@ class Controller(QObject):
         stopped = self.model_thread.wait(int(timeout * 1000))
         stopped = self.listening.shutdown(timeout) and stopped
         stopped = self.text.shutdown(timeout) and stopped
+        stopped = self.capturing.shutdown(timeout) and stopped
         if self.speaker is not None:
             self.speaker.close(timeout=2.0)
         self.earcons.close()
@@ -257,6 +269,7 @@ class Controller(QObject):
             self.current = None
         self._text_job = None
         self.text.drop()
+        self.image_text.stop_waiting()
         self.hush()
         self.earcons.play("working")
         self.set_status(what)
@@ -269,7 +282,10 @@ class Controller(QObject):
         self._submit.emit(request)
 
     def describe(self, source: ImageSource, what: str = "Describing…") -> Request:
-        """Describe `source` (an image, or a callable that makes one on the model thread)."""
+        """Describe `source` (an image, or a callable that makes one on the model thread) with the model.
+
+        The actions come here once the capture thread has taken the picture and found it neither locked
+        away nor blank."""
         self._start_work(what)
         return self._describe(source)
 
@@ -279,37 +295,47 @@ class Controller(QObject):
         self._submit_request(request)
         return request
 
-    def _grab_under_pointer(self) -> tuple[Image.Image, QScreen | None] | None:
-        """The monitor under the mouse pointer and its Qt screen; None once the user has heard why not."""
-        from assistant.capture import CaptureError, grab_screen
-
-        pos = QCursor.pos()
-        screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
-        # Qt gives the pointer in device-independent pixels; the grab wants the screen's own pixels.
-        ratio = screen.devicePixelRatio() if screen is not None else 1.0
-        try:
-            return grab_screen(at=(round(pos.x() * ratio), round(pos.y() * ratio))), screen
-        except CaptureError as error:
-            self.fail(str(error))
-            return None
+    def _capture(self, kind: str, grab: Callable[[], Captured], of_screen: bool = True) -> None:
+        """Take a picture on the capture thread: not while the session is locked (`of_screen`), and a blank
+        one is named, not described. Then `kind` says what follows: "describe", "choose-region" or
+        "read-text"."""
+        self._text_job, self._text_job_kind = CaptureJob(grab, of_screen), kind
+        self.capturing.capture(self._text_job)
 
     def describe_screen(self) -> None:
         self._start_work("Describing the screen…")
-        grabbed = self._grab_under_pointer()
-        if grabbed is not None:
-            self._describe(grabbed[0])
+        point, _screen = self._under_pointer()
+
+        def grab() -> Captured:
+            from assistant.capture import grab_screen
+
+            return Captured(grab_screen(at=point))
+
+        self._capture("describe", grab)
 
     def describe_region(self) -> None:
-        from assistant.ui.overlay import RegionOverlay
-
-        if self._overlay is not None:
+        """Capture the screen under the pointer (not while locked, nor when blank), then let the user
+        choose a region of it."""
+        if self._overlay is not None or (
+            self._text_job is not None and self._text_job_kind == "choose-region"
+        ):
             return
         self.hush()
-        grabbed = self._grab_under_pointer()
-        if grabbed is None:
-            return
-        screenshot, screen = grabbed
-        overlay = RegionOverlay(screenshot, screen.geometry() if screen is not None else None)
+        point, screen = self._under_pointer()
+        self._region_screen = screen.geometry() if screen is not None else None
+
+        def grab() -> Captured:
+            from assistant.capture import grab_screen
+
+            return Captured(grab_screen(at=point))
+
+        self.set_status("Capturing the screen…")
+        self._capture("choose-region", grab)
+
+    def _choose_region(self, screenshot: Image.Image) -> None:
+        from assistant.ui.overlay import RegionOverlay
+
+        overlay = RegionOverlay(screenshot, self._region_screen)
         overlay.changed.connect(lambda text: self.say(text, interrupt=True))
         overlay.chosen.connect(self._on_region_chosen)
         overlay.cancelled.connect(self._on_region_cancelled)
@@ -324,7 +350,8 @@ class Controller(QObject):
 
     def _on_region_chosen(self, image: Image.Image) -> None:
         self._drop_overlay()
-        self.describe(image, "Describing the region…")
+        self._start_work("Describing the region…")
+        self._capture("describe", lambda: Captured(image, what="region"), of_screen=False)
 
     def _on_region_cancelled(self) -> None:
         self._drop_overlay()
@@ -333,28 +360,35 @@ class Controller(QObject):
         self.say("Cancelled.", interrupt=True)
 
     def describe_clipboard(self) -> None:
-        from assistant.capture import clipboard_image, open_image_file
+        from assistant.capture import clipboard_image
 
         clipboard = QGuiApplication.clipboard()
         qimage = clipboard.image()
         if not qimage.isNull():
             image = qimage_to_pil(qimage)
-            self.describe(lambda: clipboard_image(image), "Describing the clipboard image…")
+            self._start_work("Describing the clipboard image…")
+            self._capture(
+                "describe", lambda: Captured(clipboard_image(image), what="picture"), of_screen=False
+            )
             return
         mime = clipboard.mimeData()
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime is not None else []
         if files:
-            path = files[0]
-            self.describe(lambda: open_image_file(path), f"Describing {Path(path).name}…")
+            self._describe_file(files[0])
             return
         self.fail("There is no image on the clipboard. Copy an image first, then try again.")
 
     def describe_file(self) -> None:
-        from assistant.capture import open_image_file
-
         path, _ = QFileDialog.getOpenFileName(None, "Describe image file", str(Path.home()), IMAGE_FILTER)
         if path:
-            self.describe(lambda: open_image_file(path), f"Describing {Path(path).name}…")
+            self._describe_file(path)
+
+    def _describe_file(self, path: str) -> None:
+        """Describe an image file, read and checked for blankness on the capture thread."""
+        from assistant.capture import open_image_file
+
+        self._start_work(f"Describing {Path(path).name}…")
+        self._capture("describe", lambda: Captured(open_image_file(path), what="picture"), of_screen=False)
 
     def ask(self, question: str) -> Request | None:
         """Ask about the last image; the answer is spoken and added to the dialog."""
@@ -364,13 +398,21 @@ class Controller(QObject):
         history = tuple(self.dialog.turns) if self.dialog is not None else ()
         self._start_work("Thinking about your question…")
         request = Request("ask", self.last_image, question=question, history=history)
-        self._submit_request(request)
+        self.current = request  # stop and new work cancel it while it waits for the text on the image
+        self.image_text.when_ready(lambda lines: self._ask_with_text(request, lines))
         return request
+
+    def _ask_with_text(self, request: Request, lines: Sequence[str]) -> None:
+        if request.cancel.is_set():
+            return
+        request.text_on_image = tuple(lines)
+        self._submit_request(request)
 
     def stop(self) -> None:
         self.listening.stop()
         self._text_job = None
         self.text.drop()
+        self.image_text.stop_waiting()
         if self.current is not None:
             self.current.cancel.set()
             self.current = None
@@ -402,8 +444,17 @@ class Controller(QObject):
             self.dialog.message.connect(self._on_dialog_message)
             self.dialog.talk_requested.connect(lambda: self.handle("listen"))
             if self.last_image is not None:
-                self.dialog.set_image(self.last_image, self.last_description)
+                self._set_dialog_image(self.last_image, self.last_description)
         return self.dialog
+
+    def _set_dialog_image(self, image: Image.Image, description: str) -> None:
+        if self.dialog is not None:
+            self.dialog.set_image(image, description, self.image_text.lines, self.image_text.note)
+
+    @Slot()
+    def _show_text_in_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.show_text_on_image(self.image_text.lines, self.image_text.note)
 
     def no_image_message(self) -> str:
         how = how_to_run("describe-screen", self.settings.hotkeys)
@@ -490,16 +541,18 @@ class Controller(QObject):
         self.tell("Settings saved.")
 
     # -- the focused window and its text ----------------------------------------------------
-    def _point_under_pointer(self) -> tuple[int, int]:
+    def _under_pointer(self) -> tuple[tuple[int, int], QScreen | None]:
+        """The mouse pointer in the screen's own pixels, and the Qt screen it is on."""
         pos = QCursor.pos()
         screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
+        # Qt gives the pointer in device-independent pixels; the grab wants the screen's own pixels.
         ratio = screen.devicePixelRatio() if screen is not None else 1.0
-        return round(pos.x() * ratio), round(pos.y() * ratio)
+        return (round(pos.x() * ratio), round(pos.y() * ratio)), screen
 
     def _capture_focused_window(self, kind: str, what: str) -> None:
-        """Capture the focused window on the OCR thread (the whole screen where it cannot be found)."""
+        """Capture the focused window on the capture thread (the whole screen where it cannot be found)."""
         self._start_work(what)
-        point = self._point_under_pointer()
+        point, _screen = self._under_pointer()
 
         def grab() -> Captured:
             from assistant.capture import NoFocusedWindow, grab_focused_window, grab_screen
@@ -508,14 +561,13 @@ class Controller(QObject):
                 window, image = grab_focused_window()
             except NoFocusedWindow as error:
                 return Captured(grab_screen(at=point), notice=str(error))
-            return Captured(image, title=window.spoken_title)
+            return Captured(image, title=window.spoken_title, what="window")
 
-        self._text_job, self._text_job_kind = CaptureJob(grab), kind
-        self.text.capture(self._text_job)
+        self._capture(kind, grab)
 
     def describe_window(self) -> None:
         """Describe only the focused window, its title from the window system said first."""
-        self._capture_focused_window("describe-window", "Describing the window…")
+        self._capture_focused_window("describe", "Describing the window…")
 
     def read_text(self) -> None:
         """Read the text of the focused window aloud, without the model."""
@@ -527,18 +579,36 @@ class Controller(QObject):
             return
         self.say(captured.notice)
         self.say(captured.title)
-        if self._text_job_kind == "describe-window":
-            self._text_job = None
-            self._describe(captured.image)
-        else:
+        if self._text_job_kind == "read-text":
             self.last_image = captured.image
             self.text.read(job_id, captured.image)
+            return
+        self._text_job = None
+        if self._text_job_kind == "choose-region":
+            self._choose_region(captured.image)
+        else:
+            self._describe(captured.image)
 
     @Slot(int, str)
     def _on_refused(self, job_id: int, message: str) -> None:
+        """The screen is locked or the picture blank: said, and nothing is kept or described."""
         if self._text_job is not None and self._text_job.id == job_id:
             self._text_job = None
             self.tell(message)
+            self._reopen_dialog()
+
+    @Slot(int, str)
+    def _on_capture_failed(self, job_id: int, message: str) -> None:
+        if self._text_job is not None and self._text_job.id == job_id:
+            self._text_job = None
+            self.fail(message)
+            self._reopen_dialog()
+
+    def _reopen_dialog(self) -> None:
+        """A new capture asked for from the dialog ended without a description: the dialog comes back."""
+        if self._show_dialog_after:
+            self._show_dialog_after = False
+            self.ensure_dialog().show_and_focus()
 
     @Slot(int, str)
     def _on_text_failed(self, job_id: int, message: str) -> None:
@@ -554,6 +624,7 @@ class Controller(QObject):
 
         self._text_job = None
         self.text.last_lines = list(lines)
+        self.image_text.set_lines(lines)
         self.say(text_to_speak(lines, None) if lines else "No text was found in the window.")
         self.set_status(f"Ready. {len(' '.join(lines).split())} words read.")
 
@@ -601,11 +672,13 @@ class Controller(QObject):
             self.say(text)
         if request.kind == "describe":
             self._read_text_along(request)
+            reading = self.text.reading_along(request.id)  # before the text follows the gist, which ends it
             self.text.gist_said(request.id)
             self.last_image = request.image
             self.last_description = text
-            if self.dialog is not None and request.image is not None:
-                self.dialog.set_image(request.image, text)
+            self.image_text.expect(request.id if reading else None)
+            if request.image is not None:
+                self._set_dialog_image(request.image, text)
             if self._show_dialog_after:
                 self._show_dialog_after = False
                 self.ensure_dialog().show_and_focus()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,7 @@ from assistant.ui.announce import announce
 from assistant.ui.qtimage import pil_to_pixmap
 
 PREVIEW = (560, 360)
+NO_TEXT = "No text was found on it."
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -72,6 +74,22 @@ class ConversationDialog(QDialog):
         self.conversation.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         conversation_label.setBuddy(self.conversation)
 
+        text_label = QLabel("Te&xt on it:")
+        self.text_on_image = QPlainTextEdit()
+        self.text_on_image.setReadOnly(True)
+        # Read-only, but with a caret: a screen reader reads it line by line and word by word with the arrows.
+        self.text_on_image.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.text_on_image.setTabChangesFocus(True)
+        self.text_on_image.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.text_on_image.setAccessibleName("Text on it")
+        self.text_on_image.setAccessibleDescription(
+            "The text read on the image, line by line; questions are answered from it."
+        )
+        self.text_on_image.setPlainText(NO_TEXT)
+        text_label.setBuddy(self.text_on_image)
+
         question_label = QLabel("&Question:")
         self.question = QLineEdit()
         self.question.setAccessibleName("Question")
@@ -110,6 +128,8 @@ class ConversationDialog(QDialog):
         layout.addWidget(self.picture, 2)
         layout.addWidget(conversation_label)
         layout.addWidget(self.conversation, 3)
+        layout.addWidget(text_label)
+        layout.addWidget(self.text_on_image, 2)
         layout.addLayout(ask_row)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
@@ -119,6 +139,7 @@ class ConversationDialog(QDialog):
             self.ask_button,
             self.talk_button,
             self.conversation,
+            self.text_on_image,
             self.picture,
             self.copy_button,
             self.save_button,
@@ -127,7 +148,7 @@ class ConversationDialog(QDialog):
         ]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
-        self.resize(640, 640)
+        self.resize(640, 760)
         self.set_hotkeys(hotkeys)
         self._update_buttons()
 
@@ -140,8 +161,10 @@ class ConversationDialog(QDialog):
         )
 
     # -- contents ---------------------------------------------------------------------------
-    def set_image(self, image: Image.Image, description: str) -> None:
-        """Start a new conversation about `image`."""
+    def set_image(
+        self, image: Image.Image, description: str, text_lines: Sequence[str] = (), text_note: str = NO_TEXT
+    ) -> None:
+        """Start a new conversation about `image`; `text_lines` were read on it (`text_note`: why none)."""
         self.image = image
         self.description = description
         self.turns = []
@@ -156,8 +179,14 @@ class ConversationDialog(QDialog):
         self.picture.setToolTip(description)
         self.conversation.clear()
         self._append(f"Description: {description}", spoken=True)
+        self.show_text_on_image(text_lines, text_note)
         self.set_status("")
         self._update_buttons()
+
+    def show_text_on_image(self, lines: Sequence[str], note: str = NO_TEXT) -> None:
+        """Show the lines read on the image, one a line; `note` (why there are none) when there are none."""
+        text = "\n".join(line for line in lines if line.strip())
+        self.text_on_image.setPlainText(text or note)
 
     def _append(self, text: str, spoken: bool = False) -> None:
         """Add a line to the conversation; `spoken`: the app also says it (a description, an answer)."""

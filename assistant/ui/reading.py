@@ -1,18 +1,16 @@
 """The text on pictures, from the Qt thread's side: "Read the text", the focused window, and the text
 that follows every description.
 
-One OCR thread (`TextWorker`) owns the warm OCR engine and does everything that may take time: asking
-whether the session is locked, capturing, telling a blank picture, reading the text. Results come back
-by signals. The text of a description is said after its gist, never before and never over it: if the
-text is ready first it waits for the gist; if the gist is done first the text follows it at once.
+One OCR thread (`TextWorker`) owns the warm OCR engine and reads the text of pictures that the capture
+thread (`capturing.py`) took. Results come back by signals. The text of a description is said after its
+gist, never before and never over it: if the text is ready first it waits for the gist; if the gist is
+done first the text follows it at once.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -20,31 +18,11 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from assistant.errors import UserError
 
 log = logging.getLogger(__name__)
-_ids = itertools.count(1)
-
-
-@dataclass
-class Captured:
-    """A picture taken on the OCR thread, with the window's title when it is one window."""
-
-    image: Image.Image
-    title: str = ""
-    notice: str = ""  # said first: why the whole screen stands in for the window, say
-
-
-@dataclass
-class CaptureJob:
-    """Take a picture (`grab` runs on the OCR thread) unless the screen is locked, and tell a blank one."""
-
-    grab: Callable[[], Captured]
-    id: int = field(default_factory=lambda: next(_ids))
 
 
 class TextWorker(QObject):
     """Lives on the OCR thread. Connect to its slots with queued signals only."""
 
-    refused = Signal(int, str)  # job id, one sentence: locked, blank, or the capture failed
-    captured = Signal(int, object)  # job id, Captured
     text_read = Signal(int, object)  # request or job id, the lines in reading order
     failed = Signal(int, str)  # request or job id, one sentence
 
@@ -56,24 +34,6 @@ class TextWorker(QObject):
             shared_reader().warm_up()
         except UserError as error:  # said when text is first asked for
             log.warning("%s", error)
-
-    @Slot(object)
-    def capture(self, job: CaptureJob) -> None:
-        from assistant.capture import LOCKED_MESSAGE, blank_colour, blank_message, screen_is_locked
-
-        if screen_is_locked():
-            self.refused.emit(job.id, LOCKED_MESSAGE)
-            return
-        try:
-            captured = job.grab()
-        except UserError as error:
-            self.refused.emit(job.id, str(error))
-            return
-        colour = blank_colour(captured.image)
-        if colour is not None:
-            self.refused.emit(job.id, blank_message(colour, "window" if captured.title else "screen"))
-            return
-        self.captured.emit(job.id, captured)
 
     @Slot(int, object)
     def read(self, number: int, image: Image.Image) -> None:
@@ -90,7 +50,6 @@ class TextWorker(QObject):
 class TextFlow(QObject):
     """What the controller asks of the OCR thread, and the order things are said in."""
 
-    _capture = Signal(object)
     _read = Signal(int, object)
     _warm_up = Signal()
 
@@ -101,7 +60,6 @@ class TextFlow(QObject):
         self._thread.setObjectName("ocr")
         self.worker = TextWorker()
         self.worker.moveToThread(self._thread)
-        self._capture.connect(self.worker.capture)
         self._read.connect(self.worker.read)
         self._warm_up.connect(self.worker.warm_up)
         self.worker.text_read.connect(self._on_text_read)
@@ -120,9 +78,6 @@ class TextFlow(QObject):
     def shutdown(self, timeout: float) -> bool:
         self._thread.quit()
         return self._thread.wait(int(timeout * 1000))
-
-    def capture(self, job: CaptureJob) -> None:
-        self._capture.emit(job)
 
     def read(self, number: int, image: Image.Image) -> None:
         """Read the text of `image`; `text_read(number, lines)` follows."""

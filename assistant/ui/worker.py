@@ -28,6 +28,12 @@ ImageSource = Image.Image | Callable[[], Image.Image]
 _ids = itertools.count(1)
 
 
+def new_id() -> int:
+    """A number for a piece of work: a request, a capture, a reading of text. One counter for them all,
+    since a reading's number is that of the request or capture it belongs to, and must name no other."""
+    return next(_ids)
+
+
 @dataclass
 class Request:
     """One describe or ask. `source` is the picture, or a callable run on the model thread that makes
@@ -38,8 +44,9 @@ class Request:
     detail: Detail = "brief"
     question: str = ""
     history: Sequence[Turn] = ()
+    text_on_image: Sequence[str] = ()  # an ask's: the lines read on the picture, for the prompt
     cancel: threading.Event = field(default_factory=threading.Event)
-    id: int = field(default_factory=lambda: next(_ids))
+    id: int = field(default_factory=new_id)
     image: Image.Image | None = None
 
 
@@ -155,7 +162,14 @@ class ModelWorker(QObject):
             if request.kind == "describe":
                 result = self.engine.describe(image, request.detail, on_text, request.cancel)
             else:
-                result = self.engine.ask(image, request.question, request.history, on_text, request.cancel)
+                result = self.engine.ask(
+                    image,
+                    request.question,
+                    request.history,
+                    on_text,
+                    request.cancel,
+                    text_on_image=request.text_on_image,
+                )
             log.info(
                 "Request %s (%s): image %.2f s, model %.2f s",
                 request.id,

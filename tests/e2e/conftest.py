@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-from e2e_harness import ROOT, Desktop, RunningApp, start_desktop
+from e2e_harness import ROOT, Desktop, RunningApp, close_text_window, show_text_window, start_desktop
 
 from assistant.ui.xvfb import Xvfb
 
@@ -35,6 +35,15 @@ def desktop(xvfb: Xvfb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
     found = start_desktop(xvfb.display, tmp_path_factory.mktemp("xdg-runtime"))
     yield found
     found.stop()
+
+
+@pytest.fixture
+def text_on_screen(desktop: Desktop) -> Iterator[None]:
+    """A window of text over the middle of the screen, so that a description is wanted (an empty screen
+    is blank: the app names it instead)."""
+    window = show_text_window(desktop)
+    yield
+    close_text_window(desktop, window)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+TEXT_WINDOW = Path(__file__).with_name("text_window.py")
 AT_SPI_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
 
 
@@ -78,6 +79,24 @@ def start_desktop(display: str, runtime_dir: Path) -> Desktop:
             )
         )
     return found
+
+
+def show_text_window(desktop: Desktop) -> subprocess.Popen:
+    """A window of text over the middle of the desktop's screen (an empty screen is blank, and the app
+    names it instead of describing it); ended with the desktop, or by the caller."""
+    window = subprocess.Popen(
+        [sys.executable, str(TEXT_WINDOW)], env=desktop.env, stdout=subprocess.PIPE, text=True
+    )
+    desktop.processes.append(window)
+    assert window.stdout is not None
+    assert window.stdout.readline().strip() == "ready"
+    return window
+
+
+def close_text_window(desktop: Desktop, window: subprocess.Popen) -> None:
+    window.terminate()
+    window.wait(10)
+    desktop.processes.remove(window)
 
 
 @dataclass

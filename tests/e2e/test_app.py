@@ -1,5 +1,6 @@
-"""The running app under Xvfb: hotkey → spoken description, typed question → spoken answer, Stop,
-the region chooser by keyboard, one instance only, and what a screen reader sees of its windows."""
+"""The running app under Xvfb: hotkey → spoken description of a window of text, then its text; typed
+question → spoken answer, Stop, the region chooser by keyboard, one instance only, a locked screen not
+captured, and what a screen reader sees of its windows."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 from e2e_harness import ROOT, RunningApp, wait_for
 
-pytestmark = pytest.mark.e2e
+# Every test has a window of text on the screen: an empty screen is blank, and is named, not described.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("text_on_screen")]
 
 A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"
+SCREEN_SAVER = ROOT / "tests" / "capture" / "screensaver_service.py"
 LOUD = 1000  # a peak above this is speech, not silence (16-bit samples)
 
 
@@ -40,13 +43,18 @@ def wait_until_quiet(app: RunningApp) -> None:
 
 
 def test_the_hotkey_describes_the_screen_aloud(start_app):
-    app = start_app()
+    app = start_app(settings="rate = 300\ntext_word_limit = 0\n")  # all the text on the screen is read
     before = app.last_number()
     app.key("ctrl+alt+d")
     said = app.wait_utterance(before, timeout=25, what="a spoken description")
     assert said.text and "[stopped]" not in said.text
+    assert "blank" not in said.text
     assert said.peak() > LOUD
     assert "working" in app.cues()
+    wait_until_quiet(app)
+    spoken = " ".join(u.text for u in app.utterances() if u.number > before)
+    # The text window's last line, below the app's own window: read after the gist.
+    assert "Text on it:" in spoken and "water the plants" in spoken
 
 
 def test_a_typed_question_is_answered_aloud(start_app):
@@ -129,7 +137,15 @@ def test_every_focusable_control_has_a_role_and_a_name(start_app):
     trees = json.loads(done.stdout)
     nodes = [pair for tree in trees for pair in _walk(tree)]
     names = {node["name"] for node, _ in nodes}
-    assert {"Ask about the image", "Settings", "Question", "Ask", "Conversation", "Captured image"} <= names
+    assert {
+        "Ask about the image",
+        "Settings",
+        "Question",
+        "Ask",
+        "Conversation",
+        "Text on it",
+        "Captured image",
+    } <= names
     assert any(node["role"] == "image" and node["description"] for node, _ in nodes)
     unnamed = [
         where for node, where in nodes if node["focusable"] and not (node["role"] and node["name"].strip())
@@ -177,3 +193,24 @@ def test_a_hotkey_changed_in_settings_works_at_once(start_app, tmp_path):
     app.key("ctrl+alt+x")
     said = app.wait_utterance(before, timeout=25, what="a description from the new hotkey")
     assert "[stopped]" not in said.text
+
+
+def test_a_locked_screen_is_said_and_nothing_is_captured(start_app, desktop):
+    app = start_app()
+    saver = subprocess.Popen(
+        [sys.executable, str(SCREEN_SAVER), "true"], env=desktop.env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert saver.stdout.readline().strip() == "ready"
+        before = app.last_number()
+        app.key("ctrl+alt+d")
+        said = app.wait_utterance(before, timeout=25, what="the spoken lock")
+        assert said.text == "The screen is locked; nothing was captured."
+        assert said.peak() > LOUD
+        app.trigger("ask")  # nothing was kept: there is no image to ask about
+        app.wait_window("Ask about the image")
+        after = app.wait_utterance(said.number, timeout=15, what="the dialog's hint")
+        assert after.text.startswith("There is no image yet.")
+    finally:
+        saver.terminate()
+        saver.wait(5)

@@ -1,5 +1,7 @@
 """The running app speaking through a screen reader: a private speech-dispatcher (its voice writes each
-message to a file) and an accessibility bus that says a screen reader runs, as GNOME's does with Orca."""
+message to a file) and an accessibility bus that says a screen reader runs, as GNOME's does with Orca;
+and, for braille, a stand-in for Orca's D-Bus service on the desktop's session bus
+(tests/speech/orca_service.py, which records every call)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from e2e_harness import ROOT, RunningApp, wait_for
@@ -41,6 +44,28 @@ def speechd(desktop, tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]
     server.stop()
 
 
+@pytest.fixture
+def orca(desktop, tmp_path) -> Iterator[Path]:
+    """A stand-in for Orca 51's D-Bus service (with DisplayMessage) on the desktop's bus; its record."""
+    record = tmp_path / "orca-calls.jsonl"
+    service = ROOT / "tests" / "speech" / "orca_service.py"
+    process = subprocess.Popen(
+        [sys.executable, str(service), "orca1", "51.0", str(record)],
+        env=desktop.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    yield record
+    process.kill()
+    process.wait(5)
+
+
+def orca_calls(record: Path, *members: str) -> list[list]:
+    lines = record.read_text(encoding="utf-8").splitlines() if record.exists() else []
+    return [call for call in map(json.loads, lines) if call[0] in members]
+
+
 def start_with_screen_reader(start_app, server: PrivateSpeechDispatcher) -> RunningApp:
     def ready(app: RunningApp) -> None:
         app.check_alive()
@@ -68,6 +93,29 @@ def test_the_description_goes_to_the_screen_reader_only(start_app, speechd):
     assert f"Screen reader: the screen reader through speech-dispatcher ({speechd.address})." in doctor.stdout
 
 
+def test_with_orca_the_description_is_spoken_once_and_shown_once_in_braille(start_app, speechd, orca):
+    app = start_with_screen_reader(start_app, speechd)
+    first = describe(app, speechd)
+
+    def flashed() -> list[str]:
+        return [args[0] for _member, args in orca_calls(orca, "DisplayMessage")]
+
+    # Every message speech-dispatcher got is flashed once in braille (not persistent), in the same order.
+    wait_for(lambda: flashed() == speechd.said(), 10, "the braille display showing what is spoken")
+    assert first in flashed()
+    assert all(args[1] is False for _member, args in orca_calls(orca, "DisplayMessage"))
+    assert orca_calls(orca, "PresentMessage", "SpeakMessage") == []  # Orca never asked to speak it again
+    assert app.utterances() == []
+    app.key("ctrl+alt+s")
+    wait_for(lambda: not speechd.speaking(), 10, "the voice cut off by Stop")
+    assert flashed() == speechd.said()
+    doctor = app.run(sys.executable, "-m", "assistant", "doctor", timeout=120)
+    assert (
+        f"Screen reader: Orca 51.0 through speech-dispatcher ({speechd.address}), and its braille display "
+        "through its D-Bus service (org.gnome.Orca1.Service)."
+    ) in doctor.stdout, doctor.stdout
+
+
 def test_stop_cancels_the_screen_readers_speech(start_app, speechd):
     app = start_with_screen_reader(start_app, speechd)
     describe(app, speechd)
@@ -92,9 +140,8 @@ def test_a_killed_speech_dispatcher_falls_back_to_the_own_voice_losing_nothing(s
     assert log.count("The screen reader stopped answering") == 1, log
 
 
-@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
-def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
-    app = start_with_screen_reader(start_app, speechd)
+def settings_nodes(app: RunningApp) -> list[dict]:
+    """The Settings window's accessible tree, flattened, as a screen reader sees it."""
     app.trigger("settings")
     app.wait_window("Settings")
     done = app.run(
@@ -103,7 +150,13 @@ def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
     if done.returncode != 0 and "pyatspi is missing" in done.stderr:
         pytest.skip("python3-pyatspi is not installed")
     assert done.returncode == 0, done.stderr
-    nodes = [node for tree in json.loads(done.stdout) for node in _walk(tree)]
+    return [node for tree in json.loads(done.stdout) for node in _walk(tree)]
+
+
+@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
+def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
+    app = start_with_screen_reader(start_app, speechd)
+    nodes = settings_nodes(app)
     # Qt gives AT-SPI a combo box's current choice as its name; its label comes right before it.
     label = next(
         i for i, node in enumerate(nodes) if node["role"] == "label" and node["name"] == "Speak with:"
@@ -112,6 +165,17 @@ def test_settings_show_the_screen_reader_to_a_screen_reader(start_app, speechd):
     assert combo["role"] == "combo box" and combo["focusable"]
     assert combo["name"] == "My screen reader when one is running"
     reader = f"Screen reader: the screen reader through speech-dispatcher ({speechd.address})."
+    assert any(node["name"] == reader and node["focusable"] for node in nodes), [n["name"] for n in nodes]
+
+
+@pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
+def test_settings_show_orca_and_the_way_to_its_braille_display(start_app, speechd, orca):
+    app = start_with_screen_reader(start_app, speechd)
+    nodes = settings_nodes(app)
+    reader = (
+        f"Screen reader: Orca 51.0 through speech-dispatcher ({speechd.address}), and its braille display "
+        "through its D-Bus service (org.gnome.Orca1.Service)."
+    )
     assert any(node["name"] == reader and node["focusable"] for node in nodes), [n["name"] for n in nodes]
 
 

@@ -178,29 +178,49 @@ def tray(desktop: Desktop) -> Iterator[Tray]:
         screen.close()
 
 
-def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, tray):
+def test_the_icon_goes_into_the_tray_and_the_hotkey_describes_aloud(start_app, tray, text_on_screen):
     app = start_app()  # waits for the spoken "Ready."
     tray.icon(app)
     assert tray.screen.top_level(app.process.pid) == []  # no fallback window: the tray is the way in
     before = app.last_number()
     app.key("ctrl+alt+d")
     said = app.wait_utterance(before, timeout=25, what="a spoken description")
-    assert said.text and "[stopped]" not in said.text
+    assert said.text and "[stopped]" not in said.text and "blank" not in said.text
     assert said.peak() > LOUD
-    before = said.number
+    text = wait_for(
+        lambda: [u for u in app.utterances() if u.number > said.number and u.text.startswith("Text on it:")],
+        40,
+        "the window's text read after the description",
+    )
+    assert "[stopped]" not in text[0].text  # type: ignore[index]
+    before = app.last_number()
     app.trigger("describe-screen")
     said = app.wait_utterance(before, timeout=25, what="a spoken description from `assistant trigger`")
     assert "[stopped]" not in said.text
     assert said.peak() > LOUD
 
 
-def test_the_tray_menu_runs_its_actions(start_app, tray):
+def test_an_empty_screen_is_called_blank_not_described(start_app, tray):
+    """Nothing on the screen but the tray's thin panel: blank, and the model is not run."""
+    app = start_app()
+    tray.icon(app)
+    before = app.last_number()
+    app.key("ctrl+alt+d")
+    said = app.wait_utterance(before, timeout=25, what="the spoken blank screen")
+    assert said.text == "The screen is blank: all black."
+    assert said.peak() > LOUD
+    app.trigger("ask")  # nothing was described or kept: there is no image to ask about
+    after = app.wait_utterance(said.number, timeout=15, what="the dialog's hint")
+    assert after.text.startswith("There is no image yet.")
+
+
+def test_the_tray_menu_runs_its_actions(start_app, tray, text_on_screen):
     app = start_app()
     tray.open_menu(app)
     before = app.last_number()
     tray.choose(app, "s", "choosing Describe &screen in the tray menu")
     said = app.wait_utterance(before, timeout=25, what="a description chosen from the tray menu")
-    assert "[stopped]" not in said.text
+    assert "[stopped]" not in said.text and "blank" not in said.text
     assert said.peak() > LOUD
     tray.open_menu(app)
     tray.choose(app, "q", "choosing &Quit in the tray menu")

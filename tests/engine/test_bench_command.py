@@ -18,11 +18,14 @@ def test_bench_compares_precisions_side_by_side(tiny_model_dir, tmp_path, capsys
         assert figures["describe_s"] > 0 and figures["bare_generate_s"] > 0
         assert figures["tokens_per_s"] > 0
         assert figures["batch_over_singles"] > 0
+        assert figures["text_question_fresh_s"] > 0 and figures["text_followup_kept_s"] > 0
+        assert figures["text_words"] == 444
     ratio = report["results"]["bf16"]["describe_s"] / report["results"]["fp32"]["describe_s"]
     assert report["bf16_over_fp32_describe"] == ratio
     printed = capsys.readouterr().out
     assert "bf16 over fp32, describe time" in printed
     assert "describe_over_bare_generate" in printed
+    assert "text_followup_over_followup" in printed
     assert report["command"].startswith("assistant bench --suite engine --model")
 
 

@@ -21,7 +21,7 @@ from PIL import Image
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
 from assistant.engine.blip2 import Blip2Engine
 from assistant.engine.images import ImageError, image_fingerprint
-from assistant.engine.prompts import PromptTooLong, question_prompt
+from assistant.engine.prompts import PromptTooLong, question_prompt, text_piece
 from assistant.engine.quantized import quantize_int8_
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 from assistant.engine.text import clean_output
@@ -292,6 +292,75 @@ def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -
         hook.remove()
 
 
+def test_the_text_on_the_image_is_read_once_for_all_its_questions(tiny_engine) -> None:
+    """The language model's reading of the text on the image is kept with the image tokens'."""
+    engine = tiny_engine
+    image = picture(28)
+    key = image_fingerprint(image)
+    lines = ["Error - Editor", "The file could not be saved", "because the disk is full"]
+    text_tokens = engine.count_prompt_tokens(text_piece(lines))
+    lengths: list[int] = []
+    hook = engine.model.language_model.register_forward_pre_hook(
+        lambda module, args, kwargs: lengths.append(
+            (
+                kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
+            ).shape[1]
+        ),
+        with_kwargs=True,
+    )
+    try:
+        first = engine.ask(image, "What does the error say?", text_on_image=lines)
+        assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens + text_tokens
+        history = [Turn("What does the error say?", first)]
+        lengths.clear()
+        second = engine.ask(image, "What should I do?", history, text_on_image=lines)
+        whole = engine.count_prompt_tokens(question_prompt("What should I do?", history, text_on_image=lines))
+        assert lengths[0] == whole - text_tokens  # only the conversation and the question were read
+        assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens + text_tokens
+        # A prompt that opens otherwise cuts the kept reading back to the image tokens.
+        described = engine.describe(image)
+        assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens
+        other = engine.ask(image, "What should I do?", history, text_on_image=["Disk full"])
+    finally:
+        hook.remove()
+    engine.clear_feature_cache()  # the same answers from an engine that kept nothing
+    assert engine.ask(image, "What should I do?", history, text_on_image=lines) == second
+    engine.clear_feature_cache()
+    assert engine.describe(image) == described
+    engine.clear_feature_cache()
+    assert engine.ask(image, "What should I do?", history, text_on_image=["Disk full"]) == other
+
+
+def test_a_text_cut_elsewhere_for_a_longer_question_is_read_only_past_what_it_shares(tiny_engine) -> None:
+    engine = tiny_engine
+    image = picture(29)
+    lines = [f"Row {n}: the quarterly report shows revenue growth" for n in range(500)]
+    engine.ask(image, "What is in row 1?", text_on_image=lines)
+    lengths: list[int] = []
+    hook = engine.model.language_model.register_forward_pre_hook(
+        lambda module, args, kwargs: lengths.append(
+            (
+                kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
+            ).shape[1]
+        ),
+        with_kwargs=True,
+    )
+    longer = "What is in row 1, and what is in the row after it?"
+    try:
+        answer = engine.ask(image, longer, text_on_image=lines)
+    finally:
+        hook.remove()
+    whole = engine.count_prompt_tokens(
+        question_prompt(
+            longer, budget=engine.prompt_budget(engine.max_new_tokens["answer"]), text_on_image=lines
+        )
+    )
+    assert whole > 300
+    assert lengths[0] < 40  # the last words of the text that did not fit again, and the question
+    engine.clear_feature_cache()
+    assert engine.ask(image, longer, text_on_image=lines) == answer  # as from an engine that kept nothing
+
+
 def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
     prompts: list[str] = []
     real = tiny_engine.prompt_inputs
@@ -340,6 +409,45 @@ def test_a_long_turn_and_the_ones_before_it_are_left_out(tiny_engine, monkeypatc
     ]
     assert_spoken_text(tiny_engine.ask(picture(25), "Who is in the photo?", history))
     assert prompts == ["Question: Is it day or night? Answer: Day. Question: Who is in the photo? Answer:"]
+
+
+def test_a_question_about_words_on_the_picture_is_asked_with_the_text_read_on_it(
+    tiny_engine, monkeypatch
+) -> None:
+    from assistant.ocr import read_text
+    from assistant.ocr.samples import error_message
+
+    image = error_message().image
+    lines = read_text(image).lines
+    assert lines == list(error_message().lines)
+    prompts = recorded_prompts(tiny_engine, monkeypatch)
+    answer = tiny_engine.ask(image, "What does the error say?", text_on_image=lines)
+    assert_spoken_text(answer)
+    [prompt] = prompts
+    assert prompt == question_prompt("What does the error say?", text_on_image=lines)
+    assert prompt.startswith("Text on the image: Error - Editor. The file could not be saved.")
+    assert "the disk is full" in prompt
+    assert prompt.endswith(" Question: What does the error say? Answer:")
+
+
+@pytest.mark.parametrize("engine_fixture", ["tiny_engine", "tiny_t5_engine"])
+def test_a_huge_text_is_cut_to_the_context_and_the_question_kept(
+    engine_fixture, request, monkeypatch
+) -> None:
+    engine = request.getfixturevalue(engine_fixture)
+    prompts = recorded_prompts(engine, monkeypatch)
+    max_new_tokens = engine.max_new_tokens["answer"]
+    # The answer takes all its room, so a prompt one token too long for it would run past the context.
+    monkeypatch.setitem(engine.generation_options, "min_new_tokens", max_new_tokens)
+    lines = [f"Row {n}: the quarterly report shows revenue growth" for n in range(2000)]  # 16,000 words
+    history = [Turn("What is it?", "A spreadsheet.")]
+    assert engine.ask(picture(27), "What is in row 1?", history, text_on_image=lines)
+    [prompt] = prompts
+    assert prompt.startswith("Text on the image: Row 0: the quarterly report shows revenue growth. Row 1:")
+    assert prompt.endswith(" … Question: What is in row 1? Answer:")
+    assert "A spreadsheet" not in prompt  # the earlier turn gave way to the text
+    budget = engine.prompt_budget(max_new_tokens)
+    assert budget.tokens - 8 < budget.count(prompt) <= budget.tokens  # cut at a word, the room used
 
 
 @pytest.mark.parametrize("engine_fixture", ["tiny_engine", "tiny_t5_engine"])

@@ -206,12 +206,83 @@ def test_ask_json(capsys, files, model_args, tiny_engine) -> None:
     assert result["question"] == "What colour is the car?"
     assert result["answer"] == tiny_engine.ask(normalize_image(files["first"]), "What colour is the car?")
     assert result["image"] == files["first"]
+    assert result["text_on_image"] == []  # random pixels: no text
 
 
 def test_ask_plain(capsys, files, model_args, tiny_engine) -> None:
     code, out, _ = run(capsys, "ask", files["first"], "Who is in the photo?", *model_args)
     assert code == 0
     assert out == tiny_engine.ask(normalize_image(files["first"]), "Who is in the photo?") + "\n"
+
+
+@pytest.fixture
+def error_file(tmp_path) -> str:
+    from assistant.ocr.samples import error_message
+
+    path = tmp_path / "error.png"
+    error_message().image.save(path)
+    return str(path)
+
+
+@pytest.fixture
+def prompts(monkeypatch) -> list[str]:
+    """The prompts every engine the commands load builds, in order."""
+    from assistant.engine.blip2 import Blip2Engine
+
+    built: list[str] = []
+    real = Blip2Engine.prompt_inputs
+
+    def recording(self, prompt: str, batch: int):
+        built.append(prompt)
+        return real(self, prompt, batch)
+
+    monkeypatch.setattr(Blip2Engine, "prompt_inputs", recording)
+    return built
+
+
+def test_ask_answers_from_the_text_on_the_picture(
+    capsys, error_file, model_args, tiny_engine, prompts
+) -> None:
+    from assistant.ocr import read_text
+
+    code, out, _ = run(capsys, "ask", error_file, "What does the error say?", *model_args, "--json")
+    assert code == 0
+    result = json.loads(out)
+    lines = read_text(normalize_image(error_file)).lines
+    assert result["text_on_image"] == lines
+    assert "because the disk is full" in lines
+    assert "the disk is full" in prompts[0] and prompts[0].endswith(
+        "Question: What does the error say? Answer:"
+    )
+    expected = tiny_engine.ask(normalize_image(error_file), "What does the error say?", text_on_image=lines)
+    assert result["answer"] == expected
+
+
+def test_ask_without_ocr_answers_from_the_picture_alone(
+    capsys, error_file, model_args, tiny_engine, prompts
+) -> None:
+    code, out, _ = run(
+        capsys, "ask", error_file, "What does the error say?", *model_args, "--no-ocr", "--json"
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result["text_on_image"] == []
+    assert prompts == ["Question: What does the error say? Answer:"]
+    assert result["answer"] == tiny_engine.ask(normalize_image(error_file), "What does the error say?")
+
+
+def test_ask_when_ocr_cannot_run_says_why_and_answers(capsys, error_file, model_args, monkeypatch) -> None:
+    from assistant.ocr import OcrError, reader
+
+    def broken(self, image):
+        raise OcrError(
+            "Text in pictures cannot be read because RapidOCR did not start. Reinstall the assistant."
+        )
+
+    monkeypatch.setattr(reader.TextReader, "read", broken)
+    code, out, err = run(capsys, "ask", error_file, "What does the error say?", *model_args)
+    assert code == 0 and out.strip()
+    assert assert_one_sentence_error(err).startswith("Text in pictures cannot be read")
 
 
 def test_ask_reads_and_extends_the_history_file(capsys, files, model_args, tiny_engine, tmp_path) -> None:

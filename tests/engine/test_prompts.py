@@ -11,6 +11,7 @@ from assistant.engine.prompts import (
     PromptTooLong,
     description_prompt,
     question_prompt,
+    text_piece,
 )
 
 
@@ -111,3 +112,60 @@ def test_a_question_that_does_not_fit_is_one_sentence() -> None:
         question_prompt("why " * 100, HISTORY, words(50))
     message = str(refused.value)
     assert message == "The question is too long for this model; shorten it to about 36 words."
+
+
+ERROR_TEXT = ["Save failed", "The disk is full: free some space and try again.", "OK   Cancel"]
+
+
+def test_the_text_on_the_image_comes_before_the_question() -> None:
+    assert question_prompt("What does the error say?", text_on_image=ERROR_TEXT) == (
+        "Text on the image: Save failed. The disk is full: free some space and try again. OK Cancel. "
+        "Question: What does the error say? Answer:"
+    )
+
+
+def test_the_text_opens_the_prompt_before_the_conversation() -> None:
+    history = [Turn("What is this?", "A dialog box")]
+    assert question_prompt("What should I press?", history, text_on_image=["Delete it?", "Yes No"]) == (
+        "Text on the image: Delete it? Yes No. "
+        "Question: What is this? Answer: A dialog box. Question: What should I press? Answer:"
+    )
+
+
+@pytest.mark.parametrize("lines", [[], [""], ["  ", "\n"]])
+def test_no_text_leaves_the_prompt_as_it_was(lines: list[str]) -> None:
+    assert question_prompt("Is it red?", HISTORY, text_on_image=lines) == question_prompt(
+        "Is it red?", HISTORY
+    )
+    assert text_piece(lines) == ""
+
+
+def test_huge_text_is_cut_at_a_word_and_the_question_kept_whole() -> None:
+    lines = [f"line {n} of the long document" for n in range(10_000)]
+    prompt = question_prompt("What is on line 3?", HISTORY, words(100), text_on_image=lines)
+    assert prompt.startswith("Text on the image: line 0 of the long document. line 1 of the long document.")
+    assert prompt.endswith(" … Question: What is on line 3? Answer:")
+    assert len(prompt.split()) == 100  # every word of room is used
+    assert "Answer: Yes." not in prompt  # the earlier turns gave way to the text
+
+
+def test_the_text_takes_its_room_before_the_earlier_turns() -> None:
+    # The text with its label is 6 words, the question 5; the newest turn (7) does not fit as well.
+    prompt = question_prompt("Where is it?", HISTORY, words(6 + 5 + 6), text_on_image=["Exit here"])
+    assert prompt == "Text on the image: Exit here. Question: Where is it? Answer:"
+    # With room for the newest turn as well, it joins between the text and the question.
+    prompt = question_prompt("Where is it?", HISTORY, words(6 + 5 + 7), text_on_image=["Exit here"])
+    assert prompt == (
+        "Text on the image: Exit here. Question: Is it a car? Answer: Yes. Question: Where is it? Answer:"
+    )
+
+
+def test_a_question_with_no_room_for_the_text_is_asked_without_it() -> None:
+    assert question_prompt("Where is it?", (), words(5), text_on_image=ERROR_TEXT) == (
+        "Question: Where is it? Answer:"
+    )
+
+
+def test_a_question_too_long_with_text_is_still_one_sentence() -> None:
+    with pytest.raises(PromptTooLong, match="shorten it to about 36 words"):
+        question_prompt("why " * 100, HISTORY, words(50), text_on_image=ERROR_TEXT)

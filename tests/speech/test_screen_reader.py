@@ -431,14 +431,12 @@ def test_speak_with_changed_in_settings_applies_from_the_next_utterance() -> Non
         assert speaker.close()
 
 
-def test_an_absent_orca_service_is_explained_through_prismatoid() -> None:
-    pytest.importorskip("prism")
-    from assistant.speech.screen_reader import PrismRoute
+def test_an_absent_orca_service_is_explained(monkeypatch) -> None:
+    from assistant.speech.screen_reader import OrcaServiceRoute
 
-    if subprocess.run(["pgrep", "-x", "orca"], capture_output=True).returncode == 0:
-        pytest.skip("Orca runs on this machine")
-    with pytest.raises(ScreenReaderLost, match=r"^Orca is not "):
-        PrismRoute(ORCA_SERVICE)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    with pytest.raises(ScreenReaderLost, match=r"^Orca is not reached through its D-Bus service: "):
+        OrcaServiceRoute()
 
 
 @needs_speechd

@@ -7,7 +7,7 @@ import threading
 
 from PIL import Image
 from PySide6.QtGui import QGuiApplication
-from ui_flow import picture, wait_idle
+from ui_flow import picture, text_picture, wait_idle
 
 from assistant.config import Settings, load_settings
 from assistant.engine.base import EngineError
@@ -109,7 +109,7 @@ def test_the_hint_names_the_users_own_hotkey(qtbot, make_controller):
 
 def test_the_clipboard_image_is_described(qtbot, ready):
     controller, _recorded = ready
-    QGuiApplication.clipboard().setImage(pil_to_qimage(picture((255, 255, 0))))
+    QGuiApplication.clipboard().setImage(pil_to_qimage(text_picture((255, 255, 0))))
     controller.describe_clipboard()
     wait_idle(qtbot, controller)
     assert controller.last_image.size == (96, 64)

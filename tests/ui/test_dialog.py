@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from assistant.engine.base import Turn
 from assistant.ui.dialog import ConversationDialog
@@ -101,17 +101,19 @@ def test_buttons_have_mnemonics_names_and_a_sensible_tab_order(qtbot, dialog, un
         )
     ]
     assert all("&" in text for text in mnemonics)
-    letters = [text[text.index("&") + 1].lower() for text in [*mnemonics, dialog.talk_button.text()]]
+    labels = [label.text() for label in dialog.findChildren(QLabel) if "&" in label.text()]
+    assert len(labels) == 3  # the conversation, the text on it, the question
+    letters = [text[text.index("&") + 1].lower() for text in [*mnemonics, dialog.talk_button.text(), *labels]]
     assert len(set(letters)) == len(letters)
     assert unnamed_focusable(dialog) == []
     order = [dialog.question]
-    while len(order) < 9:
+    while len(order) < 10:
         order.append(order[-1].nextInFocusChain())
         while order[-1].focusPolicy() == Qt.FocusPolicy.NoFocus or not order[-1].isVisible():
             order[-1] = order[-1].nextInFocusChain()
     assert order == [
-        dialog.question, dialog.ask_button, dialog.talk_button, dialog.conversation, dialog.picture,
-        dialog.copy_button, dialog.save_button, dialog.new_button, dialog.close_button,
+        dialog.question, dialog.ask_button, dialog.talk_button, dialog.conversation, dialog.text_on_image,
+        dialog.picture, dialog.copy_button, dialog.save_button, dialog.new_button, dialog.close_button,
     ]  # fmt: skip
 
 
@@ -156,3 +158,56 @@ def test_what_the_app_says_is_not_announced_again(qtbot, dialog, monkeypatch, sp
     assert announced == ["You asked: What colour is it?", "Thinking…"] + (
         [] if spoken_by_app else said_by_app
     )
+
+
+# ---- the text on it ------------------------------------------------------------------------------------
+
+LINES = ["Error - Editor", "The file could not be saved", "because the disk is full"]
+
+
+def test_the_text_on_it_is_shown_line_by_line_read_only_and_named(dialog):
+    assert dialog.text_on_image.toPlainText() == "No text was found on it."
+    dialog.set_image(Image.new("RGB", (64, 48), "white"), DESCRIPTION, LINES)
+    field = dialog.text_on_image
+    assert field.toPlainText() == "\n".join(LINES)
+    assert field.isReadOnly()
+    assert field.accessibleName() == "Text on it"
+    assert field.accessibleDescription() == (
+        "The text read on the image, line by line; questions are answered from it."
+    )
+
+
+def test_the_text_on_it_is_reached_by_tab_and_its_mnemonic_and_read_with_the_arrows(qtbot, dialog):
+    dialog.set_image(Image.new("RGB", (64, 48), "white"), DESCRIPTION, LINES)
+    dialog.conversation.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.conversation)
+    qtbot.keyClick(dialog.conversation, Qt.Key.Key_Tab)
+    field = dialog.text_on_image
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+    # A caret moves in it, so a screen reader reads the line or word it reaches.
+    qtbot.keyClick(field, Qt.Key.Key_Down)
+    assert field.textCursor().block().text() == LINES[1]
+    qtbot.keyClick(field, Qt.Key.Key_Down)
+    assert field.textCursor().block().text() == LINES[2]
+    assert field.toPlainText() == "\n".join(LINES)  # keys change nothing in it
+    qtbot.keyClick(field, Qt.Key.Key_Tab)  # Tab leaves it, as it leaves every other control
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.picture)
+    qtbot.keyClick(dialog.picture, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+
+
+def test_the_text_on_it_follows_a_new_capture(dialog):
+    dialog.set_image(Image.new("RGB", (64, 48), "white"), DESCRIPTION, LINES)
+    dialog.set_image(Image.new("RGB", (64, 48), "black"), "Black.", ["Welcome back"])
+    assert dialog.text_on_image.toPlainText() == "Welcome back"
+    dialog.set_image(Image.new("RGB", (64, 48), "black"), "Black.")
+    assert dialog.text_on_image.toPlainText() == "No text was found on it."
+
+
+def test_the_text_on_it_says_why_there_is_none(dialog):
+    dialog.show_text_on_image([], "Reading the text on it…")
+    assert dialog.text_on_image.toPlainText() == "Reading the text on it…"
+    dialog.show_text_on_image(["", "  "], "Reading the text on it…")
+    assert dialog.text_on_image.toPlainText() == "Reading the text on it…"
+    dialog.show_text_on_image(LINES[:1])
+    assert dialog.text_on_image.toPlainText() == LINES[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from assistant.ui.controller import Controller
 
@@ -24,9 +24,21 @@ class Recorded:
 
 
 def picture(colour) -> Image.Image:
+    """One colour: blank, so the actions name it; `Controller.describe` (the model's step) takes it."""
     return Image.new("RGB", (96, 64), colour)
 
 
+def text_picture(colour, size=(96, 64), text="Hello", at=None) -> Image.Image:
+    """A picture of one colour with one short line of black text on it (centred unless `at`): not blank."""
+    image = Image.new("RGB", size, colour)
+    width, height = size
+    ImageDraw.Draw(image).text(
+        at or (width // 2 - 20, height // 2 - 8), text, fill="black", font=ImageFont.load_default(16)
+    )
+    return image
+
+
 def wait_idle(qtbot, controller: Controller) -> None:
-    qtbot.waitUntil(lambda: controller.current is None, timeout=20000)
+    """Wait until nothing is being captured, described or read, and all is said."""
+    qtbot.waitUntil(lambda: controller.current is None and controller._text_job is None, timeout=20000)
     assert controller.speaker.wait_idle(20)

@@ -1,0 +1,133 @@
+"""The text on the last image, as questions about it are asked with it and the dialog shows it.
+
+The text of a described picture is read on the OCR thread while (or after) its gist is said, so a
+question can come in before it is read. Then the question waits for it, up to `WAIT_S`: waiting is
+what makes "What does the error say?" answerable, and it is short, since a screen is read in about
+two seconds here and a window in half a second (BENCHMARKS.md), and reading starts with the gist's
+first sentence, long before a question is typed or spoken. Past the deadline (a slow machine, a huge
+picture) the question is asked from the picture alone rather than leave the user waiting on nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from assistant.ui.reading import TextWorker
+
+log = logging.getLogger(__name__)
+
+WAIT_S = 5.0
+RESULTS_KEPT = 8  # reads finished before the picture they belong to is the last one (a few at most)
+
+READING = "Reading the text on it…"
+NO_TEXT = "No text was found on it."
+OFF = "The text on images is not read: reading it is turned off in Settings."
+
+Ready = Callable[[Sequence[str]], None]
+
+
+class ImageText(QObject):
+    """The text on the last image: its lines once read, or why there are none (`note`).
+
+    `changed` follows every change, for the dialog's "Text on it" field.
+    """
+
+    changed = Signal()
+
+    def __init__(self, worker: TextWorker) -> None:
+        super().__init__()
+        worker.text_read.connect(self._on_read)
+        worker.failed.connect(self._on_failed)
+        self.lines: list[str] = []
+        self.note = NO_TEXT
+        """What the dialog shows when there are no lines: no text found, still reading, off, or failed."""
+        self._awaited: int | None = None  # the read the last image's text comes from, while it is read
+        self._finished: OrderedDict[int, list[str] | str] = OrderedDict()  # read id -> lines, or why not
+        self._waiting: Ready | None = None
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.setInterval(int(WAIT_S * 1000))
+        self._deadline.timeout.connect(self._on_deadline)
+
+    @property
+    def reading(self) -> bool:
+        return self._awaited is not None
+
+    def expect(self, read_id: int | None) -> None:
+        """The last image is now the one read by `read_id` (started already); None: its text is not read."""
+        self._awaited = None
+        if read_id is None:
+            self._set([], OFF)
+        elif read_id in self._finished:
+            self._use(self._finished[read_id])
+        else:
+            self._awaited = read_id
+            self._set([], READING)
+
+    def set_lines(self, lines: Sequence[str]) -> None:
+        """The last image is one whose text is known already (read by "Read the text")."""
+        self._awaited = None
+        self._set(list(lines), NO_TEXT)
+
+    def when_ready(self, ready: Ready) -> None:
+        """Call `ready` with the lines once they are known: now, or when read, or at the deadline with none.
+
+        Only the latest call waits: a new question replaces one still waiting (which the controller has
+        cancelled by then).
+        """
+        if not self.reading:
+            self.stop_waiting()
+            ready(self.lines)
+            return
+        self._waiting = ready
+        self._deadline.start()
+
+    def stop_waiting(self) -> None:
+        self._waiting = None
+        self._deadline.stop()
+
+    def _set(self, lines: list[str], note: str) -> None:
+        self.lines, self.note = lines, note
+        self.changed.emit()
+        if not self.reading and self._waiting is not None:
+            ready = self._waiting
+            self.stop_waiting()
+            ready(self.lines)
+
+    def _use(self, result: list[str] | str) -> None:
+        if isinstance(result, str):
+            self._set([], result)
+        else:
+            self._set(result, NO_TEXT)
+
+    def _keep(self, read_id: int, result: list[str] | str) -> None:
+        self._finished[read_id] = result
+        while len(self._finished) > RESULTS_KEPT:
+            self._finished.popitem(last=False)
+        if read_id == self._awaited:
+            self._awaited = None
+            self._use(result)
+
+    @Slot(int, object)
+    def _on_read(self, read_id: int, lines: list[str]) -> None:
+        self._keep(read_id, list(lines))
+
+    @Slot(int, str)
+    def _on_failed(self, read_id: int, message: str) -> None:
+        self._keep(read_id, message)
+
+    @Slot()
+    def _on_deadline(self) -> None:
+        if self._waiting is None:
+            return
+        log.info(
+            "The text on the image was not read within %g s; the question is asked without it.",
+            self._deadline.interval() / 1000,
+        )
+        ready = self._waiting
+        self._waiting = None
+        ready([])
