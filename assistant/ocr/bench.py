@@ -1,15 +1,17 @@
 """`assistant bench --suite ocr`: how long reading the text takes, how much is read right, and what
-RapidOCR's own defaults cost on the same screen, measured in one process."""
+RapidOCR's own defaults and the other backend (onnxruntime, when OpenVINO runs the models) cost on the
+same screens, measured in one process."""
 
 from __future__ import annotations
 
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PIL import Image
 
-from assistant.ocr.reader import TextReader
+from assistant.ocr.reader import BACKENDS, TextReader
 from assistant.ocr.samples import (
     accuracy_samples,
     dialog_on_desktop,
@@ -50,14 +52,32 @@ def _rapidocr_defaults(image: Image.Image) -> float:
     return time.perf_counter() - started
 
 
-def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float]:
-    """Figures: full screen, one window, a window on a desktop, words read right."""
+def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, Any]:
+    """Figures: full screen, one window, a window on a desktop, words read right; the backend that ran
+    them, and the same figures with the other backend when there is one."""
     reader = TextReader()
     started = time.perf_counter()
     reader.warm_up()
-    figures: dict[str, float] = {"warm_up_s": time.perf_counter() - started}
+    figures: dict[str, Any] = {"backend": reader.backend, "warm_up_s": time.perf_counter() - started}
+    figures.update(_reading_figures(reader, repeat))
+    for other in BACKENDS if reader.backend != "onnxruntime" else ():
+        if other != reader.backend:
+            compared = TextReader(backend=other)
+            compared.warm_up()
+            for key, value in _reading_figures(compared, repeat).items():
+                if key != "words_on_the_samples":
+                    figures[f"{other}_{key}"] = value
+    if compare_defaults:
+        screen, dialog = text_screen(0).image, dialog_on_desktop().image
+        figures["rapidocr_defaults_full_screen_s"] = _rapidocr_defaults(screen)
+        figures["rapidocr_defaults_window_on_desktop_s"] = _rapidocr_defaults(dialog)
+    return figures
+
+
+def _reading_figures(reader: TextReader, repeat: int) -> dict[str, float]:
     screen = text_screen(0).image
     dialog = dialog_on_desktop()
+    figures: dict[str, float] = {}
     # Each read starts with nothing remembered, as a screen never seen before; then the same screen again.
     figures["full_screen_s"] = median_seconds(lambda: reader.read(screen), repeat, reader.forget)
     figures["full_screen_read_again_s"] = median_seconds(lambda: reader.read(screen), repeat)
@@ -71,7 +91,4 @@ def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, float
         right, total = right + found, total + expected
     figures["words_read_right"] = right / total
     figures["words_on_the_samples"] = total
-    if compare_defaults:
-        figures["rapidocr_defaults_full_screen_s"] = _rapidocr_defaults(screen)
-        figures["rapidocr_defaults_window_on_desktop_s"] = _rapidocr_defaults(dialog.image)
     return figures

@@ -5,6 +5,8 @@
 - idle CPU: the app's processor use over a few seconds after "Ready", with nothing to do;
 - hotkey to cue: Ctrl+Alt+D pressed with xdotool (its own start-up included) to the cue, which
   `--speech-to` logs with a time stamp instead of playing;
+- "Read the text": Ctrl+Alt+T with a window full of text focused (Xvfb + openbox) to its first spoken
+  word (the window's title) and to the first word of the text;
 - hotkey to first spoken word, against the engine's own time to its first sentence on the same
   image: the controller's whole path (request → model thread → sentences → speech thread) with the
   engine given, in this process, on Qt's offscreen platform.
@@ -161,13 +163,108 @@ def _utterances(folder: Path) -> dict[int, Path]:
     return {int(p.stem): p for p in folder.glob("[0-9]*.wav") if p.stem.isdigit()}
 
 
+TEXT_WINDOW_TITLE = "Quarterly report - Writer"
+
+
+@contextlib.contextmanager
+def _desktop_with_text(display_name: str) -> Iterator[Callable[[], list[str]] | None]:
+    """openbox and a window full of text (`assistant.ui.benchwindow`) on the display. Yields a function
+    that shows new text in it, focuses it and returns the lines now shown; None without openbox."""
+    from assistant.ocr.samples import text_screen
+    from assistant.ui.benchwindow import WINDOW_SIZE
+
+    if not shutil.which("openbox"):
+        yield None
+        return
+    env = dict(os.environ, DISPLAY=display_name, QT_QPA_PLATFORM="xcb")
+    manager = subprocess.Popen(["openbox", "--sm-disable"], env=env, stderr=subprocess.DEVNULL)
+    window = subprocess.Popen(
+        [sys.executable, "-m", "assistant.ui.benchwindow", TEXT_WINDOW_TITLE],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert window.stdin is not None and window.stdout is not None
+    seed = [1]
+    window.stdout.readline()  # "shown": the first text, seed 1
+
+    def next_text() -> list[str]:
+        assert window.stdin is not None and window.stdout is not None
+        window.stdin.write("\n")
+        window.stdin.flush()
+        window.stdout.readline()
+        seed[0] += 1
+        subprocess.run(
+            ["xdotool", "search", "--sync", "--name", TEXT_WINDOW_TITLE, "windowactivate", "--sync"],
+            env=env,
+            check=True,
+            timeout=10,
+            stdout=subprocess.DEVNULL,
+        )
+        return list(text_screen(seed[0], size=WINDOW_SIZE, font_size=15).lines)
+
+    try:
+        yield next_text
+    finally:
+        for process in (window, manager):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _follow_speech(
+    folder: Path, before: int, done: Callable[[dict[int, tuple[float, str | None]]], bool], timeout: float
+) -> dict[int, tuple[float, str | None]]:
+    """The utterances after number `before`, each with the time it started (its .wav is written then,
+    and rewritten only when it is cut short) and its text once it has ended (its .txt is written then),
+    followed until `done` says so."""
+    heard: dict[int, tuple[float, str | None]] = {}
+
+    def look() -> bool:
+        for number, wav in _utterances(folder).items():
+            if number <= before:
+                continue
+            started, text = heard.get(number, (wav.stat().st_mtime, None))
+            if text is None and wav.with_suffix(".txt").exists():
+                text = wav.with_suffix(".txt").read_text(encoding="utf-8").splitlines()[0]
+            heard[number] = (started, text)
+        return done(heard)
+
+    _wait(look, timeout, 0.01)
+    return heard
+
+
+def _without_frame(text: str) -> str:
+    """The words of "Text on it: … N more words." that were on the picture."""
+    text = text.removeprefix("Text on it:")
+    return text.rsplit("…", 1)[0] if text.rstrip().endswith(("more words.", "more word.")) else text
+
+
+def _text_heard(heard: dict[int, tuple[float, str | None]]) -> tuple[float, str] | None:
+    """When the text on the picture ("Text on it: …") started to be said, and what it said."""
+    for number in sorted(heard):
+        started, text = heard[number]
+        if text is not None and text.startswith("Text on it"):
+            return started, text
+    return None
+
+
 def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int = 3) -> dict[str, Any]:
     """`assistant run --model MODEL RUNTIME…` (e.g. `--precision int8`) under Xvfb, as a user runs it:
     Ctrl+Alt+D (pressed with xdotool) to the first spoken word of the description. `--speech-to` creates
-    each utterance's NNNN.wav as it starts to "play", so the file's time is the first word's; Ctrl+Alt+S
-    then cuts it short for the next round. One more round than `repeat` is run: the first, a warm-up,
-    is not counted."""
+    each utterance's NNNN.wav as it starts to "play", so the file's time is the first word's. With
+    openbox, the screen holds a window full of text (new text each round, so nothing is cached), so OCR
+    reads it along; the round then waits for that text to be said ("Text on it: …") and counts its words.
+    Without openbox the screen is a plain colour, changed each round. Ctrl+Alt+S then cuts speech short
+    for the next round. One more round than `repeat` is run: the first, a warm-up, is not counted."""
     from Xlib.display import Display
+
+    from assistant.ocr.samples import words_read_right
 
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         return {"skipped": "needs Xvfb and xdotool"}
@@ -177,11 +274,18 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
         return {"skipped": str(error)}
     display_name = xvfb.display
     times: list[float] = []
+    text_times: list[float] = []
+    right = total = 0
     said = ""
+    held_text = False
     try:
         display = Display(display_name)
-        with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
+        with (
+            tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder,
+            _desktop_with_text(display_name) as next_text,
+        ):
             speech = Path(folder) / "speech"
+            held_text = next_text is not None
             arguments = ("--model", model, *runtime, "--speech-to", str(speech))
             with _running_app(display_name, folder, *arguments) as (app, env):
                 # "Ready." is said once the model has loaded (a first int8 start says first that it prepares).
@@ -191,30 +295,110 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
                 if not _said_ready(speech):
                     return {"skipped": "the app did not say it was ready"}
                 for round_ in range(repeat + 1):  # the first round warms up and is not counted
-                    _paint_screen(display, round_ + 1)
+                    lines = next_text() if next_text is not None else []
+                    if next_text is None:
+                        _paint_screen(display, round_ + 1)
                     before = max(_utterances(speech), default=0)
                     pressed = time.time()
                     subprocess.run(["xdotool", "key", "ctrl+alt+d"], env=env, check=True)
-
-                    def spoken(before: int = before) -> bool:
-                        return max(_utterances(speech), default=0) > before
-
-                    if not _wait(spoken, 600, 0.1):
+                    heard = _follow_speech(speech, before, bool, 600)
+                    if not heard:
                         break
-                    number = min(n for n in _utterances(speech) if n > before)
-                    wav = _utterances(speech)[number]
-                    if round_:
-                        times.append(wav.stat().st_mtime - pressed)
+                    if lines:  # the gist, then the text OCR read along
+                        heard = _follow_speech(
+                            speech, before, lambda heard: _text_heard(heard) is not None, 600
+                        )
                     subprocess.run(["xdotool", "key", "ctrl+alt+s"], env=env, check=True)
-                    text = wav.with_suffix(".txt")
-                    _wait(text.exists, 60, 0.05)
-                    said = text.read_text(encoding="utf-8").splitlines()[0] if text.exists() else ""
+                    heard = _follow_speech(
+                        speech, before, lambda heard: all(t for _, t in heard.values()), 60
+                    )
+                    said = heard[min(heard)][1] or ""
+                    text = _text_heard(heard)
+                    if round_:
+                        times.append(heard[min(heard)][0] - pressed)
+                        if text is not None:
+                            text_times.append(text[0] - pressed)
+                            # Up to the word limit is said: of those words, how many are on the screen.
+                            found, expected = words_read_right([_without_frame(text[1])], lines)
+                            right, total = right + found, total + expected
         display.close()
     finally:
         xvfb.stop()
     if not times:
         return {"skipped": "no description was spoken after the hotkey"}
-    return {"hotkey_to_first_word_s": statistics.median(times), "first_words_heard": said[:60]}
+    figures: dict[str, Any] = {
+        "hotkey_to_first_word_s": statistics.median(times),
+        "first_words_heard": said[:60],
+    }
+    if held_text:
+        figures["screen_held_text"] = "yes, a window full of text; OCR read it along"
+        figures["rounds_with_text_read_along"] = f"{len(text_times)} of {len(times)}"
+    if text_times:
+        figures["hotkey_to_text_s"] = statistics.median(text_times)
+        figures["text_words_said_that_are_on_the_screen"] = right / total if total else 0.0
+    return figures
+
+
+def measure_read_text(model: str, repeat: int = 3) -> dict[str, Any]:
+    """ "Read the text" as a user meets it: `assistant run --model MODEL --speech-to DIR` under Xvfb with
+    openbox and a window full of text (`assistant.ui.benchwindow`) focused; Ctrl+Alt+T pressed with
+    xdotool to the first spoken word (the window's title) and to the first word of its text, and how
+    many of the window's words were heard. The window shows new text each round, so nothing is read
+    from memory; one more round than `repeat` is run, the first a warm-up that is not counted."""
+    from assistant.ocr.samples import words_read_right
+
+    if not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("openbox")):
+        return {"skipped": "needs Xvfb, xdotool and openbox"}
+    try:
+        xvfb = start_xvfb()
+    except XvfbError as error:
+        return {"skipped": str(error)}
+    first_word: list[float] = []
+    text_word: list[float] = []
+    right = total = 0
+    title = ""
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder,
+            _desktop_with_text(xvfb.display) as next_text,
+        ):
+            speech = Path(folder) / "speech"
+            arguments = ("--model", model, "--speech-to", str(speech))
+            with _running_app(xvfb.display, folder, *arguments) as (app, env):
+                _wait(lambda: _said_ready(speech) or app.poll() is not None, 300, 0.1)
+                if next_text is None or not _said_ready(speech):
+                    return {"skipped": "the app did not say it was ready"}
+                for round_ in range(repeat + 1):
+                    lines = next_text()
+                    before = max(_utterances(speech), default=0)
+                    pressed = time.time()
+                    subprocess.run(["xdotool", "key", "ctrl+alt+t"], env=env, check=True)
+                    # The title, then the text: once the text starts, it is cut short and both are written.
+                    heard = _follow_speech(speech, before, lambda heard: len(heard) >= 2, 120)
+                    subprocess.run(["xdotool", "key", "ctrl+alt+s"], env=env, check=True)
+                    heard = _follow_speech(
+                        speech, before, lambda heard: all(text for _, text in heard.values()), 30
+                    )
+                    if not heard:
+                        break
+                    title = heard[min(heard)][1] or ""
+                    text = _text_heard(heard)
+                    if round_:
+                        first_word.append(heard[min(heard)][0] - pressed)
+                        if text is not None:
+                            text_word.append(text[0] - pressed)
+                            found, expected = words_read_right(lines, [text[1]])
+                            right, total = right + found, total + expected
+    finally:
+        xvfb.stop()
+    if not first_word:
+        return {"skipped": "nothing was spoken after Ctrl+Alt+T"}
+    figures: dict[str, Any] = {"read_text_to_first_word_s": statistics.median(first_word)}
+    if text_word:
+        figures["read_text_to_text_s"] = statistics.median(text_word)
+        figures["read_text_words_heard"] = right / total if total else 0.0
+    figures["read_text_first_words_heard"] = title[:60]
+    return figures
 
 
 def measure_first_word(load: Callable[[], Engine], image: Image.Image, repeat: int = 3) -> dict[str, Any]:
@@ -354,6 +538,7 @@ def bench_app(
     from PySide6.QtWidgets import QApplication
 
     figures: dict[str, Any] = dict(measure_app_process(model, repeat))
+    figures.update(measure_read_text(model, repeat))  # no model is used: the small one will do
     app = QApplication.instance() or QApplication([])
     if load is None:
         from assistant.engine import load_engine
@@ -378,6 +563,7 @@ TARGETS = (
     ("window_visible_s", 1.0, "tray icon (or fallback window) visible within 1.0 s of `assistant run`"),
     ("hotkey_to_cue_s", 0.150, "hotkey to first cue within 150 ms"),
     ("idle_cpu_percent", 1.0, "the app idles at 0% CPU (under 1% measured)"),
+    ("read_text_to_first_word_s", 1.0, '"Read the text" (Ctrl+Alt+T) speaks its first word within 1 s'),
     (
         "first_word_over_first_sentence",
         1.1,

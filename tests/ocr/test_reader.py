@@ -1,11 +1,14 @@
 """RapidOCR reading rendered screens: words read right, in reading order, columns whole."""
 
+import os
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from assistant.ocr import read_text
-from assistant.ocr.reader import content_box
+from assistant.ocr.reader import BACKENDS, content_box
 from assistant.ocr.samples import dialog_on_desktop, text_screen, window_alone, words_of, words_read_right
 
 
@@ -62,3 +65,54 @@ def test_a_screen_read_again_gives_the_same_lines_and_a_changed_one_its_own() ->
     assert words_of(" ".join(changed)) == words_of(" ".join(second.lines))
     reader.forget()
     assert reader.read(first.image).lines == lines
+
+
+def test_onnxruntime_runs_the_models_when_openvino_is_not_installed(monkeypatch) -> None:
+    from assistant.ocr import TextReader
+    from assistant.ocr.reader import default_backend
+
+    monkeypatch.setitem(sys.modules, "openvino", None)  # as if it were not installed
+    assert default_backend() == "onnxruntime"
+    assert TextReader().backend == "onnxruntime"
+
+
+def test_a_reader_whose_openvino_cannot_start_reads_with_onnxruntime(monkeypatch) -> None:
+    from assistant.ocr import TextReader
+
+    monkeypatch.setitem(sys.modules, "openvino", None)  # the import fails, as a broken install's does
+    reader = TextReader(backend="openvino")
+    sample = dialog_on_desktop(6)
+    read = reader.read(sample.image)
+    assert reader.backend == "onnxruntime"
+    assert words_of(" ".join(read.lines)) == words_of(" ".join(sample.lines))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_backend_reads_every_word_of_a_dialog_in_order(backend) -> None:
+    if backend == "openvino":
+        pytest.importorskip("openvino")
+    from assistant.ocr import TextReader
+
+    reader = TextReader(backend=backend)
+    sample = dialog_on_desktop(8)
+    assert words_of(" ".join(reader.read(sample.image).lines)) == words_of(" ".join(sample.lines))
+    assert reader.backend == backend
+
+
+def test_reading_with_openvino_sends_nothing_and_writes_nothing_to_the_home_folder(tmp_path) -> None:
+    pytest.importorskip("openvino")
+    import subprocess
+
+    script = (
+        "import sys, threading\n"
+        "from assistant.ocr import TextReader\n"
+        "reader = TextReader(backend='openvino')\n"
+        "reader.warm_up()\n"
+        "assert reader.backend == 'openvino', reader.backend\n"
+        "assert 'openvino_telemetry' not in sys.modules, 'the telemetry module was imported'\n"
+        "assert [t.name for t in threading.enumerate()] == ['MainThread'], threading.enumerate()\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "CI": ""}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []  # no ~/intel with a client id

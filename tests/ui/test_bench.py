@@ -9,7 +9,12 @@ import pytest
 from PIL import Image
 
 from assistant.engine import load_engine
-from assistant.ui.bench import measure_app_process, measure_first_word, measure_hotkey_to_word
+from assistant.ui.bench import (
+    measure_app_process,
+    measure_first_word,
+    measure_hotkey_to_word,
+    measure_read_text,
+)
 
 
 def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:
@@ -47,6 +52,22 @@ def test_hotkey_to_first_word_in_the_running_app(tiny_model_dir) -> None:
     assert "skipped" not in figures, figures.get("skipped")
     assert figures["hotkey_to_first_word_s"] > 0
     assert figures["first_words_heard"].strip()  # the description, cut short by Stop
+    if shutil.which("openbox"):  # the screen held a window of text, which OCR read after the gist
+        assert figures["rounds_with_text_read_along"] == "2 of 2"
+        assert figures["hotkey_to_text_s"] > figures["hotkey_to_first_word_s"]
+        assert figures["text_words_said_that_are_on_the_screen"] >= 0.9
+
+
+@pytest.mark.skipif(
+    not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("openbox")),
+    reason="needs Xvfb, xdotool and openbox",
+)
+def test_read_the_text_is_timed_to_the_title_and_to_the_text(tiny_model_dir) -> None:
+    figures = measure_read_text(str(tiny_model_dir), repeat=2)
+    assert "skipped" not in figures, figures.get("skipped")
+    assert figures["read_text_first_words_heard"] == "Window: Quarterly report - Writer."
+    assert 0 < figures["read_text_to_first_word_s"] < figures["read_text_to_text_s"]
+    assert figures["read_text_words_heard"] >= 0.9
 
 
 @pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool")
