@@ -87,7 +87,7 @@ class ConversationDialog(QDialog):
         self.text_on_image.setAccessibleDescription(
             "The text read on the image, line by line; questions are answered from it."
         )
-        self.text_on_image.setPlainText(NO_TEXT)
+        self.text_on_image.setPlainText("")  # until there is an image
         text_label.setBuddy(self.text_on_image)
 
         question_label = QLabel("&Question:")

@@ -125,6 +125,7 @@ def test_new_capture_button(qtbot, dialog):
 def test_without_an_image_the_buttons_that_need_one_are_off():
     dialog = ConversationDialog()
     try:
+        assert dialog.text_on_image.toPlainText() == ""  # nothing said of an image not there
         assert not dialog.ask_button.isEnabled()
         assert not dialog.copy_button.isEnabled()
         assert not dialog.save_button.isEnabled()
