@@ -3,8 +3,10 @@
 The first int8 start quantizes the checkpoint's linear layers and writes them, with the float rest, to
 one safetensors file (int8 weights, per-channel scales and zero points, float32 biases and everything
 else). Every later start builds the model's skeleton on the meta device and fills it from that file:
-no float linear layer is made and nothing is quantized again; the float rest is mapped from the file,
-not copied. Only tensors and JSON are read from the file: no pickle, nothing executed.
+no float linear layer is made and nothing is quantized again. The int8 layers (`Int8Linear`) use their
+weights as they lie, so every tensor, int8 weights and float rest alike, is mapped from the file, not
+read or copied: a later start is imports plus mapping. Only tensors and JSON are read from the file:
+no pickle, nothing executed.
 
 An entry is found by a key made of the checkpoint's files, the precision, the PyTorch version and this
 file format. Files are identified by name, size and modification time, and, for a hub download, by the

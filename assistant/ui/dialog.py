@@ -178,7 +178,8 @@ class ConversationDialog(QDialog):
         self.picture.setAccessibleDescription(description)
         self.picture.setToolTip(description)
         self.conversation.clear()
-        self._append(f"Description: {description}", spoken=True)
+        if description:  # none for a window whose text alone was read
+            self._append(f"Description: {description}", spoken=True)
         self.show_text_on_image(text_lines, text_note)
         self.set_status("")
         self._update_buttons()

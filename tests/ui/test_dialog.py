@@ -64,6 +64,9 @@ def test_a_new_image_starts_a_new_conversation(dialog):
     dialog.set_image(Image.new("RGB", (10, 10)), "Black.")
     assert dialog.turns == []
     assert items(dialog) == ["Description: Black."]
+    dialog.set_image(Image.new("RGB", (10, 10)), "", ["Payment received"])  # a window whose text was read
+    assert items(dialog) == []
+    assert dialog.text_on_image.toPlainText() == "Payment received"
 
 
 def test_copy_description_puts_it_on_the_clipboard(qtbot, dialog):
