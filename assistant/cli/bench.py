@@ -2,8 +2,9 @@
 
 Suites: `engine` (the breakdown of describing and asking), `documents` (alt-text throughput),
 `hostile` (memory and time refusing zip and pixel bombs; no model), `stt` (speech to text), `app`
-(start-up, idle CPU, hotkey to cue and to first spoken word), `startup` (`assistant run` to "Ready"
-and `assistant describe` to its output, first and later starts, with memory).
+(start-up, idle CPU, hotkey to cue and to first spoken word with the screen's text read along, "Read
+the text" to its first word), `startup` (`assistant run` to "Ready" and `assistant describe` to its
+output, first and later starts, with memory), `ocr` (reading the text on rendered screens).
 Every figure is the median of `--repeat` runs; ratios compare things measured in the same process.
 """
 

@@ -3,8 +3,10 @@
 The first int8 start quantizes the checkpoint's linear layers and writes them, with the float rest, to
 one safetensors file (int8 weights, per-channel scales and zero points, float32 biases and everything
 else). Every later start builds the model's skeleton on the meta device and fills it from that file:
-no float linear layer is made and nothing is quantized again; the float rest is mapped from the file,
-not copied. Only tensors and JSON are read from the file: no pickle, nothing executed.
+no float linear layer is made and nothing is quantized again. The int8 layers (`Int8Linear`) use their
+weights as they lie, so every tensor, int8 weights and float rest alike, is mapped from the file, not
+read or copied: a later start is imports plus mapping. Only tensors and JSON are read from the file:
+no pickle, nothing executed.
 
 An entry is found by a key made of the checkpoint's files, the precision, the PyTorch version and this
 file format. Files are identified by name, size and modification time, and, for a hub download, by the
@@ -19,14 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import logging
+import math
 import os
 import re
 import struct
 import time
-import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 FORMAT = "1"
 CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
 SUFFIX = ".safetensors"
+_TINY = 1e-12  # the smallest range a row of inputs is quantized over
 _SAMPLE = 4096  # bytes at each end of every tensor that the checksum covers
 _PENDING = "--------"  # the checksum's place in the header until the data is written
 _DTYPES = {
@@ -136,7 +138,7 @@ class CacheEntry:
 
 @dataclasses.dataclass
 class Int8Parts:
-    """One linear layer quantized as PyTorch's dynamic int8 layer expects it (per-channel, symmetric)."""
+    """One linear layer's int8 weights: per output channel, symmetric (as torch.ao quantizes them)."""
 
     weight: torch.Tensor  # int8, out x in
     scales: torch.Tensor  # float64, one per output channel
@@ -148,7 +150,7 @@ def quantize_linear(layer: torch.nn.Linear, scratch: torch.Tensor | None = None)
     """The int8 weights of `layer`, equal to what `torch.ao`'s per-channel dynamic quantization makes.
 
     PyTorch's own path (`from_float`) runs an observer module and `quantize_per_channel`, and packs
-    the weights three times; for OPT-2.7b that took 108 s, most of it there. Here the arithmetic runs
+    the weights for fbgemm three times; for OPT-2.7b that took 108 s, most of it there. Here the arithmetic runs
     in place on one float32 copy of the weight, in `scratch` when given (float32, at least the
     weight's size): a fresh copy for every layer costs a page fault for every 4 KiB of it.
     """
@@ -172,20 +174,46 @@ def quantize_linear(layer: torch.nn.Linear, scratch: torch.Tensor | None = None)
         )
 
 
-def int8_linear(parts: Int8Parts) -> torch.nn.Module:
-    """PyTorch's dynamic int8 linear layer holding `parts` (its weights packed once)."""
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+class Int8Linear(torch.nn.Module):
+    """A linear layer whose weights stay int8 as they lie in memory or in the prepared file.
 
-    out_features, in_features = parts.weight.shape
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*quantize_per_channel.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*quantized tensor creation.*", category=UserWarning)
-        # Made 1 x 1 and then given its weights: made at full size, it would pack a matrix of zeros first.
-        layer = DynamicInt8Linear(1, 1, dtype=torch.qint8)
-        qweight = torch._make_per_channel_quantized_tensor(parts.weight, parts.scales, parts.zero_points, 0)
-        layer.set_weight_bias(qweight, parts.bias)
-    layer.in_features, layer.out_features = in_features, out_features
-    return layer
+    PyTorch's dynamic int8 layer must repack its weights for fbgemm at every start (14-16 s for
+    OPT-2.7b, a layout that cannot be saved). Here the input is quantized per row (symmetric, int8)
+    at each call and multiplied by the int8 weights with `torch._int_mm`, which takes them as they
+    are, transposed in place; the int32 result is scaled back by the row's and the channel's scales.
+    So a later start only maps the weights from the file.
+    """
+
+    weight: torch.Tensor
+    scales: torch.Tensor
+    bias: torch.Tensor | None
+
+    def __init__(self, weight: torch.Tensor, scales: torch.Tensor, bias: torch.Tensor | None) -> None:
+        super().__init__()
+        self.out_features, self.in_features = weight.shape
+        self.register_buffer("weight", weight)  # int8, out x in
+        self.register_buffer("scales", scales.to(torch.float32))  # one per output channel
+        self.register_buffer("bias", None if bias is None else bias.to(torch.float32))
+
+    @classmethod
+    def from_parts(cls, parts: Int8Parts) -> Int8Linear:
+        if bool(parts.zero_points.any()):
+            raise ValueError("int8 weights with zero points other than 0 are not symmetric")
+        return cls(parts.weight, parts.scales, parts.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows = x.reshape(-1, self.in_features).to(torch.float32)
+        step = torch.clamp(rows.abs().amax(dim=1, keepdim=True), min=_TINY) / 127.0
+        quantized = torch.div(rows, step).round_().clamp_(-127, 127).to(torch.int8)
+        out = torch._int_mm(quantized, self.weight.t()).to(torch.float32).mul_(step).mul_(self.scales)
+        if self.bias is not None:
+            out.add_(self.bias)
+        return out.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 def quantized_roots(model: Blip2ForConditionalGeneration) -> list[torch.nn.Module]:
@@ -222,18 +250,17 @@ def quantize_int8_(
     on_layer: Callable[[str, Int8Parts], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> None:
-    """Swap every linear layer of the vision encoder and language model for PyTorch's dynamic int8 one.
+    """Swap every linear layer of the vision encoder and language model for an `Int8Linear`.
 
     Layer by layer, each float layer let go as soon as it is replaced, so the peak memory stays near
-    the 16-bit size; then the small remainder is cast to float32, which the int8 kernels expect around
-    them. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
+    the 16-bit size; then the small remainder is cast to float32, which the int8 layers work in. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
     """
     names = linear_layer_names(model)
     sizes = [_linear(model, name).weight.numel() for name in names]
     total = sum(sizes) or 1
     scratch = torch.empty(max(sizes, default=0), dtype=torch.float32)
     done = 0
-    seconds = {"quantizing": 0.0, "packing": 0.0, "writing": 0.0}
+    seconds = {"quantizing": 0.0, "writing": 0.0}
     for name in names:
         parent, leaf = _parent(model, name)
         layer = getattr(parent, leaf)
@@ -241,14 +268,12 @@ def quantize_int8_(
         parts = quantize_linear(layer, scratch)
         size = layer.weight.numel()
         del layer
-        packed = time.perf_counter()
-        setattr(parent, leaf, int8_linear(parts))
-        written = time.perf_counter()
+        setattr(parent, leaf, Int8Linear.from_parts(parts))
+        quantized = time.perf_counter()
         if on_layer is not None:
             on_layer(name, parts)
-        seconds["quantizing"] += packed - started
-        seconds["packing"] += written - packed
-        seconds["writing"] += time.perf_counter() - written
+        seconds["quantizing"] += quantized - started
+        seconds["writing"] += time.perf_counter() - quantized
         del parts
         done += size
         if on_progress is not None:
@@ -303,7 +328,7 @@ class _Writer:
     """A safetensors file written one tensor at a time, in an order fixed beforehand.
 
     The safetensors library writes a whole dictionary of tensors at once, which would hold every
-    unpacked int8 weight in memory beside the packed ones; the layout it reads is simple enough to
+    int8 weight in memory a second time; the layout it reads is simple enough to
     stream (8-byte header length, JSON header, data)."""
 
     def __init__(
@@ -498,9 +523,9 @@ def _not_saved(entry: CacheEntry, error: OSError) -> str:
 def load_saved(
     entry: CacheEntry, config: Blip2Config, generation_config: GenerationConfig | None = None
 ) -> Blip2ForConditionalGeneration:
-    """The int8 model rebuilt from `entry`: skeleton on the meta device, quantized layers from their
-    int8 weights, the float rest mapped from the file. DamagedCache if the file does not fit."""
-    from safetensors import SafetensorError, safe_open
+    """The int8 model rebuilt from `entry`: skeleton on the meta device, every tensor mapped from the
+    file (the int8 weights as they lie, the float rest), nothing packed or copied but the scales.
+    DamagedCache if the file does not fit."""
     from transformers import Blip2ForConditionalGeneration
 
     began = time.perf_counter()
@@ -514,29 +539,25 @@ def load_saved(
         model = Blip2ForConditionalGeneration(config)
     if [name for name, _ in quantized] != linear_layer_names(model):
         raise DamagedCache("its layers are not this model's")
-    expected = set()
-    # Largest first: each layer's weights are read, then packed, then let go, so the last layer's pass
-    # is what the peak adds to the loaded model's size; ending on a small one keeps that small.
-    by_size = sorted(quantized, key=lambda item: -_nbytes(header, f"{item[0]}.weight_int8"))
-    with open(entry.path, "rb") as handle:
-        for name, has_bias in by_size:
-            tensors = [_read(handle, header, start, tensor) for tensor in _int8_tensor_names(name, has_bias)]
-            expected.update(_int8_tensor_names(name, has_bias))
-            parts = Int8Parts(tensors[0], tensors[1], tensors[2], tensors[3] if has_bias else None)
-            meta_layer = _linear(model, name)
-            if tuple(meta_layer.weight.shape) != tuple(parts.weight.shape):
-                raise DamagedCache(f"{name} has the wrong shape")
-            parent, leaf = _parent(model, name)
-            setattr(parent, leaf, int8_linear(parts))
-            del parts, tensors
-    rest_names = [name for name in header if name not in expected]
-    # Mapped, not read: pages come in as they are used and can be dropped again by the system.
-    try:
-        with safe_open(entry.path, framework="pt") as mapped:
-            rest = {name: mapped.get_tensor(name) for name in rest_names}
-    except (SafetensorError, OSError) as error:
-        raise DamagedCache(f"unreadable ({error})") from None
-    for name, tensor in [*rest.items(), *((alias, rest.get(name)) for alias, name in aliases.items())]:
+    expected = {tensor for name, bias in quantized for tensor in _int8_tensor_names(name, bias)}
+    missing = sorted(expected - set(header))
+    if missing:
+        raise DamagedCache(f"{missing[0]} is missing")
+    tensors = _map(entry.path, header, start)
+    for name, has_bias in quantized:
+        weight, scales, zero_points, *bias = (
+            tensors.pop(tensor) for tensor in _int8_tensor_names(name, has_bias)
+        )
+        parts = Int8Parts(weight, scales, zero_points, bias[0] if bias else None)
+        if weight.dtype != torch.int8 or tuple(_linear(model, name).weight.shape) != tuple(weight.shape):
+            raise DamagedCache(f"{name} has the wrong type or shape")
+        try:
+            layer = Int8Linear.from_parts(parts)
+        except ValueError as error:
+            raise DamagedCache(f"{name}: {error}") from None
+        parent, leaf = _parent(model, name)
+        setattr(parent, leaf, layer)
+    for name, tensor in [*tensors.items(), *((alias, tensors.get(name)) for alias, name in aliases.items())]:
         if tensor is None:
             raise DamagedCache(f"{name} is missing")
         _assign(model, name, tensor)
@@ -550,30 +571,34 @@ def load_saved(
     return model.eval()
 
 
-def _nbytes(header: dict[str, Any], name: str) -> int:
+def _map(path: Path, header: dict[str, Any], start: int) -> dict[str, torch.Tensor]:
+    """Every tensor of the file as a view of one private mapping of it: pages come in as they are
+    first used, from the page cache, and the system can drop them again; writing to a tensor would
+    not change the file. (safetensors' own `get_tensor` copies each tensor.) A tensor whose place in
+    the file does not suit its type's alignment is copied out instead."""
     try:
-        begin, stop = header[name]["data_offsets"]
-    except (KeyError, TypeError, ValueError):
-        raise DamagedCache(f"{name} is missing") from None
-    return int(stop) - int(begin)
-
-
-def _read(handle: io.BufferedReader, header: dict[str, Any], start: int, name: str) -> torch.Tensor:
-    """One tensor read (copied) from the file: the int8 weights are packed right away, so mapping them
-    would only keep their pages resident beside the packed copy."""
-    try:
-        entry = header[name]
-        dtype = _TORCH_DTYPES[entry["dtype"]]
-    except KeyError:
-        raise DamagedCache(f"{name} is missing") from None
-    begin, stop = entry["data_offsets"]
-    tensor = torch.empty(entry["shape"], dtype=dtype)
-    if stop > begin:
-        handle.seek(start + begin)
-        target = tensor.view(-1).view(torch.uint8).numpy().data
-        if handle.readinto(target) != stop - begin:
-            raise DamagedCache(f"{name} is cut short")
-    return tensor
+        mapped = torch.UntypedStorage.from_file(str(path), False, path.stat().st_size)
+    except (OSError, RuntimeError) as error:
+        raise DamagedCache(f"unreadable ({error})") from None
+    assert isinstance(mapped, torch.UntypedStorage)
+    tensors = {}
+    for name, entry in header.items():
+        try:
+            dtype = _TORCH_DTYPES[entry["dtype"]]
+            shape = [int(dim) for dim in entry["shape"]]
+            begin, stop = (start + int(offset) for offset in entry["data_offsets"])
+        except (KeyError, TypeError, ValueError):
+            raise DamagedCache(f"{name} is malformed") from None
+        size = torch.tensor([], dtype=dtype).element_size()
+        if math.prod(shape) * size != stop - begin:
+            raise DamagedCache(f"{name} does not fill its place in the file")
+        if begin % size == 0:
+            stride = torch.empty(shape, device="meta").stride()
+            tensors[name] = torch.empty(0, dtype=dtype).set_(mapped, begin // size, shape, stride)
+        else:
+            raw = torch.empty(0, dtype=torch.uint8).set_(mapped, begin, [stop - begin], [1])
+            tensors[name] = raw.clone().view(dtype).reshape(shape)
+    return tensors
 
 
 def _named_tensors(model: torch.nn.Module) -> Iterator[tuple[str, torch.Tensor]]:

@@ -32,7 +32,7 @@ class MachineInfo:
 
     gpu: GpuInfo | None
     bitsandbytes: bool  # 8-bit and 4-bit on the GPU
-    cpu_int8: bool  # PyTorch's dynamic int8 kernels (fbgemm / x86 / qnnpack)
+    cpu_int8: bool  # PyTorch's int8 matrix product (torch._int_mm) runs on this processor
 
 
 @dataclass(frozen=True)
@@ -148,9 +148,19 @@ def query_machine() -> MachineInfo:
             free_bytes=free,
             bf16_supported=torch.cuda.is_bf16_supported(),
         )
-    engines = set(torch.backends.quantized.supported_engines)
     return MachineInfo(
         gpu=gpu,
         bitsandbytes=gpu is not None and importlib.util.find_spec("bitsandbytes") is not None,
-        cpu_int8=bool(engines & {"fbgemm", "x86", "qnnpack"}),
+        cpu_int8=cpu_int8_works(),
     )
+
+
+def cpu_int8_works() -> bool:
+    """Whether this PyTorch multiplies int8 matrices on the processor (what the int8 layers use)."""
+    import torch
+
+    try:
+        ones = torch.ones(8, 8, dtype=torch.int8)
+        return bool(torch._int_mm(ones[:1], ones.t()).eq(8).all())
+    except (RuntimeError, AttributeError):
+        return False

@@ -1,7 +1,8 @@
 """Speech: text-to-speech and speech-to-text.
 
 Text-to-speech is one backend a file behind one interface (`backend`): `espeak`, `pyttsx3_backend`,
-`recording`, and `screen_reader` (the user's screen reader, in front of the others), driven by the
+`recording`, and `screen_reader` (the user's screen reader, in front of the others; `orca_service`
+speaks to Orca's D-Bus service for its braille display), driven by the
 `speaker`'s own thread; `sentences` cuts streamed text for it and `voices`
 lists what the engines offer. Speech-to-text: `stt` and `microphone`.
 

@@ -72,6 +72,10 @@ class OrcaServiceError(Exception):
     """Orca's service is not there or did not answer; the message says what happened (for the log)."""
 
 
+class OrcaServiceSilent(OrcaServiceError):
+    """Orca's service took a call and did not answer it in time (Orca is there, but stuck)."""
+
+
 def session_bus_known() -> bool:
     """Whether this process could find a session bus (as jeepney and every D-Bus client look for it)."""
     return bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS") or os.environ.get("XDG_RUNTIME_DIR"))
@@ -123,7 +127,7 @@ class _Bus:
         try:
             reply = self._connection.send_and_get_reply(message, timeout=self.timeout)
         except TimeoutError:
-            raise OrcaServiceError(f"{member} got no answer within {self.timeout:g} s") from None
+            raise OrcaServiceSilent(f"{member} got no answer within {self.timeout:g} s") from None
         except Exception as error:  # the connection closed under us
             raise OrcaServiceError(f"the session bus went away: {error}") from None
         if reply.header.message_type == MessageType.error:

@@ -45,7 +45,12 @@ from assistant.speech.backend import (
     failure_message,
     speaking_time_limit,
 )
-from assistant.speech.orca_service import OrcaService, OrcaServiceError, orca_service_on_bus
+from assistant.speech.orca_service import (
+    OrcaService,
+    OrcaServiceError,
+    OrcaServiceSilent,
+    orca_service_on_bus,
+)
 from assistant.speech.voices import Voice
 
 log = logging.getLogger(__name__)
@@ -245,6 +250,7 @@ class SpeechDispatcherRoute:
         self._no_braille: str | None = None  # why Orca's braille display is not reached (for Settings)
         self._braille_may_come = False  # with Orca: until its service is found to have no braille-only call
         self._looked_for_braille = 0.0
+        self._told_braille_lost = False  # the log says once that the service stopped answering
 
     @property
     def description(self) -> str:
@@ -313,6 +319,13 @@ class SpeechDispatcherRoute:
             self._braille = None
             self._no_braille = "as Orca's D-Bus service stopped answering"
             self._looked_for_braille = time.monotonic()
+            # A service that has gone is looked for again (Orca may restart); one that is there but
+            # does not answer would hold every sentence back, so it is not asked again.
+            self._braille_may_come = not isinstance(error, OrcaServiceSilent)
+            if self._told_braille_lost:
+                log.debug("Orca's D-Bus service stopped answering again: %s", error)
+                return
+            self._told_braille_lost = True
             log.warning(
                 "Orca's D-Bus service stopped answering (%s); speech goes on through speech-dispatcher, "
                 "without braille.",

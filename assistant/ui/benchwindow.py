@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import sys
 
-WINDOW_SIZE = (900, 560)
+WINDOW_SIZE = (1200, 600)  # two columns of 15 px text, no line cut off, on a 1280x800 screen
 
 
 def main(argv: list[str]) -> int:
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         show_next()
 
     show_next()
-    label.move(40, 40)
+    label.move(20, 40)
     label.show()
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
     notifier.activated.connect(on_input)

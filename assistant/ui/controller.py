@@ -606,9 +606,12 @@ class Controller(QObject):
         self.say(captured.notice)
         self.say(captured.title)
         if self._text_job_kind == "read-text":
-            self.last_image = captured.image
+            # The window read is the picture questions are about now: a new conversation, with its text.
+            self.last_image, self.last_description = captured.image, ""
             self.text.new_picture()
             self.text.read(job_id, captured.image)
+            self.image_text.expect(job_id)
+            self._set_dialog_image(captured.image, "")
             return
         self._text_job = None
         if self._text_job_kind == "choose-region":
@@ -651,7 +654,6 @@ class Controller(QObject):
 
         self._text_job = None
         self.text.all_said(lines)
-        self.image_text.set_lines(lines)
         self.say(text_to_speak(lines, None) if lines else "No text was found in the window.")
         self.set_status(f"Ready. {len(' '.join(lines).split())} words read.")
 

@@ -87,7 +87,7 @@ class ConversationDialog(QDialog):
         self.text_on_image.setAccessibleDescription(
             "The text read on the image, line by line; questions are answered from it."
         )
-        self.text_on_image.setPlainText(NO_TEXT)
+        self.text_on_image.setPlainText("")  # until there is an image
         text_label.setBuddy(self.text_on_image)
 
         question_label = QLabel("&Question:")
@@ -178,7 +178,8 @@ class ConversationDialog(QDialog):
         self.picture.setAccessibleDescription(description)
         self.picture.setToolTip(description)
         self.conversation.clear()
-        self._append(f"Description: {description}", spoken=True)
+        if description:  # none for a window whose text alone was read
+            self._append(f"Description: {description}", spoken=True)
         self.show_text_on_image(text_lines, text_note)
         self.set_status("")
         self._update_buttons()

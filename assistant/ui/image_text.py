@@ -68,11 +68,6 @@ class ImageText(QObject):
             self._awaited = read_id
             self._set([], READING)
 
-    def set_lines(self, lines: Sequence[str]) -> None:
-        """The last image is one whose text is known already (read by "Read the text")."""
-        self._awaited = None
-        self._set(list(lines), NO_TEXT)
-
     def when_ready(self, ready: Ready) -> None:
         """Call `ready` with the lines once they are known: now, or when read, or at the deadline with none.
 

@@ -1,12 +1,13 @@
 """A stand-in for Orca's D-Bus service on the session bus, recording every call it gets.
 
-    python orca_service.py GENERATION VERSION RECORD
+    python orca_service.py GENERATION VERSION RECORD [SILENT_ON]
 
 GENERATION is "orca1" (Orca's development source: org.gnome.Orca1.Service, with DisplayMessage and
 SpeakMessage, and InterruptSpeech on org.gnome.Orca1.SpeechManager) or "orca49" (org.gnome.Orca.Service
 with PresentMessage only, and ExecuteCommand on org.gnome.Orca.Module at …/SpeechAndVerbosityManager),
 as Orca's src/orca/dbus_service.py publishes them. Each call is appended to RECORD as a JSON line
-[member, args]; introspection is answered as GDBus answers it for Orca, and not recorded.
+[member, args]; introspection is answered as GDBus answers it for Orca, and not recorded. A call to
+SILENT_ON (a method name) is recorded and never answered, as from an Orca stuck in an event flood.
 """
 
 import json
@@ -17,6 +18,7 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 
 generation, version, record = sys.argv[1:4]
+silent_on = sys.argv[4] if len(sys.argv) > 4 else None
 orca1 = generation == "orca1"
 prefix = "org.gnome.Orca1" if orca1 else "org.gnome.Orca"
 service_path = "/" + prefix.replace(".", "/") + "/Service"
@@ -73,5 +75,7 @@ with open_dbus_connection(bus="SESSION") as connection:
             continue
         with open(record, "a", encoding="utf-8") as file:
             file.write(json.dumps([member, list(message.body)]) + "\n")
+        if member == silent_on:
+            continue
         signature, body = answers.get(member, ("b", (True,)))
         connection.send(new_method_return(message, signature, body))

@@ -112,13 +112,13 @@ class FakeOrca:
 
 
 @pytest.fixture
-def start_orca(session_bus, tmp_path) -> Iterator[Callable[[str, str], FakeOrca]]:
+def start_orca(session_bus, tmp_path) -> Iterator[Callable[..., FakeOrca]]:
     started: list[FakeOrca] = []
 
-    def start(generation: str, version: str) -> FakeOrca:
+    def start(generation: str, version: str, *silent_on: str) -> FakeOrca:
         record = tmp_path / f"{generation}-{len(started)}-calls.jsonl"
         process = subprocess.Popen(
-            [sys.executable, str(HERE / "orca_service.py"), generation, version, str(record)],
+            [sys.executable, str(HERE / "orca_service.py"), generation, version, str(record), *silent_on],
             stdout=subprocess.PIPE,
             text=True,
             env=dict(os.environ),
@@ -280,6 +280,26 @@ def test_a_service_that_goes_away_leaves_speech_going_with_one_line_in_the_log(
     assert speaker.screen_reader is not None and "no braille, as Orca's D-Bus service stopped answering" in (
         speaker.screen_reader
     )
+
+
+@needs_speechd
+def test_a_service_that_does_not_answer_costs_speech_nothing_and_is_said_once(
+    start_orca, speechd, speaker_on, caplog, monkeypatch
+) -> None:
+    # An Orca that is there but stuck is not asked again, not even when a gone one would be looked for.
+    monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
+    orca = start_orca("orca1", "51.0", "DisplayMessage")  # takes the call, never answers
+    own = OwnVoice()
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.screen_reader"):
+        speaker = speaker_on(own)
+        for sentence in SENTENCES:
+            speaker.say(sentence)
+        assert speaker.wait_idle(DEADLINE)
+    wait_for(lambda: len(speechd.said()) == len(SENTENCES), "every sentence reaching speech-dispatcher")
+    assert speechd.said() == list(SENTENCES) and own.said == []
+    assert orca.flashed() == [SENTENCES[0]]  # given up after the first, not asked again
+    lost = [r.getMessage() for r in caplog.records if "stopped answering" in r.getMessage()]
+    assert len(lost) == 1 and "got no answer" in lost[0], lost
 
 
 @needs_speechd

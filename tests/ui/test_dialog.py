@@ -64,6 +64,9 @@ def test_a_new_image_starts_a_new_conversation(dialog):
     dialog.set_image(Image.new("RGB", (10, 10)), "Black.")
     assert dialog.turns == []
     assert items(dialog) == ["Description: Black."]
+    dialog.set_image(Image.new("RGB", (10, 10)), "", ["Payment received"])  # a window whose text was read
+    assert items(dialog) == []
+    assert dialog.text_on_image.toPlainText() == "Payment received"
 
 
 def test_copy_description_puts_it_on_the_clipboard(qtbot, dialog):
@@ -125,6 +128,7 @@ def test_new_capture_button(qtbot, dialog):
 def test_without_an_image_the_buttons_that_need_one_are_off():
     dialog = ConversationDialog()
     try:
+        assert dialog.text_on_image.toPlainText() == ""  # nothing said of an image not there
         assert not dialog.ask_button.isEnabled()
         assert not dialog.copy_button.isEnabled()
         assert not dialog.save_button.isEnabled()

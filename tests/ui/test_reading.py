@@ -135,3 +135,38 @@ def test_ocr_that_cannot_start_is_said_in_one_sentence(qtbot, desktop, no_bus, r
     controller.handle("read-text")
     qtbot.waitUntil(lambda: any("RapidOCR did not start" in text for text in recorded.texts()), timeout=20000)
     assert "error" in recorded.cues()
+
+
+def test_read_the_text_starts_a_conversation_about_the_window_with_its_text(
+    qtbot, desktop, no_bus, ready, tiny_engine, monkeypatch
+) -> None:
+    from assistant.ocr.samples import error_message
+
+    prompts: list[str] = []
+    real = tiny_engine.prompt_inputs
+
+    def recording(prompt: str, batch: int):
+        prompts.append(prompt)
+        return real(prompt, batch)
+
+    monkeypatch.setattr(tiny_engine, "prompt_inputs", recording)
+    controller, _ = ready
+    controller.describe(error_message().image)
+    wait_idle(qtbot, controller)
+    dialog = controller.ensure_dialog()
+    dialog.question.setText("What is it?")
+    dialog.submit()
+    qtbot.waitUntil(lambda: len(dialog.turns) == 1, timeout=30000)
+    focus("Invoice 2041 - Mail")
+    controller.handle("read-text")
+    qtbot.waitUntil(lambda: "Payment received thank you" in controller.image_text.lines, timeout=30000)
+    wait_idle(qtbot, controller)
+    assert dialog.image is controller.last_image and dialog.turns == []
+    assert "Payment received thank you" in dialog.text_on_image.toPlainText().splitlines()
+    dialog.question.setText("Was it paid?")
+    dialog.submit()
+    qtbot.waitUntil(lambda: len(dialog.turns) == 1, timeout=30000)
+    wait_idle(qtbot, controller)
+    assert prompts[-1].startswith("Text on the image: ")
+    assert "Payment received thank you." in prompts[-1]
+    assert "Error - Editor" not in prompts[-1] and "What is it?" not in prompts[-1]  # nothing of before
