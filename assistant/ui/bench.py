@@ -299,6 +299,7 @@ def measure_hotkey_to_word(model: str, runtime: Sequence[str] = (), repeat: int 
                     lines = next_text() if next_text is not None else []
                     if next_text is None:
                         _paint_screen(display, round_ + 1)
+                    time.sleep(1.0)  # the new text painted and the focus moved before the key, not during it
                     before = max(_utterances(speech), default=0)
                     pressed = time.time()
                     subprocess.run(["xdotool", "key", "ctrl+alt+d"], env=env, check=True)
