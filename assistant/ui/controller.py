@@ -307,13 +307,7 @@ class Controller(QObject):
     def describe_screen(self) -> None:
         self._start_work("Describing the screen…")
         point, _screen = self._under_pointer()
-
-        def grab() -> Captured:
-            from assistant.capture import grab_screen
-
-            return Captured(grab_screen(at=point))
-
-        self._capture("describe", grab)
+        self._capture("describe", lambda: _screen_at(point))
 
     def describe_region(self) -> None:
         """Capture the screen under the pointer (not while locked, nor when blank), then let the user
@@ -325,14 +319,8 @@ class Controller(QObject):
         self.hush()
         point, screen = self._under_pointer()
         self._region_screen = screen.geometry() if screen is not None else None
-
-        def grab() -> Captured:
-            from assistant.capture import grab_screen
-
-            return Captured(grab_screen(at=point))
-
         self.set_status("Capturing the screen…")
-        self._capture("choose-region", grab)
+        self._capture("choose-region", lambda: _screen_at(point))
 
     def _choose_region(self, screenshot: Image.Image) -> None:
         from assistant.ui.overlay import RegionOverlay
@@ -742,3 +730,10 @@ class Controller(QObject):
             self.set_status(text)
             for view in self.views:
                 view.show_text("Assistant", text)
+
+
+def _screen_at(point: tuple[int, int]) -> Captured:
+    """The monitor holding `point` (the screen's own pixels); runs on the capture thread."""
+    from assistant.capture import grab_screen
+
+    return Captured(grab_screen(at=point))
