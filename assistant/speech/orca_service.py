@@ -1,17 +1,22 @@
 """Orca's D-Bus service (its "remote controller", Orca 49 and later), found, read and called with jeepney.
 
-What this relies on, from Orca's own source (src/orca/dbus_service.py, README-REMOTE-CONTROLLER.md and
-REMOTE-CONTROLLER-COMMANDS.md in GNOME/orca):
+What this relies on, from Orca's own source (src/orca/dbus_service.py, speechdispatcherfactory.py,
+speech.py, README-REMOTE-CONTROLLER.md and REMOTE-CONTROLLER-COMMANDS.md in GNOME/orca):
 
 - Orca 49 and 50 publish `org.gnome.Orca.Service` at `/org/gnome/Orca/Service`, with an interface of the
   same name: GetVersion, ListCommands, ListModules, PresentMessage(s) -> b, Quit, ShowPreferences. Each
   module sits below it (`…/SpeechAndVerbosityManager` in 49, `…/SpeechManager` in 50) with the interface
   `org.gnome.Orca.Module`, whose ExecuteCommand("InterruptSpeech", notify_user) stops Orca's speech.
-- Orca's development source renames it `org.gnome.Orca1.Service` at `/org/gnome/Orca1/Service` and adds
-  SpeakMessage(s) -> b (speech only) and DisplayMessage(s message, b persistent) -> b (braille only); each
-  module has an interface of its own there (`org.gnome.Orca1.SpeechManager`, with InterruptSpeech(b) -> b).
-- PresentMessage speaks the message, interrupting whatever Orca was saying, and flashes it in braille.
-  Nothing tells a caller when Orca has finished speaking: the service sends no signals and has no
+- Orca's development source renames it `org.gnome.Orca1.Service` at `/org/gnome/Orca1/Service` (adding
+  SpeakMessage and DisplayMessage beside PresentMessage); each module has an interface of its own there
+  (`org.gnome.Orca1.SpeechManager`, with InterruptSpeech(b) -> b).
+- PresentMessage speaks the message with Orca's own voice, rate and language, and flashes it on the
+  braille display (each flash replacing the one before), as Orca's own messages are. Its speech does not
+  cut off what Orca is saying: Orca's speech-dispatcher server leaves `interrupt` unused (the cancel in
+  its `speak` is commented out) and speaks everything at speech-dispatcher's MESSAGE priority, which
+  queues each message behind the one being spoken. Orca itself cancels that queue when the user acts
+  (a key, a focus change), as it does its own speech, and InterruptSpeech cancels it too.
+- Nothing tells a caller when Orca has finished speaking: the service sends no signals and has no
   "is speaking" getter.
 
 What a service offers is read from its introspection, not guessed from its version number.
@@ -63,9 +68,8 @@ ORCA = Dialect(
 )
 DIALECTS = (ORCA1, ORCA)
 
-# The in-arguments each method must take for the app to call it.
+# The in-arguments PresentMessage must take for the app to call it.
 PRESENT_MESSAGE = ("PresentMessage", "s")
-DISPLAY_MESSAGE = ("DisplayMessage", "sb")
 
 
 class OrcaServiceError(Exception):
@@ -222,12 +226,6 @@ class OrcaService:
         version = self.version.split(" (", 1)[0].strip()
         return f"Orca {version}" if version else "Orca"
 
-    @property
-    def braille_only(self) -> bool:
-        """Whether the service shows a message in braille without speaking it (DisplayMessage)."""
-        name, signature = DISPLAY_MESSAGE
-        return self.methods.get(name) == signature
-
     def _service_call(self, member: str, signature: str, *args: Any) -> bool:
         (done,) = self._bus.call(
             self.dialect.bus_name, self.dialect.path, self.dialect.interface, member, signature, *args
@@ -235,14 +233,9 @@ class OrcaService:
         return bool(done)
 
     def present(self, text: str) -> None:
-        """Speak `text` (cutting off what Orca was saying) and flash it in braille."""
+        """Speak `text` after what Orca is saying, and flash it in braille."""
         if not self._service_call(*PRESENT_MESSAGE, text):
             raise OrcaServiceError("PresentMessage answered that Orca did not present the message")
-
-    def display(self, text: str) -> None:
-        """Flash `text` on the braille display, speaking nothing; for as long as Orca's settings say."""
-        if not self._service_call(DISPLAY_MESSAGE[0], DISPLAY_MESSAGE[1], text, False):
-            raise OrcaServiceError("DisplayMessage answered that Orca did not show the message")
 
     def interrupt(self) -> None:
         """Stop Orca's speech, saying nothing about it."""

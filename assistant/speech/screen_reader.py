@@ -5,21 +5,24 @@ It sends each utterance (a sentence, as they are generated) to the screen reader
 and the user chose so ("Speak with"), and to the app's own voice otherwise, or as well ("both").
 
 How the screen reader is reached (the README says why these libraries, and why this order):
-- Linux: speech-dispatcher, which Orca speaks through, with its own Python client (Debian's
-  python3-speechd), which reports when each message has ended or was cancelled and cancels the whole
-  queue. With Orca, each utterance is also flashed on the braille display through Orca's D-Bus service
-  where that service shows a message in braille without speaking it (`DisplayMessage`); Orca's
-  `PresentMessage` would speak it a second time. Where speech-dispatcher cannot be reached, Orca 49 and
-  later are reached through that service alone (`PresentMessage`: speech and a braille flash message).
-  orca_service.py speaks to the service. A screen reader counts as running when Orca runs (its process,
-  or its service on the session bus) or the accessibility bus says one does
+- Linux, Orca 49 and later: Orca's D-Bus service (orca_service.py). `PresentMessage` speaks each
+  utterance with the voice, rate and language the user gave Orca, queued behind what Orca is saying, and
+  flashes it on the braille display; `InterruptSpeech` stops it. The service is looked for again while
+  the app speaks through speech-dispatcher, as Orca may register it after the app has started.
+- Linux otherwise (an older Orca, another screen reader): speech-dispatcher, which Orca speaks through,
+  with its own Python client (Debian's python3-speechd), which reports when each message has ended or
+  was cancelled and cancels the whole queue. A screen reader counts as running when Orca runs (its
+  process, or its service on the session bus) or the accessibility bus says one does
   (`org.a11y.Status.ScreenReaderEnabled`).
 - Windows: NVDA (its controller client: speech, cancel, braille) or JAWS, through prismatoid.
 - macOS: VoiceOver announcements, through prismatoid.
 
 When the screen reader stops answering, the utterance it was given is spoken again by the app's own
-voice, whole, and the log says why once; nothing is lost and nothing is said twice unless "both" is
-chosen.
+voice, whole, and the log says why once; nothing is said twice unless "both" is chosen. Through
+speech-dispatcher nothing is lost either, as each sentence is handed over when the one before has been
+spoken; Orca's service, NVDA, JAWS and VoiceOver say nothing of when they have spoken a message, so
+sentences are handed to them at once, and those still queued there when the screen reader quits go
+with it.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from assistant.speech.voices import Voice
 log = logging.getLogger(__name__)
 
 RECHECK_EVERY = 2.0  # seconds between looks for a screen reader that was not there, or went away
+STUCK_PAUSE = 60.0  # seconds a screen reader that took a call and never answered is left alone
 BUS_TIMEOUT = 1.0  # seconds to wait for the accessibility bus to answer
 
 # What each route is called in `assistant doctor` and Settings.
@@ -74,7 +78,16 @@ READER_OF_ROUTE = {ORCA_SERVICE: "Orca", NVDA: "NVDA", JAWS: "JAWS", VOICEOVER: 
 
 
 class ScreenReaderLost(Exception):
-    """The screen reader stopped answering; the message says what happened (for the log)."""
+    """The screen reader stopped answering; the message says what happened (for the log).
+
+    `stuck`: it is there but took a call and did not answer it, so asking again would hold speech back.
+    `route`: the name of the route that was lost, where the one who caught it knows.
+    """
+
+    def __init__(self, message: str, stuck: bool = False) -> None:
+        super().__init__(message)
+        self.stuck = stuck
+        self.route: str | None = None
 
 
 def choose_routes(platform: str, orca_running: bool, a11y_says_running: bool) -> list[str]:
@@ -82,12 +95,10 @@ def choose_routes(platform: str, orca_running: bool, a11y_says_running: bool) ->
 
     On Windows and macOS, whether NVDA, JAWS or VoiceOver runs is what connecting to it finds out.
     On Linux nothing is tried unless a screen reader runs: speech-dispatcher alone would talk over
-    a desktop that has no screen reader, with a voice the user never chose. With Orca, its voice is
-    reached through speech-dispatcher first (with braille through Orca's service where it can show a
-    message in braille alone): Orca's `PresentMessage` speaks each message interrupting the one before
-    (`present_message` → `speak_message(interrupt=True)` in Orca's source), so sentences handed over as
-    they are generated would cut each other off; the service alone is the way to Orca only where
-    speech-dispatcher cannot be reached.
+    a desktop that has no screen reader, with a voice the user never chose. With Orca, its D-Bus
+    service comes first: only it reaches Orca's braille display, and it speaks with the voice and rate
+    the user gave Orca (speech-dispatcher's defaults are not those: Orca sets them on its own
+    connection). Orca before 49 has no service, and is reached through speech-dispatcher.
     """
     if platform == "win32":
         return [NVDA, JAWS]
@@ -95,7 +106,7 @@ def choose_routes(platform: str, orca_running: bool, a11y_says_running: bool) ->
         return [VOICEOVER]
     if not (orca_running or a11y_says_running):
         return []
-    return [SPEECH_DISPATCHER, ORCA_SERVICE] if orca_running else [SPEECH_DISPATCHER]
+    return [ORCA_SERVICE, SPEECH_DISPATCHER] if orca_running else [SPEECH_DISPATCHER]
 
 
 def speaks_through(speak_with: str, reader_reached: bool) -> tuple[bool, bool]:
@@ -228,11 +239,7 @@ def speechd_address() -> str:
 
 
 class SpeechDispatcherRoute:
-    """speech-dispatcher through its Python client: each message's end and cancel are reported back.
-
-    With Orca, each message is also flashed in braille through Orca's D-Bus service, where the service
-    can show a message in braille without speaking it (`braille_through_orca`).
-    """
+    """speech-dispatcher through its Python client: each message's end and cancel are reported back."""
 
     name = SPEECH_DISPATCHER
 
@@ -246,91 +253,13 @@ class SpeechDispatcherRoute:
             self._client = speechd.SSIPClient("assistant", component="descriptions", autospawn=False)
         except Exception as error:
             raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not answer: {error}") from None
-        self._braille: OrcaService | None = None
-        self._no_braille: str | None = None  # why Orca's braille display is not reached (for Settings)
-        self._braille_may_come = False  # with Orca: until its service is found to have no braille-only call
-        self._looked_for_braille = 0.0
-        self._told_braille_lost = False  # the log says once that the service stopped answering
 
     @property
     def description(self) -> str:
         spoken = f"{self.reader} through speech-dispatcher ({self.address})"
-        if self._braille is not None:
-            return f"{spoken}, and its braille display through its D-Bus service ({self._braille.dialect.bus_name})"
-        if self._no_braille is not None:
-            return f"{spoken}; no braille, {self._no_braille}"
+        if self.reader == "Orca":
+            return f"{spoken}; no braille, as Orca's D-Bus service (Orca 49 and later) was not reached"
         return spoken
-
-    def braille_through_orca(self) -> None:
-        """Flash every message in braille through Orca's D-Bus service where it can do so without
-        speaking; otherwise say why not, once in the log, and speak on without braille.
-
-        A service that was not reached, or stopped answering, is looked for again before a later
-        message (every few seconds at most): Orca may register it after the app started, or restart.
-        """
-        self._looked_for_braille = time.monotonic()
-        self._braille_may_come = True
-        retrying = self._no_braille is not None
-        try:
-            service = OrcaService.find()
-        except OrcaServiceError as error:
-            if not retrying:
-                self._no_braille = "as Orca's D-Bus service was not reached"
-                log.info(
-                    "No braille flash messages through Orca for now: %s; speech goes through "
-                    "speech-dispatcher.",
-                    error,
-                )
-            return
-        self.reader = service.name
-        if not service.braille_only:
-            service.close()
-            self._no_braille = (
-                "as this Orca's D-Bus service cannot show a message in braille without speaking it"
-            )
-            self._braille_may_come = False
-            log.info(
-                "No braille flash messages: %s's D-Bus service (%s) has no DisplayMessage, and its "
-                "PresentMessage would speak every sentence a second time; speech goes through speech-dispatcher.",
-                service.name,
-                service.dialect.bus_name,
-            )
-            return
-        self._braille, self._no_braille = service, None
-        log.info(
-            "Braille flash messages go through %s's D-Bus service (%s).",
-            service.name,
-            service.dialect.bus_name,
-        )
-
-    def _flash(self, text: str) -> None:
-        if (
-            self._braille is None
-            and self._braille_may_come
-            and time.monotonic() - self._looked_for_braille >= RECHECK_EVERY
-        ):
-            self.braille_through_orca()
-        if self._braille is None:
-            return
-        try:
-            self._braille.display(text)
-        except OrcaServiceError as error:
-            self._braille.close()
-            self._braille = None
-            self._no_braille = "as Orca's D-Bus service stopped answering"
-            self._looked_for_braille = time.monotonic()
-            # A service that has gone is looked for again (Orca may restart); one that is there but
-            # does not answer would hold every sentence back, so it is not asked again.
-            self._braille_may_come = not isinstance(error, OrcaServiceSilent)
-            if self._told_braille_lost:
-                log.debug("Orca's D-Bus service stopped answering again: %s", error)
-                return
-            self._told_braille_lost = True
-            log.warning(
-                "Orca's D-Bus service stopped answering (%s); speech goes on through speech-dispatcher, "
-                "without braille.",
-                error,
-            )
 
     def _alive(self) -> bool:
         # The client notices a closed connection only in its reader thread; asking that thread is the
@@ -358,7 +287,6 @@ class SpeechDispatcherRoute:
             raise ScreenReaderLost(
                 f"speech-dispatcher at {self.address} stopped answering: {error}"
             ) from None
-        self._flash(text)  # after the speech is on its way, so braille never delays it
         if not wait:
             return True
         deadline = time.monotonic() + speaking_time_limit(text, None)
@@ -385,9 +313,6 @@ class SpeechDispatcherRoute:
             log.info("speech-dispatcher could not be told to stop: %s", error)
 
     def close(self) -> None:
-        if self._braille is not None:
-            self._braille.close()
-            self._braille = None
         try:
             self._client.close()
         except Exception as error:
@@ -395,10 +320,10 @@ class SpeechDispatcherRoute:
 
 
 class OrcaServiceRoute:
-    """Orca through its D-Bus service alone: PresentMessage speaks each message and flashes it in braille.
+    """Orca through its D-Bus service: PresentMessage speaks each message and flashes it in braille.
 
-    Orca reports no end of speech, so each message is handed over at once; it cuts off the one before,
-    which is why this is the way to Orca only where speech-dispatcher cannot be reached.
+    Orca reports no end of speech, so each message is handed over at once; Orca speaks it after the
+    ones before (orca_service.py says why they queue), and InterruptSpeech drops them all.
     """
 
     name = ORCA_SERVICE
@@ -407,17 +332,23 @@ class OrcaServiceRoute:
         try:
             self._service = OrcaService.find()
         except OrcaServiceError as error:
-            raise ScreenReaderLost(f"Orca is not reached through its D-Bus service: {error}") from None
+            raise ScreenReaderLost(
+                f"Orca is not reached through its D-Bus service: {error}",
+                stuck=isinstance(error, OrcaServiceSilent),
+            ) from None
 
     @property
     def description(self) -> str:
-        return f"{self._service.name} through its D-Bus service ({self._service.dialect.bus_name}: speech and braille)"
+        service = self._service
+        return f"{service.name} through its D-Bus service ({service.dialect.bus_name}): its voice and braille display"
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None], wait: bool) -> bool:
         try:
             self._service.present(text)
         except OrcaServiceError as error:
-            raise ScreenReaderLost(f"Orca's D-Bus service stopped answering: {error}") from None
+            raise ScreenReaderLost(
+                f"Orca's D-Bus service stopped answering: {error}", stuck=isinstance(error, OrcaServiceSilent)
+            ) from None
         on_start()
         return True
 
@@ -487,10 +418,7 @@ class PrismRoute:
 def connect(name: str, reader: str) -> Route:
     """Open route `name`; raises ScreenReaderLost where it cannot be reached."""
     if name == SPEECH_DISPATCHER:
-        route = SpeechDispatcherRoute(reader)
-        if reader == "Orca":
-            route.braille_through_orca()
-        return route
+        return SpeechDispatcherRoute(reader)
     if name == ORCA_SERVICE:
         return OrcaServiceRoute()
     return PrismRoute(name)
@@ -504,19 +432,38 @@ class Lookout:
     orca: Callable[[], bool] = orca_runs
     a11y: Callable[[], bool] = a11y_says_screen_reader_runs
     connect: Callable[[str, str], Route] = connect
+    orca_service: Callable[[], bool] = orca_service_on_bus
 
-    def find(self) -> tuple[Route | None, list[str]]:
-        """The first route that answers, and why each earlier one did not."""
+    def find(self, skip: frozenset[str] = frozenset()) -> tuple[Route | None, list[ScreenReaderLost]]:
+        """The first route that answers, leaving out those in `skip`, and why each earlier one did not."""
         orca = self.platform.startswith("linux") and self.orca()
         a11y = self.platform.startswith("linux") and not orca and self.a11y()
         reader = "Orca" if orca else "the screen reader"
-        problems: list[str] = []
+        problems: list[ScreenReaderLost] = []
         for name in choose_routes(self.platform, orca, a11y):
+            if name in skip:
+                continue
             try:
                 return self.connect(name, READER_OF_ROUTE.get(name, reader)), problems
             except ScreenReaderLost as error:
-                problems.append(str(error))
+                error.route = name
+                problems.append(error)
         return None, problems
+
+    def better_than(
+        self, route: Route, skip: frozenset[str] = frozenset()
+    ) -> tuple[Route | None, list[ScreenReaderLost]]:
+        """Orca's D-Bus service where `route` is speech-dispatcher and the service has come since: Orca
+        registers it after it has started, so it may come after the app, or back after a restart."""
+        if route.name != SPEECH_DISPATCHER or ORCA_SERVICE in skip or not self.platform.startswith("linux"):
+            return None, []
+        if not self.orca_service():
+            return None, []
+        try:
+            return self.connect(ORCA_SERVICE, READER_OF_ROUTE[ORCA_SERVICE]), []
+        except ScreenReaderLost as error:
+            error.route = ORCA_SERVICE
+            return None, [error]
 
 
 def describe_screen_reader(lookout: Lookout | None = None) -> list[str]:
@@ -550,6 +497,7 @@ class ScreenReaderBackend(SpeechBackend):
         self._route: Route | None = None
         self._looked_at = -RECHECK_EVERY
         self._told_lost = False
+        self._stuck_until: dict[str, float] = {}  # route name → when a stuck screen reader is tried again
         try:
             self.own: SpeechBackend = own_voice()
         except Exception as error:
@@ -573,19 +521,33 @@ class ScreenReaderBackend(SpeechBackend):
         return None if self._route is None else self._route.description
 
     def _look(self) -> None:
-        """Connect to the screen reader if the choice wants it and none is connected (not too often)."""
-        if self.speak_with == "own-voice" or self._route is not None:
+        """Connect to the screen reader if the choice wants it and none is connected, or a better way to
+        it has come (not too often)."""
+        if self.speak_with == "own-voice":
             return
         now = time.monotonic()
         if now - self._looked_at < RECHECK_EVERY:
             return
         self._looked_at = now
-        route, problems = self._lookout.find()
+        skip = frozenset(name for name, until in self._stuck_until.items() if until > now)
+        if self._route is None:
+            route, problems = self._lookout.find(skip)
+        else:
+            route, problems = self._lookout.better_than(self._route, skip)
         for problem in problems:
             log.debug("Screen reader not reached: %s", problem)
-        if route is not None:
-            log.info("Speaking through %s.", route.description)
-            self._route, self._told_lost = route, False
+            self._note_stuck(problem)
+        if route is None:
+            return
+        log.info("Speaking through %s.", route.description)
+        if self._route is not None:
+            self._route.close()  # nothing of ours is queued there: it is left between utterances
+        self._route, self._told_lost = route, False
+
+    def _note_stuck(self, error: ScreenReaderLost) -> None:
+        if error.stuck and error.route is not None:
+            # Asked again, it would hold each sentence back for as long as a call waits.
+            self._stuck_until[error.route] = time.monotonic() + STUCK_PAUSE
 
     def _lose(self, error: ScreenReaderLost) -> None:
         if not self._told_lost:
@@ -596,6 +558,8 @@ class ScreenReaderBackend(SpeechBackend):
         route, self._route = self._route, None
         self._looked_at = time.monotonic()
         if route is not None:
+            error.route = route.name
+            self._note_stuck(error)
             route.close()
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:

@@ -8,9 +8,15 @@ with PresentMessage only, and ExecuteCommand on org.gnome.Orca.Module at …/Spe
 as Orca's src/orca/dbus_service.py publishes them. Each call is appended to RECORD as a JSON line
 [member, args]; introspection is answered as GDBus answers it for Orca, and not recorded. A call to
 SILENT_ON (a method name) is recorded and never answered, as from an Orca stuck in an event flood.
+
+Where SPEECHD_ADDRESS names a speech-dispatcher that answers, the stand-in speaks as Orca does
+(src/orca/speechdispatcherfactory.py): one client at MESSAGE priority, each PresentMessage (and
+SpeakMessage) handed to it as it comes, never cancelling the one before, and InterruptSpeech cancelling
+what it is saying and all it has queued.
 """
 
 import json
+import os
 import sys
 
 from jeepney import HeaderFields, MessageType, new_error, new_method_return
@@ -55,6 +61,24 @@ documents = {
 }
 answers = {"GetVersion": ("s", (version,))}
 
+
+def orcas_voice():  # type: ignore[no-untyped-def]
+    """A speech-dispatcher client set up as Orca's, or None where there is no speech-dispatcher."""
+    if not os.environ.get("SPEECHD_ADDRESS"):
+        return None
+    from assistant.speech.screen_reader import import_speechd
+
+    speechd = import_speechd()
+    try:
+        client = speechd.SSIPClient("Orca", component="default", autospawn=False)
+    except Exception:
+        return None
+    client.set_priority(speechd.Priority.MESSAGE)
+    return client
+
+
+voice = orcas_voice()
+
 with open_dbus_connection(bus="SESSION") as connection:
     connection.send_and_get_reply(message_bus.RequestName(f"{prefix}.Service"))
     print("ready", flush=True)
@@ -77,5 +101,9 @@ with open_dbus_connection(bus="SESSION") as connection:
             file.write(json.dumps([member, list(message.body)]) + "\n")
         if member == silent_on:
             continue
+        if voice is not None and member in ("PresentMessage", "SpeakMessage"):
+            voice.speak(message.body[0])
+        elif voice is not None and "InterruptSpeech" in (member, message.body[0] if message.body else None):
+            voice.cancel()
         signature, body = answers.get(member, ("b", (True,)))
         connection.send(new_method_return(message, signature, body))

@@ -1,9 +1,11 @@
-"""Orca's braille display, through Orca's D-Bus service: a private session bus with a stand-in for the
-service (orca_service.py, recording each call) beside a private speech-dispatcher recording speech.
+"""Orca's voice and braille display, through Orca's D-Bus service: a private session bus with a stand-in
+for the service (orca_service.py, recording each call and speaking through speech-dispatcher as Orca
+does) beside a private speech-dispatcher recording speech.
 
-A sentence must reach speech-dispatcher once and the braille display once, Stop must end both, an Orca
-that cannot show braille without speaking keeps speech only, and a missing or failing service leaves
-speech going with one line in the log.
+Each sentence must reach Orca once (PresentMessage: its voice and a braille flash) and be spoken once, in
+order, none cutting off the one before; Stop must drop all of them; an Orca without the service is spoken
+to through speech-dispatcher; a service that comes later takes over, and one that goes away or stops
+answering costs no sentence.
 """
 
 from __future__ import annotations
@@ -103,8 +105,9 @@ class FakeOrca:
         calls = [json.loads(line) for line in lines]
         return [call for call in calls if not members or call[0] in members]
 
-    def flashed(self) -> list[str]:
-        return [str(args[0]) for _member, args in self.calls("DisplayMessage")]
+    def presented(self) -> list[str]:
+        """What Orca was given to speak and flash in braille."""
+        return [str(args[0]) for _member, args in self.calls("PresentMessage")]
 
     def kill(self) -> None:
         self.process.kill()
@@ -175,176 +178,136 @@ def speaker_on() -> Iterator[Callable[..., Speaker]]:
 
 
 SENTENCES = ("A cat sits on a red sofa.", "It is asleep.", "The window behind it is open.")
+INTERRUPT = {"orca1": ["InterruptSpeech", [False]], "orca49": ["ExecuteCommand", ["InterruptSpeech", False]]}
+SERVICE = {"orca1": "org.gnome.Orca1.Service", "orca49": "org.gnome.Orca.Service"}
 
 
-# ---------------------------------------------------------------------------------------------- braille and speech
+# ---------------------------------------------------------------------------------------------- through the service
 
 
 @needs_speechd
-def test_each_sentence_is_spoken_once_and_flashed_once_in_braille(start_orca, speechd, speaker_on) -> None:
-    orca = start_orca("orca1", "51.0")
+@pytest.mark.parametrize("generation", ["orca49", "orca1"])
+def test_each_sentence_goes_to_orca_once_and_is_spoken_once_in_order(
+    start_orca, speechd, speaker_on, generation
+) -> None:
+    orca = start_orca(generation, "50.1")
     own = OwnVoice()
     speaker = speaker_on(own)
     assert speaker.screen_reader == (
-        f"Orca 51.0 through speech-dispatcher ({speechd.address}), "
-        "and its braille display through its D-Bus service (org.gnome.Orca1.Service)"
+        f"Orca 50.1 through its D-Bus service ({SERVICE[generation]}): its voice and braille display"
     )
     for sentence in SENTENCES:
         speaker.say(sentence)
     assert speaker.wait_idle(DEADLINE)
-    wait_for(lambda: len(speechd.said()) == len(SENTENCES), "every sentence reaching speech-dispatcher")
+    wait_for(lambda: len(speechd.said()) == len(SENTENCES), "Orca speaking every sentence")
+    # Once each: through Orca (its voice, its braille flash), never also to speech-dispatcher directly.
+    assert orca.presented() == list(SENTENCES)
     assert speechd.said() == list(SENTENCES)
-    # Braille only: a flash that is not persistent, one a sentence, in order; Orca never asked to speak.
-    assert orca.calls("DisplayMessage") == [["DisplayMessage", [s, False]] for s in SENTENCES]
-    assert orca.calls("PresentMessage", "SpeakMessage") == []
-    assert own.said == []
+    assert orca.calls("DisplayMessage", "SpeakMessage") == [] and own.said == []
 
 
 @needs_speechd
-def test_braille_follows_speech_and_stop_ends_both(start_orca, slow_speechd, speaker_on) -> None:
-    orca = start_orca("orca1", "51.0")
+@pytest.mark.parametrize("generation", ["orca49", "orca1"])
+def test_sentences_wait_behind_each_other_and_stop_drops_them_all(
+    start_orca, slow_speechd, speaker_on, generation
+) -> None:
+    # Handed over as they are generated, none cuts off the one being spoken (Orca speaks at
+    # speech-dispatcher's MESSAGE priority, which queues); Stop drops the one speaking and the rest.
+    orca = start_orca(generation, "50.1")
     speaker = speaker_on(OwnVoice())
     for sentence in SENTENCES:
         speaker.say(sentence)
-    wait_for(lambda: slow_speechd.speaking(), "speech-dispatcher's voice speaking")
-    wait_for(lambda: orca.flashed() == [SENTENCES[0]], "the first sentence on the braille display")
+    wait_for(lambda: orca.presented() == list(SENTENCES), "every sentence handed to Orca")
+    wait_for(lambda: slow_speechd.speaking(), "Orca's voice speaking")
+    speaking = slow_speechd.speaking()
+    time.sleep(0.5)
+    assert slow_speechd.said() == [SENTENCES[0]] and slow_speechd.speaking() == speaking
     speaker.stop()
-    wait_for(lambda: not slow_speechd.speaking(), "the voice cut off by Stop")
+    wait_for(lambda: INTERRUPT[generation] in orca.calls(), "Orca told to stop")
+    wait_for(lambda: not slow_speechd.speaking(), "Orca's voice cut off by Stop")
+    time.sleep(0.5)
+    assert slow_speechd.said() == [SENTENCES[0]]  # the queued ones were dropped, not spoken
     assert speaker.wait_idle(DEADLINE)
-    # The sentences dropped by Stop were neither spoken nor shown: braille never runs ahead of speech.
-    assert slow_speechd.said() == [SENTENCES[0]]
-    assert orca.flashed() == [SENTENCES[0]]
-    assert orca.calls("PresentMessage", "SpeakMessage") == []
 
 
 @needs_speechd
-def test_an_orca_that_cannot_show_braille_alone_is_not_asked_to_speak_twice(
-    start_orca, speechd, speaker_on, caplog
+def test_an_orca_without_the_service_is_spoken_to_through_speech_dispatcher(
+    session_bus, speechd, speaker_on
 ) -> None:
-    orca = start_orca("orca49", "49.2")
+    # An Orca before 49 (Debian 12 has 43) has no D-Bus service: speech as its voice, no braille.
     own = OwnVoice()
-    with caplog.at_level(logging.INFO, logger="assistant.speech.screen_reader"):
-        speaker = speaker_on(own)
-        for sentence in SENTENCES:
-            speaker.say(sentence)
-        assert speaker.wait_idle(DEADLINE)
+    speaker = speaker_on(own, orca_lookout(orca=lambda: True))
+    for sentence in SENTENCES:
+        speaker.say(sentence)
+    assert speaker.wait_idle(DEADLINE)
     wait_for(lambda: len(speechd.said()) == len(SENTENCES), "every sentence reaching speech-dispatcher")
-    assert speechd.said() == list(SENTENCES)
-    assert orca.calls("PresentMessage") == [] and own.said == []
+    assert speechd.said() == list(SENTENCES) and own.said == []
     assert speaker.screen_reader == (
-        f"Orca 49.2 through speech-dispatcher ({speechd.address}); no braille, as this Orca's D-Bus "
-        "service cannot show a message in braille without speaking it"
+        f"Orca through speech-dispatcher ({speechd.address}); no braille, as Orca's D-Bus service "
+        "(Orca 49 and later) was not reached"
     )
-    why = [r.getMessage() for r in caplog.records if "No braille" in r.getMessage()]
-    assert len(why) == 1 and "has no DisplayMessage" in why[0], why
 
 
 @needs_speechd
-def test_no_orca_service_leaves_speech_with_one_line_in_the_log(
-    session_bus, speechd, speaker_on, caplog
+def test_a_service_that_comes_later_takes_over_and_one_that_goes_costs_no_sentence(
+    start_orca, speechd, speaker_on, monkeypatch, caplog
 ) -> None:
-    # Orca runs (an Orca 43, say, with no D-Bus service): speech as before, no braille, said once.
+    # Orca registers its service after it has started, or restarts: it is looked for again before a
+    # later sentence (here at once; every few seconds in the app).
+    monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
     own = OwnVoice()
     with caplog.at_level(logging.INFO, logger="assistant.speech.screen_reader"):
         speaker = speaker_on(own, orca_lookout(orca=lambda: True))
-        for sentence in SENTENCES:
-            speaker.say(sentence)
-        assert speaker.wait_idle(DEADLINE)
-    wait_for(lambda: len(speechd.said()) == len(SENTENCES), "every sentence reaching speech-dispatcher")
-    assert own.said == []
-    why = [r.getMessage() for r in caplog.records if "No braille" in r.getMessage()]
-    assert len(why) == 1 and "is not on the session bus" in why[0], why
-    assert speaker.screen_reader is not None and "no braille" in speaker.screen_reader
-
-
-@needs_speechd
-def test_a_service_that_goes_away_leaves_speech_going_with_one_line_in_the_log(
-    start_orca, speechd, speaker_on, caplog
-) -> None:
-    orca = start_orca("orca1", "51.0")
-    own = OwnVoice()
-    with caplog.at_level(logging.INFO, logger="assistant.speech.screen_reader"):
-        speaker = speaker_on(own)
         speaker.say(SENTENCES[0])
         assert speaker.wait_idle(DEADLINE)
-        wait_for(lambda: orca.flashed() == [SENTENCES[0]], "the first sentence on the braille display")
-        orca.kill()
-        for sentence in SENTENCES[1:]:
-            speaker.say(sentence)
+        orca = start_orca("orca49", "49.2")
+        speaker.say(SENTENCES[1])
         assert speaker.wait_idle(DEADLINE)
-    wait_for(lambda: len(speechd.said()) == len(SENTENCES), "every sentence reaching speech-dispatcher")
-    assert speechd.said() == list(SENTENCES) and own.said == []
-    lost = [r for r in caplog.records if "stopped answering" in r.getMessage()]
-    assert len(lost) == 1 and lost[0].levelno == logging.WARNING
-    assert "without braille" in lost[0].getMessage()
-    assert speaker.screen_reader is not None and "no braille, as Orca's D-Bus service stopped answering" in (
-        speaker.screen_reader
-    )
+        wait_for(lambda: len(speechd.said()) == 2, "Orca speaking the second sentence")
+        orca.kill()
+        speaker.say(SENTENCES[2])  # Orca has gone: the own voice says it, whole
+        assert speaker.wait_idle(DEADLINE)
+        speaker.say(SENTENCES[0])  # and speech-dispatcher is found again for the next
+        assert speaker.wait_idle(DEADLINE)
+    wait_for(lambda: len(speechd.said()) == 3, "the last sentence reaching speech-dispatcher")
+    assert orca.presented() == [SENTENCES[1]]
+    assert speechd.said() == [SENTENCES[0], SENTENCES[1], SENTENCES[0]]
+    assert own.said == [SENTENCES[2]]
+    messages = [r.getMessage() for r in caplog.records if r.name == "assistant.speech.screen_reader"]
+    assert [m.split(" (")[0] for m in messages if not m.startswith("Screen reader not reached")] == [
+        "Speaking through Orca through speech-dispatcher",
+        "Speaking through Orca 49.2 through its D-Bus service",
+        "The screen reader stopped answering",
+        "Speaking through Orca through speech-dispatcher",
+    ], messages
 
 
 @needs_speechd
-def test_a_service_that_does_not_answer_costs_speech_nothing_and_is_said_once(
+def test_a_service_that_does_not_answer_costs_one_sentence_and_is_left_alone(
     start_orca, speechd, speaker_on, caplog, monkeypatch
 ) -> None:
-    # An Orca that is there but stuck is not asked again, not even when a gone one would be looked for.
     monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
-    orca = start_orca("orca1", "51.0", "DisplayMessage")  # takes the call, never answers
+    orca = start_orca("orca1", "51.0", "PresentMessage")  # takes the call, never answers
     own = OwnVoice()
     with caplog.at_level(logging.WARNING, logger="assistant.speech.screen_reader"):
         speaker = speaker_on(own)
         for sentence in SENTENCES:
             speaker.say(sentence)
         assert speaker.wait_idle(DEADLINE)
-    wait_for(lambda: len(speechd.said()) == len(SENTENCES), "every sentence reaching speech-dispatcher")
-    assert speechd.said() == list(SENTENCES) and own.said == []
-    assert orca.flashed() == [SENTENCES[0]]  # given up after the first, not asked again
-    lost = [r.getMessage() for r in caplog.records if "stopped answering" in r.getMessage()]
+    assert orca.presented() == [SENTENCES[0]]  # asked once, not again
+    assert own.said == [SENTENCES[0]]
+    wait_for(lambda: len(speechd.said()) == 2, "the next sentences reaching speech-dispatcher")
+    assert speechd.said() == list(SENTENCES[1:])
+    lost = [r.getMessage() for r in caplog.records]
     assert len(lost) == 1 and "got no answer" in lost[0], lost
-
-
-@needs_speechd
-def test_a_service_that_comes_later_or_comes_back_is_used_for_braille(
-    start_orca, speechd, speaker_on, monkeypatch, caplog
-) -> None:
-    # Orca may register its service after the app has started, or restart: it is looked for again
-    # before a later sentence (here at once; every few seconds in the app), silently until found.
-    monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
-    with caplog.at_level(logging.INFO, logger="assistant.speech.screen_reader"):
-        speaker = speaker_on(OwnVoice(), orca_lookout(orca=lambda: True))
-        speaker.say(SENTENCES[0])
-        assert speaker.wait_idle(DEADLINE)
-        orca = start_orca("orca1", "51.0")
-        speaker.say(SENTENCES[1])
-        assert speaker.wait_idle(DEADLINE)
-        assert orca.flashed() == [SENTENCES[1]]
-        orca.kill()
-        speaker.say(SENTENCES[2])
-        assert speaker.wait_idle(DEADLINE)
-        again = start_orca("orca1", "51.0")
-        speaker.say(SENTENCES[0])
-        assert speaker.wait_idle(DEADLINE)
-    assert again.flashed() == [SENTENCES[0]]
-    wait_for(lambda: len(speechd.said()) == 4, "every sentence reaching speech-dispatcher")
-    assert speechd.said() == [*SENTENCES, SENTENCES[0]]
-    messages = [r.getMessage() for r in caplog.records if "raille" in r.getMessage()]
-    assert [m.split(":")[0].split(" (")[0] for m in messages] == [
-        "No braille flash messages through Orca for now",
-        "Speaking through Orca through speech-dispatcher",
-        "Braille flash messages go through Orca 51.0's D-Bus service",
-        "Orca's D-Bus service stopped answering",
-        "Braille flash messages go through Orca 51.0's D-Bus service",
-    ], messages
 
 
 # ---------------------------------------------------------------------------------------------- the service alone
 
 
-@pytest.mark.parametrize(
-    ("generation", "interrupt"),
-    [("orca1", ["InterruptSpeech", [False]]), ("orca49", ["ExecuteCommand", ["InterruptSpeech", False]])],
-)
-def test_without_speech_dispatcher_orca_speaks_and_shows_each_sentence_and_stop_interrupts_it(
-    start_orca, speaker_on, tmp_path, monkeypatch, generation, interrupt
+@pytest.mark.parametrize("generation", ["orca1", "orca49"])
+def test_without_speech_dispatcher_orca_is_still_given_each_sentence_and_stop_interrupts_it(
+    start_orca, speaker_on, tmp_path, monkeypatch, generation
 ) -> None:
     monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{tmp_path / 'no-speechd.sock'}")
     orca = start_orca(generation, "50.1")
@@ -357,7 +320,10 @@ def test_without_speech_dispatcher_orca_speaks_and_shows_each_sentence_and_stop_
     assert speaker.wait_idle(DEADLINE)
     assert orca.calls("PresentMessage") == [["PresentMessage", [SENTENCES[0]]]]
     speaker.stop()
-    wait_for(lambda: orca.calls("InterruptSpeech", "ExecuteCommand") == [interrupt], "Orca told to stop")
+    wait_for(
+        lambda: orca.calls("InterruptSpeech", "ExecuteCommand") == [INTERRUPT[generation]],
+        "Orca told to stop",
+    )
     assert own.said == []
 
 
@@ -382,7 +348,7 @@ def test_a_service_that_goes_away_hands_the_sentence_to_the_own_voice(
 # ---------------------------------------------------------------------------------------------- finding it
 
 
-def test_the_newest_service_is_found_with_its_version_and_what_it_offers(start_orca) -> None:
+def test_the_newest_service_is_found_with_its_version(start_orca) -> None:
     assert not orca_service_on_bus()
     with pytest.raises(OrcaServiceError, match="not on the session bus"):
         OrcaService.find()
@@ -390,14 +356,14 @@ def test_the_newest_service_is_found_with_its_version_and_what_it_offers(start_o
     assert orca_service_on_bus()
     older = OrcaService.find()
     try:
-        assert (older.dialect, older.name, older.braille_only) == (ORCA, "Orca 49.2", False)
+        assert (older.dialect, older.name) == (ORCA, "Orca 49.2")
         assert older.speech_path == "/org/gnome/Orca/Service/SpeechAndVerbosityManager"
     finally:
         older.close()
     start_orca("orca1", "51.0")
     newer = OrcaService.find()
     try:
-        assert (newer.dialect, newer.name, newer.braille_only) == (ORCA1, "Orca 51.0", True)
+        assert (newer.dialect, newer.name) == (ORCA1, "Orca 51.0")
         assert newer.speech_path == "/org/gnome/Orca1/Service/SpeechManager"
     finally:
         newer.close()
@@ -410,25 +376,21 @@ def test_no_session_bus_means_no_orca_service(monkeypatch) -> None:
         OrcaService.find()
 
 
-def test_a_display_message_of_another_shape_is_not_used() -> None:
+def test_what_a_service_offers_is_read_from_its_introspection() -> None:
     xml = (
         '<node><interface name="org.gnome.Orca1.Service">'
         '<method name="PresentMessage"><arg type="s" direction="in"/><arg type="b" direction="out"/></method>'
-        '<method name="DisplayMessage"><arg type="s" direction="in"/><arg type="b" direction="out"/></method>'
+        '<method name="DisplayMessage"><arg type="s" direction="in"/><arg type="b" direction="in"/>'
+        '<arg type="b" direction="out"/></method>'
         "</interface></node>"
     )
-    methods = methods_of(xml, "org.gnome.Orca1.Service")
-    assert methods == {"PresentMessage": "s", "DisplayMessage": "s"}
-    service = OrcaService.__new__(OrcaService)
-    service.methods = methods
-    assert not service.braille_only  # DisplayMessage(s, b) is what the app knows how to call
+    assert methods_of(xml, "org.gnome.Orca1.Service") == {"PresentMessage": "s", "DisplayMessage": "sb"}
+    assert methods_of(xml, "org.gnome.Orca.Service") == {}
     assert methods_of("not xml", "org.gnome.Orca1.Service") == {}
 
 
-@needs_speechd
-def test_the_doctor_names_orca_its_version_and_the_braille_route(start_orca, speechd) -> None:
-    start_orca("orca1", "51.0")
+def test_the_doctor_names_orca_its_version_and_the_way_to_it(start_orca) -> None:
+    start_orca("orca49", "49.2")
     assert describe_screen_reader(orca_lookout()) == [
-        f"Screen reader: Orca 51.0 through speech-dispatcher ({speechd.address}), "
-        "and its braille display through its D-Bus service (org.gnome.Orca1.Service)."
+        "Screen reader: Orca 49.2 through its D-Bus service (org.gnome.Orca.Service): its voice and braille display."
     ]

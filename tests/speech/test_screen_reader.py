@@ -78,6 +78,7 @@ class FakeRoute:
         self.name = name
         self.said: list[str] = []
         self.fail_with: str | None = None
+        self.stuck = False  # fails as a screen reader that takes the call and never answers
         self.silenced = 0
         self.closed = False
 
@@ -87,7 +88,7 @@ class FakeRoute:
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None], wait: bool) -> bool:
         if self.fail_with:
-            raise ScreenReaderLost(self.fail_with)
+            raise ScreenReaderLost(self.fail_with, stuck=self.stuck)
         self.said.append(text)
         on_start()
         return True
@@ -105,7 +106,13 @@ def lookout_with(route: FakeRoute | None, platform: str = "linux", running: bool
             raise ScreenReaderLost(f"{name} is not there")
         return route
 
-    return Lookout(platform=platform, orca=lambda: running, a11y=lambda: False, connect=connect)
+    return Lookout(
+        platform=platform,
+        orca=lambda: running,
+        a11y=lambda: False,
+        connect=connect,
+        orca_service=lambda: False,
+    )
 
 
 def speak(backend: SpeechBackend, text: str) -> bool:
@@ -116,9 +123,10 @@ def speak(backend: SpeechBackend, text: str) -> bool:
 
 
 def test_the_routes_tried_on_each_system() -> None:
+    # Orca's D-Bus service first: only it reaches the braille display, with the voice the user gave Orca.
     assert choose_routes("linux", orca_running=True, a11y_says_running=False) == [
-        SPEECH_DISPATCHER,
         ORCA_SERVICE,
+        SPEECH_DISPATCHER,
     ]
     assert choose_routes("linux", orca_running=False, a11y_says_running=True) == [SPEECH_DISPATCHER]
     assert choose_routes("linux", orca_running=False, a11y_says_running=False) == []
@@ -137,8 +145,8 @@ def test_speak_with_decides_who_speaks() -> None:
 @pytest.mark.parametrize(
     ("platform", "orca", "a11y", "answering", "expected_tries", "reached"),
     [
-        ("linux", True, False, {SPEECH_DISPATCHER, ORCA_SERVICE}, [SPEECH_DISPATCHER], SPEECH_DISPATCHER),
-        ("linux", True, False, {ORCA_SERVICE}, [SPEECH_DISPATCHER, ORCA_SERVICE], ORCA_SERVICE),
+        ("linux", True, False, {SPEECH_DISPATCHER, ORCA_SERVICE}, [ORCA_SERVICE], ORCA_SERVICE),
+        ("linux", True, False, {SPEECH_DISPATCHER}, [ORCA_SERVICE, SPEECH_DISPATCHER], SPEECH_DISPATCHER),
         ("linux", False, True, {SPEECH_DISPATCHER}, [SPEECH_DISPATCHER], SPEECH_DISPATCHER),
         ("linux", False, False, {SPEECH_DISPATCHER}, [], None),
         ("win32", False, False, {JAWS}, [NVDA, JAWS], JAWS),
@@ -188,8 +196,8 @@ def test_the_doctor_names_the_screen_reader_and_the_way_to_it() -> None:
     lines = describe_screen_reader(lookout_with(None))
     assert lines[0] == "Screen reader: none found running; the app speaks with its own voice."
     assert lines[1:] == [
-        f"Not reached: {SPEECH_DISPATCHER} is not there.",
         f"Not reached: {ORCA_SERVICE} is not there.",
+        f"Not reached: {SPEECH_DISPATCHER} is not there.",
     ]
 
 
@@ -253,6 +261,73 @@ def test_the_screen_reader_works_even_when_the_own_voice_cannot(caplog) -> None:
     route.fail_with = "gone"
     with pytest.raises(SpeechUnavailable, match="no sound device could be opened"):
         speak(backend, "Lost.")
+
+
+class TwoWaysToOrca:
+    """Orca reached through its D-Bus service or through speech-dispatcher, each a FakeRoute; whether
+    the service is on the bus is `service_there`."""
+
+    def __init__(self) -> None:
+        self.service_there = False
+        self.made: list[FakeRoute] = []
+
+    def connect(self, name: str, reader: str) -> FakeRoute:
+        if name == ORCA_SERVICE and not self.service_there:
+            raise ScreenReaderLost("Orca's D-Bus service is not on the session bus")
+        self.made.append(FakeRoute(name))
+        return self.made[-1]
+
+    def lookout(self) -> Lookout:
+        return Lookout(
+            platform="linux",
+            orca=lambda: True,
+            a11y=lambda: False,
+            connect=self.connect,
+            orca_service=lambda: self.service_there,
+        )
+
+
+def test_orcas_service_that_comes_after_the_app_takes_over_from_speech_dispatcher(
+    monkeypatch, caplog
+) -> None:
+    # Orca registers its service after it starts, so the app may find speech-dispatcher first.
+    monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
+    orca, own = TwoWaysToOrca(), OwnVoice()
+    backend = ScreenReaderBackend(lambda: own, "screen-reader", orca.lookout())
+    assert speak(backend, "One.")
+    orca.service_there = True
+    with caplog.at_level(logging.INFO, logger="assistant.speech.screen_reader"):
+        assert speak(backend, "Two.")
+        assert speak(backend, "Three.")
+    first, second = orca.made
+    assert (first.name, first.said, first.closed) == (SPEECH_DISPATCHER, ["One."], True)
+    assert (second.name, second.said) == (ORCA_SERVICE, ["Two.", "Three."])
+    assert own.said == []
+    switched = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Speaking through")]
+    assert switched == [f"Speaking through the screen reader through {ORCA_SERVICE}."]
+
+
+def test_a_stuck_screen_reader_is_left_alone_for_a_while(monkeypatch) -> None:
+    # An Orca that takes PresentMessage and never answers held the sentence back for the call's whole
+    # wait: the sentence goes to the own voice, the next ones to speech-dispatcher, and the service is
+    # not asked again until STUCK_PAUSE has passed.
+    monkeypatch.setattr("assistant.speech.screen_reader.RECHECK_EVERY", 0.0)
+    monkeypatch.setattr("assistant.speech.screen_reader.STUCK_PAUSE", 1.0)
+    orca, own = TwoWaysToOrca(), OwnVoice()
+    orca.service_there = True
+    backend = ScreenReaderBackend(lambda: own, "screen-reader", orca.lookout())
+    assert speak(backend, "One.")
+    stuck = orca.made[0]
+    stuck.fail_with, stuck.stuck = "PresentMessage got no answer within 0.5 s", True
+    assert speak(backend, "Two.")
+    assert speak(backend, "Three.")
+    assert speak(backend, "Four.")
+    assert [route.name for route in orca.made] == [ORCA_SERVICE, SPEECH_DISPATCHER]
+    assert stuck.said == ["One."] and own.said == ["Two."] and orca.made[1].said == ["Three.", "Four."]
+    time.sleep(1.0)  # the pause passes
+    assert speak(backend, "Five.")
+    assert [route.name for route in orca.made] == [ORCA_SERVICE, SPEECH_DISPATCHER, ORCA_SERVICE]
+    assert orca.made[2].said == ["Five."] and orca.made[1].closed
 
 
 def test_stop_silences_what_the_screen_reader_still_has(tmp_path) -> None:
