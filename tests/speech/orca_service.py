@@ -47,7 +47,10 @@ if orca1:
     service_methods += [method("SpeakMessage", "s", "b"), method("DisplayMessage", "sb", "b")]
 else:
     service_methods += [method("ListModules", "", "as"), method("ListCommands", "", "a(ss)")]
-speech_methods = [method("InterruptSpeech", "b", "b")] if orca1 else [method("ExecuteCommand", "sb", "b")]
+if orca1:
+    speech_methods = [method("InterruptSpeech", "b", "b")]
+else:
+    speech_methods = [method("ExecuteCommand", "sb", "b"), method("ListCommands", "", "a(ss)")]
 INTROSPECTABLE = '<interface name="org.freedesktop.DBus.Introspectable"><method name="Introspect"><arg type="s" direction="out"/></method></interface>'
 
 
@@ -59,7 +62,13 @@ documents = {
     service_path: node(f"{prefix}.Service", service_methods),
     speech_path: node(speech_interface, speech_methods),
 }
-answers = {"GetVersion": ("s", (version,))}
+# What each call answers, where not a boolean (by object, then method name).
+answers = {
+    (service_path, "GetVersion"): ("s", (version,)),
+    (service_path, "ListModules"): ("as", ([speech_path.rsplit("/", 1)[1]],)),
+    (service_path, "ListCommands"): ("a(ss)", ([("PresentMessage", "Presents message to the user.")],)),
+    (speech_path, "ListCommands"): ("a(ss)", ([("InterruptSpeech", "Interrupts speech.")],)),
+}
 
 
 def orcas_voice():  # type: ignore[no-untyped-def]
@@ -105,5 +114,5 @@ with open_dbus_connection(bus="SESSION") as connection:
             voice.speak(message.body[0])
         elif voice is not None and "InterruptSpeech" in (member, message.body[0] if message.body else None):
             voice.cancel()
-        signature, body = answers.get(member, ("b", (True,)))
+        signature, body = answers.get((path, member), ("b", (True,)))
         connection.send(new_method_return(message, signature, body))
