@@ -2,7 +2,7 @@
 
 Text-to-speech is one backend a file behind one interface (`backend`): `espeak`, `pyttsx3_backend`,
 `recording`, and `screen_reader` (the user's screen reader, in front of the others; `orca_service`
-speaks to Orca's D-Bus service for its braille display), driven by the
+speaks to Orca's D-Bus service, for Orca's voice and braille display), driven by the
 `speaker`'s own thread; `sentences` cuts streamed text for it and `voices`
 lists what the engines offer. Speech-to-text: `stt` and `microphone`.
 
