@@ -605,6 +605,10 @@ class Controller(QObject):
         if self._text_job_kind == "choose-region":
             self._choose_region(captured.image)
         else:
+            # The dialog hidden for the picture comes back now, not after the description: a screen
+            # reader speaks the window taking the focus and cuts off what it was saying (Orca does,
+            # and the description handed to it would go with it).
+            self._reopen_dialog()
             self._describe(captured.image)
 
     @Slot(int, str)

@@ -358,6 +358,31 @@ def test_a_new_capture_of_a_blank_screen_brings_the_dialog_back(qtbot, no_bus, r
     assert watched.described == []
 
 
+def test_a_new_capture_brings_the_dialog_back_before_the_description(
+    qtbot, no_bus, ready, watched, tiny_engine, monkeypatch
+) -> None:
+    """A screen reader speaks a window taking the focus and cuts off what it was saying (Orca does): the
+    dialog hidden for the picture comes back once it is taken, before the description is spoken."""
+    controller, _recorded = ready
+    controller.open_dialog()
+    watched.screen = ONE_LINE
+    release = threading.Event()
+    spy = tiny_engine.describe
+
+    def held(image, *args, **kwargs):
+        release.wait(30)
+        return spy(image, *args, **kwargs)
+
+    monkeypatch.setattr(tiny_engine, "describe", held)
+    controller.new_capture()
+    assert not controller.dialog.isVisible()
+    qtbot.waitUntil(controller.dialog.isVisible, timeout=20000)
+    assert watched.described == [] and controller.current is not None  # the model has not answered yet
+    release.set()
+    wait_idle(qtbot, controller)
+    assert len(watched.described) == 1 and controller.dialog.isVisible()
+
+
 def test_each_described_picture_has_its_own_text(qtbot, no_bus, ready, watched, monkeypatch) -> None:
     """Captures, requests and readings share one counter: the text of a picture read by "Read the text"
     is never taken for that of a later description whose request had the same number."""
