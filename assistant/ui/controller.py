@@ -26,6 +26,7 @@ from assistant.speech.sentences import SentenceStream
 from assistant.ui.capturing import Captured, CaptureJob, Capturing
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
+from assistant.ui.image_text import OFF as TEXT_READING_OFF
 from assistant.ui.image_text import ImageText
 from assistant.ui.listening import AudioSource
 from assistant.ui.listening_flow import ListeningFlow
@@ -573,7 +574,7 @@ class Controller(QObject):
             self.set_status("The whole text will be read.")
             return
         if self.text.not_read:
-            message = "The text on pictures is not read; turn on Read the text on pictures in Settings."
+            message = TEXT_READING_OFF
         elif (rest := self.text.take_rest()) is None:
             how = how_to_press("read-text", self.settings.hotkeys)
             message = f"No text has been read yet; {how} or describe something first."

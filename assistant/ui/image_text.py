@@ -25,7 +25,8 @@ RESULTS_KEPT = 8  # reads finished before the picture they belong to is the last
 
 READING = "Reading the text on it…"
 NO_TEXT = "No text was found on it."
-OFF = "The text on images is not read: reading it is turned off in Settings."
+# Said by "Read all the text" and shown in the dialog alike: one wording, saying what to do.
+OFF = "The text on pictures is not read; turn on Read the text on pictures in Settings."
 
 Ready = Callable[[Sequence[str]], None]
 

@@ -144,6 +144,9 @@ def test_with_reading_the_text_off_questions_are_asked_without_it(qtbot, make_co
     qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
     describe(qtbot, controller, error_message().image)
     controller.open_dialog()
-    assert controller.dialog.text_on_image.toPlainText() == image_text.OFF
+    # The same sentence "Read all the text" says, saying what to do.
+    assert controller.dialog.text_on_image.toPlainText() == (
+        "The text on pictures is not read; turn on Read the text on pictures in Settings."
+    )
     ask(qtbot, controller)
     assert prompts[-1] == "Question: What does the error say? Answer:"
