@@ -23,8 +23,9 @@ LogDir "{log}"
 DefaultModule "generic"
 AddModule "generic" "sd_generic" "generic.conf"
 """
-# $DATA is the message; the shell's pid lets a reader see the module kill it on a stop.
-GENERIC_MODULE = """GenericExecuteSynth "printf '%s\\\\n' \\'$DATA\\' >> {said}; echo $$ >> {pids}; sleep {seconds}"
+# $DATA is the message; the shell's pid lets a reader see the module kill it on a stop, and the pid
+# written again once its time is up, that the message was spoken to its end.
+GENERIC_MODULE = """GenericExecuteSynth "printf '%s\\\\n' \\'$DATA\\' >> {said}; echo $$ >> {pids}; sleep {seconds}; echo $$ >> {ended}"
 AddVoice "en" "MALE1" "en"
 GenericLanguage "en" "en" "utf-8"
 """
@@ -41,12 +42,14 @@ class PrivateSpeechDispatcher:
     seconds: float = 30.0  # how long its voice "speaks" each message
     said_file: Path = field(init=False)
     pids_file: Path = field(init=False)
+    ended_file: Path = field(init=False)
     socket: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
         self.said_file = self.folder / "said.txt"
         self.pids_file = self.folder / "pids.txt"
+        self.ended_file = self.folder / "ended.txt"
         self.socket = self.folder / "speechd.sock"
 
     @property
@@ -64,11 +67,14 @@ class PrivateSpeechDispatcher:
         (self.folder / "home").mkdir(exist_ok=True)
         (config / "speechd.conf").write_text(SPEECHD_CONFIG.format(log=self.folder / "log"))
         (config / "modules" / "generic.conf").write_text(
-            GENERIC_MODULE.format(said=self.said_file, pids=self.pids_file, seconds=self.seconds)
+            GENERIC_MODULE.format(
+                said=self.said_file, pids=self.pids_file, ended=self.ended_file, seconds=self.seconds
+            )
         )
         (self.folder / "home" / ".asoundrc").write_text(NULL_SOUND)
         self.said_file.write_text("")
         self.pids_file.write_text("")
+        self.ended_file.write_text("")
         env = dict(os.environ, HOME=str(self.folder / "home"))
         self.process = subprocess.Popen(
             [
@@ -99,6 +105,12 @@ class PrivateSpeechDispatcher:
     def said(self) -> list[str]:
         """Every message the module was given, in order."""
         return [line for line in self.said_file.read_text(encoding="utf-8").splitlines() if line]
+
+    def spoken_to_the_end(self) -> list[bool]:
+        """For each message in `said()` (of one line each), whether its voice finished it: False while it
+        is spoken, and for one cut off by a stop."""
+        ended = set(self.ended_file.read_text().split())
+        return [pid in ended for pid in self.pids_file.read_text().split()]
 
     def speaking(self) -> list[int]:
         """The module commands still running (each is a message being spoken); a killed one that its

@@ -26,13 +26,18 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-CALL_TIMEOUT = 0.5  # seconds Orca may take to answer a call (it answers from its main loop, at once)
+# Orca answers from its main loop, which also handles every accessibility event: a window opening can
+# keep it busy for a second or more (seen with a real Orca 51 as the app's own windows appeared).
+CALL_TIMEOUT = 0.5  # seconds a message waits for Orca's answer before it is taken as queued in Orca
+FIND_TIMEOUT = 2.0  # seconds each call may take while the service is being found and read (rarely)
+STUCK_AFTER = 5.0  # seconds without any answer, messages being sent, after which Orca counts as stuck
 
 
 @dataclass(frozen=True)
@@ -188,9 +193,10 @@ class OrcaService:
         self.version = version
         self.methods = methods
         self.speech_path = speech_path
+        self._unanswered_since: float | None = None  # when Orca first left a message unanswered, lately
 
     @classmethod
-    def find(cls, timeout: float = CALL_TIMEOUT) -> OrcaService:
+    def find(cls, timeout: float = FIND_TIMEOUT) -> OrcaService:
         """Connect to the newest generation of the service on the session bus, and read what it offers.
 
         Raises OrcaServiceError when there is none, or none that takes PresentMessage.
@@ -213,6 +219,7 @@ class OrcaService:
                     (path for path in dialect.speech_paths if _offers_interrupt(bus, dialect, path)),
                     None,
                 )
+                bus.timeout = CALL_TIMEOUT
                 return cls(bus, dialect, str(version), methods, speech_path)
         except OrcaServiceError:
             bus.close()
@@ -233,8 +240,26 @@ class OrcaService:
         return bool(done)
 
     def present(self, text: str) -> None:
-        """Speak `text` after what Orca is saying, and flash it in braille."""
-        if not self._service_call(*PRESENT_MESSAGE, text):
+        """Speak `text` after what Orca is saying, and flash it in braille.
+
+        A message Orca has not answered within CALL_TIMEOUT is taken as waiting in its queue (Orca is busy
+        with other events, and will present it); only when nothing has been answered for STUCK_AFTER does
+        Orca count as stuck (OrcaServiceSilent). A service that has gone fails at once: the bus answers.
+        """
+        try:
+            done = self._service_call(*PRESENT_MESSAGE, text)
+        except OrcaServiceSilent:
+            now = time.monotonic()
+            if self._unanswered_since is None:
+                self._unanswered_since = now
+            elif now - self._unanswered_since >= STUCK_AFTER:
+                raise OrcaServiceSilent(
+                    f"PresentMessage got no answer for {now - self._unanswered_since:.1f} s"
+                ) from None
+            log.debug("Orca is busy: the message waits in its queue.")
+            return
+        self._unanswered_since = None
+        if not done:
             raise OrcaServiceError("PresentMessage answered that Orca did not present the message")
 
     def interrupt(self) -> None:

@@ -59,7 +59,7 @@ from assistant.speech.voices import Voice
 log = logging.getLogger(__name__)
 
 RECHECK_EVERY = 2.0  # seconds between looks for a screen reader that was not there, or went away
-STUCK_PAUSE = 60.0  # seconds a screen reader that took a call and never answered is left alone
+STUCK_PAUSE = 15.0  # seconds a screen reader that took a call and never answered is left alone
 BUS_TIMEOUT = 1.0  # seconds to wait for the accessibility bus to answer
 
 # What each route is called in `assistant doctor` and Settings.

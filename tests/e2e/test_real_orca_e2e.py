@@ -1,0 +1,116 @@
+"""The running app with a real Orca: Debian's Orca 51, prepared by tests/speech/real_orca/setup.sh (Debian
+12's own Orca, 43, has no D-Bus service), running on the test desktop and speaking through a private
+speech-dispatcher whose voice writes each message to a file.
+
+Run where it is prepared (it is skipped otherwise):
+
+    tests/speech/real_orca/setup.sh DIR
+    ASSISTANT_REAL_ORCA=DIR python3 dev.py test tests/e2e/test_real_orca_e2e.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_harness import ROOT, RunningApp, show_text_window, wait_for
+
+from assistant.speech.bench import PrivateSpeechDispatcher
+
+PREPARED = Path(os.environ.get("ASSISTANT_REAL_ORCA", "/nonexistent"))
+LAUNCH = ROOT / "tests" / "speech" / "real_orca" / "launch.py"
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (PREPARED / "root" / "usr" / "bin" / "orca").exists(),
+        reason="needs a real Orca: tests/speech/real_orca/setup.sh DIR, then ASSISTANT_REAL_ORCA=DIR",
+    ),
+    pytest.mark.skipif(not PrivateSpeechDispatcher.available(), reason="needs speech-dispatcher"),
+]
+
+
+def presented(debug_log: Path) -> list[str]:
+    """What Orca's D-Bus service was given to present, from Orca's debug log."""
+    text = debug_log.read_text(encoding="utf-8", errors="replace") if debug_log.exists() else ""
+    return re.findall(r"DBUS SERVICE: PresentMessage called with: '(.*)'$", text, re.MULTILINE)
+
+
+@pytest.fixture
+def orca(desktop, tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]:
+    """Orca on the desktop, with its default settings, and the speech-dispatcher it speaks through."""
+    voice = PrivateSpeechDispatcher(tmp_path / "speechd", seconds=1.0).start()
+    monkeypatch.setitem(desktop.env, "SPEECHD_ADDRESS", voice.address)
+    home = tmp_path / "orca-home"
+    for folder in ("config", "data", "cache"):
+        (home / folder).mkdir(parents=True)
+    env = dict(
+        desktop.env,
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        GSETTINGS_SCHEMA_DIR=str(PREPARED / "schemas"),
+        GSETTINGS_BACKEND="memory",
+    )
+    process = subprocess.Popen(
+        ["/usr/bin/python3", str(LAUNCH), str(PREPARED), "--debug-file", str(tmp_path / "orca-debug.out")],
+        env=env,
+        stdout=(tmp_path / "orca.out").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_for(lambda: "Screen reader on." in voice.said(), 60, "Orca saying it is on")
+    wait_for(lambda: not voice.speaking(), 10, "Orca's start-up speech ending")
+    yield voice
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    voice.stop()
+
+
+def test_the_description_goes_through_orca_in_order_and_stop_drops_the_rest(
+    start_app, desktop, orca, tmp_path
+):
+    show_text_window(desktop)
+
+    def ready(app: RunningApp) -> None:
+        app.check_alive()
+        wait_for(lambda: "Ready." in orca.said(), 40, "'Ready.' reaching Orca's voice")
+
+    app = start_app("--speak-with", "screen-reader", wait_ready=ready)
+    doctor = app.run(sys.executable, "-m", "assistant", "doctor", timeout=120)
+    assert (
+        "Screen reader: Orca 51.2 through its D-Bus service (org.gnome.Orca1.Service): its voice and braille "
+        "display."
+    ) in doctor.stdout, doctor.stdout
+    debug_log = tmp_path / "orca-debug.out"
+    given_before, said_before = len(presented(debug_log)), len(orca.said())
+    app.key("ctrl+alt+d")  # Orca echoes the key and cuts off what it was saying, as with any key
+    wait_for(lambda: len(presented(debug_log)) >= given_before + 2, 60, "the description reaching Orca")
+    assert app.utterances() == []  # the app's own voice said nothing
+    # Handed over as they were generated, Orca speaks them in the order given, each once, the first to its
+    # end before the next begins (its voice takes 1 s a message here): none is cut off by the next.
+    given = presented(debug_log)[given_before:]
+    wait_for(
+        lambda: any(line.startswith("Text on it:") for line in orca.said()), 30, "the text after the gist"
+    )
+    said, to_the_end = orca.said(), orca.spoken_to_the_end()
+    gist = said.index(given[0], said_before)
+    text = next(i for i, line in enumerate(said) if line.startswith("Text on it:"))
+    assert gist < text and to_the_end[gist], (given, said[said_before:])
+    assert said.count(given[0]) == 1, said
+    # Stop: Orca's voice falls silent at once, and what was still queued is never spoken.
+    wait_for(lambda: orca.speaking(), 10, "Orca's voice speaking")
+    app.key("ctrl+alt+s")
+    wait_for(lambda: not orca.speaking(), 10, "Orca's voice cut off by Stop")
+    count = len(orca.said())
+    time.sleep(2.5)
+    assert len(orca.said()) == count, orca.said()[count:]
