@@ -7,9 +7,10 @@ speech.py, README-REMOTE-CONTROLLER.md and REMOTE-CONTROLLER-COMMANDS.md in GNOM
   same name: GetVersion, ListCommands, ListModules, PresentMessage(s) -> b, Quit, ShowPreferences. Each
   module sits below it (`…/SpeechAndVerbosityManager` in 49, `…/SpeechManager` in 50) with the interface
   `org.gnome.Orca.Module`, whose ExecuteCommand("InterruptSpeech", notify_user) stops Orca's speech.
-- Orca's development source renames it `org.gnome.Orca1.Service` at `/org/gnome/Orca1/Service` (adding
-  SpeakMessage and DisplayMessage beside PresentMessage); each module has an interface of its own there
-  (`org.gnome.Orca1.SpeechManager`, with InterruptSpeech(b) -> b).
+- Orca 51 renames it `org.gnome.Orca1.Service` at `/org/gnome/Orca1/Service` (adding SpeakMessage and
+  DisplayMessage beside PresentMessage); each module has an interface of its own there
+  (`org.gnome.Orca1.SpeechManager`, with InterruptSpeech(b) -> b). A real Orca 51.2 was run against
+  this client (tests/e2e/test_real_orca_e2e.py).
 - PresentMessage speaks the message with Orca's own voice, rate and language, and flashes it on the
   braille display (each flash replacing the one before), as Orca's own messages are. Its speech does not
   cut off what Orca is saying: Orca's speech-dispatcher server leaves `interrupt` unused (the cancel in
