@@ -121,6 +121,7 @@ def run_app(
         view: TrayView | MainWindow = TrayView(controller.request_action, settings.hotkeys)
     else:
         view = MainWindow(controller.request_action, settings.hotkeys)
+        view.spoken_by_app = lambda: controller.speaking
     controller.views.append(view)
     view.show()
     controller.quit_requested.connect(app.quit)

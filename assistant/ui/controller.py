@@ -201,6 +201,12 @@ class Controller(QObject):
             view.set_status(text)
         self.status_changed.emit(text)
 
+    def show_progress(self, text: str) -> None:
+        self.status = text
+        for view in self.views:
+            view.show_progress(text)
+        self.status_changed.emit(text)
+
     def attach_speaker(self, speaker: SpeechOutput) -> None:
         """Use `speaker` from now on; where speech does not work, say why in writing."""
         self.speaker = speaker

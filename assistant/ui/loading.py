@@ -42,9 +42,12 @@ class LoadingProgress(QObject):
     def stage(self, text: str) -> None:
         """What the loader is doing now, in words ("Downloading … 40%")."""
         self._stage = text
-        self._teller.set_status(text)
         percent = re.search(r"(\d+)%", text)
         quarter = int(percent.group(1)) // 25 if percent else None
+        if text.startswith("Downloading") and quarter == self._spoken_quarter:
+            self._teller.show_progress(text)  # between quarters: shown, not read out
+            return
+        self._teller.set_status(text)
         if text == PREPARING:  # minutes, once: said, and its progress then shown in the tooltip
             self._teller.say(text)
         if text.startswith("Downloading") and quarter != self._spoken_quarter:
@@ -58,4 +61,4 @@ class LoadingProgress(QObject):
         # A download's own percentage says more than a count of seconds.
         if not self._stage.startswith("Downloading"):
             seconds = int(time.monotonic() - self._started)
-            self._teller.set_status(f"{self._stage.rstrip('…. ')}… {seconds} s")
+            self._teller.show_progress(f"{self._stage.rstrip('…. ')}… {seconds} s")

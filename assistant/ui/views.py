@@ -85,6 +85,9 @@ class TrayView:
             tip = tip[: TOOLTIP_LIMIT - 1] + "…"
         self.icon.setToolTip(tip)
 
+    def show_progress(self, text: str) -> None:
+        self.set_status(text)  # a tooltip is read only when asked for
+
     def show_text(self, title: str, text: str) -> None:
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 15000)
 
@@ -98,6 +101,10 @@ class MainWindow(QWidget):
         self.setAccessibleName("Assistant")
         self.setWindowIcon(app_icon())
         self._run_action = run_action
+        # Whether the app's speech says what matters (the controller sets it). Then the state is shown
+        # here and not announced as well: a screen reader would say it twice ("Ready." and "Ready. <the
+        # model>", a description and "Ready. Last: <the description>"), as a real Orca 51 did.
+        self.spoken_by_app: Callable[[], bool] = lambda: False
         self.status = QLabel("Starting…")
         self.status.setAccessibleName("Status")
         self.status.setWordWrap(True)
@@ -137,7 +144,13 @@ class MainWindow(QWidget):
         self.status.setText(text)
         self.status.setAccessibleName(f"Status: {text}")
         self.setWindowTitle(f"Assistant: {text}" if len(text) < 60 else "Assistant")
-        announce(self.status, text)
+        if not self.spoken_by_app():
+            announce(self.status, text)
+
+    def show_progress(self, text: str) -> None:
+        """A count that moves every second: shown, and neither announced nor given to the status's
+        accessible name, which a screen reader reads out at each change."""
+        self.status.setText(text)
 
     def show_text(self, title: str, text: str) -> None:
         self.messages.appendPlainText(text)

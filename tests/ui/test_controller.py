@@ -156,10 +156,13 @@ class Shown:
     """A status view that records what it was asked to show."""
 
     def __init__(self):
-        self.statuses, self.texts = [], []
+        self.statuses, self.texts, self.progress = [], [], []
 
     def set_status(self, text: str) -> None:
         self.statuses.append(text)
+
+    def show_progress(self, text: str) -> None:
+        self.progress.append(text)
 
     def show_text(self, title: str, text: str) -> None:
         self.texts.append(text)

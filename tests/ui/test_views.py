@@ -43,3 +43,27 @@ def test_the_fallback_window_has_every_action_as_a_named_button(qtbot, unnamed_f
     assert window.messages.toPlainText() == "Speech is not working."
     window.close()  # the only way into the app: closing it quits
     assert ran == ["stop", "quit"]
+
+
+def test_the_fallback_window_announces_only_what_the_app_does_not_say(qtbot, monkeypatch):
+    # Announced while the app speaks, "Ready. <the model>" after the spoken "Ready.", or "Ready. Last:
+    # <the description>" after the description, reached a real Orca 51 twice; and a count of seconds
+    # read out every second.
+    from assistant.ui import views
+
+    announced: list[str] = []
+    monkeypatch.setattr(views, "announce", lambda _widget, text: announced.append(text))
+    window = MainWindow(lambda _name: None, DEFAULT_HOTKEYS)
+    qtbot.addWidget(window)
+    window.set_status("Speech is off.")  # the app does not speak: the screen reader is the way
+    speaking = True
+    window.spoken_by_app = lambda: speaking
+    window.set_status("Ready. Last: A cat on a sofa.")
+    assert window.status.accessibleName() == "Status: Ready. Last: A cat on a sofa."
+    window.set_status("Loading the model…")
+    window.show_progress("Loading the model… 3 s")
+    assert window.status.text() == "Loading the model… 3 s"
+    assert window.status.accessibleName() == "Status: Loading the model…"
+    speaking = False
+    window.show_progress("Loading the model… 4 s")
+    assert announced == ["Speech is off."]
