@@ -41,12 +41,17 @@ class Desktop:
     def stop(self) -> None:
         """End its processes, the last started first."""
         for process in reversed(self.processes):
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen, grace: float = 5) -> None:
+    """Ask `process` to end; kill it if it has not within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def start_desktop(display: str, runtime_dir: Path) -> Desktop:

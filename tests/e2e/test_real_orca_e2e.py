@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_harness import ROOT, RunningApp, show_text_window, wait_for
+from e2e_harness import ROOT, RunningApp, show_text_window, stop_process, wait_for
 
 from assistant.speech.bench import PrivateSpeechDispatcher
 
@@ -67,12 +67,7 @@ def orca(desktop, tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]:
     wait_for(lambda: "Screen reader on." in voice.said(), 60, "Orca saying it is on")
     wait_for(lambda: not voice.speaking(), 10, "Orca's start-up speech ending")
     yield voice
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process, grace=10)
     voice.stop()
 
 

@@ -362,14 +362,7 @@ def test_a_text_cut_elsewhere_for_a_longer_question_is_read_only_past_what_it_sh
 
 
 def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
-    prompts: list[str] = []
-    real = tiny_engine.prompt_inputs
-
-    def recording(prompt: str, batch: int):
-        prompts.append(prompt)
-        return real(prompt, batch)
-
-    monkeypatch.setattr(tiny_engine, "prompt_inputs", recording)
+    prompts = recorded_prompts(tiny_engine, monkeypatch)
     history = [Turn("What is on the table?", "A bowl of fruit.")]
     tiny_engine.ask(picture(23), "What colour is the bowl?")
     tiny_engine.ask(picture(23), "What colour is the bowl?", history)

@@ -69,6 +69,20 @@ def make_controller(qtbot, tmp_path, tiny_engine):
 
 
 @pytest.fixture
+def prompts(tiny_engine, monkeypatch) -> list[str]:
+    """Every prompt the engine builds, in order."""
+    built: list[str] = []
+    real = tiny_engine.prompt_inputs
+
+    def recording(prompt: str, batch: int):
+        built.append(prompt)
+        return real(prompt, batch)
+
+    monkeypatch.setattr(tiny_engine, "prompt_inputs", recording)
+    return built
+
+
+@pytest.fixture
 def ready(qtbot, make_controller):
     controller, recorded = make_controller()
     qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)

@@ -17,20 +17,6 @@ QUESTION = "What does the error say?"
 
 
 @pytest.fixture
-def prompts(tiny_engine, monkeypatch) -> list[str]:
-    """Every prompt the engine builds, in order."""
-    built: list[str] = []
-    real = tiny_engine.prompt_inputs
-
-    def recording(prompt: str, batch: int):
-        built.append(prompt)
-        return real(prompt, batch)
-
-    monkeypatch.setattr(tiny_engine, "prompt_inputs", recording)
-    return built
-
-
-@pytest.fixture
 def held_ocr(monkeypatch) -> threading.Event:
     """OCR that reads only once the event is set, as a slow one would (set at the end in any case)."""
     release = threading.Event()

@@ -138,18 +138,10 @@ def test_ocr_that_cannot_start_is_said_in_one_sentence(qtbot, desktop, no_bus, r
 
 
 def test_read_the_text_starts_a_conversation_about_the_window_with_its_text(
-    qtbot, desktop, no_bus, ready, tiny_engine, monkeypatch
+    qtbot, desktop, no_bus, ready, prompts
 ) -> None:
     from assistant.ocr.samples import error_message
 
-    prompts: list[str] = []
-    real = tiny_engine.prompt_inputs
-
-    def recording(prompt: str, batch: int):
-        prompts.append(prompt)
-        return real(prompt, batch)
-
-    monkeypatch.setattr(tiny_engine, "prompt_inputs", recording)
     controller, _ = ready
     controller.describe(error_message().image)
     wait_idle(qtbot, controller)
