@@ -470,7 +470,8 @@ class Controller(QObject):
             self.say(message, interrupt=True)
 
     def new_capture(self) -> None:
-        """Hide the dialog so it is not in the picture, then describe the screen and reopen it."""
+        """Hide the dialog so it is not in the picture, then describe the screen; the dialog comes back
+        once the picture is taken (or refused, or failed)."""
         if self.dialog is not None:
             self.dialog.hide()
         self._show_dialog_after = True
@@ -712,9 +713,6 @@ class Controller(QObject):
             self.image_text.expect(request.id if reading else None)
             if request.image is not None:
                 self._set_dialog_image(request.image, text)
-            if self._show_dialog_after:
-                self._show_dialog_after = False
-                self.ensure_dialog().show_and_focus()
         elif self.dialog is not None:
             self.dialog.add_answer(text)
         self.set_status(f"Ready. Last: {text}")
@@ -724,7 +722,6 @@ class Controller(QObject):
         if self.current is None or self.current.id != request_id:
             return
         request, self.current = self.current, None
-        self._show_dialog_after = False
         if request.kind == "ask" and self.dialog is not None:
             self.dialog.answer_failed(message)
         self.fail(message)
