@@ -86,6 +86,12 @@ class Controller(QObject):
         self.hotkeys: GlobalHotkeys | None = None
         self.hotkey_problems: list[str] = []
         self._show_dialog_after = False
+        # New capture waits for the hidden dialog to leave the screen before taking the picture; Stop
+        # cancels that wait.
+        self._new_capture = QTimer(self)
+        self._new_capture.setSingleShot(True)
+        self._new_capture.setInterval(300)
+        self._new_capture.timeout.connect(self.describe_screen)
         self._overlay: RegionOverlay | None = None
         self._settings_dialog: SettingsDialog | None = None
         self.loading = LoadingProgress(self, self)
@@ -407,6 +413,8 @@ class Controller(QObject):
 
     def stop(self) -> None:
         self.listening.stop()
+        self._new_capture.stop()
+        self._reopen_dialog()  # hidden for a new capture that is not taken now
         self._text_job = None
         self.text.drop()
         self.image_text.stop_waiting()
@@ -417,6 +425,7 @@ class Controller(QObject):
         self.set_status("Stopped.")
 
     def quit(self) -> None:
+        self._show_dialog_after = False  # nothing to come back to
         self.stop()
         self.quit_requested.emit()
 
@@ -475,7 +484,7 @@ class Controller(QObject):
         if self.dialog is not None:
             self.dialog.hide()
         self._show_dialog_after = True
-        QTimer.singleShot(300, self.describe_screen)
+        self._new_capture.start()
 
     # -- the settings window ----------------------------------------------------------------
     def open_settings(self) -> None:

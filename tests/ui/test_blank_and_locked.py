@@ -383,6 +383,21 @@ def test_a_new_capture_brings_the_dialog_back_before_the_description(
     assert len(watched.described) == 1 and controller.dialog.isVisible()
 
 
+def test_stop_during_a_new_capture_brings_the_dialog_back(qtbot, no_bus, ready, watched) -> None:
+    """New capture hides the dialog for the picture; Stop before it is taken must not leave the user with
+    no dialog to return to."""
+    controller, _recorded = ready
+    controller.open_dialog()
+    watched.screen = ONE_LINE
+    controller.new_capture()  # the picture is taken 300 ms later
+    assert not controller.dialog.isVisible()
+    controller.stop()
+    assert controller.dialog.isVisible()
+    qtbot.wait(600)
+    wait_idle(qtbot, controller)
+    assert watched.described == []  # the stopped capture was not described after all
+
+
 def test_each_described_picture_has_its_own_text(qtbot, no_bus, ready, watched, monkeypatch) -> None:
     """Captures, requests and readings share one counter: the text of a picture read by "Read the text"
     is never taken for that of a later description whose request had the same number."""
