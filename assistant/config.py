@@ -128,9 +128,10 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
         )
     try:
         # utf-8-sig: an editor's byte order mark is not damage. RecursionError: nesting deeper than
-        # the parser can follow, which no settings file of ours has.
+        # the parser can follow, which no settings file of ours has. ValueError (TOMLDecodeError's base,
+        # UnicodeDecodeError's too): an integer longer than Python converts (4300 digits).
         data = tomllib.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return Settings(), _move_aside(path)
     settings, rejected = settings_from_dict(data)
     if rejected:
@@ -219,7 +220,10 @@ def _coerce(value: Any, hint: Any) -> Any:
     if hint is int:
         return value if isinstance(value, int) else _INVALID
     if hint is float:
-        return float(value) if isinstance(value, (int, float)) else _INVALID
+        try:  # an integer of hundreds of digits is beyond any float
+            return float(value) if isinstance(value, (int, float)) else _INVALID
+        except OverflowError:
+            return _INVALID
     if hint is str:
         return value if isinstance(value, str) else _INVALID
     return _INVALID

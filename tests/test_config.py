@@ -170,8 +170,9 @@ def test_hotkeys_that_are_not_a_table_are_reset(path: Path) -> None:
         b'volume = "open',
         b"rate = " + b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's recursion limit
         b"rate = " + b"{a = " * 100_000 + b"}" * 100_000,
+        b"volume = " + b"9" * 5000,  # longer than Python converts: tomllib raises a bare ValueError
     ],
-    ids=["syntax", "not-utf-8", "unterminated", "nested-arrays", "nested-tables"],
+    ids=["syntax", "not-utf-8", "unterminated", "nested-arrays", "nested-tables", "huge-integer"],
 )
 def test_damaged_file_is_kept_aside(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True)
@@ -189,6 +190,16 @@ def test_damaged_file_is_kept_aside(path: Path, content: bytes) -> None:
     # The app then saves good settings in the usual place.
     save_settings(settings, path)
     assert load_settings(path) == (Settings(), None)
+
+
+@pytest.mark.parametrize("name", ["volume", "rate", "free_model_after_minutes", "text_word_limit"])
+def test_an_integer_of_hundreds_of_digits_falls_back_to_its_default(path: Path, name: str) -> None:
+    # 400 nines are beyond any float: the volume once raised OverflowError out of load_settings.
+    path.parent.mkdir(parents=True)
+    path.write_text(f"{name} = {'9' * 400}\nrate = 200\n" if name != "rate" else f"rate = {'9' * 400}\n")
+    settings, warning = load_settings(path)
+    assert getattr(settings, name) == getattr(Settings(), name)
+    assert warning is not None and name in warning and warning.count(". ") == 0
 
 
 def test_a_byte_order_mark_is_read_past(path: Path) -> None:
