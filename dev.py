@@ -3,6 +3,7 @@
 
     python3 dev.py run [ARGS…]   set up, then start the app (`assistant run ARGS…`)
     python3 dev.py test [ARGS…]  set up with the test tools, then lint, type-check and run the test suite
+    python3 dev.py test --fast   the same checks, then only the unit tests (no `e2e`, no `slow`): minutes
     python3 dev.py setup         only set up
 
 Works on Linux, Windows and macOS with Python 3.10 or newer. On Debian and Ubuntu it also installs
@@ -24,6 +25,8 @@ VENV = ROOT / ".venv"
 # torch first, pinned to a release with wheels for every platform we support; pip keeps an
 # installed torch that satisfies pyproject's range.
 TORCH = "torch==2.13.0"
+# `test --fast` leaves out the tests marked e2e (the real app under Xvfb) and slow (see pyproject.toml).
+FAST_TESTS = "not e2e and not slow"
 DEBIAN_APP = [
     "espeak-ng",
     "libxcb-cursor0",
@@ -147,6 +150,11 @@ def main(argv: list[str]) -> int:
         say("Running " + " ".join(str(part) for part in check[1:] or check))
         if subprocess.call(check, cwd=ROOT, env=env) != 0:
             return 1
+    if "--fast" in rest:
+        # The lane to run while changing code; the full run (no --fast) is CI's and the one that counts.
+        rest = [arg for arg in rest if arg != "--fast"]
+        say("Running the unit tests (not e2e, not slow)")
+        return subprocess.call([python, "-m", "pytest", "-m", FAST_TESTS, *rest], cwd=ROOT, env=env)
     say("Running the tests")
     return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
 
