@@ -1,131 +1,24 @@
-"""Screen grabs with mss, kept in memory: the monitor under a point, a region, a part of a screenshot.
+"""Screen grabs, kept in memory: the monitor under a point, a region, a part of a screenshot.
 
-mss objects are not safe to share between threads, so every call opens its own (which is cheap).
+Each grab goes to the backend `assistant.capture.backends` chose for this desktop (mss on X11,
+Windows and macOS; grim or the Screenshot portal on Wayland).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import mss
-from mss.exception import ScreenShotError
 from PIL import Image
 
-from assistant.errors import UserError
+from assistant.capture.backends import current_backend
+from assistant.capture.base import CaptureError, Geometry, crop_region
 
-Geometry = tuple[int, int, int, int]
-"""left, top, width, height in desktop coordinates."""
-
-
-class CaptureError(UserError):
-    """The screen could not be captured; the message is one sentence saying what to do."""
+__all__ = ["CaptureError", "Geometry", "crop_region", "grab_region", "grab_screen"]
 
 
 def grab_screen(at: tuple[int, int] | None = None) -> Image.Image:
     """Capture the whole monitor containing point `at` (the pointer), or the primary monitor."""
-    with _screen() as sct:
-        monitors = _physical_monitors(sct)
-        monitor = _primary(monitors) if at is None else _monitor_at(monitors, at)
-        return _to_image(sct.grab(monitor))
+    return current_backend().grab_screen(at)
 
 
 def grab_region(left: int, top: int, width: int, height: int) -> Image.Image:
     """Capture a rectangle of the desktop (a window's, say); the part outside every monitor is cut off."""
-    with _screen() as sct:
-        desktop = _geometry(sct.monitors[0])
-        left, top, width, height = _clip((left, top, width, height), desktop)
-        return _to_image(sct.grab({"left": left, "top": top, "width": width, "height": height}))
-
-
-def crop_region(screenshot: Image.Image, left: int, top: int, width: int, height: int) -> Image.Image:
-    """A rectangle of a screenshot already taken (in its pixels), cut to the screenshot like `grab_region`."""
-    left, top, width, height = _clip((left, top, width, height), (0, 0, *screenshot.size))
-    return screenshot.crop((left, top, left + width, top + height))
-
-
-def _clip(region: Geometry, bounds: Geometry) -> Geometry:
-    left, top, width, height = region
-    if width <= 0 or height <= 0:
-        raise CaptureError("The chosen region is empty. Choose a region at least one pixel wide and high.")
-    right = min(left + width, bounds[0] + bounds[2])
-    bottom = min(top + height, bounds[1] + bounds[3])
-    left, top = max(left, bounds[0]), max(top, bounds[1])
-    if right <= left or bottom <= top:
-        raise CaptureError("The chosen region lies outside the screen. Choose a region on the screen.")
-    return (left, top, right - left, bottom - top)
-
-
-def _new_mss() -> Any:
-    # mss 10.2 has the `MSS` class and deprecates the older `mss.mss()` factory that 9.x offers.
-    factory = getattr(mss, "MSS", None) or mss.mss
-    return factory()
-
-
-@contextmanager
-def _screen() -> Iterator[Any]:
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
-        raise _no_display()
-    try:
-        sct = _new_mss()
-    except (ScreenShotError, OSError) as error:
-        raise _no_display() from error
-    try:
-        yield sct
-    except ScreenShotError as error:
-        raise CaptureError(
-            "The screen could not be captured. Try again, or describe an image file instead."
-        ) from error
-    finally:
-        sct.close()
-
-
-def _no_display() -> CaptureError:
-    display = os.environ.get("DISPLAY")
-    if sys.platform.startswith("linux") and not display and os.environ.get("WAYLAND_DISPLAY"):
-        return CaptureError(
-            "No screen could be captured: this Wayland desktop offers no X display to capture. "
-            "Log in to an X11 session, or describe an image file or the clipboard instead."
-        )
-    if sys.platform.startswith("linux") and not display:
-        return CaptureError(
-            "No screen could be captured: no display is available. Start the assistant from a desktop session."
-        )
-    where = f"the display {display}" if display else "the display"
-    return CaptureError(
-        f"No screen could be captured: {where} could not be reached. Check that the desktop is running."
-    )
-
-
-def _physical_monitors(sct: Any) -> list[dict[str, Any]]:
-    # Index 0 is the bounding box of all monitors; the real ones follow.
-    monitors = list(sct.monitors)
-    return monitors[1:] or monitors[:1]
-
-
-def _primary(monitors: list[dict[str, Any]]) -> dict[str, Any]:
-    return next((monitor for monitor in monitors if monitor.get("is_primary")), monitors[0])
-
-
-def _monitor_at(monitors: list[dict[str, Any]], point: tuple[int, int]) -> dict[str, Any]:
-    """The monitor containing `point`, or the one nearest to it when it lies in none."""
-    x, y = point
-
-    def distance(monitor: dict[str, Any]) -> int:
-        left, top, width, height = _geometry(monitor)
-        dx = max(left - x, 0, x - (left + width - 1))
-        dy = max(top - y, 0, y - (top + height - 1))
-        return dx * dx + dy * dy
-
-    return min(monitors, key=distance)
-
-
-def _geometry(monitor: dict[str, Any]) -> Geometry:
-    return (monitor["left"], monitor["top"], monitor["width"], monitor["height"])
-
-
-def _to_image(shot: Any) -> Image.Image:
-    return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+    return current_backend().grab_region((left, top, width, height))

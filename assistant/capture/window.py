@@ -3,8 +3,9 @@
 X11: the window manager's `_NET_ACTIVE_WINDOW` (python-xlib), the title from `_NET_WM_NAME`, and the
 area of the frame the window manager drew around it, title bar included. Windows: the foreground
 window (GetForegroundWindow), its frame bounds from DWM. macOS: the frontmost normal window in
-Quartz's window list. Wayland lets no program see other windows: `NoFocusedWindow` says so, and the
-caller describes the whole screen instead.
+Quartz's window list. Wayland lets no program see other windows, but sway answers over its IPC
+(`get_tree`), and a Screenshot portal of version 3 grabs the active window alone (its title unknown);
+elsewhere `NoFocusedWindow` says so, and the caller describes the whole screen instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 from PIL import Image
 
+from assistant.capture import sway
+from assistant.capture.backends import current_backend
 from assistant.capture.screen import CaptureError, grab_region
 
 Geometry = tuple[int, int, int, int]
@@ -50,18 +53,42 @@ def focused_window() -> FocusedWindow:
         return _windows_foreground()
     if sys.platform == "darwin":
         return _mac_frontmost()
-    if os.environ.get("WAYLAND_DISPLAY") and (
-        not os.environ.get("DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland"
-    ):
-        raise NoFocusedWindow(WAYLAND_MESSAGE)
+    if _wayland():
+        return _sway_focused()
     return _x11_active()
 
 
 def grab_focused_window() -> tuple[FocusedWindow, Image.Image]:
     """The focused window and a picture of it alone, frame included."""
-    window = focused_window()
+    try:
+        window = focused_window()
+    except NoFocusedWindow:
+        grab_active = getattr(current_backend(), "grab_active_window", None) if _wayland() else None
+        picture = grab_active() if grab_active is not None else None
+        if picture is None:
+            raise
+        return FocusedWindow("", (0, 0, *picture.size)), picture
     left, top, width, height = window.geometry
     return window, grab_region(left, top, width, height)
+
+
+def _wayland() -> bool:
+    return bool(os.environ.get("WAYLAND_DISPLAY")) and (
+        not os.environ.get("DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland"
+    )
+
+
+def _sway_focused() -> FocusedWindow:
+    """sway's focused window over its IPC; elsewhere on Wayland, NoFocusedWindow."""
+    if not os.environ.get("SWAYSOCK"):
+        raise NoFocusedWindow(WAYLAND_MESSAGE)
+    try:
+        found = sway.focused(sway.ask(sway.GET_TREE))
+    except sway.SwayError as error:
+        raise NoFocusedWindow(WAYLAND_MESSAGE) from error
+    if found is None:
+        raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+    return FocusedWindow(*found)
 
 
 def _x11_active() -> FocusedWindow:

@@ -1,0 +1,114 @@
+"""Capture backends, one a file, chosen in one place as hotkeys choose theirs (`choose_backend`).
+
+mss on X11, Windows and macOS (today's behaviour). On Wayland: grim, wlroots' screencopy, where the
+compositor is sway or Hyprland; then xdg-desktop-portal's Screenshot; then mss as a last resort where
+XWayland gives an X display (it sees only X11 windows). The user's choice (the settings'
+`capture_backend`, handed over by the app through `use_backend`) comes first where it can run here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from collections.abc import Mapping
+
+from assistant.capture.base import CaptureBackend
+
+CHOICES = ("auto", "mss", "grim", "portal")
+"""What the settings' `capture_backend` may say; "auto" lets `choose_backend` decide."""
+
+_WLROOTS_DESKTOPS = ("sway", "hyprland", "river", "wlroots", "wayfire", "labwc")
+
+_preferred = "auto"
+_chosen: dict[tuple[str | None, ...], CaptureBackend] = {}
+_lock = threading.Lock()
+
+
+def is_wayland(environ: Mapping[str, str], platform: str) -> bool:
+    return platform.startswith("linux") and (
+        bool(environ.get("WAYLAND_DISPLAY")) or environ.get("XDG_SESSION_TYPE") == "wayland"
+    )
+
+
+def is_wlroots(environ: Mapping[str, str]) -> bool:
+    """A wlroots compositor (sway, Hyprland...), which offers screencopy to grim."""
+    desktop = environ.get("XDG_CURRENT_DESKTOP", "").lower()
+    return bool(environ.get("SWAYSOCK") or environ.get("HYPRLAND_INSTANCE_SIGNATURE")) or any(
+        name in desktop for name in _WLROOTS_DESKTOPS
+    )
+
+
+def candidates(environ: Mapping[str, str] | None = None, platform: str | None = None) -> list[str]:
+    """The backends worth trying on this desktop, best first (before the user's choice)."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not is_wayland(environ, platform):
+        return ["mss"]
+    names = ["grim"] if is_wlroots(environ) and shutil.which("grim") else []
+    names.append("portal")
+    if environ.get("DISPLAY"):
+        names.append("mss")
+    return names
+
+
+def make(name: str) -> CaptureBackend:
+    """A backend by its settings name."""
+    if name == "grim":
+        from assistant.capture.grim import GrimBackend
+
+        return GrimBackend()
+    if name == "portal":
+        from assistant.capture.portal_screenshot import PortalScreenshotBackend
+
+        return PortalScreenshotBackend()
+    from assistant.capture.mss_backend import MssBackend
+
+    return MssBackend()
+
+
+def choose_backend(
+    environ: Mapping[str, str] | None = None, platform: str | None = None, preferred: str | None = None
+) -> tuple[CaptureBackend, list[str]]:
+    """The backend for this desktop and sentences the user should hear about the choice.
+
+    The first of the user's choice and `candidates` that can run here; where none can, the first
+    candidate, whose grabs then say what to do.
+    """
+    preferred = _preferred if preferred is None else preferred
+    names = candidates(environ, platform)
+    notes: list[str] = []
+    if preferred in CHOICES and preferred != "auto":
+        backend = make(preferred)
+        if (problem := backend.problem()) is None:
+            return backend, []
+        notes.append(f"The chosen screen capture, {backend.title}, cannot run here: {problem}")
+        names = [name for name in names if name != preferred]
+    for name in names:
+        backend = make(name)
+        if backend.problem() is None:
+            return backend, notes
+    return make(names[0]), notes
+
+
+def use_backend(name: str) -> None:
+    """The user's choice from the settings ("auto" to let the desktop decide); applies to the next grab."""
+    global _preferred
+    with _lock:
+        _preferred = name if name in CHOICES else "auto"
+        _chosen.clear()
+
+
+def current_backend() -> CaptureBackend:
+    """The backend the next grab uses; a working choice is kept until the desktop or the choice changes."""
+    keys = ("WAYLAND_DISPLAY", "DISPLAY", "XDG_SESSION_TYPE", "DBUS_SESSION_BUS_ADDRESS", "SWAYSOCK")
+    key = (_preferred, sys.platform, *(os.environ.get(name) for name in keys))
+    with _lock:
+        if (kept := _chosen.get(key)) is not None:
+            return kept
+    backend, _notes = choose_backend()
+    if backend.problem() is None:  # a backend that cannot run yet is asked again next time
+        with _lock:
+            _chosen[key] = backend
+    return backend

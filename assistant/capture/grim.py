@@ -1,0 +1,72 @@
+"""grim: wlroots' screencopy (sway, Hyprland, river), what xdg-desktop-portal-wlr itself runs.
+
+grim writes a PNG to its standard output; nothing touches the disk. The monitor under the pointer
+comes from sway's outputs where sway runs; elsewhere the whole desktop is taken.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+
+from PIL import Image, UnidentifiedImageError
+
+from assistant.capture import sway
+from assistant.capture.base import CaptureError, Geometry, clip, opaque_rgb
+
+DEADLINE_SECONDS = 10.0
+
+
+class GrimBackend:
+    name = "grim"
+    title = "grim (wlroots screencopy: sway, Hyprland)"
+
+    def problem(self) -> str | None:
+        if not os.environ.get("WAYLAND_DISPLAY"):
+            return "grim needs a Wayland desktop, and none was found; start the assistant from the desktop."
+        if not shutil.which("grim"):
+            return (
+                "grim is not installed; install it (Debian's package grim) or choose another screen capture."
+            )
+        return None
+
+    def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
+        if at is not None and os.environ.get("SWAYSOCK"):
+            try:
+                output = sway.output_at(sway.ask(sway.GET_OUTPUTS), at)
+            except sway.SwayError:
+                output = None
+            if output is not None:
+                return self._grim(output)
+        return self._grim(None)
+
+    def grab_region(self, region: Geometry) -> Image.Image:
+        desktop = self._grim(None)
+        left, top, width, height = clip(region, (0, 0, *desktop.size))
+        return desktop.crop((left, top, left + width, top + height))
+
+    def _grim(self, geometry: Geometry | None) -> Image.Image:
+        if (problem := self.problem()) is not None:
+            raise CaptureError(problem)
+        command = ["grim", "-t", "png", "-l", "0"]
+        if geometry is not None:
+            left, top, width, height = geometry
+            command += ["-g", f"{left},{top} {width}x{height}"]
+        try:
+            done = subprocess.run([*command, "-"], capture_output=True, timeout=DEADLINE_SECONDS, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise CaptureError("grim did not capture the screen in time; try again.") from error
+        if done.returncode != 0:
+            why = done.stderr.decode(errors="replace").strip().splitlines()
+            raise CaptureError(
+                f"grim could not capture the screen ({why[-1] if why else 'no reason given'}); "
+                "check that the compositor offers screencopy, or choose the portal in Settings."
+            )
+        try:
+            with Image.open(io.BytesIO(done.stdout)) as image:
+                image.load()
+                return opaque_rgb(image)
+        except (OSError, UnidentifiedImageError) as error:
+            raise CaptureError("grim gave no picture; try again.") from error
