@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
+from assistant.text_safety import for_file, for_terminal
 
 
 def _positive(text: str) -> int:
@@ -105,11 +108,20 @@ class _ProgressBar:
         self.bar.close()
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines quote names from the documents: escaped, so that `cat` or `tail` of the log cannot be
+    forged, and a name that is not UTF-8 cannot stop the log (the traceback below keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return for_terminal(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return for_file(super().formatException(ei))
+
+
 @contextlib.contextmanager
 def _unexpected_problems_logged() -> Iterator[list[Path]]:
     """Send the runner's tracebacks to a log file rather than the terminal; yields [path] once written."""
-    import logging
-
     import platformdirs
 
     path = platformdirs.user_log_path("assistant", appauthor=False) / "alt-text.log"
@@ -120,7 +132,7 @@ def _unexpected_problems_logged() -> Iterator[list[Path]]:
         handler: logging.Handler = logging.FileHandler(path, mode="w", encoding="utf-8", delay=True)
     except OSError:
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    handler.setFormatter(_SafeFormatter("%(asctime)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     try:
         yield written
@@ -160,14 +172,16 @@ def run_alt_text(args: argparse.Namespace) -> int:
     else:
         reporting.print_text(report, sys.stdout, written=args.write)
     for log_path in log_written:
-        print(f"Details of the unexpected problems are in {log_path}.", file=sys.stderr)
+        print(for_terminal(f"Details of the unexpected problems are in {log_path}."), file=sys.stderr)
     if args.report:
         try:
             reporting.save(report, args.report)
         except OSError as error:
             print(
-                f"The report could not be saved to {args.report} ({error.strerror or error}); "
-                "any earlier report there is unchanged.",
+                for_terminal(
+                    f"The report could not be saved to {args.report} ({error.strerror or error}); "
+                    "any earlier report there is unchanged."
+                ),
                 file=sys.stderr,
             )
             return 1

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TextIO
 
 from assistant.documents.model import Outcome
-from assistant.documents.runner import RunReport
+from assistant.documents.results import RunReport
 from assistant.files import replace_text
+from assistant.text_safety import for_file, for_terminal, json_line
 
 CSV_FIELDS = (
     "document",
@@ -30,14 +31,19 @@ def _quote(text: str | None) -> str:
 
 
 def print_text(report: RunReport, out: TextIO, written: bool) -> None:
-    """Per document, each image: what it has now and what was (or would be) written."""
+    """Per document, each image: what it has now and what was (or would be) written. Names, sources and
+    reasons come from the documents, so each line is escaped: none can move the cursor or forge a line."""
+
+    def say(line: str) -> None:
+        print(for_terminal(line), file=out)
+
     for document in report.documents:
         label = f" ({document.format})" if document.format else ""
-        print(f"{document.path}{label}", file=out)
+        say(f"{document.path}{label}")
         if document.error:
-            print(f"  Failed: {document.error}", file=out)
+            say(f"  Failed: {document.error}")
         for note in document.notes:
-            print(f"  {note}", file=out)
+            say(f"  {note}")
         for image in document.images:
             now = f"{image.status.value}, alt {_quote(image.current_alt)}"
             if image.outcome in {Outcome.WOULD_WRITE, Outcome.WRITTEN}:
@@ -45,14 +51,14 @@ def print_text(report: RunReport, out: TextIO, written: bool) -> None:
                 what = f"{verb} {_quote(image.new_alt)}"
             else:
                 what = f"{image.outcome.value}: {image.reason}" if image.reason else image.outcome.value
-            print(f"  {image.location}: {now} -> {what}", file=out)
+            say(f"  {image.location}: {now} -> {what}")
         if not document.images and not document.error:
-            print("  No images.", file=out)
+            say("  No images.")
         if document.written_to:
-            print(f"  Written through the link to {document.written_to}", file=out)
+            say(f"  Written through the link to {document.written_to}")
         if document.backup:
-            print(f"  Original kept as {document.backup}", file=out)
-    print(summary_line(report, written), file=out)
+            say(f"  Original kept as {document.backup}")
+    say(summary_line(report, written))
 
 
 def summary_line(report: RunReport, written: bool) -> str:
@@ -76,7 +82,8 @@ def summary_line(report: RunReport, written: bool) -> str:
 
 
 def to_json(report: RunReport) -> str:
-    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+    """The report as JSON that any terminal or UTF-8 file takes: controls and undecodable names escaped."""
+    return json_line(report.as_dict(), indent=2)
 
 
 def to_csv(report: RunReport) -> str:
@@ -95,5 +102,5 @@ def to_csv(report: RunReport) -> str:
 
 def save(report: RunReport, path: Path) -> None:
     """Write the report as JSON or CSV, chosen by the file's extension."""
-    text = to_csv(report) if path.suffix.lower() == ".csv" else to_json(report)
+    text = for_file(to_csv(report)) if path.suffix.lower() == ".csv" else to_json(report)
     replace_text(path, text)

@@ -7,7 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from PIL import Image
 from assistant.documents import alttext, formats, sources
 from assistant.documents.atomic import write_atomically
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
+from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
@@ -29,6 +30,9 @@ STOPPED = "Stopped before this image was described; run again to finish."
 VECTOR = "A vector picture (EMF, WMF or SVG), which cannot be described yet, so it was skipped."
 #: Largest document read, so that a run never holds more than this of one file in memory.
 MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
+#: Bytes of documents held open at once while their last pictures wait for a batch to fill; past it the
+#: part-filled batch is described so they can be written and let go. Small documents still share batches.
+OPEN_BYTES = 128 * 1024 * 1024
 
 
 def unexpected(what: str, error: BaseException) -> str:
@@ -60,72 +64,6 @@ class Options:
     max_image_bytes: int = sources.DEFAULT_MAX_IMAGE_BYTES
 
 
-@dataclass
-class DocumentResult:
-    path: Path
-    format: str = ""
-    images: list[ImageOccurrence] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    error: str = ""
-    written: bool = False
-    backup: Path | None = None
-    written_to: Path | None = None  # the file a linked document points to, when written through
-    interrupted: bool = False
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.error) or any(image.outcome is Outcome.FAILED for image in self.images)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "path": str(self.path),
-            "format": self.format,
-            "error": self.error,
-            "written": self.written,
-            "backup": str(self.backup) if self.backup else None,
-            "written_to": str(self.written_to) if self.written_to else None,
-            "interrupted": self.interrupted,
-            "notes": self.notes,
-            "images": [image.as_dict() for image in self.images],
-        }
-
-
-@dataclass
-class RunReport:
-    documents: list[DocumentResult] = field(default_factory=list)
-    interrupted: bool = False
-    engine_seconds: float = 0.0
-    ocr_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    described: int = 0  # distinct pictures sent to the engine
-
-    @property
-    def failed(self) -> bool:
-        return any(document.failed for document in self.documents)
-
-    def counts(self) -> dict[str, int]:
-        counts = {"documents": len(self.documents), "images": 0}
-        for document in self.documents:
-            counts["images"] += len(document.images)
-            for image in document.images:
-                counts[image.outcome.value] = counts.get(image.outcome.value, 0) + 1
-        counts["documents_failed"] = sum(1 for d in self.documents if d.error)
-        counts["documents_written"] = sum(1 for d in self.documents if d.written)
-        return counts
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "summary": {
-                **self.counts(),
-                "interrupted": self.interrupted,
-                "failed": self.failed,
-                "engine_seconds": round(self.engine_seconds, 3),
-                "wall_seconds": round(self.wall_seconds, 3),
-            },
-            "documents": [document.as_dict() for document in self.documents],
-        }
-
-
 #: on_progress(images_done, images_total, documents_done, documents_total)
 Progress = Callable[[int, int, int, int], None]
 
@@ -150,8 +88,9 @@ class Runner:
         self._pending: dict[str, Image.Image] = {}
         self._waiting: dict[str, list[ImageOccurrence]] = {}
         self._images_done = 0
-        self._images_total = 0
+        self._images_total = 0  # grows as documents are opened
         self._documents_done = 0
+        self._documents_total = 0
 
     # -- planning -----------------------------------------------------------------------------------
 
@@ -338,6 +277,8 @@ class Runner:
                 result.backup, result.written_to = written.backup, written.target
                 for index in edits:
                     document.images[index].outcome = Outcome.WRITTEN
+        for image in document.images:  # its loader holds the whole document: let it go with the document
+            image.load = None
         self._documents_done += 1
         self._progress()
 
@@ -348,7 +289,7 @@ class Runner:
     def _progress(self) -> None:
         if self.on_progress:
             self.on_progress(
-                self._images_done, self._images_total, self._documents_done, len(self.report.documents)
+                self._images_done, self._images_total, self._documents_done, self._documents_total
             )
 
     # -- the run ------------------------------------------------------------------------------------
@@ -380,24 +321,21 @@ class Runner:
         return _Open(result, document, stat)
 
     def run(self, paths: Iterable[Path]) -> RunReport:
+        """Documents stream through: each is opened when the run reaches it, its pictures are decoded one
+        at a time and described a batch at a time, and it is written and let go once all are done. So
+        memory holds one batch of pictures and about `OPEN_BYTES` of documents, however many there are."""
         started = time.perf_counter()
         files, problems = formats.find_documents(paths)
         for path, problem in problems:
             self.report.documents.append(DocumentResult(path, error=problem))
-        opened = [item for item in (self._open(path) for path in files) if item is not None]
-        self._documents_done = len(self.report.documents) - len(opened)
-        to_load = {
-            id(item): [image for image in item.document.images if self._plan(image)] for item in opened
-        }
-        self._images_total = sum(len(images) for images in to_load.values())
+        self._documents_total = len(files) + len(problems)
+        self._documents_done = len(problems)
         self._progress()
-        unfinished = list(opened)
+        unfinished: list[_Open] = []
+        remaining = list(reversed(files))
         try:
-            for item in opened:
-                for image in to_load[id(item)]:
-                    self._load(image)
-                self._flush(everything=False)
-                self._finish_ready(unfinished)
+            while remaining:
+                self._read(remaining.pop(), unfinished)
             self._flush(everything=True)
             self._finish_ready(unfinished)
         except KeyboardInterrupt:
@@ -407,12 +345,36 @@ class Runner:
                 for image in item.document.images:
                     if image.outcome in {Outcome.NOT_DONE, Outcome.WOULD_WRITE}:
                         image.outcome, image.new_alt, image.reason = Outcome.NOT_DONE, None, STOPPED
+            for path in reversed(remaining):  # not opened yet: listed, so the report names what is left
+                self.report.documents.append(DocumentResult(path, interrupted=True))
         self.report.wall_seconds = time.perf_counter() - started
         return self.report
 
-    def _finish_ready(self, unfinished: list[_Open]) -> None:
-        """Write every document whose images all have their outcome."""
-        for item in list(unfinished):
+    def _read(self, path: Path, unfinished: list[_Open]) -> None:
+        """Open one document and send its pictures on; write the documents whose pictures are all done."""
+        item = self._open(path)
+        if item is None:
+            self._documents_done += 1
+            self._progress()
+            return
+        images = [image for image in item.document.images if self._plan(image)]
+        self._images_total += len(images)
+        self._progress()
+        unfinished.append(item)
+        for image in images:
+            self._load(image)
+            if len(self._pending) >= self.options.batch_size:
+                self._flush(everything=False)
+                self._finish_ready(unfinished[:-1], unfinished)  # this one still has pictures to load
+        self._finish_ready(unfinished)
+        if len(unfinished) > 1 and sum(held.stat.st_size for held in unfinished) > OPEN_BYTES:
+            self._flush(everything=True)
+            self._finish_ready(unfinished)
+
+    def _finish_ready(self, candidates: list[_Open], unfinished: list[_Open] | None = None) -> None:
+        """Write every document among `candidates` whose images all have their outcome."""
+        unfinished = candidates if unfinished is None else unfinished
+        for item in list(candidates):
             if all(image.outcome is not Outcome.NOT_DONE for image in item.document.images):
                 self._finish(item)
                 unfinished.remove(item)
