@@ -1,4 +1,4 @@
-"""What the model sees and says: BLIP-2 behind one small interface. No Qt here.
+"""What the model sees and says: each model family behind one small interface. No Qt here.
 
 Importing this package is cheap; torch and transformers load when an engine is created.
 """
@@ -20,12 +20,17 @@ def load_engine(
     progress: bool = True,
     on_progress: Callable[[str], None] | None = None,
 ) -> Engine:
-    """Load a BLIP-2 model (hub id or local folder), downloading it with progress if it is missing.
+    """Load a model (hub id or local folder) of a family we run, downloading it with progress if it is
+    missing. The family is read from the checkpoint's config.json before anything is loaded or prepared.
 
     `progress` draws a bar on the terminal; `on_progress` receives the progress in words.
     """
-    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.families import family_of
+    from assistant.engine.models import ensure_model
 
-    return Blip2Engine.load(
-        model or DEFAULT_MODEL, device=device, precision=precision, progress=progress, on_progress=on_progress
+    name = model or DEFAULT_MODEL
+    folder = ensure_model(name, progress=progress, on_progress=on_progress)
+    family = family_of(folder)
+    return family.engine_class().load(
+        folder, name, device=device, precision=precision, on_progress=on_progress
     )

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
-from assistant.engine.blip2 import Blip2Engine
+from assistant.engine.families.blip2.engine import Blip2Engine
 from assistant.engine.images import ImageError, image_fingerprint
 from assistant.engine.prompts import PromptTooLong, question_prompt, text_piece
 from assistant.engine.quantized import quantize_int8_
@@ -120,10 +120,10 @@ def test_auto_on_a_processor_is_int8(tiny_model_dir) -> None:
 
 
 def test_auto_on_a_processor_without_int8_kernels_is_bf16(tiny_model_dir, monkeypatch) -> None:
-    from assistant.engine import blip2
+    from assistant.engine import loading
 
     monkeypatch.setattr(
-        blip2, "query_machine", lambda: MachineInfo(gpu=None, bitsandbytes=False, cpu_int8=False)
+        loading, "query_machine", lambda: MachineInfo(gpu=None, bitsandbytes=False, cpu_int8=False)
     )
     engine = load_engine(str(tiny_model_dir))
     assert engine.runtime == Runtime(
@@ -407,8 +407,8 @@ def test_a_long_turn_and_the_ones_before_it_are_left_out(tiny_engine, monkeypatc
 def test_a_question_about_words_on_the_picture_is_asked_with_the_text_read_on_it(
     tiny_engine, monkeypatch
 ) -> None:
+    from assistant.bench.samples import error_message
     from assistant.ocr import read_text
-    from assistant.ocr.samples import error_message
 
     image = error_message().image
     lines = read_text(image).lines
@@ -551,7 +551,8 @@ BIG_GPU = MachineInfo(gpu=GpuInfo("Fake GPU", 24 * GIB, 20 * GIB, True), bitsand
 
 
 def test_out_of_memory_while_loading_falls_back_and_says_so(tiny_model_dir, monkeypatch) -> None:
-    from assistant.engine import blip2
+    from assistant.engine import loading
+    from assistant.engine.families.blip2 import engine as blip2
 
     tried: list[Runtime] = []
     real_load_model = blip2.load_model
@@ -562,7 +563,7 @@ def test_out_of_memory_while_loading_falls_back_and_says_so(tiny_model_dir, monk
             raise torch.cuda.OutOfMemoryError("CUDA out of memory.")
         return real_load_model(folder, runtime, *args)
 
-    monkeypatch.setattr(blip2, "query_machine", lambda: BIG_GPU)
+    monkeypatch.setattr(loading, "query_machine", lambda: BIG_GPU)
     monkeypatch.setattr(blip2, "load_model", load_model)
     engine = load_engine(str(tiny_model_dir))
     assert [(r.device, r.precision) for r in tried] == [("cuda", "bf16"), ("cpu", "int8")]
@@ -599,12 +600,12 @@ def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, m
     the end (14 GB for OPT-2.7b) would not fit."""
     from transformers import Blip2ForConditionalGeneration
 
-    from assistant.engine import quantized
+    from assistant.engine import int8
 
     model = Blip2ForConditionalGeneration.from_pretrained(tiny_model_dir, dtype=torch.bfloat16)
     seen: list[weakref.ref] = []
     still_alive: list[int] = []
-    quantize_linear = quantized.quantize_linear
+    quantize_linear = int8.quantize_linear
 
     def watched(layer, *args):
         gc.collect()
@@ -612,7 +613,7 @@ def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, m
         seen.append(weakref.ref(layer))
         return quantize_linear(layer, *args)
 
-    monkeypatch.setattr(quantized, "quantize_linear", watched)
+    monkeypatch.setattr(int8, "quantize_linear", watched)
     quantize_int8_(model)
     assert len(seen) > 10
     assert max(still_alive) == 0  # every float layer already quantized was gone when the next one began

@@ -217,7 +217,7 @@ def test_ask_plain(capsys, files, model_args, tiny_engine) -> None:
 
 @pytest.fixture
 def error_file(tmp_path) -> str:
-    from assistant.ocr.samples import error_message
+    from assistant.bench.samples import error_message
 
     path = tmp_path / "error.png"
     error_message().image.save(path)
@@ -227,7 +227,7 @@ def error_file(tmp_path) -> str:
 @pytest.fixture
 def prompts(monkeypatch) -> list[str]:
     """The prompts every engine the commands load builds, in order."""
-    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.families.blip2.engine import Blip2Engine
 
     built: list[str] = []
     real = Blip2Engine.prompt_inputs

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
-from assistant.engine import blip2, load_engine
-from assistant.engine.blip2 import Blip2Engine
+from assistant.engine import load_engine, loading
+from assistant.engine.families.blip2.engine import Blip2Engine
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 
 BIG_GPU = MachineInfo(gpu=GpuInfo("Fake GPU", 24 * GIB, 20 * GIB, True), bitsandbytes=False, cpu_int8=True)
@@ -22,7 +22,7 @@ def test_an_engine_made_with_a_reload_asks_what_the_machine_offers(tiny_model_di
         "tiny",
         reload=lambda runtime: (loaded.model, loaded.processor),
     )
-    monkeypatch.setattr(blip2, "query_machine", lambda: BIG_GPU)
+    monkeypatch.setattr(loading, "query_machine", lambda: BIG_GPU)
     failures = [torch.cuda.OutOfMemoryError("CUDA out of memory.")]
     real_generate = engine.generate_ids
 
@@ -47,7 +47,7 @@ def test_load_hands_the_engine_the_machine_it_chose_for(tiny_model_dir, monkeypa
         asked.append(BIG_GPU)
         return BIG_GPU
 
-    monkeypatch.setattr(blip2, "query_machine", query_machine)
-    monkeypatch.setattr(blip2, "choose_runtime", lambda *args: Runtime("cpu", "fp32", "requested"))
+    monkeypatch.setattr(loading, "query_machine", query_machine)
+    monkeypatch.setattr(loading, "choose_runtime", lambda *args: Runtime("cpu", "fp32", "requested"))
     engine = load_engine(str(tiny_model_dir), device="cpu", precision="fp32")
     assert engine._machine is BIG_GPU and len(asked) == 1  # asked once, while loading

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import blip2, load_engine
+from assistant.engine import load_engine, loading
 from assistant.engine.base import EngineError
 from assistant.engine.models import (
     ALLOW_PATTERNS,
@@ -102,7 +102,7 @@ def test_weights_cut_short_are_refused_before_loading(truncated_model) -> None:
 def test_weights_cut_short_that_pass_the_header_check_are_a_sentence_too(
     truncated_model, monkeypatch
 ) -> None:
-    monkeypatch.setattr(blip2, "count_parameters", lambda folder: 1_000_000)  # as if the check missed it
+    monkeypatch.setattr(loading, "count_parameters", lambda folder: 1_000_000)  # as if the check missed it
     with pytest.raises(ModelNotAvailable) as caught:
         load_engine(str(truncated_model), device="cpu", precision="fp32")
     assert str(caught.value).startswith(f"The model in {truncated_model} is damaged (a weights file is ")

@@ -10,8 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
+from assistant.engine import int8 as int8_layers
 from assistant.engine import load_engine, prompts, quantized
-from assistant.engine.blip2 import from_pretrained_options
+from assistant.engine.loading import from_pretrained_options
 from assistant.engine.quantized import CacheEntry, DamagedCache, saved_models
 from assistant.engine.runtime import Runtime
 
@@ -37,7 +38,7 @@ class Counts:
 
         self.from_pretrained = self.quantize_linear = 0
         real_from_pretrained = Blip2ForConditionalGeneration.from_pretrained.__func__
-        real_quantize = quantized.quantize_linear
+        real_quantize = int8_layers.quantize_linear
 
         def from_pretrained(cls, *args, **kwargs):
             self.from_pretrained += 1
@@ -48,7 +49,7 @@ class Counts:
             return real_quantize(layer, *args)
 
         monkeypatch.setattr(Blip2ForConditionalGeneration, "from_pretrained", classmethod(from_pretrained))
-        monkeypatch.setattr(quantized, "quantize_linear", quantize_linear)
+        monkeypatch.setattr(int8_layers, "quantize_linear", quantize_linear)
 
     def reset(self) -> None:
         self.from_pretrained = self.quantize_linear = 0
@@ -111,7 +112,7 @@ def test_the_quantized_weights_are_pytorchs_own(tiny_model_dir) -> None:
     from transformers import Blip2ForConditionalGeneration
 
     model = Blip2ForConditionalGeneration.from_pretrained(tiny_model_dir, dtype=torch.bfloat16)
-    names = quantized.linear_layer_names(model)
+    names = int8_layers.linear_layer_names(model)
     assert len(names) > 10
     for name in names:
         layer = model.get_submodule(name).float()
@@ -119,10 +120,10 @@ def test_the_quantized_weights_are_pytorchs_own(tiny_model_dir) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reference = DynamicInt8Linear.from_float(layer).weight()
-        parts = quantized.quantize_linear(layer)
+        parts = int8_layers.quantize_linear(layer)
         assert torch.equal(parts.weight, reference.int_repr()), name
         scratch = torch.full((layer.weight.numel() + 7,), float("nan"))
-        assert torch.equal(quantized.quantize_linear(layer, scratch).weight, parts.weight), name
+        assert torch.equal(int8_layers.quantize_linear(layer, scratch).weight, parts.weight), name
         assert torch.equal(parts.scales, reference.q_per_channel_scales()), name
         assert torch.equal(parts.zero_points, reference.q_per_channel_zero_points()), name
         rebuilt = quantized.Int8Linear.from_parts(parts)
@@ -258,7 +259,7 @@ def test_describe_says_once_on_stderr_that_the_model_is_being_prepared(checkpoin
 
 
 def test_the_startup_benchmark_times_a_describe_process_and_its_memory(checkpoint, cache, tmp_path) -> None:
-    from assistant.ui.startbench import compare, time_describe
+    from assistant.bench.startup import compare, time_describe
 
     image = tmp_path / "picture.png"
     picture().save(image)

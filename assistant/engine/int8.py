@@ -1,0 +1,171 @@
+"""int8 linear layers for the processor: quantizing a model's linear layers in place, and the layer that
+multiplies with int8 weights as they lie (so a prepared model is only mapped from its file at a later start).
+
+Which parts of a model are quantized is its family's choice (`Family.int8_roots`), found from the model's
+class name, so one model-level function serves every family.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+import torch
+
+log = logging.getLogger(__name__)
+
+_TINY = 1e-12  # the smallest range a row of inputs is quantized over
+
+
+@dataclasses.dataclass
+class Int8Parts:
+    """One linear layer's int8 weights: per output channel, symmetric (as torch.ao quantizes them)."""
+
+    weight: torch.Tensor  # int8, out x in
+    scales: torch.Tensor  # float64, one per output channel
+    zero_points: torch.Tensor  # int64, zeros
+    bias: torch.Tensor | None  # float32
+
+
+def quantize_linear(layer: torch.nn.Linear, scratch: torch.Tensor | None = None) -> Int8Parts:
+    """The int8 weights of `layer`, equal to what `torch.ao`'s per-channel dynamic quantization makes.
+
+    PyTorch's own path (`from_float`) runs an observer module and `quantize_per_channel`, and packs
+    the weights for fbgemm three times; for OPT-2.7b that took 108 s, most of it there. Here the arithmetic runs
+    in place on one float32 copy of the weight, in `scratch` when given (float32, at least the
+    weight's size): a fresh copy for every layer costs a page fault for every 4 KiB of it.
+    """
+    with torch.no_grad():
+        source = layer.weight.detach()
+        if scratch is None:
+            weight = source.to(torch.float32, copy=True)
+        else:
+            weight = scratch[: source.numel()].view(source.shape)
+            weight.copy_(source)
+        # The observer's symmetric range: the largest magnitude maps to 127.5 steps.
+        largest = torch.linalg.vector_norm(weight, ord=float("inf"), dim=1)
+        scales = torch.clamp(largest / 127.5, min=torch.finfo(torch.float32).eps)
+        weight.mul_((1.0 / scales)[:, None]).round_().clamp_(-128, 127)
+        bias = None if layer.bias is None else layer.bias.detach().to(torch.float32, copy=True)
+        return Int8Parts(
+            weight.to(torch.int8),
+            scales.to(torch.float64),
+            torch.zeros(scales.shape[0], dtype=torch.int64),
+            bias,
+        )
+
+
+class Int8Linear(torch.nn.Module):
+    """A linear layer whose weights stay int8 as they lie in memory or in the prepared file.
+
+    PyTorch's dynamic int8 layer must repack its weights for fbgemm at every start (14-16 s for
+    OPT-2.7b, a layout that cannot be saved). Here the input is quantized per row (symmetric, int8)
+    at each call and multiplied by the int8 weights with `torch._int_mm`, which takes them as they
+    are, transposed in place; the int32 result is scaled back by the row's and the channel's scales.
+    So a later start only maps the weights from the file.
+    """
+
+    weight: torch.Tensor
+    scales: torch.Tensor
+    bias: torch.Tensor | None
+
+    def __init__(self, weight: torch.Tensor, scales: torch.Tensor, bias: torch.Tensor | None) -> None:
+        super().__init__()
+        self.out_features, self.in_features = weight.shape
+        self.register_buffer("weight", weight)  # int8, out x in
+        self.register_buffer("scales", scales.to(torch.float32))  # one per output channel
+        self.register_buffer("bias", None if bias is None else bias.to(torch.float32))
+
+    @classmethod
+    def from_parts(cls, parts: Int8Parts) -> Int8Linear:
+        if bool(parts.zero_points.any()):
+            raise ValueError("int8 weights with zero points other than 0 are not symmetric")
+        return cls(parts.weight, parts.scales, parts.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows = x.reshape(-1, self.in_features).to(torch.float32)
+        step = torch.clamp(rows.abs().amax(dim=1, keepdim=True), min=_TINY) / 127.0
+        quantized = torch.div(rows, step).round_().clamp_(-127, 127).to(torch.int8)
+        out = torch._int_mm(quantized, self.weight.t()).to(torch.float32).mul_(step).mul_(self.scales)
+        if self.bias is not None:
+            out.add_(self.bias)
+        return out.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+
+def quantized_roots(model: torch.nn.Module) -> list[str]:
+    """The names of the parts whose linear layers run in int8, as the model's family says."""
+    from assistant.engine.families import family_of_architecture
+
+    return list(family_of_architecture(type(model).__name__).int8_roots)
+
+
+def linear_layer_names(model: torch.nn.Module, roots: Sequence[str] | None = None) -> list[str]:
+    """Every nn.Linear under the quantized roots (a root may be one linear layer, such as a head), by its
+    full name in `model`."""
+    names = []
+    for root_name in quantized_roots(model) if roots is None else roots:
+        root = model.get_submodule(root_name)
+        names += [
+            f"{root_name}.{name}" if name else root_name
+            for name, module in root.named_modules()
+            if type(module) is torch.nn.Linear
+        ]
+    return names
+
+
+def _linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    """The float linear layer called `name` (one that `linear_layer_names` lists)."""
+    layer = model.get_submodule(name)
+    assert isinstance(layer, torch.nn.Linear)
+    return layer
+
+
+def _parent(model: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
+    parent, _, leaf = name.rpartition(".")
+    return model.get_submodule(parent), leaf
+
+
+def quantize_int8_(
+    model: torch.nn.Module,
+    on_layer: Callable[[str, Int8Parts], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
+    """Swap every linear layer under the family's int8 roots for an `Int8Linear`.
+
+    Layer by layer, each float layer let go as soon as it is replaced, so the peak memory stays near
+    the 16-bit size; then the small remainder is cast to float32, which the int8 layers work in. `on_layer` sees each layer's int8 parts (to write them); `on_progress` the fraction done.
+    """
+    names = linear_layer_names(model)
+    sizes = [_linear(model, name).weight.numel() for name in names]
+    total = sum(sizes) or 1
+    scratch = torch.empty(max(sizes, default=0), dtype=torch.float32)
+    done = 0
+    seconds = {"quantizing": 0.0, "writing": 0.0}
+    for name in names:
+        parent, leaf = _parent(model, name)
+        layer = getattr(parent, leaf)
+        started = time.perf_counter()
+        parts = quantize_linear(layer, scratch)
+        size = layer.weight.numel()
+        del layer
+        setattr(parent, leaf, Int8Linear.from_parts(parts))
+        quantized = time.perf_counter()
+        if on_layer is not None:
+            on_layer(name, parts)
+        seconds["quantizing"] += quantized - started
+        seconds["writing"] += time.perf_counter() - quantized
+        del parts
+        done += size
+        if on_progress is not None:
+            on_progress(done / total)
+    model.float()
+    log.info("Quantized %d layers: %s", len(names), ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
+

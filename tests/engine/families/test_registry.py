@@ -1,0 +1,46 @@
+"""The family is read from config.json before anything is loaded or prepared."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from assistant.engine import load_engine, quantized
+from assistant.engine.families import UnknownFamily, families, family_of
+
+
+@pytest.fixture
+def unknown_checkpoint(tiny_model_dir, tmp_path):
+    """The tiny BLIP-2's files, its config saying it is a model of a family we do not run."""
+    folder = shutil.copytree(tiny_model_dir, tmp_path / "unknown")
+    config = json.loads((folder / "config.json").read_text())
+    config["architectures"] = ["LlavaForConditionalGeneration"]
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_an_unknown_family_is_one_sentence_before_anything_is_prepared(
+    unknown_checkpoint, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    with pytest.raises(UnknownFamily) as caught:
+        load_engine(str(unknown_checkpoint), device="cpu", precision="int8", progress=False)
+    message = str(caught.value)
+    assert "LlavaForConditionalGeneration" in message and "BLIP-2" in message
+    assert all(family.name in message for family in families())
+    assert "\n" not in message and message.endswith(".")
+    assert not (tmp_path / "cache").exists()  # nothing was prepared or cached
+
+
+def test_a_config_without_architectures_is_one_sentence(unknown_checkpoint) -> None:
+    config = json.loads((unknown_checkpoint / "config.json").read_text())
+    del config["architectures"]
+    (unknown_checkpoint / "config.json").write_text(json.dumps(config))
+    with pytest.raises(UnknownFamily, match="does not say what kind of model it is"):
+        family_of(unknown_checkpoint)
+
+
+def test_every_blip2_checkpoint_is_the_blip2_family(tiny_model_dir, tiny_t5_model_dir) -> None:
+    assert family_of(tiny_model_dir).name == family_of(tiny_t5_model_dir).name == "BLIP-2"
