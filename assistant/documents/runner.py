@@ -32,7 +32,7 @@ VECTOR = "A vector picture (EMF, WMF or SVG), which cannot be described yet, so 
 MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
 #: Bytes of documents held open at once while their last pictures wait for a batch to fill; past it the
 #: part-filled batch is described so they can be written and let go. Small documents still share batches.
-OPEN_BYTES = 128 * 1024 * 1024
+OPEN_BYTES = 32 * 1024 * 1024
 
 
 def unexpected(what: str, error: BaseException) -> str:

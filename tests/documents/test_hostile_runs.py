@@ -1,0 +1,128 @@
+"""Issue 21, runs and output: whatever the number and size of documents and pictures, a run holds one batch
+in memory; names that are not UTF-8 or that carry terminal commands never stop or forge the output.
+
+Each case runs in a child with a memory cap and a deadline, so that a regression fails here instead of
+taking the machine down."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from PIL import Image
+
+# The child's own address space with the runner loaded is about 50 MB; each cap below is far under what
+# the case took before its fix.
+
+
+def jpeg(color: tuple[int, int, int], size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG", quality=50)
+    return buffer.getvalue()
+
+
+def distinct(index: int) -> tuple[int, int, int]:
+    return (index * 37 % 256, index * 91 % 256, 255 - index % 256)
+
+
+def child(script: str, memory_mb: int, timeout: float = 120, **env: str) -> tuple[int, bytes, bytes]:
+    """Run Python code in a child with at most `memory_mb` of address space and `timeout` seconds;
+    returns its exit status and the raw bytes it printed."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+
+    path = os.pathsep.join([str(Path(__file__).parent), *sys.path])
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        preexec_fn=limit,
+        capture_output=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": path, **env},
+        check=False,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+def run_in_child(paths: list[Path], memory_mb: int, **options: object) -> dict:
+    script = f"""
+        import json
+        from pathlib import Path
+        from doc_helpers import RecordingEngine
+        from assistant.documents.runner import Options, run
+        engine = RecordingEngine()
+        report = run([Path(p) for p in {[str(p) for p in paths]!r}], engine, Options(**{options!r}))
+        print(json.dumps({{"report": report.as_dict(), "batches": engine.batches}}))
+    """
+    status, stdout, stderr = child(script, memory_mb)
+    assert status == 0, stderr[-2000:]
+    return json.loads(stdout)
+
+
+def test_one_document_with_many_large_pictures_decodes_one_batch_at_a_time(tmp_path: Path) -> None:
+    # 40 distinct 2000x2000 photos are 480 MB decoded; all were decoded before the first was described
+    # (60 of them peaked at 1 GB, 500 at 7.2 GB). Now the peak is about 150 MB.
+    count = 40
+    for index in range(count):
+        (tmp_path / f"p{index}.jpg").write_bytes(jpeg(distinct(index), (2000, 2000)))
+    page = tmp_path / "album.html"
+    page.write_text("".join(f'<img src="p{index}.jpg">' for index in range(count)))
+    out = run_in_child([page], memory_mb=300, batch_size=4)
+    summary = out["report"]["summary"]
+    assert summary["images"] == count and summary.get("would-write") == count
+    assert out["batches"] == [4] * (count // 4)
+
+
+def test_many_large_documents_are_read_a_few_at_a_time(tmp_path: Path) -> None:
+    # 24 documents of 10 MB, each with one picture: all were read before any picture was described (40 of
+    # them peaked at 880 MB). Now a few are held at once, about 140 MB.
+    (tmp_path / "red.png").write_bytes(jpeg((255, 0, 0), (64, 64)))
+    padding = "<!--" + "x" * (10 * 2**20) + "-->"
+    for index in range(24):
+        (tmp_path / f"d{index:02}.html").write_text(f'{padding}<img src="red.png">')
+    out = run_in_child([tmp_path], memory_mb=300)
+    summary = out["report"]["summary"]
+    assert summary["documents"] == 24 and summary.get("would-write") == 24
+    assert sum(out["batches"]) == 1  # one picture, described once however many documents show it
+
+
+def run_cli_in_child(arguments: list[str], memory_mb: int = 600) -> tuple[int, bytes, bytes]:
+    """`assistant ARGUMENTS` with the recording engine, stdout and stderr strict UTF-8 (as under
+    en_US.UTF-8, where a name that is not UTF-8 once raised UnicodeEncodeError)."""
+    script = f"""
+        import os, sys
+        from doc_helpers import RecordingEngine
+        import assistant.cli.documents
+        assistant.cli.documents.load_for_command = lambda args: RecordingEngine()
+        from assistant.cli import main
+        sys.exit(main([os.fsdecode(argument) for argument in {[os.fsencode(a) for a in arguments]!r}]))
+    """
+    return child(script, memory_mb, timeout=60, PYTHONIOENCODING="utf-8:strict")
+
+
+def test_names_that_are_not_utf8_or_carry_terminal_commands_are_printed_escaped(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path)
+    (tmp_path / "red.png").write_bytes(jpeg((255, 0, 0), (64, 64)))
+    with open(folder + b"/bad\xff.html", "wb") as file:
+        file.write(b'<img src="x\xff.png"><img src="red.png">')
+    forged = '<img src="%1b[2J%1b[1;31mFAKE: all documents written%07.png"><img src="red.png">'
+    (tmp_path / "evil\x1b[2J\r\nSummary: 0 failed\u202e.html").write_text(forged)
+    report = tmp_path / "r.json"
+    status, stdout, stderr = run_cli_in_child(["alt-text", str(tmp_path), "--write", "--report", str(report)])
+    assert status == 1, stderr.decode(errors="replace")  # the missing pictures failed, nothing else
+    for control in (b"\x1b", b"\x07", b"\r", b"\xff", "\u202e".encode()):
+        assert control not in stdout and control not in stderr
+    text = stdout.decode()
+    assert "bad\\xff.html" in text and "evil\\x1b[2J\\r\\nSummary: 0 failed\\u202e.html" in text
+    assert [line for line in text.splitlines() if line.startswith("Summary:")] == [text.splitlines()[-1]]
+    saved = json.loads(report.read_text(encoding="utf-8"))  # saved, and valid UTF-8 JSON
+    names = {Path(document["path"]).name for document in saved["documents"]}
+    assert names == {"bad\udcff.html", "evil\x1b[2J\r\nSummary: 0 failed\u202e.html"}
+    for document in saved["documents"]:  # the good picture beside the bad one was written in both
+        assert document["written"] and document["images"][1]["outcome"] == "written"
