@@ -79,16 +79,17 @@ class Portal:
         address = address or session_bus_address()
         if not address:
             raise PortalUnavailable("no session bus")
-        from jeepney.io.threading import open_dbus_router
+        from jeepney.io.threading import DBusRouter, open_dbus_connection
 
         try:
-            self._router = open_dbus_router(address)
-        except (OSError, ValueError, StopIteration) as error:
+            self._connection = open_dbus_connection(address, auth_timeout=CALL_SECONDS)
+        except (OSError, ValueError, StopIteration, TimeoutError) as error:
             raise PortalUnavailable(f"the session bus cannot be reached ({error})") from error
-        self._router.__enter__()
+        self._router = DBusRouter(self._connection)
 
     def close(self) -> None:
-        self._router.__exit__(None, None, None)
+        self._router.close()
+        self._connection.close()
 
     def __enter__(self) -> Portal:
         return self
