@@ -28,6 +28,10 @@ from assistant.engine.base import EngineError
 MAX_PIXELS = 89_478_485
 #: The shorter side of a tiny image is enlarged to at least this many pixels.
 MIN_SIDE = 16
+#: The only formats Pillow may decode, wherever an image is opened. Whatever the file's name says,
+#: anything else (EPS and PostScript above all, which Pillow hands to Ghostscript) is "not an image".
+#: WMF is listed so that EMF and WMF pictures can be named as vector pictures; Pillow does not draw them.
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "DIB", "WEBP", "TIFF", "ICO", "AVIF", "WMF")
 
 # The warning filters are one global list: without this lock two threads opening images at once could
 # restore each other's filters and leave warnings silenced (or a bomb warning printed) for good.
@@ -134,7 +138,7 @@ def open_image(file: Path | io.BytesIO | bytes, label: str = "The image") -> Ima
     try:
         with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(file)
+            opened = Image.open(file, formats=IMAGE_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_large(label) from None
     except FileNotFoundError:
