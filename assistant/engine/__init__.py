@@ -6,9 +6,13 @@ Importing this package is cheap; torch and transformers load when an engine is c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, Turn
 from assistant.engine.models import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from assistant.engine.server import ServerChoice
 
 __all__ = ["DEFAULT_MODEL", "Cancelled", "Detail", "Engine", "EngineError", "Turn", "load_engine"]
 
@@ -19,12 +23,26 @@ def load_engine(
     precision: str = "auto",
     progress: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    server: ServerChoice | None = None,
 ) -> Engine:
     """Load a model (hub id or local folder) of a family we run, downloading it with progress if it is
     missing. The family is read from the checkpoint's config.json before anything is loaded or prepared.
 
     `progress` draws a bar on the terminal; `on_progress` receives the progress in words.
+
+    With `server`, the model server answers; `model`, when given, is the local model that answers
+    when the server fails, loaded only then.
     """
+    if server is not None:
+        from assistant.engine.server import ServerEngine
+        from assistant.engine.server_fallback import ServerWithFallback
+
+        remote = ServerEngine(server)
+        if model is None:
+            return remote
+        return ServerWithFallback(
+            remote, lambda: load_engine(model, device, precision, progress, on_progress)
+        )
     from assistant.engine.families import family_of
     from assistant.engine.models import ensure_model
 

@@ -1,0 +1,126 @@
+"""Where a model server is and whether the user's screen may go there; its API key.
+
+A server that is not on this computer receives pictures of the user's screen, so it is used only once the
+user has allowed it; a plain-http one would also send them unencrypted. The API key is read from the
+environment or the system keyring, never from the settings file, which other programs can read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from assistant.engine.base import EngineError
+
+log = logging.getLogger(__name__)
+
+API_KEY_ENV = "ASSISTANT_SERVER_API_KEY"
+KEYRING_SERVICE = "assistant-model-server"
+# How the user allows a server that is not on this computer, said in the refusal.
+ALLOW_HINT = "add --allow-remote-server, or confirm it in Settings under Model server"
+
+
+class ServerAddressError(EngineError):
+    """The model server's address cannot be used as it is."""
+
+
+class RemoteServerNotAllowed(ServerAddressError):
+    """The server is not on this computer and the user has not allowed sending the screen there."""
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """A model server's base address, split into the parts a connection needs."""
+
+    url: str  # as the user gave it, without a trailing slash or a trailing /v1
+    scheme: str
+    host: str
+    port: int
+    path: str  # the base path the API lives under ("" at the root)
+
+    @property
+    def label(self) -> str:
+        """How the server is named to the user: host and port."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def local(self) -> bool:
+        return is_this_computer(self.host)
+
+
+def parse_address(url: str) -> ServerAddress:
+    """The server at `url` (http or https; "/v1" at the end is optional). Raises ServerAddressError."""
+    text = url.strip()
+    if text and "://" not in text:
+        text = "http://" + text  # as Ollama and llama.cpp print their address: localhost:11434
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise ServerAddressError(
+            f"The model server address {url.strip()!r} is not a web address; give one like "
+            "http://localhost:11434 or https://models.example.org."
+        )
+    path = parts.path.rstrip("/")
+    if path.endswith("/v1"):
+        path = path[: -len("/v1")]
+    text = f"{parts.scheme}://{parts.netloc}{path}"
+    return ServerAddress(
+        text, parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
+    )
+
+
+def is_this_computer(host: str) -> bool:
+    """Whether `host` is a loopback address, or a name every address of which is loopback."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False  # a name that does not resolve is not known to be here; connecting says the rest
+    addresses = {info[4][0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses)
+
+
+def check_allowed(address: ServerAddress, allowed: bool) -> None:
+    """Refuse a server that is not on this computer unless the user has allowed it."""
+    if address.local or allowed:
+        return
+    if address.scheme == "http":
+        raise RemoteServerNotAllowed(
+            f"The model server at {address.label} is on another computer and its address is plain http, so "
+            f"pictures of your screen would go there unencrypted; use its https address, or {ALLOW_HINT}."
+        )
+    raise RemoteServerNotAllowed(
+        f"The model server at {address.label} is on another computer and would receive pictures of your "
+        f"screen; to allow that, {ALLOW_HINT}."
+    )
+
+
+def api_key(address: ServerAddress) -> str | None:
+    """The key to send to the server: $ASSISTANT_SERVER_API_KEY, else the system keyring's for the
+    server's address (service "assistant-model-server"), where the `keyring` package is installed."""
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    if key:
+        return key
+    try:
+        keyring = importlib.import_module("keyring")
+    except ImportError:
+        return None
+    try:
+        found = keyring.get_password(KEYRING_SERVICE, address.url)
+    except Exception as error:  # any backend's failure (locked, absent) means no key, not a crash
+        log.info("The system keyring could not be read: %s", error)
+        return None
+    return str(found) if found else None

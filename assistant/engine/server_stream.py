@@ -1,0 +1,248 @@
+"""One chat completion from an OpenAI-compatible server, streamed over server-sent events.
+
+`stream_chat` yields the answer's pieces as they arrive. Stop closes the connection at once: a small
+watcher thread shuts the socket down when the cancel event is set, which ends a read that is waiting for
+the server. Every way a server can fail becomes one `ServerError` sentence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import re
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.engine.base import Cancelled, EngineError
+from assistant.engine.server_consent import ServerAddress
+
+# Longest error body read from a failing server; its message is cut to a few words anyway.
+_ERROR_BODY_LIMIT = 64 * 1024
+_CANCEL_POLL_S = 0.05
+# How servers say their model takes no pictures (llama.cpp: "image input is not supported"; Ollama, vLLM,
+# LM Studio name vision, multimodal or the missing projector).
+_NO_PICTURES = re.compile(r"image|vision|multimodal|multi-modal|mmproj", re.IGNORECASE)
+
+
+class ServerError(EngineError):
+    """The model server could not answer; a local model may answer instead."""
+
+
+class ServerDown(ServerError):
+    pass
+
+
+class ServerSlow(ServerError):
+    pass
+
+
+class ServerRefused(ServerError):
+    """The server answered with an error status."""
+
+
+class ServerBadAnswer(ServerError):
+    """The server's answer is not the JSON of a chat completion."""
+
+
+class ServerNoPictures(ServerError):
+    """The server's model reads text only."""
+
+
+def stream_chat(
+    address: ServerAddress,
+    body: dict[str, Any],
+    key: str | None,
+    timeout: float,
+    cancel: threading.Event | None = None,
+) -> Iterator[str]:
+    """POST `body` to the server's /v1/chat/completions and yield the pieces of the answer's text.
+
+    The reasoning a thinking model sends beside its answer (`reasoning_content`, `reasoning`) is never
+    yielded. `timeout` bounds the wait for the connection and for each piece. Raises Cancelled once
+    `cancel` is set, ServerError for everything the server does wrong.
+    """
+    connection = _connection(address, timeout)
+    done = threading.Event()
+    watcher = threading.Thread(
+        target=_close_on_cancel, args=(connection, cancel, done), name="server-stream-cancel", daemon=True
+    )
+    try:
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        try:
+            connection.request(
+                "POST", f"{address.path}/v1/chat/completions", json.dumps(body).encode(), headers
+            )
+            if cancel is not None:
+                watcher.start()
+            response = connection.getresponse()
+            if response.status >= 400:
+                raise _refused(address, response.status, response.read(_ERROR_BODY_LIMIT))
+            kind = response.getheader("Content-Type", "")
+            if "text/event-stream" in kind:
+                yield from _events(address, response, cancel)
+            else:  # a server that does not stream: the whole answer at once
+                yield _message_text(address, _json(address, response.read()))
+        except TimeoutError:
+            _raise_if_cancelled(cancel)
+            raise ServerSlow(
+                f"The model server at {address.label} did not answer within {timeout:g} seconds; try again "
+                "when it is less busy, or choose a faster model on it."
+            ) from None
+        except ssl.SSLError as error:
+            _raise_if_cancelled(cancel)
+            raise ServerDown(
+                f"A secure connection to the model server at {address.label} failed ({error.reason or error}); "
+                "check its certificate, or its address in Settings or --server."
+            ) from None
+        except (OSError, http.client.HTTPException) as error:
+            _raise_if_cancelled(cancel)
+            raise ServerDown(
+                f"The model server at {address.label} does not answer ({_reason(error)}); start it, or check "
+                "its address in Settings or --server."
+            ) from None
+        _raise_if_cancelled(cancel)
+    finally:
+        done.set()
+        connection.close()
+        if watcher.is_alive():
+            watcher.join()
+
+
+def _connection(address: ServerAddress, timeout: float) -> http.client.HTTPConnection:
+    if address.scheme == "https":
+        return http.client.HTTPSConnection(
+            address.host, address.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    return http.client.HTTPConnection(address.host, address.port, timeout=timeout)
+
+
+def _close_on_cancel(
+    connection: http.client.HTTPConnection, cancel: threading.Event | None, done: threading.Event
+) -> None:
+    """Shut the connection's socket down as soon as `cancel` is set, which wakes the reading thread."""
+    while cancel is not None and not done.wait(_CANCEL_POLL_S):
+        if cancel.is_set():
+            with contextlib.suppress(OSError):
+                if connection.sock is not None:
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+            return
+
+
+def _raise_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+
+
+def _events(
+    address: ServerAddress, response: http.client.HTTPResponse, cancel: threading.Event | None
+) -> Iterator[str]:
+    """The text in each event's `data` until `[DONE]` or the end of the stream (some servers send no
+    `[DONE]`)."""
+    data: list[str] = []
+    while True:
+        _raise_if_cancelled(cancel)
+        raw = response.readline()
+        _raise_if_cancelled(cancel)
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+            continue
+        if line or not data:
+            if not raw:
+                return
+            continue  # a comment, another field, or a blank line between events
+        payload = "\n".join(data)
+        data.clear()
+        if payload.strip() == "[DONE]":
+            return
+        piece = _delta_text(address, _json(address, payload.encode()))
+        if piece:
+            yield piece
+        if not raw:
+            return
+
+
+def _delta_text(address: ServerAddress, event: Any) -> str:
+    """The answer's text in one streamed chunk ("" for a chunk with none, or with reasoning only)."""
+    if isinstance(event, dict) and "error" in event:
+        raise _refused(address, 500, json.dumps(event).encode())
+    try:
+        choices = event["choices"]
+        if not choices:
+            return ""  # a usage chunk
+        content = choices[0].get("delta", {}).get("content")
+    except (KeyError, TypeError, AttributeError, IndexError):
+        raise _bad_answer(address) from None
+    return content if isinstance(content, str) else ""
+
+
+def _message_text(address: ServerAddress, answer: Any) -> str:
+    try:
+        content = answer["choices"][0]["message"].get("content")
+    except (KeyError, TypeError, AttributeError, IndexError):
+        if isinstance(answer, dict) and "error" in answer:
+            raise _refused(address, 500, json.dumps(answer).encode()) from None
+        raise _bad_answer(address) from None
+    return content if isinstance(content, str) else ""
+
+
+def _json(address: ServerAddress, payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        raise _bad_answer(address) from None
+
+
+def _bad_answer(address: ServerAddress) -> ServerBadAnswer:
+    return ServerBadAnswer(
+        f"The model server at {address.label} answered with something other than a chat completion; check "
+        "that the address is an OpenAI-compatible server (its /v1/chat/completions)."
+    )
+
+
+def _refused(address: ServerAddress, status: int, body: bytes) -> ServerError:
+    message = _error_message(body)
+    said = f"error {status}: {message}" if message else f"error {status}"
+    if _NO_PICTURES.search(message):
+        return ServerNoPictures(
+            f"The model on the server at {address.label} cannot read pictures ({message}); choose a vision "
+            "model with --server-model or in Settings."
+        )
+    if status in (401, 403):
+        return ServerRefused(
+            f"The model server at {address.label} refused the request ({said}); set its API key in "
+            "ASSISTANT_SERVER_API_KEY or the system keyring."
+        )
+    return ServerRefused(
+        f"The model server at {address.label} answered with an error ({said}); check the address, the "
+        "model name (--server-model or Settings) and the server's log."
+    )
+
+
+def _error_message(body: bytes) -> str:
+    """The server's own words for its error, cut to one short line."""
+    text = body.decode("utf-8", errors="replace").strip()
+    with contextlib.suppress(ValueError, RecursionError):
+        found = json.loads(text)
+        for _ in range(3):  # {"error": {"message": …}}, {"detail": …}, {"error": "…"}
+            if isinstance(found, dict):
+                found = found.get("error") or found.get("message") or found.get("detail") or ""
+            else:
+                break
+        text = found if isinstance(found, str) else json.dumps(found)
+    line = " ".join(text.split())
+    return line if len(line) <= 160 else line[:157] + "…"
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ConnectionRefusedError):
+        return "nothing listens there"
+    if isinstance(error, socket.gaierror):
+        return "its name is not known"
+    return str(getattr(error, "strerror", None) or error or type(error).__name__)

@@ -1,0 +1,166 @@
+"""Each way a model server fails is one sentence; Stop ends a stream the server keeps open; the reasoning
+a thinking model streams is never passed on; the API key goes with the request."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+from conftest import free_port, send
+from PIL import Image
+
+from assistant.engine.base import Cancelled, EngineError
+from assistant.engine.server import ServerChoice, ServerEngine
+from assistant.engine.server_consent import API_KEY_ENV
+from assistant.engine.server_stream import (
+    ServerBadAnswer,
+    ServerDown,
+    ServerNoPictures,
+    ServerRefused,
+    ServerSlow,
+)
+
+PICTURE = Image.new("RGB", (40, 30), (10, 120, 10))
+HANG_GUARD_S = 30.0  # a deadline for a call that must return, never a timing
+
+
+def event(delta: dict[str, str]) -> bytes:
+    return b"data: " + json.dumps({"choices": [{"index": 0, "delta": delta}]}).encode() + b"\n\n"
+
+
+def stream_of(*events: bytes):
+    def reply(handler) -> None:
+        send(handler, 200, b"".join(events), "text/event-stream")
+
+    return reply
+
+
+def one_sentence(error: EngineError) -> str:
+    message = str(error)
+    assert "\n" not in message and message.endswith(".") and message.count(". ") == 0
+    return message
+
+
+def test_a_server_that_is_down() -> None:
+    engine = ServerEngine(ServerChoice(f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(ServerDown) as down:
+        engine.describe(PICTURE)
+    assert "does not answer (nothing listens there); start it" in one_sentence(down.value)
+
+
+def test_a_server_that_never_answers_meets_the_deadline() -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        engine = ServerEngine(ServerChoice(f"http://127.0.0.1:{silent.getsockname()[1]}"), timeout=0.5)
+        with pytest.raises(ServerSlow) as slow:
+            engine.describe(PICTURE)
+    assert "did not answer within 0.5 seconds" in one_sentence(slow.value)
+
+
+def test_an_error_status_with_the_servers_own_words(stand_in) -> None:
+    server = stand_in(
+        lambda h: send(h, 503, b'{"error": {"message": "Model is loading"}}', "application/json")
+    )
+    with pytest.raises(ServerRefused) as refused:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "(error 503: Model is loading)" in one_sentence(refused.value)
+
+
+def test_a_key_the_server_refuses_says_where_the_key_comes_from(stand_in, monkeypatch) -> None:
+    monkeypatch.setenv(API_KEY_ENV, "sk-wrong")
+    server = stand_in(lambda h: send(h, 401, b'{"detail": "Invalid API key"}', "application/json"))
+    with pytest.raises(ServerRefused) as refused:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "ASSISTANT_SERVER_API_KEY" in one_sentence(refused.value)
+    headers, _ = server.requests[0]
+    assert headers["Authorization"] == "Bearer sk-wrong"
+
+
+def test_a_model_that_takes_no_pictures(stand_in) -> None:
+    # llama.cpp's own words for a text-only model.
+    words = b'{"error": {"code": 500, "message": "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj", "type": "server_error"}}'
+    server = stand_in(lambda h: send(h, 500, words, "application/json"))
+    with pytest.raises(ServerNoPictures) as no_pictures:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "cannot read pictures" in str(no_pictures.value)
+    assert "choose a vision model" in str(no_pictures.value)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        stream_of(b"data: {not json\n\n"),
+        stream_of(b'data: {"choices": "none"}\n\n'),
+        lambda h: send(h, 200, b"<html>a login page</html>", "text/html"),
+    ],
+    ids=["broken event", "no chat chunk", "not json at all"],
+)
+def test_an_answer_that_is_not_a_chat_completion(stand_in, reply) -> None:
+    server = stand_in(reply)
+    with pytest.raises(ServerBadAnswer) as bad:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "OpenAI-compatible" in one_sentence(bad.value)
+
+
+def test_an_error_sent_inside_the_stream(stand_in) -> None:
+    server = stand_in(
+        stream_of(event({"content": "A "}), b'data: {"error": {"message": "out of memory"}}\n\n')
+    )
+    with pytest.raises(ServerRefused) as refused:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "out of memory" in str(refused.value)
+
+
+def test_reasoning_is_never_passed_on(stand_in) -> None:
+    server = stand_in(
+        stream_of(
+            event({"role": "assistant"}),
+            event({"reasoning_content": "The user wants colours. "}),
+            event({"reasoning": "Green it is. "}),
+            event({"content": "A green "}),
+            event({"content": "square. "}),
+            event({"content": "<think>hidden</think>Nothing else."}),
+            b"data: [DONE]\n\n",
+        )
+    )
+    heard: list[str] = []
+    text = ServerEngine(ServerChoice(server.url)).describe(PICTURE, on_text=heard.append)
+    assert text == "A green square. Nothing else."
+    assert all("user" not in said and "hidden" not in said for said in heard)
+
+
+def test_a_server_that_does_not_stream_is_read_whole(stand_in) -> None:
+    answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "A **green** square"}}]}
+    server = stand_in(lambda h: send(h, 200, json.dumps(answer).encode(), "application/json"))
+    assert ServerEngine(ServerChoice(server.url)).describe(PICTURE) == "A green square."
+
+
+def test_stop_ends_a_stream_the_server_keeps_open(stand_in) -> None:
+    def first_words_then_silence(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.end_headers()  # no length: the stream ends when the connection does
+        handler.close_connection = True
+        handler.wfile.write(event({"content": "A green square "}))
+        handler.wfile.flush()
+        server.release.wait(HANG_GUARD_S)
+
+    server = stand_in(first_words_then_silence)
+    engine = ServerEngine(ServerChoice(server.url), timeout=HANG_GUARD_S * 4)
+    cancel = threading.Event()
+    outcome: list[BaseException | str] = []
+
+    def describe() -> None:
+        try:
+            outcome.append(engine.describe(PICTURE, on_text=lambda _: cancel.set(), cancel=cancel))
+        except BaseException as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=describe)
+    worker.start()
+    worker.join(HANG_GUARD_S)
+    assert not worker.is_alive(), "Stop did not end the stream"
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
