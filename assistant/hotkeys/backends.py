@@ -1,4 +1,5 @@
-"""Global hotkey backends: `keyboard` on Windows, pynput on X11 and macOS; nothing on bare Wayland.
+"""Global hotkey backends: `keyboard` on Windows, pynput on X11 and macOS, and on Wayland the desktop's
+GlobalShortcuts portal where it offers one (`assistant trigger` bound by hand where it does not).
 
 Each backend translates our `Hotkey` into its library's notation, registers what it can, and returns
 one sentence per hotkey it could not register. The libraries are imported only in `start()`: pynput
@@ -17,6 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from assistant.hotkeys.combos import Hotkey
+from assistant.hotkeys.portal import offers, session_bus_address
+from assistant.hotkeys.portal_shortcuts import SHORTCUTS, PortalShortcutsBackend
 
 ActionCallback = Callable[[str], None]
 
@@ -55,6 +58,8 @@ def choose_backend(
     if platform == "darwin":
         return PynputBackend(), []
     wayland = bool(environ.get("WAYLAND_DISPLAY")) or environ.get("XDG_SESSION_TYPE") == "wayland"
+    if wayland and (address := session_bus_address(environ)) and offers(SHORTCUTS, address) is not None:
+        return PortalShortcutsBackend(address), []
     if not environ.get("DISPLAY"):
         return None, [WAYLAND_PROBLEM if wayland else NO_DISPLAY_PROBLEM]
     return PynputBackend(), [XWAYLAND_PROBLEM] if wayland else []

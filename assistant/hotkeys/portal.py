@@ -61,14 +61,33 @@ def new_token() -> str:
     return f"assistant{next(_tokens)}_{secrets.token_hex(4)}"
 
 
-def unpack(value: Any) -> Any:
-    """A jeepney variant (signature, value) unwrapped, recursively for dicts and lists."""
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return unpack(value[1])
-    if isinstance(value, dict):
-        return {key: unpack(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unpack(item) for item in value]
+def complete_types(signature: str) -> list[str]:
+    """A D-Bus signature split into its complete types: "sa{sv}(ii)" -> ["s", "a{sv}", "(ii)"]."""
+    types, start, depth = [], 0, 0
+    for index, char in enumerate(signature):
+        if char in "({":
+            depth += 1
+        elif char in ")}":
+            depth -= 1
+        if depth == 0 and char != "a":
+            types.append(signature[start : index + 1])
+            start = index + 1
+    return types
+
+
+def unpack(signature: str, value: Any) -> Any:
+    """A value jeepney decoded with `signature`, its variants (signature, value) unwrapped."""
+    if signature == "v":
+        return unpack(value[0], value[1])
+    if signature.startswith("a{"):
+        _key, item = complete_types(signature[2:-1])
+        return {key: unpack(item, entry) for key, entry in value.items()}
+    if signature.startswith("a"):
+        return [unpack(signature[1:], entry) for entry in value]
+    if signature.startswith("("):
+        return tuple(
+            unpack(part, entry) for part, entry in zip(complete_types(signature[1:-1]), value, strict=True)
+        )
     return value
 
 
@@ -122,7 +141,7 @@ class Portal:
             body = self.call("org.freedesktop.DBus.Properties", "Get", "ss", interface, "version")
         except PortalUnavailable:
             return None
-        return int(unpack(body[0]))
+        return int(unpack("v", body[0]))
 
     def request(
         self,
@@ -154,7 +173,7 @@ class Portal:
                     break
                 if message.header.fields.get(_path_field()) in handles:
                     code, results = message.body
-                    return Response(int(code), unpack(results))
+                    return Response(int(code), unpack("a{sv}", results))
         self._close_request(str(body[0]))
         raise PortalTimeout(f"{interface}.{method} got no answer in {deadline:g} s")
 

@@ -1,0 +1,198 @@
+"""Global hotkeys through `org.freedesktop.portal.GlobalShortcuts` (KDE Plasma 5.27+, GNOME 48+, Hyprland).
+
+On Wayland no program may watch the keyboard; the desktop binds keys for it instead. Every action of
+the registry is bound with its description and our hotkey as the preferred trigger; the desktop may
+show its own dialog, where the user confirms or changes the keys. What it bound, and every later
+change made in its settings (`ShortcutsChanged`), is kept in `triggers` for Settings to show.
+A key pressed arrives as `Activated` on the session; one listener thread hands it to `on_action`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from assistant.actions import BY_NAME
+from assistant.hotkeys.combos import Hotkey
+from assistant.hotkeys.portal import Portal, PortalTimeout, PortalUnavailable, new_token, unpack
+
+SHORTCUTS = "org.freedesktop.portal.GlobalShortcuts"
+BIND_SECONDS = 120.0
+"""The desktop may ask the user to confirm the keys; time to read and answer."""
+TRIGGER_HINT = "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
+NO_PORTAL = f"This desktop offers no global shortcuts portal; {TRIGGER_HINT}."
+
+_MODIFIERS = {"ctrl": "CTRL", "alt": "ALT", "shift": "SHIFT", "super": "LOGO"}
+_KEYS = {
+    "page_up": "Page_Up",
+    "page_down": "Page_Down",
+    "print_screen": "Print",
+    "scroll_lock": "Scroll_Lock",
+    "esc": "Escape",
+    "enter": "Return",
+    "backspace": "BackSpace",
+    "delete": "Delete",
+    "insert": "Insert",
+    "home": "Home",
+    "end": "End",
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "pause": "Pause",
+    "menu": "Menu",
+    "tab": "Tab",
+    "space": "space",
+    ",": "comma",
+    ".": "period",
+    "/": "slash",
+    ";": "semicolon",
+    "'": "apostrophe",
+    "[": "bracketleft",
+    "]": "bracketright",
+    "-": "minus",
+    "=": "equal",
+    "`": "grave",
+    "\\": "backslash",
+}
+
+_log = logging.getLogger(__name__)
+_STOP = object()
+
+
+def portal_trigger(hotkey: Hotkey) -> str:
+    """Our hotkey in the shortcuts specification's notation (xkb key names): ctrl+alt+page_up -> CTRL+ALT+Page_Up."""
+    key = hotkey.key
+    name = _KEYS.get(key) or (key.upper() if key[:1] == "f" and key[1:].isdigit() else key)
+    return "+".join((*(_MODIFIERS[modifier] for modifier in hotkey.modifiers), name))
+
+
+def _triggers(shortcuts: Any) -> dict[str, str]:
+    return {str(name): str(details.get("trigger_description", "")) for name, details in shortcuts or ()}
+
+
+class PortalShortcutsBackend:
+    name = "portal"
+
+    def __init__(self, address: str | None = None, bind_deadline: float = BIND_SECONDS) -> None:
+        self._address = address
+        self._bind_deadline = bind_deadline
+        self._portal: Portal | None = None
+        self._session = ""
+        self._listener: threading.Thread | None = None
+        self._signals: queue.Queue[Any] = queue.Queue()
+        self._filters: list[Any] = []
+        self._lock = threading.Lock()
+        self._bound: dict[str, str] = {}
+
+    @property
+    def triggers(self) -> dict[str, str]:
+        """action -> the keys the desktop bound to it, in its own words ("" where none)."""
+        with self._lock:
+            return dict(self._bound)
+
+    def start(self, bindings: Mapping[Hotkey, str], on_action: Callable[[str], None]) -> list[str]:
+        self.stop()
+        try:
+            portal = Portal(self._address)
+        except PortalUnavailable:
+            return [NO_PORTAL]
+        try:
+            problem = self._bind(portal, bindings)
+        except PortalUnavailable as error:
+            _log.warning("global shortcuts portal: %s", error)
+            problem = f"The desktop's global shortcuts could not be set up; {TRIGGER_HINT}."
+        if problem is not None:
+            self._drop_filters()
+            portal.close()
+            return [problem]
+        self._portal = portal
+        self._listener = threading.Thread(
+            target=self._listen, args=(on_action,), name="assistant-portal-shortcuts", daemon=True
+        )
+        self._listener.start()
+        return []
+
+    def _bind(self, portal: Portal, bindings: Mapping[Hotkey, str]) -> str | None:
+        from jeepney import MatchRule, message_bus
+
+        if portal.version(SHORTCUTS) is None:
+            return NO_PORTAL
+        for member in ("Activated", "ShortcutsChanged"):
+            rule = MatchRule(type="signal", interface=SHORTCUTS, member=member)
+            portal.router.send_and_get_reply(message_bus.AddMatch(rule), timeout=2)
+            handle = portal.router.filter(rule, queue=self._signals, bufsize=64)
+            self._filters.append(handle)
+        created = portal.request(
+            SHORTCUTS, "CreateSession", "a{sv}", (), {"session_handle_token": ("s", new_token())}, 10.0
+        )
+        if not created.granted:
+            return f"The desktop refused global shortcuts; {TRIGGER_HINT}."
+        self._session = str(created.results["session_handle"])
+        shortcuts = [
+            (
+                action,
+                {
+                    "description": ("s", BY_NAME[action].help if action in BY_NAME else action),
+                    "preferred_trigger": ("s", portal_trigger(hotkey)),
+                },
+            )
+            for hotkey, action in bindings.items()
+        ]
+        try:
+            bound = portal.request(
+                SHORTCUTS,
+                "BindShortcuts",
+                "oa(sa{sv})sa{sv}",
+                (self._session, shortcuts, ""),
+                {},
+                self._bind_deadline,
+            )
+        except PortalTimeout:
+            return f"The desktop did not answer the request to bind the hotkeys; {TRIGGER_HINT}."
+        if not bound.granted:
+            return f"The hotkeys were not bound, as the desktop's dialog was cancelled; {TRIGGER_HINT}."
+        with self._lock:
+            self._bound = _triggers(bound.results.get("shortcuts"))
+        return None
+
+    def _listen(self, on_action: Callable[[str], None]) -> None:
+        from jeepney import HeaderFields
+
+        while (message := self._signals.get()) is not _STOP:
+            member = message.header.fields.get(HeaderFields.member)
+            if not message.body or str(message.body[0]) != self._session:
+                continue  # another session's (another app's) shortcut
+            if member == "ShortcutsChanged":
+                with self._lock:
+                    self._bound = _triggers(unpack("a(sa{sv})", message.body[1]))
+            elif member == "Activated":
+                try:
+                    on_action(str(message.body[1]))
+                except Exception:  # the UI reports its own failures; the hotkeys must keep working
+                    _log.exception("hotkey action %s failed", message.body[1])
+
+    def _drop_filters(self) -> None:
+        filters, self._filters = self._filters, []
+        for handle in filters:
+            handle.close()
+
+    def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            self._signals.put(_STOP)
+            if listener is not threading.current_thread():
+                listener.join(5)
+        portal, self._portal = self._portal, None
+        if portal is None:
+            return
+        self._drop_filters()
+        if self._session:
+            with contextlib.suppress(PortalUnavailable):  # the desktop may have closed it already
+                portal.call("org.freedesktop.portal.Session", "Close", "", path=self._session)
+        portal.close()
+        self._signals = queue.Queue()

@@ -1,0 +1,87 @@
+"""Hotkeys through the GlobalShortcuts portal, against the real xdg-desktop-portal, its desktop side mocked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from assistant.actions import BY_NAME
+from assistant.hotkeys import GlobalHotkeys, parse_hotkey
+from assistant.hotkeys.backends import choose_backend
+from assistant.hotkeys.portal_shortcuts import NO_PORTAL, PortalShortcutsBackend, portal_trigger
+
+BINDINGS = {parse_hotkey("ctrl+alt+d"): "describe-screen", parse_hotkey("super+page_up"): "read-text"}
+HANG_GUARD = 10.0
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + HANG_GUARD
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def test_our_hotkeys_in_the_specifications_notation() -> None:
+    assert portal_trigger(parse_hotkey("ctrl+alt+d")) == "CTRL+ALT+d"
+    assert portal_trigger(parse_hotkey("super+page_up")) == "LOGO+Page_Up"
+    assert portal_trigger(parse_hotkey("ctrl+shift+f5")) == "CTRL+SHIFT+F5"
+    assert portal_trigger(parse_hotkey("ctrl+alt+,")) == "CTRL+ALT+comma"
+
+
+def test_every_action_is_bound_with_its_description_and_activated(portal_desktop) -> None:
+    pressed: list[str] = []
+    arrived = threading.Event()
+
+    def on_action(action: str) -> None:
+        pressed.append(action)
+        arrived.set()
+
+    backend = PortalShortcutsBackend(portal_desktop.address)
+    try:
+        assert backend.start(BINDINGS, on_action) == []
+        (bound,) = portal_desktop.seen()["sessions"].values()
+        assert {name: details["description"] for name, details in bound} == {
+            "describe-screen": BY_NAME["describe-screen"].help,
+            "read-text": BY_NAME["read-text"].help,
+        }
+        assert backend.triggers == {"describe-screen": "Press CTRL+ALT+d", "read-text": "Press LOGO+Page_Up"}
+        portal_desktop.mock("Trigger", "s", "read-text")
+        assert arrived.wait(HANG_GUARD), "the activated shortcut never reached the app"
+        assert pressed == ["read-text"]
+    finally:
+        backend.stop()
+    wait_until(lambda: bool(portal_desktop.seen()["closed"]), "the session was not closed on stop")
+
+
+def test_keys_changed_in_the_desktops_dialog_are_read_back(portal_desktop) -> None:
+    backend = PortalShortcutsBackend(portal_desktop.address)
+    try:
+        assert backend.start(BINDINGS, lambda _action: None) == []
+        portal_desktop.mock("Change", "ss", "describe-screen", "Super+D")
+        wait_until(
+            lambda: backend.triggers.get("describe-screen") == "Super+D", "the change was not read back"
+        )
+        assert backend.triggers["read-text"] == "Press LOGO+Page_Up"
+    finally:
+        backend.stop()
+
+
+def test_wayland_with_the_portal_binds_through_it(portal_desktop) -> None:
+    backend, notes = choose_backend(
+        {"WAYLAND_DISPLAY": "wayland-1", "DBUS_SESSION_BUS_ADDRESS": portal_desktop.address}, "linux"
+    )
+    assert isinstance(backend, PortalShortcutsBackend) and notes == []
+    hotkeys = GlobalHotkeys({"describe-screen": "ctrl+alt+d"}, lambda _action: None, backend=backend)
+    try:
+        assert hotkeys.start() == []
+        assert hotkeys.backend_name == "portal"
+    finally:
+        hotkeys.stop()
+
+
+def test_no_portal_says_to_bind_assistant_trigger(tmp_path) -> None:
+    backend = PortalShortcutsBackend(f"unix:path={tmp_path / 'no-bus'}")
+    assert backend.start(BINDINGS, lambda _action: None) == [NO_PORTAL]
+    assert "`assistant trigger describe-screen`" in NO_PORTAL
+    backend.stop()
