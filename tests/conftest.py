@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.ui.xvfb import Xvfb, XvfbError, start_xvfb
+from assistant.bench.xvfb import Xvfb, XvfbError, start_xvfb
 
 # Nothing in the test suite may reach the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,7 +26,7 @@ atexit.register(shutil.rmtree, os.environ["ASSISTANT_CACHE_DIR"], ignore_errors=
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A tiny random BLIP-2 (OPT language model) saved with save_pretrained."""
-    from assistant.engine.synthetic import build_tiny_checkpoint
+    from assistant.bench.synthetic import build_tiny_checkpoint
 
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-blip2-opt"))
 
@@ -34,7 +34,7 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_t5_model_dir(tmp_path_factory):
     """A tiny random BLIP-2 with a Flan-T5-style (encoder-decoder) language model."""
-    from assistant.engine.synthetic import build_tiny_checkpoint
+    from assistant.bench.synthetic import build_tiny_checkpoint
 
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-blip2-t5"), language_model="t5")
 

@@ -2,8 +2,10 @@
 
 One module a command group registers its sub-commands here, and a `UserError` from any of them is
 printed here as its one sentence; the library packages never import this
-package. Heavy imports (torch, Qt) happen only inside the command that needs them, so `assistant trigger`
-and `--help` stay instant.
+package. Commands that are not part of the product (`bench`) plug in through the entry-point group
+`assistant.commands` declared in pyproject.toml, so this package never imports them. Heavy imports
+(torch, Qt) happen only inside the command that needs them, so `assistant trigger` and `--help` stay
+instant.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 from assistant import __version__
 from assistant.errors import UserError
@@ -20,11 +23,19 @@ COMMAND_MODULES = (
     "assistant.cli.run",  # run (the default)
     "assistant.cli.engine",  # describe, ask, models
     "assistant.cli.doctor",  # doctor
-    "assistant.cli.bench",  # bench
     "assistant.cli.documents",  # alt-text
     "assistant.cli.hotkeys",  # trigger
     "assistant.cli.speech",  # transcribe
 )
+PLUGIN_GROUP = "assistant.commands"  # each entry: a `register(subparsers)` function, e.g. the bench's
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def plugin_commands() -> list[Register]:
+    """The `register` functions of the commands installed as plug-ins, in the order of their names."""
+    found = sorted(entry_points(group=PLUGIN_GROUP), key=lambda entry: entry.name)
+    return [entry.load() for entry in found]
 
 
 def say_error(message: object) -> None:
@@ -41,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for register in plugin_commands():
+        register(subparsers)
     return parser
 
 

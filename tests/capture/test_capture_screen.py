@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from assistant.bench.xvfb import Xvfb
 from assistant.capture import CaptureError, crop_region, grab_region, grab_screen
 from assistant.errors import UserError
-from assistant.ui.xvfb import Xvfb
 
 SCREEN = (320, 240)
 XVFB_SIZE = SCREEN  # the shared xvfb fixture's screen

@@ -11,8 +11,8 @@ from doc_helpers import BLUE, RED, RecordingEngine, png
 from PIL import Image, ImageDraw, ImageFont
 
 import assistant.engine
+from assistant.bench.documents import bench_documents
 from assistant.cli import main
-from assistant.documents.bench import bench_documents
 from assistant.documents.runner import Options, run
 
 

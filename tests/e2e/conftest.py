@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from e2e_harness import ROOT, Desktop, RunningApp, close_text_window, show_text_window, start_desktop
 
-from assistant.ui.xvfb import Xvfb
+from assistant.bench.xvfb import Xvfb
 
 NEEDED = ("Xvfb", "xdotool", "dbus-daemon")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from e2e_harness import ROOT, RunningApp, show_text_window, stop_process, wait_for
 
-from assistant.speech.bench import PrivateSpeechDispatcher
+from assistant.bench.screen_reader import PrivateSpeechDispatcher
 
 PREPARED = Path(os.environ.get("ASSISTANT_REAL_ORCA", "/nonexistent"))
 LAUNCH = ROOT / "tests" / "speech" / "real_orca" / "launch.py"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from e2e_harness import ROOT, RunningApp, wait_for
 
-from assistant.speech.bench import PrivateSpeechDispatcher
+from assistant.bench.screen_reader import PrivateSpeechDispatcher
 
 pytestmark = [
     pytest.mark.e2e,

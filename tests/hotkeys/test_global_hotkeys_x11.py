@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
+from assistant.bench.xvfb import Xvfb
 from assistant.hotkeys import GlobalHotkeys
 from assistant.hotkeys.combos import NAMED_KEYS, parse_hotkey
-from assistant.ui.xvfb import Xvfb
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xdotool")),

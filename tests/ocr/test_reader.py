@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from assistant.bench.samples import dialog_on_desktop, text_screen, window_alone, words_of, words_read_right
 from assistant.ocr import read_text
 from assistant.ocr.reader import BACKENDS, content_box
-from assistant.ocr.samples import dialog_on_desktop, text_screen, window_alone, words_of, words_read_right
 
 
 def test_a_dialog_on_a_desktop_is_read_title_first_in_order() -> None:

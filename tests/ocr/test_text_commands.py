@@ -7,9 +7,9 @@ import json
 import pytest
 from PIL import Image
 
+from assistant.bench.samples import dialog_on_desktop, window_alone, words_of
 from assistant.cli import main
 from assistant.engine.images import normalize_image
-from assistant.ocr.samples import dialog_on_desktop, window_alone, words_of
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SilentBackend
-from assistant.speech.bench import PrivateSpeechDispatcher
 from assistant.speech.screen_reader import Lookout, ScreenReaderBackend
 from assistant.speech.speaker import Speaker
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend
-from assistant.speech.bench import PrivateSpeechDispatcher
 from assistant.speech.orca_service import (
     ORCA,
     ORCA1,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend, SpeechUnavailable
-from assistant.speech.bench import PrivateSpeechDispatcher
 from assistant.speech.screen_reader import (
     JAWS,
     NVDA,
@@ -516,7 +516,7 @@ def test_an_absent_orca_service_is_explained(monkeypatch) -> None:
 
 @needs_speechd
 def test_the_benchmark_measures_both_figures() -> None:
-    from assistant.speech.bench import TARGETS, bench_screen_reader_summary
+    from assistant.bench.screen_reader import TARGETS, bench_screen_reader_summary
 
     summary = bench_screen_reader_summary(rounds=3)
     assert summary["rounds"] == 3

@@ -8,8 +8,8 @@ import threading
 import pytest
 from ui_flow import picture, wait_idle
 
+from assistant.bench.samples import error_message
 from assistant.ocr import reader
-from assistant.ocr.samples import error_message
 from assistant.ui import image_text
 
 ERROR = list(error_message().lines)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from ui_flow import picture, wait_idle
 
 from assistant.actions import DEFAULT_HOTKEYS
-from assistant.ocr.samples import dialog_on_desktop, error_message, window_alone
+from assistant.bench.samples import dialog_on_desktop, error_message, window_alone
 
 LIMIT = 10
 WINDOW = window_alone(dialog_on_desktop())  # a title, a menu and four lines: about 32 words

@@ -140,7 +140,7 @@ def test_ocr_that_cannot_start_is_said_in_one_sentence(qtbot, desktop, no_bus, r
 def test_read_the_text_starts_a_conversation_about_the_window_with_its_text(
     qtbot, desktop, no_bus, ready, prompts
 ) -> None:
-    from assistant.ocr.samples import error_message
+    from assistant.bench.samples import error_message
 
     controller, _ = ready
     controller.describe(error_message().image)

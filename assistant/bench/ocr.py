@@ -11,14 +11,14 @@ from typing import Any
 
 from PIL import Image
 
-from assistant.ocr.reader import BACKENDS, TextReader
-from assistant.ocr.samples import (
+from assistant.bench.samples import (
     accuracy_samples,
     dialog_on_desktop,
     text_screen,
     window_alone,
     words_read_right,
 )
+from assistant.ocr.reader import BACKENDS, TextReader
 
 TARGETS = (
     ("full_screen_s", 1.5, "the text of a full 1920x1080 screen of text read in at most 1.5 s"),

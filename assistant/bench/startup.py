@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.ui.bench import WINDOW_TITLE, _cue_times, _running_app, _visible_window, _wait
-from assistant.ui.xvfb import XvfbError, start_xvfb
+from assistant.bench.desktop import WINDOW_TITLE, cue_times, running_app, visible_window, wait
+from assistant.bench.xvfb import XvfbError, start_xvfb
 
 GB = 1e9
 
@@ -73,27 +73,25 @@ def time_run(model: str, runtime: list[str], press_while_loading: bool = True) -
             speech = Path(folder) / "speech"
             started = time.perf_counter()
             arguments = ("--model", model, *runtime, "--speech-to", str(speech))
-            with _running_app(display_name, folder, *arguments) as (app, env):
-                if press_while_loading and _wait(lambda: _visible_window(display, WINDOW_TITLE), 30):
+            with running_app(display_name, folder, *arguments) as (app, env):
+                if press_while_loading and wait(lambda: visible_window(display, WINDOW_TITLE), 30):
                     # Pressed until the hotkeys are registered (just after the window shows); the cue's
                     # delay is measured from the press that worked.
                     for _ in range(40):
                         pressed = time.time()
                         subprocess.run(["xdotool", "key", "ctrl+alt+d"], env=env, check=True)
-                        if _wait(lambda: _cue_times(speech), 0.5):
-                            figures["hotkey_cue_while_loading_s"] = _cue_times(speech)[0] - pressed
+                        if wait(lambda: cue_times(speech), 0.5):
+                            figures["hotkey_cue_while_loading_s"] = cue_times(speech)[0] - pressed
                             figures["hotkeys_working_after_s"] = time.perf_counter() - started
                             break
-                ready = _wait(lambda: "Ready." in _said(speech) or app.poll() is not None, 1800, 0.05)
+                ready = wait(lambda: "Ready." in _said(speech) or app.poll() is not None, 1800, 0.05)
                 if not ready or app.poll() is not None:
                     return {**figures, "run_failed": 1.0}
                 figures["run_ready_s"] = time.perf_counter() - started
                 figures.update({f"run_{key}": value for key, value in _memory(app.pid).items()})
                 if "hotkey_cue_while_loading_s" in figures:
                     # The request made while loading is answered after "Ready".
-                    answered = _wait(
-                        lambda: len(_said(speech)[_said(speech).index("Ready.") :]) > 1, 600, 0.1
-                    )
+                    answered = wait(lambda: len(_said(speech)[_said(speech).index("Ready.") :]) > 1, 600, 0.1)
                     figures["request_while_loading_answered"] = 1.0 if answered else 0.0
         display.close()
     finally:
@@ -115,7 +113,7 @@ def measure_startup(
     try:
         with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
             if image is None:
-                from assistant.engine.bench import sample_images
+                from assistant.bench.engine import sample_images
 
                 image = Path(folder) / "screen.png"
                 sample_images(1)[0].save(image)

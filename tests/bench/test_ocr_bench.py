@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.ocr.bench import TARGETS, bench_ocr
+from assistant.bench.ocr import TARGETS, bench_ocr
 from assistant.ocr.reader import default_backend
 
 

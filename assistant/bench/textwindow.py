@@ -1,6 +1,6 @@
-"""A window full of known text for `assistant bench`: `python -m assistant.ui.benchwindow TITLE`.
+"""A window full of known text for `assistant bench`: `python -m assistant.bench.textwindow TITLE`.
 
-It shows a rendered screen of text (`assistant.ocr.samples.text_screen`) under the window title TITLE,
+It shows a rendered screen of text (`assistant.bench.samples.text_screen`) under the window title TITLE,
 prints "shown" once it is on the screen, and shows a new screen of text (the next seed) for each line
 read from its standard input, printing "shown" again, so no read of it is answered from memory.
 """
@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
     from PySide6.QtGui import QPixmap
     from PySide6.QtWidgets import QApplication, QLabel
 
-    from assistant.ocr.samples import text_screen
+    from assistant.bench.samples import text_screen
 
     app = QApplication(argv)
     label = QLabel()

@@ -8,13 +8,13 @@ import threading
 import pytest
 from PIL import Image
 
-from assistant.engine import load_engine
-from assistant.ui.bench import (
+from assistant.bench.app import (
     measure_app_process,
     measure_first_word,
     measure_hotkey_to_word,
     measure_read_text,
 )
+from assistant.engine import load_engine
 
 
 def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:

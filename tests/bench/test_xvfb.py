@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ui.xvfb import XvfbError, start_xvfb
+from assistant.bench.xvfb import XvfbError, start_xvfb
 
 
 def fake_xvfb(folder: Path, body: str) -> Path:

@@ -99,7 +99,7 @@ def _engine_for(args: argparse.Namespace, precision: str) -> Blip2Engine:
     if args.synthetic:
         from transformers.utils import logging as hf_logging
 
-        from assistant.engine.synthetic import build_full_size
+        from assistant.bench.synthetic import build_full_size
 
         hf_logging.set_verbosity_error()
         precision = "int8" if precision == "auto" else precision
@@ -134,7 +134,7 @@ def _on_gpu(args: argparse.Namespace) -> bool:
 def run_benchmark(args: argparse.Namespace) -> int:
     import torch
 
-    from assistant.engine.bench import measure_engine
+    from assistant.bench.engine import measure_engine
 
     precisions = [p.strip() for p in (args.compare or args.precision).split(",") if p.strip()]
     report: dict[str, Any] = {
@@ -170,26 +170,26 @@ def run_benchmark(args: argparse.Namespace) -> int:
             report["results"][label] = figures
             _print_figures(figures, args.batch)
         if "documents" in suites:
-            from assistant.documents.bench import bench_documents
+            from assistant.bench.documents import bench_documents
 
             documents = bench_documents(engine, n_images=args.images, batch_size=args.batch)
             report.setdefault("documents", {})[label] = documents
             _print_documents(documents)
         del engine
     if "hostile" in suites:
-        from assistant.documents.bench import bench_hostile
+        from assistant.bench.documents import bench_hostile
 
         report["hostile"] = bench_hostile()
         print("\n== hostile documents, each run in a process of its own")
         _print_hostile(report["hostile"])
     if "stt" in suites:
-        from assistant.speech.stt import bench_transcription
+        from assistant.bench.stt import bench_transcription
 
         report["stt"] = bench_transcription(args.stt_model)
         print("\n== speech to text")
         _print_mapping(report["stt"])
     if "screen-reader" in suites:
-        from assistant.speech.bench import bench_screen_reader_summary
+        from assistant.bench.screen_reader import bench_screen_reader_summary
 
         report["screen_reader"] = bench_screen_reader_summary(args.repeat * 10)
         print("\n== the screen reader, through a private speech-dispatcher")
@@ -197,8 +197,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if "ocr" in suites:
         from PIL import Image
 
+        from assistant.bench.ocr import bench_ocr, median_seconds
         from assistant.capture.blank import blank_colour
-        from assistant.ocr.bench import bench_ocr, median_seconds
 
         report["ocr"] = bench_ocr(args.repeat)
         blank = Image.new("RGB", (1920, 1080), "black")
@@ -226,7 +226,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
             met = value < limit if key == "batch_over_singles" else value <= limit
             _print_target(f"{where}{key}", value, limit, met, meaning)
     if "hostile" in report:
-        from assistant.documents.bench import HOSTILE_PEAK_MB, HOSTILE_SECONDS
+        from assistant.bench.documents import HOSTILE_PEAK_MB, HOSTILE_SECONDS
 
         for label, figures in report["hostile"].items():
             if label.startswith("baseline") or "peak_mb" not in figures:
@@ -235,27 +235,27 @@ def run_benchmark(args: argparse.Namespace) -> int:
             for key, limit in (("peak_mb", HOSTILE_PEAK_MB), ("seconds", HOSTILE_SECONDS)):
                 _print_target(f"[{label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if "app" in report:
-        from assistant.ui.bench import TARGETS as APP_TARGETS
+        from assistant.bench.app import TARGETS as APP_TARGETS
 
         for label, figures in report["app"].items():
             for key, limit, meaning in APP_TARGETS:
                 if isinstance(figures.get(key), float):
                     _print_target(f"[app {label}] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if "startup" in report:
-        from assistant.ui.startbench import TARGETS as STARTUP_TARGETS
+        from assistant.bench.startup import TARGETS as STARTUP_TARGETS
 
         figures = {**report["startup"].get("int8", {}), **report["startup"].get("comparisons", {})}
         for key, limit, meaning in STARTUP_TARGETS:
             if isinstance(figures.get(key), float):
                 _print_target(f"[startup] {key}", figures[key], limit, figures[key] <= limit, meaning)
     if "screen_reader" in report:
-        from assistant.speech.bench import TARGETS as SCREEN_READER_TARGETS
+        from assistant.bench.screen_reader import TARGETS as SCREEN_READER_TARGETS
 
         for key, limit, meaning in SCREEN_READER_TARGETS:
             value = report["screen_reader"][key]
             _print_target(f"[screen reader] {key}", value, limit, value <= limit, meaning)
     if "ocr" in report:
-        from assistant.ocr.bench import TARGETS as OCR_TARGETS
+        from assistant.bench.ocr import TARGETS as OCR_TARGETS
 
         blank_target = ("blank_check_s", 0.2, "telling a blank 1920x1080 screen takes at most 0.2 s")
         for key, limit, meaning in (*OCR_TARGETS, blank_target):
@@ -322,8 +322,8 @@ def _argv(args: argparse.Namespace) -> list[str]:
 
 
 def _bench_startup(args: argparse.Namespace, precisions: list[str]) -> dict[str, Any]:
-    """Each precision's start-up in processes of its own (see assistant.ui.startbench)."""
-    from assistant.ui.startbench import compare, measure_startup
+    """Each precision's start-up in processes of its own (see assistant.bench.startup)."""
+    from assistant.bench.startup import compare, measure_startup
 
     model = args.model or (_synthetic_checkpoint(args) if args.synthetic else None)
     if model is None:
@@ -342,8 +342,8 @@ def _bench_startup(args: argparse.Namespace, precisions: list[str]) -> dict[str,
 def _bench_app(args: argparse.Namespace, precision: str) -> dict[str, Any]:
     """The app's own figures. The engine behind the first word is loaded on the app's model thread, as
     for users; a synthetic model is first written as a checkpoint, so `assistant run` can load it too."""
+    from assistant.bench.app import bench_app
     from assistant.engine import load_engine
-    from assistant.ui.bench import bench_app
 
     print(f"\n== the app ({precision})", flush=True)
     full_model = _synthetic_checkpoint(args) if args.synthetic else args.model
@@ -355,7 +355,7 @@ def _bench_app(args: argparse.Namespace, precision: str) -> dict[str, Any]:
 
     if args.model:
         return bench_app(args.model, load=load, repeat=args.repeat, full_model=full_model, runtime=runtime)
-    from assistant.engine.synthetic import build_tiny_checkpoint
+    from assistant.bench.synthetic import build_tiny_checkpoint
 
     with tempfile.TemporaryDirectory() as folder:
         _off_this_thread(build_tiny_checkpoint, Path(folder))
@@ -369,7 +369,7 @@ def _synthetic_checkpoint(args: argparse.Namespace) -> str:
     if not getattr(args, "synthetic_folder", None):
         args.synthetic_folder = tempfile.mkdtemp(prefix="assistant-synthetic-")
         print(f"Writing a random {args.synthetic} checkpoint to {args.synthetic_folder}", flush=True)
-        code = "import sys, torch; from assistant.engine.synthetic import save_full_size; "
+        code = "import sys, torch; from assistant.bench.synthetic import save_full_size; "
         code += "save_full_size(sys.argv[1], sys.argv[2], torch.float16)"
         subprocess.run([sys.executable, "-c", code, args.synthetic, args.synthetic_folder], check=True)
     return args.synthetic_folder
@@ -377,7 +377,7 @@ def _synthetic_checkpoint(args: argparse.Namespace) -> str:
 
 def _off_this_thread(function: Callable[..., object], *args: object) -> None:
     """Run torch work on a passing thread: on this one it would leave an OpenMP pool for good, and a
-    second pool slows the thread the model runs on (see assistant.ui.bench.measure_first_word)."""
+    second pool slows the thread the model runs on (see assistant.bench.app.measure_first_word)."""
     worker = threading.Thread(target=function, args=args)
     worker.start()
     worker.join()
