@@ -4,6 +4,7 @@ cleaned text on as it settles, and cutting a kept key/value cache back to a shar
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -45,15 +46,24 @@ class CleanTextStreamer(TextStreamer):
     Only text that later words cannot change is passed on, so each call extends the one before.
     """
 
-    def __init__(self, tokenizer: Any, prompt: str, on_text: TextCallback) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        prompt: str,
+        on_text: TextCallback,
+        before_cleaning: Callable[[str], str] = str,
+    ) -> None:
+        """`before_cleaning` turns the raw text so far into what may be spoken (a family's thinking is
+        held back there)."""
         super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
         self.prompt, self.on_text, self.raw, self.sent = prompt, on_text, "", ""
+        self.before_cleaning = before_cleaning
 
     def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
         self.raw += text
         if stream_end:
             return  # the caller sends the final text
-        stable = settled(clean_output(self.raw, self.prompt, final=False))
+        stable = settled(clean_output(self.before_cleaning(self.raw), self.prompt, final=False))
         if len(stable) > len(self.sent) and stable.startswith(self.sent):
             self.sent = stable
             self.on_text(stable)

@@ -48,9 +48,9 @@ class Family:
 
 
 def _families() -> tuple[Family, ...]:
-    from assistant.engine.families import blip2
+    from assistant.engine.families import blip2, qwen3_5
 
-    return (blip2.FAMILY,)
+    return (blip2.FAMILY, qwen3_5.FAMILY)
 
 
 def families() -> tuple[Family, ...]:
