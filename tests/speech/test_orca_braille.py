@@ -10,19 +10,14 @@ answering costs no sentence.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from fixtures.desktops import FakeOrca
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend
@@ -43,7 +38,6 @@ from assistant.speech.screen_reader import (
 from assistant.speech.speaker import Speaker
 
 DEADLINE = 20.0  # only a hang reaches it
-HERE = Path(__file__).parent
 pytestmark = [
     pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="needs dbus-daemon"),
     # speech-dispatcher's client ends its reader thread with sys.exit() when the connection closes.
@@ -78,63 +72,16 @@ class OwnVoice(SpeechBackend):
 
 
 @pytest.fixture
-def session_bus(monkeypatch, tmp_path) -> Iterator[str]:
-    """A private session bus for this test, in this process's environment."""
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+def session_bus(session_bus, monkeypatch, tmp_path) -> str:
+    """The shared private session bus (tests/fixtures/desktops.py), with a runtime folder of the test's own."""
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    yield address
-    daemon.terminate()
-    daemon.wait(5)
-
-
-@dataclass
-class FakeOrca:
-    """The stand-in service's process, and what it was called with."""
-
-    process: subprocess.Popen[str]
-    record: Path
-
-    def calls(self, *members: str) -> list[list[object]]:
-        """[member, args] of each call, in order; only those named, where names are given."""
-        lines = self.record.read_text(encoding="utf-8").splitlines() if self.record.exists() else []
-        calls = [json.loads(line) for line in lines]
-        return [call for call in calls if not members or call[0] in members]
-
-    def presented(self) -> list[str]:
-        """What Orca was given to speak and flash in braille."""
-        return [str(args[0]) for _member, args in self.calls("PresentMessage")]
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(5)
+    return session_bus
 
 
 @pytest.fixture
-def start_orca(session_bus, tmp_path) -> Iterator[Callable[..., FakeOrca]]:
-    started: list[FakeOrca] = []
-
-    def start(generation: str, version: str, *silent_on: str) -> FakeOrca:
-        record = tmp_path / f"{generation}-{len(started)}-calls.jsonl"
-        process = subprocess.Popen(
-            [sys.executable, str(HERE / "orca_service.py"), generation, version, str(record), *silent_on],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-        fake = FakeOrca(process, record)
-        started.append(fake)
-        return fake
-
-    yield start
-    for fake in started:
-        if fake.process.poll() is None:
-            fake.kill()
+def start_orca(session_bus, start_orca) -> Callable[..., FakeOrca]:
+    """The shared Orca stand-in (tests/fixtures/desktops.py), on this test's private session bus."""
+    return start_orca
 
 
 @pytest.fixture

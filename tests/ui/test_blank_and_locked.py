@@ -4,11 +4,7 @@ locked. The lock and blank checks run on the capture thread, never on the Qt thr
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +15,6 @@ from ui_flow import text_picture, wait_idle
 import assistant.capture
 from assistant.capture.locked import LOCKED_MESSAGE
 from assistant.ui.qtimage import pil_to_qimage
-
-SCREEN_SAVER = Path(__file__).resolve().parents[1] / "capture" / "screensaver_service.py"
 
 
 def desktop_with_pointer_and_task_bar() -> Image.Image:
@@ -193,8 +187,8 @@ def test_a_window_with_one_line_of_text_is_described_after_its_title(qtbot, no_b
 # -- a region (Ctrl+Alt+R) -------------------------------------------------------------------------
 def choose_the_middle(qtbot, controller) -> None:
     """The chooser opens on the middle half of the screen; Enter takes it."""
-    qtbot.waitUntil(lambda: controller._overlay is not None, timeout=20000)
-    controller._overlay.take()
+    qtbot.waitUntil(lambda: controller.region.overlay is not None, timeout=20000)
+    controller.region.overlay.take()
 
 
 def test_a_blank_region_is_named_not_described(qtbot, no_bus, ready, watched) -> None:
@@ -228,7 +222,7 @@ def test_a_blank_screen_offers_no_region_to_choose(qtbot, no_bus, ready, watched
     message = f"The screen is blank: all {colour}."
     qtbot.waitUntil(lambda: message in said(recorded), timeout=20000)
     wait_idle(qtbot, controller)
-    assert controller._overlay is None
+    assert controller.region.overlay is None
     assert watched.described == [] and controller.last_image is None
 
 
@@ -250,7 +244,7 @@ def test_a_clipboard_image_with_one_line_of_text_is_described(qtbot, no_bus, rea
 
 
 def choose_file(monkeypatch, path: Path) -> None:
-    from assistant.ui import controller as module
+    from assistant.ui import pictures as module
 
     monkeypatch.setattr(module.QFileDialog, "getOpenFileName", lambda *args: (str(path), ""))
 
@@ -290,33 +284,9 @@ def test_an_unreadable_file_is_said_with_the_error_cue(
 
 
 # -- a locked session ------------------------------------------------------------------------------
-@pytest.fixture
-def locked_session(monkeypatch) -> Iterator[None]:
-    """A private session bus whose org.freedesktop.ScreenSaver says the screen saver is on."""
-    if shutil.which("dbus-daemon") is None:
-        pytest.skip("needs dbus-daemon")
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    service = None
-    try:
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", daemon.stdout.readline().strip())
-        monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket")
-        service = subprocess.Popen(
-            [sys.executable, str(SCREEN_SAVER), "true"], stdout=subprocess.PIPE, text=True
-        )
-        assert service.stdout.readline().strip() == "ready"
-        yield
-    finally:
-        for process in (service, daemon):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=5)
-
-
 @pytest.mark.parametrize("action", ["describe-screen", "describe-region", "describe-window", "read-text"])
 def test_a_locked_screen_is_said_and_nothing_is_captured(
-    qtbot, locked_session, ready, watched, action
+    qtbot, locked_screen, ready, watched, action
 ) -> None:
     controller, recorded = ready
     QGuiApplication.clipboard().setImage(pil_to_qimage(ONE_LINE))
@@ -330,13 +300,13 @@ def test_a_locked_screen_is_said_and_nothing_is_captured(
     wait_idle(qtbot, controller)
     assert said(recorded)[-1] == LOCKED_MESSAGE
     assert watched.grabs == 0  # nothing was captured
-    assert controller._overlay is None
+    assert controller.region.overlay is None
     assert controller.last_image is last_image and controller.last_description == last_description
     assert len(watched.described) == 1  # the clipboard's picture
     assert watched.off_the_qt_thread()
 
 
-def test_the_clipboard_is_described_while_the_screen_is_locked(qtbot, locked_session, ready, watched) -> None:
+def test_the_clipboard_is_described_while_the_screen_is_locked(qtbot, locked_screen, ready, watched) -> None:
     """A copied picture is not the screen: the lock does not hide it."""
     controller, recorded = ready
     QGuiApplication.clipboard().setImage(pil_to_qimage(ONE_LINE))
@@ -403,11 +373,10 @@ def test_each_described_picture_has_its_own_text(qtbot, no_bus, ready, watched, 
     is never taken for that of a later description whose request had the same number."""
     import itertools
 
-    from assistant.ui import capturing, worker
+    from assistant.session import work
 
     controller, _recorded = ready
-    monkeypatch.setattr(worker, "_ids", itertools.count(1))
-    monkeypatch.setattr(capturing, "_ids", itertools.count(1), raising=False)  # a counter of its own, if any
+    monkeypatch.setattr(work, "_ids", itertools.count(1))
 
     def screen_of(words: str) -> Image.Image:
         screen = Image.new("RGB", (1280, 800), "white")

