@@ -53,6 +53,8 @@ TEXT_WORD_LIMIT_MAX = 100_000
 RATE_RANGE = (80, 1000)
 # "Speak with": the user's screen reader when one runs (else the app's own voice), the app's own voice, or both.
 SPEAK_WITH = ("screen-reader", "own-voice", "both")
+# How the screen is captured: "auto" lets the desktop decide (assistant.capture.backends).
+CAPTURE_BACKENDS = ("auto", "mss", "grim", "portal")
 
 
 class SettingsError(UserError):
@@ -87,6 +89,9 @@ class Settings:
     # the text on pictures (OCR), said after the description
     read_text_on_images: bool = True
     text_word_limit: int = 60  # words of it said before "… N more words"; 0: all
+    # screen capture: the user's choice, and whether the desktop's question was asked from Settings
+    capture_backend: str = "auto"
+    capture_set_up: bool = False
 
 
 # Limits beyond the type; a value outside them falls back to its default.
@@ -97,6 +102,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "free_model_after_minutes": lambda value: 0 <= value <= IDLE_MINUTES_MAX,
     "text_word_limit": lambda value: 0 <= value <= TEXT_WORD_LIMIT_MAX,
     "speak_with": lambda value: value in SPEAK_WITH,
+    "capture_backend": lambda value: value in CAPTURE_BACKENDS,
     "model": bool,
     "device": bool,
     "precision": bool,

@@ -15,9 +15,7 @@ import threading
 from collections.abc import Mapping
 
 from assistant.capture.base import CaptureBackend
-
-CHOICES = ("auto", "mss", "grim", "portal")
-"""What the settings' `capture_backend` may say; "auto" lets `choose_backend` decide."""
+from assistant.config import CAPTURE_BACKENDS as CHOICES
 
 _WLROOTS_DESKTOPS = ("sway", "hyprland", "river", "wlroots", "wayfire", "labwc")
 
@@ -112,3 +110,36 @@ def current_backend() -> CaptureBackend:
         with _lock:
             _chosen[key] = backend
     return backend
+
+
+def report(
+    environ: Mapping[str, str] | None = None, platform: str | None = None, preferred: str | None = None
+) -> list[str]:
+    """For `doctor`: each way to capture this desktop, whether it can run, and the one in use."""
+    chosen, notes = choose_backend(environ, platform, preferred)
+    names = candidates(environ, platform)
+    if (preferred or _preferred) in CHOICES[1:] and (preferred or _preferred) not in names:
+        names.insert(0, preferred or _preferred)
+    lines = []
+    for name in names:
+        backend = chosen if name == chosen.name else make(name)
+        problem = backend.problem()
+        state = (
+            "in use" if name == chosen.name and problem is None else "ready" if problem is None else problem
+        )
+        lines.append(f"Screen capture through {backend.title}: {state}")
+    return lines + notes
+
+
+def set_up(name: str = "auto") -> str:
+    """The first capture, asked from the app's own window, where the desktop's question can be answered.
+
+    Returns one sentence on how it went; a refusal or no answer raises CaptureError saying what to do.
+    """
+    backend = choose_backend(preferred=name)[0]
+    ask = getattr(backend, "set_up", None)
+    if ask is None:  # mss and grim ask nothing: one grab shows that capture works
+        backend.grab_screen()
+        return f"The screen can be captured through {backend.title}; the desktop asks nothing."
+    ask()
+    return f"The desktop allowed screen capture through {backend.title}; later captures ask nothing."

@@ -210,15 +210,25 @@ def check_display() -> list[str]:
         ]
     wayland, x11 = os.environ.get("WAYLAND_DISPLAY"), os.environ.get("DISPLAY")
     if wayland:
-        return [
-            f"Display: Wayland ({wayland}). Global hotkeys cannot be registered by apps on Wayland: bind "
-            "`assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings."
-        ]
+        return [f"Display: Wayland ({wayland}).", *wayland_paths()]
     if x11:
         return [f"Display: X11 ({x11}); global hotkeys and screen capture are available."]
     return [
         "Display: none found (DISPLAY is not set). The tray app needs a desktop session; describe and ask work anyway."
     ]
+
+
+def wayland_paths() -> list[str]:
+    """Each way to capture and to take hotkeys on this Wayland desktop, and the one in use."""
+    from assistant.capture.backends import report
+    from assistant.config import load_settings
+    from assistant.hotkeys.backends import choose_backend
+
+    lines = report(preferred=load_settings()[0].capture_backend)
+    backend, notes = choose_backend()
+    if backend is not None and backend.name == "portal":
+        lines.append("Hotkeys through the desktop's GlobalShortcuts portal: in use.")
+    return lines + notes
 
 
 def run_doctor(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from assistant.actions import BY_NAME, HOTKEY_ACTIONS
 from assistant.config import (
+    CAPTURE_BACKENDS,
     DETAILS,
     IDLE_MINUTES_MAX,
     RATE_RANGE,
@@ -34,9 +37,16 @@ from assistant.config import (
     parse_hotkey,
 )
 from assistant.engine.runtime import DEVICES, PRECISIONS
+from assistant.errors import UserError
 from assistant.ui.announce import announce
 
 SYSTEM_VOICE = "System default"
+CAPTURE_LABELS = {
+    "auto": "Automatic: the best this desktop offers",
+    "mss": "Direct (X11, Windows, macOS)",
+    "grim": "grim (sway, Hyprland)",
+    "portal": "The desktop's screenshot portal (Wayland)",
+}
 SPEAK_WITH_LABELS = {
     "screen-reader": "My screen reader when one is running",
     "own-voice": "The app's own voice",
@@ -242,6 +252,7 @@ class SettingsDialog(QDialog):
         self.ask_after_listening.setChecked(settings.ask_after_listening)
         listening_form.addRow(self.ask_after_listening)
         layout.addWidget(listening_box)
+        layout.addWidget(self._capture_box(settings))
 
         layout.addWidget(self.errors)
         buttons = QDialogButtonBox(
@@ -260,6 +271,62 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
         layout.addWidget(buttons)
         self.buttons = buttons
+
+    def _capture_box(self, settings: Settings) -> QGroupBox:
+        """The capture method, and the button that asks the desktop's question from this window."""
+        box = QGroupBox("Screen capture")
+        form = QFormLayout(box)
+        self.capture_backend = QComboBox()
+        _name_combo(self.capture_backend, "Screen capture method")
+        for value in CAPTURE_BACKENDS:
+            self.capture_backend.addItem(CAPTURE_LABELS[value], value)
+        self.capture_backend.setCurrentIndex(max(0, self.capture_backend.findData(settings.capture_backend)))
+        self._row(form, "Screen c&apture method:", self.capture_backend)
+        why = QLabel(
+            "On Wayland the desktop asks once whether the assistant may capture the screen, and it asks "
+            "only the window in front, so set it up from here; the desktop keeps the answer."
+        )
+        why.setWordWrap(True)
+        form.addRow(why)
+        self.capture_setup = QPushButton("Set &up screen capture")
+        self.capture_setup.setAccessibleName("Set up screen capture")
+        self.capture_setup.setAccessibleDescription(why.text())
+        self.capture_setup.clicked.connect(self._set_up_capture)
+        form.addRow(self.capture_setup)
+        self.capture_status = QLabel("Set up already." if settings.capture_set_up else "")
+        self.capture_status.setAccessibleName("Screen capture set-up")
+        self.capture_status.setWordWrap(True)
+        form.addRow(self.capture_status)
+        self._capture_done.connect(self._capture_answered)
+        return box
+
+    _capture_done = Signal(bool, str)
+
+    def _set_up_capture(self) -> None:
+        """Ask on a thread of its own: the desktop's question may wait minutes for the user."""
+        from assistant.capture.backends import set_up
+
+        self.capture_setup.setEnabled(False)
+        self.capture_status.setText("The desktop is asking whether the assistant may capture the screen…")
+        announce(self.capture_status, self.capture_status.text())
+        choice = self.capture_backend.currentData()
+
+        def ask() -> None:
+            try:
+                self._capture_done.emit(True, set_up(choice))
+            except UserError as error:
+                self._capture_done.emit(False, str(error))
+
+        self._capture_thread = threading.Thread(target=ask, name="capture-setup", daemon=True)
+        self._capture_thread.start()
+
+    def _capture_answered(self, allowed: bool, message: str) -> None:
+        self._capture_thread.join()
+        self.capture_setup.setEnabled(True)
+        self.capture_status.setText(message)
+        announce(self.capture_status, message)
+        if allowed:
+            self.settings = dataclasses.replace(self.settings, capture_set_up=True)
 
     @staticmethod
     def _row(form: QFormLayout, text: str, field: QWidget) -> None:
@@ -312,6 +379,7 @@ class SettingsDialog(QDialog):
             stt_model=self.stt_model.text().strip() or self.settings.stt_model,
             language=self.language.text().strip() or self.settings.language,
             ask_after_listening=self.ask_after_listening.isChecked(),
+            capture_backend=self.capture_backend.currentData(),
         )
 
     def apply(self) -> bool:

@@ -1,0 +1,54 @@
+"""Settings' "Set up screen capture": the desktop's question asked from the app's own window, by keyboard."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from assistant.capture.portal_screenshot import REFUSED
+from assistant.config import Settings
+from assistant.ui.settings_dialog import SettingsDialog
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def open_settings(qtbot) -> SettingsDialog:
+    dialog = SettingsDialog(Settings(capture_backend="portal"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def press_set_up(qtbot, dialog: SettingsDialog) -> None:
+    assert dialog.capture_setup.shortcut().toString() == "Alt+U"  # its mnemonic
+    assert dialog.capture_setup.focusPolicy() & Qt.FocusPolicy.TabFocus
+    dialog.capture_setup.setFocus()
+    QTest.keyClick(dialog.capture_setup, Qt.Key.Key_Space)
+    assert not dialog.capture_setup.isEnabled()  # asking, on a thread of its own
+    qtbot.waitUntil(lambda: dialog.capture_setup.isEnabled(), timeout=20_000)
+
+
+def test_set_up_asks_the_desktop_once_and_keeps_the_answer(qtbot, portal_desktop) -> None:
+    picture = portal_desktop.pictures / "shot.png"
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(picture)
+    portal_desktop.answer(response=0, uri=picture.as_uri())
+    dialog = open_settings(qtbot)
+    assert dialog.capture_setup.accessibleName() == "Set up screen capture"
+    assert "asks once" in dialog.capture_setup.accessibleDescription()
+    press_set_up(qtbot, dialog)
+    assert dialog.capture_status.text().startswith("The desktop allowed screen capture")
+    assert portal_desktop.seen()["access_asked"] == ["Allow Applications to Take Screenshots?"]
+    assert dialog.collect().capture_set_up and dialog.collect().capture_backend == "portal"
+
+
+def test_a_refusal_says_how_to_allow_it(qtbot, portal_desktop) -> None:
+    portal_desktop.answer(access=2)
+    dialog = open_settings(qtbot)
+    press_set_up(qtbot, dialog)
+    assert dialog.capture_status.text() == REFUSED
+    assert not dialog.collect().capture_set_up
