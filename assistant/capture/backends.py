@@ -98,6 +98,11 @@ def use_backend(name: str) -> None:
         _chosen.clear()
 
 
+def preferred() -> str:
+    """The user's choice as last handed over by `use_backend` ("auto" until then)."""
+    return _preferred
+
+
 def current_backend() -> CaptureBackend:
     """The backend the next grab uses; a working choice is kept until the desktop or the choice changes."""
     keys = ("WAYLAND_DISPLAY", "DISPLAY", "XDG_SESSION_TYPE", "DBUS_SESSION_BUS_ADDRESS", "SWAYSOCK")

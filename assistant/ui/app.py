@@ -92,6 +92,9 @@ def run_app(
         precision=precision or settings.precision,
         speak_with=speak_with or settings.speak_with,
     )
+    from assistant.capture.backends import use_backend
+
+    use_backend(settings.capture_backend)  # the user's choice of screen capture, before the first grab
     if QApplication.instance() is None and (problem := display_problem()):
         print(problem, file=sys.stderr)
         return 1

@@ -393,6 +393,9 @@ class SettingsDialog(QDialog):
         self.errors.setText("")
         self.settings = new
         self.applied.emit(new)
+        from assistant.capture.backends import use_backend
+
+        use_backend(new.capture_backend)  # the next grab already goes the chosen way
         return True
 
     def accept(self) -> None:

@@ -52,3 +52,15 @@ def test_a_refusal_says_how_to_allow_it(qtbot, portal_desktop) -> None:
     press_set_up(qtbot, dialog)
     assert dialog.capture_status.text() == REFUSED
     assert not dialog.collect().capture_set_up
+
+
+def test_the_chosen_capture_applies_to_the_next_grab(qtbot) -> None:
+    from assistant.capture.backends import preferred, use_backend
+
+    dialog = open_settings(qtbot)
+    dialog.capture_backend.setCurrentIndex(dialog.capture_backend.findData("grim"))
+    try:
+        assert dialog.apply()
+        assert preferred() == "grim" and dialog.settings.capture_backend == "grim"
+    finally:
+        use_backend("auto")
