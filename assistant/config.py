@@ -81,6 +81,11 @@ class Settings:
     precision: str = "auto"
     detail: str = "brief"
     free_model_after_minutes: int = 0  # let go of the model after this long without a request; 0: never
+    # an OpenAI-compatible model server that answers instead ("": none); the local model answers when it fails
+    server: str = ""
+    server_model: str = ""  # the model on it ("": the one it serves)
+    # the server on another computer the user allowed to receive the screen (their answer, remembered)
+    allowed_server: str = ""
     # spoken questions
     stt_model: str = "tiny.en"
     language: str = "en"

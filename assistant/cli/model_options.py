@@ -8,6 +8,7 @@ from assistant.cli import say_error
 from assistant.engine import Engine
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
+from assistant.engine.server import ServerChoice
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool = False) -> None:
@@ -25,6 +26,29 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
     parser.add_argument(
         "--precision", choices=PRECISIONS, default=default, help=f"weights precision (default: {fallback})"
     )
+    servers = parser.add_argument_group("a model server instead of the local model")
+    servers.add_argument(
+        "--server",
+        metavar="URL",
+        help="an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM, transformers serve), e.g. "
+        "http://localhost:11434; --model, when given, answers if the server fails"
+        + (" (default: settings)" if from_settings else ""),
+    )
+    servers.add_argument(
+        "--server-model", metavar="NAME", help="the model on the server (default: the one it serves)"
+    )
+    servers.add_argument(
+        "--allow-remote-server",
+        action="store_true",
+        help="allow a server on another computer, which receives pictures of your screen",
+    )
+
+
+def server_option(args: argparse.Namespace) -> ServerChoice | None:
+    """The server --server names, None for none."""
+    if not getattr(args, "server", None):
+        return None
+    return ServerChoice(args.server, args.server_model or "", args.allow_remote_server)
 
 
 def load_for_command(args: argparse.Namespace) -> Engine:
@@ -36,7 +60,13 @@ def load_for_command(args: argparse.Namespace) -> Engine:
         if stage == PREPARING:  # a minute or more, once per computer: worth a line
             say_error(stage)
 
-    engine = load_engine(args.model, device=args.device, precision=args.precision, on_progress=on_progress)
+    engine = load_engine(
+        args.model,
+        device=args.device,
+        precision=args.precision,
+        on_progress=on_progress,
+        server=server_option(args),
+    )
     for notice in engine.notices:
         say_error(notice)
     engine.on_notice = say_error

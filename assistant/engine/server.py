@@ -14,15 +14,24 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.images import as_normalized
-from assistant.engine.server_consent import ServerAddress, api_key, check_allowed, parse_address
+from assistant.engine.server_consent import (
+    ServerAddress,
+    ServerAddressError,
+    api_key,
+    check_allowed,
+    parse_address,
+)
 from assistant.engine.server_stream import stream_chat
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 # What a chat model is asked for; the local model's prompts are BLIP-2's own format.
 DESCRIBE_PROMPTS: dict[str, str] = {
@@ -54,6 +63,25 @@ class ServerChoice:
     url: str
     model: str = ""
     allow_remote: bool = False
+
+
+def server_choice(settings: Settings) -> ServerChoice | None:
+    """The server the settings choose, None for none; allowed when it is the one the user allowed."""
+    if not settings.server.strip():
+        return None
+    return ServerChoice(
+        settings.server, settings.server_model, same_server(settings.server, settings.allowed_server)
+    )
+
+
+def same_server(url: str, other: str) -> bool:
+    """Whether two addresses name the same server, however each is written."""
+    if not url.strip() or not other.strip():
+        return False
+    try:
+        return parse_address(url).url == parse_address(other).url
+    except ServerAddressError:
+        return url.strip() == other.strip()
 
 
 class ServerEngine(Engine):

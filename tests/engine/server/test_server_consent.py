@@ -98,3 +98,24 @@ def test_a_keyring_that_fails_means_no_key(monkeypatch) -> None:
 
     monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=locked))
     assert api_key(parse_address("http://localhost:1")) is None
+
+
+def test_the_settings_choose_a_server_and_remember_the_one_allowed() -> None:
+    from assistant.config import Settings, settings_from_dict
+    from assistant.engine.server import server_choice
+
+    assert server_choice(Settings()) is None
+    settings, rejected = settings_from_dict(
+        {
+            "server": "https://192.0.2.10:8443/v1",
+            "server_model": "qwen3.5:2b",
+            "allowed_server": "https://192.0.2.10:8443",
+        }
+    )
+    assert not rejected
+    assert server_choice(settings) == ServerChoice(
+        "https://192.0.2.10:8443/v1", "qwen3.5:2b", allow_remote=True
+    )
+    settings.server = "https://192.0.2.11:8443"  # another server: asked again
+    choice = server_choice(settings)
+    assert choice is not None and not choice.allow_remote
