@@ -1,0 +1,153 @@
+"""sway's IPC for the focused window and the outputs, and grim for the pictures, each against a stand-in:
+a socket speaking i3's IPC protocol, and a `grim` on PATH that writes a PNG as the real one does."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.capture import sway
+from assistant.capture.base import CaptureError
+from assistant.capture.grim import GrimBackend
+from assistant.capture.window import FocusedWindow, NoFocusedWindow, focused_window
+
+TREE = {
+    "type": "root",
+    "nodes": [
+        {
+            "type": "output",
+            "nodes": [
+                {
+                    "type": "workspace",
+                    "nodes": [
+                        {"type": "con", "name": "Terminal", "focused": False, "rect": {}},
+                        {
+                            "type": "con",
+                            "name": "Notes — Editor",
+                            "focused": True,
+                            "rect": {"x": 10, "y": 40, "width": 300, "height": 200},
+                            "deco_rect": {"x": 0, "y": 0, "width": 300, "height": 20},
+                        },
+                    ],
+                    "floating_nodes": [],
+                }
+            ],
+        }
+    ],
+}
+OUTPUTS = [
+    {"name": "HEADLESS-1", "active": True, "rect": {"x": 0, "y": 0, "width": 64, "height": 48}},
+    {"name": "HEADLESS-2", "active": True, "rect": {"x": 64, "y": 0, "width": 32, "height": 48}},
+]
+
+
+@pytest.fixture
+def sway_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[int, object]]:
+    """A stand-in for sway's IPC socket; the test sets what each request type answers."""
+    answers: dict[int, object] = {sway.GET_TREE: TREE, sway.GET_OUTPUTS: OUTPUTS}
+    path = tmp_path / "sway-ipc.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+    server.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                header = connection.recv(14)
+                _length, kind = struct.unpack("<II", header[6:])
+                payload = json.dumps(answers[kind]).encode()
+                connection.sendall(sway.MAGIC + struct.pack("<II", len(payload), kind) + payload)
+
+    thread = threading.Thread(target=serve, name="fake-sway", daemon=True)
+    thread.start()
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setenv("SWAYSOCK", str(path))
+    yield answers
+    stop.set()
+    thread.join(5)
+    server.close()
+
+
+def test_sway_names_the_focused_window_and_its_frame(sway_socket) -> None:
+    assert focused_window() == FocusedWindow("Notes — Editor", (10, 20, 300, 220))
+
+
+def test_sway_with_no_focused_window_says_so(sway_socket) -> None:
+    sway_socket[sway.GET_TREE] = {"type": "root", "nodes": []}
+    with pytest.raises(NoFocusedWindow, match="No window has the focus"):
+        focused_window()
+
+
+def test_a_dead_sway_socket_falls_back_to_the_wayland_sentence(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setenv("SWAYSOCK", str(tmp_path / "gone.sock"))
+    with pytest.raises(NoFocusedWindow, match="this Wayland desktop"):
+        focused_window()
+
+
+@pytest.fixture
+def fake_grim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`grim` on PATH: writes a 96x48 PNG (red, blue from x=64) or the part -g asks for; logs its arguments."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "grim-args.json"
+    script = folder / "grim"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import io, json, sys\n"
+        "from PIL import Image\n"
+        f"open({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "image = Image.new('RGBA', (96, 48), (255, 0, 0, 255))\n"
+        "image.paste((0, 0, 255, 255), (64, 0, 96, 48))\n"
+        "if '-g' in sys.argv:\n"
+        "    where, size = sys.argv[sys.argv.index('-g') + 1].split(' ')\n"
+        "    x, y = map(int, where.split(',')); w, h = map(int, size.split('x'))\n"
+        "    image = image.crop((x, y, x + w, y + h))\n"
+        "out = io.BytesIO(); image.save(out, 'PNG'); sys.stdout.buffer.write(out.getvalue())\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    return log
+
+
+def test_grim_gives_the_monitor_under_the_pointer(sway_socket, fake_grim) -> None:
+    image = GrimBackend().grab_screen(at=(70, 10))
+    assert image.mode == "RGB" and image.size == (32, 48)
+    assert image.getcolors() == [(32 * 48, (0, 0, 255))]
+    assert json.loads(fake_grim.read_text().splitlines()[-1])[-3:] == ["-g", "64,0 32x48", "-"]
+
+
+def test_grim_cuts_a_region_from_the_desktop(sway_socket, fake_grim) -> None:
+    region = GrimBackend().grab_region((60, 0, 10, 10))
+    assert region.size == (10, 10)
+    assert region.getpixel((0, 0)) == (255, 0, 0) and region.getpixel((9, 9)) == (0, 0, 255)
+
+
+def test_grim_failing_says_what_to_do(sway_socket, tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "failing"
+    folder.mkdir()
+    script = folder / "grim"
+    script.write_text("#!/bin/sh\necho 'compositor lacks wlr-screencopy-unstable-v1' >&2\nexit 1\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    with pytest.raises(CaptureError) as error:
+        GrimBackend().grab_screen()
+    assert "wlr-screencopy" in str(error.value) and "choose the portal in Settings" in str(error.value)
