@@ -39,6 +39,7 @@ from assistant.config import (
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.errors import UserError
 from assistant.ui.announce import announce
+from assistant.ui.model_server_box import ModelServerBox
 
 SYSTEM_VOICE = "System default"
 CAPTURE_LABELS = {
@@ -46,6 +47,7 @@ CAPTURE_LABELS = {
     "mss": "Direct (X11, Windows, macOS)",
     "grim": "grim (sway, Hyprland)",
     "portal": "The desktop's screenshot portal (Wayland)",
+    "screencast": "The desktop's screen sharing, asked once (Wayland)",
 }
 SPEAK_WITH_LABELS = {
     "screen-reader": "My screen reader when one is running",
@@ -227,6 +229,8 @@ class SettingsDialog(QDialog):
             editor.setAccessibleName(self.text_word_limit.accessibleName())
         self._row(model_form, "Words of text to read before &stopping (0: all):", self.text_word_limit)
         layout.addWidget(model_box)
+        self.server_box = ModelServerBox(settings)
+        layout.addWidget(self.server_box)
 
         listening_box = QGroupBox("Spoken questions")
         listening_form = QFormLayout(listening_box)
@@ -358,7 +362,7 @@ class SettingsDialog(QDialog):
             except HotkeyError as error:
                 edit.setFocus()
                 raise HotkeyError(f"{BY_NAME[action].spoken_name}: {error}") from error
-        return dataclasses.replace(
+        chosen = dataclasses.replace(
             self.settings,
             hotkeys=hotkeys,
             speech_enabled=self.speech_enabled.isChecked(),
@@ -381,6 +385,7 @@ class SettingsDialog(QDialog):
             ask_after_listening=self.ask_after_listening.isChecked(),
             capture_backend=self.capture_backend.currentData(),
         )
+        return self.server_box.chosen(chosen)
 
     def apply(self) -> bool:
         try:
@@ -389,6 +394,12 @@ class SettingsDialog(QDialog):
             self.errors.setText(str(error))
             self.errors.setAccessibleDescription(str(error))
             announce(self.errors, str(error))
+            return False
+        new, problem = self.server_box.consent(new)
+        if problem:
+            self.errors.setText(problem)
+            self.errors.setAccessibleDescription(problem)
+            announce(self.errors, problem)
             return False
         self.errors.setText("")
         self.settings = new

@@ -1,0 +1,104 @@
+"""Settings' "Model server": named fields, and the question asked once before the screen goes to a server on
+another computer (the answer remembered)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox
+
+from assistant.config import Settings
+from assistant.ui.model_server_box import ModelServerBox
+from assistant.ui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def dialog(qtbot):
+    widget = SettingsDialog(Settings())
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+class Answers(list):
+    """What the user answers to the question, in turn; `asked` holds each question's (server, plain http)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, bool]] = []
+
+
+@pytest.fixture
+def answers(monkeypatch) -> Answers:
+    given = Answers()
+
+    def ask(self, label: str, plain: bool) -> bool:
+        given.asked.append((label, plain))
+        return given.pop(0)
+
+    monkeypatch.setattr(ModelServerBox, "ask", ask)
+    return given
+
+
+def apply(qtbot, dialog) -> Settings | None:
+    got: list[Settings] = []
+    dialog.applied.connect(got.append)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
+    return got[0] if got else None
+
+
+def test_the_fields_are_named_for_screen_readers(dialog) -> None:
+    names = {edit.accessibleName() for edit in dialog.server_box.findChildren(QLineEdit)}
+    assert names == {"Model server", "Model on the server"}
+    assert "OpenAI-compatible" in dialog.server_box.address.accessibleDescription()
+
+
+def test_a_local_server_is_taken_without_asking(qtbot, dialog, answers) -> None:
+    dialog.server_box.address.setText("localhost:11434")
+    dialog.server_box.model.setText("qwen3.5:2b")
+    new = apply(qtbot, dialog)
+    assert new is not None and (new.server, new.server_model) == ("localhost:11434", "qwen3.5:2b")
+    assert answers.asked == [] and new.allowed_server == ""
+
+
+def test_a_remote_server_is_asked_about_once(qtbot, dialog, answers) -> None:
+    dialog.server_box.address.setText("http://192.0.2.10:11434")
+    answers.extend([True])
+    new = apply(qtbot, dialog)
+    assert new is not None and new.allowed_server == "http://192.0.2.10:11434"
+    assert answers.asked == [("192.0.2.10:11434", True)]
+    assert apply(qtbot, dialog) is not None  # remembered: not asked again
+    assert len(answers.asked) == 1
+
+
+def test_a_remote_server_not_allowed_changes_nothing(qtbot, dialog, answers) -> None:
+    dialog.server_box.address.setText("https://192.0.2.10")
+    answers.extend([False])
+    assert apply(qtbot, dialog) is None
+    assert "was not allowed" in dialog.errors.text()
+
+
+def test_an_address_that_is_not_one(qtbot, dialog, answers) -> None:
+    dialog.server_box.address.setText("ftp://files")
+    assert apply(qtbot, dialog) is None
+    assert "is not a web address" in dialog.errors.text() and answers.asked == []
+
+
+def test_the_question_names_the_server_and_defaults_to_no(qtbot, monkeypatch) -> None:
+    shown: list[QMessageBox] = []
+
+    def exec_(box: QMessageBox) -> int:
+        shown.append(box)
+        return int(QMessageBox.StandardButton.No)
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    box = ModelServerBox(Settings())
+    qtbot.addWidget(box)
+    assert not box.ask("192.0.2.10:11434", plain=True)
+    (question,) = shown
+    assert "192.0.2.10:11434 is on another computer" in question.text() and "unencrypted" in question.text()
+    assert question.defaultButton() is question.button(QMessageBox.StandardButton.No)
