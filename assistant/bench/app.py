@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from PIL import Image
 from assistant.bench import desktop
 from assistant.bench.desktop import WINDOW_TITLE
 from assistant.bench.firstword import measure_first_word
+from assistant.bench.loading import off_this_thread, synthetic_checkpoint
+from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.bench.xvfb import XvfbError, start_xvfb
 from assistant.engine.base import Engine
 
@@ -304,3 +306,41 @@ TARGETS = (
         "the engine's first sentence",
     ),
 )
+
+
+# -- the suite: `--suite app` ------------------------------------------------------------------------
+
+SCOPE: Scope = "each precision"
+KEY = "app"
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    """The app's own figures. The engine behind the first word is loaded on the app's model thread, as
+    for users; a synthetic model is first written as a checkpoint, so `assistant run` can load it too."""
+    from assistant.engine import load_engine
+
+    args, precision = bench.args, bench.precision
+    print(f"\n== the app ({precision})", flush=True)
+    full_model = synthetic_checkpoint(args) if args.synthetic else args.model
+
+    def load() -> Engine:
+        return load_engine(full_model, device=args.device, precision=precision, progress=False)
+
+    runtime = ("--device", args.device, "--precision", precision)  # the same for `assistant run`
+    if args.model:
+        figures = bench_app(args.model, load=load, repeat=args.repeat, full_model=full_model, runtime=runtime)
+    else:
+        from assistant.bench.synthetic import build_tiny_checkpoint
+
+        with tempfile.TemporaryDirectory() as folder:
+            off_this_thread(build_tiny_checkpoint, Path(folder))
+            figures = bench_app(folder, load=load, repeat=args.repeat, full_model=full_model, runtime=runtime)
+    show(figures)
+    return figures
+
+
+def targets(figures: dict[str, dict[str, Any]], bench: Bench) -> Iterator[Target]:
+    for label, found in figures.items():
+        for key, limit, meaning in TARGETS:
+            if isinstance(found.get(key), float):
+                yield target(f"[app {label}] {key}", found[key], limit, meaning)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 from PIL import Image, ImageDraw
 
+from assistant.bench.loading import on_gpu
+from assistant.bench.suites import Bench, Scope, Target
 from assistant.engine import prompts
 from assistant.engine.base import Turn
 from assistant.engine.blip2 import Blip2Engine
@@ -132,3 +135,69 @@ def measure_engine(engine: Blip2Engine, tokens: int, batch: int, repeat: int) ->
     figures["text_followup_over_followup"] = figures["text_followup_kept_s"] / figures["followup_cached_s"]
     figures["batch_over_singles"] = figures["batch_s"] / figures["singles_s"]
     return figures
+
+
+# -- the suite: `--suite engine` ---------------------------------------------------------------------
+
+SCOPE: Scope = "each engine"
+KEY = "results"
+# (figure, limit, what it means); the last compares two precisions of one run (--compare bf16,int8).
+TARGETS = (
+    ("describe_over_bare_generate", 1.05, "a whole description costs at most 1.05x a bare model.generate"),
+    ("followup_cached_over_fresh", 0.88, "a follow-up question costs at most 0.88x a fresh one"),
+    (
+        "text_followup_over_followup",
+        1.2,
+        "a follow-up about a screen of text, the text read once, costs at most 1.2x one without text",
+    ),
+    ("batch_over_singles", 1.0, "a batch costs less than the same images one by one"),
+    ("int8_over_bf16_describe", 0.5, "on the CPU, int8 costs at most 0.5x bf16 for a whole description"),
+)
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    args, engine = bench.args, bench.engine
+    assert engine is not None  # an "each engine" suite
+    figures = {"load_s": bench.load_s, **measure_engine(engine, args.tokens, args.batch, args.repeat)}
+    _print_figures(figures, args.batch)
+    return figures
+
+
+def targets(figures: dict[str, dict[str, float]], bench: Bench) -> Iterator[Target]:
+    for key, limit, meaning in TARGETS:
+        if key == "int8_over_bf16_describe" and on_gpu(bench.args):
+            continue  # a target for the processor's int8, not for bitsandbytes'
+        for where, value in _values(bench.report, figures, key):
+            met = value < limit if key == "batch_over_singles" else value <= limit
+            yield (f"{where}{key}", value, limit, met, meaning)
+
+
+def _values(
+    report: dict[str, Any], results: dict[str, dict[str, float]], key: str
+) -> Iterator[tuple[str, float]]:
+    if key in report:
+        yield "", report[key]
+    for label, figures in results.items():
+        if key in figures:
+            yield f"[{label}] ", figures[key]
+
+
+def _print_figures(figures: dict[str, float], batch: int) -> None:
+    rows = [
+        ("model load / build", "load_s", "s"),
+        ("preprocessing", "preprocess_s", "s"),
+        ("vision encoder + Q-Former", "vision_encoder_s", "s"),
+        ("first token", "first_token_s", "s"),
+        ("tokens per second", "tokens_per_s", "tok/s"),
+        ("first sentence (10 tokens, incl. vision)", "first_sentence_s", "s"),
+        ("whole description (engine.describe)", "describe_s", "s"),
+        ("bare model.generate, same inputs", "bare_generate_s", "s"),
+        ("follow-up question, cached features", "followup_cached_s", "s"),
+        ("follow-up question, features recomputed", "followup_fresh_s", "s"),
+        (f"question with {figures['text_words']:.0f} words of text, fresh", "text_question_fresh_s", "s"),
+        ("follow-up with the same text, kept", "text_followup_kept_s", "s"),
+        (f"batch of {batch}", "batch_s", "s"),
+        (f"{batch} one by one", "singles_s", "s"),
+    ]
+    for name, key, unit in rows:
+        print(f"  {name:<42} {figures[key]:8.3f} {unit}")

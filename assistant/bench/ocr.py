@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PIL import Image
@@ -18,6 +18,7 @@ from assistant.bench.samples import (
     window_alone,
     words_read_right,
 )
+from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.ocr.reader import BACKENDS, TextReader
 
 TARGETS = (
@@ -92,3 +93,27 @@ def _reading_figures(reader: TextReader, repeat: int) -> dict[str, float]:
     figures["words_read_right"] = right / total
     figures["words_on_the_samples"] = total
     return figures
+
+
+# -- the suite: `--suite ocr` ------------------------------------------------------------------------
+
+SCOPE: Scope = "once"
+KEY = "ocr"
+BLANK_TARGET = ("blank_check_s", 0.2, "telling a blank 1920x1080 screen takes at most 0.2 s")
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    from assistant.capture.blank import blank_colour
+
+    repeat = bench.args.repeat
+    figures = bench_ocr(repeat)
+    blank = Image.new("RGB", (1920, 1080), "black")
+    figures["blank_check_s"] = median_seconds(lambda: blank_colour(blank), repeat)
+    print("\n== reading the text on the screen (RapidOCR)")
+    show(figures)
+    return figures
+
+
+def targets(figures: dict[str, Any], bench: Bench) -> Iterator[Target]:
+    for key, limit, meaning in (*TARGETS, BLANK_TARGET):
+        yield target(f"[ocr] {key}", figures[key], limit, meaning, at_least=key == "words_read_right")

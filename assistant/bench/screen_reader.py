@@ -13,9 +13,12 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from assistant.bench.suites import Bench, Scope, Target, show, target
 
 SPEECHD_CONFIG = """AudioOutputMethod "alsa"
 LogLevel 3
@@ -228,3 +231,21 @@ def bench_screen_reader_summary(rounds: int = 30) -> dict[str, float]:
         summary[f"{name}_median_s"] = statistics.median(ordered)
         summary[f"{name}_p95_s"] = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return summary
+
+
+# -- the suite: `--suite screen-reader` --------------------------------------------------------------
+
+SCOPE: Scope = "once"
+KEY = "screen_reader"
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    figures = bench_screen_reader_summary(bench.args.repeat * 10)
+    print("\n== the screen reader, through a private speech-dispatcher")
+    show(figures)
+    return figures
+
+
+def targets(figures: dict[str, float], bench: Bench) -> Iterator[Target]:
+    for key, limit, meaning in TARGETS:
+        yield target(f"[screen reader] {key}", figures[key], limit, meaning)

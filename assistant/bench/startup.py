@@ -18,11 +18,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from assistant.bench.desktop import WINDOW_TITLE, cue_times, running_app, visible_window, wait
+from assistant.bench.loading import on_gpu, synthetic_checkpoint
+from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.bench.xvfb import XvfbError, start_xvfb
+from assistant.errors import UserError
 
 GB = 1e9
 
@@ -162,3 +166,34 @@ def compare(startup: dict[str, dict[str, Any]]) -> dict[str, float]:
                 int8[f"later_{kind}_peak_gb"] / int8[f"later_{kind}_resident_gb"]
             )
     return ratios
+
+
+# -- the suite: `--suite startup` --------------------------------------------------------------------
+
+SCOPE: Scope = "before models"
+KEY = "startup"
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    """Each precision's start-up in processes of its own."""
+    args = bench.args
+    model = args.model or (synthetic_checkpoint(args) if args.synthetic else None)
+    if model is None:
+        raise UserError("The startup suite needs a model: give --model ID_OR_FOLDER or --synthetic ARCH.")
+    device = "cuda" if on_gpu(args) else "cpu"
+    precisions = [p.strip() for p in (args.compare or args.precision).split(",") if p.strip()]
+    startup: dict[str, dict[str, Any]] = {}
+    for precision in precisions:
+        print(f"\n== start-up, {precision} on {device}", flush=True)
+        startup[precision] = measure_startup(model, precision, device)
+        show(startup[precision])
+    startup["comparisons"] = compare(startup)
+    show(startup["comparisons"])
+    return startup
+
+
+def targets(figures: dict[str, dict[str, Any]], bench: Bench) -> Iterator[Target]:
+    found = {**figures.get("int8", {}), **figures.get("comparisons", {})}
+    for key, limit, meaning in TARGETS:
+        if isinstance(found.get(key), float):
+            yield target(f"[startup] {key}", found[key], limit, meaning)

@@ -8,9 +8,11 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.bench.suites import Bench, Scope, Target, show
 from assistant.speech.stt import SAMPLE_RATE, SpeechInputError, Transcriber, decode_file
 
 BENCH_QUESTION = "How many people are in the picture?"  # about 1.9 s in espeak-ng's voice
@@ -68,3 +70,20 @@ def bench_transcription(
         "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "transcript": transcript,
     }
+
+
+# -- the suite: `--suite stt` ------------------------------------------------------------------------
+
+SCOPE: Scope = "once"
+KEY = "stt"
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    figures = bench_transcription(bench.args.stt_model)
+    print("\n== speech to text")
+    show(figures)
+    return figures
+
+
+def targets(figures: object, bench: Bench) -> Iterator[Target]:
+    yield from ()  # figures to compare, no limits

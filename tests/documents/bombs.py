@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.bench.documents import add_zip_bomb as add_bomb
-from assistant.bench.documents import deflated_zeros, png_bomb
+from assistant.bench.hostile import add_zip_bomb as add_bomb
+from assistant.bench.hostile import deflated_zeros, png_bomb
 
 __all__ = ["add_bomb", "deflated_zeros", "png_bomb", "run_limited"]
 

@@ -413,7 +413,7 @@ def test_deflated_zeros_inflate_to_what_they_say() -> None:
 
 
 def test_hostile_benchmark_refuses_every_bomb() -> None:
-    from assistant.bench.documents import bench_hostile
+    from assistant.bench.hostile import bench_hostile
 
     results = bench_hostile()
     assert len(results) == 6
