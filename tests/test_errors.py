@@ -11,7 +11,7 @@ from assistant.documents.sources import SourceError
 from assistant.engine.base import EngineError
 from assistant.errors import UserError
 from assistant.hotkeys.combos import HotkeyError
-from assistant.hotkeys.trigger import TriggerError
+from assistant.instance import TriggerError
 from assistant.ocr import OcrError
 from assistant.speech.backend import SpeechUnavailable
 from assistant.speech.stt import SpeechInputError

@@ -6,7 +6,7 @@ import argparse
 
 from assistant.actions import TRIGGER_NAMES
 from assistant.cli import say_error
-from assistant.hotkeys.trigger import NOT_RUNNING, send_trigger
+from assistant.instance import NOT_RUNNING, send_trigger
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,15 +1,12 @@
-"""Global hotkeys and the single-instance trigger channel (`assistant trigger ACTION`). No Qt here."""
+"""Global hotkeys, each desktop's way of grabbing them chosen in one place. No Qt here. (The single
+instance and `assistant trigger` live in assistant.instance.)"""
 
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
 from assistant.hotkeys.global_hotkeys import GlobalHotkeys
-from assistant.hotkeys.trigger import TriggerError, TriggerServer, send_trigger
 
 __all__ = [
     "GlobalHotkeys",
     "Hotkey",
     "HotkeyError",
-    "TriggerError",
-    "TriggerServer",
     "parse_hotkey",
-    "send_trigger",
 ]

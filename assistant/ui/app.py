@@ -80,7 +80,7 @@ def run_app(
     speak_with: str | None = None,
 ) -> int:
     """Run the app until Quit; returns the exit status."""
-    from assistant.hotkeys import TriggerError, TriggerServer
+    from assistant.instance import TriggerError, TriggerServer
     from assistant.ui.controller import Controller
 
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.hotkeys import TriggerServer
-from assistant.hotkeys.trigger import NOT_RUNNING
+from assistant.instance import NOT_RUNNING, TriggerServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="these tests use the POSIX socket channel")
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from assistant.actions import TRIGGER_NAMES
-from assistant.hotkeys import TriggerError, TriggerServer, send_trigger
-from assistant.hotkeys import trigger as trigger_module
+from assistant.instance import TriggerError, TriggerServer, send_trigger
+from assistant.instance.channel import Channel, proof, runtime_dir
+from assistant.instance.messages import HELLO
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="these tests use the POSIX socket channel")
 
@@ -129,8 +130,8 @@ def test_runtime_dir_from_environment(
 def _handshake(folder: Path) -> tuple[object, bytes]:
     connection = Client(str(folder / "trigger.sock"), "AF_UNIX")
     hello = connection.recv_bytes()
-    assert hello.startswith(trigger_module.HELLO)
-    return connection, hello[len(trigger_module.HELLO) :]
+    assert hello.startswith(HELLO)
+    return connection, hello[len(HELLO) :]
 
 
 def test_bad_messages_are_ignored(server: TriggerServer, folder: Path, received: queue.Queue[str]) -> None:
@@ -140,16 +141,16 @@ def test_bad_messages_are_ignored(server: TriggerServer, folder: Path, received:
         connection.send_bytes(b"\0" * 32 + b"describe-screen")
         assert connection.recv_bytes() == b"denied"
     # A proof for another nonce (a replayed message).
-    key = trigger_module._Channel(folder).read_key()
+    key = Channel(folder).read_key()
     assert key is not None
     connection, _ = _handshake(folder)
     with connection:
-        connection.send_bytes(trigger_module._proof(key, b"x" * 32, b"ask") + b"ask")
+        connection.send_bytes(proof(key, b"x" * 32, b"ask") + b"ask")
         assert connection.recv_bytes() == b"denied"
     # Right key, unknown action.
     connection, nonce = _handshake(folder)
     with connection:
-        connection.send_bytes(trigger_module._proof(key, nonce, b"format-disk") + b"format-disk")
+        connection.send_bytes(proof(key, nonce, b"format-disk") + b"format-disk")
         assert connection.recv_bytes() == b"unknown"
     # Too long a message.
     connection, _ = _handshake(folder)
@@ -339,7 +340,7 @@ def test_without_a_runtime_folder_the_channel_sits_right_in_the_sticky_temporary
     no_runtime_dir: Path, received: queue.Queue[str]
 ) -> None:
     # Directly in the sticky /tmp, so no other user can rename it away; not in a parent someone else may own.
-    assert trigger_module.runtime_dir() == no_runtime_dir
+    assert runtime_dir() == no_runtime_dir
     server = TriggerServer(received.put)
     assert server.start()
     try:

@@ -1,0 +1,91 @@
+"""`assistant trigger ACTION`'s side: connect to the running app within a deadline, prove the secret,
+hand over the action, and say in one sentence why it was not taken."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import time
+from multiprocessing.connection import Client
+from pathlib import Path
+
+from assistant.actions import NAMES
+from assistant.instance.channel import Channel, TriggerError, proof
+from assistant.instance.messages import HELLO, Messages, PipeMessages
+
+NOT_RUNNING = "The assistant is not running. Start it with `assistant run`."
+
+
+def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = None) -> bool:
+    """Send `action` to the running app. False: no app is running. Raises TriggerError when one is
+    running but did not take the action (no answer within `timeout`, or it refused)."""
+    if action not in NAMES:
+        raise ValueError(f"unknown action {action!r}")
+    channel = Channel(folder)
+    key = channel.read_key()
+    if key is None:
+        return False
+    deadline = time.monotonic() + timeout
+    no_answer = TriggerError(
+        f"The assistant did not answer within {timeout:g} seconds; it may be busy, try again or restart it."
+    )
+    messages = _connect(channel, deadline, no_answer)
+    if messages is None:
+        return False
+    try:
+        hello = messages.receive()
+        if not hello.startswith(HELLO):
+            raise TriggerError("Something other than the assistant answered on its channel; restart it.")
+        encoded = action.encode("ascii")
+        messages.send(proof(key, hello[len(HELLO) :], encoded) + encoded)
+        reply = messages.receive()
+    except TimeoutError:
+        raise no_answer from None
+    except (OSError, EOFError) as error:
+        raise TriggerError(
+            "The assistant closed the connection before taking the action; try again."
+        ) from error
+    finally:
+        with contextlib.suppress(OSError):
+            messages.close()
+    if reply == b"ok":
+        return True
+    if reply == b"denied":
+        raise TriggerError("The running assistant did not accept the trigger's key; restart the assistant.")
+    if reply == b"failed":
+        raise TriggerError(f"The assistant could not start {action}; its window or speech says why.")
+    raise TriggerError(f"The running assistant does not know the action {action}; update or restart it.")
+
+
+def _connect(channel: Channel, deadline: float, no_answer: TriggerError) -> Messages | PipeMessages | None:
+    """A connection to the running app before `deadline`; None when nothing listens there."""
+    if sys.platform == "win32":
+        try:
+            return PipeMessages(Client(channel.address, channel.family), deadline)
+        except (FileNotFoundError, ConnectionRefusedError):
+            return None
+        except OSError as error:
+            raise TriggerError(f"The assistant could not be reached ({error.strerror or error}).") from error
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+            sock.connect(channel.address)
+            return Messages(sock, deadline)
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            return None
+        except (BlockingIOError, InterruptedError):
+            # Its queue of waiting connections is full (a socket that waits gives no time-out here).
+            sock.close()
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        except TimeoutError:
+            sock.close()
+            raise no_answer from None
+        except OSError as error:
+            sock.close()
+            raise TriggerError(f"The assistant could not be reached ({error.strerror or error}).") from error
