@@ -3,43 +3,20 @@ real window manager (Xvfb + openbox), two windows open and one focused; and a lo
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from ui_flow import wait_idle
 
 from assistant.capture.locked import LOCKED_MESSAGE
 
-TESTS = Path(__file__).resolve().parents[1]
-APP = TESTS / "capture" / "two_windows_app.py"
-SCREEN_SAVER = TESTS / "capture" / "screensaver_service.py"
 XVFB_SIZE = (1280, 800)
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not (shutil.which("openbox") and shutil.which("xdotool")),
     reason="needs openbox and xdotool (apt-get install openbox xdotool)",
 )
-
-
-@pytest.fixture(scope="module")
-def desktop(xvfb) -> Iterator[None]:
-    env = {**os.environ, "DISPLAY": xvfb.display}
-    manager = subprocess.Popen(["openbox", "--sm-disable"], env=env, stderr=subprocess.DEVNULL)
-    app = subprocess.Popen(
-        [sys.executable, str(APP)], env={**env, "QT_QPA_PLATFORM": "xcb"}, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert app.stdout.readline().strip() == "ready"
-        yield
-    finally:
-        app.terminate()
-        app.wait(timeout=10)
-        manager.terminate()
-        manager.wait(timeout=10)
 
 
 @pytest.fixture
@@ -62,7 +39,9 @@ def said(recorded) -> str:
     return " ".join(recorded.texts()[1:])  # after "Ready."
 
 
-def test_read_the_text_says_the_title_then_the_focused_windows_words(qtbot, desktop, no_bus, ready) -> None:
+def test_read_the_text_says_the_title_then_the_focused_windows_words(
+    qtbot, openbox_desktop, no_bus, ready
+) -> None:
     controller, recorded = ready
     focus("Invoice 2041 - Mail")
     controller.handle("read-text")
@@ -78,7 +57,7 @@ def test_read_the_text_says_the_title_then_the_focused_windows_words(qtbot, desk
 
 
 def test_describe_the_focused_window_says_title_then_gist_then_text(
-    qtbot, desktop, no_bus, ready, tiny_engine
+    qtbot, openbox_desktop, no_bus, ready, tiny_engine
 ) -> None:
     controller, recorded = ready
     focus("Quarterly report - Writer")
@@ -93,35 +72,18 @@ def test_describe_the_focused_window_says_title_then_gist_then_text(
     assert controller.last_description == tiny_engine.describe(controller.last_image)
 
 
-def test_a_locked_screen_is_said_and_nothing_is_captured(qtbot, desktop, session_bus, ready) -> None:
+def test_a_locked_screen_is_said_and_nothing_is_captured(
+    qtbot, openbox_desktop, locked_screen, ready
+) -> None:
     controller, recorded = ready
-    service = subprocess.Popen([sys.executable, str(SCREEN_SAVER), "true"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert service.stdout.readline().strip() == "ready"
-        controller.handle("read-text")
-        qtbot.waitUntil(lambda: LOCKED_MESSAGE in recorded.texts(), timeout=20000)
-        assert controller.last_image is None and controller.text.last_lines == []
-    finally:
-        service.terminate()
-        service.wait(timeout=5)
+    controller.handle("read-text")
+    qtbot.waitUntil(lambda: LOCKED_MESSAGE in recorded.texts(), timeout=20000)
+    assert controller.last_image is None and controller.text.last_lines == []
 
 
-@pytest.fixture
-def session_bus(monkeypatch) -> Iterator[str]:
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        address = daemon.stdout.readline().strip()
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket")
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=5)
-
-
-def test_ocr_that_cannot_start_is_said_in_one_sentence(qtbot, desktop, no_bus, ready, monkeypatch) -> None:
+def test_ocr_that_cannot_start_is_said_in_one_sentence(
+    qtbot, openbox_desktop, no_bus, ready, monkeypatch
+) -> None:
     from assistant.ocr import OcrError, reader
 
     def broken(image):
@@ -138,7 +100,7 @@ def test_ocr_that_cannot_start_is_said_in_one_sentence(qtbot, desktop, no_bus, r
 
 
 def test_read_the_text_starts_a_conversation_about_the_window_with_its_text(
-    qtbot, desktop, no_bus, ready, prompts
+    qtbot, openbox_desktop, no_bus, ready, prompts
 ) -> None:
     from assistant.bench.samples import error_message
 
