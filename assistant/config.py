@@ -45,6 +45,8 @@ APP_NAME = "assistant"
 CONFIG_DIR_ENV = "ASSISTANT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 
+# The model used until the settings name another: the one place its id is written (the engine reads it).
+DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
 DETAILS = ("brief", "detailed")
 IDLE_MINUTES_MAX = 24 * 60
 TEXT_WORD_LIMIT_MAX = 100_000
@@ -54,7 +56,7 @@ RATE_RANGE = (80, 1000)
 # "Speak with": the user's screen reader when one runs (else the app's own voice), the app's own voice, or both.
 SPEAK_WITH = ("screen-reader", "own-voice", "both")
 # How the screen is captured: "auto" lets the desktop decide (assistant.capture.backends).
-CAPTURE_BACKENDS = ("auto", "mss", "grim", "portal")
+CAPTURE_BACKENDS = ("auto", "mss", "grim", "portal", "screencast")
 
 
 class SettingsError(UserError):
@@ -76,7 +78,7 @@ class Settings:
     announce_ready: bool = True
     speak_with: str = "screen-reader"
     # model
-    model: str = "Salesforce/blip2-opt-2.7b"
+    model: str = DEFAULT_MODEL
     device: str = "auto"
     precision: str = "auto"
     detail: str = "brief"

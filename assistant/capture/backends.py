@@ -2,7 +2,9 @@
 
 mss on X11, Windows and macOS (today's behaviour). On Wayland: grim, wlroots' screencopy, where the
 compositor is sway or Hyprland; then xdg-desktop-portal's Screenshot; then mss as a last resort where
-XWayland gives an X display (it sees only X11 windows). The user's choice (the settings'
+XWayland gives an X display (it sees only X11 windows). The ScreenCast portal (one frame a request of
+a PipeWire stream that stays open, agreed once through its restore token) comes after the Screenshot
+portal: its first use asks, so it is the user's choice. The user's choice (the settings'
 `capture_backend`, handed over by the app through `use_backend`) comes first where it can run here.
 """
 
@@ -45,7 +47,7 @@ def candidates(environ: Mapping[str, str] | None = None, platform: str | None = 
     if not is_wayland(environ, platform):
         return ["mss"]
     names = ["grim"] if is_wlroots(environ) and shutil.which("grim") else []
-    names.append("portal")
+    names += ["portal", "screencast"]  # the screencast is chosen, not guessed: its first use asks
     if environ.get("DISPLAY"):
         names.append("mss")
     return names
@@ -57,6 +59,10 @@ def make(name: str) -> CaptureBackend:
         from assistant.capture.grim import GrimBackend
 
         return GrimBackend()
+    if name == "screencast":
+        from assistant.capture.portal_screencast import PortalScreenCastBackend
+
+        return PortalScreenCastBackend()
     if name == "portal":
         from assistant.capture.portal_screenshot import PortalScreenshotBackend
 

@@ -94,14 +94,14 @@ def unpack(signature: str, value: Any) -> Any:
 class Portal:
     """One connection to the session bus's portal; usable from several threads (jeepney's router)."""
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, enable_fds: bool = False) -> None:
         address = address or session_bus_address()
         if not address:
             raise PortalUnavailable("no session bus")
         from jeepney.io.threading import DBusRouter, open_dbus_connection
 
         try:
-            self._connection = open_dbus_connection(address, auth_timeout=CALL_SECONDS)
+            self._connection = open_dbus_connection(address, enable_fds=enable_fds, auth_timeout=CALL_SECONDS)
         except (OSError, ValueError, StopIteration, TimeoutError) as error:
             raise PortalUnavailable(f"the session bus cannot be reached ({error})") from error
         self._router = DBusRouter(self._connection)

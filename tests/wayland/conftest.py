@@ -22,6 +22,8 @@ from fixtures.desktops import NO_SYSTEM_BUS, stop_process
 HERE = Path(__file__).resolve().parent
 BACKEND_TEMPLATE = HERE / "templates" / "portal_backend.py"
 BACKEND_NAME = "org.freedesktop.impl.portal.AssistantTest"
+CAST_TEMPLATE = HERE / "templates" / "screencast_backend.py"
+CAST_NAME = "org.freedesktop.impl.portal.AssistantCast"
 XDP = Path("/usr/libexec/xdg-desktop-portal")
 PERMISSION_STORE = Path("/usr/share/dbus-1/services/org.freedesktop.impl.portal.PermissionStore.service")
 START_SECONDS = 20.0  # a hang guard only
@@ -91,6 +93,18 @@ class PortalDesktop:
     def seen(self) -> dict[str, Any]:
         return dict(json.loads(self.mock("Seen")[0]))
 
+    def cast(self, method: str, signature: str = "", *args: Any) -> Any:
+        """The ScreenCast side's mock: SetAnswer, Seen."""
+        return call(
+            self.address,
+            CAST_NAME,
+            "/org/freedesktop/portal/desktop",
+            "org.freedesktop.DBus.Mock",
+            method,
+            signature,
+            *args,
+        )
+
 
 def _bus_config(folder: Path) -> Path:
     services = folder / "services"
@@ -129,6 +143,9 @@ def portal_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         "org.freedesktop.impl.portal.GlobalShortcuts;\n"
         "UseIn=assistant-test\n"
     )
+    (portals / "assistant-cast.portal").write_text(
+        f"[portal]\nDBusName={CAST_NAME}\nInterfaces=org.freedesktop.impl.portal.ScreenCast;\nUseIn=assistant-test\n"
+    )
     pictures = tmp_path / "Pictures"
     pictures.mkdir()
     env = {
@@ -157,6 +174,11 @@ def portal_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         )
         processes.append(backend)
         wait_for_name(address, BACKEND_NAME, backend)
+        cast = subprocess.Popen(
+            [python, "-m", "dbusmock", "-t", str(CAST_TEMPLATE)], env=env, stdout=log, stderr=log
+        )
+        processes.append(cast)
+        wait_for_name(address, CAST_NAME, cast)
         portal = subprocess.Popen([str(XDP), "--replace"], env=env, stdout=log, stderr=log)
         processes.append(portal)
         wait_for_name(address, "org.freedesktop.portal.Desktop", portal)

@@ -1,0 +1,227 @@
+"""The desktop's `org.freedesktop.portal.ScreenCast` with PipeWire: agreed once, then silent and fast.
+
+The session asks for one monitor with `persist_mode` 2 (until revoked): the desktop answers Start with a
+`restore_token`, kept in a file of the user's own (mode 0600) and handed back to the next session's
+SelectSources, so that later sessions start without a question. The session stays open while the app
+runs (it belongs to this D-Bus connection), and each request takes one frame of its PipeWire stream:
+GStreamer's pipewiresrc, given the portal's PipeWire socket, writes one PNG to a pipe.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PIL import Image, UnidentifiedImageError
+
+from assistant.capture.base import CaptureError, Geometry, clip, opaque_rgb
+from assistant.capture.portal_screenshot import CANCELLED_MESSAGE, SET_UP_SECONDS
+from assistant.config import APP_NAME
+from assistant.files import replace_text
+from assistant.hotkeys.portal import CANCELLED, Portal, PortalTimeout, PortalUnavailable, new_token
+
+SCREENCAST = "org.freedesktop.portal.ScreenCast"
+MONITOR = 1
+PERSIST_UNTIL_REVOKED = 2
+START_SECONDS = 10.0
+"""A session restored from its token starts without a question."""
+FRAME_SECONDS = 5.0
+
+NO_PORTAL = (
+    "No screen could be captured: this Wayland desktop offers no ScreenCast portal of version 4 or later; "
+    "choose the screenshot portal in Settings instead."
+)
+NO_GSTREAMER = (
+    "Screen capture through the ScreenCast portal needs GStreamer's PipeWire source; install "
+    "gstreamer1.0-pipewire and gstreamer1.0-tools, or choose the screenshot portal in Settings."
+)
+REFUSED = (
+    "The desktop did not allow the screen to be shared; open the assistant's Settings, choose Set up "
+    "screen capture and choose a screen to share when the desktop asks."
+)
+
+
+def token_path() -> Path:
+    """Where the desktop's restore token is kept between runs (the user's state folder)."""
+    return platformdirs.user_state_path(APP_NAME, appauthor=False) / "screencast-restore-token"
+
+
+class PortalScreenCastBackend:
+    name = "screencast"
+    title = "the desktop's ScreenCast portal with PipeWire"
+
+    def __init__(
+        self, address: str | None = None, token_file: Path | None = None, deadline: float = START_SECONDS
+    ) -> None:
+        self._address = address
+        self._token_file = token_file or token_path()
+        self._deadline = deadline
+        self._lock = threading.Lock()
+        self._portal: Portal | None = None
+        self._session = ""
+        self._node = 0
+        self._position: tuple[int, int] = (0, 0)
+
+    def problem(self) -> str | None:
+        try:
+            with Portal(self._address) as portal:
+                version = portal.version(SCREENCAST)
+        except PortalUnavailable:
+            return NO_PORTAL
+        if version is None or version < 4:
+            return NO_PORTAL
+        return None if shutil.which("gst-launch-1.0") else NO_GSTREAMER
+
+    def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
+        return self._frame()
+
+    def grab_region(self, region: Geometry) -> Image.Image:
+        frame = self._frame()
+        left, top = region[0] - self._position[0], region[1] - self._position[1]
+        left, top, width, height = clip((left, top, region[2], region[3]), (0, 0, *frame.size))
+        return frame.crop((left, top, left + width, top + height))
+
+    def set_up(self, deadline: float = SET_UP_SECONDS) -> None:
+        """Start the session from the app's own window, where the desktop's chooser can be answered."""
+        with self._lock:
+            self._start(deadline)
+
+    def close(self) -> None:
+        with self._lock:
+            portal, self._portal, self._session = self._portal, None, ""
+        if portal is not None:
+            portal.close()  # the session ends with the connection
+
+    @property
+    def restore_token(self) -> str:
+        try:
+            return self._token_file.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def _start(self, deadline: float) -> None:
+        if self._portal is not None:
+            return
+        try:
+            portal = Portal(self._address, enable_fds=True)  # the PipeWire socket comes as a descriptor
+        except PortalUnavailable as error:
+            raise CaptureError(NO_PORTAL) from error
+        try:
+            self._session, self._node, self._position = self._negotiate(portal, deadline)
+        except BaseException:
+            portal.close()
+            raise
+        self._portal = portal
+
+    def _negotiate(self, portal: Portal, deadline: float) -> tuple[str, int, tuple[int, int]]:
+        version = portal.version(SCREENCAST)
+        if version is None or version < 4:
+            raise CaptureError(NO_PORTAL)
+        created = self._ask(
+            portal, "CreateSession", "a{sv}", (), {"session_handle_token": ("s", new_token())}, deadline
+        )
+        session = str(created["session_handle"])
+        sources: dict[str, tuple[str, Any]] = {
+            "types": ("u", MONITOR),
+            "multiple": ("b", False),
+            "persist_mode": ("u", PERSIST_UNTIL_REVOKED),
+        }
+        if token := self.restore_token:
+            sources["restore_token"] = ("s", token)
+        self._ask(portal, "SelectSources", "oa{sv}", (session,), sources, deadline)
+        started = self._ask(portal, "Start", "osa{sv}", (session, ""), {}, deadline)
+        if new := started.get("restore_token"):
+            # The desktop may hand back a new token for the next restore; the last one given is kept.
+            self._token_file.parent.mkdir(parents=True, exist_ok=True)
+            replace_text(self._token_file, str(new), mode=0o600)
+        streams = started.get("streams") or []
+        if not streams:
+            raise CaptureError(REFUSED)
+        node, properties = streams[0]
+        left, top = properties.get("position", (0, 0))
+        return session, int(node), (int(left), int(top))
+
+    def _ask(
+        self,
+        portal: Portal,
+        method: str,
+        signature: str,
+        args: tuple[Any, ...],
+        options: dict[str, tuple[str, Any]],
+        deadline: float,
+    ) -> dict[str, Any]:
+        try:
+            response = portal.request(SCREENCAST, method, signature, args, options, deadline)
+        except PortalTimeout as error:
+            raise CaptureError(
+                f"The desktop's ScreenCast portal did not answer within {deadline:g} seconds; open the "
+                "assistant's Settings, choose Set up screen capture and answer the desktop's question."
+            ) from error
+        except PortalUnavailable as error:
+            raise CaptureError(NO_PORTAL) from error
+        if response.code == CANCELLED:
+            raise CaptureError(CANCELLED_MESSAGE)
+        if not response.granted:
+            raise CaptureError(REFUSED)
+        return dict(response.results)
+
+    def _frame(self) -> Image.Image:
+        with self._lock:
+            self._start(self._deadline)
+            assert self._portal is not None
+            remote = self._pipewire_remote(self._portal)
+        try:
+            return one_frame(remote, self._node)
+        finally:
+            os.close(remote)
+
+    def _pipewire_remote(self, portal: Portal) -> int:
+        """A file descriptor of the PipeWire connection that sees only this session's stream."""
+        try:
+            body = portal.call(SCREENCAST, "OpenPipeWireRemote", "oa{sv}", self._session, {})
+        except PortalUnavailable as error:
+            portal.close()
+            self._portal, self._session = None, ""  # the desktop ended the session: start again next time
+            raise CaptureError(
+                "The desktop ended the screen sharing session; capture again to start a new one."
+            ) from error
+        return int(body[0].to_raw_fd())
+
+
+def one_frame(remote: int, node: int) -> Image.Image:
+    """One frame of PipeWire `node` over the connection `remote`, through GStreamer, as RGB."""
+    if not shutil.which("gst-launch-1.0"):
+        raise CaptureError(NO_GSTREAMER)
+    command = [
+        "gst-launch-1.0",
+        "-q",
+        "pipewiresrc",
+        f"fd={remote}",
+        f"path={node}",
+        "num-buffers=1",
+        "!",
+        "videoconvert",
+        "!",
+        "pngenc",
+        "!",
+        "fdsink",
+        "fd=1",
+    ]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, timeout=FRAME_SECONDS, pass_fds=(remote,), check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise CaptureError("No frame came from the screen sharing stream in time; try again.") from error
+    try:
+        with Image.open(io.BytesIO(done.stdout)) as image:
+            image.load()
+            return opaque_rgb(image)
+    except (OSError, UnidentifiedImageError) as error:
+        raise CaptureError("The screen sharing stream gave no picture; try again.") from error
