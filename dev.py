@@ -62,6 +62,14 @@ DEBIAN_TEST = [
     "desktop-file-utils",
     "epubcheck",
     "chromium",  # with npm's axe-core, checks the HTML that alt-text writes
+    # Wayland: the real xdg-desktop-portal, its desktop side mocked by dbusmock (Debian's runs the mock
+    # server, with gi); dbus-python for the test extra's python-dbusmock is built against libdbus.
+    "xdg-desktop-portal",
+    "python3-dbusmock",
+    "python3-gi",
+    "libdbus-1-dev",
+    "libglib2.0-dev",
+    "pkg-config",
 ]
 
 
