@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench.suites import Bench, Scope, Target, show
-from assistant.speech.stt import SAMPLE_RATE, SpeechInputError, Transcriber, decode_file
+from assistant.speech.stt import SAMPLE_RATE, SpeechInputError, Transcriber, decode_file, default_stt_model
 
 BENCH_QUESTION = "How many people are in the picture?"  # about 1.9 s in espeak-ng's voice
 
@@ -79,7 +79,10 @@ KEY = "stt"
 
 
 def run(bench: Bench) -> dict[str, Any]:
-    figures = bench_transcription(bench.args.stt_model)
+    from assistant.config import load_settings
+
+    model = bench.args.stt_model or default_stt_model(load_settings()[0])  # as `assistant transcribe`
+    figures = bench_transcription(model)
     print("\n== speech to text")
     show(figures)
     return figures

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.config import DEFAULT_MODEL as DEFAULT_MODEL  # written once, with the settings
 from assistant.engine.base import EngineError
 
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
 # Said once, when the int8 model is first prepared for this computer (assistant.engine.quantized).
 PREPARING = "Preparing the model for this computer; this happens once."
 # Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).

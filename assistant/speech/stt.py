@@ -45,23 +45,18 @@ class NoSpeechError(SpeechInputError):
 
 
 def default_stt_model(settings: Settings | None = None) -> str:
-    """The speech-recognition model to use when none is given: $ASSISTANT_STT_MODEL, else the settings'
-    `stt_model` (tiny.en unless changed). Without `settings`, the settings file is read."""
+    """The speech-recognition model to use when none is given: $ASSISTANT_STT_MODEL, else the
+    `settings`' `stt_model`, else tiny.en. The caller reads the settings (a library reads no files of
+    the user's)."""
     from_env = os.environ.get(STT_MODEL_ENV, "").strip()
     if from_env:
         return from_env
-    return (settings or _read_settings()).stt_model or DEFAULT_STT_MODEL
+    return (settings.stt_model if settings is not None else "") or DEFAULT_STT_MODEL
 
 
 def default_stt_language(settings: Settings | None = None) -> str | None:
-    """The language spoken questions are in, from the settings (None = detect)."""
-    return (settings or _read_settings()).language or None
-
-
-def _read_settings() -> Settings:
-    from assistant.config import load_settings
-
-    return load_settings()[0]
+    """The language spoken questions are in, from the `settings` the caller read (None = detect)."""
+    return (settings.language or None) if settings is not None else None
 
 
 def _known_models() -> dict[str, str]:
@@ -261,7 +256,8 @@ class Transcriber:
     """Whisper speech recognition through faster-whisper; see the module docstring for threading.
 
     `model` is a name (tiny.en, base.en, small, … large-v3), a hub id (owner/name) or a local
-    CTranslate2 folder; None means `default_stt_model()`. `language` is a code ("en", "de-DE") or
+    CTranslate2 folder; None means `default_stt_model()` (without the settings: give the settings'
+    model, as the command line and the app do). `language` is a code ("en", "de-DE") or
     None/"auto" to detect; English-only models (*.en) always transcribe English.
     """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.cli.speech import stt_choices
+from assistant.config import load_settings
 from assistant.engine.base import EngineError
 from assistant.errors import UserError
 from assistant.speech import stt
@@ -232,11 +235,22 @@ def test_default_model_follows_environment_and_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path))
     assert stt.default_stt_model() == "tiny.en"
     (tmp_path / "settings.toml").write_text('stt_model = "base.en"\nlanguage = "de"\n')
-    assert stt.default_stt_model() == "base.en"
-    assert stt.default_stt_language() == "de"
+    # The command line reads the settings file and hands the settings in.
+    assert stt_choices(argparse.Namespace(stt_model=None, language=None)) == ("base.en", "de")
+    settings = load_settings()[0]
+    assert stt.default_stt_model(settings) == "base.en"
+    assert stt.default_stt_language(settings) == "de"
     monkeypatch.setenv(stt.STT_MODEL_ENV, "small")
-    assert stt.default_stt_model() == "small"
+    assert stt.default_stt_model(settings) == "small"
     assert Transcriber().model_name == "small"
+
+
+def test_the_speech_library_reads_no_settings_file(tmp_path, monkeypatch):
+    monkeypatch.delenv(stt.STT_MODEL_ENV, raising=False)
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "settings.toml").write_text('stt_model = "base.en"\nlanguage = "de"\n')
+    assert (stt.default_stt_model(), stt.default_stt_language()) == ("tiny.en", None)
+    assert Transcriber().model_name == "tiny.en"
 
 
 def test_describe_stt_for_doctor(stt_model_dir, tmp_path, monkeypatch):
