@@ -20,6 +20,7 @@ from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
+from assistant.errors import UserError
 
 if TYPE_CHECKING:
     from assistant.engine.base import Engine
@@ -225,6 +226,9 @@ class Runner:
         started = time.perf_counter()
         try:
             return " ".join(read_text(picture).lines)
+        except UserError as error:  # the picture's alt-text goes without its text; the run goes on
+            log.warning("%s", error)
+            return ""
         finally:
             self.report.ocr_seconds += time.perf_counter() - started
 

@@ -46,6 +46,10 @@ REC_BOX_GROWTH = 1.25
 # Pixels this far from the background colour (sum over the three channels) count as content.
 CONTENT_TOLERANCE = 24
 CONTENT_MARGIN = 8
+# Content thinner than this once scaled for the detector holds no text it could find; RapidOCR would
+# stretch it to its minimum side and pad it for its aspect ratio, a 29000x16 strip into a picture of
+# billions of pixels (a minute's work, then ResizeImgError).
+MIN_DETECT_SIDE = 8
 RECOGNISED_LINES_KEPT = 512
 # Lines recognised in one call, per backend (RapidOCR sorts them by width so little is padding).
 # Measured on a full screen of 45 lines, side by side: OpenVINO 0.46 s in sixes, 0.58 s one at a
@@ -185,7 +189,13 @@ class TextReader:
             return TextOnImage()
         with self._lock:
             engine = self._load()
-            lines = self._recognise(engine, pixels, self._detect(engine, pixels, box))
+            try:
+                lines = self._recognise(engine, pixels, self._detect(engine, pixels, box))
+            except Exception as error:  # RapidOCR's own errors on a picture it cannot take: this one only
+                raise OcrError(
+                    f"The text on this picture could not be read ({type(error).__name__}); "
+                    "try a crop of the part with the text."
+                ) from error
         return TextOnImage(tuple(reading_order(lines)))
 
     def _detect(
@@ -196,6 +206,8 @@ class TextReader:
         left, top, right, bottom = box
         content = pixels[top:bottom, left:right]
         scale = min(1.0, self.detect_side / max(content.shape[:2]))
+        if min(content.shape[:2]) * scale < MIN_DETECT_SIDE:
+            return []
         if scale < 1.0:
             size = (max(round(content.shape[1] * scale), 1), max(round(content.shape[0] * scale), 1))
             content = cv2.resize(content, size, interpolation=cv2.INTER_AREA)

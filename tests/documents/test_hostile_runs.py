@@ -15,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 # The child's own address space with the runner loaded is about 50 MB; each cap below is far under what
 # the case took before its fix.
@@ -126,3 +126,45 @@ def test_names_that_are_not_utf8_or_carry_terminal_commands_are_printed_escaped(
     assert names == {"bad\udcff.html", "evil\x1b[2J\r\nSummary: 0 failed\u202e.html"}
     for document in saved["documents"]:  # the good picture beside the bad one was written in both
         assert document["written"] and document["images"][1]["outcome"] == "written"
+
+
+def thin_strip(path: Path, size: tuple[int, int]) -> Path:
+    picture = Image.new("RGB", size, "white")
+    ImageDraw.Draw(picture).rectangle((100, 0, 5000, size[1] - 1), fill="black")
+    picture.save(path)
+    return path
+
+
+def sign(path: Path) -> Path:
+    picture = Image.new("RGB", (360, 120), "white")
+    ImageDraw.Draw(picture).text(
+        (20, 30), "OPEN 24 HOURS", fill="black", font=ImageFont.load_default(size=40)
+    )
+    picture.save(path)
+    return path
+
+
+def test_a_thin_picture_has_no_text_and_the_pictures_after_it_are_read(tmp_path: Path) -> None:
+    # RapidOCR stretched a 29000x3 strip to billions of pixels: a minute, then ResizeImgError, and the
+    # pictures after it were never read.
+    thin = thin_strip(tmp_path / "thin.png", (29000, 3))
+    script = f"""
+        import sys
+        from assistant.cli import main
+        sys.exit(main(["read-text", {str(thin)!r}, {str(sign(tmp_path / "sign.png"))!r}]))
+    """
+    status, stdout, stderr = child(script, memory_mb=4096, timeout=60)
+    assert status == 0, stderr.decode(errors="replace")[-2000:]
+    assert stdout.decode().splitlines() == [f"{thin}:", f"{tmp_path / 'sign.png'}:", "OPEN 24 HOURS"]
+
+
+def test_alt_text_with_ocr_goes_on_past_a_thin_picture(tmp_path: Path) -> None:
+    thin_strip(tmp_path / "strip.png", (29000, 16))
+    (tmp_path / "red.png").write_bytes(jpeg((255, 0, 0), (64, 64)))
+    (tmp_path / "a.html").write_text('<img src="strip.png">')
+    (tmp_path / "b.html").write_text('<img src="red.png">')
+    status, stdout, stderr = run_cli_in_child(
+        ["alt-text", str(tmp_path), "--write", "--include-ocr"], memory_mb=4096
+    )
+    assert status == 0, (stdout + stderr).decode(errors="replace")[-2000:]
+    assert 'alt="' in (tmp_path / "a.html").read_text() and 'alt="' in (tmp_path / "b.html").read_text()
