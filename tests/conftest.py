@@ -134,3 +134,16 @@ def no_threads_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             continue
     if running:
         pytest.fail(f"the test left threads running: {', '.join(sorted(running))}", pytrace=False)
+
+
+# What makes a test slow is what it starts: the app's controller with its model, OCR and speech threads,
+# Whisper, a desktop with a window manager. A test that uses one of these is marked `slow` here, once,
+# so that `python3 dev.py test --fast` leaves it to the full run (tests slow for another reason carry
+# the mark themselves).
+SLOW_FIXTURES = frozenset({"make_controller", "ready", "transcriber", "stt_model_dir", "openbox_desktop"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -257,6 +257,7 @@ def checked(audit: dict[str, dict[str, list[str]]]) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 def test_written_html_passes_axe(
     site: Path, tiny_model_dir: Path, axe_source: str, chromium_path: str, tmp_path_factory, capsys
 ) -> None:

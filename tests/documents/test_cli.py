@@ -30,6 +30,7 @@ def model_args(tiny_model_dir: Path) -> list[str]:
     return ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
 
 
+@pytest.mark.slow
 def test_dry_run_shows_what_would_be_written(folder: Path, tiny_model_dir: Path, capsys) -> None:
     before = (folder / "page.html").read_bytes()
     assert main(["alt-text", str(folder), *model_args(tiny_model_dir)]) == 0
@@ -45,6 +46,7 @@ def test_dry_run_shows_what_would_be_written(folder: Path, tiny_model_dir: Path,
     assert (folder / "page.html").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_write_with_json_and_csv_report(folder: Path, tiny_model_dir: Path, capsys) -> None:
     report_file = folder / "report.csv"
     args = ["alt-text", str(folder), "--write", "--json", "--report", str(report_file), "--max-length", "60"]
@@ -89,6 +91,7 @@ def test_ctrl_c_gives_exit_status_130(folder: Path, monkeypatch, capsys) -> None
     assert (folder / "page.html").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_include_ocr_adds_the_visible_text(tmp_path: Path) -> None:
     picture = Image.new("RGB", (360, 120), "white")
     ImageDraw.Draw(picture).text(

@@ -139,6 +139,7 @@ def epubcheck_command() -> list[str] | None:
     return ["java", "-jar", str(real)] if real.suffix == ".jar" else [found]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(epubcheck_command() is None, reason="epubcheck (Debian package) is not installed")
 def test_written_epub_passes_epubcheck(tmp_path: Path, engine: RecordingEngine) -> None:
     path = tmp_path / "book.epub"

@@ -404,6 +404,7 @@ def test_a_long_turn_and_the_ones_before_it_are_left_out(tiny_engine, monkeypatc
     assert prompts == ["Question: Is it day or night? Answer: Day. Question: Who is in the photo? Answer:"]
 
 
+@pytest.mark.slow
 def test_a_question_about_words_on_the_picture_is_asked_with_the_text_read_on_it(
     tiny_engine, monkeypatch
 ) -> None:
@@ -595,6 +596,7 @@ def test_out_of_memory_while_generating_falls_back_and_keeps_working(tiny_model_
     assert engine.notices == heard
 
 
+@pytest.mark.slow
 def test_int8_quantization_lets_go_of_each_float_layer_at_once(tiny_model_dir, monkeypatch) -> None:
     """Layer by layer means one float copy at a time: on a 16 GB laptop, holding every float layer until
     the end (14 GB for OPT-2.7b) would not fit."""

@@ -488,6 +488,7 @@ def assistant_process(*argv: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_python_dash_m_assistant_describes(files, model_args, tiny_engine) -> None:
     done = assistant_process("describe", files["first"], files["broken"], *model_args, "--json")
     assert done.returncode == 1, done.stderr

@@ -51,6 +51,7 @@ def test_a_blank_picture_is_named_and_no_model_is_loaded(capsys, tmp_path, colou
     assert capsys.readouterr().out == f"The picture is blank: all {name}.\n"
 
 
+@pytest.mark.slow
 def test_describe_says_the_gist_then_the_text(capsys, window_file, tiny_model_dir, tiny_engine) -> None:
     path, lines = window_file
     model = ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
