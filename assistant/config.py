@@ -56,7 +56,7 @@ RATE_RANGE = (80, 1000)
 # "Speak with": the user's screen reader when one runs (else the app's own voice), the app's own voice, or both.
 SPEAK_WITH = ("screen-reader", "own-voice", "both")
 # How the screen is captured: "auto" lets the desktop decide (assistant.capture.backends).
-CAPTURE_BACKENDS = ("auto", "mss", "grim", "portal")
+CAPTURE_BACKENDS = ("auto", "mss", "grim", "portal", "screencast")
 
 
 class SettingsError(UserError):
