@@ -48,9 +48,9 @@ class Family:
 
 
 def _families() -> tuple[Family, ...]:
-    from assistant.engine.families import blip2, qwen3_5
+    from assistant.engine.families import blip2, qwen3_5, smolvlm
 
-    return (blip2.FAMILY, qwen3_5.FAMILY)
+    return (blip2.FAMILY, qwen3_5.FAMILY, smolvlm.FAMILY)
 
 
 def families() -> tuple[Family, ...]:

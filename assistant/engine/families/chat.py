@@ -50,7 +50,7 @@ class _Prefix:
 class ChatEngine(Engine):
     """An image-text-to-text model driven through its chat template."""
 
-    processor_class: ClassVar[type[ProcessorMixin]]
+    processor_classes: ClassVar[dict[str, type[ProcessorMixin]]]  # by the checkpoint's architecture
     describe_prompts: ClassVar[dict[str, str]] = {
         "brief": "Describe this picture in one sentence.",
         "detailed": "Describe this picture in detail.",
@@ -107,7 +107,7 @@ class ChatEngine(Engine):
         on_progress = options.get("on_progress")
         architecture = _architecture(folder)
         model_class: type[PreTrainedModel] = getattr(transformers, architecture)
-        processor = load_processor(folder, cls.processor_class)
+        processor = load_processor(folder, cls.processor_classes[architecture])
         cls.apply_budget(processor, int(options.get("image_tokens") or 0))
         getattr(processor, "tokenizer").padding_side = "left"  # noqa: B009 - answers follow the prompts
 
@@ -138,7 +138,11 @@ class ChatEngine(Engine):
         for index, question in enumerate(questions):
             parts: list[dict[str, Any]] = [{"type": "text", "text": question}]
             if index == 0:
-                parts = [{"type": "image"}, *([{"type": "text", "text": lead}] if lead else []), *parts]
+                parts = [
+                    {"type": "image"},
+                    *([{"type": "text", "text": lead + "\n"}] if lead else []),
+                    *parts,
+                ]
             messages.append({"role": "user", "content": parts})
             if index < len(turns):
                 messages.append(
@@ -148,23 +152,29 @@ class ChatEngine(Engine):
 
     def inputs(self, conversations: Sequence[Messages], images: Sequence[Image.Image]) -> dict[str, Any]:
         """Every tensor the processor makes of the conversations and pictures, all of which `generate`
-        gets (Qwen's `image_grid_thw` and `mm_token_type_ids` among them). Tokenized by the chat template
-        itself, so no special token is added twice (Gemma's <bos>)."""
-        batch = [
-            [
-                {**message, "content": [_with_image(part, image) for part in message["content"]]}
-                for message in conversation
-            ]
-            for conversation, image in zip(conversations, images, strict=True)
+        gets (Qwen's `image_grid_thw` and `mm_token_type_ids` among them).
+
+        The checkpoint's chat template writes the prompt, special tokens included, so the processor adds
+        none (Gemma's <bos> would come twice); the processor then puts each picture's image tokens in
+        its place. (The tokenizer renders the template: SmolVLM's own `apply_chat_template` asks its
+        video processor for defaults, which is left out here.)"""
+        texts = [
+            self.tokenizer.apply_chat_template(
+                conversation,
+                chat_template=getattr(self.processor, "chat_template"),  # noqa: B009
+                add_generation_prompt=True,
+                tokenize=False,
+                **self.template_options,
+            )
+            for conversation in conversations
         ]
-        made = getattr(self.processor, "apply_chat_template")(  # noqa: B009
-            batch,
-            add_generation_prompt=True,
-            tokenize=True,
-            return_dict=True,
+        processor: Any = self.processor  # a processor's call is untyped
+        made = processor(
+            text=texts,
+            images=[[image] for image in images],
             return_tensors="pt",
             padding=True,
-            **self.template_options,
+            add_special_tokens=False,
         )
         return {key: value.to(self._device) for key, value in made.items() if isinstance(value, torch.Tensor)}
 
@@ -330,10 +340,6 @@ class ChatEngine(Engine):
             ids = self.generate(inputs, self.max_new_tokens[detail])
             results += [self._clean(row, self._tail(inputs)) for row in ids]
         return results
-
-
-def _with_image(part: dict[str, Any], image: Image.Image) -> dict[str, Any]:
-    return {**part, "image": image} if part.get("type") == "image" else part
 
 
 def _is_vision_input(name: str) -> bool:

@@ -26,7 +26,9 @@ def strip_thinking(raw: str) -> str:
 
 
 class Qwen3_5Engine(ChatEngine):
-    processor_class: ClassVar[type[ProcessorMixin]] = Qwen3VLProcessor
+    processor_classes: ClassVar[dict[str, type[ProcessorMixin]]] = {
+        "Qwen3_5ForConditionalGeneration": Qwen3VLProcessor
+    }
     template_options: ClassVar[dict[str, Any]] = {"enable_thinking": False}
 
     @classmethod
