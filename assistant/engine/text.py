@@ -6,7 +6,12 @@ import re
 
 _SPACE = re.compile(r"\s+")
 _NEXT_TURN = re.compile(r"\s*\b(Question|Answer)\s*:.*$", re.IGNORECASE | re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Controls (C0 and C1), the replacement characters a token cut inside a character decodes to, and the
+# invisible format characters that reorder or hide text (bidi marks and overrides, zero widths): the
+# same that alt-text drops, so `ask` and `describe` never print or speak U+FFFD or a hidden override.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffc\ufffd\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _ANSWER_LABEL = re.compile(r"^\s*Answer\s*:", re.IGNORECASE)
 _MAX_PHRASE = 12  # longest phrase whose repetition is collapsed, in words

@@ -135,3 +135,13 @@ def test_streamed_text_only_grows_and_ends_as_the_final_text() -> None:
             if stable.startswith(sent):
                 sent = stable
             assert final.startswith(sent), (words, sent, final)
+
+
+def test_replacement_and_hidden_characters_are_dropped_as_in_alt_text() -> None:
+    # A token cut inside a multi-byte character decodes to U+FFFD, which ask and describe printed.
+    assert clean_output("a cat\ufffd on a sofa\ufffd") == "A cat on a sofa."
+    assert clean_output("a \u202esign\u202c saying \x9b2J hello\ufeff") == "A sign saying 2J hello."
+    assert (
+        clean_output("a family \U0001f468\u200d\U0001f469 waving")
+        == "A family \U0001f468\u200d\U0001f469 waving."
+    )
