@@ -26,6 +26,7 @@ SUITES = {
     "screen-reader": "screen_reader",
     "startup": "startup",
     "ocr": "ocr",
+    "server": "server",
 }
 
 # When a suite runs in `assistant bench`:

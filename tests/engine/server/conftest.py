@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from tiny_checkpoints.smolvlm import build_tiny_smolvlm
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the Settings and bench tests make a QApplication
 SERVE_START_DEADLINE_S = 180.0  # about 13 s on 2 idle cores; a hang guard, not a timing
 
 

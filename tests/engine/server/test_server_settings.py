@@ -3,10 +3,6 @@ another computer (the answer remembered)."""
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox
 
