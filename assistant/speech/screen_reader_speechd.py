@@ -1,0 +1,147 @@
+"""The screen reader through speech-dispatcher, with its own Python client: each message's end and
+cancel are reported back, so sentences are handed over one at a time and nothing is lost."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from assistant.speech.backend import POLL, speaking_time_limit
+from assistant.speech.screen_reader_routes import SPEECH_DISPATCHER, ScreenReaderLost
+
+log = logging.getLogger(__name__)
+
+
+def import_speechd() -> ModuleType:
+    """speech-dispatcher's own Python client: from this environment, else from the system's Python.
+
+    It is not on PyPI; distributions ship it (Debian and Ubuntu: python3-speechd, Fedora:
+    python3-speechd), and it is pure Python, so the system's copy works in this environment too.
+    """
+    try:
+        import speechd
+
+        return speechd
+    except ImportError:
+        pass
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for folder in (
+        "/usr/lib/python3/dist-packages",
+        f"/usr/lib/{version}/site-packages",
+        f"/usr/lib64/{version}/site-packages",
+    ):
+        init = Path(folder, "speechd", "__init__.py")
+        if not init.is_file():
+            continue
+        spec = importlib.util.spec_from_file_location(
+            "speechd", init, submodule_search_locations=[str(init.parent)]
+        )
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["speechd"] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules["speechd"]
+            raise
+        return module
+    raise ScreenReaderLost("speech-dispatcher's Python client is not installed (install python3-speechd)")
+
+
+def speechd_address() -> str:
+    """Where speech-dispatcher is reached: SPEECHD_ADDRESS, as its own clients read it, else its default."""
+    address = os.environ.get("SPEECHD_ADDRESS")
+    if address:
+        return address
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or str(Path.home() / ".cache")
+    return f"unix_socket:{Path(runtime, 'speech-dispatcher', 'speechd.sock')}"
+
+
+class SpeechDispatcherRoute:
+    """speech-dispatcher through its Python client: each message's end and cancel are reported back."""
+
+    name = SPEECH_DISPATCHER
+
+    def __init__(self, reader: str = "the screen reader") -> None:
+        speechd = import_speechd()
+        self._speechd = speechd
+        self.reader = reader
+        self.address = speechd_address()
+        try:
+            # No autospawn: a speech-dispatcher that is not running is no screen reader's voice.
+            self._client = speechd.SSIPClient("assistant", component="descriptions", autospawn=False)
+        except Exception as error:
+            raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not answer: {error}") from None
+
+    @property
+    def description(self) -> str:
+        spoken = f"{self.reader} through speech-dispatcher ({self.address})"
+        if self.reader == "Orca":
+            return f"{spoken}; no braille, as Orca's D-Bus service (Orca 49 and later) was not reached"
+        return spoken
+
+    def _alive(self) -> bool:
+        # The client notices a closed connection only in its reader thread; asking that thread is the
+        # one way to learn that speech-dispatcher went away while a message was being spoken.
+        connection = getattr(self._client, "_conn", None)
+        thread = getattr(connection, "_communication_thread", None)
+        return thread is None or thread.is_alive()
+
+    def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None], wait: bool) -> bool:
+        events = self._speechd.CallbackType
+        begun = threading.Event()
+        ended: list[str] = []
+        done = threading.Event()
+
+        def on_event(kind: str, **_details: Any) -> None:
+            if kind == events.BEGIN:
+                begun.set()
+            elif kind in (events.END, events.CANCEL):
+                ended.append(kind)
+                done.set()
+
+        try:
+            self._client.speak(text, callback=on_event, event_types=(events.BEGIN, events.END, events.CANCEL))
+        except Exception as error:
+            raise ScreenReaderLost(
+                f"speech-dispatcher at {self.address} stopped answering: {error}"
+            ) from None
+        if not wait:
+            return True
+        deadline = time.monotonic() + speaking_time_limit(text, None)
+        started = False
+        while not done.wait(POLL):
+            if begun.is_set() and not started:
+                started = True
+                on_start()
+            if cancel.is_set():
+                self.silence()
+                return False
+            if not self._alive():
+                raise ScreenReaderLost(f"speech-dispatcher at {self.address} went away while speaking")
+            if time.monotonic() > deadline:
+                raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not finish speaking in time")
+        if not started:
+            on_start()
+        return ended[-1] == events.END and not cancel.is_set()
+
+    def silence(self) -> None:
+        try:
+            self._client.cancel()
+        except Exception as error:  # gone already: nothing of ours is being said
+            log.info("speech-dispatcher could not be told to stop: %s", error)
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception as error:
+            log.info("The speech-dispatcher connection did not close cleanly: %s", error)
