@@ -216,7 +216,8 @@ def checkpoint_dtype(folder: Path) -> torch.dtype | None:
     for file in sorted(folder.glob("*.safetensors")):
         try:
             header = _safetensors_header(file)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
+        # RecursionError: a header nested deeper than the JSON parser follows.
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError, struct.error):
             raise damaged_model(folder, file.name) from None
         for name, entry in header.items():
             if name == "__metadata__" or not isinstance(entry, dict) or entry.get("dtype") not in names:
@@ -237,7 +238,8 @@ def count_parameters(folder: Path) -> int:
     for file in sorted(folder.glob("*.safetensors")):
         try:
             header = _safetensors_header(file)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, struct.error):
+        # RecursionError: a header nested deeper than the JSON parser follows.
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError, struct.error):
             raise damaged_model(folder, file.name) from None
         for name, entry in header.items():
             if name != "__metadata__":

@@ -77,6 +77,10 @@ def family_of(folder: Path) -> Family:
     """The family of the checkpoint in `folder`, read from its config.json; UnknownFamily otherwise."""
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except RecursionError:  # nested deeper than the JSON parser follows: no real config is
+        from assistant.engine.models import damaged_model
+
+        raise damaged_model(folder, "config.json") from None
     except (OSError, ValueError) as error:
         raise EngineError(
             f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
