@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 
 from assistant import __version__
 from assistant.errors import UserError
+from assistant.text_safety import for_terminal
 
 COMMAND_MODULES = (
     "assistant.cli.run",  # run (the default)
@@ -39,7 +40,8 @@ def plugin_commands() -> list[Register]:
 
 
 def say_error(message: object) -> None:
-    print(message, file=sys.stderr)
+    # Messages quote file names and sources, which may hold ESC, newlines or bytes that are not UTF-8.
+    print(for_terminal(message), file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
