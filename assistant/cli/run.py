@@ -45,4 +45,7 @@ def _run(args: argparse.Namespace) -> int:
         speech=not args.no_speech,
         speak_with=args.speak_with,
         settings_file=args.settings,
+        model_server=args.server,
+        server_model=args.server_model,
+        allow_remote_server=args.allow_remote_server,
     )

@@ -24,6 +24,7 @@ from assistant.ui.views import MainWindow, TrayView
 from assistant.ui.worker import ModelSpec
 
 if TYPE_CHECKING:
+    from assistant.engine.server import ServerChoice
     from assistant.ui.controller import Controller
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,25 @@ log = logging.getLogger(__name__)
 ALREADY_RUNNING = "The assistant is already running. Use its tray icon, its hotkeys, or `assistant trigger`."
 
 
-def load_model(spec: ModelSpec, on_progress: Callable[[str], None] | None = None) -> Engine:
-    """Runs on the model thread: the first import of torch happens here."""
+def load_model(
+    spec: ModelSpec, on_progress: Callable[[str], None] | None = None, server: ServerChoice | None = None
+) -> Engine:
+    """Runs on the model thread: the first import of torch happens here. With `server`, the model server
+    answers and `spec`'s model only when the server fails."""
     from assistant.engine import load_engine
 
-    return load_engine(spec.model, spec.device, spec.precision, on_progress=on_progress)
+    return load_engine(spec.model, spec.device, spec.precision, on_progress=on_progress, server=server)
+
+
+def server_for(settings: Settings, allowed_now: str | None = None) -> ServerChoice | None:
+    """The model server `settings` choose, None for none; `allowed_now` is a server the user allowed for
+    this run (`--allow-remote-server`), besides the one the settings remember."""
+    from assistant.engine.server import same_server, server_choice
+
+    choice = server_choice(settings)
+    if choice is not None and allowed_now and same_server(choice.url, allowed_now):
+        return dataclasses.replace(choice, allow_remote=True)
+    return choice
 
 
 def _quit_on_signals(app: QApplication) -> None:
@@ -78,8 +93,12 @@ def run_app(
     speech: bool = True,
     settings_file: Path | None = None,
     speak_with: str | None = None,
+    model_server: str | None = None,
+    server_model: str | None = None,
+    allow_remote_server: bool = False,
 ) -> int:
-    """Run the app until Quit; returns the exit status."""
+    """Run the app until Quit; returns the exit status. `model_server` and `server_model` replace the
+    settings' for this run; `allow_remote_server` allows that server for this run."""
     from assistant.instance import TriggerError, TriggerServer
     from assistant.ui.controller import Controller
 
@@ -91,6 +110,8 @@ def run_app(
         device=device or settings.device,
         precision=precision or settings.precision,
         speak_with=speak_with or settings.speak_with,
+        server=settings.server if model_server is None else model_server,
+        server_model=settings.server_model if server_model is None else server_model,
     )
     from assistant.capture.backends import use_backend
 
@@ -118,7 +139,15 @@ def run_app(
         server = None
 
     earcons = Earcons(settings.earcons, log_to=speech_to)
-    controller = Controller(settings, None, earcons, load_model, settings_file or settings_path())
+
+    def load(spec: ModelSpec, on_progress: Callable[[str], None]) -> Engine:
+        """The model, or the server in the settings as last applied (their answer about it included)."""
+        current = relay[0].settings if relay else settings
+        return load_model(
+            spec, on_progress, server_for(current, model_server if allow_remote_server else None)
+        )
+
+    controller = Controller(settings, None, earcons, load, settings_file or settings_path())
     relay.append(controller)
     if QSystemTrayIcon.isSystemTrayAvailable():
         view: TrayView | MainWindow = TrayView(controller.request_action, settings.hotkeys)
