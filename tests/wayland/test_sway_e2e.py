@@ -1,0 +1,199 @@
+"""End to end on a real headless Wayland compositor: Debian 12's sway 1.7 (pixman renderer, no XWayland,
+as an unprivileged user) with a native Wayland window of a few lines of text (foot).
+
+The focused window is found through sway's IPC and named by its title; it is captured by grim, and by
+the real xdg-desktop-portal through xdg-desktop-portal-wlr (with PipeWire up, as xdpw needs); the text
+read from each picture holds at least 90 % of the window's words."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import (
+    BACKEND_NAME,
+    BACKEND_TEMPLATE,
+    PERMISSION_STORE,
+    XDP,
+    _bus_config,
+    mock_python,
+    wait_for_name,
+)
+from fixtures.desktops import NO_SYSTEM_BUS, stop_process
+
+from assistant.capture import focused_window, grab_focused_window
+from assistant.capture.backends import choose_backend
+from assistant.capture.blank import blank_colour
+from assistant.capture.portal_screenshot import PortalScreenshotBackend
+from assistant.ocr import read_text
+
+LINES = ["Revenue grew by twelve percent", "The meeting moves to Thursday", "Please review the budget draft"]
+TITLE = "Quarterly notes"
+XDPW = Path("/usr/libexec/xdg-desktop-portal-wlr")
+NOBODY = 65534
+HANG_GUARD = 30.0
+
+pytestmark = pytest.mark.slow
+
+
+def as_user(command: list[str]) -> list[str]:
+    """sway 1.7 runs headless only as an unprivileged user: drop root's rights where the tests have them."""
+    if os.geteuid() != 0:
+        return command
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+
+
+def share_of_words(text: str) -> float:
+    wanted = [word.lower() for line in LINES for word in line.split()]
+    seen = {word.lower().strip(".,") for word in text.split()}
+    return sum(word in seen for word in wanted) / len(wanted)
+
+
+@pytest.fixture(scope="module")
+def sway() -> Iterator[dict[str, str]]:
+    """Headless sway with foot showing LINES, focused; the environment a client of it needs."""
+    if not all(shutil.which(name) for name in ("sway", "foot", "grim", "setpriv")):
+        pytest.skip("needs sway, foot and grim (apt-get install sway foot grim)")
+    # Not under pytest's temporary folder: that one is root's alone, and sway runs as another user.
+    folder = Path(tempfile.mkdtemp(prefix="assistant-sway-"))
+    runtime = folder / "run"
+    runtime.mkdir(mode=0o700)
+    text = folder / "notes.txt"
+    text.write_text("\n".join(LINES) + "\n")
+    config = folder / "config"
+    config.write_text(
+        "xwayland disable\noutput HEADLESS-1 resolution 800x600\ndefault_border normal\n"
+        f"exec foot --title '{TITLE}' --font monospace:size=14 sh -c 'cat {text}; exec sleep 600'\n"
+    )
+    for path in (folder, runtime, text, config):
+        if os.geteuid() == 0:
+            os.chown(path, NOBODY, NOBODY)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(folder),
+        "LANG": "C.UTF-8",
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_CURRENT_DESKTOP": "sway",
+        "WLR_BACKENDS": "headless",
+        "WLR_RENDERER": "pixman",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+    }
+    log = (folder / "sway.log").open("wb")
+    compositor = subprocess.Popen(as_user(["sway", "-c", str(config)]), env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + HANG_GUARD
+        client = {
+            "WAYLAND_DISPLAY": "wayland-1",
+            "XDG_RUNTIME_DIR": str(runtime),
+            "XDG_SESSION_TYPE": "wayland",
+            "XDG_CURRENT_DESKTOP": "sway",
+        }
+        while True:
+            assert compositor.poll() is None, (folder / "sway.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "foot's window never took the focus"
+            sockets = list(runtime.glob("sway-ipc.*.sock"))
+            if sockets and (runtime / "wayland-1").exists():
+                client["SWAYSOCK"] = str(sockets[0])
+                with pytest.MonkeyPatch.context() as patch:
+                    for name, value in client.items():
+                        patch.setenv(name, value)
+                    patch.delenv("DISPLAY", raising=False)
+                    try:
+                        if focused_window().title == TITLE:
+                            break
+                    except Exception:  # sway is up, foot not yet mapped
+                        pass
+            time.sleep(0.1)
+        time.sleep(0.5)  # foot has mapped its window; give it a moment to draw the text
+        yield client
+    finally:
+        stop_process(compositor)  # type: ignore[arg-type]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def on_sway(sway: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name, value in sway.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    return sway
+
+
+def test_grim_and_sways_ipc_read_the_focused_window(on_sway) -> None:
+    backend, _notes = choose_backend(preferred="auto")
+    assert backend.name == "grim"
+    window, picture = grab_focused_window()
+    assert window.spoken_title == f"Window: {TITLE}."
+    assert picture.size == window.geometry[2:] and blank_colour(picture) is None
+    assert share_of_words(read_text(picture).text) >= 0.9
+
+
+@pytest.fixture
+def wlr_portal(on_sway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The real xdg-desktop-portal with xdg-desktop-portal-wlr for Screenshot (grim behind it) and PipeWire,
+    on a private bus; the desktop's Access question (xdpw has none) answered Allow by the dbusmock desktop."""
+    python = mock_python()
+    if not (
+        XDP.exists() and XDPW.exists() and shutil.which("pipewire") and PERMISSION_STORE.exists() and python
+    ):
+        pytest.skip("needs xdg-desktop-portal, xdg-desktop-portal-wlr, pipewire and python3-dbusmock")
+    portals = tmp_path / "portals"
+    portals.mkdir()
+    shutil.copy("/usr/share/xdg-desktop-portal/portals/wlr.portal", portals)
+    (portals / "access.portal").write_text(
+        f"[portal]\nDBusName={BACKEND_NAME}\nInterfaces=org.freedesktop.impl.portal.Access;\nUseIn=sway\n"
+    )
+    env = {
+        **on_sway,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_DESKTOP_PORTAL_DIR": str(portals),
+        "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS,
+    }
+    bus_folder = tmp_path / "bus"
+    bus_folder.mkdir()
+    bus = subprocess.Popen(
+        ["dbus-daemon", f"--config-file={_bus_config(bus_folder)}", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    processes: list[subprocess.Popen[bytes]] = [bus]
+    log = (tmp_path / "portal.log").open("wb")
+    try:
+        assert bus.stdout is not None
+        address = bus.stdout.readline().decode().strip()
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        for command, name in (
+            ([python, "-m", "dbusmock", "-t", str(BACKEND_TEMPLATE)], BACKEND_NAME),
+            (["pipewire"], None),
+            ([str(XDPW)], "org.freedesktop.impl.portal.desktop.wlr"),
+            ([str(XDP), "--replace"], "org.freedesktop.portal.Desktop"),
+        ):
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+            processes.append(process)
+            if name is not None:
+                wait_for_name(address, name, process)
+            else:
+                time.sleep(0.5)  # PipeWire's socket; xdpw connects at its start
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        monkeypatch.setenv("HOME", str(tmp_path))
+        yield address
+    finally:
+        for process in reversed(processes):
+            stop_process(process)  # type: ignore[arg-type]
+
+
+def test_the_screenshot_portal_captures_through_xdpw(wlr_portal, tmp_path: Path) -> None:
+    picture = PortalScreenshotBackend().grab_screen()
+    assert picture.size == (800, 600) and blank_colour(picture) is None
+    assert share_of_words(read_text(picture).text) >= 0.9
+    leftovers = [path for path in tmp_path.rglob("*.png")]
+    assert leftovers == []  # the portal's file was read into memory and deleted
