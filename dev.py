@@ -70,6 +70,13 @@ DEBIAN_TEST = [
     "libdbus-1-dev",
     "libglib2.0-dev",
     "pkg-config",
+    # the end-to-end test on a real headless sway: a native Wayland window (foot), grim, and the
+    # portal's wlroots backend, which needs PipeWire running
+    "sway",
+    "foot",
+    "grim",
+    "xdg-desktop-portal-wlr",
+    "pipewire",
 ]
 
 
