@@ -31,6 +31,12 @@ class GlobalHotkeys:
         """The backend in use after start(), or None when no hotkeys are registered."""
         return self._started.name if self._started is not None else None
 
+    @property
+    def desktop_keys(self) -> dict[str, str]:
+        """action -> the keys the desktop bound to it (the GlobalShortcuts portal, read back after each
+        change in the desktop's settings); empty where the app binds the keys itself."""
+        return dict(getattr(self._started, "triggers", {}))
+
     def start(self) -> list[str]:
         """Register every hotkey it can; returns one plain sentence per problem (empty when all is well)."""
         self.stop()

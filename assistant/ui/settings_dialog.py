@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -89,8 +89,10 @@ class SettingsDialog(QDialog):
         input_devices: Iterable[str] = (),
         parent: QWidget | None = None,
         screen_reader: str | None = None,
+        desktop_keys: Mapping[str, str] | None = None,
     ) -> None:
-        """`screen_reader`: how the app reaches the screen reader now, or None while it reaches none."""
+        """`screen_reader`: how the app reaches the screen reader now, or None while it reaches none.
+        `desktop_keys`: action -> the keys the desktop bound (Wayland's GlobalShortcuts), where it binds them."""
         super().__init__(parent)
         self.setWindowTitle("Settings — Assistant")
         self.setAccessibleName("Settings")
@@ -111,6 +113,21 @@ class SettingsDialog(QDialog):
             edit.setPlaceholderText("none")
             self._row(hotkeys_form, f"&{index + 1} {name}:", edit)
             self.hotkey_edits[action.name] = edit
+        if desktop_keys:
+            # On Wayland the desktop binds the keys; what the user chose in its dialog wins over ours.
+            bound = "; ".join(
+                f"{BY_NAME[name].spoken_name}: {keys or 'none'}"
+                for name, keys in desktop_keys.items()
+                if name in BY_NAME
+            )
+            self.desktop_keys = QLabel(
+                f"The desktop binds these keys (change them in its settings): {bound}."
+            )
+            self.desktop_keys.setAccessibleName("Keys bound by the desktop")
+            self.desktop_keys.setWordWrap(True)
+            self.desktop_keys.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+            self.desktop_keys.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            hotkeys_form.addRow(self.desktop_keys)
         layout.addWidget(hotkeys_box)
 
         speech_box = QGroupBox("Speech")

@@ -85,3 +85,32 @@ def test_no_portal_says_to_bind_assistant_trigger(tmp_path) -> None:
     assert backend.start(BINDINGS, lambda _action: None) == [NO_PORTAL]
     assert "`assistant trigger describe-screen`" in NO_PORTAL
     backend.stop()
+
+
+def test_the_desktops_keys_are_shown_in_settings(qtbot, portal_desktop) -> None:
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from assistant.config import Settings
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    hotkeys = GlobalHotkeys(
+        {"describe-screen": "ctrl+alt+d"},
+        lambda _action: None,
+        backend=PortalShortcutsBackend(portal_desktop.address),
+    )
+    try:
+        assert hotkeys.start() == []
+        portal_desktop.mock("Change", "ss", "describe-screen", "Super+D")
+        wait_until(
+            lambda: hotkeys.desktop_keys == {"describe-screen": "Super+D"}, "the change was not read back"
+        )
+        dialog = SettingsDialog(Settings(), desktop_keys=hotkeys.desktop_keys)
+        qtbot.addWidget(dialog)
+        assert dialog.desktop_keys.text() == (
+            "The desktop binds these keys (change them in its settings): Describe screen: Super+D."
+        )
+        assert dialog.desktop_keys.accessibleName() == "Keys bound by the desktop"
+    finally:
+        hotkeys.stop()
+    assert GlobalHotkeys({}, lambda _action: None).desktop_keys == {}
