@@ -59,3 +59,35 @@ def test_run_speaks_with_what_is_asked_for_this_run(capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--speak-with", "braille"])
     assert "invalid choice: 'braille'" in capsys.readouterr().err
+
+
+def test_a_command_of_the_product_does_not_look_for_plug_ins(tmp_path, monkeypatch, capsys) -> None:
+    """Finding plug-ins reads every installed package's metadata; `assistant trigger` runs on key presses."""
+    import assistant.cli
+
+    def no_lookup() -> list[object]:
+        raise AssertionError("plug-ins looked for")
+
+    monkeypatch.setenv("ASSISTANT_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setattr(assistant.cli, "plugin_commands", no_lookup)
+    assert assistant.cli.main(["trigger", "stop"]) == 1
+    assert "not running" in capsys.readouterr().err
+
+
+def test_a_plug_in_command_is_found_through_its_entry_point(monkeypatch, capsys) -> None:
+    import assistant.cli
+
+    found: list[str] = []
+
+    def register(subparsers) -> None:
+        found.append("registered")
+        subparsers.add_parser("hello", help="say hello").set_defaults(
+            handler=lambda args: print("hello") or 0
+        )
+
+    monkeypatch.setattr(assistant.cli, "plugin_commands", lambda: [register])
+    assert assistant.cli.main(["hello"]) == 0
+    assert found == ["registered"] and capsys.readouterr().out == "hello\n"
+    with pytest.raises(SystemExit):
+        assistant.cli.main(["--help"])
+    assert "hello" in capsys.readouterr().out

@@ -44,7 +44,15 @@ def say_error(message: object) -> None:
     print(for_terminal(message), file=sys.stderr)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """Every command's parser; without `plugins`, the product's own commands only."""
+    parser, subparsers = _own_commands()
+    for register in plugin_commands() if plugins else []:
+        register(subparsers)
+    return parser
+
+
+def _own_commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="assistant",
         description="Describes the screen and images aloud, and answers questions about them, "
@@ -54,16 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
-    for register in plugin_commands():
-        register(subparsers)
-    return parser
+    return parser, subparsers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser, subparsers = _own_commands()
+    if given and given[0] not in subparsers.choices:
+        # A plug-in's command, --help, or a mistake whose message lists every command. The product's
+        # own commands skip this: finding plug-ins reads every installed package's metadata (about a
+        # third of a second), and `assistant trigger` runs on each key press where a desktop binds it.
+        for register in plugin_commands():
+            register(subparsers)
+    args = parser.parse_args(given)
     if args.command is None:
-        args = parser.parse_args(["run", *(argv or sys.argv[1:])])
+        args = parser.parse_args(["run", *given])
     try:
         return int(args.handler(args) or 0)
     except UserError as error:  # the one sentence that says what to do, for every command
