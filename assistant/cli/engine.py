@@ -16,6 +16,9 @@ from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
 from assistant.files import replace_text
+from assistant.session import Conversation, Request
+from assistant.session.steps import blank, read_lines, run_request
+from assistant.text_safety import for_terminal, json_line
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -106,16 +109,16 @@ def run_read_text(args: argparse.Namespace) -> int:
         except UserError as error:
             failed = True
             if args.json:
-                print(json.dumps({"image": path, "error": str(error)}, ensure_ascii=False), flush=True)
+                print(json_line({"image": path, "error": str(error)}), flush=True)
             else:
                 say_error(f"{path}: {error}")
             continue
         if args.json:
-            print(json.dumps({"image": path, "text_on_image": lines}, ensure_ascii=False), flush=True)
+            print(json_line({"image": path, "text_on_image": lines}), flush=True)
         elif len(args.images) > 1:
-            print(f"{path}:", *lines, sep="\n", flush=True)
+            print(for_terminal(f"{path}:"), *map(for_terminal, lines), sep="\n", flush=True)
         else:
-            print(*lines, sep="\n", flush=True)
+            print(*map(for_terminal, lines), sep="\n", flush=True)
     return 1 if failed else 0
 
 
@@ -178,22 +181,18 @@ class _Describer:
         return results
 
     def _is_blank(self, result: Result, picture: Image.Image) -> bool:
-        """A blank picture is named by its colour and the model is not run for it."""
-        from assistant.capture import blank_colour, blank_message
-
-        colour = blank_colour(picture)
-        result["blank"] = colour is not None
-        if colour is not None:
-            result.update(text=blank_message(colour, "picture"), colour=colour, text_on_image=[])
-        return colour is not None
+        """A blank picture is named by its colour and the model is not run for it (as in the app)."""
+        found = blank(picture, "picture")
+        result["blank"] = found is not None
+        if found is not None:
+            result.update(text=found.message, colour=found.colour, text_on_image=[])
+        return found is not None
 
     def _read_text(self, result: Result, picture: Image.Image) -> None:
         if self.args.no_ocr:
             return
-        from assistant.ocr import read_text
-
         try:
-            result["text_on_image"] = read_text(picture).lines
+            result["text_on_image"] = read_lines(picture)
         except UserError as error:
             result["ocr_error"] = str(error)
 
@@ -211,7 +210,8 @@ class _Describer:
         message = "The model gave no description for this image."
         try:
             if len(readable) == 1:
-                texts = [engine.describe(readable[0][1], detail=self.args.detail)]
+                picture = readable[0][1]
+                texts = [run_request(engine, Request("describe", picture, detail=self.args.detail), picture)]
             else:
                 texts = engine.describe_many(
                     [image for _, image in readable], detail=self.args.detail, batch_size=len(readable)
@@ -224,29 +224,26 @@ class _Describer:
 
 def _print_result(args: argparse.Namespace, result: Result, many: bool = True) -> None:
     if args.json:
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        print(json_line(result), flush=True)
     elif "error" in result:
         say_error(f"{result['image']}: {result['error']}")
     else:
         from assistant.ocr import gist_then_text
 
         said = gist_then_text(result["text"], result.get("text_on_image", []), args.word_limit or None)
-        print(f"{result['image']}: {said}" if many else said, flush=True)
+        print(for_terminal(f"{result['image']}: {said}" if many else said), flush=True)
         if "ocr_error" in result:
             say_error(f"{result['image']}: {result['ocr_error']}")
 
 
 def _read_history(path: Path | None) -> list[Turn]:
-    if path is None or not path.exists():
-        return []
-    try:
-        turns = json.loads(path.read_text(encoding="utf-8-sig"))
-        return [Turn(str(t["question"]), str(t["answer"])) for t in turns]
-    # RecursionError: nesting deeper than the parser follows, which no history of ours has.
-    except (OSError, ValueError, TypeError, KeyError, RecursionError):
-        raise UserError(
-            f"The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
-        ) from None
+    """The earlier turns, bounded as they are read (one 20 MB turn once took 2.85 GB); says when cut."""
+    from assistant.cli.history import read_history
+
+    turns, cut = read_history(path)
+    if cut:
+        say_error(cut)
+    return turns
 
 
 def _save_history(path: Path, turns: list[Turn]) -> bool:
@@ -292,50 +289,46 @@ def run_ask(args: argparse.Namespace) -> int:
             )
     lines = [] if args.no_ocr else _text_on(image)
     engine = load_for_command(args)
+    conversation = Conversation(image, turns=history)
     if question is not None:
-        return _answer(engine, image, question, history, args, lines)
-    return _interactive(engine, image, history, args, lines)
+        return _answer(engine, conversation, question, args, lines)
+    return _interactive(engine, conversation, args, lines)
 
 
 def _text_on(image: Image.Image) -> list[str]:
     """The lines of text on the picture, read once for all its questions, as the app reads them; where OCR
     cannot run, the questions are answered from the picture alone, after saying why."""
-    from assistant.ocr import read_text
-
     try:
-        return read_text(image).lines
+        return read_lines(image)
     except UserError as error:
         say_error(str(error))
         return []
 
 
 def _answer(
-    engine: Engine,
-    image: Image.Image,
-    question: str,
-    history: list[Turn],
-    args: argparse.Namespace,
-    lines: list[str],
+    engine: Engine, conversation: Conversation, question: str, args: argparse.Namespace, lines: list[str]
 ) -> int:
+    """Answer `question` as the app does: with the turns so far and the text on the picture."""
+    request = conversation.question(question, lines)
     try:
-        answer = engine.ask(image, question, history, text_on_image=lines)
+        answer = run_request(engine, request)
     except UserError as error:
         say_error(str(error))
         return 1
-    history.append(Turn(question, answer))
+    conversation.answered(question, answer)
     # The answer first: it is what was asked for, and it must not be lost to a file that cannot be written.
     if args.json:
         result = {"image": args.image, "question": question, "answer": answer, "text_on_image": lines}
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        print(json_line(result), flush=True)
     else:
-        print(answer, flush=True)
-    if args.history is not None and not _save_history(args.history, history):
+        print(for_terminal(answer), flush=True)
+    if args.history is not None and not _save_history(args.history, conversation.turns):
         return 1
     return 0
 
 
 def _interactive(
-    engine: Engine, image: Image.Image, history: list[Turn], args: argparse.Namespace, lines: list[str]
+    engine: Engine, conversation: Conversation, args: argparse.Namespace, lines: list[str]
 ) -> int:
     print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
     while True:
@@ -346,7 +339,7 @@ def _interactive(
             return 0
         if not question or question.lower() in ("quit", "exit"):
             return 0
-        _answer(engine, image, question, history, args, lines)
+        _answer(engine, conversation, question, args, lines)
 
 
 def run_models(args: argparse.Namespace) -> int:

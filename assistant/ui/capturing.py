@@ -2,45 +2,20 @@
 focused window, the clipboard's image, an image file.
 
 One capture thread (`CaptureWorker`) does what may take time before a picture goes to the model or to
-OCR: asking whether the session is locked (a D-Bus question with a half-second deadline), capturing,
-reading a file, telling a blank picture (a tenth of a second on a full screen). A picture of the screen
-is not taken while the session is locked; a blank picture is named by its colour and goes no further.
-Results come back by signals. It is a thread of its own, not the OCR thread, so that a new capture
-never waits for the text of the last picture to be read.
+OCR (`assistant.session.steps.take_picture`): asking whether the session is locked (a D-Bus question
+with a half-second deadline), capturing, reading a file, telling a blank picture (a tenth of a second on
+a full screen). Results come back by signals. It is a thread of its own, not the OCR thread, so that a
+new capture never waits for the text of the last picture to be read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
-from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from assistant.errors import UserError
-from assistant.ui.worker import new_id
+from assistant.session.steps import take_picture
+from assistant.session.work import Captured, CaptureJob
 
-
-@dataclass
-class Captured:
-    """A picture taken on the capture thread, with the window's title when it is one window."""
-
-    image: Image.Image
-    title: str = ""
-    notice: str = ""  # said first: why the whole screen stands in for the window, say
-    what: str = (
-        "screen"  # what the picture is, as the blank message names it: screen, window, region, picture
-    )
-
-
-@dataclass
-class CaptureJob:
-    """Take a picture (`grab` runs on the capture thread) and tell a blank one. A picture of the screen
-    (`of_screen`) is not taken while the session is locked; the clipboard's image and files are."""
-
-    grab: Callable[[], Captured]
-    of_screen: bool = True
-    id: int = field(default_factory=new_id)  # shared with requests: a reading's number names one picture
+__all__ = ["CaptureJob", "CaptureWorker", "Captured", "Capturing"]
 
 
 class CaptureWorker(QObject):
@@ -52,21 +27,13 @@ class CaptureWorker(QObject):
 
     @Slot(object)
     def capture(self, job: CaptureJob) -> None:
-        from assistant.capture import LOCKED_MESSAGE, blank_colour, blank_message, screen_is_locked
-
-        if job.of_screen and screen_is_locked():
-            self.refused.emit(job.id, LOCKED_MESSAGE)
-            return
-        try:
-            captured = job.grab()
-        except UserError as error:
-            self.failed.emit(job.id, str(error))
-            return
-        colour = blank_colour(captured.image)
-        if colour is not None:
-            self.refused.emit(job.id, blank_message(colour, captured.what))
-            return
-        self.captured.emit(job.id, captured)
+        taken = take_picture(job)
+        if taken.captured is not None:
+            self.captured.emit(job.id, taken.captured)
+        elif taken.refused:
+            self.refused.emit(job.id, taken.message)
+        else:
+            self.failed.emit(job.id, taken.message)
 
 
 class Capturing(QObject):

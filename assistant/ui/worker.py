@@ -7,47 +7,22 @@ waits on the model. A request carries its own cancel Event: setting it cuts gene
 from __future__ import annotations
 
 import gc
-import itertools
 import logging
-import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from PIL import Image
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from assistant.engine.base import Cancelled, Detail, Engine, EngineError, Turn
+from assistant.engine.base import Cancelled, Engine
 from assistant.engine.memory import give_back_freed_memory
 from assistant.errors import UserError
+from assistant.session.steps import run_request
+from assistant.session.work import ImageSource, Request
+
+__all__ = ["ImageSource", "LoadEngine", "ModelSpec", "ModelThread", "ModelWorker", "Request"]
 
 log = logging.getLogger(__name__)
-
-ImageSource = Image.Image | Callable[[], Image.Image]
-_ids = itertools.count(1)
-
-
-def new_id() -> int:
-    """A number for a piece of work: a request, a capture, a reading of text. One counter for them all,
-    since a reading's number is that of the request or capture it belongs to, and must name no other."""
-    return next(_ids)
-
-
-@dataclass
-class Request:
-    """One describe or ask. `source` is the picture, or a callable run on the model thread that makes
-    it (reading a file, say); `image` is the picture itself once the model thread has it."""
-
-    kind: Literal["describe", "ask"]
-    source: ImageSource
-    detail: Detail = "brief"
-    question: str = ""
-    history: Sequence[Turn] = ()
-    text_on_image: Sequence[str] = ()  # an ask's: the lines read on the picture, for the prompt
-    cancel: threading.Event = field(default_factory=threading.Event)
-    id: int = field(default_factory=new_id)
-    image: Image.Image | None = None
 
 
 @dataclass(frozen=True)
@@ -155,21 +130,9 @@ class ModelWorker(QObject):
             started = time.perf_counter()
             image = request.source() if callable(request.source) else request.source
             self.image_ready.emit(request.id, image)
-            if self.engine is None:
-                raise EngineError(self._load_error)
             on_text = lambda text: self.text.emit(request.id, text)  # noqa: E731
             image_s = time.perf_counter() - started
-            if request.kind == "describe":
-                result = self.engine.describe(image, request.detail, on_text, request.cancel)
-            else:
-                result = self.engine.ask(
-                    image,
-                    request.question,
-                    request.history,
-                    on_text,
-                    request.cancel,
-                    text_on_image=request.text_on_image,
-                )
+            result = run_request(self.engine, request, image, on_text, not_loaded=self._load_error)
             log.info(
                 "Request %s (%s): image %.2f s, model %.2f s",
                 request.id,
@@ -188,6 +151,41 @@ class ModelWorker(QObject):
             self.finished.emit(request.id, result)
         finally:
             self._restart_idle_timer()
+
+
+class ModelThread(QObject):
+    """The model thread, as the controller sees it: load, submit, the idle release, and the worker's signals."""
+
+    _submit = Signal(object)
+    _load = Signal(object)
+    _idle_release = Signal(float)
+
+    def __init__(self, load: LoadEngine) -> None:
+        super().__init__()
+        self._thread = QThread()
+        self._thread.setObjectName("model")
+        self.worker = ModelWorker(load)
+        self.worker.moveToThread(self._thread)
+        self._submit.connect(self.worker.run)
+        self._load.connect(self.worker.load)
+        self._idle_release.connect(self.worker.set_idle_release)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def shutdown(self, timeout: float) -> bool:
+        self._thread.quit()
+        return self._thread.wait(int(timeout * 1000))
+
+    def load(self, spec: ModelSpec) -> None:
+        self._load.emit(spec)
+
+    def submit(self, request: Request) -> None:
+        self._submit.emit(request)
+
+    def set_idle_release(self, seconds: float) -> None:
+        """Let go of the model after `seconds` without a request (0: never)."""
+        self._idle_release.emit(seconds)
 
 
 def _duration(seconds: float) -> str:

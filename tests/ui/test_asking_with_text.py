@@ -10,7 +10,7 @@ from ui_flow import picture, wait_idle
 
 from assistant.bench.samples import error_message
 from assistant.ocr import reader
-from assistant.ui import image_text
+from assistant.session import image_text
 
 ERROR = list(error_message().lines)
 QUESTION = "What does the error say?"

@@ -139,7 +139,7 @@ def test_the_settings_window_turns_reading_off_and_sets_the_limit_by_keyboard(qt
 
     controller, recorded = ready
     controller.open_settings()
-    dialog = controller._settings_dialog
+    dialog = controller.settings_flow.dialog
     qtbot.waitExposed(dialog)
     dialog.text_word_limit.setFocus()
     qtbot.keyClick(dialog.text_word_limit.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)

@@ -40,5 +40,7 @@ def text_picture(colour, size=(96, 64), text="Hello", at=None) -> Image.Image:
 
 def wait_idle(qtbot, controller: Controller) -> None:
     """Wait until nothing is being captured, described or read, and all is said."""
-    qtbot.waitUntil(lambda: controller.current is None and controller._text_job is None, timeout=20000)
+    qtbot.waitUntil(
+        lambda: controller.current is None and controller.session.capture_job is None, timeout=20000
+    )
     assert controller.speaker.wait_idle(20)

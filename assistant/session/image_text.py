@@ -14,9 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-
-from assistant.ui.reading import TextWorker
+from assistant.session.clock import Clock, Timer
 
 log = logging.getLogger(__name__)
 
@@ -31,28 +29,22 @@ OFF = "The text on pictures is not read; turn on Read the text on pictures in Se
 Ready = Callable[[Sequence[str]], None]
 
 
-class ImageText(QObject):
+class ImageText:
     """The text on the last image: its lines once read, or why there are none (`note`).
 
-    `changed` follows every change, for the dialog's "Text on it" field.
+    `changed` is called after every change, for the dialog's "Text on it" field.
     """
 
-    changed = Signal()
-
-    def __init__(self, worker: TextWorker) -> None:
-        super().__init__()
-        worker.text_read.connect(self._on_read)
-        worker.failed.connect(self._on_failed)
+    def __init__(self, clock: Clock, changed: Callable[[], None]) -> None:
+        self._clock = clock
+        self._changed = changed
         self.lines: list[str] = []
         self.note = NO_TEXT
         """What the dialog shows when there are no lines: no text found, still reading, off, or failed."""
         self._awaited: int | None = None  # the read the last image's text comes from, while it is read
         self._finished: OrderedDict[int, list[str] | str] = OrderedDict()  # read id -> lines, or why not
         self._waiting: Ready | None = None
-        self._deadline = QTimer(self)
-        self._deadline.setSingleShot(True)
-        self._deadline.setInterval(int(WAIT_S * 1000))
-        self._deadline.timeout.connect(self._on_deadline)
+        self._deadline: Timer | None = None
 
     @property
     def reading(self) -> bool:
@@ -72,23 +64,32 @@ class ImageText(QObject):
     def when_ready(self, ready: Ready) -> None:
         """Call `ready` with the lines once they are known: now, or when read, or at the deadline with none.
 
-        Only the latest call waits: a new question replaces one still waiting (which the controller has
+        Only the latest call waits: a new question replaces one still waiting (which the session has
         cancelled by then).
         """
         if not self.reading:
             self.stop_waiting()
             ready(self.lines)
             return
+        self.stop_waiting()
         self._waiting = ready
-        self._deadline.start()
+        self._deadline = self._clock.call_later(WAIT_S, self._on_deadline)
 
     def stop_waiting(self) -> None:
         self._waiting = None
-        self._deadline.stop()
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def on_read(self, read_id: int, lines: list[str]) -> None:
+        self._keep(read_id, list(lines))
+
+    def on_failed(self, read_id: int, message: str) -> None:
+        self._keep(read_id, message)
 
     def _set(self, lines: list[str], note: str) -> None:
         self.lines, self.note = lines, note
-        self.changed.emit()
+        self._changed()
         if not self.reading and self._waiting is not None:
             ready = self._waiting
             self.stop_waiting()
@@ -108,22 +109,11 @@ class ImageText(QObject):
             self._awaited = None
             self._use(result)
 
-    @Slot(int, object)
-    def _on_read(self, read_id: int, lines: list[str]) -> None:
-        self._keep(read_id, list(lines))
-
-    @Slot(int, str)
-    def _on_failed(self, read_id: int, message: str) -> None:
-        self._keep(read_id, message)
-
-    @Slot()
     def _on_deadline(self) -> None:
+        self._deadline = None
         if self._waiting is None:
             return
-        log.info(
-            "The text on the image was not read within %g s; the question is asked without it.",
-            self._deadline.interval() / 1000,
-        )
+        log.info("The text on the image was not read within %g s; the question is asked without it.", WAIT_S)
         ready = self._waiting
         self._waiting = None
         ready([])

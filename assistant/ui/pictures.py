@@ -1,0 +1,95 @@
+"""Where pictures come from on the Qt side: the pointer's screen, the clipboard, an image file chosen
+in a file dialog, a region chosen on the overlay. Each becomes a grab that the session has taken on the
+capture thread (`assistant.session.Grab`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QCursor, QGuiApplication, QScreen
+from PySide6.QtWidgets import QFileDialog
+
+from assistant.session import Captured, Grab
+from assistant.ui.qtimage import qimage_to_pil
+
+if TYPE_CHECKING:
+    from assistant.ui.overlay import RegionOverlay
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)"
+
+
+def under_pointer() -> tuple[tuple[int, int], QScreen | None]:
+    """The mouse pointer in the screen's own pixels, and the Qt screen it is on."""
+    pos = QCursor.pos()
+    screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
+    # Qt gives the pointer in device-independent pixels; the grab wants the screen's own pixels.
+    ratio = screen.devicePixelRatio() if screen is not None else 1.0
+    return (round(pos.x() * ratio), round(pos.y() * ratio)), screen
+
+
+def clipboard_picture() -> Grab | str | None:
+    """The clipboard's image (as a grab), else the first image file copied (its path), else None."""
+    from assistant.capture import clipboard_image
+
+    clipboard = QGuiApplication.clipboard()
+    qimage = clipboard.image()
+    if not qimage.isNull():
+        image = qimage_to_pil(qimage)
+        return lambda: Captured(clipboard_image(image), what="picture")
+    mime = clipboard.mimeData()
+    files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime is not None else []
+    return files[0] if files else None
+
+
+def choose_image_file() -> str:
+    """The image file the user chooses; "" where they cancel."""
+    path, _ = QFileDialog.getOpenFileName(None, "Describe image file", str(Path.home()), IMAGE_FILTER)
+    return path
+
+
+def file_grab(path: str) -> Grab:
+    """Reads the image file (and checks it) on the capture thread."""
+    from assistant.capture import open_image_file
+
+    return lambda: Captured(open_image_file(path), what="picture")
+
+
+class RegionChooser:
+    """The region overlay over a screenshot, one at a time; `chosen(image)` or `cancelled()` follows."""
+
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        chosen: Callable[[Image.Image], None],
+        cancelled: Callable[[], None],
+    ) -> None:
+        self._say, self._chosen, self._cancelled = say, chosen, cancelled
+        self.overlay: RegionOverlay | None = None
+        self.screen: QRect | None = None  # the screen the screenshot is of, where the overlay opens
+
+    def open(self, screenshot: Image.Image) -> None:
+        from assistant.ui.overlay import RegionOverlay
+
+        overlay = RegionOverlay(screenshot, self.screen)
+        overlay.changed.connect(self._say)
+        overlay.chosen.connect(self._on_chosen)
+        overlay.cancelled.connect(self._on_cancelled)
+        self.overlay = overlay
+        overlay.open()
+
+    def _on_chosen(self, image: Image.Image) -> None:
+        self._drop()
+        self._chosen(image)
+
+    def _on_cancelled(self) -> None:
+        self._drop()
+        self._cancelled()
+
+    def _drop(self) -> None:
+        if self.overlay is not None:
+            self.overlay.deleteLater()
+            self.overlay = None
