@@ -93,7 +93,8 @@ def choose_backend(
         backend = make(name)
         if backend.problem() is None:
             return backend, notes
-    return make(names[0]), notes
+    # Nothing can run: the user's choice, else the best candidate, whose grabs say what to do.
+    return make(preferred if notes else names[0]), notes
 
 
 def use_backend(name: str) -> None:

@@ -64,7 +64,10 @@ def grab_focused_window() -> tuple[FocusedWindow, Image.Image]:
         window = focused_window()
     except NoFocusedWindow:
         grab_active = getattr(current_backend(), "grab_active_window", None) if _wayland() else None
-        picture = grab_active() if grab_active is not None else None
+        try:
+            picture = grab_active() if grab_active is not None else None
+        except CaptureError:
+            picture = None  # the caller describes the screen, whose grab says what went wrong
         if picture is None:
             raise
         return FocusedWindow("", (0, 0, *picture.size)), picture

@@ -111,3 +111,26 @@ def test_consent_refused_is_kept_and_said_in_one_sentence(portal_desktop) -> Non
     seen = portal_desktop.seen()
     assert len(seen["access_asked"]) == 1  # the second refusal came from the kept answer
     assert seen["screenshot_options"] == []  # nothing was captured
+
+
+def test_no_portal_at_all_still_means_the_screen_is_described(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("SWAYSOCK", raising=False)
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    use_backend("portal")
+    try:
+        with pytest.raises(NoFocusedWindow) as error:
+            grab_focused_window()
+        assert str(error.value) == WAYLAND_MESSAGE
+    finally:
+        use_backend("auto")
+
+
+def test_where_nothing_runs_the_users_choice_says_what_to_do(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    backend, notes = choose_backend({**WAYLAND}, "linux", preferred="portal")
+    assert backend.name == "portal" and notes[0].startswith("The chosen screen capture")
+    backend, notes = choose_backend({**WAYLAND}, "linux", preferred="auto")
+    assert backend.name == "portal" and notes == []
