@@ -40,9 +40,15 @@ def load_engine(
         remote = ServerEngine(server)
         if model is None:
             return remote
-        return ServerWithFallback(
-            remote, lambda: load_engine(model, device, precision, progress, on_progress)
-        )
+
+        def load_local() -> Engine | None:
+            from assistant.engine.models import cached_path
+
+            if cached_path(model) is None:  # only a model already here: no download mid-request
+                return None
+            return load_engine(model, device, precision, progress, on_progress)
+
+        return ServerWithFallback(remote, load_local)
     from assistant.engine.families import family_of
     from assistant.engine.models import ensure_model
 

@@ -1,6 +1,7 @@
 """A model server with the local model behind it: when the server fails, the local model answers.
 
-The local model loads only the first time it is needed. A request the server has already begun to answer
+The local model loads only the first time it is needed, and only where it is on this computer already
+(a failing server never starts a download of gigabytes in the middle of a request). A request the server has already begun to answer
 is not restarted on the local model (what was spoken would be said twice); its failure is told instead.
 """
 
@@ -22,9 +23,10 @@ T = TypeVar("T")
 
 
 class ServerWithFallback(Engine):
-    """Sends every request to `server` first; `load_local` builds the local engine on the first failure."""
+    """Sends every request to `server` first; `load_local` builds the local engine on the first failure,
+    or returns None where there is none to build (then the server's failure is told)."""
 
-    def __init__(self, server: ServerEngine, load_local: Callable[[], Engine]) -> None:
+    def __init__(self, server: ServerEngine, load_local: Callable[[], Engine | None]) -> None:
         self.server = server
         self._load_local = load_local
         self.local: Engine | None = None
@@ -60,9 +62,12 @@ class ServerWithFallback(Engine):
             if spoken:
                 raise
             if self.local is None:
+                local = self._load_local()
+                if local is None:
+                    raise
                 self._notify(f"{error} Meanwhile the local model answers.")
-                self.local = self._load_local()
-                self.notices.extend(self.local.notices)
+                self.local = local
+                self.notices.extend(local.notices)
             elif not self._on_local:
                 self._notify(f"{error} Meanwhile the local model answers.")
             self._on_local = True

@@ -12,7 +12,7 @@ from assistant.engine import load_engine
 from assistant.engine.base import Engine
 from assistant.engine.server import ServerChoice, ServerEngine
 from assistant.engine.server_fallback import ServerWithFallback
-from assistant.engine.server_stream import ServerRefused
+from assistant.engine.server_stream import ServerDown, ServerRefused
 
 PICTURE = Image.new("RGB", (40, 30), (200, 30, 30))
 
@@ -82,3 +82,13 @@ def test_the_server_back_again_is_said(stand_in, tiny_engine) -> None:
     assert told[0].endswith(
         "(error 502: Bad gateway); check the address, the model name (--server-model or Settings) and the server's log. Meanwhile the local model answers."
     )
+
+
+def test_a_local_model_not_on_this_computer_is_not_downloaded_mid_request() -> None:
+    engine = load_engine(
+        "Salesforce/blip2-not-downloaded-here", server=ServerChoice(f"http://127.0.0.1:{free_port()}")
+    )
+    assert isinstance(engine, ServerWithFallback)
+    with pytest.raises(ServerDown):  # the server's own sentence, and nothing fetched
+        engine.describe(PICTURE)
+    assert engine.local is None and engine.notices == []
