@@ -3,6 +3,7 @@ threads passes."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     source = CONFTEST.read_text(encoding="utf-8")
     assert "THREAD_GRACE_S = 10.0" in source
     pytester.makeconftest(source.replace("THREAD_GRACE_S = 10.0", "THREAD_GRACE_S = 0.5"))
+    shutil.copytree(CONFTEST.with_name("fixtures"), pytester.path / "fixtures")  # the plugins it loads
     return pytester
 
 
