@@ -52,17 +52,19 @@ class CleanTextStreamer(TextStreamer):
         prompt: str,
         on_text: TextCallback,
         before_cleaning: Callable[[str], str] = str,
+        cancel: threading.Event | None = None,
     ) -> None:
         """`before_cleaning` turns the raw text so far into what may be spoken (a family's thinking is
-        held back there)."""
+        held back there); once `cancel` is set nothing more is passed on (generation may add a token
+        before it stops)."""
         super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
         self.prompt, self.on_text, self.raw, self.sent = prompt, on_text, "", ""
-        self.before_cleaning = before_cleaning
+        self.before_cleaning, self.cancel = before_cleaning, cancel
 
     def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
         self.raw += text
-        if stream_end:
-            return  # the caller sends the final text
+        if stream_end or (self.cancel is not None and self.cancel.is_set()):
+            return  # the caller sends the final text; after Stop, nothing
         stable = settled(clean_output(self.before_cleaning(self.raw), self.prompt, final=False))
         if len(stable) > len(self.sent) and stable.startswith(self.sent):
             self.sent = stable

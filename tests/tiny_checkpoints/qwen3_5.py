@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tiny_checkpoints import save_processor
+
 _CORPUS = """
 a photo of a cat sitting on a couch next to a window. a dog running on the grass in a park.
 a screenshot of a web page with a search box. a computer screen showing an email program.
@@ -94,7 +96,9 @@ def build_tiny_qwen3_5(folder: str | Path, seed: int = 0, max_pixels: int = 64 *
         temporal_patch_size=2,
         size={"shortest_edge": 16 * 16, "longest_edge": max_pixels},
     )
-    processor = image_only(Qwen3VLProcessor)(image_processor, tokenizer, chat_template=CHAT_TEMPLATE)
+    processor = image_only(Qwen3VLProcessor)(
+        image_processor, tokenizer, video_processor=None, chat_template=CHAT_TEMPLATE
+    )
     ids = tokenizer.convert_tokens_to_ids
     config = Qwen3_5Config(
         image_token_id=ids("<|image_pad|>"),
@@ -149,5 +153,5 @@ def build_tiny_qwen3_5(folder: str | Path, seed: int = 0, max_pixels: int = 64 *
         pad_token_id=tokenizer.pad_token_id,
     )
     model.save_pretrained(folder)
-    processor.save_pretrained(folder)
+    save_processor(processor, folder)
     return folder

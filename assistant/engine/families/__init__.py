@@ -48,9 +48,9 @@ class Family:
 
 
 def _families() -> tuple[Family, ...]:
-    from assistant.engine.families import blip2, qwen3_5, smolvlm
+    from assistant.engine.families import blip2, gemma4, qwen3_5, smolvlm
 
-    return (blip2.FAMILY, qwen3_5.FAMILY, smolvlm.FAMILY)
+    return (blip2.FAMILY, qwen3_5.FAMILY, smolvlm.FAMILY, gemma4.FAMILY)
 
 
 def families() -> tuple[Family, ...]:

@@ -257,7 +257,7 @@ class ChatEngine(Engine):
                 tail = self._tail(inputs)
                 streamer = (
                     CleanTextStreamer(
-                        self.tokenizer, "", on_text, partial(self.before_cleaning, prompt_tail=tail)
+                        self.tokenizer, "", on_text, partial(self.before_cleaning, prompt_tail=tail), cancel
                     )
                     if on_text
                     else None

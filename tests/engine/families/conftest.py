@@ -32,10 +32,19 @@ def tiny_smolvlm2_dir(tmp_path_factory) -> Path:
     return build_tiny_smolvlm(tmp_path_factory.mktemp("tiny-smolvlm2"), generation=2)
 
 
-@pytest.fixture(scope="session", params=["Qwen3.5", "SmolVLM2"])
+@pytest.fixture(scope="session")
+def tiny_gemma4_dir(tmp_path_factory) -> Path:
+    from tiny_checkpoints.gemma4 import build_tiny_gemma4
+
+    return build_tiny_gemma4(tmp_path_factory.mktemp("tiny-gemma4"))
+
+
+@pytest.fixture(scope="session", params=["Qwen3.5", "SmolVLM2", "Gemma 4"])
 def tiny(request) -> Tiny:
     if request.param == "Qwen3.5":
         return Tiny("Qwen3.5", request.getfixturevalue("tiny_qwen_dir"), (16, 64), 256)
+    if request.param == "Gemma 4":
+        return Tiny("Gemma 4", request.getfixturevalue("tiny_gemma4_dir"), (70, 140), 280)
     from tiny_checkpoints.smolvlm import IMAGE_SEQ_LEN
 
     folder = request.getfixturevalue("tiny_smolvlm2_dir")

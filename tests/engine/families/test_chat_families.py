@@ -1,4 +1,4 @@
-"""Every chat-template family (Qwen3.5, SmolVLM2) through transformers' own classes, on a tiny random
+"""Every chat-template family (Qwen3.5, SmolVLM2, Gemma 4) through transformers' own classes, on a tiny random
 checkpoint with a complete processor: describe, ask, follow-ups, cancel, batches, int8, the image budget."""
 
 from __future__ import annotations
