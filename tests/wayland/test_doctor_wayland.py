@@ -1,0 +1,31 @@
+"""`assistant doctor` names each capture and hotkey path it finds on a Wayland desktop, and the ones in use."""
+
+from __future__ import annotations
+
+from assistant.cli.doctor import check_display
+
+
+def test_doctor_names_the_portals_in_use(portal_desktop, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)
+    monkeypatch.delenv("SWAYSOCK", raising=False)
+    lines = check_display()
+    assert lines[0] == "Display: Wayland (wayland-1)."
+    assert "Screen capture through the desktop's Screenshot portal (xdg-desktop-portal): in use" in lines
+    assert any(line.startswith("Screen capture through the desktop's ScreenCast portal") for line in lines)
+    assert lines[-1] == "Hotkeys through the desktop's GlobalShortcuts portal: in use."
+
+
+def test_doctor_without_portals_says_what_to_do(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)
+    monkeypatch.delenv("SWAYSOCK", raising=False)
+    lines = check_display()
+    assert any("offers no screenshot portal; install xdg-desktop-portal" in line for line in lines)
+    assert "`assistant trigger describe-screen`" in lines[-1]
