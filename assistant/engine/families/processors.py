@@ -29,7 +29,7 @@ def image_only(processor_class: type[ProcessorMixin]) -> type[ProcessorMixin]:
     if processor_class in _IMAGE_ONLY:  # one class each, so a loaded processor's type stays the same
         return _IMAGE_ONLY[processor_class]
 
-    def resolve(cls: Any, path: Any, processor_dict: dict[str, Any], **kwargs: Any) -> Any:
+    def resolve(cls: Any, /, path: Any, processor_dict: dict[str, Any], **kwargs: Any) -> Any:
         if _VIDEO in cls.get_attributes():
             kwargs[_VIDEO] = _NO_VIDEO  # taken as already loaded
         return processor_class._resolve_subprocessors.__func__(cls, path, processor_dict, **kwargs)  # type: ignore[attr-defined]
