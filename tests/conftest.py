@@ -136,11 +136,13 @@ def no_threads_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         pytest.fail(f"the test left threads running: {', '.join(sorted(running))}", pytrace=False)
 
 
-# What makes a test slow is what it starts: the app's controller with its model, OCR and speech threads,
-# Whisper, a desktop with a window manager. A test that uses one of these is marked `slow` here, once,
-# so that `python3 dev.py test --fast` leaves it to the full run (tests slow for another reason carry
-# the mark themselves).
-SLOW_FIXTURES = frozenset({"make_controller", "ready", "transcriber", "stt_model_dir", "openbox_desktop"})
+# What makes a test slow is what it starts: the app's controller with its model, OCR and speech
+# threads, Whisper, a desktop with a window manager, a model server. A test that uses one of these is
+# marked `slow` here, once, so that `python3 dev.py test --fast` leaves it to the full run (tests slow
+# for another reason carry the mark themselves).
+SLOW_FIXTURES = frozenset(
+    {"make_controller", "ready", "transcriber", "stt_model_dir", "openbox_desktop", "served"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

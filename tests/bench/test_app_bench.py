@@ -17,6 +17,7 @@ from assistant.bench.app import (
 from assistant.engine import load_engine
 
 
+@pytest.mark.slow
 def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:
     threads: list[str] = []
 
@@ -44,6 +45,7 @@ def test_first_word_is_timed_on_the_model_thread(qapp, tiny_model_dir) -> None:
     assert threads[0] != threading.main_thread().name
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool")
 def test_hotkey_to_first_word_in_the_running_app(tiny_model_dir) -> None:
     figures = measure_hotkey_to_word(
@@ -58,6 +60,7 @@ def test_hotkey_to_first_word_in_the_running_app(tiny_model_dir) -> None:
         assert figures["text_words_said_that_are_on_the_screen"] >= 0.9
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("openbox")),
     reason="needs Xvfb, xdotool and openbox",
@@ -70,6 +73,7 @@ def test_read_the_text_is_timed_to_the_title_and_to_the_text(tiny_model_dir) -> 
     assert figures["read_text_words_heard"] >= 0.9
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool")
 def test_start_up_idle_and_cue_are_measured(tiny_model_dir) -> None:
     figures = measure_app_process(str(tiny_model_dir), repeat=1, idle_s=0.5)

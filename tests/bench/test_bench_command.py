@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from assistant.cli import main
 
 
+@pytest.mark.slow
 def test_bench_compares_precisions_side_by_side(tiny_model_dir, tmp_path, capsys) -> None:
     out = tmp_path / "figures.json"
     argv = ["bench", "--model", str(tiny_model_dir), "--device", "cpu", "--compare", "fp32,bf16"]
