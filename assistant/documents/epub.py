@@ -52,15 +52,20 @@ class EpubDocument(Document):
         except KeyError:
             raise DocumentError(f"{name} lists {member}, but the EPUB does not contain it.") from None
 
+    def _read_xml(self, member: str, name: str) -> bytes:
+        data = self._read(member, name)
+        ziputil.check_elements(name, member, data)
+        return data
+
     def _content_documents(self, name: str) -> list[str]:
         """The package's XHTML documents: spine order first, then the rest of the manifest."""
         try:
-            container = etree.fromstring(self._read("META-INF/container.xml", name), _PARSER)
+            container = etree.fromstring(self._read_xml("META-INF/container.xml", name), _PARSER)
             rootfile = container.find(f".//{{{CONTAINER}}}rootfile")
             opf_path = rootfile.get("full-path") if rootfile is not None else None
             if not opf_path:
                 raise DocumentError(f"{name} is not a valid EPUB: its container names no package file.")
-            package = etree.fromstring(self._read(opf_path, name), _PARSER)
+            package = etree.fromstring(self._read_xml(opf_path, name), _PARSER)
         except etree.XMLSyntaxError as error:
             raise DocumentError(
                 f"{name} is not a valid EPUB: its package files are damaged ({error.msg})."

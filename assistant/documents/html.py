@@ -72,12 +72,28 @@ def _is_decorative(tag: markup.Tag) -> bool:
         return True
     if (tag.get("aria-hidden") or "").strip().lower() == "true":
         return True
+    return tag.has("alt") and not (tag.get("alt") or "").strip()
+
+
+def _alt_of(tag: markup.Tag) -> str | None:
+    """The alt-text; a bare `alt` is the empty alt-text of a decorative picture, as in browsers."""
     alt = tag.get("alt")
-    return alt is not None and not alt.strip()
+    return "" if alt is None and tag.has("alt") else alt
+
+
+def image_source(tag: markup.Tag) -> str:
+    """The picture an `<img>` shows: `src`, or without one the first candidate of `srcset`."""
+    src = (tag.get("src") or "").strip()
+    if src or not tag.get("srcset"):
+        return src
+    # The srcset syntax: candidates split by commas, each a URL (itself without spaces) and a descriptor.
+    candidate = (tag.get("srcset") or "").lstrip(" \t\n\r\f,").split(maxsplit=1)
+    return candidate[0].rstrip(",") if candidate else ""
 
 
 def _describe_tag(tag: markup.Tag) -> str:
-    shown = [f"{name}={tag.get(name)!r}" for name in ("src", "href", "type") if tag.get(name)]
+    # Each value cut before it is quoted: a src can be a data: URI of many megabytes.
+    shown = [f"{name}={(tag.get(name) or '')[:100]!r}" for name in ("src", "href", "type") if tag.get(name)]
     text = " ".join(shown)
     if len(text) > 80:
         text = text[:77] + "..."
@@ -93,7 +109,11 @@ def _crop_loader(
         from assistant.engine.images import open_image
 
         data = image_loader()
-        picture = data if isinstance(data, Image.Image) else open_image(data, f"The image {img.get('src')}")
+        picture = (
+            data
+            if isinstance(data, Image.Image)
+            else open_image(data, f"The image {sources.shown(image_source(img))}")
+        )
         picture.load()
         box = area_box(area, img, picture.size)
         return picture.crop(box) if box else picture
@@ -138,6 +158,7 @@ def area_box(area: markup.Tag, img: markup.Tag, natural: tuple[int, int]) -> tup
 def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: str = "") -> list[MarkupImage]:
     """Every image in HTML or XHTML text that can carry alt-text, in document order."""
     found: list[MarkupImage] = []
+    line_of = markup.LineCounter(text)
     maps: dict[str, markup.Tag] = {}
     areas: list[tuple[MarkupImage, str | None]] = []
     current_map: str | None = None
@@ -149,7 +170,7 @@ def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: s
         if tag.closing:
             continue
         if name == "img" or (name == "input" and (tag.get("type") or "").strip().lower() == "image"):
-            src = tag.get("src") or ""
+            src = image_source(tag)
             usemap = (tag.get("usemap") or "").strip()
             if usemap.startswith("#"):
                 maps.setdefault(usemap[1:], tag)
@@ -157,7 +178,7 @@ def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: s
             src = ""
         else:
             continue
-        occurrence = _occurrence(tag, src, text, locator, where)
+        occurrence = _occurrence(tag, src, line_of(tag.start), locator, where)
         item = MarkupImage(occurrence, tag)
         found.append(item)
         if name == "area":
@@ -168,17 +189,17 @@ def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: s
         if img is None:
             occurrence.load, occurrence.reason = None, "The image map this area belongs to has no image."
             continue
-        source = sources.resolve(img.get("src") or "", locator)
-        occurrence.source = (img.get("src") or "") + " (area)"
+        source = sources.resolve(image_source(img), locator)
+        occurrence.source = sources.shown(image_source(img)) + " (area)"
         source.fill(occurrence)
         occurrence.load = _crop_loader(source.load, item.tag, img) if source.load else None
     return found
 
 
 def _occurrence(
-    tag: markup.Tag, src: str, text: str, locator: sources.Locator, where: str
+    tag: markup.Tag, src: str, line: int, locator: sources.Locator, where: str
 ) -> ImageOccurrence:
-    alt = tag.get("alt")
+    alt = _alt_of(tag)
     label = tag.get("aria-label")
     if alt is None and (label or "").strip():
         alt = label
@@ -189,8 +210,8 @@ def _occurrence(
     prefix = f"{where}, " if where else ""
     return source.fill(
         ImageOccurrence(
-            location=f"{prefix}line {markup.line_of(text, tag.start)}, {_describe_tag(tag)}",
-            source=src,
+            location=f"{prefix}line {line}, {_describe_tag(tag)}",
+            source=sources.shown(src),
             current_alt=alt,
             status=status,
         )

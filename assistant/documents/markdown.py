@@ -9,6 +9,7 @@ decorative image is written as raw HTML with `alt=""`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ _DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\]|\\.){1,999})\]:[ \t]*\n?[ \t]*(<
 _BLANK_LINE = re.compile(r"[ \t]*\r?\n")
 _ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _NEEDS_ESCAPE = re.compile(r"([\\\[\]`*_<>&])")
+# What `_bracket_pairs` looks at: an escaped character (skipped whole), a bracket or a line end.
+_BRACKET_EVENTS = re.compile(r"\\(?s:.)?|[\[\]\n]")
+_BACKTICKS = re.compile(r"`+")
+# CommonMark's reference parser allows this many nested parentheses in a destination; the cap also
+# stops a text of many unclosed `![a](b(` from being rescanned to its end once for each.
+_MAX_PAREN_DEPTH = 32
+# A `<destination>` ends at `>`; a newline or another `<` means it is not one.
+_ANGLE_END = re.compile(r"[<>\n]")
 
 
 @dataclass
@@ -101,24 +110,25 @@ def _prose_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _closing_bracket(text: str, position: int, end: int) -> int:
-    """Index of the `]` that closes the `[` just before `position`, or -1."""
-    depth = 1
-    while position < end:
-        char = text[position]
-        if char == "\\":
-            position += 2
-            continue
+def _bracket_pairs(text: str, start: int, end: int) -> dict[int, int]:
+    """Index of each `[` in `text[start:end]` -> index of the `]` that closes it, in one pass.
+
+    A `[` is closed by the first `]` at which the brackets opened since it balance; backslashes escape
+    the next character and a blank line ends the paragraph, closing nothing. Finding each `![`'s
+    bracket by scanning on from it made a text of unclosed `![` quadratic.
+    """
+    pairs: dict[int, int] = {}
+    opened: list[int] = []
+    for match in _BRACKET_EVENTS.finditer(text, start, end):
+        char, position = match.group()[0], match.start()
         if char == "[":
-            depth += 1
+            opened.append(position)
         elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return position
+            if opened:
+                pairs[opened.pop()] = position
         elif char == "\n" and _BLANK_LINE.match(text, position + 1):
-            return -1  # a blank line ends the paragraph
-        position += 1
-    return -1
+            opened.clear()
+    return pairs
 
 
 def _inline_destination(text: str, position: int, end: int) -> tuple[str, int] | None:
@@ -127,9 +137,10 @@ def _inline_destination(text: str, position: int, end: int) -> tuple[str, int] |
     while position < end and text[position] in " \t\n":
         position += 1
     if position < end and text[position] == "<":
-        close = text.find(">", position, end)
-        if close < 0 or "\n" in text[position:close]:
+        close_match = _ANGLE_END.search(text, position + 1, end)
+        if close_match is None or close_match.group() != ">":
             return None
+        close = close_match.start()
         destination, position = text[position + 1 : close], close + 1
     else:
         depth, begin = 0, position
@@ -140,6 +151,8 @@ def _inline_destination(text: str, position: int, end: int) -> tuple[str, int] |
                 continue
             if char == "(":
                 depth += 1
+                if depth > _MAX_PAREN_DEPTH:
+                    return None
             elif char == ")":
                 if depth == 0:
                     break
@@ -150,9 +163,14 @@ def _inline_destination(text: str, position: int, end: int) -> tuple[str, int] |
         position += 1
     if position < end and text[position] in "\"'(":
         closer = ")" if text[position] == "(" else text[position]
+        # A title in parentheses cannot hold another "(": stopping there, as at its closer, keeps
+        # the scans of many unclosed titles from overlapping.
+        stops = "()" if closer == ")" else closer
         close = position + 1
-        while close < end and text[close] != closer:
+        while close < end and text[close] not in stops:
             close += 2 if text[close] == "\\" else 1
+        if close < end and text[close] != closer:
+            return None
         position = close + 1
         while position < end and text[position] in " \t\n":
             position += 1
@@ -169,6 +187,10 @@ class MarkdownDocument(Document):
         self.text = html.decode_exactly(raw, "utf-8", path.name)
         self.locator = sources.FolderLocator(path.parent, access or sources.Access())
         self.found: list[MarkdownImage] = []
+        self.line_of = markup.LineCounter(self.text)
+        self._closers: dict[int, int] = {}
+        self._backticks: dict[int, list[int]] = {}
+        self._unclosed: set[int] = set()
         prose = _prose_ranges(self.text)
         self.definitions = self._definitions(prose)
         for start, end in prose:
@@ -187,14 +209,23 @@ class MarkdownDocument(Document):
 
     def _scan(self, start: int, end: int) -> None:
         text, position = self.text, start
+        self._closers = _bracket_pairs(text, start, end)
+        # Where each length of backtick run starts, so a code span's closing run is looked up, not
+        # searched for to the end of the text once for every opening run.
+        self._backticks = {}
+        for match in _BACKTICKS.finditer(text, start, end):
+            self._backticks.setdefault(match.end() - match.start(), []).append(match.start())
         while position < end:
             char = text[position]
             if char == "\\":
                 position += 2
             elif char == "`":
-                run = len(text[position:end]) - len(text[position:end].lstrip("`"))
-                closing = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(text, position + run, end)
-                position = closing.end() if closing else position + run
+                run_match = _BACKTICKS.match(text, position, end)
+                assert run_match is not None
+                run = run_match.end() - position
+                starts = self._backticks.get(run, [])
+                index = bisect.bisect_left(starts, position + run)
+                position = starts[index] + run if index < len(starts) else position + run
             elif text.startswith("<!--", position):
                 close = text.find("-->", position + 4, end)
                 position = end if close < 0 else close + 3
@@ -206,21 +237,23 @@ class MarkdownDocument(Document):
                 position += 1
 
     def _raw_html(self, position: int, end: int) -> int:
-        tag = next(markup.iter_tags(self.text, position, end), None)
-        if tag is None or tag.start != position:
+        tag = markup.tag_at(self.text, position, end, failed=self._unclosed)
+        if tag is None:
             return position + 1
         if not tag.closing and tag.name in {"script", "style", "textarea"}:
             match = re.compile(rf"</{tag.name}[\s>]", re.I).search(self.text, tag.end, end)
             return end if match is None else match.start()
         if not tag.closing and tag.name == "img":
-            occurrence = html._occurrence(tag, tag.get("src") or "", self.text, self.locator, "")
+            occurrence = html._occurrence(
+                tag, html.image_source(tag), self.line_of(tag.start), self.locator, ""
+            )
             self.found.append(MarkdownImage(occurrence, tag.start, tag.start, tag=tag))
         return tag.end
 
     def _image(self, position: int, end: int) -> int:
         text = self.text
         label_start = position + 2
-        label_end = _closing_bracket(text, label_start, end)
+        label_end = self._closers.get(position + 1, -1)
         if label_end < 0:
             return label_start
         label = text[label_start:label_end]
@@ -248,8 +281,8 @@ class MarkdownDocument(Document):
         status = classify(alt if alt.strip() else None, source=destination)
         occurrence = sources.resolve(destination, self.locator).fill(
             ImageOccurrence(
-                location=f"line {markup.line_of(text, position)}, ![{_short(alt)}]({_short(destination)})",
-                source=destination,
+                location=f"line {self.line_of(position)}, ![{_short(alt)}]({_short(destination)})",
+                source=sources.shown(destination),
                 current_alt=alt if alt.strip() else None,
                 status=status,
             )

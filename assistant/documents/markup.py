@@ -65,6 +65,23 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+class LineCounter:
+    """Line numbers of offsets met in increasing order, each counted on from the one before, so that
+    numbering every tag of a document is linear in its size (`line_of` counts from the start)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._offset = 0
+        self._line = 1
+
+    def __call__(self, offset: int) -> int:
+        if offset < self._offset:  # out of order: count from the start once
+            self._offset, self._line = 0, 1
+        self._line += self.text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
+
+
 def _skip_to(text: str, marker: str, position: int, end: int) -> int:
     found = text.find(marker, position, end)
     return end if found < 0 else found + len(marker)
@@ -102,13 +119,62 @@ def iter_tags(text: str, start: int = 0, end: int | None = None, xml: bool = Fal
             position = end if match is None else match.start()
 
 
+def tag_at(
+    text: str, position: int, end: int, xml: bool = False, failed: set[int] | None = None
+) -> Tag | None:
+    """The start or end tag that begins exactly at `position` (None if none does); unlike `iter_tags` it
+    never looks further on for one. Passing the same `failed` set to each call (see `_parse_tag`) keeps
+    trying every `<` of a text linear."""
+    closing = text.startswith("</", position)
+    name_at = position + (2 if closing else 1)
+    if not text.startswith("<", position) or name_at >= end:
+        return None
+    if not (text[name_at].isalpha() or (xml and text[name_at] in "_:")):
+        return None
+    return _parse_tag(text, position, name_at, end, closing, xml, failed)
+
+
+def start_tags_named(text: str, names: set[str]) -> dict[str, list[Tag]]:
+    """The start tags of XML `text` named (as written) in `names`, in order, outside comments, CDATA
+    and processing instructions. Only those tags are parsed, so a part of millions of other elements
+    costs one pass in C, not a Python object each."""
+    found: dict[str, list[Tag]] = {name: [] for name in names}
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"<(?:!--|!\[CDATA\[|[?!]|(?:{alternatives})(?=[\s/>]))")
+    end, position = len(text), 0
+    while (match := pattern.search(text, position)) is not None:
+        start, marker = match.start(), match.group()
+        if marker == "<!--":
+            position = _skip_to(text, "-->", start + 4, end)
+        elif marker == "<![CDATA[":
+            position = _skip_to(text, "]]>", start + 9, end)
+        elif marker in ("<?", "<!"):
+            position = _skip_to(text, "?>" if marker == "<?" else ">", start + 2, end)
+        else:
+            tag = _parse_tag(text, start, start + 1, end, False, True)
+            if tag is None:
+                break
+            found[tag.name].append(tag)
+            position = tag.end
+    return found
+
+
 def _run_end(pattern: re.Pattern[str], text: str, position: int, end: int) -> int:
     """Where the run of `pattern` (which may be empty) that starts at `position` ends."""
     match = pattern.match(text, position, end)
     return position if match is None else match.end()
 
 
-def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml: bool) -> Tag | None:
+def _parse_tag(
+    text: str, start: int, name_at: int, end: int, closing: bool, xml: bool, failed: set[int] | None = None
+) -> Tag | None:
+    """The tag whose name starts at `name_at`, or None where the text ends inside it.
+
+    `failed` holds the places between attributes that an earlier parse went through and then found
+    no end: one reaching such a place ends the same way, so trying every `<` of a long unclosed tag
+    goes through it once, not once for each `<`.
+    """
+    visited: list[int] = []
     name_match = _NAME.match(text, name_at, end)
     assert name_match is not None
     name = name_match.group() if xml else name_match.group().lower()
@@ -116,8 +182,14 @@ def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml
     position = name_match.end()
     while True:
         position = _run_end(_SPACE, text, position, end)
+        if failed is not None:
+            if position in failed:
+                _gave_up(failed, visited)
+                return None
+            visited.append(position)
         if position >= end:
-            return None  # the document ends inside a tag
+            _gave_up(failed, visited)  # the document ends inside a tag
+            return None
         if text[position] == ">":
             tag.end = position + 1
             tag.self_closing = text[position - 1] == "/"
@@ -137,11 +209,13 @@ def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml
             while position < end and text[position].isspace():
                 position += 1
             if position >= end:
+                _gave_up(failed, visited)
                 return None
             quote = text[position]
             if quote in "\"'":
                 close = text.find(quote, position + 1, end)
                 if close < 0:
+                    _gave_up(failed, visited)
                     return None
                 attribute.value_start, attribute.value_end, attribute.quote = position + 1, close, quote
                 position = close + 1
@@ -152,6 +226,11 @@ def _parse_tag(text: str, start: int, name_at: int, end: int, closing: bool, xml
             attribute.end = position
         tag.attributes.setdefault(attr_name, attribute)
         tag.last_attribute_end = attribute.end
+
+
+def _gave_up(failed: set[int] | None, visited: list[int]) -> None:
+    if failed is not None:
+        failed.update(visited)
 
 
 def escape_attribute(value: str) -> str:

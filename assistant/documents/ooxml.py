@@ -49,12 +49,14 @@ def _qname(element: etree._Element) -> str:
     return f"{element.prefix}:{local}" if element.prefix else local
 
 
-def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
+def relationships(archive: zipfile.ZipFile, part: str, name: str = "The file") -> dict[str, tuple[str, bool]]:
     """Relationship id -> (target, external) for a part."""
     folder, name = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", name + ".rels")
     try:
-        root = etree.fromstring(ziputil.read_member(archive, rels_name), _PARSER)
+        data = ziputil.read_member(archive, rels_name)
+        ziputil.check_elements(name, rels_name, data)
+        root = etree.fromstring(data, _PARSER)
     except KeyError:
         return {}
     except etree.XMLSyntaxError as error:
@@ -80,6 +82,7 @@ class OoxmlDocument(Document):
         images: list[ImageOccurrence] = []
         for part in self.picture_parts():
             data = ziputil.read_member(self.archive, part)
+            ziputil.check_elements(path.name, part, data)
             try:
                 root = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError as error:
@@ -87,13 +90,20 @@ class OoxmlDocument(Document):
                     f"{path.name} is damaged: {part} is not valid XML ({error.msg})."
                 ) from None
             self.parts[part] = data
-            rels = relationships(self.archive, part)
-            for number, (props, blip) in enumerate(self.pictures(root), start=1):
-                qname = _qname(props)
-                same = [element for element in root.iter(props.tag) if _qname(element) == qname]
-                index = next(i for i, element in enumerate(same) if element is props)
+            rels = relationships(self.archive, part, path.name)
+            pictures = self.pictures(root)
+            # Each picture's place among the elements written the same way, counted in one pass over
+            # the part (counting again for each picture made thousands of pictures quadratic).
+            counted: dict[str, int] = {}
+            places: dict[etree._Element, int] = {}
+            for tag in {props.tag for props, _ in pictures}:
+                for element in root.iter(tag):
+                    qname = _qname(element)
+                    places[element] = counted.get(qname, 0)
+                    counted[qname] = places[element] + 1
+            for number, (props, blip) in enumerate(pictures, start=1):
                 images.append(self._occurrence(part, number, props, blip, rels))
-                self.refs.append(PictureRef(part, qname, index))
+                self.refs.append(PictureRef(part, _qname(props), places[props]))
         super().__init__(path, images)
 
     def picture_parts(self) -> list[str]:
@@ -177,10 +187,7 @@ def _splice_descr(part: str, data: bytes, changes: list[tuple[PictureRef, str]])
     if encoding.replace("-", "") != "utf8":
         raise DocumentError(f"{part} is not stored as UTF-8, so its alt-text cannot be edited safely.")
     text = data.decode("utf-8")
-    tags: dict[str, list[markup.Tag]] = {}
-    for tag in markup.iter_tags(text, xml=True):
-        if not tag.closing:
-            tags.setdefault(tag.name, []).append(tag)
+    tags = markup.start_tags_named(text, {ref.qname for ref, _ in changes})
     edits = []
     for ref, alt in changes:
         try:

@@ -31,7 +31,7 @@ class PdfDocument(Document):
 
     def __init__(self, path: Path, raw: bytes) -> None:
         from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
+        from pypdf.errors import LimitReachedError, PyPdfError
 
         self.raw = raw
         self.figure_paths: list[Path_] = []
@@ -59,6 +59,8 @@ class PdfDocument(Document):
                 self._list_figures(tree.get_object(), pages)
         except DocumentError:
             raise
+        except LimitReachedError as error:
+            raise DocumentError(_bomb(path.name, error)) from None
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise DocumentError(f"{path.name} is not a PDF that can be read ({error}).") from None
 
@@ -183,6 +185,20 @@ class PdfDocument(Document):
         writer.write(out)
 
 
+def _bomb(what: str, error: Exception) -> str:
+    """One sentence for a stream that pypdf stopped inflating, or another of its safety limits."""
+    detail = str(error).split(". ", 1)[0].rstrip(".")
+    if "decompress" in detail.lower():
+        detail = f"it unpacks to more than the {_flate_limit() // 1_000_000} MB allowed for one stream"
+    return f"{what} was left alone because it may be a decompression bomb: {detail}."
+
+
+def _flate_limit() -> int:
+    from pypdf import filters
+
+    return int(getattr(filters, "ZLIB_MAX_OUTPUT_LENGTH", 75_000_000))
+
+
 def _role(name: Any, role_map: Any) -> str:
     role = str(name) if name is not None else ""
     for _ in range(8):
@@ -214,7 +230,12 @@ def _image_loader(page: Any, name: str) -> Any:
             pixels = 0
         if pixels > MAX_PIXELS:
             raise too_large(f"The image {name.lstrip('/')}")
-        image: Image.Image | None = page.images[name].image
+        from pypdf.errors import LimitReachedError
+
+        try:
+            image: Image.Image | None = page.images[name].image
+        except LimitReachedError as error:
+            raise SourceError(_bomb(f"The image {name.lstrip('/')}", error)) from None
         if image is None:  # pypdf found the picture but could not decode it
             raise SourceError(f"The image {name.lstrip('/')} is in a form that cannot be decoded.")
         return image

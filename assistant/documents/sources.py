@@ -59,6 +59,8 @@ class Source:
 class Locator(Protocol):
     """Turns the names a document gives its images into sources, inside the document's bounds."""
 
+    access: Access
+
     def inside(self, path: str) -> Source:
         """A path written in the document (relative, or absolute from the document's root)."""
         ...
@@ -119,15 +121,23 @@ class FolderLocator:
         self.folder = folder
         self.access = access
         self._real_folder = os.path.realpath(folder)
+        self._inside: dict[str, bool] = {}
 
     def inside(self, path: str) -> Source:
         return self.on_disk(path, f"The image file {path}")
 
     def on_disk(self, path: str, label: str) -> Source:
         target = self.folder / path  # an absolute path stays absolute
-        if not self.access.allow_outside and not _within(os.path.realpath(target), self._real_folder):
+        if not self.access.allow_outside and not self._is_inside(path, target):
             return outside(label, "the document's folder")
         return Source(lambda: self.read(target, label))
+
+    def _is_inside(self, path: str, target: Path) -> bool:
+        # Remembered per name: a page that shows one picture many times resolves its links once.
+        inside = self._inside.get(path)
+        if inside is None:
+            inside = self._inside[path] = _within(os.path.realpath(target), self._real_folder)
+        return inside
 
     def read(self, target: Path, label: str) -> bytes:
         real = os.path.realpath(target)
@@ -147,18 +157,75 @@ def outside(label: str, where: str) -> Source:
     )
 
 
-def decode_data_uri(uri: str) -> bytes:
-    """The bytes of a `data:` URI (base64 or percent-encoded)."""
+#: Longest image source quoted in a message, a report or the log; a data: URI can be many megabytes.
+SHOWN_SOURCE_CHARS = 100
+# Percent-decoding goes this many characters at a time: a whole URI of millions of escapes at once
+# (as Python's decoder went, with an object for each escape) took gigabytes.
+_DECODE_CHUNK = 1 << 20
+
+
+def shown(src: str) -> str:
+    """`src` as it is quoted to the user: cut short, with its length, when it is long."""
+    if len(src) <= SHOWN_SOURCE_CHARS:
+        return src
+    return f"{src[: SHOWN_SOURCE_CHARS - 40]}... ({megabytes(len(src))} in all)"
+
+
+def _unquote_chunk(chunk: bytes) -> bytes:
+    # A chunk made only of escapes (what a hostile URI is) is decoded at once; urllib's decoder goes
+    # one escape at a time, in Python, which took half a minute for 47 MB.
+    escapes = chunk.count(b"%")
+    if escapes * 3 == len(chunk) and chunk[::3] == b"%" * escapes:
+        try:
+            decoded = bytes.fromhex(chunk.replace(b"%", b"").decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
+            decoded = b""
+        if len(decoded) == escapes:  # (fromhex skips spaces, so a "% 2%0 " comes out short)
+            return decoded
+    return urllib.parse.unquote_to_bytes(chunk)
+
+
+def _unquote_bounded(payload: str, limit: int, label: str) -> bytes:
+    """Percent-decode `payload`, refusing it as soon as it would give more than `limit` bytes."""
+    # Each escape (3 characters) gives one byte; this many bytes come out at least.
+    if len(payload) - 2 * payload.count("%") > limit:
+        raise too_large(label, limit)
+    out = bytearray()
+    position = 0
+    while position < len(payload):
+        stop = min(position + _DECODE_CHUNK, len(payload))
+        # Never split an escape between two chunks.
+        cut = payload.rfind("%", max(position, stop - 2), stop)
+        if cut >= 0 and stop < len(payload):
+            stop = cut
+        out += _unquote_chunk(payload[position:stop].encode("utf-8", "surrogateescape"))
+        if len(out) > limit:
+            raise too_large(label, limit)
+        position = stop
+    return bytes(out)
+
+
+def decode_data_uri(uri: str, limit: int = DEFAULT_MAX_IMAGE_BYTES) -> bytes:
+    """The bytes of a `data:` URI (base64 or percent-encoded), never more than `limit` of them."""
+    label = "The picture in a data: URI"
     header, comma, payload = uri.partition(",")
     if not comma:
         raise SourceError("The data: URI of this image has no data.")
     if header.lower().endswith(";base64"):
-        cleaned = "".join(urllib.parse.unquote(payload).split())
+        # Base64 gives 3 bytes for 4 characters; percent escapes and spaces only make it shorter.
+        # (Spaces too; the exact size is checked once they are gone.)
+        if "%" in payload:
+            encoded = _unquote_bounded(payload, 2 * limit + 1024, label)
+        else:
+            encoded = payload.encode("utf-8", "surrogateescape")
+        cleaned = encoded.translate(None, b" \t\n\r\f\v")
+        if len(cleaned) * 3 // 4 - cleaned[-2:].count(b"=") > limit:
+            raise too_large(label, limit)
         try:
-            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+            return base64.b64decode(cleaned + b"=" * (-len(cleaned) % 4), validate=True)
         except (binascii.Error, ValueError):
             raise SourceError("The data: URI of this image is not valid base64.") from None
-    return urllib.parse.unquote_to_bytes(payload)
+    return _unquote_bounded(payload, limit, label)
 
 
 def fetch(url: str) -> bytes:
@@ -188,7 +255,7 @@ def resolve(src: str, locator: Locator) -> Source:
         return Source(None, problem="The image has no source.")
     scheme = urllib.parse.urlsplit(src).scheme.lower() if not src.startswith("//") else "https"
     if scheme == "data":
-        return Source(lambda: decode_data_uri(src))
+        return Source(lambda: decode_data_uri(src, locator.access.max_image_bytes))
     if scheme in {"http", "https", "ftp"}:
         return Source(lambda: fetch(src), remote=True)
     if scheme == "file":

@@ -36,6 +36,10 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_CHECKED_FROM = 10 * 1024 * 1024
 MAX_MEMBERS = 100_000
+#: Most elements one XML part may hold. The longest real documents hold a few hundred thousand; each
+#: costs lxml about 200 bytes, so this keeps a part's tree under half a gigabyte, however it was packed.
+MAX_XML_ELEMENTS = 2_000_000
+_CENTRAL_HEADER = b"PK\x01\x02"
 
 
 def _printable(text: str) -> str:
@@ -72,8 +76,25 @@ def check_sizes(archive: zipfile.ZipFile, name: str) -> None:
         )
 
 
+def check_elements(name: str, part: str, data: bytes) -> None:
+    """Refuse, before parsing, an XML part of more elements than any real document: a few hundred
+    kilobytes of zip can hold millions of `<a/>` that pass the ratio check and take gigabytes."""
+    # Every element starts with "<", so this counts them (and a few comments) without parsing.
+    if data.count(b"<") > MAX_XML_ELEMENTS:
+        raise DocumentError(
+            f"{name} was left alone because its part {_printable(part)} holds more than "
+            f"{MAX_XML_ELEMENTS:,} elements, the most read in one part; split it into smaller documents."
+        )
+
+
 def open_zip(raw: bytes, name: str, kind: str) -> zipfile.ZipFile:
     """Open an archive held in memory; a damaged one or a zip bomb raises DocumentError."""
+    # zipfile makes an object for every entry of the central directory before it can be asked how
+    # many there are (1.5 million empty entries took 1.2 GB). Each entry starts with this signature,
+    # so counting it in the raw bytes bounds their number first, in one pass and no memory.
+    entries = raw.count(_CENTRAL_HEADER)
+    if entries > MAX_MEMBERS:
+        raise _bomb(name, f"it lists {entries:,} parts, more than the {MAX_MEMBERS:,} allowed")
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):

@@ -3,6 +3,7 @@ under a second, at the sizes the issue gives."""
 
 from __future__ import annotations
 
+import random
 import struct
 import zipfile
 from pathlib import Path
@@ -53,10 +54,12 @@ def docx_with_pictures(path: Path, count: int, image: bytes = b"") -> Path:
 
 def docx_node_bomb(path: Path, megabytes: int = 40, image: bytes = b"") -> Path:
     """A Word file with one picture whose document.xml also holds `megabytes` MB of empty elements,
-    mixed with a little text so that it compresses under the 100x ratio a zip bomb is refused at."""
-    block = b"".join(b"<a/>" * 250 + b"<b>%d</b>" % n for n in range(64))
-    repeats = megabytes * 2**20 // len(block)
-    filler = b"".join(block + b"<c>%x</c>" % (n * 2654435761 % 2**32) for n in range(repeats))
+    mixed with random numbers so that it compresses about 86 times, under the 100 times at which a
+    zip bomb is refused (40 MB make a 490 KB file)."""
+    rng = random.Random(21)
+    filler = b"".join(
+        b"<a/>" * 125 + b"<b>%08x</b>" % rng.getrandbits(32) for _ in range(megabytes * 2**20 // 515)
+    )
     return docx(path, picture(1), image, filler)
 
 
@@ -66,9 +69,9 @@ def html_with_images(path: Path, count: int, src: str = "red.png") -> Path:
     return path
 
 
-def zip_with_entries(path: Path, count: int, first: str = "[Content_Types].xml") -> Path:
+def zip_with_entries(path: Path, count: int, first: str = "a") -> Path:
     """A zip whose central directory lists `count` empty members, all named `first` (1.5 million
-    take 69 MB): Python's zipfile makes an object for each before it can be asked how many there are."""
+    take 70 MB): Python's zipfile makes an object for each before it can be asked how many there are."""
     name = first.encode()
     local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
     central = (
@@ -87,3 +90,26 @@ def zip_with_entries(path: Path, count: int, first: str = "[Content_Types].xml")
 def percent_data_uri(megabytes: float, mime: str = "image/png") -> str:
     """A `data:` URI of `megabytes` MB of percent-encoded bytes (each byte written as %XX)."""
     return f"data:{mime}," + "%00" * int(megabytes * 2**20 / 3)
+
+
+def flate_bomb_pdf(megabytes: int = 100) -> bytes:
+    """A tagged PDF whose one figure's picture is `megabytes` MB of zeros deflated (about 100 KB)."""
+    import io
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, NumberObject
+    from test_pdf import tagged_pdf
+
+    writer = PdfWriter(clone_from=io.BytesIO(tagged_pdf([None])))
+    resources = writer.pages[0]["/Resources"]["/XObject"]
+    xobject = resources[next(iter(resources))].get_object()
+    deflate = zlib.compressobj(9)
+    data = b"".join(deflate.compress(bytes(2**20)) for _ in range(megabytes)) + deflate.flush()
+    xobject._data = data
+    xobject[NameObject("/Filter")] = NameObject("/FlateDecode")
+    xobject[NameObject("/Length")] = NumberObject(len(data))
+    xobject.pop(NameObject("/DecodeParms"), None)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
