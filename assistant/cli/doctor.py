@@ -16,6 +16,7 @@ from assistant import __version__
 from assistant.config import Settings
 
 if TYPE_CHECKING:
+    from assistant.engine.runtime import MachineInfo
     from assistant.speech.voices import Voice
 
 
@@ -97,7 +98,19 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
             lines.append(f"Precision: problem. {error}")
     else:
         lines.append("Precision: chosen when the model is loaded (its size is not known yet).")
-    return lines
+    return [*lines, best_model_line(machine)]
+
+
+def best_model_line(machine: MachineInfo) -> str:
+    """The best known model that fits this machine's free memory and graphics card."""
+    from assistant.engine.catalogue import best_fitting
+    from assistant.engine.memory import free_memory_bytes
+
+    best = best_fitting(free_memory_bytes(), machine.gpu.free_bytes if machine.gpu else None)
+    if best is None:
+        return "Best model for this computer: none of the known models fits its free memory; close some programs."
+    model, where = best
+    return f"Best model for this computer: {model.id} (--model {model.short}), on {where}; {model.facts()}."
 
 
 def check_disk() -> list[str]:

@@ -355,7 +355,7 @@ def run_models(args: argparse.Namespace) -> int:
         cached = cached_path(known.id)
         state = f"downloaded, in {cached}" if cached else "not downloaded"
         default = " (default)" if known.id == DEFAULT_MODEL else ""
-        print(f"{known.id}{default}: {known.parameters / 1e9:.1f} billion parameters, {state}. {known.note}.")
+        print(f"{known.id} ({known.short}){default}: {known.facts()}; {state}. {known.note}.")
     _list_prepared()
     print("Download one with: assistant models download ID")
     return 0

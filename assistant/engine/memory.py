@@ -17,3 +17,10 @@ def give_back_freed_memory() -> None:
         return
     with contextlib.suppress(OSError, AttributeError):  # another C library: what it keeps, it keeps
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def free_memory_bytes() -> int:
+    """The memory the system could give a new model now (available, not just unused)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)

@@ -9,12 +9,14 @@ import struct
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import DEFAULT_MODEL as DEFAULT_MODEL  # written once, with the settings
 from assistant.engine.base import EngineError
+from assistant.engine.catalogue import KNOWN_MODELS as KNOWN_MODELS
+from assistant.engine.catalogue import KnownModel as KnownModel
+from assistant.engine.catalogue import known, resolve
 
 if TYPE_CHECKING:
     import torch
@@ -23,22 +25,6 @@ if TYPE_CHECKING:
 PREPARING = "Preparing the model for this computer; this happens once."
 # Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
-
-
-@dataclass(frozen=True)
-class KnownModel:
-    id: str
-    parameters: int
-    note: str
-
-
-KNOWN_MODELS = (
-    KnownModel(DEFAULT_MODEL, 3_745_000_000, "default; good captions, fast enough on a processor in int8"),
-    KnownModel("Salesforce/blip2-opt-2.7b-coco", 3_745_000_000, "fine-tuned on COCO captions"),
-    KnownModel("Salesforce/blip2-flan-t5-xl", 3_942_000_000, "Flan-T5 language model; better at questions"),
-    KnownModel("Salesforce/blip2-opt-6.7b", 7_750_000_000, "larger; wants a graphics card"),
-    KnownModel("Salesforce/blip2-flan-t5-xxl", 12_230_000_000, "largest; wants a big graphics card"),
-)
 
 
 class ModelNotAvailable(EngineError):
@@ -55,6 +41,7 @@ def offline() -> bool:
 
 def cached_path(model: str) -> Path | None:
     """The local folder of `model` if it is a folder or already downloaded, else None."""
+    model = resolve(model)
     if is_local(model):
         return Path(model).expanduser()
     from huggingface_hub import snapshot_download
@@ -145,6 +132,7 @@ def download(
         RepositoryNotFoundError,
     )
 
+    model = resolve(model)
     how_to_fix = f"Connect to the internet once and run: assistant models download {model}"
     _check_hub_id(model)
     if offline():
@@ -181,7 +169,9 @@ def download(
 
 
 def ensure_model(model: str, progress: bool = True, on_progress: ProgressCallback | None = None) -> Path:
-    """The local folder of `model`, downloading it first if needed."""
+    """The local folder of `model` (a folder, a hub id or a known model's short name), downloading it
+    first if needed."""
+    model = resolve(model)
     if is_local(model):
         folder = Path(model).expanduser()
         if not (folder / "config.json").is_file():
@@ -290,10 +280,8 @@ def hub_id_of_cache_folder(folder: Path) -> str | None:
 
 
 def known_parameters(model: str) -> int | None:
-    for known in KNOWN_MODELS:
-        if known.id == model:
-            return known.parameters
-    return None
+    found = known(model)
+    return found.parameters if found is not None else None
 
 
 def folder_size(folder: Path) -> int:

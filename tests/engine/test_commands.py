@@ -461,8 +461,20 @@ def test_models_lists_the_default_as_not_downloaded(capsys, empty_hub) -> None:
     code, out, _ = run(capsys, "models")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith(f"{DEFAULT_MODEL} (default): 3.7 billion parameters, not downloaded.")
-    assert "Salesforce/blip2-flan-t5-xl: 3.9 billion parameters, not downloaded." in out
+    assert lines[0].startswith(
+        f"{DEFAULT_MODEL} (blip2) (default): BLIP-2, 3.7 billion parameters, about 14.0 GB"
+    )
+    assert lines[0].endswith(
+        "MIT licence, English; not downloaded. default; good captions, fast enough on a processor in int8."
+    )
+    assert "Salesforce/blip2-flan-t5-xl (blip2-flan-t5-xl): BLIP-2, 3.9 billion parameters" in out
+    qwen = next(line for line in lines if line.startswith("Qwen/Qwen3.5-0.8B (qwen3.5-0.8b): Qwen3.5,"))
+    assert (
+        "memory int8 0.8 GB, bf16 1.6 GB, fp32 3.2 GB, Apache-2.0 licence, many languages; not downloaded."
+        in qwen
+    )
+    families = {line.split(": ", 1)[1].split(",", 1)[0] for line in lines if ": " in line}
+    assert {"BLIP-2", "Qwen3.5", "SmolVLM2", "Gemma 4"} <= families
     assert lines[-1] == "Download one with: assistant models download ID"
 
 
@@ -517,3 +529,14 @@ def test_ask_an_empty_question_is_one_sentence_not_the_prompt(capsys, files, mod
     code, out, err = run(capsys, "ask", files["first"], "  ", *model_args)
     assert code == 1 and out == ""
     assert assert_one_sentence_error(err) == "The question is empty. Type or say a question about the image."
+
+
+def test_a_history_with_a_huge_turn_is_cut_in_one_sentence(capsys, files, model_args, tmp_path) -> None:
+    # Each MB of history once cost about 200 MB on its way to the model (20 MB aborted the process).
+    history = tmp_path / "conversation.json"
+    history.write_text(json.dumps([{"question": "Is there a car?", "answer": "yes " * 250_000}]))
+    code, out, err = run(capsys, "ask", files["first"], "What is it?", *model_args, "--history", str(history))
+    assert code == 0 and out.strip()
+    assert assert_one_sentence_error(err).startswith(f"The history file {history} is long, so only its last")
+    saved = json.loads(history.read_text(encoding="utf-8"))
+    assert len(saved) == 2 and len(saved[0]["answer"]) == 4000
