@@ -92,7 +92,9 @@ def test_many_large_documents_are_read_a_few_at_a_time(tmp_path: Path) -> None:
     assert sum(out["batches"]) == 1  # one picture, described once however many documents show it
 
 
-def run_cli_in_child(arguments: list[str], memory_mb: int = 600) -> tuple[int, bytes, bytes]:
+def run_cli_in_child(
+    arguments: list[str], memory_mb: int = 600, timeout: float = 60
+) -> tuple[int, bytes, bytes]:
     """`assistant ARGUMENTS` with the recording engine, stdout and stderr strict UTF-8 (as under
     en_US.UTF-8, where a name that is not UTF-8 once raised UnicodeEncodeError)."""
     script = f"""
@@ -103,7 +105,7 @@ def run_cli_in_child(arguments: list[str], memory_mb: int = 600) -> tuple[int, b
         from assistant.cli import main
         sys.exit(main([os.fsdecode(argument) for argument in {[os.fsencode(a) for a in arguments]!r}]))
     """
-    return child(script, memory_mb, timeout=60, PYTHONIOENCODING="utf-8:strict")
+    return child(script, memory_mb, timeout=timeout, PYTHONIOENCODING="utf-8:strict")
 
 
 def test_names_that_are_not_utf8_or_carry_terminal_commands_are_printed_escaped(tmp_path: Path) -> None:
@@ -147,15 +149,17 @@ def sign(path: Path) -> Path:
 def test_a_thin_picture_has_no_text_and_the_pictures_after_it_are_read(tmp_path: Path) -> None:
     # RapidOCR stretched a 29000x3 strip to billions of pixels: a minute, then ResizeImgError, and the
     # pictures after it were never read.
+    # The second's name would clear the screen: it is printed escaped.
     thin = thin_strip(tmp_path / "thin.png", (29000, 3))
+    named = sign(tmp_path / "sign\x1b[2J.png")
     script = f"""
         import sys
         from assistant.cli import main
-        sys.exit(main(["read-text", {str(thin)!r}, {str(sign(tmp_path / "sign.png"))!r}]))
+        sys.exit(main(["read-text", {str(thin)!r}, {str(named)!r}]))
     """
     status, stdout, stderr = child(script, memory_mb=4096, timeout=60)
     assert status == 0, stderr.decode(errors="replace")[-2000:]
-    assert stdout.decode().splitlines() == [f"{thin}:", f"{tmp_path / 'sign.png'}:", "OPEN 24 HOURS"]
+    assert stdout.decode().splitlines() == [f"{thin}:", f"{tmp_path}/sign\\x1b[2J.png:", "OPEN 24 HOURS"]
 
 
 def test_alt_text_with_ocr_goes_on_past_a_thin_picture(tmp_path: Path) -> None:
@@ -168,3 +172,82 @@ def test_alt_text_with_ocr_goes_on_past_a_thin_picture(tmp_path: Path) -> None:
     )
     assert status == 0, (stdout + stderr).decode(errors="replace")[-2000:]
     assert 'alt="' in (tmp_path / "a.html").read_text() and 'alt="' in (tmp_path / "b.html").read_text()
+
+
+def build_corpus(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The first round's bombs and this round's hostile documents in one folder, each beside good ones;
+    returns (bad, good)."""
+    from hostile2 import (
+        EPS,
+        docx,
+        docx_node_bomb,
+        docx_with_pictures,
+        flate_bomb_pdf,
+        html_with_images,
+        percent_data_uri,
+        picture,
+        zip_with_entries,
+    )
+
+    from assistant.bench.hostile import make_hostile
+
+    first = folder / "first"
+    first.mkdir()
+    bad = [path for label, path in make_hostile(first).items() if not label.startswith("baseline")]
+    red = jpeg((255, 0, 0), (64, 64))
+    (folder / "red.png").write_bytes(red)
+    (folder / "eps.png").write_bytes(EPS)
+    (folder / "eps.html").write_text('<img src="eps.png">')
+    (folder / "brackets.md").write_text("![" * 102_400)
+    (folder / "angles.md").write_text("a < b " * 34_133)
+    # A tenth of the issue's 100,000 and 15,000 (test_hostile_parsing opens those): each picture is
+    # still loaded, and that is linear time the rest of the corpus need not wait for here.
+    html_with_images(folder / "many.html", 10_000)
+    docx_with_pictures(folder / "pictures.docx", 1_500, red)
+    docx_node_bomb(folder / "nodes.docx", 40, red)
+    zip_with_entries(folder / "entries.docx", 1_500_000)
+    (folder / "percent.html").write_text(f'<img src="{percent_data_uri(47)}">')
+    (folder / "flate.pdf").write_bytes(flate_bomb_pdf(100))
+    thin_strip(folder / "thin.png", (29000, 16))
+    (folder / "thin.html").write_text('<img src="thin.png">')
+    with open(os.fsencode(folder) + b"/bad\xff.html", "wb") as file:
+        file.write(b'<img src="x\xff.png">')
+    (folder / "evil\x1b[2J\nSummary: 0 failed.html").write_text('<img src="%1b[2J%1b[1;31mFAKE%07.png">')
+    bad += [
+        folder / name
+        for name in (
+            "eps.html", "brackets.md", "angles.md", "many.html", "pictures.docx", "nodes.docx",
+            "entries.docx", "percent.html", "flate.pdf", "thin.html", "bad\udcff.html",
+            "evil\x1b[2J\nSummary: 0 failed.html",
+        )
+    ]  # fmt: skip
+    good = [folder / "good.html", folder / "good.md", folder / "good.docx", first / "good.html"]
+    good[0].write_text('<p><img src="red.png"></p>')
+    good[1].write_text("![](red.png)\n")
+    docx(good[2], picture(1), red)
+    (first / "red.png").write_bytes(red)
+    good[3].write_text('<img src="red.png">')
+    return bad, good
+
+
+def test_the_whole_hostile_corpus_in_one_run_writes_every_good_document(tmp_path: Path) -> None:
+    bad, good = build_corpus(tmp_path)
+    report = tmp_path / "report.json"
+    status, stdout, stderr = run_cli_in_child(
+        ["alt-text", str(tmp_path), "--write", "--report", str(report), "--max-image-mb", "4"],
+        memory_mb=2048,
+        timeout=300,  # a hang guard only
+    )
+    said = (stdout + stderr).decode(errors="replace")
+    assert status == 1, said[-3000:]  # the bad ones failed; nothing stopped the run
+    assert b"Traceback" not in stderr and b"\x1b" not in stdout + stderr, said[-3000:]
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    documents = {document["path"]: document for document in saved["documents"]}
+    for path in good:
+        assert documents[str(path)]["written"], documents[str(path)]
+    assert 'alt="' in good[0].read_text() and "![A " in good[1].read_text()
+    for path in bad:
+        assert str(path) in documents, path  # each is in the report, with its own outcome
+        # Many pictures and a thin one are only heavy: their pictures are good, and are written.
+        heavy = path.name in {"many.html", "pictures.docx", "thin.html"}
+        assert documents[str(path)]["written"] is heavy, documents[str(path)]
