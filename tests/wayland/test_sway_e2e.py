@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from conftest import (
     mock_python,
     wait_for_name,
 )
-from fixtures.desktops import NO_SYSTEM_BUS, stop_process
+from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
 
 from assistant.capture import focused_window, grab_focused_window
 from assistant.capture.backends import choose_backend
@@ -36,6 +37,7 @@ from assistant.ocr import read_text
 LINES = ["Revenue grew by twelve percent", "The meeting moves to Thursday", "Please review the budget draft"]
 TITLE = "Quarterly notes"
 XDPW = Path("/usr/libexec/xdg-desktop-portal-wlr")
+ROOT = Path(__file__).resolve().parents[2]
 NOBODY = 65534
 HANG_GUARD = 30.0
 
@@ -197,3 +199,63 @@ def test_the_screenshot_portal_captures_through_xdpw(wlr_portal, tmp_path: Path)
     assert share_of_words(read_text(picture).text) >= 0.9
     leftovers = [path for path in tmp_path.rglob("*.png")]
     assert leftovers == []  # the portal's file was read into memory and deleted
+
+
+def spoken(speech: Path) -> list[str]:
+    """What the app said, in order (each utterance's .txt is written when it has been said)."""
+    return [path.read_text(encoding="utf-8").strip() for path in sorted(speech.glob("[0-9]*.txt"))]
+
+
+def wait_said(speech: Path, count: int, app: subprocess.Popen[bytes], log: Path) -> list[str]:
+    deadline = time.monotonic() + 60  # a hang guard: the app loads the tiny model first
+    while len(said := spoken(speech)) < count:
+        assert app.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"the app said only {said}"
+        time.sleep(0.1)
+    return said
+
+
+def test_the_app_describes_the_screen_and_reads_the_focused_window_on_sway(
+    on_sway, tiny_model_dir, tmp_path: Path
+) -> None:
+    """`assistant trigger describe-screen` and `read-text` with the real app (Qt offscreen: the app's own
+    windows do not matter here) on sway: at least 90 % of the window's words said, the window named."""
+    bus, address = start_session_bus()
+    speech, log = tmp_path / "speech", tmp_path / "app.log"
+    (tmp_path / "settings.toml").write_text("rate = 300\n")
+    env = {
+        **os.environ,
+        **on_sway,
+        "DBUS_SESSION_BUS_ADDRESS": address,
+        "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS,
+        "QT_QPA_PLATFORM": "offscreen",
+        "ASSISTANT_RUNTIME_DIR": str(tmp_path / "run"),
+        "ASSISTANT_CONFIG_DIR": str(tmp_path / "config"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DISPLAY", None)
+    command = [sys.executable, "-m", "assistant", "run", "--model", str(tiny_model_dir), "--device", "cpu",
+               "--precision", "fp32", "--speech-to", str(speech), "--settings", str(tmp_path / "settings.toml")]  # fmt: skip
+    app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        said = wait_said(speech, 2, app, log)
+        assert said[-1] == "Ready."
+        assert "`assistant trigger describe-screen`" in said[0]  # no GlobalShortcuts portal on this bus
+
+        def trigger(action: str) -> None:
+            done = subprocess.run(
+                [sys.executable, "-m", "assistant", "trigger", action], env=env, cwd=ROOT, check=False
+            )
+            assert done.returncode == 0
+
+        trigger("read-text")
+        said = wait_said(speech, 4, app, log)
+        assert said[2] == f"Window: {TITLE}."
+        assert said[3].startswith("Text on it:") and share_of_words(said[3]) >= 0.9
+        trigger("describe-screen")
+        said = wait_said(speech, 6, app, log)
+        assert said[5].startswith("Text on it:") and share_of_words(said[5]) >= 0.9
+    finally:
+        stop_process(app)  # type: ignore[arg-type]
+        stop_process(bus)
