@@ -49,6 +49,7 @@ SETTINGS_FILE = "settings.toml"
 DEFAULT_MODEL = "Salesforce/blip2-opt-2.7b"
 DETAILS = ("brief", "detailed")
 IDLE_MINUTES_MAX = 24 * 60
+IMAGE_TOKENS_MAX = 16_384
 TEXT_WORD_LIMIT_MAX = 100_000
 # Speaking rates in words per minute that the settings accept and every voice is asked for: espeak-ng
 # speaks no slower than 80, and up to 1000 with its speed-up, which screen-reader users often need.
@@ -83,6 +84,8 @@ class Settings:
     precision: str = "auto"
     detail: str = "brief"
     free_model_after_minutes: int = 0  # let go of the model after this long without a request; 0: never
+    # the most image tokens a picture becomes (Qwen3.5, SmolVLM2, Gemma 4); 0: the model family's default
+    image_tokens: int = 0
     # an OpenAI-compatible model server that answers instead ("": none); the local model answers when it fails
     server: str = ""
     server_model: str = ""  # the model on it ("": the one it serves)
@@ -107,6 +110,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "volume": lambda value: 0.0 <= value <= 1.0,
     "detail": lambda value: value in DETAILS,
     "free_model_after_minutes": lambda value: 0 <= value <= IDLE_MINUTES_MAX,
+    "image_tokens": lambda value: 0 <= value <= IMAGE_TOKENS_MAX,
     "text_word_limit": lambda value: 0 <= value <= TEXT_WORD_LIMIT_MAX,
     "speak_with": lambda value: value in SPEAK_WITH,
     "capture_backend": lambda value: value in CAPTURE_BACKENDS,

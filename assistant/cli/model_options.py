@@ -26,6 +26,13 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
     parser.add_argument(
         "--precision", choices=PRECISIONS, default=default, help=f"weights precision (default: {fallback})"
     )
+    parser.add_argument(
+        "--image-tokens",
+        type=int,
+        metavar="N",
+        help="the most image tokens a picture becomes, for Qwen3.5, SmolVLM2 and Gemma 4 "
+        + (" (default: settings)" if from_settings else " (default: the family's own)"),
+    )
     servers = parser.add_argument_group("a model server instead of the local model")
     servers.add_argument(
         "--server",
@@ -66,6 +73,7 @@ def load_for_command(args: argparse.Namespace) -> Engine:
         precision=args.precision,
         on_progress=on_progress,
         server=server_option(args),
+        image_tokens=getattr(args, "image_tokens", None) or 0,
     )
     for notice in engine.notices:
         say_error(notice)

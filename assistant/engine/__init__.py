@@ -24,11 +24,14 @@ def load_engine(
     progress: bool = True,
     on_progress: Callable[[str], None] | None = None,
     server: ServerChoice | None = None,
+    image_tokens: int = 0,
 ) -> Engine:
     """Load a model (hub id or local folder) of a family we run, downloading it with progress if it is
     missing. The family is read from the checkpoint's config.json before anything is loaded or prepared.
 
-    `progress` draws a bar on the terminal; `on_progress` receives the progress in words.
+    `progress` draws a bar on the terminal; `on_progress` receives the progress in words. `image_tokens`
+    bounds the image tokens a picture becomes, for the families that read it in many (0: the family's
+    default).
 
     With `server`, the model server answers; `model`, when given, is the local model that answers
     when the server fails, loaded only then.
@@ -46,7 +49,7 @@ def load_engine(
 
             if cached_path(model) is None:  # only a model already here: no download mid-request
                 return None
-            return load_engine(model, device, precision, progress, on_progress)
+            return load_engine(model, device, precision, progress, on_progress, image_tokens=image_tokens)
 
         return ServerWithFallback(remote, load_local)
     from assistant.engine.families import family_of
@@ -56,5 +59,5 @@ def load_engine(
     folder = ensure_model(name, progress=progress, on_progress=on_progress)
     family = family_of(folder)
     return family.engine_class().load(
-        folder, name, device=device, precision=precision, on_progress=on_progress
+        folder, name, device=device, precision=precision, on_progress=on_progress, image_tokens=image_tokens
     )

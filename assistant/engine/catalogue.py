@@ -202,3 +202,12 @@ def best_fitting(free_memory: int, gpu_free: int | None) -> tuple[KnownModel, st
 
 def _gb(size: float) -> str:
     return f"{size / GIB:.1f} GB"
+
+
+def choice_description(model: str) -> str:
+    """What Settings says of the model typed in its Model field: the known model's facts, or what may be
+    typed there."""
+    found = known(model)
+    if found is None:
+        return "A Hugging Face model name, a short name such as qwen3.5-0.8b, or a local folder."
+    return f"{found.id}: {found.facts()}. {found.note[0].upper()}{found.note[1:]}."

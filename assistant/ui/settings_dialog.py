@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -36,6 +37,7 @@ from assistant.config import (
     Settings,
     parse_hotkey,
 )
+from assistant.engine.catalogue import KNOWN_MODELS, choice_description
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.errors import UserError
 from assistant.ui.announce import announce
@@ -204,7 +206,9 @@ class SettingsDialog(QDialog):
         self._row(model_form, "&Detail:", self.detail)
         self.model = QLineEdit(settings.model)
         self.model.setAccessibleName("Model")
-        self.model.setAccessibleDescription("A Hugging Face model name or a local folder.")
+        self.model.setCompleter(QCompleter([known.id for known in KNOWN_MODELS], self.model))
+        self._say_model_facts(settings.model)
+        self.model.textChanged.connect(self._say_model_facts)
         self._row(model_form, "Mod&el:", self.model)
         self.device = self._combo("Device", DEVICES, settings.device)
         self._row(model_form, "Dev&ice:", self.device)
@@ -348,6 +352,12 @@ class SettingsDialog(QDialog):
         announce(self.capture_status, message)
         if allowed:
             self.settings = dataclasses.replace(self.settings, capture_set_up=True)
+
+    def _say_model_facts(self, text: str) -> None:
+        """The known model's size, memory, licence and languages, read with the Model field."""
+        facts = choice_description(text.strip())
+        self.model.setAccessibleDescription(facts)
+        self.model.setToolTip(facts)
 
     @staticmethod
     def _row(form: QFormLayout, text: str, field: QWidget) -> None:

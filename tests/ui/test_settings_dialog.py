@@ -160,3 +160,13 @@ def test_without_a_screen_reader_settings_say_so(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.speak_with.currentData() == "both"
     assert dialog.screen_reader.text() == "Screen reader: none reached; the app speaks with its own voice."
+
+
+def test_the_model_field_says_the_known_models_facts(dialog):
+    assert dialog.model.accessibleDescription().startswith("Salesforce/blip2-opt-2.7b: BLIP-2, 3.7 billion")
+    dialog.model.setText("qwen3.5-0.8b")
+    facts = dialog.model.accessibleDescription()
+    assert facts.startswith("Qwen/Qwen3.5-0.8B: Qwen3.5,") and "Apache-2.0 licence, many languages" in facts
+    assert "memory int8 0.8 GB" in facts and dialog.model.toolTip() == facts
+    dialog.model.setText("/my/own/model")
+    assert dialog.model.accessibleDescription().startswith("A Hugging Face model name, a short name")
