@@ -155,3 +155,11 @@ def test_int8_is_prepared_once_and_mapped_at_later_starts(tiny, tmp_path, monkey
         assert int8_names and not outside  # nothing outside the family's roots (Qwen's vision stays float)
     image = picture(11)
     assert first.describe(image) == later.describe(image) != ""
+
+
+def test_load_engine_takes_the_image_token_budget(tiny) -> None:
+    small_budget, _ = tiny.budgets
+    engine = load_engine(
+        str(tiny.folder), device="cpu", precision="fp32", progress=False, image_tokens=small_budget
+    )
+    assert 0 < image_tokens(engine, picture(12, (1920, 1080))) <= small_budget
