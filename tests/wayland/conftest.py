@@ -28,6 +28,9 @@ XDP = Path("/usr/libexec/xdg-desktop-portal")
 PERMISSION_STORE = Path("/usr/share/dbus-1/services/org.freedesktop.impl.portal.PermissionStore.service")
 START_SECONDS = 20.0  # a hang guard only
 
+# The Settings tests here show widgets on Qt's offscreen platform: no display needed.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 
 def mock_python() -> str | None:
     """A Python that can run dbusmock's server (it needs dbus-python and gi): this one, or Debian's."""

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from assistant.capture.portal_screenshot import REFUSED
 from assistant.config import Settings
 from assistant.ui.settings_dialog import SettingsDialog
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def open_settings(qtbot) -> SettingsDialog:

@@ -88,9 +88,6 @@ def test_no_portal_says_to_bind_assistant_trigger(tmp_path) -> None:
 
 
 def test_the_desktops_keys_are_shown_in_settings(qtbot, portal_desktop) -> None:
-    import os
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from assistant.config import Settings
     from assistant.ui.settings_dialog import SettingsDialog
 
