@@ -77,6 +77,8 @@ def wait_for_name(address: str, name: str, process: subprocess.Popen[bytes]) -> 
 class PortalDesktop:
     address: str
     pictures: Path
+    env: dict[str, str]
+    """The desktop's environment (its runtime folder, where a PipeWire started for it listens)."""
 
     def mock(self, method: str, signature: str = "", *args: Any) -> Any:
         return call(
@@ -187,7 +189,7 @@ def portal_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         wait_for_name(address, "org.freedesktop.portal.Desktop", portal)
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_SYSTEM_BUS)
-        yield PortalDesktop(address, pictures)
+        yield PortalDesktop(address, pictures, env)
     finally:
         for process in reversed(processes):
             stop_process(process)  # type: ignore[arg-type]

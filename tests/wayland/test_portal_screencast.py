@@ -1,15 +1,22 @@
 """The ScreenCast portal backend against the real xdg-desktop-portal, its desktop side mocked: consent,
 the restore token kept (0600) and reused so that later sessions ask nothing, refusal, no answer.
 
-The frame itself comes from PipeWire through GStreamer, which this machine's test desktop does not run;
-the sway end-to-end test is where that path is taken for real."""
+A frame comes from PipeWire through GStreamer: the portal's PipeWire connection is real here, the
+stream's frame is a stand-in's (xdg-desktop-portal-wlr 0.7 streams nothing on sway's pixman renderer)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from fixtures.desktops import stop_process
 
 from assistant.capture.base import CaptureError
 from assistant.capture.portal_screencast import NO_GSTREAMER, REFUSED, PortalScreenCastBackend
@@ -60,3 +67,51 @@ def test_a_portal_that_never_answers_is_caught_by_the_deadline(portal_desktop, t
 def test_without_gstreamer_it_says_what_to_install(portal_desktop, token_file, monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     assert PortalScreenCastBackend(token_file=token_file).problem() == NO_GSTREAMER
+
+
+@pytest.fixture
+def pipewire(portal_desktop, tmp_path):
+    """PipeWire for the portal (it opens a connection for each OpenPipeWireRemote), and a stand-in
+    `gst-launch-1.0` that checks it was handed that connection and writes one 64x48 PNG as pngenc would."""
+    if not shutil.which("pipewire"):
+        pytest.skip("needs pipewire (apt-get install pipewire)")
+    daemon = subprocess.Popen(
+        ["pipewire"], env=portal_desktop.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    socket = Path(portal_desktop.env["XDG_RUNTIME_DIR"]) / "pipewire-0"
+    hang_guard = time.monotonic() + 10
+    while not socket.exists():
+        assert daemon.poll() is None and time.monotonic() < hang_guard, "PipeWire did not start"
+        time.sleep(0.05)
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "gst-args.json"
+    script = folder / "gst-launch-1.0"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import io, json, os, sys\n"
+        "from PIL import Image\n"
+        "fd = int(next(a for a in sys.argv if a.startswith('fd=') and a != 'fd=1')[3:])\n"
+        "os.fstat(fd)  # the portal's PipeWire connection was handed over\n"
+        f"open({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "out = io.BytesIO(); Image.new('RGB', (64, 48), (9, 9, 9)).save(out, 'PNG')\n"
+        "sys.stdout.buffer.write(out.getvalue())\n"
+    )
+    script.chmod(0o755)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", f"{folder}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+        yield log
+    stop_process(daemon)  # type: ignore[arg-type]
+
+
+def test_one_frame_a_request_from_a_session_kept_open(portal_desktop, pipewire, token_file) -> None:
+    backend = PortalScreenCastBackend(token_file=token_file)
+    try:
+        assert backend.problem() is None
+        assert backend.grab_screen().size == (64, 48)
+        assert backend.grab_region((10, 10, 20, 5)).size == (20, 5)
+    finally:
+        backend.close()
+    runs = [json.loads(line) for line in pipewire.read_text().splitlines()]
+    assert len(runs) == 2 and all("path=42" in run and "num-buffers=1" in run for run in runs)
+    assert len(json.loads(portal_desktop.cast("Seen")[0])["sessions"]) == 1  # one session, two frames
