@@ -190,25 +190,49 @@ SCOPE: Scope = "once"
 KEY = "hostile"
 
 
+def _print(label: str, figures: dict[str, Any]) -> None:
+    if "error" in figures:
+        print(f"  {label}: FAILED {figures['error']}")
+        return
+    print(
+        f"  {label}: {figures['size_on_disk_kb']} KB on disk, peak {figures['peak_mb']:.0f} MB, "
+        f"{figures['seconds']:.3f} s ({figures['process_s']:.2f} s with the process's start)"
+    )
+    if figures["refusal"]:
+        print(f"    {figures['refusal'][:200]}")
+
+
 def run(bench: Bench) -> dict[str, Any]:
+    from assistant.bench.hostile2 import bench_pictures, bench_second_round
+
     results = bench_hostile()
     print("\n== hostile documents, each run in a process of its own")
     for label, figures in results.items():
-        if "error" in figures:
-            print(f"  {label}: FAILED {figures['error']}")
-            continue
-        print(
-            f"  {label}: {figures['size_on_disk_kb']} KB on disk, peak {figures['peak_mb']:.0f} MB, "
-            f"{figures['seconds']:.3f} s ({figures['process_s']:.2f} s with the process's start)"
-        )
-        if figures["refusal"]:
-            print(f"    {figures['refusal']}")
-    return results
+        _print(label, figures)
+    print("\n== issue 21's hostile documents, each beside a good picture, in a process of its own")
+    second = {f"issue 21: {label}": figures for label, figures in bench_second_round().items()}
+    for label, figures in second.items():
+        _print(label, figures)
+    print("\n== peak memory against the number of distinct pictures in one document (should be flat)")
+    pictures = {f"pictures: {label}": figures for label, figures in bench_pictures().items()}
+    for label, figures in pictures.items():
+        _print(label, figures)
+    return {**results, **second, **pictures}
 
 
 def targets(figures: dict[str, dict[str, Any]], bench: Bench) -> Iterator[Target]:
+    from assistant.bench.hostile2 import FLAT_MB
+
+    peaks = []
     for label, found in figures.items():
         if label.startswith("baseline") or "peak_mb" not in found:
             continue
-        for key, limit in (("peak_mb", HOSTILE_PEAK_MB), ("seconds", HOSTILE_SECONDS)):
-            yield target(f"[{label}] {key}", found[key], limit, "refusing a bomb, in one sentence")
+        if label.startswith("pictures: "):
+            peaks.append(found["peak_mb"])
+        elif label.startswith("issue 21: "):  # some are only long (100,000 pictures), not refused
+            yield target(f"[{label}] peak_mb", found["peak_mb"], 1000, "any document, under 1 GB")
+        else:
+            for key, limit in (("peak_mb", HOSTILE_PEAK_MB), ("seconds", HOSTILE_SECONDS)):
+                yield target(f"[{label}] {key}", found[key], limit, "refusing a bomb, in one sentence")
+    if len(peaks) > 1:
+        yield target("[pictures] peak growth, MB", max(peaks) - min(peaks), FLAT_MB, "flat in the pictures")
