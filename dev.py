@@ -127,7 +127,11 @@ def ensure_venv(extras: str) -> Path:
         run(sys.executable, "-m", "venv", VENV)
         run(python, "-m", "pip", "install", "-q", "--upgrade", "pip")
     stamp = VENV / ".installed"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    # The install also compiles the translations (setup.py), so a changed .po installs again.
+    catalogues = b"".join(
+        path.read_bytes() for path in sorted((ROOT / "assistant" / "locale").glob("*/*/*.po"))
+    )
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode() + catalogues).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return python
     if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:

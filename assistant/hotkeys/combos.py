@@ -10,6 +10,7 @@ import string
 from dataclasses import dataclass
 
 from assistant.errors import UserError
+from assistant.i18n import _
 
 MODIFIERS: tuple[str, ...] = ("ctrl", "alt", "shift", "super")
 
@@ -102,31 +103,47 @@ class Hotkey:
 def parse_hotkey(text: str) -> Hotkey:
     """Parse "ctrl+alt+d" (case and spaces do not matter); raise HotkeyError saying what is wrong."""
     if not isinstance(text, str) or not text.strip():
-        raise HotkeyError("A hotkey is empty; write one like ctrl+alt+d.")
+        # Translators: hotkeys are written in English key names (ctrl, alt, shift, super), as in the
+        # settings file; keep those words and "ctrl+alt+d" as they are.
+        raise HotkeyError(_("A hotkey is empty; write one like ctrl+alt+d."))
     parts = [part.strip().lower() for part in text.strip().split("+")]
     if any(not part for part in parts):
-        raise HotkeyError(f'"{text}" is not a hotkey: write keys joined by "+", like ctrl+alt+d.')
+        raise HotkeyError(
+            _('"{text}" is not a hotkey: write keys joined by "+", like ctrl+alt+d.').format(text=text)
+        )
     *modifier_names, key_name = parts
     modifiers: set[str] = set()
     for name in modifier_names:
         modifier = _MODIFIER_ALIASES.get(name)
         if modifier is None:
             raise HotkeyError(
-                f'"{text}" is not a hotkey: "{name}" is not a modifier; use ctrl, alt, shift or super.'
+                _(
+                    '"{text}" is not a hotkey: "{name}" is not a modifier; use ctrl, alt, shift or super.'
+                ).format(text=text, name=name)
             )
         if modifier in modifiers:
-            raise HotkeyError(f'"{text}" is not a hotkey: it names {modifier} twice.')
+            raise HotkeyError(
+                _('"{text}" is not a hotkey: it names {modifier} twice.').format(text=text, modifier=modifier)
+            )
         modifiers.add(modifier)
     if key_name in _MODIFIER_ALIASES:
-        raise HotkeyError(f'"{text}" is not a hotkey: it needs a key after the modifiers, like ctrl+alt+d.')
+        raise HotkeyError(
+            _('"{text}" is not a hotkey: it needs a key after the modifiers, like ctrl+alt+d.').format(
+                text=text
+            )
+        )
     key = _KEY_ALIASES.get(key_name, key_name)
     if key not in CHARACTER_KEYS and key not in NAMED_KEYS:
         raise HotkeyError(
-            f'"{text}" is not a hotkey: "{key_name}" is not a key name; use a letter, a digit, '
-            "F1 to F24, or a name such as space, enter or page_down."
+            _(
+                '"{text}" is not a hotkey: "{key}" is not a key name; use a letter, a digit, '
+                "F1 to F24, or a name such as space, enter or page_down."
+            ).format(text=text, key=key_name)
         )
     if not modifiers & {"ctrl", "alt", "super"} and key not in _STANDALONE_KEYS:
         raise HotkeyError(
-            f'"{text}" would get in the way of typing; add ctrl, alt or super, like ctrl+alt+{key}.'
+            _('"{text}" would get in the way of typing; add ctrl, alt or super, like ctrl+alt+{key}.').format(
+                text=text, key=key
+            )
         )
     return Hotkey(tuple(name for name in MODIFIERS if name in modifiers), key)

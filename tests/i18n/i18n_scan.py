@@ -1,0 +1,147 @@
+"""Finds user-facing English that is not wrapped for translation, by reading the package's syntax trees.
+
+A string is user-facing where it is the message of a UserError (any class deriving from it), is printed,
+said, spoken or announced, is a Qt label (setText, setAccessibleName, QAction, QPushButton, …), or is the
+help and description of the command line. Such a string must be a call of `_`, `ngettext`, `pgettext`
+or `npgettext` on a literal (not an f-string, whose text the catalogue cannot hold), or come from a
+variable or call whose text was translated where it was made.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "assistant"
+WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_"}
+# Calls whose first arguments are said or shown to the user.
+SAID = {
+    "print",
+    "say",
+    "speak",
+    "announce",
+    "tell",
+    "notify",
+    "show_message",
+    "exit",
+    "setText",
+    "setAccessibleName",
+    "setAccessibleDescription",
+    "setWindowTitle",
+    "setToolTip",
+    "setPlaceholderText",
+    "setStatusTip",
+    "setWhatsThis",
+    "addTab",
+    "setTitle",
+    "addItem",
+    "QAction",
+    "QPushButton",
+    "QLabel",
+    "QCheckBox",
+    "QRadioButton",
+    "QGroupBox",
+    "addButton",
+    "information",
+    "warning",
+    "critical",
+    "question",
+    "showMessage",
+    "error",
+}
+# Keyword arguments that are shown: argparse's help and description.
+SHOWN_KEYWORDS = {"help", "description", "epilog", "title"}
+BASE_ERROR = "UserError"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.text!r}"
+
+
+def python_files() -> list[Path]:
+    return sorted(path for path in PACKAGE.rglob("*.py") if "bench" not in path.relative_to(PACKAGE).parts)
+
+
+def user_error_classes(files: list[Path]) -> set[str]:
+    """Names of every class that derives from UserError, through any number of steps."""
+    bases: dict[str, set[str]] = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, set()).update(_name(base) for base in node.bases)
+    errors = {BASE_ERROR}
+    changed = True
+    while changed:
+        changed = False
+        for name, parents in bases.items():
+            if name not in errors and parents & errors:
+                errors.add(name)
+                changed = True
+    return errors
+
+
+def _name(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _english(node: ast.AST) -> str | None:
+    """The English words in `node` when it is an unwrapped literal, f-string or join of them."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left, right = _english(node.left), _english(node.right)
+        text = (left or "") + (right or "") if left or right else ""
+    elif isinstance(node, ast.IfExp):
+        return _english(node.body) or _english(node.orelse)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("format", "join")
+    ):
+        return _english(node.func.value)
+    else:
+        return None
+    # Two letters in a row make a word; "…", "%", "{}" and file names alone are not English.
+    words = [word for word in text.split() if sum(ch.isalpha() for ch in word) >= 2]
+    return text if words else None
+
+
+def _wrapped_fstring(node: ast.Call) -> bool:
+    return _name(node.func) in WRAPPERS and any(isinstance(arg, ast.JoinedStr) for arg in node.args)
+
+
+def findings(files: list[Path] | None = None) -> list[Finding]:
+    files = python_files() if files is None else files
+    errors = user_error_classes(python_files())
+    found: list[Finding] = []
+    for path in files:
+        relative = str(path.relative_to(PACKAGE.parent))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            if _wrapped_fstring(node):
+                found.append(Finding(relative, node.lineno, "an f-string inside " + _name(node.func)))
+                continue
+            name = _name(node.func)
+            arguments: list[ast.AST] = []
+            if name in SAID or name in errors:
+                arguments.extend(node.args[:2] if name != "addItem" else node.args[:1])
+            arguments.extend(kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS)
+            for argument in arguments:
+                text = _english(argument)
+                if text is not None:
+                    found.append(Finding(relative, getattr(argument, "lineno", node.lineno), text))
+    return found

@@ -1,0 +1,191 @@
+"""The strings for translation: all wrapped, all in the template, all translated into Spanish, with the
+same placeholders, and the compiled catalogue is the one the build made from the .po."""
+
+from __future__ import annotations
+
+import gettext
+
+import i18n_catalogue as catalogue
+import i18n_scan as scan
+import pytest
+from babel.messages.mofile import read_mo
+
+from assistant import i18n
+
+# Files whose user-facing strings are not wrapped yet (issue 23, room by room). The list only shrinks:
+# a file that becomes clean must leave it, and a file not on it must stay clean.
+NOT_YET_WRAPPED = {
+    "assistant/capture/base.py",
+    "assistant/capture/grim.py",
+    "assistant/capture/mss_backend.py",
+    "assistant/capture/portal_screencast.py",
+    "assistant/capture/portal_screenshot.py",
+    "assistant/capture/window.py",
+    "assistant/cli/__init__.py",
+    "assistant/cli/doctor.py",
+    "assistant/cli/documents.py",
+    "assistant/cli/engine.py",
+    "assistant/cli/history.py",
+    "assistant/cli/hotkeys.py",
+    "assistant/cli/model_options.py",
+    "assistant/cli/run.py",
+    "assistant/cli/speech.py",
+    "assistant/config.py",
+    "assistant/documents/atomic.py",
+    "assistant/documents/epub.py",
+    "assistant/documents/formats.py",
+    "assistant/documents/html.py",
+    "assistant/documents/ooxml.py",
+    "assistant/documents/pdf.py",
+    "assistant/documents/report.py",
+    "assistant/documents/runner.py",
+    "assistant/documents/sources.py",
+    "assistant/documents/ziputil.py",
+    "assistant/engine/families/__init__.py",
+    "assistant/engine/families/blip2/engine.py",
+    "assistant/engine/families/chat.py",
+    "assistant/engine/images.py",
+    "assistant/engine/loading.py",
+    "assistant/engine/models.py",
+    "assistant/engine/prompts.py",
+    "assistant/engine/quantized.py",
+    "assistant/engine/runtime.py",
+    "assistant/engine/server.py",
+    "assistant/engine/server_consent.py",
+    "assistant/engine/server_probe.py",
+    "assistant/engine/server_stream.py",
+    "assistant/hotkeys/portal_shortcuts.py",
+    "assistant/instance/channel.py",
+    "assistant/instance/client.py",
+    "assistant/instance/server.py",
+    "assistant/ocr/reader.py",
+    "assistant/session/core.py",
+    "assistant/speech/espeak.py",
+    "assistant/speech/microphone.py",
+    "assistant/speech/pyttsx3_backend.py",
+    "assistant/speech/recording.py",
+    "assistant/speech/screen_reader.py",
+    "assistant/speech/speaker.py",
+    "assistant/speech/stt.py",
+    "assistant/ui/app.py",
+    "assistant/ui/controller.py",
+    "assistant/ui/dialog.py",
+    "assistant/ui/model_server_box.py",
+    "assistant/ui/overlay.py",
+    "assistant/ui/settings_dialog.py",
+    "assistant/ui/settings_flow.py",
+    "assistant/ui/views.py",
+}
+SPANISH = catalogue.LOCALE / "es" / "LC_MESSAGES" / "assistant.po"
+
+
+@pytest.fixture(scope="module")
+def template():
+    return catalogue.extract()
+
+
+@pytest.fixture(scope="module")
+def spanish():
+    return catalogue.read(SPANISH, "es")
+
+
+def test_every_user_facing_string_is_wrapped():
+    found = scan.findings()
+    unwrapped = [str(finding) for finding in found if finding.path not in NOT_YET_WRAPPED]
+    assert not unwrapped, "wrap these for translation with _() (see docs/translating.md):\n" + "\n".join(
+        unwrapped
+    )
+    clean = NOT_YET_WRAPPED - {finding.path for finding in found}
+    assert not clean, f"these files are wrapped now; take them off NOT_YET_WRAPPED: {sorted(clean)}"
+
+
+def test_the_scan_finds_unwrapped_strings(tmp_path):
+    """The scan itself: each kind of user-facing literal is found, and a wrapped one is not."""
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "class ThingError(UserError): ...\n"
+        "raise ThingError('The thing broke; try again.')\n"
+        "raise ThingError(_('The thing broke; try again.'))\n"
+        "speaker.say(f'{count} more words')\n"
+        "button.setAccessibleName('Send')\n"
+        "label.setText(_(f'Hello {name}'))\n"
+        "parser.add_argument('--x', help='What x does.')\n"
+        "print(ngettext('{n} word', '{n} words', n).format(n=n))\n",
+        encoding="utf-8",
+    )
+    scan.PACKAGE, package = tmp_path, scan.PACKAGE
+    try:
+        found = sorted((finding.line, finding.text) for finding in scan.findings([source]))
+    finally:
+        scan.PACKAGE = package
+    assert [line for line, _text in found] == [2, 4, 5, 6, 7]
+
+
+def test_the_template_is_up_to_date(template):
+    written = catalogue.read(catalogue.TEMPLATE)
+    wanted = {(message.context, message.id) for message in template if message.id}
+    have = {(message.context, message.id) for message in written if message.id}
+    assert wanted == have, (
+        "assistant/locale/assistant.pot is out of date; run .venv/bin/python tests/i18n/i18n_catalogue.py "
+        f"(new: {sorted(map(str, wanted - have))[:10]}, gone: {sorted(map(str, have - wanted))[:10]})"
+    )
+
+
+def test_spanish_translates_every_message_with_the_same_placeholders(template, spanish):
+    problems = []
+    for message in template:
+        if not message.id:
+            continue
+        translated = spanish.get(message.id, message.context)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if translated is None:
+            problems.append(f"missing: {ids[0]!r}")
+            continue
+        if translated.fuzzy:
+            problems.append(f"fuzzy: {ids[0]!r}")
+        strings = translated.string if isinstance(translated.string, tuple) else (translated.string,)
+        if not all(strings):
+            problems.append(f"untranslated: {ids[0]!r}")
+            continue
+        for text in strings:
+            # Every plural form names the same placeholders as the English plural.
+            if catalogue.placeholders(text) != catalogue.placeholders(ids[-1]):
+                problems.append(f"placeholders differ: {ids[-1]!r} -> {text!r}")
+    assert not problems, "assistant/locale/es/LC_MESSAGES/assistant.po:\n" + "\n".join(problems)
+
+
+def test_spanish_menu_mnemonics_are_unique():
+    from assistant.actions import ACTIONS
+
+    translation = gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, languages=["es"])
+    labels = [translation.gettext(action.english_label) for action in ACTIONS]
+    mnemonics = [label[label.index("&") + 1].lower() for label in labels if "&" in label]
+    assert len(mnemonics) == len(ACTIONS), labels
+    assert len(set(mnemonics)) == len(mnemonics), labels
+
+
+def test_the_build_compiled_the_spanish_catalogue_from_the_po(spanish):
+    """`pip install -e .` (dev.py) compiles the .mo; it holds what the .po says now, fuzzy ones left out."""
+    compiled = SPANISH.with_suffix(".mo")
+    assert compiled.is_file(), "the .mo is built by the install: run .venv/bin/pip install -e ."
+    with compiled.open("rb") as file:
+        built = read_mo(file)
+    wanted = {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string
+        for m in spanish
+        if m.id and not m.fuzzy and m.string
+    }
+    have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in built if m.id}
+    assert have == wanted, (
+        "the .mo is older than the .po: run .venv/bin/pip install -e . (or python3 dev.py setup)"
+    )
+
+
+def test_the_english_text_of_a_message_is_kept_where_there_is_no_catalogue():
+    i18n.setup(override="xx")
+    try:
+        assert i18n._("Describe &screen") == "Describe &screen"
+        assert i18n.take_notice() == "The assistant is not translated into xx yet, so it speaks English."
+        assert i18n.take_notice() is None  # said once
+    finally:
+        i18n.setup(override="en")
