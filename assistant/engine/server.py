@@ -28,6 +28,7 @@ from assistant.engine.server_consent import (
     check_allowed,
     parse_address,
 )
+from assistant.engine.server_probe import check_pictures
 from assistant.engine.server_stream import stream_chat
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class ServerEngine(Engine):
         self.timeout = timeout
         self.key = key if key is not None else api_key(self.address)
         self.max_tokens = dict(MAX_TOKENS)
+        self._pictures_checked = False  # asked of the server once, before the first picture goes
         self.notices: list[str] = []
 
     @property
@@ -156,6 +158,9 @@ class ServerEngine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
+        if not self._pictures_checked:
+            check_pictures(self.address, self.model, self.key, self.timeout)
+            self._pictures_checked = True
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         pieces = stream_chat(

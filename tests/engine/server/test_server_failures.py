@@ -3,9 +3,11 @@ a thinking model streams is never passed on; the API key goes with the request."
 
 from __future__ import annotations
 
+import http.server
 import json
 import socket
 import threading
+from typing import ClassVar
 
 import pytest
 from conftest import free_port, send
@@ -164,3 +166,66 @@ def test_stop_ends_a_stream_the_server_keeps_open(stand_in) -> None:
     worker.join(HANG_GUARD_S)
     assert not worker.is_alive(), "Stop did not end the stream"
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+
+
+class TellsWhatItReads(http.server.BaseHTTPRequestHandler):
+    """A server that says what its model reads, as llama.cpp (`GET /props`) or Ollama (`POST /api/show`) do,
+    and would answer a chat request (which must not come)."""
+
+    protocol_version = "HTTP/1.1"
+    props: dict | None = None
+    capabilities: list[str] | None = None
+    chats: ClassVar[list[bytes]] = []
+
+    def do_GET(self) -> None:
+        if self.path == "/props" and self.props is not None:
+            send(self, 200, json.dumps(self.props).encode(), "application/json")
+        else:
+            send(self, 404, b"Not found", "text/plain")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/api/show":
+            if self.capabilities is None:
+                send(self, 404, b"Not found", "text/plain")
+            else:
+                send(self, 200, json.dumps({"capabilities": self.capabilities}).encode(), "application/json")
+            return
+        self.chats.append(body)
+        send(self, 200, event({"content": "A screen I never saw."}), "text/event-stream")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("props", "capabilities", "refused"),
+    [
+        ({"modalities": {"vision": False, "audio": False}}, None, True),  # llama.cpp without its projector
+        ({"modalities": {"vision": True}}, None, False),
+        (None, ["completion", "tools"], True),  # Ollama's text-only model
+        (None, ["completion", "vision"], False),
+        (None, None, False),  # a server that does not say (vLLM, transformers serve): taken at its word
+    ],
+)
+def test_a_model_the_server_says_reads_no_pictures_gets_none(props, capabilities, refused) -> None:
+    handler = type(
+        "Handler", (TellsWhatItReads,), {"props": props, "capabilities": capabilities, "chats": []}
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="tells what it reads")
+    thread.start()
+    try:
+        engine = ServerEngine(ServerChoice(f"http://127.0.0.1:{server.server_address[1]}", model="m"))
+        if refused:
+            with pytest.raises(ServerNoPictures) as no_pictures:
+                engine.describe(PICTURE)
+            assert "The model m on the server at 127.0.0.1:" in one_sentence(no_pictures.value)
+            assert handler.chats == []  # the picture was never sent
+        else:
+            assert engine.describe(PICTURE) == "A screen I never saw."
+            assert engine.describe(PICTURE) and len(handler.chats) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
