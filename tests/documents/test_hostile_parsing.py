@@ -10,6 +10,7 @@ import stat
 import textwrap
 from pathlib import Path
 
+import pytest
 from bombs import run_limited
 from doc_helpers import RED, png
 from hostile2 import (
@@ -158,6 +159,7 @@ def test_word_with_15000_pictures_opens_and_writes_in_one_pass(tmp_path: Path) -
     assert alts == [f"picture {index}" for index in range(15000)]
 
 
+@pytest.mark.slow
 def test_html_with_100000_images_numbers_its_lines_in_one_pass(tmp_path: Path) -> None:
     """Each tag's line was counted from the start of the file: 100,000 `<img>` (2.6 MB) took 68 s."""
     page = html_with_images(tmp_path / "many.html", 100000)

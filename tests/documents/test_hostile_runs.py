@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 # The child's own address space with the runner loaded is about 50 MB; each cap below is far under what
@@ -230,6 +231,7 @@ def build_corpus(folder: Path) -> tuple[list[Path], list[Path]]:
     return bad, good
 
 
+@pytest.mark.slow
 def test_the_whole_hostile_corpus_in_one_run_writes_every_good_document(tmp_path: Path) -> None:
     bad, good = build_corpus(tmp_path)
     report = tmp_path / "report.json"

@@ -258,6 +258,7 @@ def test_describe_says_once_on_stderr_that_the_model_is_being_prepared(checkpoin
     assert quantized.PREPARING not in later.err and later.out == first.out
 
 
+@pytest.mark.slow
 def test_the_startup_benchmark_times_a_describe_process_and_its_memory(checkpoint, cache, tmp_path) -> None:
     from assistant.bench.startup import compare, time_describe
 
