@@ -27,6 +27,7 @@ SUITES = {
     "startup": "startup",
     "ocr": "ocr",
     "server": "server",
+    "families": "families",
 }
 
 # When a suite runs in `assistant bench`:

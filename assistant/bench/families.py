@@ -1,0 +1,147 @@
+"""`--suite families --synthetic qwen3.5-0.8b` (or smolvlm2-500m, smolvlm2-256m): a chat-template family
+against BLIP-2, in one run, on the processor in int8 with the default image budget.
+
+Both are full-size random checkpoints written for the run (BLIP-2's is blip2-opt-2.7b) and loaded through
+`load_engine` as a download is: the first load prepares the int8 model, the later start maps it. The
+picture is a 1920×1080 screen. Figures: the later start, the memory the loaded model takes, the first
+sentence (ten tokens about a picture not seen before) and tokens a second after it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from assistant.bench.suites import Bench, Scope, Target, show, target
+from assistant.errors import UserError
+
+SCOPE: Scope = "once"
+KEY = "families"
+BLIP2 = "blip2-opt-2.7b"
+FIRST_SENTENCE_TOKENS = 10
+TOKENS = 40
+
+
+def screen(seed: int) -> Image.Image:
+    """A 1920×1080 screen-like picture: a title bar, lines of text, a coloured panel."""
+    image = Image.new("RGB", (1920, 1080), (235, 240 - seed, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 1920, 60), fill=(30, 60, 120))
+    draw.text((20, 20), f"Report {seed} - Writer", fill="white")
+    for line in range(30):
+        draw.text(
+            (40, 100 + 30 * line), f"Line {line + 1}: the quarterly report of window {seed}", fill="black"
+        )
+    draw.ellipse((1200, 300 + seed, 1700, 800), fill=(200, 60, 40))
+    return image
+
+
+def _write(name: str) -> str:
+    """The random checkpoint, written by a child process so the memory of building it is given back."""
+    folder = tempfile.mkdtemp(prefix=f"assistant-synthetic-{name}-")
+    print(f"Writing a random {name} checkpoint to {folder}", flush=True)
+    if name == BLIP2:
+        code = "import sys, torch; from assistant.bench.synthetic import save_full_size; "
+        code += "save_full_size(sys.argv[1], sys.argv[2], torch.float16)"
+    else:
+        code = "import sys; from assistant.bench.synthetic_families import save_full_size_family; "
+        code += "save_full_size_family(sys.argv[1], sys.argv[2])"
+    subprocess.run([sys.executable, "-c", code, name, folder], check=True)
+    return folder
+
+
+def _resident() -> int:
+    import psutil
+
+    return int(psutil.Process(os.getpid()).memory_info().rss)
+
+
+def measure(folder: str, repeat: int) -> dict[str, float]:
+    from assistant.engine import load_engine
+
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    load_engine(folder, device="cpu", precision="int8", progress=False)
+    figures["first_start_s"] = time.perf_counter() - started  # prepares the int8 model once
+    gc.collect()
+    before = _resident()
+    started = time.perf_counter()
+    engine: Any = load_engine(folder, device="cpu", precision="int8", progress=False)
+    figures["later_start_s"] = time.perf_counter() - started
+    figures["loaded_gb"] = (_resident() - before) / 1024**3
+    engine.generation_options["min_new_tokens"] = FIRST_SENTENCE_TOKENS
+    engine.max_new_tokens = dict.fromkeys(engine.max_new_tokens, FIRST_SENTENCE_TOKENS)
+    times = []
+    for attempt in range(repeat):
+        picture = screen(attempt)
+        engine.clear_feature_cache()
+        started = time.perf_counter()
+        engine.describe(picture)
+        times.append(time.perf_counter() - started)
+    figures["first_sentence_s"] = statistics.median(times)
+    engine.generation_options["min_new_tokens"] = TOKENS
+    engine.max_new_tokens = dict.fromkeys(engine.max_new_tokens, TOKENS)
+    started = time.perf_counter()
+    engine.describe(screen(0))  # the picture's work is kept: this is generation
+    whole = time.perf_counter() - started
+    figures["tokens_per_s"] = (TOKENS - FIRST_SENTENCE_TOKENS) / max(
+        whole - figures["first_sentence_s"], 1e-9
+    )
+    return figures
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    from assistant.bench.synthetic_families import SHAPES
+    from assistant.engine import quantized
+
+    name = bench.args.synthetic
+    if name not in SHAPES:
+        raise UserError(f"The families suite measures --synthetic {', '.join(SHAPES)}; {name} is not one.")
+    cache = tempfile.mkdtemp(prefix="assistant-bench-cache-")
+    os.environ[quantized.CACHE_DIR_ENV] = cache  # the prepared models of this run only
+    report: dict[str, Any] = {}
+    try:
+        for model in (BLIP2, name):
+            folder = _write(model)
+            try:
+                report[model] = measure(folder, max(1, bench.args.repeat))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            print(f"\n== {model}, int8 on the processor")
+            show(report[model])
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    report["family"] = name
+    return report
+
+
+def targets(figures: Any, bench: Bench) -> Iterator[Target]:
+    if not figures:
+        return
+    name = figures["family"]
+    family, blip2 = figures[name], figures[BLIP2]
+    ratio = family["first_sentence_s"] / blip2["first_sentence_s"]
+    if name == "qwen3.5-0.8b":
+        yield target("qwen_first_sentence_s", family["first_sentence_s"], 3.0, "first sentence at most 3.0 s")
+        yield target("qwen_first_sentence_over_blip2", ratio, 1.5, "first sentence at most 1.5x BLIP-2's")
+        yield target("qwen_tokens_per_s", family["tokens_per_s"], 15, "at least 15 tokens/s", at_least=True)
+        yield target("qwen_loaded_gb", family["loaded_gb"], 1.5, "at most 1.5 GB loaded")
+    if name == "smolvlm2-500m":
+        yield target(
+            "smolvlm_first_sentence_s", family["first_sentence_s"], 1.5, "first sentence at most 1.5 s"
+        )
+        yield target("smolvlm_first_sentence_over_blip2", ratio, 1.0, "first sentence faster than BLIP-2's")
+    for model in (BLIP2, name):
+        yield target(
+            f"{model}_later_start_s", figures[model]["later_start_s"], 5.0, "a later start at most 5 s"
+        )

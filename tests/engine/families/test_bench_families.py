@@ -1,0 +1,36 @@
+"""`assistant bench --suite families`: its measurement on a tiny checkpoint, and its targets."""
+
+from __future__ import annotations
+
+import shutil
+
+from assistant.bench import families
+from assistant.engine import quantized
+
+
+def test_the_measurement_runs_a_family_through_load_engine(tiny, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    folder = shutil.copytree(tiny.folder, tmp_path / "checkpoint")
+    figures = families.measure(str(folder), repeat=1)
+    assert set(figures) == {"first_start_s", "later_start_s", "loaded_gb", "first_sentence_s", "tokens_per_s"}
+    assert figures["first_sentence_s"] > 0 and figures["tokens_per_s"] > 0
+    assert len(quantized.saved_models()) == 1  # the first start prepared it, the later one mapped it
+
+
+def test_the_targets_of_each_family() -> None:
+    blip2 = {"first_sentence_s": 2.0, "later_start_s": 3.0}
+    qwen = {"first_sentence_s": 2.5, "later_start_s": 6.0, "tokens_per_s": 20.0, "loaded_gb": 1.2}
+    figures = {"family": "qwen3.5-0.8b", families.BLIP2: blip2, "qwen3.5-0.8b": qwen}
+    met = {name: ok for name, _, _, ok, _ in families.targets(figures, None)}
+    assert met == {
+        "qwen_first_sentence_s": True,
+        "qwen_first_sentence_over_blip2": True,
+        "qwen_tokens_per_s": True,
+        "qwen_loaded_gb": True,
+        "blip2-opt-2.7b_later_start_s": True,
+        "qwen3.5-0.8b_later_start_s": False,
+    }
+    smol = {"first_sentence_s": 2.5, "later_start_s": 1.0}
+    figures = {"family": "smolvlm2-500m", families.BLIP2: blip2, "smolvlm2-500m": smol}
+    met = {name: ok for name, _, _, ok, _ in families.targets(figures, None)}
+    assert not met["smolvlm_first_sentence_s"] and not met["smolvlm_first_sentence_over_blip2"]
