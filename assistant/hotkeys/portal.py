@@ -16,6 +16,7 @@ import itertools
 import os
 import queue
 import secrets
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -151,8 +152,10 @@ class Portal:
         args: tuple[Any, ...],
         options: dict[str, tuple[str, Any]],
         deadline: float,
+        cancelled: threading.Event | None = None,
     ) -> Response:
-        """Call a request-returning method (its options last) and wait up to `deadline` s for its answer."""
+        """Call a request-returning method (its options last) and wait up to `deadline` s for its answer,
+        or until `cancelled` is set (PortalTimeout either way; the request is closed)."""
         from jeepney import MatchRule, message_bus
 
         token = new_token()
@@ -166,11 +169,12 @@ class Portal:
             body = self.call(interface, method, signature, *args, options)
             handles = {expected, str(body[0])}  # portals before 0.9 chose their own path
             end = time.monotonic() + deadline
-            while (left := end - time.monotonic()) > 0:
+            while (left := end - time.monotonic()) > 0 and not (cancelled and cancelled.is_set()):
                 try:
-                    message = answers.get(timeout=left)
+                    # Woken now and then where the wait may be cancelled (the app quitting during a dialog).
+                    message = answers.get(timeout=min(left, 0.1) if cancelled else left)
                 except queue.Empty:
-                    break
+                    continue
                 if message.header.fields.get(_path_field()) in handles:
                     code, results = message.body
                     return Response(int(code), unpack("a{sv}", results))

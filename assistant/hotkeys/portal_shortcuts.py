@@ -5,6 +5,8 @@ the registry is bound with its description and our hotkey as the preferred trigg
 show its own dialog, where the user confirms or changes the keys. What it bound, and every later
 change made in its settings (`ShortcutsChanged`), is kept in `triggers` for Settings to show.
 A key pressed arrives as `Activated` on the session; one listener thread hands it to `on_action`.
+The binding itself waits on that thread too: the desktop's dialog may take the user minutes, and the
+app's own thread must not wait for it. A binding that fails is logged and kept in `problem`.
 """
 
 from __future__ import annotations
@@ -88,6 +90,14 @@ class PortalShortcutsBackend:
         self._filters: list[Any] = []
         self._lock = threading.Lock()
         self._bound: dict[str, str] = {}
+        self._problem: str | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def problem(self) -> str | None:
+        """Why the desktop did not bind the keys (one sentence saying what to do), or None."""
+        with self._lock:
+            return self._problem
 
     @property
     def triggers(self) -> dict[str, str]:
@@ -102,8 +112,8 @@ class PortalShortcutsBackend:
         except PortalUnavailable:
             return [NO_PORTAL]
         try:
-            problem = self._bind(portal, bindings)
-        except PortalUnavailable as error:
+            problem = self._open_session(portal)
+        except (PortalUnavailable, PortalTimeout) as error:
             _log.warning("global shortcuts portal: %s", error)
             problem = f"The desktop's global shortcuts could not be set up; {TRIGGER_HINT}."
         if problem is not None:
@@ -111,13 +121,17 @@ class PortalShortcutsBackend:
             portal.close()
             return [problem]
         self._portal = portal
+        self._stopping.clear()
         self._listener = threading.Thread(
-            target=self._listen, args=(on_action,), name="assistant-portal-shortcuts", daemon=True
+            target=self._bind_then_listen,
+            args=(portal, bindings, on_action),
+            name="assistant-portal-shortcuts",
+            daemon=True,
         )
         self._listener.start()
         return []
 
-    def _bind(self, portal: Portal, bindings: Mapping[Hotkey, str]) -> str | None:
+    def _open_session(self, portal: Portal) -> str | None:
         from jeepney import MatchRule, message_bus
 
         if portal.version(SHORTCUTS) is None:
@@ -133,6 +147,23 @@ class PortalShortcutsBackend:
         if not created.granted:
             return f"The desktop refused global shortcuts; {TRIGGER_HINT}."
         self._session = str(created.results["session_handle"])
+        return None
+
+    def _bind_then_listen(
+        self, portal: Portal, bindings: Mapping[Hotkey, str], on_action: Callable[[str], None]
+    ) -> None:
+        try:
+            problem = self._bind(portal, bindings)
+        except PortalUnavailable as error:
+            _log.warning("global shortcuts portal: %s", error)
+            problem = f"The desktop's global shortcuts could not be set up; {TRIGGER_HINT}."
+        if problem is not None and not self._stopping.is_set():
+            _log.warning("%s", problem)
+            with self._lock:
+                self._problem = problem
+        self._listen(on_action)
+
+    def _bind(self, portal: Portal, bindings: Mapping[Hotkey, str]) -> str | None:
         shortcuts = [
             (
                 action,
@@ -151,6 +182,7 @@ class PortalShortcutsBackend:
                 (self._session, shortcuts, ""),
                 {},
                 self._bind_deadline,
+                cancelled=self._stopping,
             )
         except PortalTimeout:
             return f"The desktop did not answer the request to bind the hotkeys; {TRIGGER_HINT}."
@@ -184,6 +216,7 @@ class PortalShortcutsBackend:
     def stop(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
+            self._stopping.set()  # a binding still waiting for the desktop's dialog gives up
             self._signals.put(_STOP)
             if listener is not threading.current_thread():
                 listener.join(5)

@@ -40,6 +40,7 @@ def test_every_action_is_bound_with_its_description_and_activated(portal_desktop
     backend = PortalShortcutsBackend(portal_desktop.address)
     try:
         assert backend.start(BINDINGS, on_action) == []
+        wait_until(lambda: len(backend.triggers) == 2, "the keys were never bound")
         (bound,) = portal_desktop.seen()["sessions"].values()
         assert {name: details["description"] for name, details in bound} == {
             "describe-screen": BY_NAME["describe-screen"].help,
@@ -58,6 +59,7 @@ def test_keys_changed_in_the_desktops_dialog_are_read_back(portal_desktop) -> No
     backend = PortalShortcutsBackend(portal_desktop.address)
     try:
         assert backend.start(BINDINGS, lambda _action: None) == []
+        wait_until(lambda: len(backend.triggers) == 2, "the keys were never bound")
         portal_desktop.mock("Change", "ss", "describe-screen", "Super+D")
         wait_until(
             lambda: backend.triggers.get("describe-screen") == "Super+D", "the change was not read back"
@@ -98,6 +100,7 @@ def test_the_desktops_keys_are_shown_in_settings(qtbot, portal_desktop) -> None:
     )
     try:
         assert hotkeys.start() == []
+        wait_until(lambda: bool(hotkeys.desktop_keys), "the keys were never bound")
         portal_desktop.mock("Change", "ss", "describe-screen", "Super+D")
         wait_until(
             lambda: hotkeys.desktop_keys == {"describe-screen": "Super+D"}, "the change was not read back"
@@ -111,3 +114,29 @@ def test_the_desktops_keys_are_shown_in_settings(qtbot, portal_desktop) -> None:
     finally:
         hotkeys.stop()
     assert GlobalHotkeys({}, lambda _action: None).desktop_keys == {}
+
+
+def test_binding_waits_for_the_desktops_dialog_off_the_callers_thread(portal_desktop) -> None:
+    portal_desktop.answer(never=True)  # the dialog is left open
+    backend = PortalShortcutsBackend(portal_desktop.address)
+    started = time.monotonic()
+    assert backend.start(BINDINGS, lambda _action: None) == []  # CreateSession answered; Bind waits
+    backend.stop()  # the app quits while the dialog is still open: nothing waits for it
+    assert time.monotonic() - started < HANG_GUARD
+    assert backend.problem is None and backend.triggers == {}
+
+
+def test_a_cancelled_binding_says_how_to_bind_by_hand(portal_desktop) -> None:
+    backend = PortalShortcutsBackend(portal_desktop.address)
+    try:
+        assert backend.start(BINDINGS, lambda _action: None) == []
+        wait_until(lambda: len(backend.triggers) == 2, "the keys were never bound")
+    finally:
+        backend.stop()
+    portal_desktop.answer(response=1)
+    try:
+        assert backend.start(BINDINGS, lambda _action: None) == []
+        wait_until(lambda: backend.problem is not None, "the cancelled binding was not noticed")
+        assert "`assistant trigger describe-screen`" in str(backend.problem)
+    finally:
+        backend.stop()

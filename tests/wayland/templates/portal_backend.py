@@ -64,15 +64,17 @@ class ImplSession(ImplObject):
         self.remove_from_connection()
 
 
-def _answer_later(mock, handle, results, cb_success):
+def _answer_later(mock, handle, results, cb_success, granted=False):
+    """Answer after `delay` ms, as `answer` says (`never`: not at all); `granted`: 0 whatever it says."""
     request = ImplObject(mock, handle, on_close=lambda: cb_success(dbus.UInt32(2), {}))
     answer = mock.answer
-    if answer["never"]:
+    if answer["never"] and not granted:
         return
 
     def reply():
         request.remove_from_connection()
-        cb_success(dbus.UInt32(answer["response"]), dbus.Dictionary(results(), signature="sv"))
+        code = 0 if granted else answer["response"]
+        cb_success(dbus.UInt32(code), dbus.Dictionary(results(), signature="sv"))
         return False
 
     GLib.timeout_add(int(answer["delay"]), reply)
@@ -106,7 +108,8 @@ def _trigger(preferred):
 def CreateSession(self, handle, session_handle, app_id, options, cb_success, cb_error):
     self.sessions[str(session_handle)] = []
     ImplSession(self, session_handle)
-    _answer_later(self, handle, lambda: {"session_handle": session_handle}, cb_success)
+    # Sessions are made without a question; the dialog (and `never`, `response`) is BindShortcuts'.
+    _answer_later(self, handle, lambda: {"session_handle": session_handle}, cb_success, granted=True)
 
 
 @dbus.service.method(
