@@ -93,7 +93,11 @@ def image_source(tag: markup.Tag) -> str:
 
 def _describe_tag(tag: markup.Tag) -> str:
     # Each value cut before it is quoted: a src can be a data: URI of many megabytes.
-    shown = [f"{name}={(tag.get(name) or '')[:100]!r}" for name in ("src", "href", "type") if tag.get(name)]
+    shown = [
+        f"{name}={(tag.get(name) or '')[:100]!r}"
+        for name in ("src", "srcset", "href", "type")
+        if tag.get(name)
+    ]
     text = " ".join(shown)
     if len(text) > 80:
         text = text[:77] + "..."

@@ -23,7 +23,12 @@ EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd")
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-_DEFINITION = re.compile(r"^ {0,3}\[((?:[^\]\\]|\\.){1,999})\]:[ \t]*\n?[ \t]*(<[^>\n]*>|\S+)", re.MULTILINE)
+# A label holds no unescaped bracket (as in CommonMark): allowing "[" let each line of "\n[" * 100000
+# try 999 characters on, 27 s in all.
+_DEFINITION = re.compile(
+    r"^ {0,3}\[((?:[^\[\]\\]|\\.){1,999})\]:[ \t]*\n?[ \t]*(<[^>\n]*>|\S+)", re.MULTILINE
+)
+_REFERENCE = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
 _BLANK_LINE = re.compile(r"[ \t]*\r?\n")
 _ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _NEEDS_ESCAPE = re.compile(r"([\\\[\]`*_<>&])")
@@ -266,7 +271,7 @@ class MarkdownDocument(Document):
         else:
             reference = label
             next_position = after
-            ref_match = re.compile(r"\[((?:[^\]\\]|\\.){0,999})\]").match(text, after, end)
+            ref_match = _REFERENCE.match(text, after, end)
             if ref_match:
                 reference = ref_match.group(1) or label
                 next_position = ref_match.end()

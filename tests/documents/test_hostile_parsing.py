@@ -123,6 +123,7 @@ def test_markdown_of_unclosed_brackets_and_angles_is_read_in_one_pass() -> None:
     texts = """[
         ("brackets.md", "![" * 102400),
         ("less-than.md", "a < b " * 34133),
+        ("labels.md", "\\n[" * 102400),
         ("angle.md", "![a](<" * 34133),
         ("titles.md", "![a](b (" * 25000 + '![a](b "' * 25000),
         ("parentheses.md", "![a](b(" * 30000),
@@ -136,7 +137,7 @@ def test_markdown_of_unclosed_brackets_and_angles_is_read_in_one_pass() -> None:
         "line 1, <img src='e.png'>",
         "line 3, ![f](h.png)",
     ]
-    names = ["brackets", "less-than", "angle", "titles", "parentheses", "tags", "backticks"]
+    names = ["brackets", "less-than", "labels", "angle", "titles", "parentheses", "tags", "backticks"]
     assert found == {f"{name}.md": [] for name in names}
 
 
