@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fixtures.desktops import start_session_bus, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_WINDOW = Path(__file__).with_name("text_window.py")
@@ -44,16 +45,6 @@ class Desktop:
             stop_process(process)
 
 
-def stop_process(process: subprocess.Popen, grace: float = 5) -> None:
-    """Ask `process` to end; kill it if it has not within `grace` seconds."""
-    process.terminate()
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def start_desktop(display: str, runtime_dir: Path) -> Desktop:
     """The X `display` (the shared `xvfb` fixture's) with its own D-Bus session and, where installed,
     the accessibility bus."""
@@ -65,14 +56,7 @@ def start_desktop(display: str, runtime_dir: Path) -> Desktop:
     runtime_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(runtime_dir, 0o700)
     env["XDG_RUNTIME_DIR"] = str(runtime_dir)
-    dbus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    env["DBUS_SESSION_BUS_ADDRESS"] = dbus.stdout.readline().strip()
+    dbus, env["DBUS_SESSION_BUS_ADDRESS"] = start_session_bus(env)
     found = Desktop(env, [dbus])
     if AT_SPI_LAUNCHER.exists():
         found.processes.append(

@@ -18,7 +18,6 @@ from e2e_harness import ROOT, RunningApp, wait_for
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("text_on_screen")]
 
 A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"
-SCREEN_SAVER = ROOT / "tests" / "capture" / "screensaver_service.py"
 LOUD = 1000  # a peak above this is speech, not silence (16-bit samples)
 
 
@@ -196,25 +195,18 @@ def test_a_hotkey_changed_in_settings_works_at_once(start_app, tmp_path):
     assert "[stopped]" not in said.text
 
 
-def test_a_locked_screen_is_said_and_nothing_is_captured(start_app, desktop):
+def test_a_locked_screen_is_said_and_nothing_is_captured(start_app, desktop, screen_saver):
     app = start_app()
-    saver = subprocess.Popen(
-        [sys.executable, str(SCREEN_SAVER), "true"], env=desktop.env, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert saver.stdout.readline().strip() == "ready"
-        before = app.last_number()
-        app.key("ctrl+alt+d")
-        said = app.wait_utterance(before, timeout=25, what="the spoken lock")
-        assert said.text == "The screen is locked; nothing was captured."
-        assert said.peak() > LOUD
-        app.trigger("ask")  # nothing was kept: there is no image to ask about
-        app.wait_window("Ask about the image")
-        after = app.wait_utterance(said.number, timeout=15, what="the dialog's hint")
-        assert after.text.startswith("There is no image yet.")
-    finally:
-        saver.terminate()
-        saver.wait(5)
+    screen_saver(active=True, env=desktop.env)
+    before = app.last_number()
+    app.key("ctrl+alt+d")
+    said = app.wait_utterance(before, timeout=25, what="the spoken lock")
+    assert said.text == "The screen is locked; nothing was captured."
+    assert said.peak() > LOUD
+    app.trigger("ask")  # nothing was kept: there is no image to ask about
+    app.wait_window("Ask about the image")
+    after = app.wait_utterance(said.number, timeout=15, what="the dialog's hint")
+    assert after.text.startswith("There is no image yet.")
 
 
 def test_text_over_the_limit_names_the_key_and_ctrl_alt_e_reads_the_rest(start_app):

@@ -46,21 +46,10 @@ def speechd(desktop, tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]
 
 
 @pytest.fixture
-def orca(desktop, speechd, tmp_path) -> Iterator[Path]:
+def orca(desktop, speechd, start_orca) -> Path:
     """A stand-in for Orca 49's D-Bus service on the desktop's bus, speaking through the private
     speech-dispatcher; its record of calls."""
-    record = tmp_path / "orca-calls.jsonl"
-    service = ROOT / "tests" / "speech" / "orca_service.py"
-    process = subprocess.Popen(
-        [sys.executable, str(service), "orca49", "49.2", str(record)],
-        env=desktop.env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    yield record
-    process.kill()
-    process.wait(5)
+    return start_orca("orca49", "49.2", env=desktop.env).record
 
 
 def orca_calls(record: Path, *members: str) -> list[list]:
