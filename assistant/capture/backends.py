@@ -102,7 +102,12 @@ def use_backend(name: str) -> None:
     global _preferred
     with _lock:
         _preferred = name if name in CHOICES else "auto"
+        kept = list(_chosen.values())
         _chosen.clear()
+    for backend in kept:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()  # a ScreenCast session kept open for the old choice ends with it
 
 
 def preferred() -> str:

@@ -115,3 +115,29 @@ def test_one_frame_a_request_from_a_session_kept_open(portal_desktop, pipewire, 
     runs = [json.loads(line) for line in pipewire.read_text().splitlines()]
     assert len(runs) == 2 and all("path=42" in run and "num-buffers=1" in run for run in runs)
     assert len(json.loads(portal_desktop.cast("Seen")[0])["sessions"]) == 1  # one session, two frames
+
+
+def test_the_kept_session_is_closed_when_the_choice_changes(
+    portal_desktop, pipewire, token_file, monkeypatch
+) -> None:
+    """The app's grabs keep one session open; a new choice in Settings ends it."""
+    from assistant.capture import grab_screen, portal_screencast
+    from assistant.capture.backends import use_backend
+
+    monkeypatch.setattr(portal_screencast, "token_path", lambda: token_file)
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    use_backend("screencast")
+    try:
+        assert grab_screen().size == (64, 48)
+        assert grab_screen().size == (64, 48)
+        assert json.loads(portal_desktop.cast("Seen")[0])["closed"] == []
+    finally:
+        use_backend("auto")
+    seen = json.loads(portal_desktop.cast("Seen")[0])
+    assert len(seen["sessions"]) == 1  # one session for both grabs
+    hang_guard = time.monotonic() + 10
+    while json.loads(portal_desktop.cast("Seen")[0])["closed"] != seen["sessions"]:
+        assert time.monotonic() < hang_guard, "the session was left open"
+        time.sleep(0.05)

@@ -24,6 +24,7 @@ def load(mock, parameters):
     mock.answer.update(parameters)
     mock.selected = []
     mock.sessions = []
+    mock.closed = []
     props = {
         "version": dbus.UInt32(4),
         "AvailableSourceTypes": dbus.UInt32(7),
@@ -46,8 +47,13 @@ class ImplSession(dbus.service.Object):
     methods: dict = {}  # noqa: RUF012
     interface = ""
 
+    def __init__(self, mock, path):
+        super().__init__(mock.connection, path)
+        self.mock, self.path = mock, str(path)
+
     @dbus.service.method("org.freedesktop.impl.portal.Session", in_signature="", out_signature="")
     def Close(self):
+        self.mock.closed.append(self.path)
         self.remove_from_connection()
 
 
@@ -69,7 +75,7 @@ def _answer(mock, handle, results, cb_success, response=None):
     MAIN_IFACE, in_signature="oosa{sv}", out_signature="ua{sv}", async_callbacks=("cb_success", "cb_error")
 )
 def CreateSession(self, handle, session_handle, app_id, options, cb_success, cb_error):
-    ImplSession(self.connection, session_handle)
+    ImplSession(self, session_handle)
     self.sessions.append(str(session_handle))
     _answer(self, handle, {"session_id": "assistant-test"}, cb_success, response=0)
 
@@ -117,4 +123,4 @@ def SetAnswer(self, answer_json):
 
 @dbus.service.method(MOCK_IFACE, in_signature="", out_signature="s")
 def Seen(self):
-    return json.dumps({"selected": self.selected, "sessions": self.sessions})
+    return json.dumps({"selected": self.selected, "sessions": self.sessions, "closed": self.closed})
