@@ -59,7 +59,8 @@ def test_a_download_is_spoken_at_its_start_and_each_quarter_and_its_count_is_not
         "Downloading the model: 25 percent of 1 GB",
         "Downloading the model: 50 percent of 1 GB",
     ]
-    qtbot.wait(1200)  # one tick of the seconds count, which must leave a download's own words alone
+    with qtbot.waitSignal(progress._timer.timeout, timeout=5000):
+        pass  # one tick of the seconds count, which must leave a download's own words alone
     assert told.progress == "Downloading the model: 50% of 1 GB"
     # Each quarter is the state; the percents between them only show.
     assert told.status == "Downloading the model: 50% of 1 GB"
