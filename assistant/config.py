@@ -102,6 +102,8 @@ class Settings:
     # screen capture: the user's choice, and whether the desktop's question was asked from Settings
     capture_backend: str = "auto"
     capture_set_up: bool = False
+    # the language the app speaks and shows ("es", "pt_BR"); "": the desktop's (assistant.i18n)
+    interface_language: str = ""
 
 
 # Limits beyond the type; a value outside them falls back to its default.

@@ -12,6 +12,8 @@ import colorsys
 import numpy as np
 from PIL import Image
 
+from assistant.i18n import _, pgettext
+
 # Pixels further than this (summed over red, green and blue) from the main colour differ from it.
 TOLERANCE = 48
 # A band along an edge, at most this share of the picture's side and mostly not the main colour, is a
@@ -137,5 +139,48 @@ def colour_name(rgb: tuple[int, int, int]) -> str:
 
 
 def blank_message(colour: str, what: str = "screen") -> str:
-    """What is said instead of a description: "The screen is blank: all black." """
-    return f"The {what} is blank: all {colour}."
+    """What is said instead of a description: "The screen is blank: all black." (in the user's language;
+    `colour` is a name from `colour_name`, `what` one of screen, window, region, picture)."""
+    shown = spoken_colour(colour)
+    # Translators: said instead of a description when the picture is one colour; {colour} is a colour's
+    # name ("black", "dark blue"). One sentence a kind of picture, for the grammar of your language.
+    sentences = {
+        "screen": _("The screen is blank: all {colour}."),
+        "window": _("The window is blank: all {colour}."),
+        "region": _("The region is blank: all {colour}."),
+        "picture": _("The picture is blank: all {colour}."),
+    }
+    if what in sentences:
+        return sentences[what].format(colour=shown)
+    return _("The {what} is blank: all {colour}.").format(what=what, colour=shown)
+
+
+def spoken_colour(colour: str) -> str:
+    """A name from `colour_name` in the user's language: "dark blue" -> "azul oscuro"."""
+    # Translators: colour names, said in "The screen is blank: all black."
+    names = {
+        "black": pgettext("colour", "black"),
+        "white": pgettext("colour", "white"),
+        "grey": pgettext("colour", "grey"),
+        "light grey": pgettext("colour", "light grey"),
+        "dark grey": pgettext("colour", "dark grey"),
+        "red": pgettext("colour", "red"),
+        "orange": pgettext("colour", "orange"),
+        "yellow": pgettext("colour", "yellow"),
+        "green": pgettext("colour", "green"),
+        "cyan": pgettext("colour", "cyan"),
+        "blue": pgettext("colour", "blue"),
+        "purple": pgettext("colour", "purple"),
+        "pink": pgettext("colour", "pink"),
+        "brown": pgettext("colour", "brown"),
+    }
+    if colour in names:
+        return names[colour]
+    shade, _space, name = colour.partition(" ")
+    if shade == "dark" and name in names:
+        # Translators: a dark shade of a colour, {colour} being its name ("dark blue").
+        return pgettext("colour", "dark {colour}").format(colour=names[name])
+    if shade == "light" and name in names:
+        # Translators: a light shade of a colour, {colour} being its name ("light blue").
+        return pgettext("colour", "light {colour}").format(colour=names[name])
+    return colour

@@ -14,7 +14,10 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-LOCKED_MESSAGE = "The screen is locked; nothing was captured."
+from assistant.i18n import N_
+
+# Said in the user's language where it is said: _(LOCKED_MESSAGE).
+LOCKED_MESSAGE = N_("The screen is locked; nothing was captured.")
 DEADLINE_SECONDS = 0.5
 
 _SCREEN_SAVERS = (

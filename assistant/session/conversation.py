@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from assistant.engine.base import Turn
+from assistant.i18n import _
 from assistant.session.work import Request
 
 
@@ -28,7 +29,7 @@ class Conversation:
     def question(self, question: str, text_on_image: Sequence[str] = ()) -> Request:
         """The request that asks `question` about the picture, with the turns so far and its text."""
         if self.image is None:
-            raise ValueError("There is no picture to ask about.")
+            raise ValueError(_("There is no picture to ask about."))
         return Request(
             "ask",
             self.image,

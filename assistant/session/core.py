@@ -19,6 +19,7 @@ from PIL import Image
 from assistant.actions import how_to_press, how_to_run
 from assistant.config import Settings
 from assistant.engine.base import Detail
+from assistant.i18n import N_, _, ngettext, pgettext
 from assistant.session.clock import Clock, Timer
 from assistant.session.conversation import Conversation
 from assistant.session.image_text import OFF as TEXT_READING_OFF
@@ -30,7 +31,8 @@ from assistant.speech.sentences import SentenceStream
 
 log = logging.getLogger(__name__)
 
-STILL_LOADING = "Loading the model, one moment."
+# Said in the user's language where it is said: _(STILL_LOADING).
+STILL_LOADING = N_("Loading the model, one moment.")
 # A new capture from the dialog waits for the hidden dialog to leave the screen; Stop cancels the wait.
 NEW_CAPTURE_DELAY_S = 0.3
 
@@ -75,15 +77,15 @@ class Session:
         self.current = request
         self.stream = SentenceStream()
         if self.outside.model_loading:  # the model thread takes the request as soon as the model is ready
-            self.teller.say(STILL_LOADING)
+            self.teller.say(_(STILL_LOADING))
         self.outside.submit(request)
 
-    def describe(self, source: ImageSource, what: str = "Describing…") -> Request:
+    def describe(self, source: ImageSource, what: str = "") -> Request:
         """Describe `source` (an image, or a callable that makes one on the model thread) with the model.
 
         The actions come here once the capture thread has taken the picture and found it neither locked
-        away nor blank."""
-        self._start_work(what)
+        away nor blank. `what` is the status line ("Describing…" where none is given)."""
+        self._start_work(what or _("Describing…"))
         return self._describe(source)
 
     def _describe(self, source: ImageSource) -> Request:
@@ -100,7 +102,8 @@ class Session:
         self.outside.capture(self.capture_job)
 
     def describe_screen(self) -> None:
-        self._start_work("Describing the screen…")
+        # Translators: status lines, shown in the window and read by the screen reader on request.
+        self._start_work(_("Describing the screen…"))
         self._capture("describe", self.outside.screen_grab())
 
     def describe_picture(self, what: str, grab: Grab, of_screen: bool = False) -> None:
@@ -110,7 +113,7 @@ class Session:
 
     def read_text(self, grab: Grab) -> None:
         """Read the text of the picture `grab` takes (the focused window) aloud, without the model."""
-        self._start_work("Reading the text…")
+        self._start_work(_("Reading the text…"))
         self._capture("read-text", grab)
 
     def describe_region(self, grab: Grab) -> bool:
@@ -119,19 +122,20 @@ class Session:
         if self.choosing_region or (self.capture_job is not None and self.capture_kind == "choose-region"):
             return False
         self.teller.hush()
-        self.teller.set_status("Capturing the screen…")
+        self.teller.set_status(_("Capturing the screen…"))
         self._capture("choose-region", grab)
         return True
 
     def region_chosen(self, image: Image.Image) -> None:
         self.choosing_region = False
-        self.describe_picture("Describing the region…", lambda: Captured(image, what="region"))
+        self.describe_picture(_("Describing the region…"), lambda: Captured(image, what="region"))
 
     def region_cancelled(self) -> None:
         self.choosing_region = False
         self.teller.hush()
-        self.teller.set_status("Region cancelled.")
-        self.teller.say("Cancelled.", interrupt=True)
+        self.teller.set_status(_("Region cancelled."))
+        # Translators: said when the user cancels choosing a region.
+        self.teller.say(pgettext("spoken", "Cancelled."), interrupt=True)
 
     def new_capture(self) -> None:
         """Hide the dialog so it is not in the picture, then describe the screen; the dialog comes back
@@ -153,7 +157,7 @@ class Session:
             self.teller.fail(self.no_image_message())
             return None
         request = self.conversation.question(question)
-        self._start_work("Thinking about your question…")
+        self._start_work(_("Thinking about your question…"))
         self.current = request  # stop and new work cancel it while it waits for the text on the image
         self.image_text.when_ready(lambda lines: self._ask_with_text(request, lines))
         return request
@@ -166,7 +170,8 @@ class Session:
 
     def no_image_message(self) -> str:
         how = how_to_run("describe-screen", self.settings.hotkeys)
-        return f"There is no image yet. Describe the screen first, {how}."
+        # Translators: {how} is "with Control Alt D" or "from the Assistant menu or window".
+        return _("There is no image yet. Describe the screen first, {how}.").format(how=how)
 
     def read_all_text(self) -> None:
         """Say the rest of the last picture's text, from where the word limit cut it."""
@@ -175,19 +180,25 @@ class Session:
         describing = self.current is not None and self.current.kind == "describe"
         if (describing or self.capture_job is not None or self.text.awaited) and not self.text.not_read:
             self.text.read_whole()  # its text is yet to come: it comes whole
-            self.teller.set_status("The whole text will be read.")
+            self.teller.set_status(_("The whole text will be read."))
             return
         if self.text.not_read:
-            message = TEXT_READING_OFF
+            message = _(TEXT_READING_OFF)
         elif (rest := self.text.take_rest()) is None:
             how = how_to_press("read-text", self.settings.hotkeys)
-            message = f"No text has been read yet; {how} or describe something first."
+            # Translators: {how} is "press Control Alt T" or "choose Read the text in the Assistant menu or window".
+            message = _("No text has been read yet; {how} or describe something first.").format(how=how)
         elif not rest:
-            message = "There is no more text."
+            message = _("There is no more text.")
         else:
-            self._start_work("Reading the rest of the text…")
+            self._start_work(_("Reading the rest of the text…"))
             self.teller.say(rest_to_speak(rest), interrupt=True)
-            self.teller.set_status(f"Ready. {words_in(rest)} more words read.")
+            count = words_in(rest)
+            self.teller.set_status(
+                ngettext("Ready. {count} more word read.", "Ready. {count} more words read.", count).format(
+                    count=count
+                )
+            )
             return
         self.teller.set_status(message)
         self.teller.say(message, interrupt=True)
@@ -206,7 +217,7 @@ class Session:
             self.current.cancel.set()
             self.current = None
         self.teller.hush()
-        self.teller.set_status("Stopped.")
+        self.teller.set_status(_("Stopped."))
 
     def quit(self) -> None:
         self.show_dialog_after = False  # nothing to come back to
@@ -238,7 +249,7 @@ class Session:
         self.capture_job = None
         if self.capture_kind == "choose-region":
             self.choosing_region = True
-            self.teller.set_status("Choosing a region…")
+            self.teller.set_status(_("Choosing a region…"))
             self.outside.choose_region(captured.image)
         else:
             # The dialog hidden for the picture comes back now, not after the description: a screen
@@ -268,8 +279,11 @@ class Session:
 
             self.capture_job = None
             self.text.all_said(lines)
-            self.teller.say(text_to_speak(lines, None) if lines else "No text was found in the window.")
-            self.teller.set_status(f"Ready. {len(' '.join(lines).split())} words read.")
+            self.teller.say(text_to_speak(lines, None) if lines else _("No text was found in the window."))
+            count = len(" ".join(lines).split())
+            self.teller.set_status(
+                ngettext("Ready. {count} word read.", "Ready. {count} words read.", count).format(count=count)
+            )
         self.image_text.on_read(number, lines)
 
     def on_text_failed(self, number: int, message: str) -> None:
@@ -318,7 +332,7 @@ class Session:
             return
         self.current = None
         if not text.strip():
-            text = "The model gave no answer."
+            text = _("The model gave no answer.")
             self.teller.say(text)
         elif self.outside.speaking:
             for sentence in self.stream.finish(text):
@@ -336,7 +350,8 @@ class Session:
         else:
             self.conversation.answered(request.question, text)
             self.dialog.add_answer(text)
-        self.teller.set_status(f"Ready. Last: {text}")
+        # Translators: the status line after a description or answer; {text} is what the model said.
+        self.teller.set_status(_("Ready. Last: {text}").format(text=text))
 
     def on_failed(self, request_id: int, message: str) -> None:
         if self.current is None or self.current.id != request_id:

@@ -14,6 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from assistant.i18n import N_, _
 from assistant.session.clock import Clock, Timer
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,11 @@ log = logging.getLogger(__name__)
 WAIT_S = 5.0
 RESULTS_KEPT = 8  # reads finished before the picture they belong to is the last one (a few at most)
 
-READING = "Reading the text on it…"
-NO_TEXT = "No text was found on it."
+# Translators: the note in the dialog's "Text on it" field about the text on the picture.
+READING = N_("Reading the text on it…")
+NO_TEXT = N_("No text was found on it.")
 # Said by "Read all the text" and shown in the dialog alike: one wording, saying what to do.
-OFF = "The text on pictures is not read; turn on Read the text on pictures in Settings."
+OFF = N_("The text on pictures is not read; turn on Read the text on pictures in Settings.")
 
 Ready = Callable[[Sequence[str]], None]
 
@@ -39,7 +41,7 @@ class ImageText:
         self._clock = clock
         self._changed = changed
         self.lines: list[str] = []
-        self.note = NO_TEXT
+        self.note = _(NO_TEXT)
         """What the dialog shows when there are no lines: no text found, still reading, off, or failed."""
         self._awaited: int | None = None  # the read the last image's text comes from, while it is read
         self._finished: OrderedDict[int, list[str] | str] = OrderedDict()  # read id -> lines, or why not
@@ -54,12 +56,12 @@ class ImageText:
         """The last image is now the one read by `read_id` (started already); None: its text is not read."""
         self._awaited = None
         if read_id is None:
-            self._set([], OFF)
+            self._set([], _(OFF))
         elif read_id in self._finished:
             self._use(self._finished[read_id])
         else:
             self._awaited = read_id
-            self._set([], READING)
+            self._set([], _(READING))
 
     def when_ready(self, ready: Ready) -> None:
         """Call `ready` with the lines once they are known: now, or when read, or at the deadline with none.
@@ -99,7 +101,7 @@ class ImageText:
         if isinstance(result, str):
             self._set([], result)
         else:
-            self._set(result, NO_TEXT)
+            self._set(result, _(NO_TEXT))
 
     def _keep(self, read_id: int, result: list[str] | str) -> None:
         self._finished[read_id] = result

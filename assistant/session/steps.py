@@ -11,6 +11,7 @@ from PIL import Image
 
 from assistant.engine.base import Engine, EngineError
 from assistant.errors import UserError
+from assistant.i18n import _
 from assistant.session.work import Captured, CaptureJob, Request
 
 
@@ -47,7 +48,7 @@ def take_picture(job: CaptureJob) -> Taken:
     from assistant.capture import LOCKED_MESSAGE, screen_is_locked
 
     if job.of_screen and screen_is_locked():
-        return Taken(message=LOCKED_MESSAGE, refused=True)
+        return Taken(message=_(LOCKED_MESSAGE), refused=True)
     try:
         captured = job.grab()
     except UserError as error:
@@ -88,7 +89,7 @@ def run_request(
     request: Request,
     image: Image.Image | None = None,
     on_text: Callable[[str], None] | None = None,
-    not_loaded: str = "The model is not loaded.",
+    not_loaded: str = "",
 ) -> str:
     """Describe or answer with `engine`, streaming the text so far to `on_text`; `request.cancel` cuts it
     off (Cancelled). `image`: the request's picture where it is made already (else from its source).
@@ -96,7 +97,7 @@ def run_request(
     if image is None:
         image = request.source() if callable(request.source) else request.source
     if engine is None:
-        raise EngineError(not_loaded)
+        raise EngineError(not_loaded or _("The model is not loaded."))
     if request.kind == "describe":
         return engine.describe(image, request.detail, on_text, request.cancel)
     return engine.ask(

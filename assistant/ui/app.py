@@ -13,11 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, QSocketNotifier, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from assistant.config import Settings, load_settings, settings_path
 from assistant.engine.base import Engine
+from assistant.i18n import N_, _
+from assistant.i18n import setup as setup_language
 from assistant.ui.earcons import Earcons
 from assistant.ui.telling import SpeechOutput
 from assistant.ui.views import MainWindow, TrayView
@@ -29,7 +31,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALREADY_RUNNING = "The assistant is already running. Use its tray icon, its hotkeys, or `assistant trigger`."
+# Said in the user's language where it is said: _(ALREADY_RUNNING).
+ALREADY_RUNNING = N_(
+    "The assistant is already running. Use its tray icon, its hotkeys, or `assistant trigger`."
+)
 
 
 def load_model(
@@ -79,10 +84,21 @@ def display_problem() -> str | None:
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return (
+    return _(
         "No desktop was found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the assistant from your "
         "desktop session; `assistant describe` and `assistant ask` work without one."
     )
+
+
+def use_language(app: QApplication, settings: Settings) -> str:
+    """Speak the Settings' language, else the desktop's (on Windows and macOS, where the environment
+    names none, the system's UI languages), and give Qt's own dialogs and buttons the same one."""
+    language = setup_language(settings.interface_language, QLocale.system().uiLanguages())
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if language != "en" and translator.load(QLocale(language), "qtbase", "_", folder):
+        app.installTranslator(translator)
+    return language
 
 
 def run_app(
@@ -122,8 +138,9 @@ def run_app(
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
+    use_language(app, settings)
     app.setApplicationName("assistant")
-    app.setApplicationDisplayName("Assistant")
+    app.setApplicationDisplayName(_("Assistant"))
     app.setDesktopFileName("assistant")
     app.setQuitOnLastWindowClosed(False)
 
@@ -132,7 +149,7 @@ def run_app(
     server = TriggerServer(lambda action: relay[0].request_action(action) if relay else None)
     try:
         if not server.start():
-            print(ALREADY_RUNNING, file=sys.stderr)
+            print(_(ALREADY_RUNNING), file=sys.stderr)
             return 1
     except TriggerError as error:
         print(str(error), file=sys.stderr)

@@ -20,6 +20,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, Signal, Slot
 
 from assistant.config import Settings
+from assistant.i18n import N_, _, pgettext, take_notice
 from assistant.session import STILL_LOADING, CaptureJob, Grab, ImageSource, Request, Session
 from assistant.session.image_text import ImageText
 from assistant.session.steps import focused_window_or_screen, screen_at
@@ -51,7 +52,8 @@ __all__ = ["RELOADING", "STILL_LOADING", "Controller"]
 
 log = logging.getLogger(__name__)
 
-RELOADING = "Loading the model."
+# Said in the user's language where it is said: _(RELOADING).
+RELOADING = N_("Loading the model.")
 
 
 class Controller(QObject):
@@ -79,7 +81,7 @@ class Controller(QObject):
         self.speaker = speaker
         self.earcons = earcons
         self.views: list[StatusView] = []
-        self.status = "Starting…"
+        self.status = _("Starting…")
         self.engine_summary = ""
         self.hotkeys: GlobalHotkeys | None = None
         self.hotkey_problems: list[str] = []
@@ -241,7 +243,7 @@ class Controller(QObject):
         if message:
             self.set_status(message)
             for view in self.views:
-                view.show_text("Assistant", message)
+                view.show_text(_("Assistant"), message)
 
     def hush(self) -> None:
         """Stop speaking now (from any thread)."""
@@ -261,7 +263,7 @@ class Controller(QObject):
             self.speaker.say(text, interrupt=interrupt)
         else:
             for view in self.views:
-                view.show_text("Assistant", text)
+                view.show_text(_("Assistant"), text)
 
     def tell(self, text: str) -> None:
         """A state change: shown and spoken."""
@@ -278,9 +280,15 @@ class Controller(QObject):
     def _on_loaded(self, summary: str) -> None:
         self.loading.stop()
         self.engine_summary = summary
-        self.set_status(f"Ready. {summary}")
+        # Translators: the status line once the model is loaded; {summary} names the model and device.
+        self.set_status(_("Ready. {summary}").format(summary=summary))
         if self.settings.announce_ready:
-            self.say("Ready.")
+            # Translators: said once the model has loaded; the app's first spoken state.
+            self.say(pgettext("spoken", "Ready."))
+        # Where the desktop's language has no catalogue: said once, in English.
+        notice = take_notice()
+        if notice:
+            self.say(notice)
         self.model_ready.emit(summary)
 
     @Slot(str)
@@ -297,7 +305,7 @@ class Controller(QObject):
             return
         handler()
 
-    def describe(self, source: ImageSource, what: str = "Describing…") -> Request:
+    def describe(self, source: ImageSource, what: str = "") -> Request:
         """Describe `source` (an image, or a callable that makes one on the model thread) with the model."""
         return self.session.describe(source, what)
 
@@ -316,11 +324,11 @@ class Controller(QObject):
     def describe_clipboard(self) -> None:
         found = clipboard_picture()
         if found is None:
-            self.fail("There is no image on the clipboard. Copy an image first, then try again.")
+            self.fail(_("There is no image on the clipboard. Copy an image first, then try again."))
         elif isinstance(found, str):
             self._describe_file(found)
         else:
-            self.session.describe_picture("Describing the clipboard image…", found)
+            self.session.describe_picture(_("Describing the clipboard image…"), found)
 
     def describe_file(self) -> None:
         path = choose_image_file()
@@ -329,13 +337,14 @@ class Controller(QObject):
 
     def _describe_file(self, path: str) -> None:
         """Describe an image file, read and checked for blankness on the capture thread."""
-        self.session.describe_picture(f"Describing {Path(path).name}…", file_grab(path))
+        # Translators: the status line while an image file is described; {name} is the file's name.
+        self.session.describe_picture(_("Describing {name}…").format(name=Path(path).name), file_grab(path))
 
     def describe_window(self) -> None:
         """Describe only the focused window, its title from the window system said first."""
         point, _screen = under_pointer()
         grab = lambda: focused_window_or_screen(point)  # noqa: E731
-        self.session.describe_picture("Describing the window…", grab, of_screen=True)
+        self.session.describe_picture(_("Describing the window…"), grab, of_screen=True)
 
     def read_text(self) -> None:
         """Read the text of the focused window aloud, without the model."""
@@ -430,7 +439,7 @@ class Controller(QObject):
 
     @Slot()
     def _on_reloading(self) -> None:
-        self.tell(RELOADING)
+        self.tell(_(RELOADING))
 
     @Slot(object)
     def _on_speech_event(self, event: tuple[str, int, str]) -> None:
@@ -438,4 +447,4 @@ class Controller(QObject):
         if kind == "failed":  # speech stopped working: say so in writing; from now on text is shown
             self.set_status(text)
             for view in self.views:
-                view.show_text("Assistant", text)
+                view.show_text(_("Assistant"), text)

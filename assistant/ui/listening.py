@@ -20,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from assistant.errors import UserError
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.speech.microphone import Listener
@@ -89,7 +90,7 @@ class ListenWorker(QObject):
         except Exception:
             log.exception("Listening failed")
             self.heard.emit()
-            self.failed.emit("Listening failed; type your question instead.")
+            self.failed.emit(_("Listening failed; type your question instead."))
             return
         self.heard.emit()
         if samples.size == 0:
@@ -102,7 +103,7 @@ class ListenWorker(QObject):
             return
         except Exception:
             log.exception("Transcription failed")
-            self.failed.emit("The speech could not be turned into text; type your question instead.")
+            self.failed.emit(_("The speech could not be turned into text; type your question instead."))
             return
         self.transcribed.emit(text)
 
@@ -111,7 +112,7 @@ class ListenWorker(QObject):
 
         wanted = (request.stt_model, request.language)
         if self._transcriber is None or self._transcriber_key != wanted:
-            self.loading.emit("Loading the speech model…")
+            self.loading.emit(_("Loading the speech model…"))
             transcriber = Transcriber(request.stt_model, language=request.language)
             transcriber.load()
             self._transcriber, self._transcriber_key = transcriber, wanted

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from assistant.config import Settings
+from assistant.i18n import _
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
 from assistant.ui.listening import AudioSource, ListenRequest, ListenWorker, microphone_source
@@ -58,7 +59,7 @@ class ListeningFlow(QObject):
         dialog.show_and_focus()
         dialog.set_listening(True)
         self.listener = Listener(on_speech_start=self._barge_in)
-        self._teller.set_status("Listening…")
+        self._teller.set_status(_("Listening…"))
         self._earcons.play("listening")
         source = self._audio_source or microphone_source(settings.input_device)
         request = ListenRequest(self.listener, source, settings.stt_model, settings.language or None)
@@ -99,15 +100,15 @@ class ListeningFlow(QObject):
         self._voice_heard.emit()
 
     def _on_voice_heard(self) -> None:
-        self._teller.set_status("Hearing you…")
+        self._teller.set_status(_("Hearing you…"))
 
     def _on_heard(self) -> None:
         self.listener = None
         self._earcons.play("stopped-listening")
         if self._dialog is not None:
             self._dialog.set_listening(False)
-            self._dialog.set_status("Working out what you said…")
-        self._teller.set_status("Working out what you said…")
+            self._dialog.set_status(_("Working out what you said…"))
+        self._teller.set_status(_("Working out what you said…"))
 
     def _on_transcribed(self, text: str) -> None:
         if self._dialog is None:
@@ -116,14 +117,15 @@ class ListeningFlow(QObject):
         if self._ask_at_once:
             self._dialog.submit()
         else:
-            message = f"Heard: {text} Press Enter to ask."
+            # Translators: said after a spoken question was heard; {text} is the question as heard.
+            message = _("Heard: {text} Press Enter to ask.").format(text=text)
             self._dialog.set_status(message)
             self._teller.tell(message)
 
     def _on_stopped(self) -> None:
         if self._dialog is not None:
-            self._dialog.set_status("Stopped listening.")
-        self._teller.set_status("Stopped listening.")
+            self._dialog.set_status(_("Stopped listening."))
+        self._teller.set_status(_("Stopped listening."))
 
     def _on_failed(self, message: str) -> None:
         if self._dialog is not None:

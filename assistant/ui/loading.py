@@ -12,9 +12,10 @@ import time
 from PySide6.QtCore import QObject, QTimer
 
 from assistant.engine.models import PREPARING
+from assistant.i18n import N_, _
 from assistant.ui.telling import Teller
 
-FIRST_STAGE = "Loading the model…"
+FIRST_STAGE = N_("Loading the model…")
 
 
 class LoadingProgress(QObject):
@@ -23,7 +24,7 @@ class LoadingProgress(QObject):
     def __init__(self, teller: Teller, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._teller = teller
-        self._stage = FIRST_STAGE
+        self._stage = _(FIRST_STAGE)
         self._started = 0.0
         self._spoken_quarter: int | None = None
         self._timer = QTimer(self)
@@ -35,7 +36,7 @@ class LoadingProgress(QObject):
         return self._timer.isActive()
 
     def start(self) -> None:
-        self._stage, self._spoken_quarter = FIRST_STAGE, None
+        self._stage, self._spoken_quarter = _(FIRST_STAGE), None
         self._started = time.monotonic()
         self._timer.start()
 

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from assistant.engine.base import Cancelled, Engine
 from assistant.engine.memory import give_back_freed_memory
 from assistant.errors import UserError
+from assistant.i18n import _
 from assistant.session.steps import run_request
 from assistant.session.work import ImageSource, Request
 
@@ -55,7 +56,7 @@ class ModelWorker(QObject):
         super().__init__()
         self._load = load
         self.engine: Engine | None = None
-        self._load_error = "The model is still loading. Try again in a moment."
+        self._load_error = _("The model is still loading. Try again in a moment.")
         self._spec: ModelSpec | None = None
         self._released = False  # let go after being idle, to be loaded again by the next request
         self._idle_seconds = 0.0
@@ -98,7 +99,7 @@ class ModelWorker(QObject):
         self._spec, self._released = spec, False
         if self._idle_timer is not None:
             self._idle_timer.stop()
-        self.loading.emit("Loading the model…")
+        self.loading.emit(_("Loading the model…"))
         try:
             self.engine = self._load(spec, self.loading.emit)
         except UserError as error:
@@ -107,7 +108,7 @@ class ModelWorker(QObject):
             return
         except Exception:
             log.exception("The model failed to load")
-            self._load_error = "The model could not be loaded. Run `assistant doctor` to see why."
+            self._load_error = _("The model could not be loaded. Run `assistant doctor` to see why.")
             self.load_failed.emit(self._load_error)
             return
         self.loaded.emit(self.engine.summary)
@@ -146,7 +147,7 @@ class ModelWorker(QObject):
             self.failed.emit(request.id, str(error))
         except Exception:
             log.exception("Request %s failed", request.id)
-            self.failed.emit(request.id, "Something went wrong inside the model. Try again.")
+            self.failed.emit(request.id, _("Something went wrong inside the model. Try again."))
         else:
             self.finished.emit(request.id, result)
         finally:

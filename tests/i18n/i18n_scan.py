@@ -18,6 +18,13 @@ WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_"}
 # Calls whose first arguments are said or shown to the user.
 SAID = {
     "print",
+    "set_status",
+    "_start_work",
+    "describe_picture",
+    "show_text",
+    "fail",
+    "emit",
+    "show_progress",
     "say",
     "speak",
     "announce",

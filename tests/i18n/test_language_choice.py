@@ -63,3 +63,13 @@ def test_hotkeys_in_spoken_hints_are_said_the_spanish_way():
     assert (
         how_to_press("read-all-text", {}) == "elige Leer todo el texto en el menú o la ventana del Asistente"
     )
+
+
+def test_a_blank_screen_is_called_blank_in_spanish():
+    from assistant.capture import blank_message
+
+    i18n.setup(override="es")
+    assert blank_message("black") == "La pantalla está en blanco: todo de color negro."
+    assert blank_message("dark blue", "window") == "La ventana está en blanco: todo de color azul oscuro."
+    i18n.setup(override="en")
+    assert blank_message("dark blue", "window") == "The window is blank: all dark blue."
