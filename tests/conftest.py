@@ -22,6 +22,9 @@ pytest_plugins = ("fixtures.desktops", "fixtures.whisper")
 # Nothing in the test suite may reach the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The tests check the English wording whatever the desktop's language (tests/i18n chooses Spanish itself);
+# the app and its subprocesses read LANGUAGE first (assistant.i18n).
+os.environ["LANGUAGE"] = "en"
 # Prepared int8 models go to a folder of the test run's own, never the user's cache (subprocesses inherit it).
 os.environ["ASSISTANT_CACHE_DIR"] = tempfile.mkdtemp(prefix="assistant-test-cache-")
 atexit.register(shutil.rmtree, os.environ["ASSISTANT_CACHE_DIR"], ignore_errors=True)
