@@ -222,14 +222,19 @@ def conversation(
 
 
 def picture_url(image: Image.Image) -> str:
-    """The picture as a PNG `data:` URL (PNG keeps the text on a screen sharp), at most MAX_SIDE a side."""
+    """The picture as a JPEG `data:` URL, at most MAX_SIDE a side.
+
+    JPEG at quality 95 with full-resolution colour keeps a screen's text sharp (the model sees it shrunk
+    to a few hundred pixels anyway) and encodes a 1920x1080 screen in about 0.02 s, where PNG took 0.28 s
+    here: time the user would wait before the server even starts.
+    """
     image = as_normalized(image)
     if max(image.size) > MAX_SIDE:
         image = image.copy()
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    image.convert("RGB").save(buffer, format="JPEG", quality=95, subsampling=0)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _user(text: str, picture: str | None = None) -> dict[str, Any]:

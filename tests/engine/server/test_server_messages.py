@@ -30,11 +30,11 @@ def test_a_first_question_without_text_on_the_image() -> None:
     assert only["content"][1]["text"].startswith("What colour is it?")
 
 
-def test_a_big_screenshot_goes_as_a_png_no_larger_than_the_limit() -> None:
+def test_a_big_screenshot_goes_as_a_jpeg_no_larger_than_the_limit() -> None:
     url = picture_url(Image.new("RGB", (4000, 1000), "white"))
-    assert url.startswith("data:image/png;base64,")
+    assert url.startswith("data:image/jpeg;base64,")
     sent = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
-    assert sent.format == "PNG" and sent.size == (2048, 512)
+    assert sent.format == "JPEG" and sent.size == (2048, 512)
 
 
 def test_cleaning_for_speech() -> None:
