@@ -96,9 +96,11 @@ def make_second_round(folder: Path) -> dict[str, Path]:
     made["HTML, a 47 MB percent-encoded data: URI"] = page(
         "percent.html", f'<img src="{uri}"><img src="red.png">'
     )
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
-    Image.new("L", (29000, 16), 255).save(folder / "thin.png")
+    thin = Image.new("L", (29000, 16), 255)
+    ImageDraw.Draw(thin).rectangle((100, 0, 5000, 15), fill=0)  # not blank, so OCR reads it
+    thin.save(folder / "thin.png")
     made["HTML, a 29000x16 picture, with OCR"] = page("thin.html", '<img src="thin.png"><img src="red.png">')
     name = os.fsdecode(os.fsencode(folder) + b"/bad\xff.html")
     Path(name).write_bytes(b'<img src="x\xff.png"><img src="red.png">')
