@@ -143,8 +143,8 @@ class OoxmlDocument(Document):
         name = props.get("name") or ""
         return source.fill(
             ImageOccurrence(
-                location=f'{self.where(part, number)} "{name}"',
-                source=target,
+                location=f'{self.where(part, number)} "{sources.shown(name)}"',
+                source=sources.shown(target),
                 current_alt=descr,
                 status=classify(descr, decorative=is_decorative(props), source=target),
             )
@@ -160,12 +160,12 @@ class OoxmlDocument(Document):
         if not self.access.allow_outside:
             return sources.Source(
                 None,
-                problem=f"The picture is linked to {target} rather than embedded in the file; "
+                problem=f"The picture is linked to {sources.shown(target)} rather than embedded in the file; "
                 "use --allow-outside to read it.",
                 skip=Status.LINKED,
             )
         path = sources.file_url_path(target) if scheme == "file" else urllib.parse.unquote(target)
-        return locator.on_disk(path, f"The linked picture {target}")
+        return locator.on_disk(path, f"The linked picture {sources.shown(target)}")
 
     def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
         by_part: dict[str, list[tuple[PictureRef, str]]] = {}

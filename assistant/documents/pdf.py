@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from PIL import Image
 
 from assistant.documents.model import Document, DocumentError, ImageData, ImageOccurrence, classify
-from assistant.documents.sources import SourceError
+from assistant.documents.sources import SourceError, shown
 
 EXTENSIONS = (".pdf",)
 UNTAGGED = (
@@ -69,8 +69,8 @@ class PdfDocument(Document):
             for name in _image_names(page):
                 self.images.append(
                     ImageOccurrence(
-                        location=f"page {number}, image {name}",
-                        source=name,
+                        location=f"page {number}, image {shown(name)}",
+                        source=shown(name),
                         current_alt=None,
                         status=classify(None),
                         load=_image_loader(page, name),
@@ -115,7 +115,7 @@ class PdfDocument(Document):
         where = f"page {number}, " if number else ""
         occurrence = ImageOccurrence(
             location=f"{where}figure {count}",
-            source=found[1] if found else "",
+            source=shown(found[1]) if found else "",
             current_alt=alt,
             status=classify(alt),
             load=_image_loader(*found) if found else None,
@@ -229,15 +229,15 @@ def _image_loader(page: Any, name: str) -> Any:
         except (TypeError, ValueError):
             pixels = 0
         if pixels > MAX_PIXELS:
-            raise too_large(f"The image {name.lstrip('/')}")
+            raise too_large(f"The image {shown(name.lstrip('/'))}")
         from pypdf.errors import LimitReachedError
 
         try:
             image: Image.Image | None = page.images[name].image
         except LimitReachedError as error:
-            raise SourceError(_bomb(f"The image {name.lstrip('/')}", error)) from None
+            raise SourceError(_bomb(f"The image {shown(name.lstrip('/'))}", error)) from None
         if image is None:  # pypdf found the picture but could not decode it
-            raise SourceError(f"The image {name.lstrip('/')} is in a form that cannot be decoded.")
+            raise SourceError(f"The image {shown(name.lstrip('/'))} is in a form that cannot be decoded.")
         return image
 
     return load

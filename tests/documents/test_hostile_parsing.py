@@ -272,3 +272,27 @@ def test_pdf_flate_bomb_says_what_it_is(tmp_path: Path) -> None:
         "The image image was left alone because it may be a decompression bomb: it unpacks to more than "
         "the 75 MB allowed for one stream."
     )
+
+
+def test_long_names_and_links_are_quoted_short(tmp_path: Path) -> None:
+    """A picture's name or link is quoted in messages and the report; a megabyte of it must not be."""
+    import zipfile
+
+    from assistant.documents import formats
+
+    long = "n" * 2**20
+    body = picture(1).replace('name="Picture 1"', f'name="{long}"').replace("rId1", "rId2")
+    word = docx(tmp_path / "long.docx", body + picture(2))
+    with zipfile.ZipFile(word) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    link = f'<Relationship Id="rId2" Type="image" Target="file:///{long}.png" TargetMode="External"/>'
+    rels = "word/_rels/document.xml.rels"
+    members[rels] = members[rels].replace(b"</Relationships>", link.encode() + b"</Relationships>")
+    with zipfile.ZipFile(word, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    document = formats.open_document(word, word.read_bytes())
+    linked, embedded = document.images
+    assert len(linked.location) < 200 and "(1 MB in all)" in linked.location
+    assert len(linked.source) < 200 and len(linked.reason) < 300
+    assert embedded.source == "word/media/image1.png"
