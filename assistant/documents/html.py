@@ -101,7 +101,8 @@ def _describe_tag(tag: markup.Tag) -> str:
     text = " ".join(shown)
     if len(text) > 80:
         text = text[:77] + "..."
-    return f"<{tag.name} {text}>" if text else f"<{tag.name}>"
+    name = sources.shown(tag.name)
+    return f"<{name} {text}>" if text else f"<{name}>"
 
 
 def _crop_loader(

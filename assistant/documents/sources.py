@@ -124,7 +124,7 @@ class FolderLocator:
         self._inside: dict[str, bool] = {}
 
     def inside(self, path: str) -> Source:
-        return self.on_disk(path, f"The image file {path}")
+        return self.on_disk(path, f"The image file {shown(path)}")
 
     def on_disk(self, path: str, label: str) -> Source:
         target = self.folder / path  # an absolute path stays absolute
@@ -237,9 +237,9 @@ def fetch(url: str) -> bytes:
         with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT_S) as response:
             data: bytes = response.read(MAX_REMOTE_BYTES + 1)
     except (OSError, ValueError) as error:
-        raise SourceError(f"The image at {url} could not be downloaded ({error}).") from None
+        raise SourceError(f"The image at {shown(url)} could not be downloaded ({error}).") from None
     if len(data) > MAX_REMOTE_BYTES:
-        raise SourceError(f"The image at {url} is larger than {MAX_REMOTE_BYTES // 2**20} MB.")
+        raise SourceError(f"The image at {shown(url)} is larger than {MAX_REMOTE_BYTES // 2**20} MB.")
     return data
 
 
@@ -259,7 +259,7 @@ def resolve(src: str, locator: Locator) -> Source:
     if scheme in {"http", "https", "ftp"}:
         return Source(lambda: fetch(src), remote=True)
     if scheme == "file":
-        return locator.on_disk(file_url_path(src), f"The image {src}")
+        return locator.on_disk(file_url_path(src), f"The image {shown(src)}")
     if len(scheme) > 1:  # one letter is a Windows drive
-        return Source(None, problem=f"Images from {scheme}: addresses cannot be read.")
+        return Source(None, problem=f"Images from {shown(scheme)}: addresses cannot be read.")
     return locator.inside(urllib.parse.unquote(src.split("#", 1)[0].split("?", 1)[0]))

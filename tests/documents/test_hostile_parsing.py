@@ -296,3 +296,17 @@ def test_long_names_and_links_are_quoted_short(tmp_path: Path) -> None:
     assert len(linked.location) < 200 and "(1 MB in all)" in linked.location
     assert len(linked.source) < 200 and len(linked.reason) < 300
     assert embedded.source == "word/media/image1.png"
+
+
+def test_a_long_src_is_quoted_short(tmp_path: Path) -> None:
+    from doc_helpers import RecordingEngine
+
+    from assistant.documents.runner import Options, run
+
+    page = tmp_path / "page.html"
+    page.write_text(f'<img src="{"a" * 2**20}.png"><img src="{"b" * 2**20}:x">\n')
+    missing, scheme = run([page], RecordingEngine(), Options()).documents[0].images
+    assert missing.reason.startswith("The image file aaa") and missing.reason.endswith(
+        "(1 MB in all) could not be read (File name too long)."
+    )
+    assert len(missing.reason) < 200 and len(scheme.reason) < 200 and len(missing.location) < 200
