@@ -52,6 +52,10 @@ class ServerNoPictures(ServerError):
     """The server's model reads text only."""
 
 
+class ServerThoughtOnly(ServerError):
+    """A thinking model spent all its words on reasoning."""
+
+
 def stream_chat(
     address: ServerAddress,
     body: dict[str, Any],
@@ -143,8 +147,9 @@ def _events(
     address: ServerAddress, response: http.client.HTTPResponse, cancel: threading.Event | None
 ) -> Iterator[str]:
     """The text in each event's `data` until `[DONE]` or the end of the stream (some servers send no
-    `[DONE]`)."""
+    `[DONE]`). A stream of reasoning with no answer after it is a ServerThoughtOnly."""
     data: list[str] = []
+    said = thought = False
     while True:
         _raise_if_cancelled(cancel)
         raw = response.readline()
@@ -153,33 +158,39 @@ def _events(
         if line.startswith("data:"):
             data.append(line[5:].removeprefix(" "))
             continue
-        if line or not data:
-            if not raw:
-                return
-            continue  # a comment, another field, or a blank line between events
-        payload = "\n".join(data)
-        data.clear()
-        if payload.strip() == "[DONE]":
-            return
-        piece = _delta_text(address, _json(address, payload.encode()))
-        if piece:
-            yield piece
+        if data and not line:
+            payload = "\n".join(data)
+            data.clear()
+            if payload.strip() == "[DONE]":
+                break
+            piece, reasoning = _delta_text(address, _json(address, payload.encode()))
+            thought = thought or reasoning
+            if piece:
+                said = True
+                yield piece
         if not raw:
-            return
+            break  # the end of the stream; other lines are comments, other fields, blank lines
+    if thought and not said:
+        raise ServerThoughtOnly(
+            f"The model on the server at {address.label} only thought and gave no answer in the words it "
+            "was allowed; choose a model that does not think first, or turn its thinking off on the server."
+        )
 
 
-def _delta_text(address: ServerAddress, event: Any) -> str:
-    """The answer's text in one streamed chunk ("" for a chunk with none, or with reasoning only)."""
+def _delta_text(address: ServerAddress, event: Any) -> tuple[str, bool]:
+    """The answer's text in one streamed chunk ("" for a chunk with none), and whether it holds reasoning."""
     if isinstance(event, dict) and "error" in event:
         raise _refused(address, 500, json.dumps(event).encode())
     try:
         choices = event["choices"]
         if not choices:
-            return ""  # a usage chunk
-        content = choices[0].get("delta", {}).get("content")
+            return "", False  # a usage chunk
+        delta = choices[0].get("delta", {})
+        content = delta.get("content")
+        reasoning = bool(delta.get("reasoning_content") or delta.get("reasoning"))
     except (KeyError, TypeError, AttributeError, IndexError):
         raise _bad_answer(address) from None
-    return content if isinstance(content, str) else ""
+    return (content if isinstance(content, str) else ""), reasoning
 
 
 def _message_text(address: ServerAddress, answer: Any) -> str:

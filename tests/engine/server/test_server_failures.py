@@ -22,6 +22,7 @@ from assistant.engine.server_stream import (
     ServerNoPictures,
     ServerRefused,
     ServerSlow,
+    ServerThoughtOnly,
 )
 
 PICTURE = Image.new("RGB", (40, 30), (10, 120, 10))
@@ -229,3 +230,19 @@ def test_a_model_the_server_says_reads_no_pictures_gets_none(props, capabilities
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_a_model_that_only_thinks_is_one_sentence(stand_in) -> None:
+    server = stand_in(
+        stream_of(
+            event({"role": "assistant"}), event({"reasoning_content": "Let me look at the "}), event({})
+        )
+    )
+    with pytest.raises(ServerThoughtOnly) as thought:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "only thought and gave no answer" in one_sentence(thought.value)
+
+
+def test_an_empty_answer_without_thinking_is_empty(stand_in) -> None:
+    server = stand_in(stream_of(event({"role": "assistant"}), event({"content": ""})))
+    assert ServerEngine(ServerChoice(server.url)).describe(PICTURE) == ""
