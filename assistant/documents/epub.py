@@ -39,7 +39,7 @@ class EpubDocument(Document):
             encoding = html.detect_encoding(data)
             text = html.decode_exactly(data, encoding, member)
             locator = ziputil.PackageLocator(self.archive, member, path, access, "EPUB")
-            found = html.scan_markup(text, locator, xml=True, where=member)
+            found = html.scan_markup(text, locator, xml=True, where=sources.shown(member))
             self.members[member] = (text, encoding, found)
             for position, item in enumerate(found):
                 self.index.append((member, position))
@@ -50,7 +50,9 @@ class EpubDocument(Document):
         try:
             return ziputil.read_member(self.archive, member)
         except KeyError:
-            raise DocumentError(f"{name} lists {member}, but the EPUB does not contain it.") from None
+            raise DocumentError(
+                f"{name} lists {sources.shown(member)}, but the EPUB does not contain it."
+            ) from None
 
     def _read_xml(self, member: str, name: str) -> bytes:
         data = self._read(member, name)

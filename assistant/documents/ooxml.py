@@ -60,7 +60,9 @@ def relationships(archive: zipfile.ZipFile, part: str, name: str = "The file") -
     except KeyError:
         return {}
     except etree.XMLSyntaxError as error:
-        raise DocumentError(f"The relationships of {part} are damaged ({error.msg}).") from None
+        raise DocumentError(
+            f"The relationships of {sources.shown(part)} are damaged ({error.msg})."
+        ) from None
     found = {}
     for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
         external = (rel.get("TargetMode") or "").lower() == "external"
@@ -87,7 +89,7 @@ class OoxmlDocument(Document):
                 root = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError as error:
                 raise DocumentError(
-                    f"{path.name} is damaged: {part} is not valid XML ({error.msg})."
+                    f"{path.name} is damaged: {sources.shown(part)} is not valid XML ({error.msg})."
                 ) from None
             self.parts[part] = data
             rels = relationships(self.archive, part, path.name)
@@ -114,7 +116,7 @@ class OoxmlDocument(Document):
         raise NotImplementedError
 
     def where(self, part: str, number: int) -> str:
-        return f"{part}, picture {number}"
+        return f"{sources.shown(part)}, picture {number}"
 
     def _occurrence(
         self,
@@ -185,7 +187,9 @@ def _splice_descr(part: str, data: bytes, changes: list[tuple[PictureRef, str]])
     match = _ENCODING.match(data)
     encoding = match.group(1).decode("ascii").lower() if match else "utf-8"
     if encoding.replace("-", "") != "utf8":
-        raise DocumentError(f"{part} is not stored as UTF-8, so its alt-text cannot be edited safely.")
+        raise DocumentError(
+            f"{sources.shown(part)} is not stored as UTF-8, so its alt-text cannot be edited safely."
+        )
     text = data.decode("utf-8")
     tags = markup.start_tags_named(text, {ref.qname for ref, _ in changes})
     edits = []
@@ -194,7 +198,7 @@ def _splice_descr(part: str, data: bytes, changes: list[tuple[PictureRef, str]])
             tag = tags[ref.qname][ref.index]
         except (KeyError, IndexError):
             raise DocumentError(
-                f"The picture in {part} could not be found again to write its description."
+                f"The picture in {sources.shown(part)} could not be found again to write its description."
             ) from None
         edits.append(markup.attribute_edit(tag, "descr", alt))
     return markup.splice(text, edits).encode("utf-8")

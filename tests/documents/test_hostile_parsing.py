@@ -310,3 +310,27 @@ def test_a_long_src_is_quoted_short(tmp_path: Path) -> None:
         "(1 MB in all) could not be read (File name too long)."
     )
     assert len(missing.reason) < 200 and len(scheme.reason) < 200 and len(missing.location) < 200
+
+
+def test_a_long_epub_member_is_quoted_short(tmp_path: Path) -> None:
+    import zipfile
+
+    from test_untrusted import epub
+
+    from assistant.documents import formats
+    from assistant.documents.model import DocumentError
+
+    book = epub(tmp_path / "book.epub", "<p/>")
+    with zipfile.ZipFile(book) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    opf = "OEBPS/book.opf"
+    members[opf] = members[opf].replace(b'href="c.xhtml"', b'href="' + b"c" * 60000 + b'.xhtml"')
+    with zipfile.ZipFile(book, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    try:
+        formats.open_document(book, book.read_bytes())
+        message = "opened"
+    except DocumentError as error:
+        message = str(error)
+    assert message.startswith("book.epub lists OEBPS/ccc") and len(message) < 200
