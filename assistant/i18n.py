@@ -174,3 +174,11 @@ def npgettext(context: str, singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it yet (it is translated where shown)."""
     return message
+
+
+def use_catalogue_for_standard_library() -> None:
+    """Python's own modules that speak through gettext's global domain (argparse's usage, section titles
+    and errors) find their words in the app's catalogue, in the desktop's language. Their English
+    strings are marked in assistant/cli/argparse_words.py."""
+    _gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    _gettext.textdomain(DOMAIN)

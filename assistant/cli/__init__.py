@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 
 from assistant import __version__
 from assistant.errors import UserError
+from assistant.i18n import _, use_catalogue_for_standard_library
 from assistant.text_safety import for_terminal
 
 COMMAND_MODULES = (
@@ -53,10 +54,14 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
 
 
 def _own_commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
+    # argparse's own words (usage, options, its errors) come from the app's catalogue too.
+    use_catalogue_for_standard_library()
     parser = argparse.ArgumentParser(
         prog="assistant",
-        description="Describes the screen and images aloud, and answers questions about them, "
-        "with BLIP-2 running on this computer.",
+        description=_(
+            "Describes the screen and images aloud, and answers questions about them, "
+            "with BLIP-2 running on this computer."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -83,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say_error(error)
         return 1
     except KeyboardInterrupt:
-        say_error("Stopped.")
+        say_error(_("Stopped."))
         return 130
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant import __version__
 from assistant.config import Settings
+from assistant.i18n import _, ngettext, pgettext
 
 if TYPE_CHECKING:
     from assistant.engine.runtime import MachineInfo
@@ -23,24 +24,34 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "doctor",
-        help="check what this computer can do",
-        description="Check the graphics card, the model, speech, the display and disk space, and say what to fix.",
+        help=_("check what this computer can do"),
+        description=_(
+            "Check the graphics card, the model, speech, the display and disk space, and say what to fix."
+        ),
     )
-    parser.add_argument("--model", metavar="ID_OR_PATH", help="the model to check (default: from settings)")
+    parser.add_argument(
+        "--model", metavar="ID_OR_PATH", help=_("the model to check (default: from settings)")
+    )
     parser.set_defaults(handler=run_doctor)
 
 
 def _section(title: str, lines: list[str]) -> None:
-    print(f"{title}:")
+    # Translators: a section title of `assistant doctor`'s report, followed by its lines.
+    print(_("{title}:").format(title=title))
     for line in lines:
         print(f"  {line}")
 
 
 def _safely(check: Callable[[], list[str]], what: str) -> list[str]:
+    # `what` names the check in "Problem: the {what} check failed", in the user's language.
     try:
         return check()
     except Exception as error:  # a broken part must not stop the other checks
-        return [f"Problem: the {what} check failed ({type(error).__name__}: {error}). Reinstall the app."]
+        return [
+            _("Problem: the {what} check failed ({kind}: {error}). Reinstall the app.").format(
+                what=what, kind=type(error).__name__, error=error
+            )
+        ]
 
 
 def check_settings() -> tuple[Settings, list[str]]:
@@ -50,10 +61,12 @@ def check_settings() -> tuple[Settings, list[str]]:
     settings, warning = load_settings()
     path = settings_path()
     if warning:
-        return settings, [f"Problem: {warning}"]
+        return settings, [_("Problem: {warning}").format(warning=warning)]
     if path.exists():
-        return settings, [f"Read from {path}."]
-    return settings, [f"None saved yet, so the defaults are used; changing one creates {path}."]
+        return settings, [_("Read from {path}.").format(path=path)]
+    return settings, [
+        _("None saved yet, so the defaults are used; changing one creates {path}.").format(path=path)
+    ]
 
 
 def check_model(model: str, device: str, precision: str) -> list[str]:
@@ -66,38 +79,52 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
     if machine.gpu:
         gpu = machine.gpu
         lines.append(
-            f"Graphics card: {gpu.name}, {gpu.free_bytes / GIB:.1f} GB free of {gpu.total_bytes / GIB:.1f} GB."
+            _("Graphics card: {name}, {free_bytes:.1f} GB free of {total_bytes:.1f} GB.").format(
+                name=gpu.name, free_bytes=gpu.free_bytes / GIB, total_bytes=gpu.total_bytes / GIB
+            )
         )
         if not machine.bitsandbytes:
             lines.append(
-                "8-bit and 4-bit on the graphics card: not available (pip install 'assistant[gpu]' adds them)."
+                _(
+                    "8-bit and 4-bit on the graphics card: not available (pip install 'assistant[gpu]' adds them)."
+                )
             )
     else:
         import torch
 
         cuda = (
-            "this PyTorch has no CUDA support" if torch.version.cuda is None else "no CUDA device is visible"
+            _("this PyTorch has no CUDA support")
+            if torch.version.cuda is None
+            else _("no CUDA device is visible")
         )
-        lines.append(f"Graphics card: none usable ({cuda}); the model runs on the processor.")
+        lines.append(
+            _("Graphics card: none usable ({cuda}); the model runs on the processor.").format(cuda=cuda)
+        )
     path = cached_path(model)
     parameters = known_parameters(model)
     if path:
         try:
             parameters = count_parameters(path)
         except UserError as error:
-            lines.append(f"Model {model}: problem. {error}")
+            lines.append(_("Model {model}: problem. {error}").format(model=model, error=error))
         else:
-            lines.append(f"Model {model}: downloaded, {folder_size(path) / GIB:.1f} GB in {path}.")
+            lines.append(
+                _("Model {model}: downloaded, {folder_size:.1f} GB in {path}.").format(
+                    model=model, folder_size=folder_size(path) / GIB, path=path
+                )
+            )
     else:
-        lines.append(f"Model {model}: not downloaded. Run: assistant models download {model}")
+        lines.append(
+            _("Model {model}: not downloaded. Run: assistant models download {model}").format(model=model)
+        )
     if parameters:
         try:
             runtime = choose_runtime(device, precision, machine, parameters)
-            lines.append(f"Precision: {runtime.describe()}.")
+            lines.append(_("Precision: {describe}.").format(describe=runtime.describe()))
         except UserError as error:
-            lines.append(f"Precision: problem. {error}")
+            lines.append(_("Precision: problem. {error}").format(error=error))
     else:
-        lines.append("Precision: chosen when the model is loaded (its size is not known yet).")
+        lines.append(_("Precision: chosen when the model is loaded (its size is not known yet)."))
     return [*lines, best_model_line(machine)]
 
 
@@ -108,9 +135,13 @@ def best_model_line(machine: MachineInfo) -> str:
 
     best = best_fitting(free_memory_bytes(), machine.gpu.free_bytes if machine.gpu else None)
     if best is None:
-        return "Best model for this computer: none of the known models fits its free memory; close some programs."
+        return _(
+            "Best model for this computer: none of the known models fits its free memory; close some programs."
+        )
     model, where = best
-    return f"Best model for this computer: {model.id} (--model {model.short}), on {where}; {model.facts()}."
+    return _("Best model for this computer: {id} (--model {short}), on {where}; {facts}.").format(
+        id=model.id, short=model.short, where=where, facts=model.facts()
+    )
 
 
 def check_disk() -> list[str]:
@@ -121,9 +152,11 @@ def check_disk() -> list[str]:
     while not probe.exists():
         probe = probe.parent
     free = shutil.disk_usage(probe).free / 1024**3
-    line = f"Model cache: {folder}, {free:.1f} GB free on its disk."
+    line = _("Model cache: {folder}, {free:.1f} GB free on its disk.").format(folder=folder, free=free)
     if free < 10:
-        line += " The default model needs about 16 GB to download: free some space or set HF_HOME to a bigger disk."
+        line += _(
+            " The default model needs about 16 GB to download: free some space or set HF_HOME to a bigger disk."
+        )
     return [line]
 
 
@@ -144,7 +177,7 @@ def check_speech(timeout: float = 15.0) -> list[str]:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        reason = f"the speech engine did not answer within {timeout:.0f} seconds"
+        reason = _("the speech engine did not answer within {timeout:.0f} seconds").format(timeout=timeout)
         return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
     return found
 
@@ -155,11 +188,11 @@ def check_screen_reader(settings: Settings) -> list[str]:
 
     lines = describe_screen_reader()
     choice = {
-        "screen-reader": "the screen reader when one is running",
-        "own-voice": "the app's own voice",
-        "both": "the screen reader and the app's own voice",
+        "screen-reader": _("the screen reader when one is running"),
+        "own-voice": _("the app's own voice"),
+        "both": _("the screen reader and the app's own voice"),
     }[settings.speak_with]
-    lines.append(f"Speak with: {choice} (Settings, or `assistant run --speak-with`).")
+    lines.append(_("Speak with: {choice} (Settings, or `assistant run --speak-with`).").format(choice=choice))
     return lines
 
 
@@ -177,18 +210,21 @@ def _probe_speech() -> list[str]:
     synth = EspeakSynthesizer()
     lines = _voice_lines(synth.version(), synth.voices(), synth.default_voice())
     try:
-        lines.append(f"Sound: played with {EspeakBackend(synth).player}.")
+        lines.append(_("Sound: played with {player}.").format(player=EspeakBackend(synth).player))
     except SpeechUnavailable as error:
         lines.append(str(error))
     return lines
 
 
 def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> list[str]:
-    lines = [f"Speech: {engine}.", f"Voices: {len(voices)} installed."]
+    lines = [
+        _("Speech: {engine}.").format(engine=engine),
+        _("Voices: {voices} installed.").format(voices=len(voices)),
+    ]
     if default is not None:
-        lines.append(f"Default voice: {default.name} ({default.id}).")
+        lines.append(_("Default voice: {name} ({id}).").format(name=default.name, id=default.id))
     if not voices:
-        lines.append("No voices are installed; install a voice for your language to hear speech.")
+        lines.append(_("No voices are installed; install a voice for your language to hear speech."))
     return lines
 
 
@@ -200,34 +236,44 @@ def check_speech_input(settings: Settings) -> list[str]:
         from assistant.speech.microphone import input_devices
 
         devices = input_devices()
+        if devices:
+            # Translators: {count} microphones were found; {example} is the first one's name.
+            found = ngettext(
+                "Microphones: {count} found, e.g. {example}.",
+                "Microphones: {count} found, e.g. {example}.",
+                len(devices),
+            )
+            lines.append(found.format(count=len(devices), example=devices[0][1]))
+        else:
+            lines.append(_("Microphones: none found. Spoken questions need one; typed questions still work."))
+    except Exception as error:
         lines.append(
-            f"Microphones: {len(devices)} found"
-            + (
-                f", e.g. {devices[0][1]}."
-                if devices
-                else ". Spoken questions need one; typed questions still work."
+            _("Microphones: cannot be listed ({error}). Spoken questions need a working microphone.").format(
+                error=error
             )
         )
-    except Exception as error:
-        lines.append(f"Microphones: cannot be listed ({error}). Spoken questions need a working microphone.")
     return lines
 
 
 def check_display() -> list[str]:
     if sys.platform == "win32":
-        return ["Display: Windows desktop; global hotkeys are available."]
+        return [_("Display: Windows desktop; global hotkeys are available.")]
     if sys.platform == "darwin":
         return [
-            "Display: macOS. Global hotkeys need Accessibility and Input Monitoring permission "
-            "(System Settings, Privacy and Security) for the terminal or the app."
+            _(
+                "Display: macOS. Global hotkeys need Accessibility and Input Monitoring permission "
+                "(System Settings, Privacy and Security) for the terminal or the app."
+            )
         ]
     wayland, x11 = os.environ.get("WAYLAND_DISPLAY"), os.environ.get("DISPLAY")
     if wayland:
-        return [f"Display: Wayland ({wayland}).", *wayland_paths()]
+        return [_("Display: Wayland ({wayland}).").format(wayland=wayland), *wayland_paths()]
     if x11:
-        return [f"Display: X11 ({x11}); global hotkeys and screen capture are available."]
+        return [_("Display: X11 ({x11}); global hotkeys and screen capture are available.").format(x11=x11)]
     return [
-        "Display: none found (DISPLAY is not set). The tray app needs a desktop session; describe and ask work anyway."
+        _(
+            "Display: none found (DISPLAY is not set). The tray app needs a desktop session; describe and ask work anyway."
+        )
     ]
 
 
@@ -240,21 +286,35 @@ def wayland_paths() -> list[str]:
     lines = report(preferred=load_settings()[0].capture_backend)
     backend, notes = choose_backend()
     if backend is not None and backend.name == "portal":
-        lines.append("Hotkeys through the desktop's GlobalShortcuts portal: in use.")
+        lines.append(_("Hotkeys through the desktop's GlobalShortcuts portal: in use."))
     return lines + notes
 
 
 def run_doctor(args: argparse.Namespace) -> int:
     print(
-        f"assistant {__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+        _("assistant {version}, Python {python_version}, {system} {machine}").format(
+            version=__version__,
+            python_version=platform.python_version(),
+            system=platform.system(),
+            machine=platform.machine(),
+        )
     )
     settings, lines = check_settings()
-    _section("Settings", lines)
+    _section(_("Settings"), lines)
     model, device, precision = args.model or settings.model, settings.device, settings.precision
-    _section("Model and graphics card", _safely(lambda: check_model(model, device, precision), "model"))
-    _section("Disk", _safely(check_disk, "disk"))
-    _section("Speech output", _safely(check_speech, "speech"))
-    _section("Screen reader", _safely(lambda: check_screen_reader(settings), "screen reader"))
-    _section("Spoken questions", _safely(lambda: check_speech_input(settings), "speech recognition"))
-    _section("Display", _safely(check_display, "display"))
+    _section(
+        _("Model and graphics card"),
+        _safely(lambda: check_model(model, device, precision), pgettext("doctor check", "model")),
+    )
+    _section(_("Disk"), _safely(check_disk, pgettext("doctor check", "disk")))
+    _section(_("Speech output"), _safely(check_speech, pgettext("doctor check", "speech")))
+    _section(
+        _("Screen reader"),
+        _safely(lambda: check_screen_reader(settings), pgettext("doctor check", "screen reader")),
+    )
+    _section(
+        _("Spoken questions"),
+        _safely(lambda: check_speech_input(settings), pgettext("doctor check", "speech recognition")),
+    )
+    _section(_("Display"), _safely(check_display, pgettext("doctor check", "display")))
     return 0

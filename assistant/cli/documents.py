@@ -13,6 +13,7 @@ from typing import Any
 from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
+from assistant.i18n import _
 from assistant.text_safety import for_file, for_terminal
 
 
@@ -20,7 +21,7 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text)) from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
@@ -36,53 +37,71 @@ def _report_path(text: str) -> Path:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "alt-text",
-        help="fill in missing alt-text in documents",
-        description="Find images without alt-text in HTML, Markdown, Word, PowerPoint, EPUB and PDF files, "
-        "describe them, and (with --write) write the descriptions back, changing nothing else. "
-        "Folders are searched for documents. Exit status: 0 all went well, 1 something failed, "
-        "2 wrong usage, 130 stopped.",
+        help=_("fill in missing alt-text in documents"),
+        description=_(
+            "Find images without alt-text in HTML, Markdown, Word, PowerPoint, EPUB and PDF files, "
+            "describe them, and (with --write) write the descriptions back, changing nothing else. "
+            "Folders are searched for documents. Exit status: 0 all went well, 1 something failed, "
+            "2 wrong usage, 130 stopped."
+        ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="documents or folders")
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help=_("documents or folders"))
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="write the alt-text into the documents")
-    mode.add_argument("--dry-run", action="store_true", help="only show what would be written (the default)")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing alt-text too")
+    mode.add_argument("--write", action="store_true", help=_("write the alt-text into the documents"))
+    mode.add_argument(
+        "--dry-run", action="store_true", help=_("only show what would be written (the default)")
+    )
+    parser.add_argument("--overwrite", action="store_true", help=_("replace existing alt-text too"))
     parser.add_argument(
         "--fix-suspicious",
         action="store_true",
-        help="replace alt-text that is only a file name or placeholder",
+        help=_("replace alt-text that is only a file name or placeholder"),
     )
-    parser.add_argument("--report", type=_report_path, metavar="FILE", help="save a report (.json or .csv)")
-    parser.add_argument("--batch-size", type=_positive, default=8, metavar="N", help="images per batch (8)")
+    parser.add_argument(
+        "--report", type=_report_path, metavar="FILE", help=_("save a report (.json or .csv)")
+    )
+    parser.add_argument(
+        "--batch-size", type=_positive, default=8, metavar="N", help=_("images per batch (8)")
+    )
     add_model_arguments(parser)
     parser.add_argument(
-        "--min-size", type=int, default=16, metavar="PX", help="skip images smaller than this on a side (16)"
+        "--min-size",
+        type=int,
+        default=16,
+        metavar="PX",
+        help=_("skip images smaller than this on a side (16)"),
     )
-    parser.add_argument("--include-ocr", action="store_true", help="add the text visible in the image")
+    parser.add_argument("--include-ocr", action="store_true", help=_("add the text visible in the image"))
     parser.add_argument(
-        "--fetch-remote", action="store_true", help="download remote images (off for privacy)"
+        "--fetch-remote", action="store_true", help=_("download remote images (off for privacy)")
     )
     parser.add_argument(
         "--allow-outside",
         action="store_true",
-        help="read image files outside the document's folder or package (off: a document cannot reach out)",
+        help=_(
+            "read image files outside the document's folder or package (off: a document cannot reach out)"
+        ),
     )
     parser.add_argument(
         "--max-image-mb",
         type=_positive,
         default=DEFAULT_MAX_IMAGE_BYTES // 2**20,
         metavar="MB",
-        help="largest image file read (64); larger ones are reported and skipped",
+        help=_("largest image file read (64); larger ones are reported and skipped"),
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     parser.add_argument(
-        "--max-length", type=_positive, default=DEFAULT_MAX_LENGTH, metavar="N", help="longest alt-text (150)"
+        "--max-length",
+        type=_positive,
+        default=DEFAULT_MAX_LENGTH,
+        metavar="N",
+        help=_("longest alt-text (150)"),
     )
     parser.add_argument(
         "--backup",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="keep the original as NAME.orig.EXT, or NAME.orig.1.EXT if that name is taken (default on)",
+        help=_("keep the original as NAME.orig.EXT, or NAME.orig.1.EXT if that name is taken (default on)"),
     )
     parser.set_defaults(handler=run_alt_text)
 
@@ -101,7 +120,12 @@ class _ProgressBar:
         if self.bar.total != images_total:
             self.bar.total = images_total
         self.bar.n = images_done
-        self.bar.set_postfix_str(f"documents {documents_done}/{documents_total}", refresh=False)
+        self.bar.set_postfix_str(
+            _("documents {documents_done}/{documents_total}").format(
+                documents_done=documents_done, documents_total=documents_total
+            ),
+            refresh=False,
+        )
         self.bar.refresh()
 
     def close(self) -> None:
@@ -172,22 +196,29 @@ def run_alt_text(args: argparse.Namespace) -> int:
     else:
         reporting.print_text(report, sys.stdout, written=args.write)
     for log_path in log_written:
-        print(for_terminal(f"Details of the unexpected problems are in {log_path}."), file=sys.stderr)
+        print(
+            for_terminal(
+                _("Details of the unexpected problems are in {log_path}.").format(log_path=log_path)
+            ),
+            file=sys.stderr,
+        )
     if args.report:
         try:
             reporting.save(report, args.report)
         except OSError as error:
             print(
                 for_terminal(
-                    f"The report could not be saved to {args.report} ({error.strerror or error}); "
-                    "any earlier report there is unchanged."
+                    _(
+                        "The report could not be saved to {report} ({value}); any earlier report there is unchanged."
+                    ).format(report=args.report, value=error.strerror or error)
                 ),
                 file=sys.stderr,
             )
             return 1
     if report.interrupted:
         print(
-            "Stopped. Documents already written are complete; run again to finish the rest.", file=sys.stderr
+            _("Stopped. Documents already written are complete; run again to finish the rest."),
+            file=sys.stderr,
         )
         return 130
     return 1 if report.failed else 0

@@ -16,6 +16,7 @@ from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
 from assistant.files import replace_text
+from assistant.i18n import _
 from assistant.session import Conversation, Request
 from assistant.session.steps import blank, read_lines, run_request
 from assistant.text_safety import for_terminal, json_line
@@ -23,63 +24,65 @@ from assistant.text_safety import for_terminal, json_line
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     describe = subparsers.add_parser(
-        "describe", help="describe images", description="Print a description of each image."
+        "describe", help=_("describe images"), description=_("Print a description of each image.")
     )
     describe.add_argument("images", nargs="+", metavar="IMAGE")
     add_model_arguments(describe)
     describe.add_argument("--detail", choices=("brief", "detailed"), default="brief")
     describe.add_argument(
-        "--batch-size", type=int, default=1, metavar="N", help="images per batch (default 1)"
+        "--batch-size", type=int, default=1, metavar="N", help=_("images per batch (default 1)")
     )
     describe.add_argument(
         "--json",
         action="store_true",
-        help='one JSON object per line per image: "text" (the model\'s), "text_on_image" (lines), "blank"',
+        help=_('one JSON object per line per image: "text" (the model\'s), "text_on_image" (lines), "blank"'),
     )
     add_text_arguments(describe)
     describe.set_defaults(handler=run_describe)
 
     read_text = subparsers.add_parser(
         "read-text",
-        help="print the text in images",
-        description="Print the text in each image, read by OCR in reading order; no model is loaded.",
+        help=_("print the text in images"),
+        description=_("Print the text in each image, read by OCR in reading order; no model is loaded."),
     )
     read_text.add_argument("images", nargs="+", metavar="IMAGE")
-    read_text.add_argument("--json", action="store_true", help='one JSON object per line: "text_on_image"')
+    read_text.add_argument("--json", action="store_true", help=_('one JSON object per line: "text_on_image"'))
     read_text.set_defaults(handler=run_read_text)
 
     ask = subparsers.add_parser(
         "ask",
-        help="answer questions about an image",
-        description="Answer a question about an image; without a question, ask in a loop at a prompt.",
+        help=_("answer questions about an image"),
+        description=_("Answer a question about an image; without a question, ask in a loop at a prompt."),
     )
     ask.add_argument("image", metavar="IMAGE")
     ask.add_argument("question", nargs="?", metavar="QUESTION")
     ask.add_argument(
-        "--history", type=Path, metavar="FILE", help="JSON file of earlier turns; the new turn is added"
+        "--history", type=Path, metavar="FILE", help=_("JSON file of earlier turns; the new turn is added")
     )
     ask.add_argument(
-        "--audio", type=Path, metavar="WAV", help="a recorded spoken question to transcribe and answer"
+        "--audio", type=Path, metavar="WAV", help=_("a recorded spoken question to transcribe and answer")
     )
     add_stt_arguments(ask)
     add_model_arguments(ask)
     ask.add_argument(
-        "--no-ocr", action="store_true", help="answer from the picture alone; do not read the text on it"
+        "--no-ocr", action="store_true", help=_("answer from the picture alone; do not read the text on it")
     )
     ask.add_argument(
-        "--json", action="store_true", help='print {"question": …, "answer": …, "text_on_image": [lines]}'
+        "--json", action="store_true", help=_('print {"question": …, "answer": …, "text_on_image": [lines]}')
     )
     ask.set_defaults(handler=run_ask)
 
-    models = subparsers.add_parser("models", help="list or download models", description="List known models.")
+    models = subparsers.add_parser(
+        "models", help=_("list or download models"), description=_("List known models.")
+    )
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
-    download = models_sub.add_parser("download", help="download a model with a progress bar")
+    download = models_sub.add_parser("download", help=_("download a model with a progress bar"))
     download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
     download.add_argument(
-        "--again", action="store_true", help="fetch every file anew, replacing a damaged copy"
+        "--again", action="store_true", help=_("fetch every file anew, replacing a damaged copy")
     )
     models_sub.add_parser(
-        "clean", help="remove the prepared int8 models (each is made again, once, when next needed)"
+        "clean", help=_("remove the prepared int8 models (each is made again, once, when next needed)")
     )
     models.set_defaults(handler=run_models)
 
@@ -88,13 +91,15 @@ def add_text_arguments(parser: argparse.ArgumentParser) -> None:
     """--no-ocr and --word-limit: whether the text on a picture follows its description, and how much."""
     from assistant.ocr import DEFAULT_WORD_LIMIT
 
-    parser.add_argument("--no-ocr", action="store_true", help="describe only; do not read the text on it")
+    parser.add_argument("--no-ocr", action="store_true", help=_("describe only; do not read the text on it"))
     parser.add_argument(
         "--word-limit",
         type=int,
         default=DEFAULT_WORD_LIMIT,
         metavar="N",
-        help=f"words of the text read after the description (default {DEFAULT_WORD_LIMIT}; 0: all)",
+        help=_("words of the text read after the description (default {limit}; 0: all)").format(
+            limit=DEFAULT_WORD_LIMIT
+        ),
     )
 
 
@@ -207,7 +212,7 @@ class _Describer:
         return self._loaded
 
     def _describe(self, engine: Engine, readable: list[tuple[Result, Image.Image]]) -> None:
-        message = "The model gave no description for this image."
+        message = _("The model gave no description for this image.")
         try:
             if len(readable) == 1:
                 picture = readable[0][1]
@@ -218,7 +223,7 @@ class _Describer:
                 )
         except UserError as error:
             texts, message = [""] * len(readable), str(error)
-        for (result, _), text in zip(readable, texts, strict=True):
+        for (result, _picture), text in zip(readable, texts, strict=True):
             result.update({"text": text} if text else {"error": message})
 
 
@@ -255,16 +260,18 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
         # A rename would replace a file its owner made read-only (the folder allows it): ask them instead.
         if path.exists() and not path.stat().st_mode & 0o222:
             say_error(
-                f"The answer was not added to the history file {path}, which is read-only; "
-                "make it writable or choose another file."
+                _(
+                    "The answer was not added to the history file {path}, which is read-only; make it writable or choose another file."
+                ).format(path=path)
             )
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_text(path, data + "\n")
     except OSError as error:
         say_error(
-            f"The answer was not added to the history file {path}, which could not be written "
-            f"({error.strerror or error}); check that you may write to its folder."
+            _(
+                "The answer was not added to the history file {path}, which could not be written ({value}); check that you may write to its folder."
+            ).format(path=path, value=error.strerror or error)
         )
         return False
     return True
@@ -278,14 +285,16 @@ def run_ask(args: argparse.Namespace) -> int:
     question = args.question
     if args.audio is not None:
         if question:
-            raise UserError("Give either a typed question or --audio, not both.")
+            raise UserError(_("Give either a typed question or --audio, not both."))
         from assistant.speech.stt import Transcriber
 
         model, language = stt_choices(args)
         question = Transcriber(model, language=language).transcribe_file(args.audio)
         if not question.strip():
             raise UserError(
-                "No words were heard in the recording. Record the question again, closer to the microphone."
+                _(
+                    "No words were heard in the recording. Record the question again, closer to the microphone."
+                )
             )
     lines = [] if args.no_ocr else _text_on(image)
     engine = load_for_command(args)
@@ -330,7 +339,7 @@ def _answer(
 def _interactive(
     engine: Engine, conversation: Conversation, args: argparse.Namespace, lines: list[str]
 ) -> int:
-    print("Ask a question about the image and press Enter. An empty line or Ctrl+D ends.", flush=True)
+    print(_("Ask a question about the image and press Enter. An empty line or Ctrl+D ends."), flush=True)
     while True:
         try:
             question = input("Question: ").strip()
@@ -347,22 +356,27 @@ def run_models(args: argparse.Namespace) -> int:
 
     if args.models_command == "download":
         path = download(args.model, again=args.again)
-        print(f"{args.model} is downloaded to {path}.")
+        print(_("{model} is downloaded to {path}.").format(model=args.model, path=path))
         return 0
     if args.models_command == "clean":
         return _clean_prepared()
     for known in KNOWN_MODELS:
         cached = cached_path(known.id)
-        state = f"downloaded, in {cached}" if cached else "not downloaded"
-        default = " (default)" if known.id == DEFAULT_MODEL else ""
+        state = _("downloaded, in {cached}").format(cached=cached) if cached else _("not downloaded")
+        # Translators: after a model's name in `assistant models`.
+        default = _(" (default)") if known.id == DEFAULT_MODEL else ""
         print(f"{known.id} ({known.short}){default}: {known.facts()}; {state}. {known.note}.")
     _list_prepared()
-    print("Download one with: assistant models download ID")
+    print(_("Download one with: assistant models download ID"))
     return 0
 
 
 def _size(size: int) -> str:
-    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.1f} MB"
+    return (
+        _("{size:.1f} GB").format(size=size / 1024**3)
+        if size >= 1024**3
+        else _("{size:.1f} MB").format(size=size / 1024**2)
+    )
 
 
 def _list_prepared() -> None:
@@ -370,11 +384,19 @@ def _list_prepared() -> None:
 
     saved = saved_models()
     if not saved:
-        print(f"No model is prepared for this computer yet (they are kept in {cache_folder()}).")
+        print(
+            _("No model is prepared for this computer yet (they are kept in {folder}).").format(
+                folder=cache_folder()
+            )
+        )
         return
-    print("Prepared for this computer (remove with: assistant models clean):")
+    print(_("Prepared for this computer (remove with: assistant models clean):"))
     for model in saved:
-        print(f"  {model.source}, {model.precision}: {_size(model.size)}, in {model.path}")
+        # Translators: a prepared model in `assistant models`: its source, precision, size and folder.
+        line = _("{source}, {precision}: {size}, in {path}").format(
+            source=model.source, precision=model.precision, size=_size(model.size), path=model.path
+        )
+        print(f"  {line}")
 
 
 def _clean_prepared() -> int:
@@ -384,8 +406,14 @@ def _clean_prepared() -> int:
         freed = remove_saved()
     except OSError as error:
         say_error(
-            f"The prepared models in {cache_folder()} could not be removed ({error}). Check that folder."
+            _(
+                "The prepared models in {cache_folder} could not be removed ({error}). Check that folder."
+            ).format(cache_folder=cache_folder(), error=error)
         )
         return 1
-    print(f"Removed the prepared models ({_size(freed)} freed). Each is prepared again when next used.")
+    print(
+        _("Removed the prepared models ({size} freed). Each is prepared again when next used.").format(
+            size=_size(freed)
+        )
+    )
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.engine.base import Turn
 from assistant.errors import UserError
+from assistant.i18n import _
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_TURNS = 50
@@ -22,7 +23,9 @@ MAX_TURN_CHARACTERS = 4000
 
 def _not_a_history(path: Path) -> UserError:
     return UserError(
-        f"The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
+        _(
+            "The history file {path} is not a list of question and answer pairs. Fix it or choose another file."
+        ).format(path=path)
     )
 
 
@@ -31,8 +34,9 @@ def _read_bounded(path: Path) -> bytes:
         data = file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise UserError(
-            f"The history file {path} is larger than {MAX_FILE_BYTES // 2**20} MB; "
-            "start a new one or choose another file."
+            _(
+                "The history file {path} is larger than {size} MB; start a new one or choose another file."
+            ).format(path=path, size=MAX_FILE_BYTES // 2**20)
         )
     return data
 
@@ -61,6 +65,7 @@ def read_history(path: Path | None) -> tuple[list[Turn], str | None]:
     if not shortened:
         return cut, None
     return cut, (
-        f"The history file {path} is long, so only its last {MAX_TURNS} turns, each cut to "
-        f"{MAX_TURN_CHARACTERS:,} characters, are used and kept."
+        _(
+            "The history file {path} is long, so only its last {max_turns} turns, each cut to {max_turn_characters:,} characters, are used and kept."
+        ).format(path=path, max_turns=MAX_TURNS, max_turn_characters=MAX_TURN_CHARACTERS)
     )

@@ -6,15 +6,18 @@ import argparse
 
 from assistant.actions import TRIGGER_NAMES
 from assistant.cli import say_error
+from assistant.i18n import _
 from assistant.instance import NOT_RUNNING, send_trigger
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "trigger",
-        help="send an action to the running assistant",
-        description="Send an action to the running assistant, as its hotkey would. Where global hotkeys "
-        "are not available (Wayland), bind this command to keys in your desktop's keyboard settings.",
+        help=_("send an action to the running assistant"),
+        description=_(
+            "Send an action to the running assistant, as its hotkey would. Where global hotkeys "
+            "are not available (Wayland), bind this command to keys in your desktop's keyboard settings."
+        ),
     )
     parser.add_argument("action", choices=TRIGGER_NAMES, metavar="ACTION", help=", ".join(TRIGGER_NAMES))
     parser.add_argument(
@@ -22,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=float,
         default=2.0,
         metavar="SECONDS",
-        help="how long to wait for the assistant to answer (default 2)",
+        help=_("how long to wait for the assistant to answer (default 2)"),
     )
     parser.set_defaults(handler=run_trigger)
 

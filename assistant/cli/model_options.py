@@ -9,45 +9,68 @@ from assistant.engine import Engine
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.engine.server import ServerChoice
+from assistant.i18n import _
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool = False) -> None:
     """--model, --device and --precision; with `from_settings`, what is not given comes from the settings."""
     default = None if from_settings else "auto"
-    fallback = "settings" if from_settings else "auto"
     parser.add_argument(
         "--model",
         metavar="ID_OR_PATH",
-        help=f"hub id or local folder (default: {'settings' if from_settings else DEFAULT_MODEL})",
+        help=_("hub id or local folder (default: the settings)")
+        if from_settings
+        else _("hub id or local folder (default: {model})").format(model=DEFAULT_MODEL),
     )
     parser.add_argument(
-        "--device", choices=DEVICES, default=default, help=f"where to run (default: {fallback})"
+        "--device",
+        choices=DEVICES,
+        default=default,
+        help=_("where to run (default: the settings)")
+        if from_settings
+        else _("where to run (default: auto)"),
     )
     parser.add_argument(
-        "--precision", choices=PRECISIONS, default=default, help=f"weights precision (default: {fallback})"
+        "--precision",
+        choices=PRECISIONS,
+        default=default,
+        help=_("weights precision (default: the settings)")
+        if from_settings
+        else _("weights precision (default: auto)"),
     )
     parser.add_argument(
         "--image-tokens",
         type=int,
         metavar="N",
-        help="the most image tokens a picture becomes, for Qwen3.5, SmolVLM2 and Gemma 4 "
-        + (" (default: settings)" if from_settings else " (default: the family's own)"),
+        help=_(
+            "the most image tokens a picture becomes, for Qwen3.5, SmolVLM2 and Gemma 4 (default: the settings)"
+        )
+        if from_settings
+        else _(
+            "the most image tokens a picture becomes, for Qwen3.5, SmolVLM2 and Gemma 4 (default: the family's own)"
+        ),
     )
-    servers = parser.add_argument_group("a model server instead of the local model")
+    servers = parser.add_argument_group(_("a model server instead of the local model"))
     servers.add_argument(
         "--server",
         metavar="URL",
-        help="an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM, transformers serve), e.g. "
-        "http://localhost:11434; --model, when given, answers if the server fails"
-        + (" (default: settings)" if from_settings else ""),
+        help=_(
+            "an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM, transformers serve), e.g. "
+            "http://localhost:11434; --model, when given, answers if the server fails (default: the settings)"
+        )
+        if from_settings
+        else _(
+            "an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM, transformers serve), e.g. "
+            "http://localhost:11434; --model, when given, answers if the server fails"
+        ),
     )
     servers.add_argument(
-        "--server-model", metavar="NAME", help="the model on the server (default: the one it serves)"
+        "--server-model", metavar="NAME", help=_("the model on the server (default: the one it serves)")
     )
     servers.add_argument(
         "--allow-remote-server",
         action="store_true",
-        help="allow a server on another computer, which receives pictures of your screen",
+        help=_("allow a server on another computer, which receives pictures of your screen"),
     )
 
 

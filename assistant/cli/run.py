@@ -7,30 +7,37 @@ from pathlib import Path
 
 from assistant.cli.model_options import add_model_arguments
 from assistant.config import SPEAK_WITH
+from assistant.i18n import _
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
-        help="start the assistant in the system tray (the default)",
-        description="Start the assistant: a tray icon, global hotkeys, spoken descriptions and a dialog "
-        "for follow-up questions. The model loads in the background.",
+        help=_("start the assistant in the system tray (the default)"),
+        description=_(
+            "Start the assistant: a tray icon, global hotkeys, spoken descriptions and a dialog "
+            "for follow-up questions. The model loads in the background."
+        ),
     )
     add_model_arguments(parser, from_settings=True)
     parser.add_argument(
         "--speech-to",
         type=Path,
         metavar="DIR",
-        help="write every utterance to DIR as NNNN.wav and NNNN.txt instead of playing it",
+        help=_("write every utterance to DIR as NNNN.wav and NNNN.txt instead of playing it"),
     )
-    parser.add_argument("--no-speech", action="store_true", help="do not speak; show text instead")
+    parser.add_argument("--no-speech", action="store_true", help=_("do not speak; show text instead"))
     parser.add_argument(
         "--speak-with",
         choices=SPEAK_WITH,
-        help="for this run: screen-reader (the user's screen reader when one runs, else the app's own "
-        "voice), own-voice, or both (default: from the settings)",
+        help=_(
+            "for this run: screen-reader (the user's screen reader when one runs, else the app's own "
+            "voice), own-voice, or both (default: from the settings)"
+        ),
     )
-    parser.add_argument("--settings", type=Path, metavar="FILE", help="settings file (default: the user's)")
+    parser.add_argument(
+        "--settings", type=Path, metavar="FILE", help=_("settings file (default: the user's)")
+    )
     parser.set_defaults(handler=_run)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from assistant.cli import say_error
+from assistant.i18n import _
 
 
 def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
@@ -12,24 +13,28 @@ def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stt-model",
         metavar="ID_OR_PATH",
-        help="speech-recognition model (default: the settings', tiny.en): base.en, small, … large-v3, or a local "
-        "CTranslate2 folder",
+        help=_(
+            "speech-recognition model (default: the settings', tiny.en): base.en, small, … large-v3, or a local "
+            "CTranslate2 folder"
+        ),
     )
     parser.add_argument(
         "--language",
         metavar="L",
-        help="language spoken, such as en or de, or auto (default: from the settings; *.en models: en)",
+        help=_("language spoken, such as en or de, or auto (default: from the settings; *.en models: en)"),
     )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "transcribe",
-        help="print the words spoken in a recording",
-        description="Transcribes a recording (WAV, FLAC, OGG or MP3, at most a minute) with faster-whisper, "
-        "on this computer, and prints the text.",
+        help=_("print the words spoken in a recording"),
+        description=_(
+            "Transcribes a recording (WAV, FLAC, OGG or MP3, at most a minute) with faster-whisper, "
+            "on this computer, and prints the text."
+        ),
     )
-    parser.add_argument("audio", metavar="AUDIO", help="the recording")
+    parser.add_argument("audio", metavar="AUDIO", help=_("the recording"))
     add_stt_arguments(parser)
     parser.set_defaults(handler=run_transcribe)
 

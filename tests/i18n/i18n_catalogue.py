@@ -24,7 +24,9 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "pgettext": ((1, "c"), 2), "npgettex
 # The benchmarks are the developers' tool, in English.
 METHODS = [("**/bench/**.py", "ignore"), ("**.py", "python")]
 # str.format's {name} and printf's %s / %(name)s.
-PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
+PLACEHOLDER = re.compile(
+    r"\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}]*)?\}|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]"
+)
 
 
 def extract() -> Catalog:

@@ -1,0 +1,49 @@
+"""The command line under a Spanish desktop (LANGUAGE=es), run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _assistant(*args: str, tmp_path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "LANGUAGE": "es",
+        "LANG": "C.UTF-8",
+        "ASSISTANT_CONFIG_DIR": str(tmp_path),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_help_is_spanish_with_argparses_own_words(tmp_path):
+    done = _assistant("--help", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("uso: assistant")
+    assert "Describe en voz alta la pantalla y las imágenes" in done.stdout
+    assert "revisa lo que puede hacer esta computadora" in done.stdout  # doctor's help
+    assert "muestra este mensaje de ayuda y sale" in done.stdout
+    assert "show this help" not in done.stdout and "positional arguments" not in done.stdout
+
+
+def test_a_mistake_on_the_command_line_is_told_in_spanish(tmp_path):
+    done = _assistant("trigger", "nonsense", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "opción no válida: 'nonsense'" in done.stderr
+
+
+@pytest.mark.slow
+def test_doctor_reports_in_spanish(tmp_path):
+    done = _assistant("doctor", tmp_path=tmp_path)
+    for heading in ("Configuración:", "Modelo y tarjeta gráfica:", "Disco:", "Salida de voz:", "Pantalla:"):
+        assert f"\n{heading}\n" in done.stdout, done.stdout
+    assert "Todavía no hay nada guardado" in done.stdout
+    assert "Pantalla: no se encontró ninguna (DISPLAY no está definida)." in done.stdout
