@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import call, mock_python, wait_for_name
 from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
 from PIL import Image
+from portal_harness import call, mock_python, wait_for_name
 
 from assistant.capture.portal_screenshot import TARGET_ACTIVE_WINDOW, PortalScreenshotBackend
 

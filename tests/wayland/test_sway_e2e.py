@@ -17,16 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
+from portal_harness import (
     BACKEND_NAME,
     BACKEND_TEMPLATE,
     PERMISSION_STORE,
     XDP,
-    _bus_config,
+    bus_config,
     mock_python,
     wait_for_name,
 )
-from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
 
 from assistant.capture import focused_window, grab_focused_window
 from assistant.capture.backends import choose_backend
@@ -162,7 +162,7 @@ def wlr_portal(on_sway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     bus_folder = tmp_path / "bus"
     bus_folder.mkdir()
     bus = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={_bus_config(bus_folder)}", "--nofork", "--print-address=1"],
+        ["dbus-daemon", f"--config-file={bus_config(bus_folder)}", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
