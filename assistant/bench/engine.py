@@ -18,7 +18,7 @@ from assistant.bench.loading import on_gpu
 from assistant.bench.suites import Bench, Scope, Target
 from assistant.engine import prompts
 from assistant.engine.base import Turn
-from assistant.engine.blip2 import Blip2Engine
+from assistant.engine.families.blip2.engine import Blip2Engine
 
 
 def sample_images(count: int) -> list[Image.Image]:

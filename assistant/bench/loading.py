@@ -15,14 +15,14 @@ from assistant.errors import UserError
 
 if TYPE_CHECKING:
     from assistant.engine.base import Engine
-    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.families.blip2.engine import Blip2Engine
 
 
 def engine_for(args: argparse.Namespace, precision: str) -> Blip2Engine:
     """The engine to measure: a real model through load_engine, or a synthetic full-size one."""
     import torch
 
-    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.families.blip2.engine import Blip2Engine
     from assistant.engine.quantized import quantize_int8_
     from assistant.engine.runtime import Runtime, is_weight_precision
 
@@ -54,7 +54,7 @@ def engine_for(args: argparse.Namespace, precision: str) -> Blip2Engine:
 
 def blip2(engine: Engine) -> Blip2Engine:
     """The engine benchmark times BLIP-2's own stages, so it needs a BLIP-2 engine."""
-    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.families.blip2.engine import Blip2Engine
 
     if not isinstance(engine, Blip2Engine):
         raise UserError(f"The engine benchmark measures BLIP-2 models; {engine.summary} is not one.")

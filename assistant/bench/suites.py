@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 if TYPE_CHECKING:
-    from assistant.engine.blip2 import Blip2Engine
+    from assistant.engine.families.blip2.engine import Blip2Engine
 
 # `--suite` name: its module in assistant.bench, in the order their targets are printed.
 SUITES = {
