@@ -313,8 +313,7 @@ class Controller(QObject):
         self.session.describe_screen()
 
     def describe_region(self) -> None:
-        """Capture the screen under the pointer (not while locked, nor when blank), then let the user
-        choose a region of it."""
+        """Capture the screen under the pointer, then let the user choose a region of it."""
         if self.region.overlay is not None:
             return
         point, screen = under_pointer()
@@ -427,10 +426,8 @@ class Controller(QObject):
 
     # -- answers from the other threads, handed to the session on this one -----------------
     def _to_session(self, handler: Callable[..., None]) -> Callable[..., None]:
-        """A receiver for a worker's signal that hands its arguments to `handler` on this (the Qt) thread.
-
-        It runs on the worker's thread (PySide calls a plain function where the signal is sent) and
-        sends them on by the queued `_event`, so the answers keep the order they were sent in."""
+        """A receiver for a worker's signal, which PySide may call on the sending thread: it hands the
+        arguments to `handler` through `_event`, delivered on this (the Qt) thread in the order sent."""
         return lambda *args: self._event.emit(handler, args)
 
     @Slot(object, object)
