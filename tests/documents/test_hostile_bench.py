@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.bench.hostile2 import bench_pictures
+
+# It measures peak memory over thousands of pictures: seconds, so the full run only.
+pytestmark = pytest.mark.slow
 
 
 def test_peak_memory_stays_flat_as_pictures_grow() -> None:

@@ -25,6 +25,8 @@ from hostile2 import (
     zip_with_entries,
 )
 
+# Each case opens a document in a child process with a memory cap: seconds each, so the full run only.
+pytestmark = pytest.mark.slow
 GHOSTSCRIPT = "#!/bin/sh\ntouch {marker}\nexit 1\n"
 DESCRIBE = """from assistant.engine.images import ImageError, normalize_image
     try:
@@ -160,7 +162,6 @@ def test_word_with_15000_pictures_opens_and_writes_in_one_pass(tmp_path: Path) -
     assert alts == [f"picture {index}" for index in range(15000)]
 
 
-@pytest.mark.slow
 def test_html_with_100000_images_numbers_its_lines_in_one_pass(tmp_path: Path) -> None:
     """Each tag's line was counted from the start of the file: 100,000 `<img>` (2.6 MB) took 68 s."""
     page = html_with_images(tmp_path / "many.html", 100000)
