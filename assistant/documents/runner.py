@@ -3,6 +3,7 @@ in batches), and write each document whole, one at a time."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -15,6 +16,7 @@ from PIL import Image
 
 from assistant.documents import alttext, formats, sources
 from assistant.documents.atomic import write_atomically
+from assistant.documents.journal import DONE_NOTE, file_hash
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
 from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
@@ -23,6 +25,7 @@ from assistant.engine.images import ImageError, image_fingerprint, is_vector, no
 from assistant.errors import UserError
 
 if TYPE_CHECKING:
+    from assistant.documents.journal import Journal
     from assistant.engine.base import Engine
 
 log = logging.getLogger(__name__)
@@ -79,14 +82,24 @@ class _Open:
 class Runner:
     """One run over a set of documents with one engine."""
 
-    def __init__(self, engine: Engine, options: Options, on_progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        options: Options,
+        on_progress: Progress | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self.engine = engine
         self.options = options
+        self.journal = journal  # documents finished by an earlier run are skipped; each finished is noted
         self.on_progress = on_progress
         self.report = RunReport()
         self._alt: dict[str, str] = {}  # fingerprint -> alt-text ("" when unusable)
         self._failure: dict[str, str] = {}  # fingerprint -> why describing it failed
         self._pending: dict[str, Image.Image] = {}
+        # A hash of each picture file's bytes -> its size and fingerprint: a page that shows one file
+        # 100,000 times decodes it once (each decode took about 0.7 ms).
+        self._seen: dict[bytes, tuple[tuple[int, int], str]] = {}
         self._waiting: dict[str, list[ImageOccurrence]] = {}
         self._images_done = 0
         self._images_total = 0  # grows as documents are opened
@@ -145,6 +158,11 @@ class Runner:
         label = f"The image {image.source}"
         try:
             data = image.load()
+            key = hashlib.blake2b(data, digest_size=16).digest() if isinstance(data, bytes) else None
+            if key in self._seen:  # the same file as an earlier picture: not decoded again
+                image.size, image.fingerprint = self._seen[key]
+                self._queue(image, None)
+                return
             if isinstance(data, bytes) and _looks_like_svg(data):
                 picture = None
             else:
@@ -170,12 +188,19 @@ class Runner:
         except ImageError as error:
             self._fail(image, str(error))
             return
-        fingerprint = image_fingerprint(normalized)
-        image.fingerprint = fingerprint
+        image.fingerprint = image_fingerprint(normalized)
+        if key is not None:
+            self._seen[key] = (image.size, image.fingerprint)
+        self._queue(image, normalized)
+
+    def _queue(self, image: ImageOccurrence, normalized: Image.Image | None) -> None:
+        """Resolve an image whose picture is already described, else queue it for the engine."""
+        fingerprint = image.fingerprint or ""
         if fingerprint in self._alt or fingerprint in self._failure:
             self._resolve(image)
             return
-        self._pending.setdefault(fingerprint, normalized)
+        if normalized is not None:
+            self._pending.setdefault(fingerprint, normalized)
         self._waiting.setdefault(fingerprint, []).append(image)
 
     # -- describing ---------------------------------------------------------------------------------
@@ -281,10 +306,19 @@ class Runner:
                 result.backup, result.written_to = written.backup, written.target
                 for index in edits:
                     document.images[index].outcome = Outcome.WRITTEN
+        if self.journal is not None and not result.failed:
+            self._note_done(item)
         for image in document.images:  # its loader holds the whole document: let it go with the document
             image.load = None
         self._documents_done += 1
         self._progress()
+
+    def _note_done(self, item: _Open) -> None:
+        assert self.journal is not None
+        try:
+            self.journal.record(item.result.path, file_hash(item.result.path))
+        except OSError as error:  # the document is whole either way; a later run reads it again
+            log.warning("The journal could not note %s (%s)", item.result.path.name, error)
 
     def _advance(self) -> None:
         self._images_done += 1
@@ -309,6 +343,9 @@ class Runner:
             return None
         except OSError as error:
             result.error = f"{path.name} could not be read ({error.strerror or error})."
+            return None
+        if self.journal is not None and self.journal.is_done(path, raw):
+            result.notes.append(DONE_NOTE)
             return None
         access = sources.Access(self.options.allow_outside, self.options.max_image_bytes)
         try:
