@@ -191,6 +191,8 @@ KEY = "hostile"
 
 
 def _print(label: str, figures: dict[str, Any]) -> None:
+    from assistant.text_safety import for_terminal
+
     if "error" in figures:
         print(f"  {label}: FAILED {figures['error']}")
         return
@@ -199,7 +201,7 @@ def _print(label: str, figures: dict[str, Any]) -> None:
         f"{figures['seconds']:.3f} s ({figures['process_s']:.2f} s with the process's start)"
     )
     if figures["refusal"]:
-        print(f"    {figures['refusal'][:200]}")
+        print(for_terminal(f"    {figures['refusal'][:200]}"))
 
 
 def run(bench: Bench) -> dict[str, Any]:
