@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.cli import alt_text_scale as scale
 from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
@@ -103,6 +104,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=True,
         help=_("keep the original as NAME.orig.EXT, or NAME.orig.1.EXT if that name is taken (default on)"),
     )
+    many = parser.add_argument_group(_("many documents: a model server, Ray, and resuming"))
+    many.add_argument(
+        "--concurrency",
+        type=_positive,
+        metavar="N",
+        help=_(
+            "pictures in flight at once: requests to the --server (4), or engines on Ray (the CPUs, or GPUs)"
+        ),
+    )
+    many.add_argument(
+        "--ray",
+        nargs="?",
+        const=scale.LOCAL_RAY,
+        metavar="ADDRESS",
+        help=_(
+            "describe on Ray (pip install assistant[scale]): alone, a Ray on this computer only; "
+            "'auto' or ray://HOST:10001 joins a cluster"
+        ),
+    )
+    many.add_argument(
+        "--restart",
+        action="store_true",
+        help=_("go over every document again, forgetting what earlier runs of this command finished"),
+    )
     parser.set_defaults(handler=run_alt_text)
 
 
@@ -184,13 +209,20 @@ def run_alt_text(args: argparse.Namespace) -> int:
         allow_outside=args.allow_outside,
         max_image_bytes=args.max_image_mb * 2**20,
     )
-    engine = load_for_command(args)
-    progress = _ProgressBar()
-    with _unexpected_problems_logged() as log_written:
-        try:
-            report = Runner(engine, options, on_progress=progress).run(args.paths)
-        finally:
-            progress.close()
+    journal = scale.journal_of(args, options)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(scale.stopped_by_sigterm())
+        if args.ray is not None:
+            engine = stack.enter_context(scale.ray_engine(args, options))
+        else:
+            engine = load_for_command(args)
+            scale.set_concurrency(engine, args.concurrency, options)
+        progress = _ProgressBar()
+        with _unexpected_problems_logged() as log_written:
+            try:
+                report = Runner(engine, options, on_progress=progress, journal=journal).run(args.paths)
+            finally:
+                progress.close()
     if args.json:
         print(reporting.to_json(report))
     else:

@@ -100,6 +100,7 @@ class ServerEngine(Engine):
         self.key = key if key is not None else api_key(self.address)
         self.max_tokens = dict(MAX_TOKENS)
         self._pictures_checked = False  # asked of the server once, before the first picture goes
+        self.concurrency = CONCURRENT_REQUESTS  # requests in flight at once in describe_many (--concurrency)
         self.notices: list[str] = []
 
     @property
@@ -139,7 +140,7 @@ class ServerEngine(Engine):
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
-        workers = max(1, min(batch_size, CONCURRENT_REQUESTS, len(images)))
+        workers = max(1, min(batch_size, self.concurrency, len(images)))
         with ThreadPoolExecutor(workers, thread_name_prefix="server-describe") as pool:
             return list(pool.map(lambda image: self.describe(image, detail), images))
 

@@ -1,0 +1,97 @@
+"""`alt-text` at scale: --concurrency with a model server, --ray, and the journal that --restart forgets."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from assistant.cli.model_options import server_option
+from assistant.errors import UserError
+from assistant.i18n import _
+
+if TYPE_CHECKING:
+    from assistant.documents.journal import Journal
+    from assistant.documents.runner import Options
+    from assistant.engine import Engine
+
+LOCAL_RAY = "local"  # the same as assistant.documents.ray_run.LOCAL, which imports more than the CLI needs
+
+
+class ConcurrencyWithoutServer(UserError):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "--concurrency needs --server URL (requests in flight) or --ray (engines); add one, or leave it out."
+            )
+        )
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (`kill`, a scheduler's stop) ends the run as Ctrl+C does: the document being written is
+    finished or left as it was, the journal and report say what is done, and the exit status is 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _model_key(args: argparse.Namespace) -> str:
+    """What chooses the model, so that a run with another model does not skip what this one finished."""
+    return "|".join(str(getattr(args, name, "") or "") for name in ("model", "server", "server_model"))
+
+
+def journal_of(args: argparse.Namespace, options: Options) -> Journal | None:
+    """The journal of this command's earlier runs; None in a dry run, which finishes nothing."""
+    if not options.write:
+        return None
+    from assistant.documents.journal import journal_for
+
+    journal = journal_for(options, _model_key(args))
+    if args.restart:
+        journal.path.unlink(missing_ok=True)
+        journal = journal_for(options, _model_key(args))
+    return journal
+
+
+def set_concurrency(engine: Engine, concurrency: int | None, options: Options) -> None:
+    """Up to `concurrency` pictures in flight at once to the model server (batches at least as big)."""
+    if not concurrency:
+        return
+    from assistant.engine.server import ServerEngine
+
+    server = getattr(engine, "server", engine)  # ServerWithFallback keeps the server as .server
+    if not isinstance(server, ServerEngine):
+        raise ConcurrencyWithoutServer()
+    server.concurrency = concurrency
+    options.batch_size = max(options.batch_size, concurrency)
+
+
+@contextlib.contextmanager
+def ray_engine(args: argparse.Namespace, options: Options) -> Iterator[Engine]:
+    """The Ray actors' engine for the run; the runner's batches hold a batch for each actor."""
+    from assistant.documents.ray_run import EngineRecipe, ray_engine
+
+    recipe = EngineRecipe(
+        model=args.model,
+        device=args.device,
+        precision=args.precision,
+        image_tokens=getattr(args, "image_tokens", None) or 0,
+        server=server_option(args),
+    )
+    with ray_engine(recipe, args.ray, args.concurrency or 0) as engine:
+        options.batch_size *= len(engine.actors)
+        yield engine

@@ -1,0 +1,200 @@
+"""Pictures described on Ray: a pool of actors, each loading the engine once, behind the `Engine`
+interface, so the run (reading, containment, bomb limits, backups, atomic writes, the report) is the
+single-machine `Runner`'s, with one code path for writing.
+
+Ray is an optional extra (`pip install assistant[scale]`) and is imported only here, only when a run
+asks for it. A Ray started here listens on 127.0.0.1 with its dashboard off: an unauthenticated Ray open
+to the network runs anyone's code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from assistant.engine.base import Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.server import ServerChoice
+from assistant.errors import UserError
+
+log = logging.getLogger(__name__)
+
+#: `--ray` with no address: a Ray of this computer's own, started for the run.
+LOCAL = "local"
+
+
+class RayError(UserError):
+    """Ray is missing or its cluster cannot be reached; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EngineRecipe:
+    """What each actor loads: the same choice of model the single-machine run would load."""
+
+    model: str | None = None
+    device: str = "auto"
+    precision: str = "auto"
+    image_tokens: int = 0
+    server: ServerChoice | None = None
+    server_concurrency: int = 0  # 0: the server engine's own
+
+    def load(self) -> Engine:
+        from assistant.engine import load_engine
+        from assistant.engine.server import ServerEngine
+
+        engine = load_engine(
+            self.model,
+            device=self.device,
+            precision=self.precision,
+            progress=False,
+            server=self.server,
+            image_tokens=self.image_tokens,
+        )
+        server = getattr(engine, "server", engine)
+        if self.server_concurrency and isinstance(server, ServerEngine):
+            server.concurrency = self.server_concurrency
+        return engine
+
+
+class Describer:
+    """One actor: the engine loaded once, describing the chunks of pictures it is sent."""
+
+    def __init__(self, recipe: EngineRecipe) -> None:
+        self.engine = recipe.load()
+
+    def describe(self, pictures: list[Image.Image], detail: Detail, batch_size: int) -> list[str] | str:
+        """The descriptions, or the one sentence the engine failed with (the runner then tries the
+        pictures one by one, as it does on one machine)."""
+        try:
+            return self.engine.describe_many(pictures, detail, batch_size)
+        except EngineError as error:
+            return str(error)
+
+    def summary(self) -> str:
+        return self.engine.summary
+
+
+def spread(count: int, parts: int) -> list[range]:
+    """`count` items in `parts` contiguous runs as even as can be, none empty."""
+    parts = max(1, min(parts, count))
+    size, extra = divmod(count, parts)
+    runs, start = [], 0
+    for part in range(parts):
+        end = start + size + (1 if part < extra else 0)
+        runs.append(range(start, end))
+        start = end
+    return runs
+
+
+class RayEngine(Engine):
+    """Describes a batch by sending an even share to each actor at once; results in input order. An
+    actor that dies is restarted by Ray (loading its engine again) and its share sent again; the
+    descriptions come back to the one process that writes, so no picture is written twice."""
+
+    def __init__(self, actors: Sequence[Any], summary: str) -> None:
+        self.actors = list(actors)
+        self._summary = summary
+        self.notices: list[str] = []
+
+    @property
+    def summary(self) -> str:
+        return self._summary
+
+    def describe_many(
+        self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
+    ) -> list[str]:
+        import ray
+
+        if not images:
+            return []
+        shares = spread(len(images), len(self.actors))
+        calls = [
+            actor.describe.remote([images[i] for i in share], detail, batch_size)
+            for actor, share in zip(self.actors, shares, strict=False)
+        ]
+        try:
+            answers = ray.get(calls)
+        except ray.exceptions.RayError as error:
+            log.error("Ray could not describe a batch", exc_info=error)
+            raise EngineError(
+                f"Ray could not describe these pictures ({type(error).__name__}); run again to finish them."
+            ) from None
+        texts: list[str] = []
+        for answer in answers:
+            if isinstance(answer, str):
+                raise EngineError(answer)
+            texts.extend(answer)
+        return texts
+
+    def describe(
+        self,
+        image: Image.Image,
+        detail: Detail = "brief",
+        on_text: TextCallback | None = None,
+        cancel: Any = None,
+    ) -> str:
+        return self.describe_many([image], detail, 1)[0]
+
+    def ask(
+        self,
+        image: Image.Image,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        cancel: Any = None,
+        *,
+        text_on_image: Sequence[str] = (),
+    ) -> str:
+        raise EngineError("Questions are answered on this computer; Ray only describes documents' pictures.")
+
+
+def _start(address: str) -> None:
+    import ray
+
+    if address == LOCAL:
+        # address="local" always starts a new Ray (never one that RAY_ADDRESS names), on loopback only.
+        ray.init(
+            address="local",
+            _node_ip_address="127.0.0.1",
+            include_dashboard=False,
+            num_cpus=os.cpu_count() or 1,
+            log_to_driver=False,
+        )
+    else:
+        ray.init(address=address, log_to_driver=False)
+
+
+@contextlib.contextmanager
+def ray_engine(recipe: EngineRecipe, address: str = LOCAL, actors: int = 0) -> Iterator[RayEngine]:
+    """A `RayEngine` of `actors` actors (0: one per GPU, or else one per two CPUs), Ray shut down after."""
+    try:
+        import ray
+    except ImportError:
+        raise RayError("Ray is not installed; install it with: pip install 'assistant[scale]'.") from None
+    try:
+        _start(address)
+    except (ConnectionError, ValueError, RuntimeError) as error:
+        raise RayError(
+            f"Ray at {address} could not be reached ({error}); check the address ('auto' or ray://HOST:10001)."
+        ) from None
+    try:
+        resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
+        count = actors or gpus or max(1, cpus // 2)
+        remote = ray.remote(num_cpus=1, num_gpus=1 if gpus else 0, max_restarts=-1, max_task_retries=-1)
+        pool = [remote(Describer).remote(recipe) for _ in range(count)]
+        try:
+            summary = ray.get(pool[0].summary.remote())  # type: ignore[union-attr]
+        except ray.exceptions.RayTaskError as error:
+            cause = error.cause if isinstance(error.cause, UserError) else None
+            if cause is not None:
+                raise EngineError(str(cause)) from None
+            raise
+        yield RayEngine(pool, f"{summary}, on {count} Ray actor{'s' if count != 1 else ''}")
+    finally:
+        ray.shutdown()
