@@ -32,6 +32,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_trigger(args: argparse.Namespace) -> int:
     if not send_trigger(args.action, timeout=args.timeout):
-        say_error(NOT_RUNNING)
+        say_error(_(NOT_RUNNING))
         return 1
     return 0

@@ -18,6 +18,7 @@ import platformdirs
 
 from assistant.errors import UserError
 from assistant.files import replace_text
+from assistant.i18n import _
 
 RUNTIME_DIR_ENV = "ASSISTANT_RUNTIME_DIR"
 APP_NAME = "assistant"
@@ -72,20 +73,23 @@ class Channel:
             info = os.lstat(self.folder)
         except OSError as error:
             raise TriggerError(
-                f"The folder {self.folder} for `assistant trigger` could not be created "
-                f"({error.strerror or error}); set {RUNTIME_DIR_ENV} to a private folder."
+                _(
+                    "The folder {folder} for `assistant trigger` could not be created ({value}); set {runtime_dir_env} to a private folder."
+                ).format(folder=self.folder, value=error.strerror or error, runtime_dir_env=RUNTIME_DIR_ENV)
             ) from error
         if sys.platform == "win32":
             return
         if not stat.S_ISDIR(info.st_mode):
             raise TriggerError(
-                f"{self.folder} is not a folder (it may be a link someone else made), so `assistant trigger` "
-                f"is turned off; set {RUNTIME_DIR_ENV} to a private folder."
+                _(
+                    "{folder} is not a folder (it may be a link someone else made), so `assistant trigger` is turned off; set {runtime_dir_env} to a private folder."
+                ).format(folder=self.folder, runtime_dir_env=RUNTIME_DIR_ENV)
             )
         if info.st_uid != os.getuid():
             raise TriggerError(
-                f"The folder {self.folder} belongs to another user, so `assistant trigger` is turned off; "
-                f"set {RUNTIME_DIR_ENV} to a private folder."
+                _(
+                    "The folder {folder} belongs to another user, so `assistant trigger` is turned off; set {runtime_dir_env} to a private folder."
+                ).format(folder=self.folder, runtime_dir_env=RUNTIME_DIR_ENV)
             )
         if info.st_mode & 0o077:
             # Ours, so ours to close: anyone who could enter it could have swapped the files in it.
@@ -93,13 +97,17 @@ class Channel:
                 os.chmod(self.folder, 0o700)
             except OSError as error:
                 raise TriggerError(
-                    f"The folder {self.folder} is open to other users and could not be made private "
-                    f"({error.strerror or error}); set {RUNTIME_DIR_ENV} to a private folder."
+                    _(
+                        "The folder {folder} is open to other users and could not be made private ({value}); set {runtime_dir_env} to a private folder."
+                    ).format(
+                        folder=self.folder, value=error.strerror or error, runtime_dir_env=RUNTIME_DIR_ENV
+                    )
                 ) from error
         if len(os.fsencode(self.address)) > 100:
             raise TriggerError(
-                f"The folder {self.folder} has too long a path for the trigger socket; "
-                f"set {RUNTIME_DIR_ENV} to a shorter one."
+                _(
+                    "The folder {folder} has too long a path for the trigger socket; set {runtime_dir_env} to a shorter one."
+                ).format(folder=self.folder, runtime_dir_env=RUNTIME_DIR_ENV)
             )
 
     def write_key(self) -> bytes:
@@ -116,15 +124,18 @@ class Channel:
                     info = os.fstat(handle.fileno())
                     if info.st_uid != os.getuid() or info.st_mode & 0o077:
                         raise TriggerError(
-                            f"The trigger key {self.key_path} is not private to you, so it was not used; "
-                            "restart the assistant to make a new one."
+                            _(
+                                "The trigger key {key_path} is not private to you, so it was not used; restart the assistant to make a new one."
+                            ).format(key_path=self.key_path)
                         )
                 secret = handle.read().strip()
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as error:
             raise TriggerError(
-                f"The trigger key {self.key_path} could not be read ({error}); restart the assistant."
+                _("The trigger key {key_path} could not be read ({error}); restart the assistant.").format(
+                    key_path=self.key_path, error=error
+                )
             ) from error
         return derive_key(secret) if secret else None
 

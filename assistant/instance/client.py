@@ -11,10 +11,12 @@ from multiprocessing.connection import Client
 from pathlib import Path
 
 from assistant.actions import NAMES
+from assistant.i18n import N_, _
 from assistant.instance.channel import Channel, TriggerError, proof
 from assistant.instance.messages import HELLO, Messages, PipeMessages
 
-NOT_RUNNING = "The assistant is not running. Start it with `assistant run`."
+# Said in the user's language where it is said: _(NOT_RUNNING).
+NOT_RUNNING = N_("The assistant is not running. Start it with `assistant run`.")
 
 
 def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = None) -> bool:
@@ -28,7 +30,9 @@ def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = 
         return False
     deadline = time.monotonic() + timeout
     no_answer = TriggerError(
-        f"The assistant did not answer within {timeout:g} seconds; it may be busy, try again or restart it."
+        _(
+            "The assistant did not answer within {timeout:g} seconds; it may be busy, try again or restart it."
+        ).format(timeout=timeout)
     )
     messages = _connect(channel, deadline, no_answer)
     if messages is None:
@@ -36,7 +40,7 @@ def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = 
     try:
         hello = messages.receive()
         if not hello.startswith(HELLO):
-            raise TriggerError("Something other than the assistant answered on its channel; restart it.")
+            raise TriggerError(_("Something other than the assistant answered on its channel; restart it."))
         encoded = action.encode("ascii")
         messages.send(proof(key, hello[len(HELLO) :], encoded) + encoded)
         reply = messages.receive()
@@ -44,7 +48,7 @@ def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = 
         raise no_answer from None
     except (OSError, EOFError) as error:
         raise TriggerError(
-            "The assistant closed the connection before taking the action; try again."
+            _("The assistant closed the connection before taking the action; try again.")
         ) from error
     finally:
         with contextlib.suppress(OSError):
@@ -52,10 +56,18 @@ def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = 
     if reply == b"ok":
         return True
     if reply == b"denied":
-        raise TriggerError("The running assistant did not accept the trigger's key; restart the assistant.")
+        raise TriggerError(
+            _("The running assistant did not accept the trigger's key; restart the assistant.")
+        )
     if reply == b"failed":
-        raise TriggerError(f"The assistant could not start {action}; its window or speech says why.")
-    raise TriggerError(f"The running assistant does not know the action {action}; update or restart it.")
+        raise TriggerError(
+            _("The assistant could not start {action}; its window or speech says why.").format(action=action)
+        )
+    raise TriggerError(
+        _("The running assistant does not know the action {action}; update or restart it.").format(
+            action=action
+        )
+    )
 
 
 def _connect(channel: Channel, deadline: float, no_answer: TriggerError) -> Messages | PipeMessages | None:
@@ -66,7 +78,9 @@ def _connect(channel: Channel, deadline: float, no_answer: TriggerError) -> Mess
         except (FileNotFoundError, ConnectionRefusedError):
             return None
         except OSError as error:
-            raise TriggerError(f"The assistant could not be reached ({error.strerror or error}).") from error
+            raise TriggerError(
+                _("The assistant could not be reached ({value}).").format(value=error.strerror or error)
+            ) from error
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         left = deadline - time.monotonic()
@@ -88,4 +102,6 @@ def _connect(channel: Channel, deadline: float, no_answer: TriggerError) -> Mess
             raise no_answer from None
         except OSError as error:
             sock.close()
-            raise TriggerError(f"The assistant could not be reached ({error.strerror or error}).") from error
+            raise TriggerError(
+                _("The assistant could not be reached ({value}).").format(value=error.strerror or error)
+            ) from error

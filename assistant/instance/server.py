@@ -18,6 +18,7 @@ from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
 from assistant.actions import NAMES
+from assistant.i18n import _
 from assistant.instance.channel import Channel, TriggerError, proof
 from assistant.instance.messages import HELLO, Messages, PipeMessages
 
@@ -118,8 +119,9 @@ class TriggerServer:
         except OSError as error:
             self._unlock()
             raise TriggerError(
-                f"`assistant trigger` cannot reach this app because its channel could not be opened "
-                f"({error.strerror or error})."
+                _(
+                    "`assistant trigger` cannot reach this app because its channel could not be opened ({value})."
+                ).format(value=error.strerror or error)
             ) from error
         self._listener = listener
         self._closing.clear()

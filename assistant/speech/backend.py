@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from assistant.config import RATE_RANGE
 from assistant.errors import UserError
+from assistant.i18n import _
 from assistant.speech.voices import Voice
 
 STOP_GRACE = 1.0  # seconds a backend may take to fall silent after being told to stop
@@ -38,14 +39,18 @@ class SpeechUnavailable(UserError):
 
 def unavailable_message(reason: str, remedy: str) -> str:
     """The sentence the user reads when speech does not work."""
-    return f"Speech is not working ({reason}). The text is shown instead; {remedy}."
+    return _("Speech is not working ({reason}). The text is shown instead; {remedy}.").format(
+        reason=reason, remedy=remedy
+    )
 
 
 def failure_message(error: BaseException) -> str:
     if isinstance(error, SpeechUnavailable):
         return str(error)
     detail = " ".join(str(error).split())[:120] or type(error).__name__
-    return unavailable_message(f"the speech engine failed: {detail}", "restart the app to try again")
+    return unavailable_message(
+        _("the speech engine failed: {detail}").format(detail=detail), "restart the app to try again"
+    )
 
 
 def clamp_rate(words_per_minute: int) -> int:

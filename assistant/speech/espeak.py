@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from assistant.i18n import _
 from assistant.speech.backend import (
     POLL,
     STOP_GRACE,
@@ -66,7 +67,7 @@ class Audio:
 
 
 def _espeak_missing() -> SpeechUnavailable:
-    return SpeechUnavailable("espeak-ng is not installed", "install espeak-ng to hear it")
+    return SpeechUnavailable(_("espeak-ng is not installed"), _("install espeak-ng to hear it"))
 
 
 class EspeakSynthesizer:
@@ -106,10 +107,16 @@ class EspeakSynthesizer:
         except FileNotFoundError:
             raise _espeak_missing() from None
         except subprocess.TimeoutExpired:
-            raise SpeechUnavailable("espeak-ng stopped responding", "restart the app to try again") from None
+            raise SpeechUnavailable(
+                _("espeak-ng stopped responding"), _("restart the app to try again")
+            ) from None
         if done.returncode != 0 or len(done.stdout) < 44:
-            detail = _last_line(done.stderr) or f"exit status {done.returncode}"
-            raise SpeechUnavailable(f"espeak-ng failed: {detail}", "reinstall espeak-ng to hear it")
+            detail = _last_line(done.stderr) or _("exit status {returncode}").format(
+                returncode=done.returncode
+            )
+            raise SpeechUnavailable(
+                _("espeak-ng failed: {detail}").format(detail=detail), _("reinstall espeak-ng to hear it")
+            )
         # espeak-ng streams its WAV to stdout, so the header's length field is a placeholder: read to the end.
         with wave.open(io.BytesIO(done.stdout), "rb") as wav:
             frames = wav.readframes(wav.getnframes())
@@ -197,7 +204,7 @@ class EspeakBackend(EspeakVoice):
         ]
         if not self._players:
             raise SpeechUnavailable(
-                "no sound player was found", "install pulseaudio-utils or alsa-utils to hear it"
+                _("no sound player was found"), _("install pulseaudio-utils or alsa-utils to hear it")
             )
         # Find a player that can reach a sound device now, so a broken setup is reported before the first
         # words are lost rather than after.
@@ -212,7 +219,7 @@ class EspeakBackend(EspeakVoice):
 
     @property
     def description(self) -> str:
-        return f"{self.synth.version()}, played with {self.player}"
+        return _("{version}, played with {player}").format(version=self.synth.version(), player=self.player)
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:
         while self._players:
@@ -259,19 +266,27 @@ class EspeakBackend(EspeakVoice):
                         return False
                     if time.monotonic() > deadline:
                         raise SpeechUnavailable(
-                            f"{Path(player[0]).name} stopped responding", "restart the app to try again"
+                            _("{name} stopped responding").format(name=Path(player[0]).name),
+                            _("restart the app to try again"),
                         )
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     synth.wait(timeout=STOP_GRACE)
                 if sink.returncode != 0:
                     player_errors.seek(0)
-                    detail = _last_line(player_errors.read()) or f"exit status {sink.returncode}"
+                    detail = _last_line(player_errors.read()) or _("exit status {returncode}").format(
+                        returncode=sink.returncode
+                    )
                     log.warning("%s could not play speech: %s", player[0], detail)
                     return None
                 if synth.returncode not in (0, None):
                     synth_errors.seek(0)
-                    detail = _last_line(synth_errors.read()) or f"exit status {synth.returncode}"
-                    raise SpeechUnavailable(f"espeak-ng failed: {detail}", "reinstall espeak-ng to hear it")
+                    detail = _last_line(synth_errors.read()) or _("exit status {returncode}").format(
+                        returncode=synth.returncode
+                    )
+                    raise SpeechUnavailable(
+                        _("espeak-ng failed: {detail}").format(detail=detail),
+                        _("reinstall espeak-ng to hear it"),
+                    )
                 return True
             finally:
                 for process in processes:
@@ -280,8 +295,8 @@ class EspeakBackend(EspeakVoice):
 
 def _no_sound_device() -> SpeechUnavailable:
     return SpeechUnavailable(
-        "no sound device could be opened",
-        "check that a sound device is connected and turned on, then restart the app to hear it",
+        _("no sound device could be opened"),
+        _("check that a sound device is connected and turned on, then restart the app to hear it"),
     )
 
 

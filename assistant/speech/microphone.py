@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.i18n import N_, _
 from assistant.speech.stt import SAMPLE_RATE, NoSpeechError, SpeechInputError, as_mono_float, decode_file
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 FRAME = 480  # 30 ms at 16 kHz: the unit voice-activity detection works in
 FRAME_S = FRAME / SAMPLE_RATE
 INITIAL_FLOOR_CAP = 0.02  # about -34 dBFS: a first frame louder than this is taken for speech, not noise
-NO_MICROPHONE = (
+# Said in the user's language where it is said: _(NO_MICROPHONE).
+NO_MICROPHONE = N_(
     "No microphone was found; plug one in or choose another input device in Settings, "
     "and type your question meanwhile."
 )
@@ -47,8 +49,10 @@ def _sounddevice() -> ModuleType:
         import sounddevice
     except OSError:  # the PortAudio library itself is missing
         raise SpeechInputError(
-            "The sound library PortAudio is not installed, so the microphone cannot be used; "
-            "install PortAudio (libportaudio2) or type your question."
+            _(
+                "The sound library PortAudio is not installed, so the microphone cannot be used; "
+                "install PortAudio (libportaudio2) or type your question."
+            )
         ) from None
     return sounddevice
 
@@ -69,23 +73,30 @@ def _friendly(error: Exception, device: int | str | None) -> SpeechInputError:
     text = str(error).lower()
     if any(s in text for s in ("permission", "access denied", "not permitted", "-9986")):
         return SpeechInputError(
-            "The app is not allowed to use the microphone; allow microphone access in your system's "
-            "privacy settings, or type your question."
+            _(
+                "The app is not allowed to use the microphone; allow microphone access in your system's "
+                "privacy settings, or type your question."
+            )
         )
     if any(s in text for s in ("unavailable", "busy", "-9985")):
         return SpeechInputError(
-            "The microphone is busy in another program; close that program or choose another input "
-            "device in Settings, or type your question."
+            _(
+                "The microphone is busy in another program; close that program or choose another input "
+                "device in Settings, or type your question."
+            )
         )
     if any(s in text for s in ("querying device", "no default input", "invalid device", "no input device")):
         if device is not None:
             return SpeechInputError(
-                f"The input device {device!r} chosen in Settings is not available; choose another one, "
-                "or type your question."
+                _(
+                    "The input device {device!r} chosen in Settings is not available; choose another one, or type your question."
+                ).format(device=device)
             )
-        return SpeechInputError(NO_MICROPHONE)
+        return SpeechInputError(_(NO_MICROPHONE))
     return SpeechInputError(
-        "The microphone could not be opened; check it in your system's sound settings, or type your question."
+        _(
+            "The microphone could not be opened; check it in your system's sound settings, or type your question."
+        )
     )
 
 
@@ -107,7 +118,7 @@ class Microphone:
     def __enter__(self) -> Microphone:
         sd = _sounddevice()
         if not input_devices():
-            raise SpeechInputError(NO_MICROPHONE)
+            raise SpeechInputError(_(NO_MICROPHONE))
         try:
             rate = self._rate(sd)
             self._stream = sd.InputStream(
@@ -162,8 +173,10 @@ class Microphone:
                 block = self._queue.get(timeout=self.timeout_s)
             except queue.Empty:
                 raise SpeechInputError(
-                    "The microphone stopped sending sound; check that it is connected, or choose another "
-                    "input device in Settings."
+                    _(
+                        "The microphone stopped sending sound; check that it is connected, or choose another "
+                        "input device in Settings."
+                    )
                 ) from None
             yield self._to_16k(block)
 

@@ -32,6 +32,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.i18n import _
+
 log = logging.getLogger(__name__)
 
 # Orca answers from its main loop, which also handles every accessibility event: a window opening can
@@ -124,7 +126,7 @@ class _Bus:
         try:
             self._connection = open_dbus_connection(bus="SESSION", auth_timeout=timeout)
         except Exception as error:  # no bus, a refused socket, a slow handshake
-            raise OrcaServiceError(f"the session bus did not answer: {error}") from None
+            raise OrcaServiceError(_("the session bus did not answer: {error}").format(error=error)) from None
 
     def call(
         self, bus_name: str, path: str, interface: str, member: str, signature: str | None = None, *args: Any
@@ -137,13 +139,17 @@ class _Bus:
         try:
             reply = self._connection.send_and_get_reply(message, timeout=self.timeout)
         except TimeoutError:
-            raise OrcaServiceSilent(f"{member} got no answer within {self.timeout:g} s") from None
+            raise OrcaServiceSilent(
+                _("{member} got no answer within {timeout:g} s").format(member=member, timeout=self.timeout)
+            ) from None
         except Exception as error:  # the connection closed under us
-            raise OrcaServiceError(f"the session bus went away: {error}") from None
+            raise OrcaServiceError(_("the session bus went away: {error}").format(error=error)) from None
         if reply.header.message_type == MessageType.error:
             name = reply.header.fields.get(HeaderFields.error_name, "an error")
             detail = f": {reply.body[0]}" if reply.body and isinstance(reply.body[0], str) else ""
-            raise OrcaServiceError(f"{member} was refused with {name}{detail}")
+            raise OrcaServiceError(
+                _("{member} was refused with {name}{detail}").format(member=member, name=name, detail=detail)
+            )
         return tuple(reply.body)
 
     def has_owner(self, bus_name: str) -> bool:
@@ -211,7 +217,9 @@ class OrcaService:
                 name, signature = PRESENT_MESSAGE
                 if methods.get(name) != signature:
                     raise OrcaServiceError(
-                        f"{dialect.bus_name} on the session bus takes no {name}({signature})"
+                        _("{bus_name} on the session bus takes no {name}({signature})").format(
+                            bus_name=dialect.bus_name, name=name, signature=signature
+                        )
                     )
                 version = ""
                 if "GetVersion" in methods:
@@ -226,7 +234,9 @@ class OrcaService:
             bus.close()
             raise
         bus.close()
-        raise OrcaServiceError("Orca's D-Bus service is not on the session bus (Orca 49 and later offer it)")
+        raise OrcaServiceError(
+            _("Orca's D-Bus service is not on the session bus (Orca 49 and later offer it)")
+        )
 
     @property
     def name(self) -> str:
@@ -255,7 +265,7 @@ class OrcaService:
                 self._unanswered_since = now
             elif now - self._unanswered_since >= STUCK_AFTER:
                 raise OrcaServiceSilent(
-                    f"PresentMessage got no answer for {now - self._unanswered_since:.1f} s"
+                    _("PresentMessage got no answer for {now:.1f} s").format(now=now - self._unanswered_since)
                 ) from None
             log.debug("Orca is busy: the message waits in its queue.")
             return

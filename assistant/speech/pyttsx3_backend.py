@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from assistant.i18n import _
 from assistant.speech.backend import (
     DEFAULT_WPM,
     POLL,
@@ -49,7 +50,8 @@ class Pyttsx3Backend(SpeechBackend):
             log.exception("pyttsx3 could not start")
             detail = " ".join(str(error).split())[:120] or type(error).__name__
             raise SpeechUnavailable(
-                f"the system speech engine could not start: {detail}", "reinstall pyttsx3 to hear it"
+                _("the system speech engine could not start: {detail}").format(detail=detail),
+                _("reinstall pyttsx3 to hear it"),
             ) from None
         self._finished: bool | None = None
         self._started = False
@@ -68,7 +70,7 @@ class Pyttsx3Backend(SpeechBackend):
     @property
     def description(self) -> str:
         names = {"sapi5": "SAPI5", "nsss": "NSSpeechSynthesizer", "espeak": "espeak", "avspeech": "AVSpeech"}
-        return f"{names.get(self._driver, self._driver)} through pyttsx3"
+        return _("{engine} through pyttsx3").format(engine=names.get(self._driver, self._driver))
 
     def _on_started(self, name: str | None = None) -> None:
         self._started = True
@@ -103,7 +105,9 @@ class Pyttsx3Backend(SpeechBackend):
             if stop_by is not None and time.monotonic() > stop_by:
                 return False  # the engine did not confirm, but the request is gone from its queue
             if time.monotonic() > deadline:
-                raise SpeechUnavailable("the system speech engine stopped responding", "restart the app")
+                raise SpeechUnavailable(
+                    _("the system speech engine stopped responding"), _("restart the app")
+                )
             if self._finished is None:
                 time.sleep(POLL)
         if self._started:

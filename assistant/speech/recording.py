@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.files import replace_text
+from assistant.i18n import _
 from assistant.speech.backend import SpeechUnavailable
 from assistant.speech.espeak import EspeakSynthesizer, EspeakVoice
 
@@ -29,8 +30,10 @@ class RecordingBackend(EspeakVoice):
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise SpeechUnavailable(
-                f"cannot write to {self.directory}: {error.strerror or error}",
-                "choose a folder you can write to",
+                _("cannot write to {directory}: {value}").format(
+                    directory=self.directory, value=error.strerror or error
+                ),
+                _("choose a folder you can write to"),
             ) from None
         self.synth = synthesizer or EspeakSynthesizer()
         self._next = 1 + max(
@@ -39,7 +42,9 @@ class RecordingBackend(EspeakVoice):
 
     @property
     def description(self) -> str:
-        return f"{self.synth.version()}, recorded to {self.directory}"
+        return _("{version}, recorded to {directory}").format(
+            version=self.synth.version(), directory=self.directory
+        )
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:
         audio = self.synth.synthesize(text, timeout=self.synth.time_limit(text))

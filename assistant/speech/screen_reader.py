@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.config import SPEAK_WITH
+from assistant.i18n import _
 from assistant.speech.backend import SilentBackend, SpeechBackend, SpeechUnavailable, failure_message
 from assistant.speech.orca_service import orca_service_on_bus
 from assistant.speech.screen_reader_orca import OrcaServiceRoute
@@ -146,11 +147,11 @@ def describe_screen_reader(lookout: Lookout | None = None) -> list[str]:
     lookout = lookout or Lookout()
     route, problems = lookout.find()
     if route is None:
-        lines = ["Screen reader: none found running; the app speaks with its own voice."]
-        lines += [f"Not reached: {problem}." for problem in problems]
+        lines = [_("Screen reader: none found running; the app speaks with its own voice.")]
+        lines += [_("Not reached: {problem}.").format(problem=problem) for problem in problems]
         return lines
     try:
-        return [f"Screen reader: {route.description}."]
+        return [_("Screen reader: {description}.").format(description=route.description)]
     finally:
         route.close()
 
@@ -185,9 +186,11 @@ class ScreenReaderBackend(SpeechBackend):
     def description(self) -> str:
         own = "silent" if self.own.silent else self.own.description
         if self._route is None:
-            return f"the app's own voice: {own}"
+            return _("the app's own voice: {own}").format(own=own)
         if self.speak_with == "both":
-            return f"{self._route.description}, and the app's own voice: {own}"
+            return _("{description}, and the app's own voice: {own}").format(
+                description=self._route.description, own=own
+            )
         return self._route.description
 
     @property

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from assistant.i18n import _
 from assistant.speech.orca_service import OrcaService, OrcaServiceError, OrcaServiceSilent
 from assistant.speech.screen_reader_routes import ORCA_SERVICE, ScreenReaderLost
 
@@ -27,21 +28,24 @@ class OrcaServiceRoute:
             self._service = OrcaService.find()
         except OrcaServiceError as error:
             raise ScreenReaderLost(
-                f"Orca is not reached through its D-Bus service: {error}",
+                _("Orca is not reached through its D-Bus service: {error}").format(error=error),
                 stuck=isinstance(error, OrcaServiceSilent),
             ) from None
 
     @property
     def description(self) -> str:
         service = self._service
-        return f"{service.name} through its D-Bus service ({service.dialect.bus_name}): its voice and braille display"
+        return _("{name} through its D-Bus service ({bus_name}): its voice and braille display").format(
+            name=service.name, bus_name=service.dialect.bus_name
+        )
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None], wait: bool) -> bool:
         try:
             self._service.present(text)
         except OrcaServiceError as error:
             raise ScreenReaderLost(
-                f"Orca's D-Bus service stopped answering: {error}", stuck=isinstance(error, OrcaServiceSilent)
+                _("Orca's D-Bus service stopped answering: {error}").format(error=error),
+                stuck=isinstance(error, OrcaServiceSilent),
             ) from None
         on_start()
         return True

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from assistant.i18n import _
 from assistant.speech.screen_reader_routes import (
     JAWS,
     NVDA,
@@ -41,22 +42,36 @@ class PrismRoute:
             self._backend = self._context.create(ids[name])
             features = self._backend.features
         except Exception as error:
-            raise ScreenReaderLost(f"{READER_OF_ROUTE[name]} is not there: {error}") from None
+            raise ScreenReaderLost(
+                _("{reader_of_route} is not there: {error}").format(
+                    reader_of_route=READER_OF_ROUTE[name], error=error
+                )
+            ) from None
         if not features.is_supported_at_runtime:
             # VoiceOver's announcements, for one, go nowhere while VoiceOver is off.
-            raise ScreenReaderLost(f"{READER_OF_ROUTE[name]} is not running")
+            raise ScreenReaderLost(
+                _("{reader_of_route} is not running").format(reader_of_route=READER_OF_ROUTE[name])
+            )
         # output = speech and braille together, where the screen reader has both.
         self._send = self._backend.output if features.supports_output else self._backend.speak
 
     @property
     def description(self) -> str:
-        return f"{READER_OF_ROUTE[self.name]} through {ROUTE_NAMES[self.name]}"
+        # Translators: which screen reader speaks, and the way the app reaches it ("NVDA through NVDA's
+        # controller client (speech and braille)").
+        return _("{reader} through {route}").format(
+            reader=READER_OF_ROUTE[self.name], route=_(ROUTE_NAMES[self.name])
+        )
 
     def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None], wait: bool) -> bool:
         try:
             self._send(text)
         except Exception as error:
-            raise ScreenReaderLost(f"{READER_OF_ROUTE[self.name]} stopped answering: {error}") from None
+            raise ScreenReaderLost(
+                _("{reader_of_route} stopped answering: {error}").format(
+                    reader_of_route=READER_OF_ROUTE[self.name], error=error
+                )
+            ) from None
         on_start()
         return True
 

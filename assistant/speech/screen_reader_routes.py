@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from assistant.i18n import N_
 from assistant.speech.orca_service import orca_service_on_bus
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,10 @@ NVDA = "nvda"
 JAWS = "jaws"
 VOICEOVER = "voiceover"
 ROUTE_NAMES = {
-    SPEECH_DISPATCHER: "speech-dispatcher",
-    NVDA: "NVDA's controller client (speech and braille)",
-    JAWS: "JAWS (speech and braille)",
-    VOICEOVER: "VoiceOver announcements",
+    SPEECH_DISPATCHER: N_("speech-dispatcher"),
+    NVDA: N_("NVDA's controller client (speech and braille)"),
+    JAWS: N_("JAWS (speech and braille)"),
+    VOICEOVER: N_("VoiceOver announcements"),
 }
 READER_OF_ROUTE = {ORCA_SERVICE: "Orca", NVDA: "NVDA", JAWS: "JAWS", VOICEOVER: "VoiceOver"}
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from assistant.i18n import _
 from assistant.speech.backend import POLL, speaking_time_limit
 from assistant.speech.screen_reader_routes import SPEECH_DISPATCHER, ScreenReaderLost
 
@@ -54,7 +55,7 @@ def import_speechd() -> ModuleType:
             del sys.modules["speechd"]
             raise
         return module
-    raise ScreenReaderLost("speech-dispatcher's Python client is not installed (install python3-speechd)")
+    raise ScreenReaderLost(_("speech-dispatcher's Python client is not installed (install python3-speechd)"))
 
 
 def speechd_address() -> str:
@@ -80,13 +81,21 @@ class SpeechDispatcherRoute:
             # No autospawn: a speech-dispatcher that is not running is no screen reader's voice.
             self._client = speechd.SSIPClient("assistant", component="descriptions", autospawn=False)
         except Exception as error:
-            raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not answer: {error}") from None
+            raise ScreenReaderLost(
+                _("speech-dispatcher at {address} did not answer: {error}").format(
+                    address=self.address, error=error
+                )
+            ) from None
 
     @property
     def description(self) -> str:
-        spoken = f"{self.reader} through speech-dispatcher ({self.address})"
+        spoken = _("{reader} through speech-dispatcher ({address})").format(
+            reader=self.reader, address=self.address
+        )
         if self.reader == "Orca":
-            return f"{spoken}; no braille, as Orca's D-Bus service (Orca 49 and later) was not reached"
+            return _(
+                "{spoken}; no braille, as Orca's D-Bus service (Orca 49 and later) was not reached"
+            ).format(spoken=spoken)
         return spoken
 
     def _alive(self) -> bool:
@@ -113,7 +122,9 @@ class SpeechDispatcherRoute:
             self._client.speak(text, callback=on_event, event_types=(events.BEGIN, events.END, events.CANCEL))
         except Exception as error:
             raise ScreenReaderLost(
-                f"speech-dispatcher at {self.address} stopped answering: {error}"
+                _("speech-dispatcher at {address} stopped answering: {error}").format(
+                    address=self.address, error=error
+                )
             ) from None
         if not wait:
             return True
@@ -127,9 +138,15 @@ class SpeechDispatcherRoute:
                 self.silence()
                 return False
             if not self._alive():
-                raise ScreenReaderLost(f"speech-dispatcher at {self.address} went away while speaking")
+                raise ScreenReaderLost(
+                    _("speech-dispatcher at {address} went away while speaking").format(address=self.address)
+                )
             if time.monotonic() > deadline:
-                raise ScreenReaderLost(f"speech-dispatcher at {self.address} did not finish speaking in time")
+                raise ScreenReaderLost(
+                    _("speech-dispatcher at {address} did not finish speaking in time").format(
+                        address=self.address
+                    )
+                )
         if not started:
             on_start()
         return ended[-1] == events.END and not cancel.is_set()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.errors import UserError
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -38,10 +39,10 @@ class SpeechInputError(UserError):
 class NoSpeechError(SpeechInputError):
     """The audio held no words (silence, or the user said nothing)."""
 
-    def __init__(
-        self, message: str = "No speech was heard; speak after the cue, a little closer to the microphone."
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message or _("No speech was heard; speak after the cue, a little closer to the microphone.")
+        )
 
 
 def default_stt_model(settings: Settings | None = None) -> str:
@@ -74,7 +75,9 @@ def _repo_id(model: str) -> str:
         return model
     names = ", ".join(n for n in known if not n.startswith("distil"))
     raise SpeechInputError(
-        f"There is no speech-recognition model called {model!r}; use one of {names}, or a local folder."
+        _(
+            "There is no speech-recognition model called {model!r}; use one of {names}, or a local folder."
+        ).format(model=model, names=names)
     )
 
 
@@ -84,13 +87,16 @@ def _local_folder(model: str) -> Path | None:
     if path.is_dir():
         if not (path / "model.bin").is_file():
             raise SpeechInputError(
-                f"The folder {path} does not hold a CTranslate2 Whisper model (model.bin is missing); "
-                "pass a folder converted for faster-whisper."
+                _(
+                    "The folder {path} does not hold a CTranslate2 Whisper model (model.bin is missing); pass a folder converted for faster-whisper."
+                ).format(path=path)
             )
         return path
     names_hub_model = model.count("/") <= 1 and "\\" not in model and not model.startswith((".", "/", "~"))
     if not names_hub_model:
-        raise SpeechInputError(f"The speech-recognition model folder {path} does not exist; check the path.")
+        raise SpeechInputError(
+            _("The speech-recognition model folder {path} does not exist; check the path.").format(path=path)
+        )
     return None
 
 
@@ -119,10 +125,9 @@ def model_path(model: str, progress: bool = True) -> Path:
     from tqdm.auto import tqdm
 
     repo = _repo_id(model)
-    no_network = (
-        f"The speech-recognition model {model} is not downloaded and there is no network. "
-        "Connect once, or pass --stt-model with a local folder."
-    )
+    no_network = _(
+        "The speech-recognition model {model} is not downloaded and there is no network. Connect once, or pass --stt-model with a local folder."
+    ).format(model=model)
     if is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
         raise SpeechInputError(no_network)
 
@@ -130,7 +135,11 @@ def model_path(model: str, progress: bool = True) -> Path:
     class Progress(tqdm):  # type: ignore[type-arg]  # the hub's bars, labelled with the model they download
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             desc = kwargs.get("desc")
-            kwargs["desc"] = f"Speech model {model}: {desc}" if desc else f"Speech model {model}"
+            kwargs["desc"] = (
+                _("Speech model {model}: {desc}").format(model=model, desc=desc)
+                if desc
+                else _("Speech model {model}").format(model=model)
+            )
             kwargs["disable"] = not progress
             super().__init__(*args, **kwargs)
 
@@ -139,15 +148,18 @@ def model_path(model: str, progress: bool = True) -> Path:
         path = snapshot_download(repo, allow_patterns=MODEL_FILES, tqdm_class=Progress)
     except RepositoryNotFoundError:
         raise SpeechInputError(
-            f"The speech-recognition model {model} was not found on the Hugging Face hub; check its name."
+            _(
+                "The speech-recognition model {model} was not found on the Hugging Face hub; check its name."
+            ).format(model=model)
         ) from None
     except (LocalEntryNotFoundError, HfHubHTTPError, ConnectionError) as error:
         log.info("speech model download failed: %s", error)
         raise SpeechInputError(no_network) from None
     except OSError as error:
         raise SpeechInputError(
-            f"The speech-recognition model {model} could not be saved ({error.strerror or error}); "
-            "free some disk space and try again."
+            _(
+                "The speech-recognition model {model} could not be saved ({value}); free some disk space and try again."
+            ).format(model=model, value=error.strerror or error)
         ) from None
     return Path(path)
 
@@ -159,7 +171,9 @@ def choose_device(device: str = "auto", compute_type: str = "auto") -> tuple[str
 
         device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     if device not in ("cpu", "cuda"):
-        raise SpeechInputError(f"The speech device {device!r} is not known; use auto, cpu or cuda.")
+        raise SpeechInputError(
+            _("The speech device {device!r} is not known; use auto, cpu or cuda.").format(device=device)
+        )
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
     return device, compute_type
@@ -174,7 +188,9 @@ def _language_code(language: str | None) -> str | None:
     code = language.strip().lower().replace("_", "-").split("-")[0]
     if code not in _LANGUAGE_CODES:
         raise SpeechInputError(
-            f"Speech recognition does not know the language {language!r}; use a code such as en, de or fr."
+            _(
+                "Speech recognition does not know the language {language!r}; use a code such as en, de or fr."
+            ).format(language=language)
         )
     return code
 
@@ -187,7 +203,7 @@ def as_mono_float(samples: Any) -> np.ndarray:
     if audio.ndim == 2:
         audio = audio.mean(axis=1)
     if audio.ndim != 1:
-        raise SpeechInputError("The recording is not mono or stereo sound; record it again.")
+        raise SpeechInputError(_("The recording is not mono or stereo sound; record it again."))
     return audio.astype(np.float32, copy=False)
 
 
@@ -208,17 +224,18 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
 def check_audio(samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     """Raise SpeechInputError for audio that cannot be a question: empty, damaged or too long."""
     if samples.size == 0:
-        raise SpeechInputError("The recording is empty; record the question again.")
+        raise SpeechInputError(_("The recording is empty; record the question again."))
     if not np.all(np.isfinite(samples)):
-        raise SpeechInputError("The recording is damaged (it holds invalid samples); record it again.")
+        raise SpeechInputError(_("The recording is damaged (it holds invalid samples); record it again."))
     if samples.size / rate > MAX_SECONDS:
         raise _too_long(samples.size / rate)
 
 
 def _too_long(seconds: float) -> SpeechInputError:
     return SpeechInputError(
-        f"The recording is {seconds:.0f} seconds long; a spoken question can be at most "
-        f"{MAX_SECONDS:.0f} seconds, so ask a shorter one."
+        _(
+            "The recording is {seconds:.0f} seconds long; a spoken question can be at most {max_seconds:.0f} seconds, so ask a shorter one."
+        ).format(seconds=seconds, max_seconds=MAX_SECONDS)
     )
 
 
@@ -226,16 +243,17 @@ def decode_file(path: str | os.PathLike[str]) -> np.ndarray:
     """Decode WAV, FLAC, OGG, MP3 (anything FFmpeg reads) to 16 kHz mono float32."""
     file = Path(path)
     if not file.is_file():
-        raise SpeechInputError(f"The audio file {file} was not found; check the path.")
+        raise SpeechInputError(_("The audio file {file} was not found; check the path.").format(file=file))
     if file.stat().st_size == 0:
-        raise SpeechInputError(f"The audio file {file} is empty; record the question again.")
+        raise SpeechInputError(
+            _("The audio file {file} is empty; record the question again.").format(file=file)
+        )
     import av
     from faster_whisper import decode_audio
 
-    unreadable = (
-        f"The file {file} could not be read as audio (it may be damaged or in another format); "
-        "use a WAV, FLAC, OGG or MP3 recording."
-    )
+    unreadable = _(
+        "The file {file} could not be read as audio (it may be damaged or in another format); use a WAV, FLAC, OGG or MP3 recording."
+    ).format(file=file)
     try:
         with av.open(str(file), mode="r", metadata_errors="ignore") as container:
             if not container.streams.audio:
@@ -288,7 +306,9 @@ class Transcriber:
     def summary(self) -> str:
         """One line: which speech model runs where, in what precision."""
         where = "CUDA GPU" if self.device == "cuda" else "CPU"
-        return f"faster-whisper {self.model_name} on {where} ({self.compute_type})"
+        return _("faster-whisper {model_name} on {where} ({compute_type})").format(
+            model_name=self.model_name, where=where, compute_type=self.compute_type
+        )
 
     def load(self) -> None:
         """Download (if needed) and load the model; later calls return at once."""
@@ -306,8 +326,9 @@ class Transcriber:
             log.info("cannot load speech model %s on %s: %s", path, self.device, error)
             if self.device != "cuda":
                 raise SpeechInputError(
-                    f"The speech-recognition model in {path} could not be loaded; it may be damaged, "
-                    "so delete it to download it again, or choose another model."
+                    _(
+                        "The speech-recognition model in {path} could not be loaded; it may be damaged, so delete it to download it again, or choose another model."
+                    ).format(path=path)
                 ) from None
         self.device, self.compute_type = "cpu", "int8"  # a GPU without working CUDA libraries
         return self._load_model()
@@ -349,17 +370,19 @@ class Transcriber:
 def describe_stt(model: str | None = None, settings: Settings | None = None) -> list[str]:
     """Lines for `assistant doctor`: the speech model, whether it is downloaded, and where it would run."""
     name = model or default_stt_model(settings)
-    lines = [f"Speech-to-text model: {name} (faster-whisper)"]
+    lines = [_("Speech-to-text model: {name} (faster-whisper)").format(name=name)]
     try:
         path = cached_model_path(name)
         if path is None:
             _repo_id(name)
-            lines.append("Speech model files: not downloaded; fetched on first use (needs a network once)")
+            lines.append(_("Speech model files: not downloaded; fetched on first use (needs a network once)"))
         else:
-            lines.append(f"Speech model files: {path}")
+            lines.append(_("Speech model files: {path}").format(path=path))
         device, compute_type = choose_device()
-        where = "CUDA GPU" if device == "cuda" else "CPU (no CUDA GPU seen by CTranslate2)"
-        lines.append(f"Speech device: {where}, {compute_type}")
+        where = "CUDA GPU" if device == "cuda" else _("CPU (no CUDA GPU seen by CTranslate2)")
+        lines.append(
+            _("Speech device: {where}, {compute_type}").format(where=where, compute_type=compute_type)
+        )
     except (SpeechInputError, ImportError) as error:
-        lines.append(f"Speech model problem: {error}")
+        lines.append(_("Speech model problem: {error}").format(error=error))
     return lines

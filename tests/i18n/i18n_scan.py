@@ -60,6 +60,7 @@ SAID = {
 # Keyword arguments that are shown: argparse's help and description.
 SHOWN_KEYWORDS = {"help", "description", "epilog", "title"}
 BASE_ERROR = "UserError"
+LOGGERS = {"log", "logger", "logging"}
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ def findings(files: list[Path] | None = None) -> list[Finding]:
                 found.append(Finding(relative, node.lineno, "an f-string inside " + _name(node.func)))
                 continue
             name = _name(node.func)
+            if isinstance(node.func, ast.Attribute) and _name(node.func.value) in LOGGERS:
+                continue  # the log is for developers, in English
             arguments: list[ast.AST] = []
             if name in SAID or name in errors:
                 arguments.extend(node.args[:2] if name != "addItem" else node.args[:1])
