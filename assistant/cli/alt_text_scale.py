@@ -49,6 +49,12 @@ def stopped_by_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_usage(args: argparse.Namespace) -> None:
+    """Before any model loads: --concurrency means nothing for the local model alone."""
+    if args.concurrency and not args.server and args.ray is None:
+        raise ConcurrencyWithoutServer()
+
+
 def _model_key(args: argparse.Namespace) -> str:
     """What chooses the model, so that a run with another model does not skip what this one finished."""
     return "|".join(str(getattr(args, name, "") or "") for name in ("model", "server", "server_model"))

@@ -209,6 +209,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
         allow_outside=args.allow_outside,
         max_image_bytes=args.max_image_mb * 2**20,
     )
+    scale.check_usage(args)
     journal = scale.journal_of(args, options)
     with contextlib.ExitStack() as stack:
         stack.enter_context(scale.stopped_by_sigterm())
