@@ -44,7 +44,14 @@ def load_model(
     answers and `spec`'s model only when the server fails."""
     from assistant.engine import load_engine
 
-    return load_engine(spec.model, spec.device, spec.precision, on_progress=on_progress, server=server)
+    return load_engine(
+        spec.model,
+        spec.device,
+        spec.precision,
+        on_progress=on_progress,
+        server=server,
+        image_tokens=spec.image_tokens,
+    )
 
 
 def server_for(settings: Settings, allowed_now: str | None = None) -> ServerChoice | None:

@@ -179,7 +179,11 @@ class Controller(QObject):
     def load_model(self) -> None:
         self.loading.start()
         self.model.set_idle_release(60.0 * self.settings.free_model_after_minutes)
-        self.model.load(ModelSpec(self.settings.model, self.settings.device, self.settings.precision))
+        self.model.load(
+            ModelSpec(
+                self.settings.model, self.settings.device, self.settings.precision, self.settings.image_tokens
+            )
+        )
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Cancel work, stop hotkeys, speech and the model thread; False if the model thread would not stop."""

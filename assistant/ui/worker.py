@@ -31,6 +31,7 @@ class ModelSpec:
     model: str | None
     device: str
     precision: str
+    image_tokens: int = 0  # the most image tokens a picture becomes; 0: the model family's default
 
 
 # Runs on the model thread: builds the engine for a spec, telling its progress in words as it goes.

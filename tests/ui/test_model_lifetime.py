@@ -87,3 +87,16 @@ def test_the_idle_time_comes_from_settings_and_off_keeps_the_model(qtbot, make_c
     controller.apply_settings(new)
     qtbot.waitUntil(lambda: controller.worker._idle_seconds == 300, timeout=5000)
     assert controller.worker.engine is not None
+
+
+def test_the_image_token_budget_comes_from_settings(qtbot, make_controller, tiny_engine):
+    specs = []
+
+    def load(spec, on_progress):
+        specs.append(spec)
+        return tiny_engine
+
+    controller, _ = make_controller(load=load, image_tokens=128)
+    qtbot.waitUntil(lambda: len(specs) == 1, timeout=5000)
+    wait_idle(qtbot, controller)
+    assert specs[0].image_tokens == 128
