@@ -11,6 +11,7 @@ from typing import Literal
 from PIL import Image
 
 from assistant.errors import UserError
+from assistant.i18n import _
 
 Detail = Literal["brief", "detailed"]
 TextCallback = Callable[[str], None]
@@ -30,7 +31,7 @@ class Turn:
 
 class Cancelled(EngineError):
     def __init__(self) -> None:
-        super().__init__("Stopped.")
+        super().__init__(_("Stopped."))
 
 
 class Engine(ABC):

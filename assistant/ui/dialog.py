@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 
 from assistant.actions import DEFAULT_HOTKEYS, hotkey_text
 from assistant.engine.base import Turn
+from assistant.i18n import N_, _, pgettext
 from assistant.ui.announce import announce
 from assistant.ui.qtimage import pil_to_pixmap
 
 PREVIEW = (560, 360)
-NO_TEXT = "No text was found on it."
+# Shown in the user's language where it is shown: _(NO_TEXT).
+NO_TEXT = N_("No text was found on it.")
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -52,8 +54,8 @@ class ConversationDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, hotkeys: Mapping[str, str] = DEFAULT_HOTKEYS) -> None:
         """`hotkeys` are the user's (action name -> hotkey), named in the buttons' tips."""
         super().__init__(parent)
-        self.setWindowTitle("Ask about the image — Assistant")
-        self.setAccessibleName("Ask about the image")
+        self.setWindowTitle(_("Ask about the image — Assistant"))
+        self.setAccessibleName(_("Ask about the image"))
         self.image: Image.Image | None = None
         self.description = ""
         self.turns: list[Turn] = []
@@ -62,19 +64,19 @@ class ConversationDialog(QDialog):
         self.spoken_by_app: Callable[[], bool] = lambda: False
 
         self.picture = QLabel()
-        self.picture.setAccessibleName("Captured image")
+        self.picture.setAccessibleName(_("Captured image"))
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setMinimumSize(160, 100)
         self.picture.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
-        conversation_label = QLabel("C&onversation:")
+        conversation_label = QLabel(_("C&onversation:"))
         self.conversation = QListWidget()
-        self.conversation.setAccessibleName("Conversation")
+        self.conversation.setAccessibleName(_("Conversation"))
         self.conversation.setWordWrap(True)
         self.conversation.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         conversation_label.setBuddy(self.conversation)
 
-        text_label = QLabel("Te&xt on it:")
+        text_label = QLabel(_("Te&xt on it:"))
         self.text_on_image = QPlainTextEdit()
         self.text_on_image.setReadOnly(True)
         # Read-only, but with a caret: a screen reader reads it line by line and word by word with the arrows.
@@ -83,26 +85,28 @@ class ConversationDialog(QDialog):
         )
         self.text_on_image.setTabChangesFocus(True)
         self.text_on_image.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.text_on_image.setAccessibleName("Text on it")
+        self.text_on_image.setAccessibleName(_("Text on it"))
         self.text_on_image.setAccessibleDescription(
-            "The text read on the image, line by line; questions are answered from it."
+            _("The text read on the image, line by line; questions are answered from it.")
         )
         self.text_on_image.setPlainText("")  # until there is an image
         text_label.setBuddy(self.text_on_image)
 
-        question_label = QLabel("&Question:")
+        question_label = QLabel(_("&Question:"))
         self.question = QLineEdit()
-        self.question.setAccessibleName("Question")
-        self.question.setPlaceholderText("Ask about the image, then press Enter")
+        self.question.setAccessibleName(_("Question"))
+        self.question.setPlaceholderText(_("Ask about the image, then press Enter"))
         question_label.setBuddy(self.question)
         self.question.returnPressed.connect(self.submit)
 
-        self.ask_button = _button("&Ask", "Ask", "Ask the question (Enter)")
-        self.talk_button = _button("&Talk", "Talk", "")
-        self.copy_button = _button("&Copy description", "Copy description", "Copy the description")
-        self.save_button = _button("&Save image…", "Save image", "Save the image to a file")
-        self.new_button = _button("&New capture", "New capture", "Describe the screen again")
-        self.close_button = _button("C&lose", "Close", "Close this window (Escape)")
+        # Translators: the dialog's buttons: label (the letter after & is its mnemonic; keep them different
+        # from each other and from the fields' labels), the name a screen reader says, the tool tip.
+        self.ask_button = _button(_("&Ask"), pgettext("button", "Ask"), _("Ask the question (Enter)"))
+        self.talk_button = _button(_("&Talk"), pgettext("button", "Talk"), "")
+        self.copy_button = _button(_("&Copy description"), _("Copy description"), _("Copy the description"))
+        self.save_button = _button(_("&Save image…"), _("Save image"), _("Save the image to a file"))
+        self.new_button = _button(_("&New capture"), _("New capture"), _("Describe the screen again"))
+        self.close_button = _button(_("C&lose"), pgettext("button", "Close"), _("Close this window (Escape)"))
         self.ask_button.clicked.connect(self.submit)
         self.talk_button.clicked.connect(self.talk_requested)
         self.copy_button.clicked.connect(self.copy_description)
@@ -111,7 +115,7 @@ class ConversationDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
 
         self.status = QLabel("")
-        self.status.setAccessibleName("Status")
+        self.status.setAccessibleName(_("Status"))
         self.status.setWordWrap(True)
 
         ask_row = QHBoxLayout()
@@ -155,14 +159,14 @@ class ConversationDialog(QDialog):
     def set_hotkeys(self, hotkeys: Mapping[str, str]) -> None:
         combo = hotkeys.get("listen", "")
         self.talk_button.setToolTip(
-            f"Ask by voice: speak your question ({hotkey_text(combo)})"
+            _("Ask by voice: speak your question ({keys})").format(keys=hotkey_text(combo))
             if combo
-            else "Ask by voice: speak your question"
+            else _("Ask by voice: speak your question")
         )
 
     # -- contents ---------------------------------------------------------------------------
     def set_image(
-        self, image: Image.Image, description: str, text_lines: Sequence[str] = (), text_note: str = NO_TEXT
+        self, image: Image.Image, description: str, text_lines: Sequence[str] = (), text_note: str = ""
     ) -> None:
         """Start a new conversation about `image`; `text_lines` were read on it (`text_note`: why none)."""
         self.image = image
@@ -184,10 +188,10 @@ class ConversationDialog(QDialog):
         self.set_status("")
         self._update_buttons()
 
-    def show_text_on_image(self, lines: Sequence[str], note: str = NO_TEXT) -> None:
+    def show_text_on_image(self, lines: Sequence[str], note: str = "") -> None:
         """Show the lines read on the image, one a line; `note` (why there are none) when there are none."""
         text = "\n".join(line for line in lines if line.strip())
-        self.text_on_image.setPlainText(text or note)
+        self.text_on_image.setPlainText(text or note or _(NO_TEXT))
 
     def _append(self, text: str, spoken: bool = False) -> None:
         """Add a line to the conversation; `spoken`: the app also says it (a description, an answer)."""
@@ -200,7 +204,8 @@ class ConversationDialog(QDialog):
 
     def set_status(self, text: str, spoken: bool = False) -> None:
         self.status.setText(text)
-        self.status.setAccessibleName(f"Status: {text}" if text else "Status")
+        # Translators: the status line's accessible name, with the status in it.
+        self.status.setAccessibleName(_("Status: {text}").format(text=text) if text else _("Status"))
         if text:
             self._announce(self.status, text, spoken)
 
@@ -219,15 +224,15 @@ class ConversationDialog(QDialog):
     def submit(self) -> None:
         question = self.question.text().strip()
         if not question:
-            self.message.emit("Type a question first, then press Enter.")
+            self.message.emit(_("Type a question first, then press Enter."))
             return
         if self.image is None:
-            self.message.emit("There is no image yet. Describe the screen first.")
+            self.message.emit(_("There is no image yet. Describe the screen first."))
             return
         self._pending_question = question
-        self._append(f"You asked: {question}")
+        self._append(_("You asked: {question}").format(question=question))
         self.question.clear()
-        self.set_status("Thinking…")
+        self.set_status(_("Thinking…"))
         self.ask_requested.emit(question)
 
     def set_question(self, text: str) -> None:
@@ -249,12 +254,12 @@ class ConversationDialog(QDialog):
     def set_listening(self, listening: bool) -> None:
         """The Talk button becomes Stop listening while the microphone is open."""
         if listening:
-            self.talk_button.setText("S&top listening")
-            self.talk_button.setAccessibleName("Stop listening")
-            self.set_status("Listening… speak your question.")
+            self.talk_button.setText(_("S&top listening"))
+            self.talk_button.setAccessibleName(_("Stop listening"))
+            self.set_status(_("Listening… speak your question."))
         else:
-            self.talk_button.setText("&Talk")
-            self.talk_button.setAccessibleName("Talk")
+            self.talk_button.setText(_("&Talk"))
+            self.talk_button.setAccessibleName(_("Talk"))
 
     def show_and_focus(self) -> None:
         self.show()
@@ -267,13 +272,16 @@ class ConversationDialog(QDialog):
         if not self.description:
             return
         QGuiApplication.clipboard().setText(self.description)
-        self.message.emit("Description copied.")
+        self.message.emit(_("Description copied."))
 
     def save_image(self) -> None:
         if self.image is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save image", str(Path.home() / "image.png"), "PNG image (*.png);;JPEG image (*.jpg *.jpeg)"
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Save image"),
+            str(Path.home() / "image.png"),
+            _("PNG image (*.png);;JPEG image (*.jpg *.jpeg)"),
         )
         if path:
             self.save_image_to(Path(path))
@@ -287,7 +295,11 @@ class ConversationDialog(QDialog):
             self.image.save(path)
         except (OSError, ValueError) as error:
             reason = getattr(error, "strerror", None) or str(error)
-            self.message.emit(f"Could not save the image to {path}: {reason}. Choose another place.")
+            self.message.emit(
+                _("Could not save the image to {path}: {reason}. Choose another place.").format(
+                    path=path, reason=reason
+                )
+            )
             return False
-        self.message.emit(f"Image saved as {path.name}.")
+        self.message.emit(_("Image saved as {name}.").format(name=path.name))
         return True

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QMessag
 from assistant.config import Settings
 from assistant.engine.server import same_server
 from assistant.engine.server_consent import ServerAddressError, parse_address
+from assistant.i18n import N_, _
 
-ADDRESS_HELP = (
+ADDRESS_HELP = N_(
     "The address of an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM), such as "
     "http://localhost:11434. Leave it empty to describe with the model on this computer, which also "
     "answers when the server cannot."
@@ -20,19 +21,21 @@ ADDRESS_HELP = (
 
 class ModelServerBox(QGroupBox):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__("Model server", parent)
+        super().__init__(_("Model server"), parent)
         form = QFormLayout(self)
         self.address = QLineEdit(settings.server)
-        self.address.setAccessibleName("Model server")
-        self.address.setAccessibleDescription(ADDRESS_HELP)
-        self.address.setPlaceholderText("none: the model on this computer")
+        self.address.setAccessibleName(_("Model server"))
+        self.address.setAccessibleDescription(_(ADDRESS_HELP))
+        self.address.setPlaceholderText(_("none: the model on this computer"))
         self.model = QLineEdit(settings.server_model)
-        self.model.setAccessibleName("Model on the server")
-        self.model.setAccessibleDescription("Its name on the server; leave it empty for the one it serves.")
-        self.model.setPlaceholderText("the one it serves")
+        self.model.setAccessibleName(_("Model on the server"))
+        self.model.setAccessibleDescription(
+            _("Its name on the server; leave it empty for the one it serves.")
+        )
+        self.model.setPlaceholderText(_("the one it serves"))
         for text, field in (
-            ("Model server (for &bigger models):", self.address),
-            ("Its model, b&y name:", self.model),
+            (_("Model server (for &bigger models):"), self.address),
+            (_("Its model, b&y name:"), self.model),
         ):
             label = QLabel(text)
             label.setBuddy(field)
@@ -58,24 +61,26 @@ class ModelServerBox(QGroupBox):
         if not self.ask(address.label, plain=address.scheme == "http"):
             self.address.setFocus()
             return settings, (
-                "The model server was not allowed, so nothing was changed; empty its address to keep "
-                "pictures on this computer."
+                _(
+                    "The model server was not allowed, so nothing was changed; empty its address to keep "
+                    "pictures on this computer."
+                )
             )
         return dataclasses.replace(settings, allowed_server=settings.server), None
 
     def ask(self, label: str, plain: bool) -> bool:
         """The question, once for each server: it is the user's screen that goes there."""
-        how = " Its address is plain http, so they travel unencrypted." if plain else ""
+        how = _(" Its address is plain http, so they travel unencrypted.") if plain else ""
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Send pictures of your screen to another computer?",
-            f"The model server at {label} is on another computer. Every picture the assistant describes "
-            f"or answers questions about, which is often your screen, will be sent to it.{how} "
-            "Allow this server?",
+            _(
+                "The model server at {label} is on another computer. Every picture the assistant describes or answers questions about, which is often your screen, will be sent to it.{how} Allow this server?"
+            ).format(label=label, how=how),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
-        box.button(QMessageBox.StandardButton.Yes).setText("&Allow")
-        box.button(QMessageBox.StandardButton.No).setText("&Do not allow")
+        box.button(QMessageBox.StandardButton.Yes).setText(_("&Allow"))
+        box.button(QMessageBox.StandardButton.No).setText(_("&Do not allow"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return bool(box.exec() == QMessageBox.StandardButton.Yes)

@@ -21,13 +21,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from assistant.capture.screen import crop_region
+from assistant.i18n import N_, _
 from assistant.ui.announce import announce
 from assistant.ui.qtimage import pil_to_pixmap
 
 STEP = 10
 BIG_STEP = 50
 MIN_SIZE = 8
-INSTRUCTIONS = (
+INSTRUCTIONS = N_(
     "Choose a region. Arrow keys move it, Shift with arrow keys resizes it, "
     "hold Control for bigger steps. Enter takes it, Escape cancels."
 )
@@ -47,9 +48,9 @@ class RegionOverlay(QWidget):
 
     def __init__(self, screenshot: Image.Image, screen_geometry: QRect | None = None) -> None:
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
-        self.setWindowTitle("Choose a region")
-        self.setAccessibleName("Region chooser")
-        self.setAccessibleDescription(INSTRUCTIONS)
+        self.setWindowTitle(_("Choose a region"))
+        self.setAccessibleName(_("Region chooser"))
+        self.setAccessibleDescription(_(INSTRUCTIONS))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.screenshot = screenshot
@@ -84,7 +85,9 @@ class RegionOverlay(QWidget):
 
     def describe_region(self) -> str:
         left, top, width, height = self.region()
-        return f"{width} by {height} pixels, {left} from the left, {top} from the top."
+        return _("{width} by {height} pixels, {left} from the left, {top} from the top.").format(
+            width=width, height=height, left=left, top=top
+        )
 
     def _set_selection(self, rect: QRect) -> None:
         bounds = QSize(self.screenshot.width, self.screenshot.height)
@@ -110,8 +113,8 @@ class RegionOverlay(QWidget):
         self.raise_()
         self.activateWindow()
         self.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
-        announce(self, INSTRUCTIONS)
-        self.changed.emit(f"{INSTRUCTIONS} {self.describe_region()}")
+        announce(self, _(INSTRUCTIONS))
+        self.changed.emit(f"{_(INSTRUCTIONS)} {self.describe_region()}")
 
     def take(self) -> None:
         if self._done:

@@ -13,13 +13,14 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
+from assistant.i18n import N_, _
 from assistant.session import Captured, Grab
 from assistant.ui.qtimage import qimage_to_pil
 
 if TYPE_CHECKING:
     from assistant.ui.overlay import RegionOverlay
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)"
+IMAGE_FILTER = N_("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)")
 
 
 def under_pointer() -> tuple[tuple[int, int], QScreen | None]:
@@ -47,7 +48,9 @@ def clipboard_picture() -> Grab | str | None:
 
 def choose_image_file() -> str:
     """The image file the user chooses; "" where they cancel."""
-    path, _ = QFileDialog.getOpenFileName(None, "Describe image file", str(Path.home()), IMAGE_FILTER)
+    path, _filter = QFileDialog.getOpenFileName(
+        None, _("Describe image file"), str(Path.home()), _(IMAGE_FILTER)
+    )
     return path
 
 

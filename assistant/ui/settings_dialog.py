@@ -40,21 +40,23 @@ from assistant.config import (
 from assistant.engine.catalogue import KNOWN_MODELS, choice_description
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.errors import UserError
+from assistant.i18n import N_, _
 from assistant.ui.announce import announce
 from assistant.ui.model_server_box import ModelServerBox
 
-SYSTEM_VOICE = "System default"
+# Shown in the user's language where they are shown: _(label).
+SYSTEM_VOICE = N_("System default")
 CAPTURE_LABELS = {
-    "auto": "Automatic: the best this desktop offers",
-    "mss": "Direct (X11, Windows, macOS)",
-    "grim": "grim (sway, Hyprland)",
-    "portal": "The desktop's screenshot portal (Wayland)",
-    "screencast": "The desktop's screen sharing, asked once (Wayland)",
+    "auto": N_("Automatic: the best this desktop offers"),
+    "mss": N_("Direct (X11, Windows, macOS)"),
+    "grim": N_("grim (sway, Hyprland)"),
+    "portal": N_("The desktop's screenshot portal (Wayland)"),
+    "screencast": N_("The desktop's screen sharing, asked once (Wayland)"),
 }
 SPEAK_WITH_LABELS = {
-    "screen-reader": "My screen reader when one is running",
-    "own-voice": "The app's own voice",
-    "both": "Both",
+    "screen-reader": N_("My screen reader when one is running"),
+    "own-voice": N_("The app's own voice"),
+    "both": N_("Both"),
 }
 
 
@@ -76,7 +78,8 @@ def voice_choices(voices: Iterable[Any]) -> list[tuple[str, str]]:
 def _name_combo(combo: QComboBox, name: str) -> None:
     """Name a combo box and its drop-down list (which screen readers see as a control of its own)."""
     combo.setAccessibleName(name)
-    combo.view().setAccessibleName(f"{name} choices")
+    # Translators: the name of a drop-down list's choices, {name} being the list's name.
+    combo.view().setAccessibleName(_("{name} choices").format(name=name))
 
 
 class SettingsDialog(QDialog):
@@ -96,23 +99,25 @@ class SettingsDialog(QDialog):
         """`screen_reader`: how the app reaches the screen reader now, or None while it reaches none.
         `desktop_keys`: action -> the keys the desktop bound (Wayland's GlobalShortcuts), where it binds them."""
         super().__init__(parent)
-        self.setWindowTitle("Settings — Assistant")
-        self.setAccessibleName("Settings")
+        self.setWindowTitle(_("Settings — Assistant"))
+        self.setAccessibleName(_("Settings"))
         self.settings = dataclasses.replace(settings, hotkeys=dict(settings.hotkeys))
         self.errors = QLabel("")
-        self.errors.setAccessibleName("Problems")
+        self.errors.setAccessibleName(_("Problems"))
         self.errors.setWordWrap(True)
 
         layout = QVBoxLayout(self)
-        hotkeys_box = QGroupBox("Hotkeys")
+        hotkeys_box = QGroupBox(_("Hotkeys"))
         hotkeys_form = QFormLayout(hotkeys_box)
         self.hotkey_edits: dict[str, QLineEdit] = {}
         for index, action in enumerate(HOTKEY_ACTIONS):
             name = action.spoken_name
             edit = QLineEdit(settings.hotkeys.get(action.name, ""))
-            edit.setAccessibleName(f"Hotkey for {name}")
-            edit.setAccessibleDescription("Keys joined by plus, like ctrl+alt+d. Leave empty for no hotkey.")
-            edit.setPlaceholderText("none")
+            edit.setAccessibleName(_("Hotkey for {name}").format(name=name))
+            edit.setAccessibleDescription(
+                _("Keys joined by plus, like ctrl+alt+d. Leave empty for no hotkey.")
+            )
+            edit.setPlaceholderText(_("none"))
             self._row(hotkeys_form, f"&{index + 1} {name}:", edit)
             self.hotkey_edits[action.name] = edit
         if desktop_keys:
@@ -123,31 +128,31 @@ class SettingsDialog(QDialog):
                 if name in BY_NAME
             )
             self.desktop_keys = QLabel(
-                f"The desktop binds these keys (change them in its settings): {bound}."
+                _("The desktop binds these keys (change them in its settings): {bound}.").format(bound=bound)
             )
-            self.desktop_keys.setAccessibleName("Keys bound by the desktop")
+            self.desktop_keys.setAccessibleName(_("Keys bound by the desktop"))
             self.desktop_keys.setWordWrap(True)
             self.desktop_keys.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
             self.desktop_keys.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             hotkeys_form.addRow(self.desktop_keys)
         layout.addWidget(hotkeys_box)
 
-        speech_box = QGroupBox("Speech")
+        speech_box = QGroupBox(_("Speech"))
         speech_form = QFormLayout(speech_box)
-        self.speech_enabled = QCheckBox("S&peak descriptions and answers")
+        self.speech_enabled = QCheckBox(_("S&peak descriptions and answers"))
         self.speech_enabled.setChecked(settings.speech_enabled)
-        self.speech_enabled.setAccessibleName("Speak descriptions and answers")
+        self.speech_enabled.setAccessibleName(_("Speak descriptions and answers"))
         speech_form.addRow(self.speech_enabled)
         self.speak_with = QComboBox()
         _name_combo(self.speak_with, "Speak with")
         for value in SPEAK_WITH:
-            self.speak_with.addItem(SPEAK_WITH_LABELS[value], value)
+            self.speak_with.addItem(_(SPEAK_WITH_LABELS[value]), value)
         self.speak_with.setCurrentIndex(max(0, self.speak_with.findData(settings.speak_with)))
-        self._row(speech_form, "Speak &with:", self.speak_with)
+        self._row(speech_form, _("Speak &with:"), self.speak_with)
         reached = (
-            f"Screen reader: {screen_reader}."
+            _("Screen reader: {screen_reader}.").format(screen_reader=screen_reader)
             if screen_reader
-            else "Screen reader: none reached; the app speaks with its own voice."
+            else _("Screen reader: none reached; the app speaks with its own voice.")
         )
         self.screen_reader = QLabel(reached)
         self.screen_reader.setWordWrap(True)
@@ -158,7 +163,7 @@ class SettingsDialog(QDialog):
         speech_form.addRow(self.screen_reader)
         self.voice = QComboBox()
         _name_combo(self.voice, "Voice")
-        self.voice.addItem(SYSTEM_VOICE, None)
+        self.voice.addItem(_(SYSTEM_VOICE), None)
         for ident, name in voice_choices(voices):
             self.voice.addItem(name, ident)
         if settings.voice is not None:
@@ -167,9 +172,9 @@ class SettingsDialog(QDialog):
                 self.voice.addItem(settings.voice, settings.voice)
                 index = self.voice.count() - 1
             self.voice.setCurrentIndex(index)
-        self._row(speech_form, "&Voice:", self.voice)
+        self._row(speech_form, _("&Voice:"), self.voice)
         self.rate = QSpinBox()
-        self.rate.setAccessibleName("Speaking rate in words per minute")
+        self.rate.setAccessibleName(_("Speaking rate in words per minute"))
         self.rate.setRange(0, RATE_RANGE[1])  # 0 shows as the system default
         self.rate.setSingleStep(10)
         self.rate.setSpecialValueText("System default")
@@ -178,47 +183,49 @@ class SettingsDialog(QDialog):
         editor = self.rate.findChild(QLineEdit)
         if editor is not None:  # the spin box's own text field, which AT-SPI may show on its own
             editor.setAccessibleName(self.rate.accessibleName())
-        self._row(speech_form, "&Rate:", self.rate)
+        self._row(speech_form, _("&Rate:"), self.rate)
         self.volume = QSlider(Qt.Orientation.Horizontal)
-        self.volume.setAccessibleName("Volume in percent")
+        self.volume.setAccessibleName(_("Volume in percent"))
         self.volume.setRange(0, 100)
         self.volume.setSingleStep(5)
         self.volume.setPageStep(10)
         self.volume.setValue(round(settings.volume * 100))
-        self._row(speech_form, "V&olume:", self.volume)
-        self.earcons = QCheckBox("Play &cue sounds")
-        self.earcons.setAccessibleName("Play cue sounds")
+        self._row(speech_form, _("V&olume:"), self.volume)
+        self.earcons = QCheckBox(_("Play &cue sounds"))
+        self.earcons.setAccessibleName(_("Play cue sounds"))
         self.earcons.setChecked(settings.earcons)
         speech_form.addRow(self.earcons)
-        self.announce_ready = QCheckBox('Say "Ready" when the &model has loaded')
-        self.announce_ready.setAccessibleName("Say Ready when the model has loaded")
+        self.announce_ready = QCheckBox(_('Say "Ready" when the &model has loaded'))
+        self.announce_ready.setAccessibleName(_("Say Ready when the model has loaded"))
         self.announce_ready.setChecked(settings.announce_ready)
         speech_form.addRow(self.announce_ready)
         layout.addWidget(speech_box)
 
-        model_box = QGroupBox("Descriptions")
+        model_box = QGroupBox(_("Descriptions"))
         model_form = QFormLayout(model_box)
         self.detail = QComboBox()
         _name_combo(self.detail, "Detail")
         for value in DETAILS:
             self.detail.addItem(value.capitalize(), value)
         self.detail.setCurrentIndex(max(0, self.detail.findData(settings.detail)))
-        self._row(model_form, "&Detail:", self.detail)
+        self._row(model_form, _("&Detail:"), self.detail)
         self.model = QLineEdit(settings.model)
-        self.model.setAccessibleName("Model")
+        self.model.setAccessibleName(_("Model"))
         self.model.setCompleter(QCompleter([known.id for known in KNOWN_MODELS], self.model))
         self._say_model_facts(settings.model)
         self.model.textChanged.connect(self._say_model_facts)
-        self._row(model_form, "Mod&el:", self.model)
+        self._row(model_form, _("Mod&el:"), self.model)
         self.device = self._combo("Device", DEVICES, settings.device)
-        self._row(model_form, "Dev&ice:", self.device)
+        self._row(model_form, _("Dev&ice:"), self.device)
         self.precision = self._combo("Precision", PRECISIONS, settings.precision)
-        self._row(model_form, "Precisio&n:", self.precision)
+        self._row(model_form, _("Precisio&n:"), self.precision)
         self.free_model = QSpinBox()
-        self.free_model.setAccessibleName("Free the model when idle, after minutes")
+        self.free_model.setAccessibleName(_("Free the model when idle, after minutes"))
         self.free_model.setAccessibleDescription(
-            "Gives the model's memory back after this many minutes without a request; the next "
-            "request loads it again first. Off keeps it loaded."
+            _(
+                "Gives the model's memory back after this many minutes without a request; the next "
+                "request loads it again first. Off keeps it loaded."
+            )
         )
         self.free_model.setRange(0, IDLE_MINUTES_MAX)  # 0 shows as off
         self.free_model.setSpecialValueText("Off")
@@ -227,18 +234,18 @@ class SettingsDialog(QDialog):
         editor = self.free_model.findChild(QLineEdit)
         if editor is not None:
             editor.setAccessibleName(self.free_model.accessibleName())
-        self._row(model_form, "&Free the model when idle:", self.free_model)
-        self.read_text_on_images = QCheckBox("Read the &text on pictures")
-        self.read_text_on_images.setAccessibleName("Read the text on pictures")
+        self._row(model_form, _("&Free the model when idle:"), self.free_model)
+        self.read_text_on_images = QCheckBox(_("Read the &text on pictures"))
+        self.read_text_on_images.setAccessibleName(_("Read the text on pictures"))
         self.read_text_on_images.setAccessibleDescription(
-            "After each description, the text on the picture is read aloud, word for word."
+            _("After each description, the text on the picture is read aloud, word for word.")
         )
         self.read_text_on_images.setChecked(settings.read_text_on_images)
         model_form.addRow(self.read_text_on_images)
         self.text_word_limit = QSpinBox()
-        self.text_word_limit.setAccessibleName("Words of text to read before stopping, 0 for all")
+        self.text_word_limit.setAccessibleName(_("Words of text to read before stopping, 0 for all"))
         self.text_word_limit.setAccessibleDescription(
-            "Longer text stops here and says how many words are left; Read all the text reads them."
+            _("Longer text stops here and says how many words are left; Read all the text reads them.")
         )
         self.text_word_limit.setRange(0, TEXT_WORD_LIMIT_MAX)  # 0 shows as all
         self.text_word_limit.setSingleStep(10)
@@ -248,32 +255,32 @@ class SettingsDialog(QDialog):
         editor = self.text_word_limit.findChild(QLineEdit)
         if editor is not None:
             editor.setAccessibleName(self.text_word_limit.accessibleName())
-        self._row(model_form, "Words of text to read before &stopping (0: all):", self.text_word_limit)
+        self._row(model_form, _("Words of text to read before &stopping (0: all):"), self.text_word_limit)
         layout.addWidget(model_box)
         self.server_box = ModelServerBox(settings)
         layout.addWidget(self.server_box)
 
-        listening_box = QGroupBox("Spoken questions")
+        listening_box = QGroupBox(_("Spoken questions"))
         listening_form = QFormLayout(listening_box)
         self.input_device = QComboBox()
         _name_combo(self.input_device, "Microphone")
-        self.input_device.addItem("System default", None)
+        self.input_device.addItem(_("System default"), None)
         for name in input_devices:
             self.input_device.addItem(name, name)
         if settings.input_device and self.input_device.findData(settings.input_device) < 0:
             self.input_device.addItem(settings.input_device, settings.input_device)
         self.input_device.setCurrentIndex(max(0, self.input_device.findData(settings.input_device)))
-        self._row(listening_form, "Microp&hone:", self.input_device)
+        self._row(listening_form, _("Microp&hone:"), self.input_device)
         self.stt_model = QLineEdit(settings.stt_model)
-        self.stt_model.setAccessibleName("Speech recognition model")
-        self.stt_model.setAccessibleDescription("tiny.en, base.en, small, … large-v3, or a local folder.")
-        self._row(listening_form, "Speech reco&gnition model:", self.stt_model)
+        self.stt_model.setAccessibleName(_("Speech recognition model"))
+        self.stt_model.setAccessibleDescription(_("tiny.en, base.en, small, … large-v3, or a local folder."))
+        self._row(listening_form, _("Speech reco&gnition model:"), self.stt_model)
         self.language = QLineEdit(settings.language)
-        self.language.setAccessibleName("Language of spoken questions")
-        self.language.setAccessibleDescription("A language code such as en, de or fr; auto to detect.")
-        self._row(listening_form, "&Language:", self.language)
-        self.ask_after_listening = QCheckBox("As&k at once when the question has been heard")
-        self.ask_after_listening.setAccessibleName("Ask at once when the question has been heard")
+        self.language.setAccessibleName(_("Language of spoken questions"))
+        self.language.setAccessibleDescription(_("A language code such as en, de or fr; auto to detect."))
+        self._row(listening_form, _("&Language:"), self.language)
+        self.ask_after_listening = QCheckBox(_("As&k at once when the question has been heard"))
+        self.ask_after_listening.setAccessibleName(_("Ask at once when the question has been heard"))
         self.ask_after_listening.setChecked(settings.ask_after_listening)
         listening_form.addRow(self.ask_after_listening)
         layout.addWidget(listening_box)
@@ -299,27 +306,29 @@ class SettingsDialog(QDialog):
 
     def _capture_box(self, settings: Settings) -> QGroupBox:
         """The capture method, and the button that asks the desktop's question from this window."""
-        box = QGroupBox("Screen capture")
+        box = QGroupBox(_("Screen capture"))
         form = QFormLayout(box)
         self.capture_backend = QComboBox()
         _name_combo(self.capture_backend, "Screen capture method")
         for value in CAPTURE_BACKENDS:
-            self.capture_backend.addItem(CAPTURE_LABELS[value], value)
+            self.capture_backend.addItem(_(CAPTURE_LABELS[value]), value)
         self.capture_backend.setCurrentIndex(max(0, self.capture_backend.findData(settings.capture_backend)))
-        self._row(form, "Screen c&apture method:", self.capture_backend)
+        self._row(form, _("Screen c&apture method:"), self.capture_backend)
         why = QLabel(
-            "On Wayland the desktop asks once whether the assistant may capture the screen, and it asks "
-            "only the window in front, so set it up from here; the desktop keeps the answer."
+            _(
+                "On Wayland the desktop asks once whether the assistant may capture the screen, and it asks "
+                "only the window in front, so set it up from here; the desktop keeps the answer."
+            )
         )
         why.setWordWrap(True)
         form.addRow(why)
-        self.capture_setup = QPushButton("Set &up screen capture")
-        self.capture_setup.setAccessibleName("Set up screen capture")
+        self.capture_setup = QPushButton(_("Set &up screen capture"))
+        self.capture_setup.setAccessibleName(_("Set up screen capture"))
         self.capture_setup.setAccessibleDescription(why.text())
         self.capture_setup.clicked.connect(self._set_up_capture)
         form.addRow(self.capture_setup)
-        self.capture_status = QLabel("Set up already." if settings.capture_set_up else "")
-        self.capture_status.setAccessibleName("Screen capture set-up")
+        self.capture_status = QLabel(_("Set up already.") if settings.capture_set_up else "")
+        self.capture_status.setAccessibleName(_("Screen capture set-up"))
         self.capture_status.setWordWrap(True)
         form.addRow(self.capture_status)
         self._capture_done.connect(self._capture_answered)
@@ -332,7 +341,7 @@ class SettingsDialog(QDialog):
         from assistant.capture.backends import set_up
 
         self.capture_setup.setEnabled(False)
-        self.capture_status.setText("The desktop is asking whether the assistant may capture the screen…")
+        self.capture_status.setText(_("The desktop is asking whether the assistant may capture the screen…"))
         announce(self.capture_status, self.capture_status.text())
         choice = self.capture_backend.currentData()
 

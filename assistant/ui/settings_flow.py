@@ -8,6 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from assistant.config import Settings, SettingsError, save_settings
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.ui.controller import Controller
@@ -84,7 +85,7 @@ class SettingsFlow:
         except SettingsError as error:
             app.fail(str(error))
             return
-        app.tell("Settings saved.")
+        app.tell(_("Settings saved."))
 
 
 def _model_choice(settings: Settings) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.actions import ACTIONS, hotkey_text
+from assistant.i18n import _
 from assistant.ui.announce import announce
 from assistant.ui.resources import resource_path
 
@@ -48,7 +49,7 @@ class TrayView:
 
     def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
         self.menu = QMenu()
-        self.menu.setAccessibleName("Assistant")
+        self.menu.setAccessibleName(_("Assistant"))
         self.actions: dict[str, QAction] = {}
         for action in ACTIONS:
             if action.name in ("settings", "quit"):
@@ -63,7 +64,7 @@ class TrayView:
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self._run_action = run_action
-        self.set_status("Starting…")
+        self.set_status(_("Starting…"))
 
     def show(self) -> None:
         self.icon.show()
@@ -97,16 +98,16 @@ class MainWindow(QWidget):
 
     def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
         super().__init__()
-        self.setWindowTitle("Assistant")
-        self.setAccessibleName("Assistant")
+        self.setWindowTitle(_("Assistant"))
+        self.setAccessibleName(_("Assistant"))
         self.setWindowIcon(app_icon())
         self._run_action = run_action
         # Whether the app's speech says what matters (the controller sets it). Then the state is shown
         # here and not announced as well: a screen reader would say it twice ("Ready." and "Ready. <the
         # model>", a description and "Ready. Last: <the description>"), as a real Orca 51 did.
         self.spoken_by_app: Callable[[], bool] = lambda: False
-        self.status = QLabel("Starting…")
-        self.status.setAccessibleName("Status")
+        self.status = QLabel(_("Starting…"))
+        self.status.setAccessibleName(_("Status"))
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.status.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -120,10 +121,10 @@ class MainWindow(QWidget):
             grid.addWidget(button, index // 3, index % 3)
             self.buttons[action.name] = button
         self.set_hotkeys(hotkeys)
-        messages_label = QLabel("&Messages:")
+        messages_label = QLabel(_("&Messages:"))
         self.messages = QPlainTextEdit()
         self.messages.setReadOnly(True)
-        self.messages.setAccessibleName("Messages")
+        self.messages.setAccessibleName(_("Messages"))
         self.messages.setMaximumBlockCount(200)
         messages_label.setBuddy(self.messages)
         layout = QVBoxLayout(self)
@@ -142,8 +143,8 @@ class MainWindow(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
-        self.status.setAccessibleName(f"Status: {text}")
-        self.setWindowTitle(f"Assistant: {text}" if len(text) < 60 else "Assistant")
+        self.status.setAccessibleName(_("Status: {text}").format(text=text))
+        self.setWindowTitle(_("Assistant: {text}").format(text=text) if len(text) < 60 else _("Assistant"))
         if not self.spoken_by_app():
             announce(self.status, text)
 

@@ -18,6 +18,9 @@ WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_"}
 # Calls whose first arguments are said or shown to the user.
 SAID = {
     "print",
+    "__init__",
+    "_row",
+    "_button",
     "set_status",
     "_start_work",
     "describe_picture",

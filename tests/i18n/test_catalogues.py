@@ -47,12 +47,6 @@ NOT_YET_WRAPPED = {
     "assistant/engine/server_stream.py",
     "assistant/hotkeys/portal_shortcuts.py",
     "assistant/ocr/reader.py",
-    "assistant/ui/dialog.py",
-    "assistant/ui/model_server_box.py",
-    "assistant/ui/overlay.py",
-    "assistant/ui/settings_dialog.py",
-    "assistant/ui/settings_flow.py",
-    "assistant/ui/views.py",
 }
 SPANISH = catalogue.LOCALE / "es" / "LC_MESSAGES" / "assistant.po"
 

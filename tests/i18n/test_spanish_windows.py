@@ -1,0 +1,101 @@
+"""The dialog, Settings and the window without a tray, built under Spanish: every label, button and
+accessible name is Spanish, and each window's mnemonics (Alt and a letter) are all different."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import i18n_catalogue as catalogue
+import pytest
+
+from assistant import i18n
+from assistant.config import Settings
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def spanish():
+    i18n.setup(override="es")
+    yield
+    i18n.setup(override="en")
+
+
+def _shown_texts(window):
+    """Every text a user sees or hears in `window`: labels, buttons, group titles, accessible names."""
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QWidget
+
+    texts = [window.windowTitle()]
+    for widget in window.findChildren(QWidget):
+        texts.append(widget.accessibleName())
+        texts.append(widget.accessibleDescription())
+        if isinstance(widget, (QLabel, QAbstractButton)):
+            texts.append(widget.text())
+        if isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+    return [text for text in texts if text]
+
+
+def _mnemonics(window):
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+    letters = []
+    for widget in window.findChildren(QWidget):
+        if isinstance(widget, (QLabel, QAbstractButton)) and widget.isVisibleTo(window):
+            found = re.search(r"&([^&\s])", widget.text().replace("&&", ""))
+            if found:
+                letters.append((found.group(1).lower(), widget.text()))
+    return letters
+
+
+def _english_left(texts):
+    """The texts that are still English: a message of the catalogue whose Spanish differs from it."""
+    spanish = catalogue.read(catalogue.LOCALE / "es" / "LC_MESSAGES" / "assistant.po", "es")
+    english = {m.id for m in spanish if isinstance(m.id, str) and m.id and m.string and m.string != m.id}
+    return [text for text in texts if text in english]
+
+
+def _check(window):
+    assert not _english_left(_shown_texts(window))
+    letters = _mnemonics(window)
+    assert letters
+    seen: dict[str, str] = {}
+    for letter, text in letters:
+        assert letter not in seen, f"{text!r} and {seen[letter]!r} share the mnemonic {letter!r}"
+        seen[letter] = text
+
+
+def test_the_conversation_dialog_is_spanish_with_unique_mnemonics(qtbot, spanish):
+    from assistant.ui.dialog import ConversationDialog
+
+    dialog = ConversationDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.windowTitle() == "Preguntar sobre la imagen — Asistente"
+    _check(dialog)
+    dialog.set_listening(True)
+    assert dialog.talk_button.accessibleName() == "Dejar de escuchar"
+    _check(dialog)
+
+
+def test_settings_are_spanish_with_unique_mnemonics(qtbot, spanish):
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), [("spanish", "Spanish")])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.windowTitle() == "Configuración — Asistente"
+    assert dialog.voice.itemText(0) == "Predeterminado del sistema"
+    _check(dialog)
+
+
+def test_the_window_without_a_tray_is_spanish(qtbot, spanish):
+    from assistant.ui.views import MainWindow
+
+    window = MainWindow(lambda name: None, {})
+    qtbot.addWidget(window)
+    window.show()
+    labels = [button.text() for button in window.buttons.values()]
+    assert "Describir &pantalla" in labels
+    _check(window)
