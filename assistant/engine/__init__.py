@@ -56,7 +56,7 @@ def load_engine(
     from assistant.engine.models import ensure_model
 
     name = model or DEFAULT_MODEL
-    folder = ensure_model(name, progress=progress, on_progress=on_progress)
+    folder = ensure_model(name, progress=progress, on_progress=on_progress, check=family_of)
     family = family_of(folder)
     return family.engine_class().load(
         folder, name, device=device, precision=precision, on_progress=on_progress, image_tokens=image_tokens

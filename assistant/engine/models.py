@@ -168,9 +168,15 @@ def download(
     return path
 
 
-def ensure_model(model: str, progress: bool = True, on_progress: ProgressCallback | None = None) -> Path:
+def ensure_model(
+    model: str,
+    progress: bool = True,
+    on_progress: ProgressCallback | None = None,
+    check: Callable[[Path], object] | None = None,
+) -> Path:
     """The local folder of `model` (a folder, a hub id or a known model's short name), downloading it
-    first if needed."""
+    first if needed. `check` is given the folder of the model's config.json before its weights are
+    downloaded (it raises to refuse the model: a family the app cannot run)."""
     model = resolve(model)
     if is_local(model):
         folder = Path(model).expanduser()
@@ -180,7 +186,27 @@ def ensure_model(model: str, progress: bool = True, on_progress: ProgressCallbac
     if Path(model).expanduser().exists() or model.startswith((".", "/", "~")):
         raise ModelNotAvailable(f"The model folder {model} does not exist. Check the path.")
     _check_hub_id(model)
-    return cached_path(model) or download(model, progress=progress, on_progress=on_progress)
+    downloaded = cached_path(model)
+    if downloaded is not None:
+        return downloaded
+    if check is not None:
+        config = _config_only(model)
+        if config is not None:
+            check(config)
+    return download(model, progress=progress, on_progress=on_progress)
+
+
+def _config_only(model: str) -> Path | None:
+    """The folder of the model's config.json, fetched alone; None where it cannot be fetched (the whole
+    download then says why)."""
+    if offline():
+        return None
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return Path(hf_hub_download(model, "config.json")).parent
+    except Exception:  # the download that follows reports the problem in one sentence
+        return None
 
 
 def _check_hub_id(model: str) -> None:

@@ -44,3 +44,27 @@ def test_a_config_without_architectures_is_one_sentence(unknown_checkpoint) -> N
 
 def test_every_blip2_checkpoint_is_the_blip2_family(tiny_model_dir, tiny_t5_model_dir) -> None:
     assert family_of(tiny_model_dir).name == family_of(tiny_t5_model_dir).name == "BLIP-2"
+
+
+def test_a_hub_model_of_an_unknown_family_is_refused_before_its_weights_download(
+    tmp_path, monkeypatch
+) -> None:
+    import huggingface_hub
+
+    from assistant.engine import models
+
+    config_folder = tmp_path / "config-only"
+    config_folder.mkdir()
+    (config_folder / "config.json").write_text(
+        json.dumps({"architectures": ["LlavaForConditionalGeneration"]})
+    )
+    downloads: list[str] = []
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "cached_path", lambda model: None)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda model, name: str(config_folder / name))
+    monkeypatch.setattr(
+        huggingface_hub, "snapshot_download", lambda model, **options: downloads.append(model)
+    )
+    with pytest.raises(UnknownFamily, match="LlavaForConditionalGeneration"):
+        load_engine("owner/llava-model", device="cpu", precision="int8", progress=False)
+    assert downloads == []  # the weights were never asked for
