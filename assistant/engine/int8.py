@@ -99,7 +99,6 @@ class Int8Linear(torch.nn.Module):
         )
 
 
-
 def quantized_roots(model: torch.nn.Module) -> list[str]:
     """The names of the parts whose linear layers run in int8, as the model's family says."""
     from assistant.engine.families import family_of_architecture
@@ -168,4 +167,3 @@ def quantize_int8_(
             on_progress(done / total)
     model.float()
     log.info("Quantized %d layers: %s", len(names), ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
-

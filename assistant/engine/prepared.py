@@ -317,5 +317,3 @@ def remove_saved() -> int:
             freed += path.stat().st_size
             path.unlink(missing_ok=True)
     return freed
-
-

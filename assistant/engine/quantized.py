@@ -91,7 +91,6 @@ def _rest(model: torch.nn.Module, quantized: list[str]) -> tuple[dict[str, torch
     return tensors, aliases
 
 
-
 # ---- writing and loading a model --------------------------------------------------------------------
 
 

@@ -8,9 +8,9 @@ from assistant.bench import families
 from assistant.engine import quantized
 
 
-def test_the_measurement_runs_a_family_through_load_engine(tiny, tmp_path, monkeypatch) -> None:
+def test_the_measurement_runs_a_family_through_load_engine(tiny_qwen_dir, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    folder = shutil.copytree(tiny.folder, tmp_path / "checkpoint")
+    folder = shutil.copytree(tiny_qwen_dir, tmp_path / "checkpoint")
     figures = families.measure(str(folder), repeat=1)
     assert set(figures) == {"first_start_s", "later_start_s", "loaded_gb", "first_sentence_s", "tokens_per_s"}
     assert figures["first_sentence_s"] > 0 and figures["tokens_per_s"] > 0
