@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from assistant.bench import families
 from assistant.engine import quantized
 
 
+@pytest.mark.slow  # a first and a later start of each family: about 20 s each
 def test_the_measurement_runs_a_family_through_load_engine(tiny_qwen_dir, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
     folder = shutil.copytree(tiny_qwen_dir, tmp_path / "checkpoint")
