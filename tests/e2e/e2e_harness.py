@@ -3,6 +3,7 @@ it said."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from fixtures.desktops import start_session_bus, stop_process
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_WINDOW = Path(__file__).with_name("text_window.py")
 AT_SPI_LAUNCHER = Path("/usr/libexec/at-spi-bus-launcher")
+A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"  # the team's reader of the accessibility tree
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> object:
@@ -80,6 +82,18 @@ def show_text_window(desktop: Desktop) -> subprocess.Popen:
     assert window.stdout is not None
     assert window.stdout.readline().strip() == "ready"
     return window
+
+
+def accessible_trees(app: RunningApp) -> list[dict]:
+    """The app's windows as a screen reader sees them (a11y-tree over AT-SPI), one tree a window;
+    skipped where the system's pyatspi is missing."""
+    done = app.run(
+        "/usr/bin/python3", str(A11Y_TREE), "--app", "assistant", "--json", "--wait", "10", timeout=60
+    )
+    if done.returncode != 0 and "pyatspi is missing" in done.stderr:
+        pytest.skip("python3-pyatspi is not installed")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def close_text_window(desktop: Desktop, window: subprocess.Popen) -> None:

@@ -4,7 +4,6 @@ captured, and what a screen reader sees of its windows."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -12,12 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_harness import ROOT, RunningApp, wait_for
+from e2e_harness import A11Y_TREE, RunningApp, accessible_trees, wait_for
 
 # Every test has a window of text on the screen: an empty screen is blank, and is named, not described.
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("text_on_screen")]
 
-A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"
 LOUD = 1000  # a peak above this is speech, not silence (16-bit samples)
 
 
@@ -128,13 +126,7 @@ def test_every_focusable_control_has_a_role_and_a_name(start_app):
     app.wait_window("Ask about the image")
     app.trigger("settings")
     app.wait_window("Settings")
-    done = app.run(
-        "/usr/bin/python3", str(A11Y_TREE), "--app", "assistant", "--json", "--wait", "10", timeout=60
-    )
-    if done.returncode != 0 and "pyatspi is missing" in done.stderr:
-        pytest.skip("python3-pyatspi is not installed")
-    assert done.returncode == 0, done.stderr
-    trees = json.loads(done.stdout)
+    trees = accessible_trees(app)
     nodes = [pair for tree in trees for pair in _walk(tree)]
     names = {node["name"] for node, _ in nodes}
     assert {

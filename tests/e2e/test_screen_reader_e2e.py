@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_harness import ROOT, RunningApp, wait_for
+from e2e_harness import A11Y_TREE, RunningApp, accessible_trees, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 
@@ -22,7 +22,6 @@ pytestmark = [
     pytest.mark.skipif(not PrivateSpeechDispatcher.available(), reason="needs speech-dispatcher"),
 ]
 
-A11Y_TREE = ROOT.parent / "shared" / "tools" / "a11y-tree"
 SCREEN_READER_ENABLED = ["gdbus", "call", "--session", "--dest", "org.a11y.Bus", "--object-path", "/org/a11y/bus",
                          "--method", "org.freedesktop.DBus.Properties.Set", "org.a11y.Status", "ScreenReaderEnabled"]  # fmt: skip
 
@@ -138,13 +137,7 @@ def settings_nodes(app: RunningApp) -> list[dict]:
     """The Settings window's accessible tree, flattened, as a screen reader sees it."""
     app.trigger("settings")
     app.wait_window("Settings")
-    done = app.run(
-        "/usr/bin/python3", str(A11Y_TREE), "--app", "assistant", "--json", "--wait", "10", timeout=60
-    )
-    if done.returncode != 0 and "pyatspi is missing" in done.stderr:
-        pytest.skip("python3-pyatspi is not installed")
-    assert done.returncode == 0, done.stderr
-    return [node for tree in json.loads(done.stdout) for node in _walk(tree)]
+    return [node for tree in accessible_trees(app) for node in _walk(tree)]
 
 
 @pytest.mark.skipif(not A11Y_TREE.exists(), reason="needs ../shared/tools/a11y-tree")
