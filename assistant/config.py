@@ -23,6 +23,7 @@ from assistant.actions import DEFAULT_HOTKEYS, NAMES
 from assistant.errors import UserError
 from assistant.files import replace_text
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
+from assistant.i18n import _
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -142,8 +143,9 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
         return Settings(), None
     except OSError as error:
         return Settings(), (
-            f"The settings file {path} could not be read ({error.strerror or error}), "
-            "so the default settings are used."
+            _(
+                "The settings file {path} could not be read ({value}), so the default settings are used."
+            ).format(path=path, value=error.strerror or error)
         )
     try:
         # utf-8-sig: an editor's byte order mark is not damage. RecursionError: nesting deeper than
@@ -156,7 +158,9 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
     if rejected:
         names = ", ".join(rejected)
         return settings, (
-            f"Some settings in {path} could not be used ({names}), so their defaults are used instead."
+            _(
+                "Some settings in {path} could not be used ({names}), so their defaults are used instead."
+            ).format(path=path, names=names)
         )
     return settings, None
 
@@ -212,15 +216,16 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
     """Write the settings whole or not at all, keeping the file's permissions."""
     path = Path(path) if path is not None else settings_path()
-    text = "# Settings for the assistant; the Settings window edits this file too.\n"
+    text = _("# Settings for the assistant; the Settings window edits this file too.\n")
     text += tomli_w.dumps(settings_to_dict(settings))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_text(path, text)
     except OSError as error:
         raise SettingsError(
-            f"The settings could not be saved to {path} ({error.strerror or error}); "
-            "check that the folder exists and is writable."
+            _(
+                "The settings could not be saved to {path} ({value}); check that the folder exists and is writable."
+            ).format(path=path, value=error.strerror or error)
         ) from error
     return path
 
@@ -259,5 +264,9 @@ def _move_aside(path: Path) -> str:
     try:
         os.replace(path, target)
     except OSError:
-        return f"The settings file {path} is damaged and could not be moved aside, so the default settings are used."
-    return f"The settings file was damaged, so it was kept as {target} and the default settings are used."
+        return _(
+            "The settings file {path} is damaged and could not be moved aside, so the default settings are used."
+        ).format(path=path)
+    return _(
+        "The settings file was damaged, so it was kept as {target} and the default settings are used."
+    ).format(target=target)

@@ -144,7 +144,7 @@ class SettingsDialog(QDialog):
         self.speech_enabled.setAccessibleName(_("Speak descriptions and answers"))
         speech_form.addRow(self.speech_enabled)
         self.speak_with = QComboBox()
-        _name_combo(self.speak_with, "Speak with")
+        _name_combo(self.speak_with, _("Speak with"))
         for value in SPEAK_WITH:
             self.speak_with.addItem(_(SPEAK_WITH_LABELS[value]), value)
         self.speak_with.setCurrentIndex(max(0, self.speak_with.findData(settings.speak_with)))
@@ -162,7 +162,7 @@ class SettingsDialog(QDialog):
         self.screen_reader.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         speech_form.addRow(self.screen_reader)
         self.voice = QComboBox()
-        _name_combo(self.voice, "Voice")
+        _name_combo(self.voice, _("Voice"))
         self.voice.addItem(_(SYSTEM_VOICE), None)
         for ident, name in voice_choices(voices):
             self.voice.addItem(name, ident)
@@ -177,8 +177,8 @@ class SettingsDialog(QDialog):
         self.rate.setAccessibleName(_("Speaking rate in words per minute"))
         self.rate.setRange(0, RATE_RANGE[1])  # 0 shows as the system default
         self.rate.setSingleStep(10)
-        self.rate.setSpecialValueText("System default")
-        self.rate.setSuffix(" words per minute")
+        self.rate.setSpecialValueText(_("System default"))
+        self.rate.setSuffix(_(" words per minute"))
         self.rate.setValue(settings.rate or 0)
         editor = self.rate.findChild(QLineEdit)
         if editor is not None:  # the spin box's own text field, which AT-SPI may show on its own
@@ -204,9 +204,9 @@ class SettingsDialog(QDialog):
         model_box = QGroupBox(_("Descriptions"))
         model_form = QFormLayout(model_box)
         self.detail = QComboBox()
-        _name_combo(self.detail, "Detail")
+        _name_combo(self.detail, _("Detail"))
         for value in DETAILS:
-            self.detail.addItem(value.capitalize(), value)
+            self.detail.addItem({"brief": _("Brief"), "detailed": _("Detailed")}.get(value, value), value)
         self.detail.setCurrentIndex(max(0, self.detail.findData(settings.detail)))
         self._row(model_form, _("&Detail:"), self.detail)
         self.model = QLineEdit(settings.model)
@@ -215,9 +215,9 @@ class SettingsDialog(QDialog):
         self._say_model_facts(settings.model)
         self.model.textChanged.connect(self._say_model_facts)
         self._row(model_form, _("Mod&el:"), self.model)
-        self.device = self._combo("Device", DEVICES, settings.device)
+        self.device = self._combo(_("Device"), DEVICES, settings.device)
         self._row(model_form, _("Dev&ice:"), self.device)
-        self.precision = self._combo("Precision", PRECISIONS, settings.precision)
+        self.precision = self._combo(_("Precision"), PRECISIONS, settings.precision)
         self._row(model_form, _("Precisio&n:"), self.precision)
         self.free_model = QSpinBox()
         self.free_model.setAccessibleName(_("Free the model when idle, after minutes"))
@@ -228,8 +228,8 @@ class SettingsDialog(QDialog):
             )
         )
         self.free_model.setRange(0, IDLE_MINUTES_MAX)  # 0 shows as off
-        self.free_model.setSpecialValueText("Off")
-        self.free_model.setSuffix(" minutes")
+        self.free_model.setSpecialValueText(_("Off"))
+        self.free_model.setSuffix(_(" minutes"))
         self.free_model.setValue(settings.free_model_after_minutes)
         editor = self.free_model.findChild(QLineEdit)
         if editor is not None:
@@ -249,8 +249,8 @@ class SettingsDialog(QDialog):
         )
         self.text_word_limit.setRange(0, TEXT_WORD_LIMIT_MAX)  # 0 shows as all
         self.text_word_limit.setSingleStep(10)
-        self.text_word_limit.setSpecialValueText("All")
-        self.text_word_limit.setSuffix(" words")
+        self.text_word_limit.setSpecialValueText(_("All"))
+        self.text_word_limit.setSuffix(_(" words"))
         self.text_word_limit.setValue(settings.text_word_limit)
         editor = self.text_word_limit.findChild(QLineEdit)
         if editor is not None:
@@ -263,7 +263,7 @@ class SettingsDialog(QDialog):
         listening_box = QGroupBox(_("Spoken questions"))
         listening_form = QFormLayout(listening_box)
         self.input_device = QComboBox()
-        _name_combo(self.input_device, "Microphone")
+        _name_combo(self.input_device, _("Microphone"))
         self.input_device.addItem(_("System default"), None)
         for name in input_devices:
             self.input_device.addItem(name, name)
@@ -309,7 +309,7 @@ class SettingsDialog(QDialog):
         box = QGroupBox(_("Screen capture"))
         form = QFormLayout(box)
         self.capture_backend = QComboBox()
-        _name_combo(self.capture_backend, "Screen capture method")
+        _name_combo(self.capture_backend, _("Screen capture method"))
         for value in CAPTURE_BACKENDS:
             self.capture_backend.addItem(_(CAPTURE_LABELS[value]), value)
         self.capture_backend.setCurrentIndex(max(0, self.capture_backend.findData(settings.capture_backend)))

@@ -18,6 +18,11 @@ WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_"}
 # Calls whose first arguments are said or shown to the user.
 SAID = {
     "print",
+    "_combo",
+    "_name_combo",
+    "setSpecialValueText",
+    "setSuffix",
+    "setPrefix",
     "__init__",
     "_row",
     "_button",
@@ -63,7 +68,7 @@ SAID = {
 # Keyword arguments that are shown: argparse's help and description.
 SHOWN_KEYWORDS = {"help", "description", "epilog", "title"}
 BASE_ERROR = "UserError"
-LOGGERS = {"log", "logger", "logging"}
+LOGGERS = {"log", "_log", "logger", "logging"}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ NOT_YET_WRAPPED = {
     "assistant/capture/portal_screencast.py",
     "assistant/capture/portal_screenshot.py",
     "assistant/capture/window.py",
-    "assistant/config.py",
     "assistant/documents/atomic.py",
     "assistant/documents/epub.py",
     "assistant/documents/formats.py",
@@ -45,7 +44,6 @@ NOT_YET_WRAPPED = {
     "assistant/engine/server_consent.py",
     "assistant/engine/server_probe.py",
     "assistant/engine/server_stream.py",
-    "assistant/hotkeys/portal_shortcuts.py",
     "assistant/ocr/reader.py",
 }
 SPANISH = catalogue.LOCALE / "es" / "LC_MESSAGES" / "assistant.po"
