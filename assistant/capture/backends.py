@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from assistant.capture.base import CaptureBackend
 from assistant.config import CAPTURE_BACKENDS as CHOICES
+from assistant.i18n import _
 
 _WLROOTS_DESKTOPS = ("sway", "hyprland", "river", "wlroots", "wayfire", "labwc")
 
@@ -87,7 +88,11 @@ def choose_backend(
         backend = make(preferred)
         if (problem := backend.problem()) is None:
             return backend, []
-        notes.append(f"The chosen screen capture, {backend.title}, cannot run here: {problem}")
+        notes.append(
+            _("The chosen screen capture, {title}, cannot run here: {problem}").format(
+                title=_(backend.title), problem=problem
+            )
+        )
         names = [name for name in names if name != preferred]
     for name in names:
         backend = make(name)
@@ -144,7 +149,7 @@ def report(
         state = (
             "in use" if name == chosen.name and problem is None else "ready" if problem is None else problem
         )
-        lines.append(f"Screen capture through {backend.title}: {state}")
+        lines.append(_("Screen capture through {title}: {state}").format(title=_(backend.title), state=state))
     return lines + notes
 
 
@@ -157,6 +162,10 @@ def set_up(name: str = "auto") -> str:
     ask = getattr(backend, "set_up", None)
     if ask is None:  # mss and grim ask nothing: one grab shows that capture works
         backend.grab_screen()
-        return f"The screen can be captured through {backend.title}; the desktop asks nothing."
+        return _("The screen can be captured through {title}; the desktop asks nothing.").format(
+            title=_(backend.title)
+        )
     ask()
-    return f"The desktop allowed screen capture through {backend.title}; later captures ask nothing."
+    return _("The desktop allowed screen capture through {title}; later captures ask nothing.").format(
+        title=_(backend.title)
+    )

@@ -7,6 +7,7 @@ from typing import Protocol
 from PIL import Image
 
 from assistant.errors import UserError
+from assistant.i18n import _
 
 Geometry = tuple[int, int, int, int]
 """left, top, width, height in desktop coordinates."""
@@ -39,12 +40,12 @@ def clip(region: Geometry, bounds: Geometry) -> Geometry:
     """`region` cut to `bounds`; an empty region, or one wholly outside, is a CaptureError."""
     left, top, width, height = region
     if width <= 0 or height <= 0:
-        raise CaptureError("The chosen region is empty. Choose a region at least one pixel wide and high.")
+        raise CaptureError(_("The chosen region is empty. Choose a region at least one pixel wide and high."))
     right = min(left + width, bounds[0] + bounds[2])
     bottom = min(top + height, bounds[1] + bounds[3])
     left, top = max(left, bounds[0]), max(top, bounds[1])
     if right <= left or bottom <= top:
-        raise CaptureError("The chosen region lies outside the screen. Choose a region on the screen.")
+        raise CaptureError(_("The chosen region lies outside the screen. Choose a region on the screen."))
     return (left, top, right - left, bottom - top)
 
 

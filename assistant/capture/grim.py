@@ -15,19 +15,22 @@ from PIL import Image, UnidentifiedImageError
 
 from assistant.capture import sway
 from assistant.capture.base import CaptureError, Geometry, clip, opaque_rgb
+from assistant.i18n import N_, _
 
 DEADLINE_SECONDS = 10.0
 
 
 class GrimBackend:
     name = "grim"
-    title = "grim (wlroots screencopy: sway, Hyprland)"
+    title = N_("grim (wlroots screencopy: sway, Hyprland)")
 
     def problem(self) -> str | None:
         if not os.environ.get("WAYLAND_DISPLAY"):
-            return "grim needs a Wayland desktop, and none was found; start the assistant from the desktop."
+            return _(
+                "grim needs a Wayland desktop, and none was found; start the assistant from the desktop."
+            )
         if not shutil.which("grim"):
-            return (
+            return _(
                 "grim is not installed; install it (Debian's package grim) or choose another screen capture."
             )
         return None
@@ -57,16 +60,17 @@ class GrimBackend:
         try:
             done = subprocess.run([*command, "-"], capture_output=True, timeout=DEADLINE_SECONDS, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise CaptureError("grim did not capture the screen in time; try again.") from error
+            raise CaptureError(_("grim did not capture the screen in time; try again.")) from error
         if done.returncode != 0:
             why = done.stderr.decode(errors="replace").strip().splitlines()
             raise CaptureError(
-                f"grim could not capture the screen ({why[-1] if why else 'no reason given'}); "
-                "check that the compositor offers screencopy, or choose the portal in Settings."
+                _(
+                    "grim could not capture the screen ({value}); check that the compositor offers screencopy, or choose the portal in Settings."
+                ).format(value=why[-1] if why else _("no reason given"))
             )
         try:
             with Image.open(io.BytesIO(done.stdout)) as image:
                 image.load()
                 return opaque_rgb(image)
         except (OSError, UnidentifiedImageError) as error:
-            raise CaptureError("grim gave no picture; try again.") from error
+            raise CaptureError(_("grim gave no picture; try again.")) from error

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.i18n import N_
+from assistant.i18n import N_, _
 
 # Said in the user's language where it is said: _(LOCKED_MESSAGE).
 LOCKED_MESSAGE = N_("The screen is locked; nothing was captured.")
@@ -105,7 +105,7 @@ def input_desktop_is_locked(desktop_name: str | None) -> bool:
 
 def _windows_locked() -> bool:
     if sys.platform != "win32":  # called on Windows only; this tells mypy that ctypes.WinDLL is there
-        raise OSError("This works only on Windows.")
+        raise OSError(_("This works only on Windows."))
     import ctypes
     from ctypes import wintypes
 

@@ -16,11 +16,12 @@ from mss.exception import ScreenShotError
 from PIL import Image
 
 from assistant.capture.base import CaptureError, Geometry, clip
+from assistant.i18n import N_, _
 
 
 class MssBackend:
     name = "mss"
-    title = "mss (X11, Windows, macOS)"
+    title = N_("mss (X11, Windows, macOS)")
 
     def problem(self) -> str | None:
         if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
@@ -57,7 +58,7 @@ def _screen() -> Iterator[Any]:
         yield sct
     except ScreenShotError as error:
         raise CaptureError(
-            "The screen could not be captured. Try again, or describe an image file instead."
+            _("The screen could not be captured. Try again, or describe an image file instead.")
         ) from error
     finally:
         sct.close()
@@ -67,16 +68,22 @@ def _no_display() -> CaptureError:
     display = os.environ.get("DISPLAY")
     if sys.platform.startswith("linux") and not display and os.environ.get("WAYLAND_DISPLAY"):
         return CaptureError(
-            "No screen could be captured: this Wayland desktop offers no X display to capture. "
-            "Log in to an X11 session, or describe an image file or the clipboard instead."
+            _(
+                "No screen could be captured: this Wayland desktop offers no X display to capture. "
+                "Log in to an X11 session, or describe an image file or the clipboard instead."
+            )
         )
     if sys.platform.startswith("linux") and not display:
         return CaptureError(
-            "No screen could be captured: no display is available. Start the assistant from a desktop session."
+            _(
+                "No screen could be captured: no display is available. Start the assistant from a desktop session."
+            )
         )
-    where = f"the display {display}" if display else "the display"
+    where = _("the display {display}").format(display=display) if display else _("the display")
     return CaptureError(
-        f"No screen could be captured: {where} could not be reached. Check that the desktop is running."
+        _(
+            "No screen could be captured: {where} could not be reached. Check that the desktop is running."
+        ).format(where=where)
     )
 
 

@@ -25,6 +25,7 @@ from assistant.capture.portal_screenshot import CANCELLED_MESSAGE, SET_UP_SECOND
 from assistant.config import APP_NAME
 from assistant.files import replace_text
 from assistant.hotkeys.portal import CANCELLED, Portal, PortalTimeout, PortalUnavailable, new_token
+from assistant.i18n import N_, _
 
 SCREENCAST = "org.freedesktop.portal.ScreenCast"
 MONITOR = 1
@@ -33,15 +34,15 @@ START_SECONDS = 10.0
 """A session restored from its token starts without a question."""
 FRAME_SECONDS = 5.0
 
-NO_PORTAL = (
+NO_PORTAL = N_(
     "No screen could be captured: this Wayland desktop offers no ScreenCast portal of version 4 or later; "
     "choose the screenshot portal in Settings instead."
 )
-NO_GSTREAMER = (
+NO_GSTREAMER = N_(
     "Screen capture through the ScreenCast portal needs GStreamer's PipeWire source; install "
     "gstreamer1.0-pipewire and gstreamer1.0-tools, or choose the screenshot portal in Settings."
 )
-REFUSED = (
+REFUSED = N_(
     "The desktop did not allow the screen to be shared; open the assistant's Settings, choose Set up "
     "screen capture and choose a screen to share when the desktop asks."
 )
@@ -54,7 +55,7 @@ def token_path() -> Path:
 
 class PortalScreenCastBackend:
     name = "screencast"
-    title = "the desktop's ScreenCast portal with PipeWire"
+    title = N_("the desktop's ScreenCast portal with PipeWire")
 
     def __init__(
         self, address: str | None = None, token_file: Path | None = None, deadline: float = START_SECONDS
@@ -73,10 +74,10 @@ class PortalScreenCastBackend:
             with Portal(self._address) as portal:
                 version = portal.version(SCREENCAST)
         except PortalUnavailable:
-            return NO_PORTAL
+            return _(NO_PORTAL)
         if version is None or version < 4:
-            return NO_PORTAL
-        return None if shutil.which("gst-launch-1.0") else NO_GSTREAMER
+            return _(NO_PORTAL)
+        return None if shutil.which("gst-launch-1.0") else _(NO_GSTREAMER)
 
     def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
         return self._frame()
@@ -111,7 +112,7 @@ class PortalScreenCastBackend:
         try:
             portal = Portal(self._address, enable_fds=True)  # the PipeWire socket comes as a descriptor
         except PortalUnavailable as error:
-            raise CaptureError(NO_PORTAL) from error
+            raise CaptureError(_(NO_PORTAL)) from error
         try:
             self._session, self._node, self._position = self._negotiate(portal, deadline)
         except BaseException:
@@ -122,7 +123,7 @@ class PortalScreenCastBackend:
     def _negotiate(self, portal: Portal, deadline: float) -> tuple[str, int, tuple[int, int]]:
         version = portal.version(SCREENCAST)
         if version is None or version < 4:
-            raise CaptureError(NO_PORTAL)
+            raise CaptureError(_(NO_PORTAL))
         created = self._ask(
             portal, "CreateSession", "a{sv}", (), {"session_handle_token": ("s", new_token())}, deadline
         )
@@ -142,7 +143,7 @@ class PortalScreenCastBackend:
             replace_text(self._token_file, str(new), mode=0o600)
         streams = started.get("streams") or []
         if not streams:
-            raise CaptureError(REFUSED)
+            raise CaptureError(_(REFUSED))
         node, properties = streams[0]
         left, top = properties.get("position", (0, 0))
         return session, int(node), (int(left), int(top))
@@ -160,15 +161,16 @@ class PortalScreenCastBackend:
             response = portal.request(SCREENCAST, method, signature, args, options, deadline)
         except PortalTimeout as error:
             raise CaptureError(
-                f"The desktop's ScreenCast portal did not answer within {deadline:g} seconds; open the "
-                "assistant's Settings, choose Set up screen capture and answer the desktop's question."
+                _(
+                    "The desktop's ScreenCast portal did not answer within {deadline:g} seconds; open the assistant's Settings, choose Set up screen capture and answer the desktop's question."
+                ).format(deadline=deadline)
             ) from error
         except PortalUnavailable as error:
-            raise CaptureError(NO_PORTAL) from error
+            raise CaptureError(_(NO_PORTAL)) from error
         if response.code == CANCELLED:
-            raise CaptureError(CANCELLED_MESSAGE)
+            raise CaptureError(_(CANCELLED_MESSAGE))
         if not response.granted:
-            raise CaptureError(REFUSED)
+            raise CaptureError(_(REFUSED))
         return dict(response.results)
 
     def _frame(self) -> Image.Image:
@@ -189,7 +191,7 @@ class PortalScreenCastBackend:
             portal.close()
             self._portal, self._session = None, ""  # the desktop ended the session: start again next time
             raise CaptureError(
-                "The desktop ended the screen sharing session; capture again to start a new one."
+                _("The desktop ended the screen sharing session; capture again to start a new one.")
             ) from error
         return int(body[0].to_raw_fd())
 
@@ -197,7 +199,7 @@ class PortalScreenCastBackend:
 def one_frame(remote: int, node: int) -> Image.Image:
     """One frame of PipeWire `node` over the connection `remote`, through GStreamer, as RGB."""
     if not shutil.which("gst-launch-1.0"):
-        raise CaptureError(NO_GSTREAMER)
+        raise CaptureError(_(NO_GSTREAMER))
     command = [
         "gst-launch-1.0",
         "-q",
@@ -218,10 +220,10 @@ def one_frame(remote: int, node: int) -> Image.Image:
             command, capture_output=True, timeout=FRAME_SECONDS, pass_fds=(remote,), check=False
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise CaptureError("No frame came from the screen sharing stream in time; try again.") from error
+        raise CaptureError(_("No frame came from the screen sharing stream in time; try again.")) from error
     try:
         with Image.open(io.BytesIO(done.stdout)) as image:
             image.load()
             return opaque_rgb(image)
     except (OSError, UnidentifiedImageError) as error:
-        raise CaptureError("The screen sharing stream gave no picture; try again.") from error
+        raise CaptureError(_("The screen sharing stream gave no picture; try again.")) from error

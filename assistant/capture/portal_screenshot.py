@@ -28,6 +28,7 @@ from assistant.hotkeys.portal import (
     PortalUnavailable,
     offers,
 )
+from assistant.i18n import N_, _
 
 SCREENSHOT = "org.freedesktop.portal.Screenshot"
 TARGET_SCREEN, TARGET_WINDOW, TARGET_AREA, TARGET_ACTIVE_WINDOW = 1, 2, 4, 8
@@ -36,37 +37,36 @@ CAPTURE_SECONDS = 10.0
 SET_UP_SECONDS = 120.0
 """Time for the user to read and answer the desktop's question."""
 
-NO_PORTAL = (
+NO_PORTAL = N_(
     "No screen could be captured: this Wayland desktop offers no screenshot portal; install "
     "xdg-desktop-portal with your desktop's backend (xdg-desktop-portal-gnome, -kde or -wlr), "
     "or describe an image file or the clipboard instead."
 )
-REFUSED = (
+REFUSED = N_(
     "The desktop did not allow the screenshot; open the assistant's Settings, choose Set up screen "
     "capture and allow it when the desktop asks, or allow screenshots in the desktop's privacy settings."
 )
-CANCELLED_MESSAGE = (
+CANCELLED_MESSAGE = N_(
     "The screenshot was cancelled in the desktop's dialog; capture again and choose Allow or Share."
 )
 
 
 def no_answer(deadline: float) -> str:
-    return (
-        f"The desktop's screenshot portal did not answer within {deadline:g} seconds; open the "
-        "assistant's Settings, choose Set up screen capture and answer the desktop's question."
-    )
+    return _(
+        "The desktop's screenshot portal did not answer within {deadline:g} seconds; open the assistant's Settings, choose Set up screen capture and answer the desktop's question."
+    ).format(deadline=deadline)
 
 
 class PortalScreenshotBackend:
     name = "portal"
-    title = "the desktop's Screenshot portal (xdg-desktop-portal)"
+    title = N_("the desktop's Screenshot portal (xdg-desktop-portal)")
 
     def __init__(self, address: str | None = None, deadline: float = CAPTURE_SECONDS) -> None:
         self._address = address
         self._deadline = deadline
 
     def problem(self) -> str | None:
-        return None if offers(SCREENSHOT, self._address) is not None else NO_PORTAL
+        return None if offers(SCREENSHOT, self._address) is not None else _(NO_PORTAL)
 
     def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
         # The portal gives the whole desktop; it says nothing of where each monitor lies in it.
@@ -89,7 +89,7 @@ class PortalScreenshotBackend:
         """The whole desktop, by one request answered within `deadline` seconds."""
         with self._portal() as portal:
             if portal.version(SCREENSHOT) is None:
-                raise CaptureError(NO_PORTAL)
+                raise CaptureError(_(NO_PORTAL))
             return self._request(portal, self._deadline if deadline is None else deadline, None)
 
     def set_up(self, deadline: float = SET_UP_SECONDS) -> Image.Image:
@@ -100,7 +100,7 @@ class PortalScreenshotBackend:
         try:
             return Portal(self._address)
         except PortalUnavailable as error:
-            raise CaptureError(NO_PORTAL) from error
+            raise CaptureError(_(NO_PORTAL)) from error
 
     def _offers_active_window(self, portal: Portal) -> bool:
         try:
@@ -118,11 +118,11 @@ class PortalScreenshotBackend:
         except PortalTimeout as error:
             raise CaptureError(no_answer(deadline)) from error
         except PortalUnavailable as error:
-            raise CaptureError(NO_PORTAL) from error
+            raise CaptureError(_(NO_PORTAL)) from error
         if response.code == CANCELLED:
-            raise CaptureError(CANCELLED_MESSAGE)
+            raise CaptureError(_(CANCELLED_MESSAGE))
         if response.code != GRANTED:
-            raise CaptureError(REFUSED)
+            raise CaptureError(_(REFUSED))
         return take_file(str(response.results.get("uri", "")))
 
 
@@ -130,14 +130,14 @@ def take_file(uri: str) -> Image.Image:
     """The picture at the portal's `file://` URI, in memory; the file itself is deleted."""
     parsed = urlparse(uri)
     if parsed.scheme != "file" or not parsed.path:
-        raise CaptureError("The desktop's screenshot portal gave no picture; try again.")
+        raise CaptureError(_("The desktop's screenshot portal gave no picture; try again."))
     path = Path(unquote(parsed.path))
     try:
         with Image.open(path) as image:
             image.load()
             picture = opaque_rgb(image)
     except (OSError, UnidentifiedImageError) as error:
-        raise CaptureError("The desktop's screenshot could not be read; try again.") from error
+        raise CaptureError(_("The desktop's screenshot could not be read; try again.")) from error
     finally:
         with contextlib.suppress(OSError):  # a portal of a sandbox may hand over a read-only copy
             path.unlink()

@@ -20,6 +20,7 @@ from PIL import Image
 from assistant.capture import sway
 from assistant.capture.backends import current_backend
 from assistant.capture.screen import CaptureError, grab_region
+from assistant.i18n import N_, _
 
 Geometry = tuple[int, int, int, int]
 """left, top, width, height in desktop coordinates."""
@@ -38,11 +39,16 @@ class FocusedWindow:
     @property
     def spoken_title(self) -> str:
         """ "Window: Quarterly report - Writer." """
-        title = self.title.strip() or "untitled"
-        return f"Window: {title}." if not title.endswith((".", "!", "?")) else f"Window: {title}"
+        title = self.title.strip() or _("untitled")
+        return (
+            # Translators: said before a window's description; {title} is the window's title.
+            _("Window: {title}.").format(title=title)
+            if not title.endswith((".", "!", "?"))
+            else _("Window: {title}").format(title=title)
+        )
 
 
-WAYLAND_MESSAGE = (
+WAYLAND_MESSAGE = N_(
     "The focused window cannot be found on this Wayland desktop, so the whole screen is described instead."
 )
 
@@ -84,26 +90,28 @@ def _wayland() -> bool:
 def _sway_focused() -> FocusedWindow:
     """sway's focused window over its IPC; elsewhere on Wayland, NoFocusedWindow."""
     if not os.environ.get("SWAYSOCK"):
-        raise NoFocusedWindow(WAYLAND_MESSAGE)
+        raise NoFocusedWindow(_(WAYLAND_MESSAGE))
     try:
         found = sway.focused(sway.ask(sway.GET_TREE))
     except sway.SwayError as error:
-        raise NoFocusedWindow(WAYLAND_MESSAGE) from error
+        raise NoFocusedWindow(_(WAYLAND_MESSAGE)) from error
     if found is None:
-        raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+        raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
     return FocusedWindow(*found)
 
 
 def _x11_active() -> FocusedWindow:
     if not os.environ.get("DISPLAY"):
-        raise NoFocusedWindow("The focused window cannot be found: no display is available.")
+        raise NoFocusedWindow(_("The focused window cannot be found: no display is available."))
     from Xlib import X, display, error
 
     try:
         screen_display = display.Display()
     except (error.DisplayError, OSError) as problem:
         raise NoFocusedWindow(
-            f"The focused window cannot be found: the display {os.environ['DISPLAY']} could not be reached."
+            _("The focused window cannot be found: the display {environ} could not be reached.").format(
+                environ=os.environ["DISPLAY"]
+            )
         ) from problem
     try:
         root = screen_display.screen().root
@@ -111,15 +119,19 @@ def _x11_active() -> FocusedWindow:
         active = root.get_full_property(active_atom, X.AnyPropertyType)
         if active is None:
             raise NoFocusedWindow(
-                "The focused window cannot be found: the window manager does not say which window is active."
+                _(
+                    "The focused window cannot be found: the window manager does not say which window is active."
+                )
             )
         if not active.value or not active.value[0]:
-            raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+            raise NoFocusedWindow(
+                _("No window has the focus. Click a window or switch to one, then try again.")
+            )
         window = screen_display.create_resource_object("window", int(active.value[0]))
         return FocusedWindow(_x11_title(screen_display, window), _x11_frame(window, root))
     except error.XError as problem:
         raise NoFocusedWindow(
-            "The focused window closed before it could be captured. Try again."
+            _("The focused window closed before it could be captured. Try again.")
         ) from problem
     finally:
         screen_display.close()
@@ -159,7 +171,7 @@ def _x11_frame(window: Any, root: Any) -> Geometry:
 
 def _windows_foreground() -> FocusedWindow:
     if sys.platform != "win32":  # called on Windows only; this tells mypy that ctypes.WinDLL is there
-        raise OSError("This works only on Windows.")
+        raise OSError(_("This works only on Windows."))
     import ctypes
     from ctypes import wintypes
 
@@ -167,7 +179,7 @@ def _windows_foreground() -> FocusedWindow:
     user32.GetForegroundWindow.restype = wintypes.HWND
     handle = user32.GetForegroundWindow()
     if not handle:
-        raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+        raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
     length = user32.GetWindowTextLengthW(handle)
     title = ctypes.create_unicode_buffer(length + 1)
     user32.GetWindowTextW(handle, title, length + 1)
@@ -201,5 +213,5 @@ def _mac_frontmost() -> FocusedWindow:
     windows = Quartz.CGWindowListCopyWindowInfo(options, Quartz.kCGNullWindowID) or []
     window = frontmost_of([dict(info) for info in windows])
     if window is None:
-        raise NoFocusedWindow("No window has the focus. Click a window or switch to one, then try again.")
+        raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
     return window

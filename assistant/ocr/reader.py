@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from assistant.errors import UserError
+from assistant.i18n import _
 from assistant.ocr.layout import TextBlock, TextLine, reading_order
 
 MIN_SCORE = 0.5
@@ -133,8 +134,9 @@ class TextReader:
             except Exception as error:  # any failure to start the OCR engine is reported the same way
                 if self.backend == "onnxruntime":
                     raise OcrError(
-                        f"Text in pictures cannot be read because RapidOCR did not start ({error}). "
-                        "Reinstall the assistant."
+                        _(
+                            "Text in pictures cannot be read because RapidOCR did not start ({error}). Reinstall the assistant."
+                        ).format(error=error)
                     ) from None
                 # OpenVINO installed but unable to run here (an old processor, a broken install).
                 self.backend = "onnxruntime"
@@ -193,8 +195,9 @@ class TextReader:
                 lines = self._recognise(engine, pixels, self._detect(engine, pixels, box))
             except Exception as error:  # RapidOCR's own errors on a picture it cannot take: this one only
                 raise OcrError(
-                    f"The text on this picture could not be read ({type(error).__name__}); "
-                    "try a crop of the part with the text."
+                    _(
+                        "The text on this picture could not be read ({kind}); try a crop of the part with the text."
+                    ).format(kind=type(error).__name__)
                 ) from error
         return TextOnImage(tuple(reading_order(lines)))
 
@@ -257,7 +260,7 @@ class TextReader:
             for key, text, score in zip(unknown, result.txts, result.scores, strict=True):
                 self._recognised[key] = (text.strip(), float(score))
         lines = []
-        for box, key, _ in crops:
+        for box, key, _crop in crops:
             text, score = self._recognised[key]
             self._recognised.move_to_end(key)
             if text and score >= MIN_SCORE:

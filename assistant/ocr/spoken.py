@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.i18n import _, ngettext
+
 DEFAULT_WORD_LIMIT = 60
 _ENDS_SENTENCE = (".", "!", "?", ":", ";", "…")
 
@@ -47,12 +49,23 @@ def text_to_speak(
     if not kept and not rest:
         return ""
     if not rest:
-        return f"Text on it: {_sentences(kept)}"
+        return _("Text on it: {sentences}").format(sentences=_sentences(kept))
     more = words_in(rest)
-    count = f"{more} more {'word' if more == 1 else 'words'}"
     if to_hear_more:
-        count += f"; {to_hear_more} to hear {'it' if more == 1 else 'them'}"
-    return f"Text on it: {_sentences(kept)} … {count}."
+        # Translators: the text on a picture cut at the word limit; {count} words are left, {how} is
+        # "press Control Alt E" or "choose Read all the text in the Assistant menu or window".
+        said = ngettext(
+            "Text on it: {sentences} … {count} more word; {how} to hear it.",
+            "Text on it: {sentences} … {count} more words; {how} to hear them.",
+            more,
+        )
+    else:
+        said = ngettext(
+            "Text on it: {sentences} … {count} more word.",
+            "Text on it: {sentences} … {count} more words.",
+            more,
+        )
+    return said.format(sentences=_sentences(kept), count=more, how=to_hear_more)
 
 
 def rest_to_speak(rest: Sequence[str]) -> str:

@@ -73,3 +73,17 @@ def test_a_blank_screen_is_called_blank_in_spanish():
     assert blank_message("dark blue", "window") == "La ventana está en blanco: todo de color azul oscuro."
     i18n.setup(override="en")
     assert blank_message("dark blue", "window") == "The window is blank: all dark blue."
+
+
+def test_the_words_left_are_counted_in_spanish_with_the_key_to_hear_them():
+    from assistant.ocr import text_to_speak
+
+    i18n.setup(override="es")
+    lines = ["uno dos tres", "cuatro"]
+    assert text_to_speak(lines, 3, "pulsa Control Alt E") == (
+        "Texto de la imagen: uno dos tres. … 1 palabra más; pulsa Control Alt E para oírla."
+    )
+    assert (
+        text_to_speak(["uno dos tres cuatro cinco"], 3)
+        == "Texto de la imagen: uno dos tres. … 2 palabras más."
+    )
