@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 
 #: `--ray` with no address: a Ray of this computer's own, started for the run.
 LOCAL = "local"
+#: "0" puts Ray in its single-computer mode, where every address it advertises and binds is 127.0.0.1.
+#: On Linux, Ray otherwise turns `_node_ip_address="127.0.0.1"` into the network's address (and, since
+#: 2.5x, binds its servers there). Read once, when Ray is imported.
+SINGLE_COMPUTER_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+LOOPBACK = "127.0.0.1"
 
 
 class RayError(UserError):
@@ -153,48 +158,70 @@ class RayEngine(Engine):
         raise EngineError("Questions are answered on this computer; Ray only describes documents' pictures.")
 
 
-def _start(address: str) -> None:
-    import ray
-
+def _import_ray(address: str) -> Any:
     if address == LOCAL:
-        # address="local" always starts a new Ray (never one that RAY_ADDRESS names), on loopback only.
-        ray.init(
-            address="local",
-            _node_ip_address="127.0.0.1",
-            include_dashboard=False,
-            num_cpus=os.cpu_count() or 1,
-            log_to_driver=False,
-        )
-    else:
-        ray.init(address=address, log_to_driver=False)
-
-
-@contextlib.contextmanager
-def ray_engine(recipe: EngineRecipe, address: str = LOCAL, actors: int = 0) -> Iterator[RayEngine]:
-    """A `RayEngine` of `actors` actors (0: one per GPU, or else one per two CPUs), Ray shut down after."""
+        os.environ[SINGLE_COMPUTER_ENV] = "0"
     try:
         import ray
     except ImportError:
         raise RayError("Ray is not installed; install it with: pip install 'assistant[scale]'.") from None
+    return ray
+
+
+def start(address: str = LOCAL, num_cpus: int | None = None) -> None:
+    """Start a Ray of this computer's own (LOCAL), on 127.0.0.1 only with its dashboard off, or join
+    the cluster at `address`."""
+    ray = _import_ray(address)
     try:
-        _start(address)
+        if address != LOCAL:
+            ray.init(address=address, log_to_driver=False)
+            return
+        # address="local" always starts a new Ray (never one that RAY_ADDRESS names).
+        ray.init(
+            address="local",
+            _node_ip_address=LOOPBACK,
+            include_dashboard=False,
+            num_cpus=num_cpus or os.cpu_count() or 1,
+            log_to_driver=False,
+        )
     except (ConnectionError, ValueError, RuntimeError) as error:
         raise RayError(
             f"Ray at {address} could not be reached ({error}); check the address ('auto' or ray://HOST:10001)."
         ) from None
-    try:
-        resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    if {node["NodeManagerAddress"] for node in ray.nodes()} != {LOOPBACK}:
+        ray.shutdown()  # Ray was imported before SINGLE_COMPUTER_ENV could be set: it would listen on the network
+        raise RayError(
+            "The local Ray would have listened on the network, not only on this computer, so it was stopped; "
+            f"run the command again in a new process, or set {SINGLE_COMPUTER_ENV}=0."
+        )
+
+
+@contextlib.contextmanager
+def ray_engine(recipe: EngineRecipe, address: str = LOCAL, actors: int = 0) -> Iterator[RayEngine]:
+    """A `RayEngine` of `actors` actors (0: one per GPU, or else one per two CPUs). A Ray this process
+    has already joined is used as it is, and only the actors end after; otherwise Ray is started (or
+    joined) for the run and shut down after."""
+    ray = _import_ray(address)
+    owned = not ray.is_initialized()
+    if owned:
+        start(address)
+    with contextlib.ExitStack() as stack:
+        if owned:
+            stack.callback(ray.shutdown)
+        resources: dict[str, float] = ray.cluster_resources()
         gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
         count = actors or gpus or max(1, cpus // 2)
         remote = ray.remote(num_cpus=1, num_gpus=1 if gpus else 0, max_restarts=-1, max_task_retries=-1)
         pool = [remote(Describer).remote(recipe) for _ in range(count)]
+        stack.callback(lambda: [ray.kill(actor, no_restart=True) for actor in pool])
         try:
-            summary = ray.get(pool[0].summary.remote())  # type: ignore[union-attr]
-        except ray.exceptions.RayTaskError as error:
-            cause = error.cause if isinstance(error.cause, UserError) else None
-            if cause is not None:
+            summary = ray.get(pool[0].summary.remote())
+        except ray.exceptions.RayError as error:  # the engine could not be loaded on the actor
+            cause = getattr(error, "cause", None)
+            if isinstance(cause, UserError):
                 raise EngineError(str(cause)) from None
-            raise
+            log.error("The engine could not be loaded on Ray", exc_info=error)
+            raise EngineError(
+                f"The model could not be loaded on Ray ({type(error).__name__}); the details are in the log."
+            ) from None
         yield RayEngine(pool, f"{summary}, on {count} Ray actor{'s' if count != 1 else ''}")
-    finally:
-        ray.shutdown()
