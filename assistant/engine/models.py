@@ -17,12 +17,22 @@ from assistant.engine.base import EngineError
 from assistant.engine.catalogue import KNOWN_MODELS as KNOWN_MODELS
 from assistant.engine.catalogue import KnownModel as KnownModel
 from assistant.engine.catalogue import known, resolve
+from assistant.i18n import N_, _
 
 if TYPE_CHECKING:
     import torch
 
 # Said once, when the int8 model is first prepared for this computer (assistant.engine.quantized).
-PREPARING = "Preparing the model for this computer; this happens once."
+# Said in the user's language where they are said: _(PREPARING), _(DOWNLOADING).
+PREPARING = N_("Preparing the model for this computer; this happens once.")
+DOWNLOADING = N_("Downloading the model")
+
+
+def is_download_progress(text: str) -> bool:
+    """Whether a loading stage is the download's progress (said each quarter, shown in between)."""
+    return text.startswith(_(DOWNLOADING))
+
+
 # Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
 
@@ -105,12 +115,17 @@ class DownloadWatcher:
         while not self._stop.wait(self.interval):
             done = self._arrived()  # this repository's files only, a resumed download included
             if total:
-                message = (
-                    f"Downloading the model: {min(99, int(100 * done / total))}% of {total / 1024**3:.1f} GB"
+                # Translators: {downloading} is "Downloading the model".
+                message = _("{downloading}: {percent}% of {total:.1f} GB").format(
+                    downloading=_(DOWNLOADING),
+                    percent=min(99, int(100 * done / total)),
+                    total=total / 1024**3,
                 )
             else:
                 amount = f"{done / 1024**3:.1f} GB" if done >= 1024**3 else f"{done // 1024**2} MB"
-                message = f"Downloading the model: {amount} so far"
+                message = _("{downloading}: {amount} so far").format(
+                    downloading=_(DOWNLOADING), amount=amount
+                )
             if message != last:
                 last = message
                 self.on_progress(message)
@@ -133,12 +148,15 @@ def download(
     )
 
     model = resolve(model)
-    how_to_fix = f"Connect to the internet once and run: assistant models download {model}"
+    how_to_fix = _("Connect to the internet once and run: assistant models download {model}").format(
+        model=model
+    )
     _check_hub_id(model)
     if offline():
         raise ModelNotAvailable(
-            f"The model {model} is not downloaded and HF_HUB_OFFLINE is set. "
-            f"Unset HF_HUB_OFFLINE, then run: assistant models download {model}"
+            _(
+                "The model {model} is not downloaded and HF_HUB_OFFLINE is set. Unset HF_HUB_OFFLINE, then run: assistant models download {model}"
+            ).format(model=model)
         )
     from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
@@ -150,20 +168,30 @@ def download(
             path = Path(snapshot_download(model, allow_patterns=ALLOW_PATTERNS, force_download=again))
     except (RepositoryNotFoundError, GatedRepoError):
         raise ModelNotAvailable(
-            f"There is no model called {model} on the Hugging Face hub. Check the name, or pass a local folder."
+            _(
+                "There is no model called {model} on the Hugging Face hub. Check the name, or pass a local folder."
+            ).format(model=model)
         ) from None
     except LocalEntryNotFoundError:
         raise ModelNotAvailable(
-            f"The model {model} is not downloaded and the hub cannot be reached. {how_to_fix}"
+            _("The model {model} is not downloaded and the hub cannot be reached. {how_to_fix}").format(
+                model=model, how_to_fix=how_to_fix
+            )
         ) from None
     except (HfHubHTTPError, OSError) as error:
-        raise ModelNotAvailable(f"Downloading {model} failed ({_short(error)}). {how_to_fix}") from None
+        raise ModelNotAvailable(
+            _("Downloading {model} failed ({short}). {how_to_fix}").format(
+                model=model, short=_short(error), how_to_fix=how_to_fix
+            )
+        ) from None
     finally:
         if not was_disabled:
             enable_progress_bars()
     if not any(path.glob("*.safetensors")):
         raise ModelNotAvailable(
-            f"The model {model} has no safetensors weights, and this app loads no other kind. Choose another model."
+            _(
+                "The model {model} has no safetensors weights, and this app loads no other kind. Choose another model."
+            ).format(model=model)
         )
     return path
 
@@ -181,10 +209,14 @@ def ensure_model(
     if is_local(model):
         folder = Path(model).expanduser()
         if not (folder / "config.json").is_file():
-            raise ModelNotAvailable(f"The folder {folder} holds no model (config.json is missing).")
+            raise ModelNotAvailable(
+                _("The folder {folder} holds no model (config.json is missing).").format(folder=folder)
+            )
         return folder
     if Path(model).expanduser().exists() or model.startswith((".", "/", "~")):
-        raise ModelNotAvailable(f"The model folder {model} does not exist. Check the path.")
+        raise ModelNotAvailable(
+            _("The model folder {model} does not exist. Check the path.").format(model=model)
+        )
     _check_hub_id(model)
     downloaded = cached_path(model)
     if downloaded is not None:
@@ -201,10 +233,12 @@ def _config_only(model: str) -> Path | None:
     download then says why)."""
     if offline():
         return None
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import snapshot_download
 
+    # snapshot_download asks the hub once and gives up at once when it cannot be reached;
+    # hf_hub_download would retry five times over 23 s, printing each retry to the terminal.
     try:
-        return Path(hf_hub_download(model, "config.json")).parent
+        return Path(snapshot_download(model, allow_patterns=["config.json"]))
     except Exception:  # the download that follows reports the problem in one sentence
         return None
 
@@ -218,8 +252,9 @@ def _check_hub_id(model: str) -> None:
         validate_repo_id(model)
     except HFValidationError:
         raise ModelNotAvailable(
-            f"{model} is neither a model folder nor a Hugging Face model id like {DEFAULT_MODEL}. "
-            "Check the name or the path."
+            _(
+                "{model} is neither a model folder nor a Hugging Face model id like {default_model}. Check the name or the path."
+            ).format(model=model, default_model=DEFAULT_MODEL)
         ) from None
 
 
@@ -288,12 +323,14 @@ def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
     hub_id = hub_id_of_cache_folder(folder)
     if hub_id:
         return ModelNotAvailable(
-            f"The model {hub_id} is damaged ({file_name} is incomplete or unreadable); "
-            f"download it again with: assistant models download --again {hub_id}"
+            _(
+                "The model {hub_id} is damaged ({file_name} is incomplete or unreadable); download it again with: assistant models download --again {hub_id}"
+            ).format(hub_id=hub_id, file_name=file_name)
         )
     return ModelNotAvailable(
-        f"The model in {folder} is damaged ({file_name} is incomplete or unreadable); copy its files "
-        "there again, or use a downloaded model (see: assistant models)."
+        _(
+            "The model in {folder} is damaged ({file_name} is incomplete or unreadable); copy its files there again, or use a downloaded model (see: assistant models)."
+        ).format(folder=folder, file_name=file_name)
     )
 
 

@@ -199,3 +199,18 @@ def test_hub_unreachable(hub) -> None:
     assert "Connect to the internet" in message
     assert f"assistant models download {DEFAULT_MODEL}" in message
     assert_one_sentence(message)
+
+
+def test_hub_unreachable_while_checking_the_family_says_one_sentence_and_nothing_else(
+    hub, capfd, caplog
+) -> None:
+    """The family check fetches config.json first; a hub that cannot be reached must not print the hub
+    library's retry lines (five of them, 23 s of waiting) before the sentence."""
+    hub(offline=False)
+    checked: list[Path] = []
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(DEFAULT_MODEL, progress=False, check=checked.append)
+    assert "cannot be reached" in str(caught.value)
+    assert checked == []
+    printed = capfd.readouterr()
+    assert "Retry" not in printed.err + printed.out + caplog.text
