@@ -28,6 +28,7 @@ SUITES = {
     "ocr": "ocr",
     "server": "server",
     "families": "families",
+    "scale": "scale",
 }
 
 # When a suite runs in `assistant bench`:

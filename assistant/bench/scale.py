@@ -1,0 +1,97 @@
+"""`--suite scale`: pictures per second of `alt-text` on 1 and 2 Ray actors against the single process,
+as ratios measured in one run (docs/alt-text-at-scale.md).
+
+The model is --model, or the synthetic checkpoint with --synthetic, or else the tiny random BLIP-2 the
+tests build (so the suite runs anywhere; its figures then measure the run's overhead more than a model).
+Each mode describes the same --images pictures (HTML documents, four to a document) with the engine
+loaded beforehand: model loading is not timed. The local Ray listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.bench.documents import make_corpus
+from assistant.bench.loading import synthetic_checkpoint
+from assistant.bench.suites import Bench, Scope, Target, show, target
+from assistant.documents.ray_run import LOCAL, EngineRecipe, ray_engine, start
+from assistant.documents.runner import Options, Runner
+
+if TYPE_CHECKING:
+    from assistant.engine.base import Engine
+
+SCOPE: Scope = "before models"  # its own engine here, and one in each actor
+KEY = "scale"
+RAY_OVERHEAD = 1.15  # the single process's pictures/s over one actor's, at most
+
+
+def _pictures_per_s(engine: Engine, n_images: int, batch_size: int, repeat: int) -> float:
+    rates = []
+    for _ in range(max(1, repeat)):
+        with tempfile.TemporaryDirectory(prefix="alt-text-scale-") as folder:
+            make_corpus(Path(folder), n_images)
+            started = time.perf_counter()
+            report = Runner(engine, Options(write=True, batch_size=batch_size)).run([Path(folder)])
+            wall = time.perf_counter() - started
+        if report.failed:
+            raise RuntimeError("the scale bench's run failed; see the alt-text log")
+        rates.append(n_images / wall)
+    return statistics.median(rates)
+
+
+def _recipe(bench: Bench, folder: Path) -> EngineRecipe:
+    args = bench.args
+    if args.synthetic:
+        model = synthetic_checkpoint(args)
+    elif args.model:
+        model = args.model
+    else:
+        from assistant.bench.synthetic import build_tiny_checkpoint
+
+        model = str(build_tiny_checkpoint(folder / "tiny-blip2"))
+    precision = "fp32" if not args.model and not args.synthetic else args.precision
+    return EngineRecipe(model=model, device=args.device, precision=precision)
+
+
+def bench_scale(bench: Bench) -> dict[str, Any]:
+    args = bench.args
+    n_images, batch = args.images, args.batch
+    with tempfile.TemporaryDirectory(prefix="alt-text-scale-model-") as folder:
+        recipe = _recipe(bench, Path(folder))
+        single = _pictures_per_s(recipe.load(), n_images, batch, args.repeat)
+        figures: dict[str, Any] = {"images": n_images, "single_pictures_per_s": round(single, 3)}
+        start(LOCAL)  # before Ray is first imported: it keeps Ray to 127.0.0.1
+        import ray
+
+        try:
+            for actors in (1, 2):
+                with ray_engine(recipe, LOCAL, actors) as engine:
+                    ray.get([actor.summary.remote() for actor in engine.actors])  # every engine loaded
+                    rate = _pictures_per_s(engine, n_images, batch * actors, args.repeat)
+                figures[f"ray_{actors}_pictures_per_s"] = round(rate, 3)
+                figures[f"ray_{actors}_over_single"] = round(rate / single, 3)
+        finally:
+            ray.shutdown()
+    figures["single_over_ray_1"] = round(single / figures["ray_1_pictures_per_s"], 3)
+    return figures
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    figures = bench_scale(bench)
+    print("\n== scale (alt-text on Ray against one process)")
+    show(figures)
+    return figures
+
+
+def targets(figures: dict[str, Any], bench: Bench) -> Iterator[Target]:
+    yield target(
+        "[scale] single_over_ray_1",
+        figures["single_over_ray_1"],
+        RAY_OVERHEAD,
+        f"Ray's overhead on one actor, at most {RAY_OVERHEAD}x the single process's time",
+    )
