@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from ui_flow import text_picture, wait_idle
 
@@ -353,19 +354,27 @@ def test_a_new_capture_brings_the_dialog_back_before_the_description(
     assert len(watched.described) == 1 and controller.dialog.isVisible()
 
 
+def armed_timers(controller) -> set[QTimer]:
+    """The controller's running timers: its session's clock (`ui/qtclock.py`) makes them its children."""
+    return {timer for timer in controller.findChildren(QTimer) if timer.isActive()}
+
+
 def test_stop_during_a_new_capture_brings_the_dialog_back(qtbot, no_bus, ready, watched) -> None:
     """New capture hides the dialog for the picture; Stop before it is taken must not leave the user with
     no dialog to return to."""
     controller, _recorded = ready
     controller.open_dialog()
     watched.screen = ONE_LINE
-    controller.new_capture()  # the picture is taken 300 ms later
+    armed_before = armed_timers(controller)
+    controller.new_capture()  # the picture is taken 300 ms later, on a timer of the controller's clock
     assert not controller.dialog.isVisible()
+    (capture_timer,) = armed_timers(controller) - armed_before
     controller.stop()
     assert controller.dialog.isVisible()
-    qtbot.wait(600)
+    # No waiting to see that nothing comes: the only thing that could take the picture is disarmed.
+    assert not capture_timer.isActive() and controller.session.capture_job is None
     wait_idle(qtbot, controller)
-    assert watched.described == []  # the stopped capture was not described after all
+    assert watched.described == []
 
 
 def test_each_described_picture_has_its_own_text(qtbot, no_bus, ready, watched, monkeypatch) -> None:
