@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from fixtures.desktops import FakeOrca
+from speech_fakes import DEADLINE, OwnVoice, needs_speechd, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
-from assistant.speech.backend import SpeechBackend
 from assistant.speech.orca_service import (
     ORCA,
     ORCA1,
@@ -37,7 +36,6 @@ from assistant.speech.screen_reader import (
 )
 from assistant.speech.speaker import Speaker
 
-DEADLINE = 20.0  # only a hang reaches it
 pytestmark = [
     pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="needs dbus-daemon"),
     # speech-dispatcher's client ends its reader thread with sys.exit() when the connection closes.
@@ -45,30 +43,6 @@ pytestmark = [
         "ignore:Exception in thread SSIP client communication thread:pytest.PytestUnhandledThreadExceptionWarning"
     ),
 ]
-needs_speechd = pytest.mark.skipif(
-    not PrivateSpeechDispatcher.available(),
-    reason="needs speech-dispatcher (apt-get install speech-dispatcher)",
-)
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout:g} s")
-        time.sleep(0.01)
-
-
-class OwnVoice(SpeechBackend):
-    """The app's own voice, as a list of what it said."""
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:
-        on_start()
-        self.said.append(text)
-        return True
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from speech_fakes import DEADLINE, OwnVoice, needs_speechd, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend, SpeechUnavailable
@@ -35,40 +36,10 @@ from assistant.speech.screen_reader import (
 )
 from assistant.speech.speaker import Speaker
 
-DEADLINE = 20.0  # only a hang reaches it
 # speech-dispatcher's client ends its reader thread with sys.exit() when the connection closes.
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Exception in thread SSIP client communication thread:pytest.PytestUnhandledThreadExceptionWarning"
 )
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout:g} s")
-        time.sleep(0.01)
-
-
-class OwnVoice(SpeechBackend):
-    """The app's own voice, as a list of what it said; each utterance takes `seconds` unless cut off."""
-
-    def __init__(self, seconds: float = 0.0) -> None:
-        self.said: list[str] = []
-        self.stopped: list[str] = []
-        self.seconds = seconds
-        self.silenced = 0
-
-    def speak(self, text: str, cancel: threading.Event, on_start: Callable[[], None]) -> bool:
-        on_start()
-        if cancel.wait(self.seconds):
-            self.stopped.append(text)
-            return False
-        self.said.append(text)
-        return True
-
-    def silence(self) -> None:
-        self.silenced += 1
 
 
 class FakeRoute:
@@ -407,12 +378,6 @@ def test_no_session_bus_means_no_screen_reader(monkeypatch) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- a real speech-dispatcher
-
-
-needs_speechd = pytest.mark.skipif(
-    not PrivateSpeechDispatcher.available(),
-    reason="needs speech-dispatcher (apt-get install speech-dispatcher)",
-)
 
 
 @pytest.fixture
