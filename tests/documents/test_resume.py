@@ -22,7 +22,7 @@ RUN_DEADLINE_S = 120  # a hang guard for the child runs, never a timing
 
 def corpus(folder: Path) -> list[Path]:
     """Four Markdown documents, one picture each (a different colour), all with alt-text already, so
-    only --overwrite describes them: a document written twice would show as a second backup."""
+    only --overwrite describes them, and a second run would write them again but for the journal."""
     documents = []
     for index, color in enumerate(COLORS):
         (folder / f"{index}.png").write_bytes(png(color))
@@ -52,6 +52,7 @@ def test_stopped_then_run_again_finishes_the_rest_and_writes_nothing_twice(tmp_p
     assert first.interrupted
     assert [finished(document, i) for i, document in enumerate(documents)] == [True, True, False, False]
     assert len(Journal(journal.path)) == 2
+    inodes = [document.stat().st_ino for document in documents[:2]]  # a write renames a new file over
 
     engine = RecordingEngine()
     again = journal_for(options, "recording", tmp_path / "cache")
@@ -59,7 +60,8 @@ def test_stopped_then_run_again_finishes_the_rest_and_writes_nothing_twice(tmp_p
     assert not second.interrupted and not second.failed
     assert engine.batches == [1, 1]  # only the two left were described
     assert all(finished(document, i) for i, document in enumerate(documents))
-    assert backups(tmp_path) == [f"doc{i}.orig.md" for i in range(4)]  # one each: none written twice
+    assert [document.stat().st_ino for document in documents[:2]] == inodes  # not written again
+    assert backups(tmp_path) == [f"doc{i}.orig.md" for i in range(4)]
     notes = {result.path: result.notes for result in second.documents}
     assert notes[documents[0]] == [DONE_NOTE] and notes[documents[2]] == []
 
@@ -128,6 +130,7 @@ def test_sigterm_and_a_killed_driver_leave_documents_whole_and_the_same_command_
         assert stopped.returncode == status, stopped.stderr.decode()[-2000:]
         done = [finished(document, i) for i, document in enumerate(documents)]
         assert done == [True, True, False, False], die
+        inodes = [document.stat().st_ino for document in documents[:2]]  # a write renames a new file over
         assert not [path.name for path in folder.iterdir() if path.name.startswith(".")]  # no temporaries
         if die == "SIGTERM":  # stopped cleanly: the report names what is left
             report = json.loads((folder / "report.json").read_text())
@@ -136,6 +139,7 @@ def test_sigterm_and_a_killed_driver_leave_documents_whole_and_the_same_command_
         assert again.returncode == 0, again.stderr.decode()[-2000:]
         assert all(finished(document, i) for i, document in enumerate(documents))
         assert backups(folder) == [f"doc{i}.orig.md" for i in range(4)], die
+        assert [document.stat().st_ino for document in documents[:2]] == inodes, die  # not written again
         report = json.loads((folder / "report.json").read_text())
         skipped = [d["path"] for d in report["documents"] if d["notes"] == [DONE_NOTE]]
         assert skipped == [str(documents[0]), str(documents[1])]
