@@ -20,9 +20,13 @@ class GlobalHotkeys:
         bindings: Mapping[str, str],
         on_action: Callable[[str], None],
         backend: Backend | None = None,
+        on_problem: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_problem(sentence)`: a binding that fails later, on the backend's thread (the desktop's
+        GlobalShortcuts dialog may answer minutes after start() returned)."""
         self._bindings = dict(bindings)
         self._on_action = on_action
+        self._on_problem = on_problem
         self._backend = backend
         self._started: Backend | None = None
 
@@ -73,6 +77,10 @@ class GlobalHotkeys:
         problems.extend(notes)
         if backend is None:
             return problems
+        from assistant.hotkeys.portal_shortcuts import PortalShortcutsBackend
+
+        if isinstance(backend, PortalShortcutsBackend):
+            backend.on_problem = self._on_problem
         problems.extend(backend.start(wanted, self._on_action))
         self._started = backend
         return problems

@@ -92,6 +92,8 @@ class PortalShortcutsBackend:
         self._bound: dict[str, str] = {}
         self._problem: str | None = None
         self._stopping = threading.Event()
+        # Told the problem once, on the listener thread, as soon as a binding fails (the app says it).
+        self.on_problem: Callable[[str], None] | None = None
 
     @property
     def problem(self) -> str | None:
@@ -161,6 +163,8 @@ class PortalShortcutsBackend:
             _log.warning("%s", problem)
             with self._lock:
                 self._problem = problem
+            if self.on_problem is not None:
+                self.on_problem(problem)
         self._listen(on_action)
 
     def _bind(self, portal: Portal, bindings: Mapping[Hotkey, str]) -> str | None:

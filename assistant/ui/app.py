@@ -189,6 +189,8 @@ def run_app(
             controller.tell(warning)
         controller.start()
         controller.start_hotkeys()
+        # Wayland's first run: the desktop's capture question, asked from our own window in front.
+        controller.desktop.offer_capture_setup()
 
     QTimer.singleShot(0, boot)
     status = app.exec()

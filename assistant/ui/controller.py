@@ -27,6 +27,7 @@ from assistant.session.steps import focused_window_or_screen, screen_at
 from assistant.session.text import TextAfterGist
 from assistant.ui.capturing import Capturing
 from assistant.ui.conversation_window import ConversationWindow
+from assistant.ui.desktop_setup import DesktopSetup
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
 from assistant.ui.listening import AudioSource
@@ -86,6 +87,7 @@ class Controller(QObject):
         self.hotkeys: GlobalHotkeys | None = None
         self.hotkey_problems: list[str] = []
         self.settings_flow = SettingsFlow(self)
+        self.desktop = DesktopSetup(self)  # Wayland: the hotkeys the desktop binds, capture set up from here
         self.loading = LoadingProgress(self, self)
         self.listening = ListeningFlow(self, earcons, audio_source)
         self.window = ConversationWindow(self)
@@ -194,7 +196,7 @@ class Controller(QObject):
             self.hotkeys.stop()
             self.hotkeys = None
         self.listening.stop()
-        for window in (self.dialog, self.region.overlay, self.settings_flow.dialog):
+        for window in (self.dialog, self.region.overlay, self.settings_flow.dialog, self.desktop.prompt):
             if window is not None:
                 window.close()
         stopped = self.model.shutdown(timeout)
@@ -216,16 +218,7 @@ class Controller(QObject):
 
     def start_hotkeys(self) -> list[str]:
         """Register the global hotkeys; returns the problems, each a sentence (also spoken)."""
-        from assistant.hotkeys import GlobalHotkeys
-
-        if self.hotkeys is not None:
-            self.hotkeys.stop()
-        bindings = {action: combo for action, combo in self.settings.hotkeys.items() if combo}
-        self.hotkeys = GlobalHotkeys(bindings, self.request_action)
-        self.hotkey_problems = list(self.hotkeys.start())
-        if self.hotkey_problems:
-            self.tell(" ".join(self.hotkey_problems))
-        return self.hotkey_problems
+        return self.desktop.start_hotkeys()
 
     # -- telling the user -------------------------------------------------------------------
     def set_status(self, text: str) -> None:

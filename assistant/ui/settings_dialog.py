@@ -42,6 +42,7 @@ from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.errors import UserError
 from assistant.i18n import N_, _
 from assistant.ui.announce import announce
+from assistant.ui.image_budget_box import ImageBudgetBox, name_editor
 from assistant.ui.model_server_box import ModelServerBox
 
 # Shown in the user's language where they are shown: _(label).
@@ -180,9 +181,7 @@ class SettingsDialog(QDialog):
         self.rate.setSpecialValueText(_("System default"))
         self.rate.setSuffix(_(" words per minute"))
         self.rate.setValue(settings.rate or 0)
-        editor = self.rate.findChild(QLineEdit)
-        if editor is not None:  # the spin box's own text field, which AT-SPI may show on its own
-            editor.setAccessibleName(self.rate.accessibleName())
+        name_editor(self.rate)
         self._row(speech_form, _("&Rate:"), self.rate)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setAccessibleName(_("Volume in percent"))
@@ -231,9 +230,7 @@ class SettingsDialog(QDialog):
         self.free_model.setSpecialValueText(_("Off"))
         self.free_model.setSuffix(_(" minutes"))
         self.free_model.setValue(settings.free_model_after_minutes)
-        editor = self.free_model.findChild(QLineEdit)
-        if editor is not None:
-            editor.setAccessibleName(self.free_model.accessibleName())
+        name_editor(self.free_model)
         self._row(model_form, _("&Free the model when idle:"), self.free_model)
         self.read_text_on_images = QCheckBox(_("Read the &text on pictures"))
         self.read_text_on_images.setAccessibleName(_("Read the text on pictures"))
@@ -252,11 +249,11 @@ class SettingsDialog(QDialog):
         self.text_word_limit.setSpecialValueText(_("All"))
         self.text_word_limit.setSuffix(_(" words"))
         self.text_word_limit.setValue(settings.text_word_limit)
-        editor = self.text_word_limit.findChild(QLineEdit)
-        if editor is not None:
-            editor.setAccessibleName(self.text_word_limit.accessibleName())
+        name_editor(self.text_word_limit)
         self._row(model_form, _("Words of text to read before &stopping (0: all):"), self.text_word_limit)
         layout.addWidget(model_box)
+        self.image_budget = ImageBudgetBox(settings)
+        layout.addWidget(self.image_budget)
         self.server_box = ModelServerBox(settings)
         layout.addWidget(self.server_box)
 
@@ -421,7 +418,7 @@ class SettingsDialog(QDialog):
             ask_after_listening=self.ask_after_listening.isChecked(),
             capture_backend=self.capture_backend.currentData(),
         )
-        return self.server_box.chosen(chosen)
+        return self.server_box.chosen(self.image_budget.chosen(chosen))
 
     def apply(self) -> bool:
         try:

@@ -28,7 +28,11 @@ class SettingsFlow:
         app = self._app
         if self.dialog is None:
             reader = getattr(app.speaker, "screen_reader", None)
-            dialog = SettingsDialog(app.settings, self.voices(), self.input_devices(), screen_reader=reader)
+            # On Wayland the desktop binds the keys (GlobalShortcuts): Settings shows what it bound.
+            keys = app.hotkeys.desktop_keys if app.hotkeys is not None else None
+            dialog = SettingsDialog(
+                app.settings, self.voices(), self.input_devices(), screen_reader=reader, desktop_keys=keys
+            )
             dialog.applied.connect(self.apply)
             dialog.finished.connect(self._closed)
             self.dialog = dialog
@@ -88,12 +92,13 @@ class SettingsFlow:
         app.tell(_("Settings saved."))
 
 
-def _model_choice(settings: Settings) -> tuple[str, ...]:
+def _model_choice(settings: Settings) -> tuple[str | int, ...]:
     """What the loaded engine depends on: a change reloads it."""
     return (
         settings.model,
         settings.device,
         settings.precision,
+        settings.image_tokens,
         settings.server,
         settings.server_model,
         settings.allowed_server,

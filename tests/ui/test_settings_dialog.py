@@ -170,3 +170,32 @@ def test_the_model_field_says_the_known_models_facts(dialog):
     assert "memory int8 0.8 GB" in facts and dialog.model.toolTip() == facts
     dialog.model.setText("/my/own/model")
     assert dialog.model.accessibleDescription().startswith("A Hugging Face model name, a short name")
+
+
+def test_the_image_token_budget_is_named_reached_by_keyboard_and_applied(qtbot):
+    dialog = SettingsDialog(Settings(image_tokens=256), VOICES)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    tokens = dialog.image_budget.tokens
+    assert tokens.accessibleName() == "Image tokens a picture may become, 0 for the model's default"
+    description = tokens.accessibleDescription()
+    assert "read smaller text" in description and "answer sooner" in description
+    assert "loads the model again" in description
+    assert tokens.value() == 256
+    labels = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is tokens]
+    assert labels == ["Ma&ximum image tokens per picture (0: the model's default):"]
+    # Alt+X reaches it, the arrow keys step it, and 0 reads as the model's default.
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.detail.setFocus()
+    qtbot.keyClick(dialog.detail, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(tokens.hasFocus)
+    qtbot.keyClick(tokens, Qt.Key.Key_Up)
+    assert tokens.value() == 320
+    assert dialog.collect().image_tokens == 320
+    qtbot.keyClick(tokens, Qt.Key.Key_PageDown)
+    assert tokens.value() == 0 and tokens.text() == "The model's default"
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
+    assert blocker.args[0].image_tokens == 0

@@ -1,0 +1,182 @@
+"""What a Wayland desktop asks of the app, from the controller's side: the first run's offer to set up
+screen capture from the app's own window (GNOME shows the portal's question only to the window in
+front), and the desktop's answer to the hotkeys (GlobalShortcuts), said once when a binding fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from assistant.config import Settings, SettingsError, save_settings
+from assistant.errors import UserError
+from assistant.i18n import _
+from assistant.ui.announce import announce
+
+if TYPE_CHECKING:
+    from assistant.ui.controller import Controller
+
+
+def capture_needs_permission(
+    settings: Settings, environ: Mapping[str, str] | None = None, platform: str | None = None
+) -> bool:
+    """Whether the way this desktop captures asks the user first and was not set up yet (Wayland's portals)."""
+    from assistant.capture.backends import choose_backend, is_wayland
+
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if settings.capture_set_up or not is_wayland(environ, platform):
+        return False
+    backend, _notes = choose_backend(environ, platform, settings.capture_backend)
+    return hasattr(backend, "set_up")  # grim and mss ask nothing; the portals ask once
+
+
+class CaptureSetupPrompt(QDialog):
+    """Says what the desktop will ask and why, and asks it from here when the user agrees."""
+
+    answered = Signal(bool, str)  # allowed, the sentence said
+
+    def __init__(self, choice: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._choice = choice
+        self._thread: threading.Thread | None = None
+        # Translators: the title of the first run's window offering to set up screen capture.
+        self.setWindowTitle(_("Set up screen capture — Assistant"))
+        self.setAccessibleName(_("Set up screen capture"))
+        why = _(
+            "To describe your screen, the assistant needs your desktop's permission to capture it. The "
+            "desktop asks this once, and only the window in front, so set it up now: choose Set up screen "
+            "capture and answer the desktop's question. You can also do it later in Settings."
+        )
+        self.why = QLabel(why)
+        self.why.setWordWrap(True)
+        self.setAccessibleDescription(why)
+        self.status = QLabel("")
+        # Translators: the spoken name of the line saying how the screen capture set-up went.
+        self.status.setAccessibleName(_("Screen capture set-up"))
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.set_up = QPushButton(_("Set &up screen capture"))
+        self.set_up.setAccessibleName(_("Set up screen capture"))
+        self.set_up.setAccessibleDescription(why)
+        self.set_up.setDefault(True)
+        # Translators: the button that closes the first run's offer to set up screen capture.
+        self.close_button = QPushButton(_("&Not now"))
+        self.close_button.setAccessibleName(_("Not now"))
+        buttons.addButton(self.set_up, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.set_up.clicked.connect(self._ask)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.why, self.status, buttons):
+            layout.addWidget(widget)
+        self._done.connect(self._answered)
+        self.set_up.setFocus()
+
+    _done = Signal(bool, str)
+
+    def _ask(self) -> None:
+        """On a thread of its own: the desktop's question may wait minutes for the user."""
+        from assistant.capture.backends import set_up
+
+        self.set_up.setEnabled(False)
+        self.status.setText(_("The desktop is asking whether the assistant may capture the screen…"))
+        announce(self.status, self.status.text())
+        choice = self._choice
+
+        def ask() -> None:
+            try:
+                self._done.emit(True, set_up(choice))
+            except UserError as error:
+                self._done.emit(False, str(error))
+
+        self._thread = threading.Thread(target=ask, name="capture-setup", daemon=True)
+        self._thread.start()
+
+    @Slot(bool, str)
+    def _answered(self, allowed: bool, message: str) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self.status.setText(message)
+        self.set_up.setEnabled(not allowed)  # a refusal may be asked again from here
+        if allowed:
+            # Translators: the offer's closing button once screen capture is set up.
+            self.close_button.setText(_("&Close"))
+            self.close_button.setAccessibleName(_("Close"))
+            self.close_button.setFocus()
+        else:
+            self.set_up.setFocus()
+        self.answered.emit(allowed, message)
+
+
+class DesktopSetup(QObject):
+    """The controller's side of the desktop's questions: hotkeys bound by it, capture set up from here."""
+
+    hotkey_failed = Signal(str)  # a binding the desktop refused, from its thread
+
+    def __init__(self, controller: Controller) -> None:
+        super().__init__(controller)
+        self._app = controller
+        self._said: set[str] = set()
+        self.prompt: CaptureSetupPrompt | None = None
+        self.hotkey_failed.connect(self._say_hotkey_problem)
+
+    def start_hotkeys(self) -> list[str]:
+        """Register the global hotkeys; returns the problems, each a sentence (also spoken). A binding the
+        desktop refuses later (its GlobalShortcuts dialog) is said when it does."""
+        from assistant.hotkeys import GlobalHotkeys
+
+        app = self._app
+        if app.hotkeys is not None:
+            app.hotkeys.stop()
+        bindings = {action: combo for action, combo in app.settings.hotkeys.items() if combo}
+        # emit() is safe from the portal's listener thread: the sentence is said on the Qt thread.
+        app.hotkeys = GlobalHotkeys(bindings, app.request_action, on_problem=self.hotkey_failed.emit)
+        app.hotkey_problems = list(app.hotkeys.start())
+        if app.hotkey_problems:
+            app.tell(" ".join(app.hotkey_problems))
+        return app.hotkey_problems
+
+    @Slot(str)
+    def _say_hotkey_problem(self, problem: str) -> None:
+        if problem not in self._app.hotkey_problems:
+            self._app.hotkey_problems.append(problem)
+        if problem not in self._said:  # once: binding again after a change in Settings fails the same way
+            self._said.add(problem)
+            self._app.fail(problem)
+
+    def offer_capture_setup(self, environ: Mapping[str, str] | None = None) -> bool:
+        """On a desktop whose capture asks first and was never set up: show the offer, in front. Returns
+        whether it was shown."""
+        if self.prompt is not None or not capture_needs_permission(self._app.settings, environ):
+            return False
+        self.prompt = CaptureSetupPrompt(self._app.settings.capture_backend)
+        self.prompt.answered.connect(self._capture_answered)
+        self.prompt.finished.connect(self._prompt_closed)
+        self.prompt.show()
+        self.prompt.raise_()
+        self.prompt.activateWindow()
+        return True
+
+    @Slot(bool, str)
+    def _capture_answered(self, allowed: bool, message: str) -> None:
+        app = self._app
+        if not allowed:
+            app.fail(message)
+            return
+        app.settings = dataclasses.replace(app.settings, capture_set_up=True)
+        app.tell(message)
+        try:
+            save_settings(app.settings, app.settings_path)
+        except SettingsError as error:
+            app.fail(str(error))
+
+    @Slot(int)
+    def _prompt_closed(self, _result: int) -> None:
+        self.prompt = None

@@ -1,0 +1,122 @@
+"""The app's side of a Wayland desktop's questions, against the real xdg-desktop-portal with its desktop
+side mocked: the first run offers to set up screen capture from the app's own window and keeps the
+answer; a key binding the desktop refuses is said once; the desktop's keys are shown in Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from assistant.capture.portal_screenshot import REFUSED
+from assistant.config import Settings, load_settings
+from assistant.ui.controller import Controller
+from assistant.ui.desktop_setup import capture_needs_permission
+from assistant.ui.earcons import Earcons
+
+WAYLAND = {"WAYLAND_DISPLAY": "wayland-test", "XDG_CURRENT_DESKTOP": "assistant-test"}
+
+
+@pytest.fixture
+def wayland(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in WAYLAND.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def never_loaded(spec, on_progress):
+    raise AssertionError("these tests load no model")
+
+
+@pytest.fixture
+def controller(qtbot, tmp_path: Path):
+    """Made after the portal_desktop fixture where a test asks for both, so it stops before the bus does."""
+    made = Controller(
+        Settings(), None, Earcons(False), never_loaded, settings_path=tmp_path / "settings.toml"
+    )
+    yield made
+    assert made.shutdown(timeout=10)
+
+
+def test_only_a_wayland_capture_that_asks_and_was_never_set_up_needs_permission(portal_desktop, wayland):
+    assert capture_needs_permission(Settings(), WAYLAND, "linux")
+    assert not capture_needs_permission(Settings(capture_set_up=True), WAYLAND, "linux")
+    assert not capture_needs_permission(Settings(), {"DISPLAY": ":0"}, "linux")
+    assert not capture_needs_permission(Settings(capture_backend="mss"), {"DISPLAY": ":0"}, "linux")
+
+
+def open_offer(qtbot, controller: Controller):
+    assert controller.desktop.offer_capture_setup()
+    prompt = controller.desktop.prompt
+    assert prompt is not None
+    qtbot.waitExposed(prompt)
+    assert not controller.desktop.offer_capture_setup()  # said once: a second call shows nothing more
+    assert "asks this once, and only the window in front" in prompt.why.text()
+    assert prompt.set_up.accessibleName() == "Set up screen capture"
+    assert prompt.set_up.shortcut().toString() == "Alt+U"
+    return prompt
+
+
+def press_set_up(qtbot, prompt) -> None:
+    prompt.activateWindow()
+    prompt.set_up.setFocus()
+    QTest.keyClick(prompt.set_up, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: prompt.status.text() and not prompt.status.text().endswith("…"), timeout=20_000)
+
+
+def test_the_first_run_offers_the_set_up_and_keeps_the_answer(qtbot, portal_desktop, wayland, controller):
+    from PIL import Image
+
+    picture = portal_desktop.pictures / "shot.png"
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(picture)
+    portal_desktop.answer(response=0, uri=picture.as_uri())
+    prompt = open_offer(qtbot, controller)
+    press_set_up(qtbot, prompt)
+    assert prompt.status.text().startswith("The desktop allowed screen capture")
+    assert portal_desktop.seen()["access_asked"] == ["Allow Applications to Take Screenshots?"]
+    assert controller.settings.capture_set_up and controller.status == prompt.status.text()
+    assert prompt.close_button.text() == "&Close" and prompt.close_button.hasFocus()
+    assert load_settings(controller.settings_path)[0].capture_set_up  # kept for the next start
+    QTest.keyClick(prompt.close_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: controller.desktop.prompt is None)
+    assert not capture_needs_permission(controller.settings, WAYLAND, "linux")
+    assert not controller.desktop.offer_capture_setup(WAYLAND)  # never again once set up
+
+
+def test_a_refusal_says_how_to_allow_it_and_may_be_asked_again(qtbot, portal_desktop, wayland, controller):
+    portal_desktop.answer(access=2)
+    prompt = open_offer(qtbot, controller)
+    press_set_up(qtbot, prompt)
+    assert prompt.status.text() == REFUSED and controller.status == REFUSED
+    assert not controller.settings.capture_set_up
+    assert prompt.set_up.isEnabled() and prompt.set_up.hasFocus()
+    assert not controller.settings_path.exists()
+
+
+def test_a_refused_key_binding_is_said_once(qtbot, portal_desktop, wayland, controller):
+    portal_desktop.answer(response=1)  # the desktop's shortcuts dialog is cancelled
+    for _attempt in range(2):  # Settings' hotkey changes bind again, and fail the same way
+        with qtbot.waitSignal(controller.desktop.hotkey_failed, timeout=20_000) as failed:
+            assert controller.start_hotkeys() == []
+        QApplication.processEvents()
+    problem = failed.args[0]
+    assert "`assistant trigger describe-screen`" in problem
+    assert controller.hotkey_problems == [problem] and controller.status == problem
+
+
+def test_settings_show_the_keys_the_desktop_bound(qtbot, portal_desktop, wayland, controller):
+    assert controller.start_hotkeys() == []
+    assert controller.hotkeys is not None
+    hotkeys = controller.hotkeys
+    qtbot.waitUntil(lambda: bool(hotkeys.desktop_keys), timeout=20_000)
+    portal_desktop.mock("Change", "ss", "describe-screen", "Super+D")
+    qtbot.waitUntil(lambda: hotkeys.desktop_keys.get("describe-screen") == "Super+D", timeout=20_000)
+    controller.open_settings()
+    dialog = controller.settings_flow.dialog
+    assert dialog is not None
+    assert dialog.desktop_keys.accessibleName() == "Keys bound by the desktop"
+    assert "Describe screen: Super+D" in dialog.desktop_keys.text()
