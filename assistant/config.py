@@ -105,6 +105,8 @@ class Settings:
     capture_set_up: bool = False
     # the language the app speaks and shows ("es", "pt_BR"); "": the desktop's (assistant.i18n)
     interface_language: str = ""
+    # an English-only model's answers translated into that language on this computer (assistant.engine.translate)
+    translate_answers: bool = True
 
 
 # Limits beyond the type; a value outside them falls back to its default.

@@ -211,3 +211,30 @@ def choice_description(model: str) -> str:
     if found is None:
         return "A Hugging Face model name, a short name such as qwen3.5-0.8b, or a local folder."
     return f"{found.id}: {found.facts()}. {found.note[0].upper()}{found.note[1:]}."
+
+
+# The Marian (opus-mt) pair that translates an English-only family's answers into a language and the
+# user's questions into English, downloaded on first use like the captioner (assistant.engine.translate).
+TRANSLATION_MODELS = {
+    language: (f"Helsinki-NLP/opus-mt-en-{language}", f"Helsinki-NLP/opus-mt-{language}-en")
+    for language in ("es", "de", "fr", "it", "nl", "ru", "zh")
+}
+# English names, for the prompt that asks a multilingual family to answer in a language.
+LANGUAGE_NAMES = {
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "ja": "Japanese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "zh": "Chinese",
+}
+
+
+def language_name(language: str) -> str:
+    """ "Spanish" for "es"; an unknown language by its code (a model understands "the language es")."""
+    return LANGUAGE_NAMES.get(language, f"the language {language}")

@@ -33,8 +33,9 @@ def is_download_progress(text: str) -> bool:
     return text.startswith(_(DOWNLOADING))
 
 
-# Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles).
-ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
+# Only what loading needs: configs, tokenizer, processor and safetensors weights (never pickles);
+# *.spm: the sentencepiece models of the Marian translation models' tokenizers.
+ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "tokenizer*"]
 
 
 class ModelNotAvailable(EngineError):

@@ -27,6 +27,7 @@ from transformers import PreTrainedModel, ProcessorMixin, StoppingCriteriaList
 
 from assistant.engine import loading, prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.catalogue import language_name
 from assistant.engine.families.processors import load_processor
 from assistant.engine.generation import CleanTextStreamer, StopWhenCancelled
 from assistant.engine.images import as_normalized, image_fingerprint
@@ -70,6 +71,8 @@ class ChatEngine(Engine):
         self.model, self.processor, self.runtime, self.name = model, processor, runtime, name
         self._reload, self._machine = reload, machine
         self._prefixes: OrderedDict[str, _Prefix] = OrderedDict()
+        # The language it is asked to answer in (assistant.engine.translate.answer_in); "en": as prompted.
+        self.answer_language = "en"
         self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
         # Greedy: the checkpoints' generation configs sample, and a description must not change each time.
@@ -134,6 +137,8 @@ class ChatEngine(Engine):
         the request. Content is always a list of parts (SmolVLM's template drops plain strings)."""
         turns = list(history)[-prompts.MAX_HISTORY_TURNS :]
         questions = [turn.question for turn in turns] + [request]
+        if self.answer_language != "en":
+            request = f"{request} Answer in {language_name(self.answer_language)}."
         messages: Messages = []
         for index, question in enumerate(questions):
             parts: list[dict[str, Any]] = [{"type": "text", "text": question}]

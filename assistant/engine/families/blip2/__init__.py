@@ -14,4 +14,5 @@ FAMILY = Family(
     architectures=("Blip2ForConditionalGeneration",),
     engine="assistant.engine.families.blip2.engine:Blip2Engine",
     int8_roots=("vision_model", "language_model"),
+    languages=("en",),  # English only: its answers are translated (assistant.engine.translate)
 )

@@ -11,4 +11,5 @@ FAMILY = Family(
     engine="assistant.engine.families.gemma4.engine:Gemma4Engine",
     # int8 over the whole model breaks its vision patch embedder: the language model and head only.
     int8_roots=("model.language_model", "lm_head"),
+    languages=("*",),  # asked in the user's language, it answers in it
 )

@@ -11,4 +11,5 @@ FAMILY = Family(
     engine="assistant.engine.families.qwen3_5.engine:Qwen3_5Engine",
     # The language model and its head; the vision encoder's 2 % of the work stays in float.
     int8_roots=("model.language_model", "lm_head"),
+    languages=("*",),  # asked in the user's language, it answers in it
 )

@@ -11,4 +11,5 @@ FAMILY = Family(
     architectures=("SmolVLMForConditionalGeneration", "Idefics3ForConditionalGeneration"),
     engine="assistant.engine.families.smolvlm.engine:SmolVLMEngine",
     int8_roots=("model.vision_model", "model.text_model", "lm_head"),
+    languages=("en",),  # English only: its answers are translated (assistant.engine.translate)
 )

@@ -1,0 +1,296 @@
+"""Answers in the user's language from a model that speaks only English: a local translation model
+(Marian opus-mt, through transformers) around the family's engine. No Qt; torch loads on first use.
+
+`answer_in` is the one place the choice is made, right after a family's engine is loaded: a family that
+speaks the language is asked for its answer in it (its prompt); an English-only one is wrapped in
+`TranslatingEngine`, which translates the question to English and the answer back, sentence by
+sentence as the model writes it, so the first sentence is spoken while the rest is generated.
+Both translation models load on the first answer, not at start, so a language costs nothing until used.
+The text read on the picture (OCR) never passes through here: it is read word for word.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.catalogue import TRANSLATION_MODELS, language_name
+from assistant.i18n import _
+
+if TYPE_CHECKING:
+    from assistant.engine.families import Family
+
+ENGLISH = "en"
+MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
+# A sentence ends at . ! ? or … followed by a space; the text after the last one is still being written.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def split_sentences(text: str) -> tuple[list[str], str]:
+    """The complete sentences of `text` and the part still being written after them."""
+    parts = _SENTENCE_END.split(text.strip()) if text.strip() else []
+    if not parts:
+        return [], ""
+    if _SENTENCE_END.search(text[-1:]) or text.rstrip() != text:
+        return [p for p in parts if p], ""
+    return [p for p in parts[:-1] if p], parts[-1]
+
+
+class Translator:
+    """One direction of translation, one model (a hub id or a folder), loaded on its first use through
+    the captioner's download path. Used from the engine's owner thread only."""
+
+    def __init__(self, model: str, on_progress: Callable[[str], None] | None = None) -> None:
+        self.model_name, self.on_progress = model, on_progress
+        self._loaded: tuple[Any, Any] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def load(self) -> None:
+        if self._loaded is not None:
+            return
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        from assistant.engine.models import ensure_model
+
+        folder: Path = ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
+        except (OSError, ValueError, ImportError) as error:
+            raise EngineError(
+                _(
+                    "The translation model {model} could not be loaded ({reason}). Download it again with: assistant models download --again {model}"
+                ).format(model=self.model_name, reason=str(error).splitlines()[0][:100])
+            ) from None
+        self._loaded = (tokenizer, model)
+
+    def translate(self, texts: Sequence[str], cancel: threading.Event | None = None) -> list[str]:
+        """Each of `texts` translated, in one batch; empty texts stay empty."""
+        import torch
+
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        wanted = [index for index, text in enumerate(texts) if text.strip()]
+        results = ["" for _text in texts]
+        if not wanted:
+            return results
+        self.load()
+        assert self._loaded is not None
+        tokenizer, model = self._loaded
+        batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
+        with torch.inference_mode():
+            # Greedy: a beam search would cost the first sentence several times as long.
+            ids = model.generate(**batch, max_new_tokens=MAX_NEW_TOKENS, num_beams=1, do_sample=False)
+        for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
+            results[index] = " ".join(text.split())
+        return results
+
+
+class _SentenceStream:
+    """Turns the model's growing English text into growing translated text, a sentence at a time."""
+
+    def __init__(
+        self, translator: Translator, on_text: TextCallback | None, cancel: threading.Event | None
+    ) -> None:
+        self.translator, self.on_text, self.cancel = translator, on_text, cancel
+        self.source = ""  # the English consumed so far (complete sentences)
+        self.translated: list[str] = []
+
+    def feed(self, text: str) -> None:
+        if not text.startswith(self.source):  # the model's cleaning rewrote earlier words: wait for the end
+            return
+        sentences, _rest = split_sentences(text[len(self.source) :])
+        for sentence in sentences:
+            self._add(sentence)
+            self.source = text[: text.index(sentence, len(self.source)) + len(sentence)]
+
+    def finish(self, text: str) -> str:
+        if not text.startswith(self.source):  # start again from the final text
+            self.source, self.translated = "", []
+        sentences, rest = split_sentences(text[len(self.source) :])
+        for sentence in [*sentences, rest]:
+            if sentence.strip():
+                self._add(sentence)
+        self.source = text
+        return " ".join(self.translated)
+
+    def _add(self, sentence: str) -> None:
+        self.translated.append(self.translator.translate([sentence.strip()], self.cancel)[0])
+        if self.on_text is not None:
+            self.on_text(" ".join(self.translated))
+
+
+class TranslatingEngine(Engine):
+    """An English-only engine whose questions are translated to English and whose answers are translated
+    into `language`, both on this computer. Everything else is the wrapped engine's."""
+
+    def __init__(self, inner: Engine, language: str, to_user: Translator, to_english: Translator) -> None:
+        self.inner, self.language = inner, language
+        self.to_user, self.to_english = to_user, to_english
+        self._own_notices: list[str] = []
+        # The English a translated question or answer came from, so the history the model reads is its own.
+        self._english: dict[str, str] = {}
+        self._failed = False
+
+    # ---- what the wrapped engine has -------------------------------------------------------------
+
+    @property
+    def notices(self) -> Sequence[str]:
+        return [*self.inner.notices, *self._own_notices]
+
+    @notices.setter
+    def notices(self, value: Sequence[str]) -> None:
+        self._own_notices = list(value)
+
+    @property
+    def on_notice(self) -> Callable[[str], None] | None:
+        return self.inner.on_notice
+
+    @on_notice.setter
+    def on_notice(self, value: Callable[[str], None] | None) -> None:
+        self.inner.on_notice = value
+
+    def __getattr__(self, name: str) -> Any:  # clear_feature_cache, runtime…: the wrapped engine's
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    @property
+    def summary(self) -> str:
+        return _("{summary}; answers translated into {language} on this computer").format(
+            summary=self.inner.summary, language=language_name(self.language)
+        )
+
+    # ---- the interface ---------------------------------------------------------------------------
+
+    def _ready(self, translators: Sequence[Translator]) -> bool:
+        """Load the translation models the first time; where that fails, say why once and answer in English."""
+        if self._failed:
+            return False
+        try:
+            for translator in translators:
+                translator.load()
+        except EngineError as error:
+            self._failed = True
+            message = _("{reason} Until then, answers come in English.").format(reason=str(error))
+            self._own_notices.append(message)
+            if self.on_notice is not None:
+                self.on_notice(message)
+            return False
+        return True
+
+    def describe(
+        self,
+        image: Image.Image,
+        detail: Detail = "brief",
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
+        if not self._ready([self.to_user]):
+            return self.inner.describe(image, detail, on_text, cancel)
+        return self._answer(lambda hook: self.inner.describe(image, detail, hook, cancel), on_text, cancel)
+
+    def ask(
+        self,
+        image: Image.Image,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+        *,
+        text_on_image: Sequence[str] = (),
+    ) -> str:
+        if not question.strip() or not self._ready([self.to_english, self.to_user]):
+            return self.inner.ask(image, question, history, on_text, cancel, text_on_image=text_on_image)
+        texts = [question] + [part for turn in history for part in (turn.question, turn.answer)]
+        missing = [text for text in texts[1:] if text not in self._english]
+        for text, english in zip(missing, self.to_english.translate(missing, cancel), strict=True):
+            self._english[text] = english
+        english_question = self.to_english.translate([question], cancel)[0]
+        self._english[question] = english_question
+        english_history = [Turn(self._english[t.question], self._english[t.answer]) for t in history]
+        # The text on the picture is passed as it was read: the model reads it, nothing translates it.
+        return self._answer(
+            lambda hook: self.inner.ask(
+                image, english_question, english_history, hook, cancel, text_on_image=text_on_image
+            ),
+            on_text,
+            cancel,
+        )
+
+    def _answer(
+        self,
+        generate: Callable[[TextCallback | None], str],
+        on_text: TextCallback | None,
+        cancel: threading.Event | None,
+    ) -> str:
+        stream = _SentenceStream(self.to_user, on_text, cancel)
+        english = generate(stream.feed if on_text is not None else None)
+        translated = stream.finish(english)
+        self._english[translated] = english
+        return translated
+
+    def describe_many(
+        self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
+    ) -> list[str]:
+        english = self.inner.describe_many(images, detail, batch_size)
+        if not self._ready([self.to_user]):
+            return english
+        return translate_texts(self.to_user, english)
+
+
+def translate_texts(translator: Translator, texts: Sequence[str]) -> list[str]:
+    """Each text translated sentence by sentence, all sentences in one batch (a model translates a
+    sentence better than a paragraph)."""
+    split = [[*parts, rest] for parts, rest in (split_sentences(text) for text in texts)]
+    flat = [sentence for sentences in split for sentence in sentences]
+    translated = iter(translator.translate(flat))
+    return [" ".join(t for t in (next(translated) for _s in sentences) if t) for sentences in split]
+
+
+def speaks(family: Family, language: str) -> bool:
+    """Whether the family answers in `language` when asked to (its module declares what it speaks)."""
+    return "*" in family.languages or language in family.languages
+
+
+def answer_in(
+    engine: Engine,
+    family: Family,
+    language: str,
+    translate: bool = True,
+    on_progress: Callable[[str], None] | None = None,
+    models: tuple[str, str] | None = None,
+) -> Engine:
+    """The engine that answers in `language`: the family asked in it, or the answers translated
+    (`models`: the to-`language` and to-English models; the catalogue's by default). With `translate`
+    off, or no translation model for the language, answers come in English and a notice says so once."""
+    language = language.split("_")[0].lower() or ENGLISH
+    if language == ENGLISH:
+        return engine
+    if speaks(family, language):
+        setattr(engine, "answer_language", language)  # noqa: B010 - a ChatEngine's prompt setting
+        return engine
+    name = language_name(language)
+    models = models or TRANSLATION_MODELS.get(language)
+    if not translate or models is None:
+        notice = (
+            _(
+                "{family} answers in English: translation into {language} is turned off in Settings (Translate answers)."
+            )
+            if not translate
+            else _("{family} answers in English: there is no translation model for {language} yet.")
+        ).format(family=family.name, language=name)
+        engine.notices = [*engine.notices, notice]
+        return engine
+    return TranslatingEngine(
+        engine, language, Translator(models[0], on_progress), Translator(models[1], on_progress)
+    )
