@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures.engines import recorded_prompts
 from PIL import Image
 
 from assistant.engine import Cancelled, EngineError, Turn, load_engine
@@ -371,18 +372,6 @@ def test_history_goes_into_the_prompt(tiny_engine, monkeypatch) -> None:
         "Question: What is on the table? Answer: A bowl of fruit. Question: What colour is the bowl? Answer:",
     ]
     assert prompts[1] == question_prompt("What colour is the bowl?", history)
-
-
-def recorded_prompts(engine, monkeypatch) -> list[str]:
-    prompts: list[str] = []
-    real = engine.prompt_inputs
-
-    def recording(prompt: str, batch: int):
-        prompts.append(prompt)
-        return real(prompt, batch)
-
-    monkeypatch.setattr(engine, "prompt_inputs", recording)
-    return prompts
 
 
 def test_a_question_longer_than_the_context_is_one_sentence(tiny_engine) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from fixtures.engines import recorded_prompts
 from ui_flow import FAST, Recorded
 
 from assistant.config import Settings
@@ -71,15 +72,7 @@ def make_controller(qtbot, tmp_path, tiny_engine):
 @pytest.fixture
 def prompts(tiny_engine, monkeypatch) -> list[str]:
     """Every prompt the engine builds, in order."""
-    built: list[str] = []
-    real = tiny_engine.prompt_inputs
-
-    def recording(prompt: str, batch: int):
-        built.append(prompt)
-        return real(prompt, batch)
-
-    monkeypatch.setattr(tiny_engine, "prompt_inputs", recording)
-    return built
+    return recorded_prompts(tiny_engine, monkeypatch)
 
 
 @pytest.fixture
