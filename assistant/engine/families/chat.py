@@ -70,10 +70,10 @@ class ChatEngine(Engine):
     ) -> None:
         self.model, self.processor, self.runtime, self.name = model, processor, runtime, name
         self._reload, self._machine = reload, machine
-        self._prefixes: OrderedDict[str, _Prefix] = OrderedDict()
         # The language it is asked to answer in (assistant.engine.translate.answer_in); "en": as prompted.
         self.answer_language = "en"
         self.notices: list[str] = []
+        self._prefixes: OrderedDict[str, _Prefix] = OrderedDict()
         self.on_notice: Callable[[str], None] | None = None
         # Greedy: the checkpoints' generation configs sample, and a description must not change each time.
         self.generation_options: dict[str, Any] = {"do_sample": False, "num_beams": 1}
@@ -136,10 +136,10 @@ class ChatEngine(Engine):
         """The picture and `lead` (the text on it) open the first user message; then the turns so far and
         the request. Content is always a list of parts (SmolVLM's template drops plain strings)."""
         turns = list(history)[-prompts.MAX_HISTORY_TURNS :]
-        questions = [turn.question for turn in turns] + [request]
         if self.answer_language != "en":
             request = f"{request} Answer in {language_name(self.answer_language)}."
         messages: Messages = []
+        questions = [turn.question for turn in turns] + [request]
         for index, question in enumerate(questions):
             parts: list[dict[str, Any]] = [{"type": "text", "text": question}]
             if index == 0:
