@@ -9,9 +9,10 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fixtures.desktops import NO_SYSTEM_BUS, stop_process
+from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
 from portal_harness import (
     BACKEND_NAME,
     BACKEND_TEMPLATE,
@@ -64,16 +65,9 @@ def portal_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         "XDG_DESKTOP_PORTAL_DIR": str(portals),
         "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS,
     }
-    bus = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={bus_config(folder)}", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    processes: list[subprocess.Popen[bytes]] = [bus]
+    bus, address = start_session_bus(env, bus_config(folder))
+    processes: list[subprocess.Popen[Any]] = [bus]
     try:
-        assert bus.stdout is not None
-        address = bus.stdout.readline().decode().strip()
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         log = (tmp_path / "portal.log").open("wb")
         backend = subprocess.Popen(

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
@@ -161,17 +162,10 @@ def wlr_portal(on_sway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     }
     bus_folder = tmp_path / "bus"
     bus_folder.mkdir()
-    bus = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={bus_config(bus_folder)}", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    processes: list[subprocess.Popen[bytes]] = [bus]
+    bus, address = start_session_bus(env, bus_config(bus_folder))
+    processes: list[subprocess.Popen[Any]] = [bus]
     log = (tmp_path / "portal.log").open("wb")
     try:
-        assert bus.stdout is not None
-        address = bus.stdout.readline().decode().strip()
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         for command, name in (
             ([python, "-m", "dbusmock", "-t", str(BACKEND_TEMPLATE)], BACKEND_NAME),
