@@ -31,6 +31,9 @@ LOCAL = "local"
 #: 2.5x, binds its servers there). Read once, when Ray is imported.
 SINGLE_COMPUTER_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 LOOPBACK = "127.0.0.1"
+#: Times an actor is restarted, and its call sent again, after it dies: enough for a lost node or a
+#: killed process; an engine that dies every time (out of memory) then fails its pictures, not the run.
+RETRIES = 4
 
 
 class RayError(UserError):
@@ -98,7 +101,8 @@ def spread(count: int, parts: int) -> list[range]:
 
 class RayEngine(Engine):
     """Describes a batch by sending an even share to each actor at once; results in input order. An
-    actor that dies is restarted by Ray (loading its engine again) and its share sent again; the
+    actor that dies is restarted by Ray (loading its engine again) and its share sent again (up to
+    RETRIES times); the
     descriptions come back to the one process that writes, so no picture is written twice."""
 
     def __init__(self, actors: Sequence[Any], summary: str) -> None:
@@ -211,7 +215,9 @@ def ray_engine(recipe: EngineRecipe, address: str = LOCAL, actors: int = 0) -> I
         resources: dict[str, float] = ray.cluster_resources()
         gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
         count = actors or gpus or max(1, cpus // 2)
-        remote = ray.remote(num_cpus=1, num_gpus=1 if gpus else 0, max_restarts=-1, max_task_retries=-1)
+        remote = ray.remote(
+            num_cpus=1, num_gpus=1 if gpus else 0, max_restarts=RETRIES, max_task_retries=RETRIES
+        )
         pool = [remote(Describer).remote(recipe) for _ in range(count)]
         stack.callback(lambda: [ray.kill(actor, no_restart=True) for actor in pool])
         try:
