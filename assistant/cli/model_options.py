@@ -87,7 +87,7 @@ def load_for_command(args: argparse.Namespace) -> Engine:
     from assistant.engine.models import PREPARING
 
     def on_progress(stage: str) -> None:
-        if stage == PREPARING:  # a minute or more, once per computer: worth a line
+        if stage == _(PREPARING):  # a minute or more, once per computer: worth a line
             say_error(stage)
 
     engine = load_engine(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.config import DEFAULT_MODEL
+from assistant.i18n import _
 
 __all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "KnownModel", "best_fitting", "known", "resolve"]
 GIB = 1024**3
@@ -42,9 +43,15 @@ class KnownModel:
         memory = ", ".join(
             f"{precision} {_gb(self.memory_bytes(precision))}" for precision in ("int8", "bf16", "fp32")
         )
-        return (
-            f"{self.family}, {self.parameters / 1e9:.2g} billion parameters, about {_gb(self.download_bytes)} to "
-            f"download, memory {memory}, {self.licence} licence, {self.languages}"
+        return _(
+            "{family}, {parameters:.2g} billion parameters, about {gb} to download, memory {memory}, {licence} licence, {languages}"
+        ).format(
+            family=self.family,
+            parameters=self.parameters / 1e9,
+            gb=_gb(self.download_bytes),
+            memory=memory,
+            licence=self.licence,
+            languages=self.languages,
         )
 
 
@@ -209,7 +216,7 @@ def choice_description(model: str) -> str:
     typed there."""
     found = known(model)
     if found is None:
-        return "A Hugging Face model name, a short name such as qwen3.5-0.8b, or a local folder."
+        return _("A Hugging Face model name, a short name such as qwen3.5-0.8b, or a local folder.")
     return f"{found.id}: {found.facts()}. {found.note[0].upper()}{found.note[1:]}."
 
 

@@ -22,6 +22,7 @@ from typing import cast
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from assistant.engine.base import EngineError
+from assistant.i18n import _
 
 #: Largest image accepted, in pixels: Pillow's own decompression-bomb threshold (about 89 million, a
 #: 10000x8900 photo), refused before decoding, the same way in `describe` and in documents.
@@ -59,13 +60,13 @@ def normalize_image(source: ImageSource, name: str | None = None) -> Image.Image
         label = name or _label_of_image(source)
         return _normalize_opened(source, label)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        label = name or "The image"
+        label = name or _("The image")
         data = bytes(source)
         if not data:
-            raise ImageError(f"{label} is empty. Try copying or saving it again.")
+            raise ImageError(_("{label} is empty. Try copying or saving it again.").format(label=label))
         return _open_and_normalize(io.BytesIO(data), label)
     path = Path(os.fspath(source))
-    label = name or f"The file {path.name or path}"
+    label = name or _("The file {value}").format(value=path.name or path)
     _check_path(path, label)
     return _open_and_normalize(path, label)
 
@@ -114,7 +115,9 @@ def image_fingerprint(image: Image.Image) -> str:
 def _check_path(path: Path, label: str) -> None:
     try:
         if path.is_dir():
-            raise ImageError(f"{label} is a folder, not an image. Choose an image file instead.")
+            raise ImageError(
+                _("{label} is a folder, not an image. Choose an image file instead.").format(label=label)
+            )
         size = path.stat().st_size
     except FileNotFoundError:
         raise _not_found(label) from None
@@ -122,10 +125,14 @@ def _check_path(path: Path, label: str) -> None:
         raise _denied(label) from None
     except OSError as error:
         raise ImageError(
-            f"{label} could not be opened ({error.strerror or error}). Check the path."
+            _("{label} could not be opened ({value}). Check the path.").format(
+                label=label, value=error.strerror or error
+            )
         ) from None
     if size == 0:
-        raise ImageError(f"{label} is empty. Try saving the image again as PNG or JPEG.")
+        raise ImageError(
+            _("{label} is empty. Try saving the image again as PNG or JPEG.").format(label=label)
+        )
 
 
 def open_image(file: Path | io.BytesIO | bytes, label: str = "The image") -> Image.Image:
@@ -184,7 +191,9 @@ def _normalize_opened(image: Image.Image, label: str) -> Image.Image:
         raise too_large(label) from None
     except _READ_ERRORS:
         raise ImageError(
-            f"{label} is damaged or incomplete and cannot be read. Try saving it again as PNG or JPEG."
+            _(
+                "{label} is damaged or incomplete and cannot be read. Try saving it again as PNG or JPEG."
+            ).format(label=label)
         ) from None
 
 
@@ -222,7 +231,9 @@ def _to_rgb(image: Image.Image, label: str) -> Image.Image:
         return image.convert("RGB")
     except ValueError:
         raise ImageError(
-            f"{label} uses a colour format ({mode}) that cannot be read. Try saving it again as PNG or JPEG."
+            _(
+                "{label} uses a colour format ({mode}) that cannot be read. Try saving it again as PNG or JPEG."
+            ).format(label=label, mode=mode)
         ) from None
 
 
@@ -261,23 +272,32 @@ def _enlarge_if_tiny(image: Image.Image, label: str) -> Image.Image:
 
 def _label_of_image(image: Image.Image) -> str:
     filename = getattr(image, "filename", "")
-    return f"The file {Path(filename).name}" if filename else "The image"
+    return _("The file {name}").format(name=Path(filename).name) if filename else _("The image")
 
 
 def _not_found(label: str) -> ImageError:
-    return ImageError(f"{label} was not found. Check its name and folder and try again.")
+    return ImageError(
+        _("{label} was not found. Check its name and folder and try again.").format(label=label)
+    )
 
 
 def _denied(label: str) -> ImageError:
-    return ImageError(f"{label} could not be opened because permission was denied. Check who may read it.")
+    return ImageError(
+        _("{label} could not be opened because permission was denied. Check who may read it.").format(
+            label=label
+        )
+    )
 
 
 def _unreadable(label: str) -> ImageError:
-    return ImageError(f"{label} is not an image that can be read. Try saving it again as PNG or JPEG.")
+    return ImageError(
+        _("{label} is not an image that can be read. Try saving it again as PNG or JPEG.").format(label=label)
+    )
 
 
 def too_large(label: str) -> ImageError:
     return ImageError(
-        f"{label} is too large to read safely (over {MAX_PIXELS // 1_000_000} million pixels). "
-        "Try a smaller copy of it."
+        _(
+            "{label} is too large to read safely (over {max_pixels} million pixels). Try a smaller copy of it."
+        ).format(label=label, max_pixels=MAX_PIXELS // 1_000_000)
     )

@@ -17,6 +17,7 @@ from assistant.engine.base import EngineError
 from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model
 from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import MachineInfo, Runtime, choose_runtime, fallback_after_oom, query_machine
+from assistant.i18n import _
 
 _FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 Loaded = TypeVar("Loaded")
@@ -97,12 +98,15 @@ def start(
             torch.cuda.empty_cache()
             runtime = fallback_after_oom(runtime, machine)
             notices.append(
-                f"The graphics card ran out of memory; using {runtime.precision} on {runtime.device}."
+                _("The graphics card ran out of memory; using {precision} on {device}.").format(
+                    precision=runtime.precision, device=runtime.device
+                )
             )
         except SafetensorError:
             raise damaged_model(folder, "a weights file") from None
         except (OSError, ValueError) as error:
             raise EngineError(
-                f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
-                "Download it again with: assistant models download"
+                _(
+                    "The model in {folder} could not be loaded ({splitlines}). Download it again with: assistant models download"
+                ).format(folder=folder, splitlines=str(error).splitlines()[0][:100])
             ) from error

@@ -21,6 +21,7 @@ import platformdirs
 import torch
 
 from assistant.files import sync_folder
+from assistant.i18n import _
 
 FORMAT = "1"
 CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
@@ -165,17 +166,23 @@ class _Writer:
     def write(self, name: str, tensor: torch.Tensor) -> None:
         expected = self.order[self.next]
         if name != expected:
-            raise ValueError(f"{name} written where {expected} belongs")
+            raise ValueError(
+                _("{name} written where {expected} belongs").format(name=name, expected=expected)
+            )
         data = _as_bytes(tensor)
         if len(data) != self.sizes[name]:
-            raise ValueError(f"{name} has {len(data)} bytes, not {self.sizes[name]}")
+            raise ValueError(
+                _("{name} has {data} bytes, not {sizes}").format(
+                    name=name, data=len(data), sizes=self.sizes[name]
+                )
+            )
         self.file.write(data)
         self.crc = zlib.crc32(_sample(data), self.crc)
         self.next += 1
 
     def finish(self) -> None:
         if self.next != len(self.order):
-            raise ValueError(f"{len(self.order) - self.next} tensors were not written")
+            raise ValueError(_("{value} tensors were not written").format(value=len(self.order) - self.next))
         self.file.seek(self.checksum_at)
         self.file.write(f"{self.crc:08x}".encode())
         self.file.flush()
@@ -202,7 +209,7 @@ def read_header(path: Path) -> tuple[dict[str, Any], dict[str, str], int]:
                 raise DamagedCache("header longer than the file")
             header = json.loads(handle.read(length))
     except (OSError, ValueError, UnicodeDecodeError) as error:
-        raise DamagedCache(f"unreadable header ({error})") from None
+        raise DamagedCache(_("unreadable header ({error})").format(error=error)) from None
     if not isinstance(header, dict) or not isinstance(header.get("__metadata__"), dict):
         raise DamagedCache("no metadata")
     metadata = header.pop("__metadata__")
@@ -216,7 +223,11 @@ def read_header(path: Path) -> tuple[dict[str, Any], dict[str, str], int]:
             raise DamagedCache("tensors overlap or leave gaps")
         end = stop
     if 8 + length + end != size:
-        raise DamagedCache(f"{size} bytes where the header describes {8 + length + end} (cut short?)")
+        raise DamagedCache(
+            _("{size} bytes where the header describes {value} (cut short?)").format(
+                size=size, value=8 + length + end
+            )
+        )
     return header, metadata, 8 + length
 
 
@@ -255,7 +266,7 @@ def _map(path: Path, header: dict[str, Any], start: int) -> dict[str, torch.Tens
     try:
         mapped = torch.UntypedStorage.from_file(str(path), False, path.stat().st_size)
     except (OSError, RuntimeError) as error:
-        raise DamagedCache(f"unreadable ({error})") from None
+        raise DamagedCache(_("unreadable ({error})").format(error=error)) from None
     assert isinstance(mapped, torch.UntypedStorage)
     tensors = {}
     for name, entry in header.items():
@@ -264,10 +275,10 @@ def _map(path: Path, header: dict[str, Any], start: int) -> dict[str, torch.Tens
             shape = [int(dim) for dim in entry["shape"]]
             begin, stop = (start + int(offset) for offset in entry["data_offsets"])
         except (KeyError, TypeError, ValueError):
-            raise DamagedCache(f"{name} is malformed") from None
+            raise DamagedCache(_("{name} is malformed").format(name=name)) from None
         size = torch.tensor([], dtype=dtype).element_size()
         if math.prod(shape) * size != stop - begin:
-            raise DamagedCache(f"{name} does not fill its place in the file")
+            raise DamagedCache(_("{name} does not fill its place in the file").format(name=name))
         if begin % size == 0:
             stride = torch.empty(shape, device="meta").stride()
             tensors[name] = torch.empty(0, dtype=dtype).set_(mapped, begin // size, shape, stride)
@@ -298,10 +309,10 @@ def saved_models() -> list[SavedModel]:
         if path.name.startswith("."):
             continue
         try:
-            _, metadata, _ = read_header(path)
+            _header, metadata, _size = read_header(path)
             source, precision = metadata.get("source", "?"), metadata.get("precision", "?")
         except DamagedCache:
-            source, precision = "(damaged; removed at the next start)", "?"
+            source, precision = _("(damaged; removed at the next start)"), "?"
         found.append(SavedModel(path, source, precision, path.stat().st_size))
     return found
 

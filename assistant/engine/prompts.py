@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.engine.base import Detail, EngineError, Turn
+from assistant.i18n import _
 
 BRIEF_PROMPT = ""
 DETAILED_PROMPT = "Question: Describe this picture in detail. Answer:"
@@ -139,7 +140,11 @@ def check_fits(required: str, budget: PromptBudget | None) -> None:
         words = max(
             1, int((budget.tokens - budget.count(QUESTION_TEMPLATE.format(question=""))) * WORDS_PER_TOKEN)
         )
-        raise PromptTooLong(f"The question is too long for this model; shorten it to about {words} words.")
+        raise PromptTooLong(
+            _("The question is too long for this model; shorten it to about {words} words.").format(
+                words=words
+            )
+        )
 
 
 def fit_prompt(required: str, earlier: Sequence[str], budget: PromptBudget | None, lead: str = "") -> str:

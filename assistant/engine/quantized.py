@@ -48,6 +48,7 @@ from assistant.engine.prepared import (
     source_name,
     verify,
 )
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, PretrainedConfig, PreTrainedModel
@@ -164,10 +165,9 @@ def quantize_and_save(
 
 def _not_saved(entry: CacheEntry, error: OSError) -> str:
     log.warning("The prepared model could not be written to %s: %s", entry.path, error)
-    return (
-        f"The prepared model could not be saved in {entry.path.parent} ({error.strerror or error}), "
-        "so it will be prepared again next time. Free some disk space there."
-    )
+    return _(
+        "The prepared model could not be saved in {parent} ({value}), so it will be prepared again next time. Free some disk space there."
+    ).format(parent=entry.path.parent, value=error.strerror or error)
 
 
 def load_saved(
@@ -193,7 +193,7 @@ def load_saved(
     expected = {tensor for name, bias in quantized for tensor in _int8_tensor_names(name, bias)}
     missing = sorted(expected - set(header))
     if missing:
-        raise DamagedCache(f"{missing[0]} is missing")
+        raise DamagedCache(_("{missing} is missing").format(missing=missing[0]))
     tensors = _map(entry.path, header, start)
     for name, has_bias in quantized:
         weight, scales, zero_points, *bias = (
@@ -201,7 +201,7 @@ def load_saved(
         )
         parts = Int8Parts(weight, scales, zero_points, bias[0] if bias else None)
         if weight.dtype != torch.int8 or tuple(_linear(model, name).weight.shape) != tuple(weight.shape):
-            raise DamagedCache(f"{name} has the wrong type or shape")
+            raise DamagedCache(_("{name} has the wrong type or shape").format(name=name))
         try:
             layer = Int8Linear.from_parts(parts)
         except ValueError as error:
@@ -210,11 +210,13 @@ def load_saved(
         setattr(parent, leaf, layer)
     for name, tensor in [*tensors.items(), *((alias, tensors.get(name)) for alias, name in aliases.items())]:
         if tensor is None:
-            raise DamagedCache(f"{name} is missing")
+            raise DamagedCache(_("{name} is missing").format(name=name))
         _assign(model, name, tensor)
     left = [name for name, tensor in _named_tensors(model) if tensor.is_meta]
     if left:
-        raise DamagedCache(f"{len(left)} tensors are missing, {left[0]} first")
+        raise DamagedCache(
+            _("{left} tensors are missing, {left2} first").format(left=len(left), left2=left[0])
+        )
     if generation_config is not None:
         model.generation_config = generation_config
     give_back_freed_memory()
@@ -228,14 +230,14 @@ def _named_tensors(model: torch.nn.Module) -> Iterator[tuple[str, torch.Tensor]]
 
 
 def _assign(model: torch.nn.Module, name: str, tensor: torch.Tensor) -> None:
-    owner_name, _, leaf = name.rpartition(".")
+    owner_name, _dot, leaf = name.rpartition(".")
     try:
         owner = model.get_submodule(owner_name)
     except AttributeError:
-        raise DamagedCache(f"{name} is not part of this model") from None
+        raise DamagedCache(_("{name} is not part of this model").format(name=name)) from None
     current = owner._parameters.get(leaf) if leaf in owner._parameters else owner._buffers.get(leaf)
     if current is None or tuple(current.shape) != tuple(tensor.shape):
-        raise DamagedCache(f"{name} does not fit this model")
+        raise DamagedCache(_("{name} does not fit this model").format(name=name))
     if leaf in owner._parameters:
         owner._parameters[leaf] = torch.nn.Parameter(tensor, requires_grad=False)
     else:
@@ -282,7 +284,7 @@ def load_int8(
                 log.info("Removing the outdated prepared model %s", stale)
                 _remove(stale)
         if on_progress is not None:
-            on_progress(PREPARING)
+            on_progress(_(PREPARING))
         model = load_float()
         said = -1
 
@@ -291,7 +293,7 @@ def load_int8(
             percent = int(100 * fraction)
             if on_progress is not None and percent != said:
                 said = percent
-                on_progress(f"Preparing the model for this computer: {percent}%")
+                on_progress(_("Preparing the model for this computer: {percent}%").format(percent=percent))
 
         problem = quantize_and_save(model, entry, on_progress=progress)
         return model, problem

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeGuard
 
 from assistant.engine.base import EngineError
+from assistant.i18n import _
 
 Device = Literal["auto", "cpu", "cuda"]
 WeightPrecision = Literal["fp32", "bf16", "fp16", "int8", "int4"]
@@ -42,8 +43,10 @@ class Runtime:
     reason: str
 
     def describe(self) -> str:
-        where = "the graphics card" if self.device == "cuda" else "the processor (CPU)"
-        return f"{self.precision} on {where}: {self.reason}"
+        where = _("the graphics card") if self.device == "cuda" else _("the processor (CPU)")
+        return _("{precision} on {where}: {reason}").format(
+            precision=self.precision, where=where, reason=self.reason
+        )
 
 
 def weights_bytes(parameters: int, precision: str) -> int:
@@ -53,13 +56,19 @@ def weights_bytes(parameters: int, precision: str) -> int:
 def choose_runtime(device: str, precision: str, machine: MachineInfo, parameters: int) -> Runtime:
     """Pick device and precision; explicit requests are honoured or refused with a sentence."""
     if device not in DEVICES:
-        raise EngineError(f"Unknown device {device!r}: use one of {', '.join(DEVICES)}.")
+        raise EngineError(
+            _("Unknown device {device!r}: use one of {join}.").format(device=device, join=", ".join(DEVICES))
+        )
     if not _is_precision(precision):
-        raise EngineError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
+        raise EngineError(
+            _("Unknown precision {precision!r}: use one of {join}.").format(
+                precision=precision, join=", ".join(PRECISIONS)
+            )
+        )
     gpu = machine.gpu
     if device == "cuda" and gpu is None:
         raise EngineError(
-            "No CUDA graphics card was found. Use --device cpu, or install the CUDA build of PyTorch."
+            _("No CUDA graphics card was found. Use --device cpu, or install the CUDA build of PyTorch.")
         )
     if device == "cpu" or gpu is None:
         return _cpu_runtime(precision, machine, "no CUDA graphics card" if gpu is None else "requested")
@@ -77,14 +86,16 @@ def is_weight_precision(value: str) -> TypeGuard[WeightPrecision]:
 
 def _cpu_runtime(precision: Precision, machine: MachineInfo, why: str) -> Runtime:
     if precision == "int4":
-        raise EngineError("4-bit runs only on a graphics card. On the processor use int8, bf16 or fp32.")
+        raise EngineError(_("4-bit runs only on a graphics card. On the processor use int8, bf16 or fp32."))
     if precision == "auto":
         if machine.cpu_int8:
-            return Runtime("cpu", "int8", f"{why}; int8 is the fastest on a processor")
-        return Runtime("cpu", "bf16", f"{why}; PyTorch has no int8 kernels for this processor")
+            return Runtime("cpu", "int8", _("{why}; int8 is the fastest on a processor").format(why=why))
+        return Runtime(
+            "cpu", "bf16", _("{why}; PyTorch has no int8 kernels for this processor").format(why=why)
+        )
     if precision == "int8" and not machine.cpu_int8:
         raise EngineError(
-            "This build of PyTorch has no int8 kernels for this processor. Use --precision bf16."
+            _("This build of PyTorch has no int8 kernels for this processor. Use --precision bf16.")
         )
     return Runtime("cpu", precision, "requested")
 
@@ -100,29 +111,40 @@ def _gpu_runtime(
 
     if precision in ("int8", "int4") and not machine.bitsandbytes:
         raise EngineError(
-            f"{precision} on the graphics card needs bitsandbytes. Install it with: pip install 'assistant[gpu]'."
+            _(
+                "{precision} on the graphics card needs bitsandbytes. Install it with: pip install 'assistant[gpu]'."
+            ).format(precision=precision)
         )
     if precision != "auto":
         return Runtime("cuda", precision, "requested")
-    free_text = f"{gpu.name} has {free / GIB:.1f} GB free"
+    free_text = _("{name} has {free:.1f} GB free").format(name=gpu.name, free=free / GIB)
     if fits(half):
-        return Runtime("cuda", half, f"{free_text}, enough for 16-bit weights")
+        return Runtime("cuda", half, _("{free_text}, enough for 16-bit weights").format(free_text=free_text))
     # 4-bit before 8-bit: bitsandbytes' int8 generates 3.6-5.3x slower than fp16 on an H100, its
     # 4-bit only 1.3-1.6x (BENCHMARKS.md); int8 stays available with --precision int8.
     if machine.bitsandbytes and fits("int4"):
         need = (weights_bytes(parameters, half) + _GPU_HEADROOM) / GIB
-        return Runtime("cuda", "int4", f"{free_text}, too little for 16-bit ({need:.1f} GB)")
+        return Runtime(
+            "cuda",
+            "int4",
+            _("{free_text}, too little for 16-bit ({need:.1f} GB)").format(free_text=free_text, need=need),
+        )
     if forced:
         raise EngineError(
-            f"The graphics card ({free_text}) has too little memory for this model. "
-            "Close other programs using it, or use --device cpu."
+            _(
+                "The graphics card ({free_text}) has too little memory for this model. Close other programs using it, or use --device cpu."
+            ).format(free_text=free_text)
         )
     hint = (
         ""
         if machine.bitsandbytes
         else "; installing bitsandbytes (pip install 'assistant[gpu]') may let it fit"
     )
-    cpu = _cpu_runtime("auto", machine, f"{free_text}, too little for the model{hint}")
+    cpu = _cpu_runtime(
+        "auto",
+        machine,
+        _("{free_text}, too little for the model{hint}").format(free_text=free_text, hint=hint),
+    )
     return cpu
 
 

@@ -30,6 +30,7 @@ from assistant.engine.server_consent import (
 )
 from assistant.engine.server_probe import check_pictures
 from assistant.engine.server_stream import stream_chat
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -133,7 +134,7 @@ class ServerEngine(Engine):
         text_on_image: Sequence[str] = (),
     ) -> str:
         if not question.strip():
-            raise EngineError("The question is empty. Type or say a question about the image.")
+            raise EngineError(_("The question is empty. Type or say a question about the image."))
         messages = conversation(picture_url(image), question, history, text_on_image)
         return self._complete(messages, self.max_tokens["answer"], on_text, cancel)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from assistant.engine.base import EngineError
+from assistant.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,9 @@ def parse_address(url: str) -> ServerAddress:
         port = -1
     if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
         raise ServerAddressError(
-            f"The model server address {url.strip()!r} is not a web address; give one like "
-            "http://localhost:11434 or https://models.example.org."
+            _(
+                "The model server address {strip!r} is not a web address; give one like http://localhost:11434 or https://models.example.org."
+            ).format(strip=url.strip())
         )
     path = parts.path.rstrip("/")
     if path.endswith("/v1"):
@@ -99,12 +101,14 @@ def check_allowed(address: ServerAddress, allowed: bool) -> None:
         return
     if address.scheme == "http":
         raise RemoteServerNotAllowed(
-            f"The model server at {address.label} is on another computer and its address is plain http, so "
-            f"pictures of your screen would go there unencrypted; use its https address, or {ALLOW_HINT}."
+            _(
+                "The model server at {label} is on another computer and its address is plain http, so pictures of your screen would go there unencrypted; use its https address, or {allow_hint}."
+            ).format(label=address.label, allow_hint=ALLOW_HINT)
         )
     raise RemoteServerNotAllowed(
-        f"The model server at {address.label} is on another computer and would receive pictures of your "
-        f"screen; to allow that, {ALLOW_HINT}."
+        _(
+            "The model server at {label} is on another computer and would receive pictures of your screen; to allow that, {allow_hint}."
+        ).format(label=address.label, allow_hint=ALLOW_HINT)
     )
 
 

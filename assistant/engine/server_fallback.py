@@ -17,6 +17,7 @@ from PIL import Image
 from assistant.engine.base import Detail, Engine, TextCallback, Turn
 from assistant.engine.server import ServerEngine
 from assistant.engine.server_stream import ServerError
+from assistant.i18n import _
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,7 +36,7 @@ class ServerWithFallback(Engine):
 
     @property
     def summary(self) -> str:
-        return f"{self.server.summary}, with the local model when it fails"
+        return _("{summary}, with the local model when it fails").format(summary=self.server.summary)
 
     def _notify(self, message: str) -> None:
         self.notices.append(message)
@@ -65,15 +66,15 @@ class ServerWithFallback(Engine):
                 local = self._load_local()
                 if local is None:
                     raise
-                self._notify(f"{error} Meanwhile the local model answers.")
+                self._notify(_("{error} Meanwhile the local model answers.").format(error=error))
                 self.local = local
                 self.notices.extend(local.notices)
             elif not self._on_local:
-                self._notify(f"{error} Meanwhile the local model answers.")
+                self._notify(_("{error} Meanwhile the local model answers.").format(error=error))
             self._on_local = True
             return locally(self.local, on_text)
         if self._on_local:
-            self._notify("The model server answers again.")
+            self._notify(_("The model server answers again."))
             self._on_local = False
         return result
 

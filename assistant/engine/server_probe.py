@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.engine.server_consent import ServerAddress
 from assistant.engine.server_stream import ServerNoPictures
+from assistant.i18n import _
 
 PROBE_TIMEOUT_S = 5.0
 _BODY_LIMIT = 1024 * 1024
@@ -38,8 +39,9 @@ def check_pictures(address: ServerAddress, model: str, key: str | None, timeout:
 
 def _no_pictures(address: ServerAddress, model: str) -> ServerNoPictures:
     return ServerNoPictures(
-        f"The model {model} on the server at {address.label} cannot read pictures; choose a vision model "
-        "with --server-model or in Settings."
+        _(
+            "The model {model} on the server at {label} cannot read pictures; choose a vision model with --server-model or in Settings."
+        ).format(model=model, label=address.label)
     )
 
 

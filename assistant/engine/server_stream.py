@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.server_consent import ServerAddress
+from assistant.i18n import _
 
 # Longest error body read from a failing server; its message is cut to a few words anyway.
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -95,20 +96,23 @@ def stream_chat(
         except TimeoutError:
             _raise_if_cancelled(cancel)
             raise ServerSlow(
-                f"The model server at {address.label} did not answer within {timeout:g} seconds; try again "
-                "when it is less busy, or choose a faster model on it."
+                _(
+                    "The model server at {label} did not answer within {timeout:g} seconds; try again when it is less busy, or choose a faster model on it."
+                ).format(label=address.label, timeout=timeout)
             ) from None
         except ssl.SSLError as error:
             _raise_if_cancelled(cancel)
             raise ServerDown(
-                f"A secure connection to the model server at {address.label} failed ({error.reason or error}); "
-                "check its certificate, or its address in Settings or --server."
+                _(
+                    "A secure connection to the model server at {label} failed ({value}); check its certificate, or its address in Settings or --server."
+                ).format(label=address.label, value=error.reason or error)
             ) from None
         except (OSError, http.client.HTTPException) as error:
             _raise_if_cancelled(cancel)
             raise ServerDown(
-                f"The model server at {address.label} does not answer ({_reason(error)}); start it, or check "
-                "its address in Settings or --server."
+                _(
+                    "The model server at {label} does not answer ({reason}); start it, or check its address in Settings or --server."
+                ).format(label=address.label, reason=_reason(error))
             ) from None
         _raise_if_cancelled(cancel)
     finally:
@@ -172,8 +176,9 @@ def _events(
             break  # the end of the stream; other lines are comments, other fields, blank lines
     if thought and not said:
         raise ServerThoughtOnly(
-            f"The model on the server at {address.label} only thought and gave no answer in the words it "
-            "was allowed; choose a model that does not think first, or turn its thinking off on the server."
+            _(
+                "The model on the server at {label} only thought and gave no answer in the words it was allowed; choose a model that does not think first, or turn its thinking off on the server."
+            ).format(label=address.label)
         )
 
 
@@ -212,27 +217,35 @@ def _json(address: ServerAddress, payload: bytes) -> Any:
 
 def _bad_answer(address: ServerAddress) -> ServerBadAnswer:
     return ServerBadAnswer(
-        f"The model server at {address.label} answered with something other than a chat completion; check "
-        "that the address is an OpenAI-compatible server (its /v1/chat/completions)."
+        _(
+            "The model server at {label} answered with something other than a chat completion; check that the address is an OpenAI-compatible server (its /v1/chat/completions)."
+        ).format(label=address.label)
     )
 
 
 def _refused(address: ServerAddress, status: int, body: bytes) -> ServerError:
     message = _error_message(body)
-    said = f"error {status}: {message}" if message else f"error {status}"
+    said = (
+        _("error {status}: {message}").format(status=status, message=message)
+        if message
+        else f"error {status}"
+    )
     if _NO_PICTURES.search(message):
         return ServerNoPictures(
-            f"The model on the server at {address.label} cannot read pictures ({message}); choose a vision "
-            "model with --server-model or in Settings."
+            _(
+                "The model on the server at {label} cannot read pictures ({message}); choose a vision model with --server-model or in Settings."
+            ).format(label=address.label, message=message)
         )
     if status in (401, 403):
         return ServerRefused(
-            f"The model server at {address.label} refused the request ({said}); set its API key in "
-            "ASSISTANT_SERVER_API_KEY or the system keyring."
+            _(
+                "The model server at {label} refused the request ({said}); set its API key in ASSISTANT_SERVER_API_KEY or the system keyring."
+            ).format(label=address.label, said=said)
         )
     return ServerRefused(
-        f"The model server at {address.label} answered with an error ({said}); check the address, the "
-        "model name (--server-model or Settings) and the server's log."
+        _(
+            "The model server at {label} answered with an error ({said}); check the address, the model name (--server-model or Settings) and the server's log."
+        ).format(label=address.label, said=said)
     )
 
 

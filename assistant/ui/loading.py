@@ -11,7 +11,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
-from assistant.engine.models import PREPARING
+from assistant.engine.models import PREPARING, is_download_progress
 from assistant.i18n import N_, _
 from assistant.ui.telling import Teller
 
@@ -45,21 +45,22 @@ class LoadingProgress(QObject):
         self._stage = text
         percent = re.search(r"(\d+)%", text)
         quarter = int(percent.group(1)) // 25 if percent else None
-        if text.startswith("Downloading") and quarter == self._spoken_quarter:
+        if is_download_progress(text) and quarter == self._spoken_quarter:
             self._teller.show_progress(text)  # between quarters: shown, not read out
             return
         self._teller.set_status(text)
-        if text == PREPARING:  # minutes, once: said, and its progress then shown in the tooltip
+        if text == _(PREPARING):  # minutes, once: said, and its progress then shown in the tooltip
             self._teller.say(text)
-        if text.startswith("Downloading") and quarter != self._spoken_quarter:
+        if is_download_progress(text) and quarter != self._spoken_quarter:
             self._spoken_quarter = quarter
-            self._teller.say(text.replace("%", " percent"))
+            # Translators: "%" said aloud, after a number ("40 percent").
+            self._teller.say(text.replace("%", _(" percent")))
 
     def stop(self) -> None:
         self._timer.stop()
 
     def _show_seconds(self) -> None:
         # A download's own percentage says more than a count of seconds.
-        if not self._stage.startswith("Downloading"):
+        if not is_download_progress(self._stage):
             seconds = int(time.monotonic() - self._started)
             self._teller.show_progress(f"{self._stage.rstrip('…. ')}… {seconds} s")

@@ -25,7 +25,7 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "pgettext": ((1, "c"), 2), "npgettex
 METHODS = [("**/bench/**.py", "ignore"), ("**.py", "python")]
 # str.format's {name} and printf's %s / %(name)s.
 PLACEHOLDER = re.compile(
-    r"\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}]*)?\}|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]"
+    r"\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}]*)?\}|%(?:\([^)]*\))?[-#0+]*\d*(?:\.\d+)?[sdifr%]"
 )
 
 

@@ -163,3 +163,33 @@ def findings(files: list[Path] | None = None) -> list[Finding]:
                 if text is not None:
                     found.append(Finding(relative, getattr(argument, "lineno", node.lineno), text))
     return found
+
+
+def shadowed_translation() -> list[str]:
+    """Functions that both call `_` and assign to `_` (`name, _ = …`, `for _ in …`): there `_` is a local
+    variable, so the call fails, or translates nothing."""
+    found = []
+    for path in python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            uses = [node for node in _own_nodes(function) if isinstance(node, ast.Name) and node.id == "_"]
+            if any(isinstance(node.ctx, ast.Store) for node in uses) and any(
+                isinstance(node.ctx, ast.Load) for node in uses
+            ):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{function.lineno} {function.name}")
+    return found
+
+
+def _own_nodes(node: ast.AST):
+    """The nodes of a function's own scope: not those of nested functions, lambdas or comprehensions."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(
+            child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.comprehension)
+        ):
+            continue
+        if isinstance(child, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        yield child
+        yield from _own_nodes(child)

@@ -26,18 +26,6 @@ NOT_YET_WRAPPED = {
     "assistant/documents/runner.py",
     "assistant/documents/sources.py",
     "assistant/documents/ziputil.py",
-    "assistant/engine/families/__init__.py",
-    "assistant/engine/families/blip2/engine.py",
-    "assistant/engine/families/chat.py",
-    "assistant/engine/images.py",
-    "assistant/engine/loading.py",
-    "assistant/engine/models.py",
-    "assistant/engine/prompts.py",
-    "assistant/engine/runtime.py",
-    "assistant/engine/server.py",
-    "assistant/engine/server_consent.py",
-    "assistant/engine/server_probe.py",
-    "assistant/engine/server_stream.py",
 }
 SPANISH = catalogue.LOCALE / "es" / "LC_MESSAGES" / "assistant.po"
 
@@ -156,3 +144,7 @@ def test_the_english_text_of_a_message_is_kept_where_there_is_no_catalogue():
 
 def _text(string):
     return string if isinstance(string, str) else tuple(string)
+
+
+def test_no_function_hides_the_translation_function_behind_a_variable():
+    assert scan.shadowed_translation() == []

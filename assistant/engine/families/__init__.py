@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.engine.base import EngineError
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.engine.base import Engine
@@ -70,8 +71,9 @@ def family_of_architecture(architecture: str) -> Family:
         if architecture in family.architectures:
             return family
     raise UnknownFamily(
-        f"The model is a {architecture}, which this app cannot run; choose a model of a family that "
-        f"works ({family_names()}): see assistant models."
+        _(
+            "The model is a {architecture}, which this app cannot run; choose a model of a family that works ({family_names}): see assistant models."
+        ).format(architecture=architecture, family_names=family_names())
     )
 
 
@@ -85,13 +87,15 @@ def family_of(folder: Path) -> Family:
         raise damaged_model(folder, "config.json") from None
     except (OSError, ValueError) as error:
         raise EngineError(
-            f"The model in {folder} could not be loaded ({str(error).splitlines()[0][:100]}). "
-            "Download it again with: assistant models download"
+            _(
+                "The model in {folder} could not be loaded ({splitlines}). Download it again with: assistant models download"
+            ).format(folder=folder, splitlines=str(error).splitlines()[0][:100])
         ) from None
     architectures = config.get("architectures") if isinstance(config, dict) else None
     if not isinstance(architectures, list) or not architectures or not isinstance(architectures[0], str):
         raise UnknownFamily(
-            f"The model in {folder} does not say what kind of model it is (its config.json has no "
-            f"architectures); choose a model of a family that works ({family_names()}): see assistant models."
+            _(
+                "The model in {folder} does not say what kind of model it is (its config.json has no architectures); choose a model of a family that works ({family_names}): see assistant models."
+            ).format(folder=folder, family_names=family_names())
         )
     return family_of_architecture(architectures[0])

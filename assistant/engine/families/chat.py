@@ -33,6 +33,7 @@ from assistant.engine.generation import CleanTextStreamer, StopWhenCancelled
 from assistant.engine.images import as_normalized, image_fingerprint
 from assistant.engine.runtime import MachineInfo, Runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output
+from assistant.i18n import _
 
 log = logging.getLogger(__name__)
 PREFIX_CACHE_SIZE = 4  # pictures whose read image tokens are kept (a screen's cache is megabytes)
@@ -284,7 +285,7 @@ class ChatEngine(Engine):
         """After running out of graphics memory: reload in the next smaller runtime and say so."""
         if self._reload is None:
             raise EngineError(
-                "The graphics card ran out of memory. Close other programs using it and try again."
+                _("The graphics card ran out of memory. Close other programs using it and try again.")
             )
         del self.model
         self._prefixes.clear()
@@ -326,7 +327,7 @@ class ChatEngine(Engine):
         text_on_image: Sequence[str] = (),
     ) -> str:
         if not question.strip():
-            raise EngineError("The question is empty. Type or say a question about the image.")
+            raise EngineError(_("The question is empty. Type or say a question about the image."))
         question = " ".join(question.split())
         lead = prompts.fit_text(text_on_image, question, prompts.PromptBudget(TEXT_TOKENS, self.count_tokens))
         messages = self.conversation(question, history, lead)

@@ -27,6 +27,7 @@ from assistant.engine.images import as_normalized, image_fingerprint
 from assistant.engine.loading import load_weights
 from assistant.engine.runtime import MachineInfo, Runtime, fallback_after_oom, query_machine
 from assistant.engine.text import clean_output
+from assistant.i18n import _
 
 log = logging.getLogger(__name__)
 FEATURE_CACHE_SIZE = 8
@@ -110,7 +111,7 @@ class Blip2Engine(Engine):
         """After running out of GPU memory: reload in the next smaller runtime and say so."""
         if self._reload is None:
             raise EngineError(
-                "The graphics card ran out of memory. Close other programs using it and try again."
+                _("The graphics card ran out of memory. Close other programs using it and try again.")
             )
         del self.model
         self.clear_feature_cache()
@@ -323,7 +324,7 @@ class Blip2Engine(Engine):
         text_on_image: Sequence[str] = (),
     ) -> str:
         if not question.strip():
-            raise EngineError("The question is empty. Type or say a question about the image.")
+            raise EngineError(_("The question is empty. Type or say a question about the image."))
         max_new_tokens = self.max_new_tokens["answer"]
         built = prompts.build_question(question, history, self.prompt_budget(max_new_tokens), text_on_image)
         return self._run(image, built.prompt, max_new_tokens, on_text, cancel, built.text)
