@@ -50,6 +50,14 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
             "the most image tokens a picture becomes, for Qwen3.5, SmolVLM2 and Gemma 4 (default: the family's own)"
         ),
     )
+    if not from_settings:  # the app reads it from its settings (Settings: Translate answers)
+        parser.add_argument(
+            "--no-translate",
+            action="store_true",
+            help=_(
+                "answer in English with a model that speaks only English (default: its answers are translated into your language on this computer)"
+            ),
+        )
     servers = parser.add_argument_group(_("a model server instead of the local model"))
     servers.add_argument(
         "--server",
@@ -97,6 +105,7 @@ def load_for_command(args: argparse.Namespace) -> Engine:
         on_progress=on_progress,
         server=server_option(args),
         image_tokens=getattr(args, "image_tokens", None) or 0,
+        translate=not getattr(args, "no_translate", False),
     )
     for notice in engine.notices:
         say_error(notice)

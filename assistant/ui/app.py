@@ -51,6 +51,7 @@ def load_model(
         on_progress=on_progress,
         server=server,
         image_tokens=spec.image_tokens,
+        translate=spec.translate,
     )
 
 

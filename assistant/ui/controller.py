@@ -183,7 +183,11 @@ class Controller(QObject):
         self.model.set_idle_release(60.0 * self.settings.free_model_after_minutes)
         self.model.load(
             ModelSpec(
-                self.settings.model, self.settings.device, self.settings.precision, self.settings.image_tokens
+                self.settings.model,
+                self.settings.device,
+                self.settings.precision,
+                self.settings.image_tokens,
+                self.settings.translate_answers,
             )
         )
 

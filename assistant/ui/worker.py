@@ -32,6 +32,7 @@ class ModelSpec:
     device: str
     precision: str
     image_tokens: int = 0  # the most image tokens a picture becomes; 0: the model family's default
+    translate: bool = True  # an English-only model's answers translated into the user's language
 
 
 # Runs on the model thread: builds the engine for a spec, telling its progress in words as it goes.
