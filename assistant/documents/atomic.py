@@ -18,6 +18,7 @@ from typing import BinaryIO
 from assistant.documents import backups
 from assistant.documents.model import DocumentError
 from assistant.files import replace_file, temporary_beside
+from assistant.i18n import _
 
 
 def is_backup(path: Path) -> bool:
@@ -36,14 +37,20 @@ def is_read_only(path: Path) -> bool:
 def _friendly(error: OSError, path: Path) -> DocumentError:
     if error.errno == errno.ENOSPC:
         return DocumentError(
-            f"The disk is full, so {path.name} was left unchanged. Free some space and run again."
+            _("The disk is full, so {name} was left unchanged. Free some space and run again.").format(
+                name=path.name
+            )
         )
     if error.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
         return DocumentError(
-            f"{path.name} could not be written because permission was denied, so it was left unchanged."
+            _("{name} could not be written because permission was denied, so it was left unchanged.").format(
+                name=path.name
+            )
         )
     return DocumentError(
-        f"{path.name} could not be written ({error.strerror or error}), so it was left unchanged."
+        _("{name} could not be written ({value}), so it was left unchanged.").format(
+            name=path.name, value=error.strerror or error
+        )
     )
 
 
@@ -82,8 +89,9 @@ def _keep_original(path: Path) -> Path:
             backups.record(candidate, path)
         return candidate
     raise DocumentError(
-        f"{path.name} was left unchanged because every name for keeping its original "
-        f"({path.stem}.orig{path.suffix} and the numbered ones) is taken; move some away and run again."
+        _(
+            "{name} was left unchanged because every name for keeping its original ({stem}.orig{suffix} and the numbered ones) is taken; move some away and run again."
+        ).format(name=path.name, stem=path.stem, suffix=path.suffix)
     )
 
 
@@ -101,7 +109,9 @@ def write_atomically(
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if is_read_only(target):
         raise DocumentError(
-            f"{path.name} is read-only, so it was left unchanged. Make it writable and run again."
+            _("{name} is read-only, so it was left unchanged. Make it writable and run again.").format(
+                name=path.name
+            )
         )
     try:
         now = target.stat()
@@ -109,14 +119,17 @@ def write_atomically(
         raise _friendly(error, path) from None
     if now.st_nlink > 1:
         raise DocumentError(
-            f"{path.name} was left unchanged because it has {now.st_nlink} hard links, which replacing it "
-            "would separate; copy it to a file of its own to add alt-text."
+            _(
+                "{name} was left unchanged because it has {st_nlink} hard links, which replacing it would separate; copy it to a file of its own to add alt-text."
+            ).format(name=path.name, st_nlink=now.st_nlink)
         )
     if expected_stat is not None and (now.st_size, now.st_mtime_ns) != (
         expected_stat.st_size,
         expected_stat.st_mtime_ns,
     ):
-        raise DocumentError(f"{path.name} changed while it was being worked on, so it was left unchanged.")
+        raise DocumentError(
+            _("{name} changed while it was being worked on, so it was left unchanged.").format(name=path.name)
+        )
     written = Written(target=target if target != path else None)
     try:
         if backup:

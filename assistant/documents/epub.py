@@ -16,6 +16,7 @@ from lxml import etree
 
 from assistant.documents import html, sources, ziputil
 from assistant.documents.model import Document, DocumentError, ImageOccurrence
+from assistant.i18n import _
 
 EXTENSIONS = (".epub",)
 CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
@@ -51,7 +52,9 @@ class EpubDocument(Document):
             return ziputil.read_member(self.archive, member)
         except KeyError:
             raise DocumentError(
-                f"{name} lists {sources.shown(member)}, but the EPUB does not contain it."
+                _("{name} lists {shown}, but the EPUB does not contain it.").format(
+                    name=name, shown=sources.shown(member)
+                )
             ) from None
 
     def _read_xml(self, member: str, name: str) -> bytes:
@@ -66,11 +69,15 @@ class EpubDocument(Document):
             rootfile = container.find(f".//{{{CONTAINER}}}rootfile")
             opf_path = rootfile.get("full-path") if rootfile is not None else None
             if not opf_path:
-                raise DocumentError(f"{name} is not a valid EPUB: its container names no package file.")
+                raise DocumentError(
+                    _("{name} is not a valid EPUB: its container names no package file.").format(name=name)
+                )
             package = etree.fromstring(self._read_xml(opf_path, name), _PARSER)
         except etree.XMLSyntaxError as error:
             raise DocumentError(
-                f"{name} is not a valid EPUB: its package files are damaged ({error.msg})."
+                _("{name} is not a valid EPUB: its package files are damaged ({msg}).").format(
+                    name=name, msg=error.msg
+                )
             ) from None
         folder = posixpath.dirname(opf_path)
         manifest: dict[str, str] = {}

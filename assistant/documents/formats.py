@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.documents import epub, html, markdown, ooxml, pdf, sources
 from assistant.documents.atomic import is_backup
 from assistant.documents.model import Document, DocumentError
+from assistant.i18n import _
 
 Opener = Callable[[Path, bytes, sources.Access | None], Document]
 
@@ -76,10 +77,12 @@ def open_document(path: Path, raw: bytes, access: sources.Access | None = None) 
     """Parse a document already read into memory; DocumentError when it cannot be understood."""
     opener = OPENERS.get(path.suffix.lower())
     if opener is None:
-        raise DocumentError(f"{path.name} is not a supported kind of document.")
+        raise DocumentError(_("{name} is not a supported kind of document.").format(name=path.name))
     try:
         return opener(path, raw, access)
     except DocumentError:
         raise
     except (ValueError, UnicodeError, RecursionError, OSError) as error:
-        raise DocumentError(f"{path.name} could not be read as a document ({error}).") from None
+        raise DocumentError(
+            _("{name} could not be read as a document ({error}).").format(name=path.name, error=error)
+        ) from None

@@ -12,7 +12,16 @@ from typing import BinaryIO
 from PIL import Image
 
 from assistant.documents import markup, sources
-from assistant.documents.model import Document, DocumentError, ImageData, ImageOccurrence, Status, classify
+from assistant.documents.model import (
+    Document,
+    DocumentError,
+    ImageData,
+    ImageOccurrence,
+    Status,
+    classify,
+    language_tag,
+)
+from assistant.i18n import _
 
 EXTENSIONS = (".html", ".htm", ".xhtml", ".xht")
 
@@ -51,7 +60,9 @@ def decode_exactly(raw: bytes, encoding: str, name: str) -> str:
             return text
     except (UnicodeError, LookupError):
         pass
-    raise DocumentError(f"{name} uses a text encoding that cannot be edited without changing other bytes.")
+    raise DocumentError(
+        _("{name} uses a text encoding that cannot be edited without changing other bytes.").format(name=name)
+    )
 
 
 def encode_edited(original: str, edits: list[tuple[int, int, str]], encoding: str) -> bytes:
@@ -245,7 +256,9 @@ class HtmlDocument(Document):
 
 def open_document(path: Path, raw: bytes, access: sources.Access | None = None) -> HtmlDocument:
     if b"\x00" in raw[:1024] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DocumentError(f"{path.name} is not a text file, so it cannot be read as HTML.")
+        raise DocumentError(
+            _("{name} is not a text file, so it cannot be read as HTML.").format(name=path.name)
+        )
     return HtmlDocument(path, raw, access)
 
 

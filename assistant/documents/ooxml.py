@@ -19,6 +19,7 @@ from lxml import etree
 
 from assistant.documents import markup, sources, ziputil
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Status, classify
+from assistant.i18n import _
 
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -61,7 +62,9 @@ def relationships(archive: zipfile.ZipFile, part: str, name: str = "The file") -
         return {}
     except etree.XMLSyntaxError as error:
         raise DocumentError(
-            f"The relationships of {sources.shown(part)} are damaged ({error.msg})."
+            _("The relationships of {shown} are damaged ({msg}).").format(
+                shown=sources.shown(part), msg=error.msg
+            )
         ) from None
     found = {}
     for rel in root.iter(f"{{{PKG_REL}}}Relationship"):
@@ -89,7 +92,9 @@ class OoxmlDocument(Document):
                 root = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError as error:
                 raise DocumentError(
-                    f"{path.name} is damaged: {sources.shown(part)} is not valid XML ({error.msg})."
+                    _("{name} is damaged: {shown} is not valid XML ({msg}).").format(
+                        name=path.name, shown=sources.shown(part), msg=error.msg
+                    )
                 ) from None
             self.parts[part] = data
             rels = relationships(self.archive, part, path.name)
@@ -188,7 +193,9 @@ def _splice_descr(part: str, data: bytes, changes: list[tuple[PictureRef, str]])
     encoding = match.group(1).decode("ascii").lower() if match else "utf-8"
     if encoding.replace("-", "") != "utf8":
         raise DocumentError(
-            f"{sources.shown(part)} is not stored as UTF-8, so its alt-text cannot be edited safely."
+            _("{shown} is not stored as UTF-8, so its alt-text cannot be edited safely.").format(
+                shown=sources.shown(part)
+            )
         )
     text = data.decode("utf-8")
     tags = markup.start_tags_named(text, {ref.qname for ref, _ in changes})
@@ -198,7 +205,9 @@ def _splice_descr(part: str, data: bytes, changes: list[tuple[PictureRef, str]])
             tag = tags[ref.qname][ref.index]
         except (KeyError, IndexError):
             raise DocumentError(
-                f"The picture in {sources.shown(part)} could not be found again to write its description."
+                _("The picture in {shown} could not be found again to write its description.").format(
+                    shown=sources.shown(part)
+                )
             ) from None
         edits.append(markup.attribute_edit(tag, "descr", alt))
     return markup.splice(text, edits).encode("utf-8")
@@ -211,7 +220,9 @@ class DocxDocument(OoxmlDocument):
     def picture_parts(self) -> list[str]:
         names = [info.filename for info in self.archive.infolist()]
         if "word/document.xml" not in names:
-            raise DocumentError(f"{self.path.name} is not a Word document (it has no word/document.xml).")
+            raise DocumentError(
+                _("{name} is not a Word document (it has no word/document.xml).").format(name=self.path.name)
+            )
         return [
             n
             for n in names
@@ -240,7 +251,9 @@ class PptxDocument(OoxmlDocument):
         names = [info.filename for info in self.archive.infolist()]
         if "ppt/presentation.xml" not in names:
             raise DocumentError(
-                f"{self.path.name} is not a PowerPoint file (it has no ppt/presentation.xml)."
+                _("{name} is not a PowerPoint file (it has no ppt/presentation.xml).").format(
+                    name=self.path.name
+                )
             )
         slides = [
             (int(m.group(1)), n) for n in names if (m := re.fullmatch(r"ppt/slides/slide(\d+)\.xml", n))

@@ -16,6 +16,7 @@ from PIL import Image
 
 from assistant.documents.model import Document, DocumentError, ImageData, ImageOccurrence, classify
 from assistant.documents.sources import SourceError, shown
+from assistant.i18n import _
 
 EXTENSIONS = (".pdf",)
 UNTAGGED = (
@@ -39,7 +40,9 @@ class PdfDocument(Document):
         try:
             reader = PdfReader(io.BytesIO(raw))
             if reader.is_encrypted and not reader.decrypt(""):
-                raise DocumentError(f"{path.name} is password-protected, so its images cannot be read.")
+                raise DocumentError(
+                    _("{name} is password-protected, so its images cannot be read.").format(name=path.name)
+                )
             self.reader = reader
             pages = list(reader.pages)
             self.page_numbers = {
@@ -62,7 +65,9 @@ class PdfDocument(Document):
         except LimitReachedError as error:
             raise DocumentError(_bomb(path.name, error)) from None
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-            raise DocumentError(f"{path.name} is not a PDF that can be read ({error}).") from None
+            raise DocumentError(
+                _("{name} is not a PDF that can be read ({error}).").format(name=path.name, error=error)
+            ) from None
 
     def _list_untagged(self, pages: list[Any]) -> None:
         for number, page in enumerate(pages, start=1):
@@ -237,7 +242,11 @@ def _image_loader(page: Any, name: str) -> Any:
         except LimitReachedError as error:
             raise SourceError(_bomb(f"The image {shown(name.lstrip('/'))}", error)) from None
         if image is None:  # pypdf found the picture but could not decode it
-            raise SourceError(f"The image {shown(name.lstrip('/'))} is in a form that cannot be decoded.")
+            raise SourceError(
+                _("The image {shown} is in a form that cannot be decoded.").format(
+                    shown=shown(name.lstrip("/"))
+                )
+            )
         return image
 
     return load

@@ -21,6 +21,7 @@ from PIL import Image
 from assistant.engine.base import Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.server import ServerChoice
 from assistant.errors import UserError
+from assistant.i18n import _, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class RayEngine(Engine):
         except ray.exceptions.RayError as error:
             log.error("Ray could not describe a batch", exc_info=error)
             raise EngineError(
-                f"Ray could not describe these pictures ({type(error).__name__}); run again to finish them."
+                _("Ray could not describe these pictures ({kind}); run again to finish them.").format(
+                    kind=type(error).__name__
+                )
             ) from None
         texts: list[str] = []
         for answer in answers:
@@ -159,7 +162,9 @@ class RayEngine(Engine):
         *,
         text_on_image: Sequence[str] = (),
     ) -> str:
-        raise EngineError("Questions are answered on this computer; Ray only describes documents' pictures.")
+        raise EngineError(
+            _("Questions are answered on this computer; Ray only describes documents' pictures.")
+        )
 
 
 def _import_ray(address: str) -> Any:
@@ -168,7 +173,7 @@ def _import_ray(address: str) -> Any:
     try:
         import ray
     except ImportError:
-        raise RayError("Ray is not installed; install it with: pip install 'assistant[scale]'.") from None
+        raise RayError(_("Ray is not installed; install it with: pip install 'assistant[scale]'.")) from None
     return ray
 
 
@@ -190,13 +195,16 @@ def start(address: str = LOCAL, num_cpus: int | None = None) -> None:
         )
     except (ConnectionError, ValueError, RuntimeError) as error:
         raise RayError(
-            f"Ray at {address} could not be reached ({error}); check the address ('auto' or ray://HOST:10001)."
+            _(
+                "Ray at {address} could not be reached ({error}); check the address ('auto' or ray://HOST:10001)."
+            ).format(address=address, error=error)
         ) from None
     if {node["NodeManagerAddress"] for node in ray.nodes()} != {LOOPBACK}:
         ray.shutdown()  # Ray was imported before SINGLE_COMPUTER_ENV could be set: it would listen on the network
         raise RayError(
-            "The local Ray would have listened on the network, not only on this computer, so it was stopped; "
-            f"run the command again in a new process, or set {SINGLE_COMPUTER_ENV}=0."
+            _(
+                "The local Ray would have listened on the network, not only on this computer, so it was stopped; run the command again in a new process, or set {single_computer_env}=0."
+            ).format(single_computer_env=SINGLE_COMPUTER_ENV)
         )
 
 
@@ -228,6 +236,13 @@ def ray_engine(recipe: EngineRecipe, address: str = LOCAL, actors: int = 0) -> I
                 raise EngineError(str(cause)) from None
             log.error("The engine could not be loaded on Ray", exc_info=error)
             raise EngineError(
-                f"The model could not be loaded on Ray ({type(error).__name__}); the details are in the log."
+                _("The model could not be loaded on Ray ({kind}); the details are in the log.").format(
+                    kind=type(error).__name__
+                )
             ) from None
-        yield RayEngine(pool, f"{summary}, on {count} Ray actor{'s' if count != 1 else ''}")
+        yield RayEngine(
+            pool,
+            ngettext("{summary}, on {count} Ray actor", "{summary}, on {count} Ray actors", count).format(
+                summary=summary, count=count
+            ),
+        )

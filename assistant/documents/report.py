@@ -11,6 +11,7 @@ from typing import TextIO
 from assistant.documents.model import Outcome
 from assistant.documents.results import RunReport
 from assistant.files import replace_text
+from assistant.i18n import _
 from assistant.text_safety import for_file, for_terminal, json_line
 
 CSV_FIELDS = (
@@ -41,7 +42,7 @@ def print_text(report: RunReport, out: TextIO, written: bool) -> None:
         label = f" ({document.format})" if document.format else ""
         say(f"{document.path}{label}")
         if document.error:
-            say(f"  Failed: {document.error}")
+            say(_("  Failed: {error}").format(error=document.error))
         for note in document.notes:
             say(f"  {note}")
         for image in document.images:
@@ -53,11 +54,11 @@ def print_text(report: RunReport, out: TextIO, written: bool) -> None:
                 what = f"{image.outcome.value}: {image.reason}" if image.reason else image.outcome.value
             say(f"  {image.location}: {now} -> {what}")
         if not document.images and not document.error:
-            say("  No images.")
+            say(_("  No images."))
         if document.written_to:
-            say(f"  Written through the link to {document.written_to}")
+            say(_("  Written through the link to {written_to}").format(written_to=document.written_to))
         if document.backup:
-            say(f"  Original kept as {document.backup}")
+            say(_("  Original kept as {backup}").format(backup=document.backup))
     say(summary_line(report, written))
 
 

@@ -23,6 +23,7 @@ from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
 from assistant.errors import UserError
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.documents.journal import Journal
@@ -213,7 +214,7 @@ class Runner:
         try:
             texts = [*self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)]
             if len(texts) != len(pictures):
-                raise EngineError("The engine returned the wrong number of descriptions.")
+                raise EngineError(_("The engine returned the wrong number of descriptions."))
         except Cancelled:
             raise KeyboardInterrupt from None
         except EngineError as error:

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from assistant.documents.model import ImageOccurrence, Loader, Status
 from assistant.errors import UserError
+from assistant.i18n import _
 
 #: Largest image fetched over the network.
 MAX_REMOTE_BYTES = 50 * 1024 * 1024
@@ -76,8 +77,9 @@ def megabytes(size: int) -> str:
 
 def too_large(label: str, limit: int) -> SourceError:
     return SourceError(
-        f"{label} is larger than {megabytes(limit)}, the most read for one picture; "
-        "raise the limit with --max-image-mb to read it."
+        _(
+            "{label} is larger than {megabytes}, the most read for one picture; raise the limit with --max-image-mb to read it."
+        ).format(label=label, megabytes=megabytes(limit))
     )
 
 
@@ -87,14 +89,18 @@ def read_regular_file(path: Path, limit: int, label: str) -> bytes:
         # O_NONBLOCK: opening a named pipe must not wait for a writer; it is then refused as not regular.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise SourceError(f"{label} was not found.") from None
+        raise SourceError(_("{label} was not found.").format(label=label)) from None
     except OSError as error:
-        raise SourceError(f"{label} could not be read ({error.strerror or error}).") from None
+        raise SourceError(
+            _("{label} could not be read ({value}).").format(label=label, value=error.strerror or error)
+        ) from None
     with os.fdopen(descriptor, "rb", buffering=0) as file:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise SourceError(
-                f"{label} is not a regular file (it is a device, pipe or folder), so it was not read."
+                _(
+                    "{label} is not a regular file (it is a device, pipe or folder), so it was not read."
+                ).format(label=label)
             )
         if info.st_size > limit:
             raise too_large(label, limit)
@@ -144,7 +150,9 @@ class FolderLocator:
         # Checked again: a link may have been changed to point elsewhere since the document was read.
         if not self.access.allow_outside and not _within(real, self._real_folder):
             raise SourceError(
-                f"{label} points outside the document's folder; use --allow-outside to read it."
+                _("{label} points outside the document's folder; use --allow-outside to read it.").format(
+                    label=label
+                )
             )
         return read_regular_file(Path(real), self.access.max_image_bytes, label)
 
@@ -210,7 +218,7 @@ def decode_data_uri(uri: str, limit: int = DEFAULT_MAX_IMAGE_BYTES) -> bytes:
     label = "The picture in a data: URI"
     header, comma, payload = uri.partition(",")
     if not comma:
-        raise SourceError("The data: URI of this image has no data.")
+        raise SourceError(_("The data: URI of this image has no data."))
     if header.lower().endswith(";base64"):
         # Base64 gives 3 bytes for 4 characters; percent escapes and spaces only make it shorter.
         # (Spaces too; the exact size is checked once they are gone.)
@@ -224,7 +232,7 @@ def decode_data_uri(uri: str, limit: int = DEFAULT_MAX_IMAGE_BYTES) -> bytes:
         try:
             return base64.b64decode(cleaned + b"=" * (-len(cleaned) % 4), validate=True)
         except (binascii.Error, ValueError):
-            raise SourceError("The data: URI of this image is not valid base64.") from None
+            raise SourceError(_("The data: URI of this image is not valid base64.")) from None
     return _unquote_bounded(payload, limit, label)
 
 
@@ -237,9 +245,15 @@ def fetch(url: str) -> bytes:
         with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT_S) as response:
             data: bytes = response.read(MAX_REMOTE_BYTES + 1)
     except (OSError, ValueError) as error:
-        raise SourceError(f"The image at {shown(url)} could not be downloaded ({error}).") from None
+        raise SourceError(
+            _("The image at {shown} could not be downloaded ({error}).").format(shown=shown(url), error=error)
+        ) from None
     if len(data) > MAX_REMOTE_BYTES:
-        raise SourceError(f"The image at {shown(url)} is larger than {MAX_REMOTE_BYTES // 2**20} MB.")
+        raise SourceError(
+            _("The image at {shown} is larger than {max_remote_bytes} MB.").format(
+                shown=shown(url), max_remote_bytes=MAX_REMOTE_BYTES // 2**20
+            )
+        )
     return data
 
 

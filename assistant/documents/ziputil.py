@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from assistant.documents import sources
 from assistant.documents.model import DocumentError
+from assistant.i18n import _
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _DATA_DESCRIPTOR_FLAG = 0x08
@@ -47,7 +48,9 @@ def _printable(text: str) -> str:
 
 
 def _bomb(name: str, why: str) -> DocumentError:
-    return DocumentError(f"{name} was left alone because it may be a zip bomb: {why}.")
+    return DocumentError(
+        _("{name} was left alone because it may be a zip bomb: {why}.").format(name=name, why=why)
+    )
 
 
 def check_sizes(archive: zipfile.ZipFile, name: str) -> None:
@@ -82,8 +85,9 @@ def check_elements(name: str, part: str, data: bytes) -> None:
     # Every element starts with "<", so this counts them (and a few comments) without parsing.
     if data.count(b"<") > MAX_XML_ELEMENTS:
         raise DocumentError(
-            f"{name} was left alone because its part {_printable(part)} holds more than "
-            f"{MAX_XML_ELEMENTS:,} elements, the most read in one part; split it into smaller documents."
+            _(
+                "{name} was left alone because its part {printable} holds more than {max_xml_elements:,} elements, the most read in one part; split it into smaller documents."
+            ).format(name=name, printable=_printable(part), max_xml_elements=MAX_XML_ELEMENTS)
         )
 
 
@@ -107,7 +111,9 @@ def open_zip(raw: bytes, name: str, kind: str) -> zipfile.ZipFile:
             bad = "?"
     if archive is None or bad is not None:
         raise DocumentError(
-            f"{name} is not a valid {kind} file (the archive is damaged). Open and save it again."
+            _("{name} is not a valid {kind} file (the archive is damaged). Open and save it again.").format(
+                name=name, kind=kind
+            )
         )
     return archive
 
@@ -153,7 +159,9 @@ class PackageLocator:
         try:
             return read_member(self.archive, name, self.access.max_image_bytes)
         except KeyError:
-            raise sources.SourceError(f"The image {_printable(name)} is missing from the file.") from None
+            raise sources.SourceError(
+                _("The image {printable} is missing from the file.").format(printable=_printable(name))
+            ) from None
 
     def on_disk(self, path: str, label: str) -> sources.Source:
         if not self.access.allow_outside:
