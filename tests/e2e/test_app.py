@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_harness import A11Y_TREE, RunningApp, accessible_trees, wait_for
+from e2e_harness import A11Y_TREE, RunningApp, Utterance, accessible_trees, wait_for
 
 # Every test has a window of text on the screen: an empty screen is blank, and is named, not described.
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("text_on_screen")]
@@ -28,16 +28,23 @@ def describe_and_wait(app: RunningApp, how=None) -> str:
     return said.text
 
 
-def wait_until_quiet(app: RunningApp) -> None:
-    """Wait for the description and the text on the screen read after it: nothing playing, nothing new."""
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        wait_for(lambda: not app.playing(), 20, "the description to finish")
-        number = app.last_number()
-        time.sleep(1.5)  # the text after the gist starts as a second utterance
-        if not app.playing() and app.last_number() == number:
-            return
-    pytest.fail("the app kept speaking")
+def wait_text_after_gist(app: RunningApp, after: int, timeout: float = 40) -> Utterance:
+    """The text on the screen, said after the gist ("Text on it: …"): the last thing a description of a
+    screen with text says. Its recording is finished once it is listed, so the app is quiet after it."""
+
+    def said():
+        return next(
+            (u for u in app.utterances() if u.number > after and u.text.startswith("Text on it:")), None
+        )
+
+    return wait_for(said, timeout, "the text on the screen after the gist")  # type: ignore[return-value]
+
+
+def describe_and_hear_it_all(app: RunningApp) -> None:
+    """Describe the screen by the hotkey, and wait for its text to be said after the gist."""
+    before = app.last_number()
+    describe_and_wait(app)
+    wait_text_after_gist(app, before)
 
 
 def test_the_hotkey_describes_the_screen_aloud(start_app):
@@ -49,7 +56,7 @@ def test_the_hotkey_describes_the_screen_aloud(start_app):
     assert "blank" not in said.text
     assert said.peak() > LOUD
     assert "working" in app.cues()
-    wait_until_quiet(app)
+    wait_text_after_gist(app, before)
     spoken = " ".join(u.text for u in app.utterances() if u.number > before)
     # The text window's last line, below the app's own window: read after the gist.
     assert "Text on it:" in spoken and "water the plants" in spoken
@@ -57,8 +64,7 @@ def test_the_hotkey_describes_the_screen_aloud(start_app):
 
 def test_a_typed_question_is_answered_aloud(start_app):
     app = start_app()
-    describe_and_wait(app)
-    wait_until_quiet(app)
+    describe_and_hear_it_all(app)
     app.trigger("ask")
     app.wait_window("Ask about the image")
     before = app.last_number()
@@ -157,8 +163,7 @@ def test_quit_from_the_trigger_ends_the_app(start_app):
 
 def test_new_capture_from_the_dialog_describes_again_and_reopens_it(start_app):
     app = start_app()
-    describe_and_wait(app)
-    wait_until_quiet(app)
+    describe_and_hear_it_all(app)
     assert app.cues() == ["working"]  # one cue per request
     app.trigger("ask")
     app.wait_window("Ask about the image")
@@ -206,15 +211,9 @@ def test_text_over_the_limit_names_the_key_and_ctrl_alt_e_reads_the_rest(start_a
     before = app.last_number()
     app.key("ctrl+alt+d")
 
-    def text_after_gist():
-        return next(
-            (u for u in app.utterances() if u.number > before and u.text.startswith("Text on it:")), None
-        )
-
-    cut = wait_for(text_after_gist, 40, "the text on the screen after the gist")
+    cut = wait_text_after_gist(app, before)
     more = re.search(r"… (\d+) more words?; press Control Alt E to hear (?:them|it)\.$", cut.text)
     assert more is not None, cut.text
-    wait_until_quiet(app)
     before = app.last_number()
     app.key("ctrl+alt+e")
     rest = app.wait_utterance(before, timeout=20, what="the rest of the text")
