@@ -103,7 +103,7 @@ class OoxmlDocument(Document):
             # the part (counting again for each picture made thousands of pictures quadratic).
             counted: dict[str, int] = {}
             places: dict[etree._Element, int] = {}
-            for tag in {props.tag for props, _ in pictures}:
+            for tag in {props.tag for props, _place in pictures}:
                 for element in root.iter(tag):
                     qname = _qname(element)
                     places[element] = counted.get(qname, 0)

@@ -206,7 +206,7 @@ def _flate_limit() -> int:
 
 def _role(name: Any, role_map: Any) -> str:
     role = str(name) if name is not None else ""
-    for _ in range(8):
+    for _step in range(8):
         mapped = role_map.get(role) if role_map else None
         if mapped is None or str(mapped) == role:
             break
