@@ -19,7 +19,6 @@ from assistant.documents.model import (
     ImageOccurrence,
     Status,
     classify,
-    language_tag,
 )
 from assistant.i18n import _
 

@@ -21,8 +21,8 @@ def _said_first(expected: str):
 def test_a_spanish_desktop_hears_spanish_from_the_first_word_and_a_blank_screen_named(
     start_app,
     desktop,
-    tray,
-    monkeypatch,  # noqa: F811
+    tray,  # noqa: F811 (the fixture imported above)
+    monkeypatch,
 ):
     # The desktop's language, in the environment the app starts with (LANGUAGE first, as gettext reads it).
     monkeypatch.setitem(desktop.env, "LANGUAGE", "es")
