@@ -41,9 +41,9 @@ class Family:
     architectures: tuple[str, ...]  # config.json's `architectures[0]` values that are this family's
     engine: str  # "module:Class" of its Engine, imported only when one is loaded
     int8_roots: tuple[str, ...]  # the parts whose linear layers run in int8 on a processor
-
     # the languages it answers in when asked ("es"); "*": many. Others are translated (engine.translate).
     languages: tuple[str, ...] = ("en",)
+
     def engine_class(self) -> EngineLoader:
         module, _, name = self.engine.partition(":")
         engine: EngineLoader = getattr(importlib.import_module(module), name)
