@@ -6,12 +6,14 @@ the feature cache, batching), not the wording.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import itertools
 import random
 import threading
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -256,6 +258,23 @@ def test_cached_and_fresh_answers_are_equal(tiny_engine, vision_calls) -> None:
     assert fresh == cached_run[1]
 
 
+@contextlib.contextmanager
+def lengths_read(engine) -> Iterator[list[int]]:
+    """The number of positions the language model reads at each of its passes in the block (its input is
+    ids or embeddings)."""
+    lengths: list[int] = []
+
+    def record(module, args, kwargs) -> None:
+        inputs = kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
+        lengths.append(inputs.shape[1])
+
+    hook = engine.model.language_model.register_forward_pre_hook(record, with_kwargs=True)
+    try:
+        yield lengths
+    finally:
+        hook.remove()
+
+
 def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -> None:
     """The language model's cache of the image tokens is reused by follow-ups and trimmed after each."""
     engine = tiny_engine
@@ -263,18 +282,7 @@ def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -
     features = engine.features_for(image)
     question_ids = engine.prompt_inputs("Question: What does the title say? Answer:", 1)
     without_prefix = engine.generate_ids(features, question_ids, 12)
-    lengths: list[int] = []
-    hook = engine.model.language_model.register_forward_pre_hook(
-        lambda module, args, kwargs: lengths.append(
-            (
-                kwargs.get("inputs_embeds")
-                if kwargs.get("inputs_embeds") is not None
-                else kwargs["input_ids"]
-            ).shape[1]
-        ),
-        with_kwargs=True,
-    )
-    try:
+    with lengths_read(engine) as lengths:
         key = image_fingerprint(image)
         first = engine.generate_ids(features, question_ids, 12, image_key=key)
         assert torch.equal(first, without_prefix)
@@ -289,8 +297,6 @@ def test_the_image_tokens_are_read_once_and_answers_do_not_change(tiny_engine) -
             assert lengths[0] == question_ids.shape[1] - engine.num_query_tokens
             assert engine._prefixes[key] is prefix
             assert prefix.get_seq_length() == engine.num_query_tokens
-    finally:
-        hook.remove()
 
 
 def test_the_text_on_the_image_is_read_once_for_all_its_questions(tiny_engine) -> None:
@@ -300,16 +306,7 @@ def test_the_text_on_the_image_is_read_once_for_all_its_questions(tiny_engine) -
     key = image_fingerprint(image)
     lines = ["Error - Editor", "The file could not be saved", "because the disk is full"]
     text_tokens = engine.count_prompt_tokens(text_piece(lines))
-    lengths: list[int] = []
-    hook = engine.model.language_model.register_forward_pre_hook(
-        lambda module, args, kwargs: lengths.append(
-            (
-                kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
-            ).shape[1]
-        ),
-        with_kwargs=True,
-    )
-    try:
+    with lengths_read(engine) as lengths:
         first = engine.ask(image, "What does the error say?", text_on_image=lines)
         assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens + text_tokens
         history = [Turn("What does the error say?", first)]
@@ -322,8 +319,6 @@ def test_the_text_on_the_image_is_read_once_for_all_its_questions(tiny_engine) -
         described = engine.describe(image)
         assert engine._prefixes[key].get_seq_length() == engine.num_query_tokens
         other = engine.ask(image, "What should I do?", history, text_on_image=["Disk full"])
-    finally:
-        hook.remove()
     engine.clear_feature_cache()  # the same answers from an engine that kept nothing
     assert engine.ask(image, "What should I do?", history, text_on_image=lines) == second
     engine.clear_feature_cache()
@@ -337,20 +332,9 @@ def test_a_text_cut_elsewhere_for_a_longer_question_is_read_only_past_what_it_sh
     image = picture(29)
     lines = [f"Row {n}: the quarterly report shows revenue growth" for n in range(500)]
     engine.ask(image, "What is in row 1?", text_on_image=lines)
-    lengths: list[int] = []
-    hook = engine.model.language_model.register_forward_pre_hook(
-        lambda module, args, kwargs: lengths.append(
-            (
-                kwargs["inputs_embeds"] if kwargs.get("inputs_embeds") is not None else kwargs["input_ids"]
-            ).shape[1]
-        ),
-        with_kwargs=True,
-    )
     longer = "What is in row 1, and what is in the row after it?"
-    try:
+    with lengths_read(engine) as lengths:
         answer = engine.ask(image, longer, text_on_image=lines)
-    finally:
-        hook.remove()
     whole = engine.count_prompt_tokens(
         question_prompt(
             longer, budget=engine.prompt_budget(engine.max_new_tokens["answer"]), text_on_image=lines
