@@ -20,18 +20,34 @@ from typing import Any, Protocol
 from assistant.hotkeys.combos import Hotkey
 from assistant.hotkeys.portal import offers, session_bus_address
 from assistant.hotkeys.portal_shortcuts import SHORTCUTS, PortalShortcutsBackend
+from assistant.i18n import N_, _
 
 ActionCallback = Callable[[str], None]
 
-TRIGGER_HINT = "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
-WAYLAND_PROBLEM = (
-    f"Global hotkeys are not available on Wayland; {TRIGGER_HINT}, and the tray menu works as usual."
+# Translators: ends sentences about hotkeys that cannot work; keep `assistant trigger describe-screen`.
+TRIGGER_HINT = N_(
+    "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
 )
-XWAYLAND_PROBLEM = (
-    "On Wayland these hotkeys reach the assistant only while an X11 window has focus; "
-    f"for hotkeys that work everywhere, {TRIGGER_HINT}."
+# Said in the user's language where they are said: _(WAYLAND_PROBLEM); whole sentences, for translators.
+WAYLAND_PROBLEM = N_(
+    "Global hotkeys are not available on Wayland; bind `assistant trigger describe-screen` (and the other "
+    "actions) to keys in your desktop's keyboard settings, and the tray menu works as usual."
 )
-NO_DISPLAY_PROBLEM = f"Global hotkeys need a graphical desktop and none was found; {TRIGGER_HINT}."
+XWAYLAND_PROBLEM = N_(
+    "On Wayland these hotkeys reach the assistant only while an X11 window has focus; for hotkeys that work "
+    "everywhere, bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's "
+    "keyboard settings."
+)
+NO_DISPLAY_PROBLEM = N_(
+    "Global hotkeys need a graphical desktop and none was found; bind `assistant trigger describe-screen` "
+    "(and the other actions) to keys in your desktop's keyboard settings."
+)
+
+
+def trigger_hint() -> str:
+    """How to bind the actions where the app cannot take hotkeys itself, in the user's language."""
+    return _(TRIGGER_HINT)
+
 
 READY_TIMEOUT = 5.0
 
@@ -61,8 +77,8 @@ def choose_backend(
     if wayland and (address := session_bus_address(environ)) and offers(SHORTCUTS, address) is not None:
         return PortalShortcutsBackend(address), []
     if not environ.get("DISPLAY"):
-        return None, [WAYLAND_PROBLEM if wayland else NO_DISPLAY_PROBLEM]
-    return PynputBackend(), [XWAYLAND_PROBLEM] if wayland else []
+        return None, [_(WAYLAND_PROBLEM) if wayland else _(NO_DISPLAY_PROBLEM)]
+    return PynputBackend(), [_(XWAYLAND_PROBLEM)] if wayland else []
 
 
 def _guarded(on_action: ActionCallback, action: str) -> Callable[[], None]:
@@ -103,7 +119,9 @@ def keyboard_combo(hotkey: Hotkey) -> str:
 
 
 def _cannot_register(hotkey: Hotkey, action: str, why: str) -> str:
-    return f"The hotkey {hotkey} for {action} could not be registered ({why}); choose another in Settings."
+    return _(
+        "The hotkey {hotkey} for {action} could not be registered ({why}); choose another in Settings."
+    ).format(hotkey=hotkey, action=action, why=why)
 
 
 _CONSOLE_KEYS = frozenset(f"f{number}" for number in range(1, 13))
@@ -117,15 +135,14 @@ def _x11_problem() -> str | None:
 
         display = Xlib.display.Display()
     except Exception:
-        return (
-            f"Global hotkeys could not start because the X display {name} cannot be reached; {TRIGGER_HINT}."
-        )
+        return _(
+            "Global hotkeys could not start because the X display {name} cannot be reached; {hint}."
+        ).format(name=name, hint=trigger_hint())
     try:
         if not display.has_extension("RECORD"):
-            return (
-                f"Global hotkeys could not start because the X display {name} lacks the RECORD extension; "
-                f"{TRIGGER_HINT}."
-            )
+            return _(
+                "Global hotkeys could not start because the X display {name} lacks the RECORD extension; {hint}."
+            ).format(name=name, hint=trigger_hint())
     finally:
         display.close()
     return None
@@ -167,22 +184,23 @@ class PynputBackend:
             from pynput import keyboard
         except Exception as error:  # ImportError, or Xlib failing to connect
             return [
-                f"Global hotkeys could not start because the keyboard cannot be watched here ({error}); "
-                f"{TRIGGER_HINT}."
+                _(
+                    "Global hotkeys could not start because the keyboard cannot be watched here ({error}); {hint}."
+                ).format(error=error, hint=trigger_hint())
             ]
         problems: list[str] = []
         callbacks: dict[str, Callable[[], None]] = {}
         for hotkey, action in bindings.items():
             if x11 and {"ctrl", "alt"} <= set(hotkey.modifiers) and hotkey.key in _CONSOLE_KEYS:
                 problems.append(
-                    _cannot_register(hotkey, action, "Ctrl+Alt+F1 to F12 switch to a text console")
+                    _cannot_register(hotkey, action, _("Ctrl+Alt+F1 to F12 switch to a text console"))
                 )
                 continue
             combo = pynput_combo(hotkey)
             try:
                 keyboard.HotKey.parse(combo)
             except (ValueError, KeyError):
-                problems.append(_cannot_register(hotkey, action, "this system has no such key"))
+                problems.append(_cannot_register(hotkey, action, _("this system has no such key")))
                 continue
             callbacks[combo] = _guarded(on_action, action)
         if not callbacks:
@@ -206,20 +224,27 @@ class PynputBackend:
         if not ready.is_set():
             # A listener that hangs while connecting is left to die with the process (it is a daemon):
             # pynput's stop() would wait for it to become ready.
-            reason = "the keyboard listener did not start in time"
+            reason = _("the keyboard listener did not start in time")
             if not listener.is_alive():
-                reason = "the keyboard listener stopped"
+                reason = _("the keyboard listener stopped")
                 try:
                     listener.join(0)
                 except Exception as error:  # join re-raises what killed the listener thread
                     reason = str(error) or type(error).__name__
-            return [*problems, f"Global hotkeys could not start ({reason}); {TRIGGER_HINT}."]
+            return [
+                *problems,
+                _("Global hotkeys could not start ({reason}); {hint}.").format(
+                    reason=reason, hint=trigger_hint()
+                ),
+            ]
         if getattr(listener, "IS_TRUSTED", True) is False:  # macOS without the Accessibility permission
             listener.stop()
             return [
                 *problems,
-                "macOS does not let the assistant watch the keyboard yet; allow it in System Settings, "
-                "Privacy & Security, Accessibility, then restart the assistant.",
+                _(
+                    "macOS does not let the assistant watch the keyboard yet; allow it in System Settings, "
+                    "Privacy & Security, Accessibility, then restart the assistant."
+                ),
             ]
         self._listener = listener
         return problems
@@ -249,7 +274,11 @@ class KeyboardBackend:
         try:
             import keyboard
         except Exception as error:
-            return [f"Global hotkeys could not start ({error}); use `assistant trigger ACTION` instead."]
+            return [
+                _("Global hotkeys could not start ({error}); use `assistant trigger ACTION` instead.").format(
+                    error=error
+                )
+            ]
         self._keyboard = keyboard
         problems: list[str] = []
         for hotkey, action in bindings.items():

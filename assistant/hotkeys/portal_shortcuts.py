@@ -21,12 +21,19 @@ from typing import Any
 from assistant.actions import BY_NAME
 from assistant.hotkeys.combos import Hotkey
 from assistant.hotkeys.portal import Portal, PortalTimeout, PortalUnavailable, new_token, unpack
+from assistant.i18n import N_, _
 
 SHORTCUTS = "org.freedesktop.portal.GlobalShortcuts"
 BIND_SECONDS = 120.0
 """The desktop may ask the user to confirm the keys; time to read and answer."""
-TRIGGER_HINT = "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
-NO_PORTAL = f"This desktop offers no global shortcuts portal; {TRIGGER_HINT}."
+TRIGGER_HINT = N_(
+    "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
+)
+# Said in the user's language where it is said: _(NO_PORTAL).
+NO_PORTAL = N_(
+    "This desktop offers no global shortcuts portal; bind `assistant trigger describe-screen` (and the other "
+    "actions) to keys in your desktop's keyboard settings."
+)
 
 _MODIFIERS = {"ctrl": "CTRL", "alt": "ALT", "shift": "SHIFT", "super": "LOGO"}
 _KEYS = {
@@ -112,12 +119,14 @@ class PortalShortcutsBackend:
         try:
             portal = Portal(self._address)
         except PortalUnavailable:
-            return [NO_PORTAL]
+            return [_(NO_PORTAL)]
         try:
             problem = self._open_session(portal)
         except (PortalUnavailable, PortalTimeout) as error:
             _log.warning("global shortcuts portal: %s", error)
-            problem = f"The desktop's global shortcuts could not be set up; {TRIGGER_HINT}."
+            problem = _("The desktop's global shortcuts could not be set up; {hint}.").format(
+                hint=_(TRIGGER_HINT)
+            )
         if problem is not None:
             self._drop_filters()
             portal.close()
@@ -137,7 +146,7 @@ class PortalShortcutsBackend:
         from jeepney import MatchRule, message_bus
 
         if portal.version(SHORTCUTS) is None:
-            return NO_PORTAL
+            return _(NO_PORTAL)
         for member in ("Activated", "ShortcutsChanged"):
             rule = MatchRule(type="signal", interface=SHORTCUTS, member=member)
             portal.router.send_and_get_reply(message_bus.AddMatch(rule), timeout=2)
@@ -147,7 +156,7 @@ class PortalShortcutsBackend:
             SHORTCUTS, "CreateSession", "a{sv}", (), {"session_handle_token": ("s", new_token())}, 10.0
         )
         if not created.granted:
-            return f"The desktop refused global shortcuts; {TRIGGER_HINT}."
+            return _("The desktop refused global shortcuts; {hint}.").format(hint=_(TRIGGER_HINT))
         self._session = str(created.results["session_handle"])
         return None
 
@@ -158,7 +167,9 @@ class PortalShortcutsBackend:
             problem = self._bind(portal, bindings)
         except PortalUnavailable as error:
             _log.warning("global shortcuts portal: %s", error)
-            problem = f"The desktop's global shortcuts could not be set up; {TRIGGER_HINT}."
+            problem = _("The desktop's global shortcuts could not be set up; {hint}.").format(
+                hint=_(TRIGGER_HINT)
+            )
         if problem is not None and not self._stopping.is_set():
             _log.warning("%s", problem)
             with self._lock:
@@ -189,9 +200,13 @@ class PortalShortcutsBackend:
                 cancelled=self._stopping,
             )
         except PortalTimeout:
-            return f"The desktop did not answer the request to bind the hotkeys; {TRIGGER_HINT}."
+            return _("The desktop did not answer the request to bind the hotkeys; {hint}.").format(
+                hint=_(TRIGGER_HINT)
+            )
         if not bound.granted:
-            return f"The hotkeys were not bound, as the desktop's dialog was cancelled; {TRIGGER_HINT}."
+            return _("The hotkeys were not bound, as the desktop's dialog was cancelled; {hint}.").format(
+                hint=_(TRIGGER_HINT)
+            )
         with self._lock:
             self._bound = _triggers(bound.results.get("shortcuts"))
         return None
