@@ -1,11 +1,13 @@
 """What the screen-reader tests share: a wait that only a hang runs out, the app's own voice as a list,
-and the mark for tests that need a private speech-dispatcher."""
+and a private speech-dispatcher with the mark for the tests that need one."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,21 @@ needs_speechd = pytest.mark.skipif(
     not PrivateSpeechDispatcher.available(),
     reason="needs speech-dispatcher (apt-get install speech-dispatcher)",
 )
+
+
+@contextlib.contextmanager
+def private_speechd(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, seconds: float | None = None
+) -> Iterator[PrivateSpeechDispatcher]:
+    """A private speech-dispatcher in `folder`, the one this process's clients reach; its voice takes
+    `seconds` over each message (the harness's default where None)."""
+    options = {} if seconds is None else {"seconds": seconds}
+    server = PrivateSpeechDispatcher(folder, **options).start()
+    monkeypatch.setenv("SPEECHD_ADDRESS", server.address)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:

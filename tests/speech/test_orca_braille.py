@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fixtures.desktops import FakeOrca
-from speech_fakes import DEADLINE, OwnVoice, needs_speechd, wait_for
+from speech_fakes import DEADLINE, OwnVoice, needs_speechd, private_speechd, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.orca_service import (
@@ -61,19 +61,15 @@ def start_orca(session_bus, start_orca) -> Callable[..., FakeOrca]:
 @pytest.fixture
 def speechd(tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]:
     """A private speech-dispatcher whose voice takes 0.3 s over each message."""
-    server = PrivateSpeechDispatcher(tmp_path / "speechd", seconds=0.3).start()
-    monkeypatch.setenv("SPEECHD_ADDRESS", server.address)
-    yield server
-    server.stop()
+    with private_speechd(tmp_path / "speechd", monkeypatch, seconds=0.3) as server:
+        yield server
 
 
 @pytest.fixture
 def slow_speechd(tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]:
     """A private speech-dispatcher whose voice takes 30 s over each message (until cut off)."""
-    server = PrivateSpeechDispatcher(tmp_path / "slow-speechd").start()
-    monkeypatch.setenv("SPEECHD_ADDRESS", server.address)
-    yield server
-    server.stop()
+    with private_speechd(tmp_path / "slow-speechd", monkeypatch) as server:
+        yield server
 
 
 def orca_lookout(orca: Callable[[], bool] = orca_runs) -> Lookout:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from speech_fakes import DEADLINE, OwnVoice, needs_speechd, wait_for
+from speech_fakes import DEADLINE, OwnVoice, needs_speechd, private_speechd, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend, SpeechUnavailable
@@ -382,10 +382,8 @@ def test_no_session_bus_means_no_screen_reader(monkeypatch) -> None:
 
 @pytest.fixture
 def speechd(tmp_path, monkeypatch) -> Iterator[PrivateSpeechDispatcher]:
-    server = PrivateSpeechDispatcher(tmp_path / "speechd").start()
-    monkeypatch.setenv("SPEECHD_ADDRESS", server.address)
-    yield server
-    server.stop()
+    with private_speechd(tmp_path / "speechd", monkeypatch) as server:
+        yield server
 
 
 def speechd_lookout() -> Lookout:
