@@ -15,6 +15,7 @@ from ui_flow import text_picture, wait_idle
 
 import assistant.capture
 from assistant.capture.locked import LOCKED_MESSAGE
+from assistant.session.core import NEW_CAPTURE_DELAY_S
 from assistant.ui.qtimage import pil_to_qimage
 
 
@@ -368,7 +369,11 @@ def test_stop_during_a_new_capture_brings_the_dialog_back(qtbot, no_bus, ready, 
     armed_before = armed_timers(controller)
     controller.new_capture()  # the picture is taken 300 ms later, on a timer of the controller's clock
     assert not controller.dialog.isVisible()
-    (capture_timer,) = armed_timers(controller) - armed_before
+    (capture_timer,) = {
+        timer
+        for timer in armed_timers(controller) - armed_before
+        if timer.interval() == round(NEW_CAPTURE_DELAY_S * 1000)
+    }
     controller.stop()
     assert controller.dialog.isVisible()
     # No waiting to see that nothing comes: the only thing that could take the picture is disarmed.
