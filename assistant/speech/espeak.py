@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from assistant.i18n import _
+from assistant.i18n import SOURCE_LANGUAGE, _
+from assistant.i18n import language as app_language
 from assistant.speech.backend import (
     POLL,
     STOP_GRACE,
@@ -82,17 +83,36 @@ class EspeakSynthesizer:
         self.rate: int | None = None
         self.volume = 1.0
         self._voices: list[Voice] | None = None
+        self._language_voices: dict[str, str | None] = {}
 
     def command(self) -> list[str]:
         """The command that reads text on stdin and writes WAV on stdout."""
         command = [self.executable, "--stdin", "--stdout", "-b", "1"]
-        if self.voice:
-            command += ["-v", self.voice]
+        voice = self.voice or self.language_voice()
+        if voice:
+            command += ["-v", voice]
         if self.rate:
             command += ["-s", str(self.rate)]
         if self.volume != 1.0:
             command += ["-a", str(round(self.volume * 100))]
         return command
+
+    def language_voice(self) -> str | None:
+        """Where no voice is chosen: espeak-ng's voice of the language the app speaks ("es-419" for
+        Spanish); None for English, or where espeak-ng has none of it (its English is spoken)."""
+        spoken = app_language()
+        if spoken == SOURCE_LANGUAGE:
+            return None
+        if spoken not in self._language_voices:
+            known = self._known()
+            found = [tag for tag in _LANGUAGE_VOICES.get(spoken, (spoken,)) if tag.lower() in known]
+            self._language_voices[spoken] = found[0] if found else None
+        return self._language_voices[spoken]
+
+    def _known(self) -> set[str]:
+        """Every voice id and language code espeak-ng answers to, lower-case."""
+        known = {voice.id.lower() for voice in self.voices()}
+        return known | {code.lower() for voice in self.voices() for code in voice.languages}
 
     def time_limit(self, text: str) -> float:
         """A generous deadline for speaking `text` aloud at the chosen rate, in seconds."""
@@ -143,8 +163,7 @@ class EspeakSynthesizer:
         if voice_id is None:
             self.voice = None
             return
-        known = {voice.id.lower() for voice in self.voices()}
-        known |= {language.lower() for voice in self.voices() for language in voice.languages}
+        known = self._known()
         if voice_id.lower() in known:
             self.voice = voice_id
         else:
@@ -155,6 +174,11 @@ class EspeakSynthesizer:
 
     def set_volume(self, volume: float) -> None:
         self.volume = max(0.0, min(1.0, float(volume)))
+
+
+# The espeak-ng voice a language is spoken with, best first: Spanish as the catalogue writes it,
+# Latin-American neutral.
+_LANGUAGE_VOICES = {"es": ("es-419", "es")}
 
 
 def _last_line(data: bytes | str) -> str:

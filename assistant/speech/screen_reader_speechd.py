@@ -14,7 +14,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from assistant.i18n import _
+from assistant.i18n import SOURCE_LANGUAGE, _
+from assistant.i18n import language as app_language
 from assistant.speech.backend import POLL, speaking_time_limit
 from assistant.speech.screen_reader_routes import SPEECH_DISPATCHER, ScreenReaderLost
 
@@ -86,6 +87,13 @@ class SpeechDispatcherRoute:
                     address=self.address, error=error
                 )
             ) from None
+        spoken = app_language()
+        if spoken != SOURCE_LANGUAGE:
+            # The screen reader's voice, told the language of what the app says (its own client only).
+            try:
+                self._client.set_language(spoken)
+            except Exception as error:  # an old speech-dispatcher: said in its own language instead
+                log.warning("speech-dispatcher did not take the language %s: %s", spoken, error)
 
     @property
     def description(self) -> str:
