@@ -18,6 +18,17 @@ from assistant.i18n import _
 from assistant.text_safety import for_file, for_terminal
 
 
+def _language(value: str) -> str:
+    from assistant.documents.model import language_tag
+
+    tag = language_tag(value)
+    if not tag:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a language code; give one such as es or pt-BR.").format(value=value)
+        )
+    return tag
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -73,6 +84,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=_("skip images smaller than this on a side (16)"),
     )
     parser.add_argument("--include-ocr", action="store_true", help=_("add the text visible in the image"))
+    parser.add_argument(
+        "--language",
+        type=_language,
+        metavar="CODE",
+        help=_(
+            "write the alt-text in this language, such as es (default: each document's declared language, else yours)"
+        ),
+    )
     parser.add_argument(
         "--fetch-remote", action="store_true", help=_("download remote images (off for privacy)")
     )
@@ -208,6 +227,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
         backup=args.backup,
         allow_outside=args.allow_outside,
         max_image_bytes=args.max_image_mb * 2**20,
+        language=args.language or "",
     )
     scale.check_usage(args)
     journal = scale.journal_of(args, options)

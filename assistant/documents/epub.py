@@ -15,12 +15,13 @@ from typing import BinaryIO
 from lxml import etree
 
 from assistant.documents import html, sources, ziputil
-from assistant.documents.model import Document, DocumentError, ImageOccurrence
+from assistant.documents.model import Document, DocumentError, ImageOccurrence, language_tag
 from assistant.i18n import _
 
 EXTENSIONS = (".epub",)
 CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
 OPF = "http://www.idpf.org/2007/opf"
+DC = "http://purl.org/dc/elements/1.1/"
 XHTML_TYPES = {"application/xhtml+xml", "text/html"}
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -35,6 +36,7 @@ class EpubDocument(Document):
         self.members: dict[str, tuple[str, str, list[html.MarkupImage]]] = {}
         self.index: list[tuple[str, int]] = []
         images: list[ImageOccurrence] = []
+        self._declared = ""  # the package's dc:language, read with its manifest
         for member in self._content_documents(path.name):
             data = self._read(member, path.name)
             encoding = html.detect_encoding(data)
@@ -46,6 +48,8 @@ class EpubDocument(Document):
                 self.index.append((member, position))
                 images.append(item.occurrence)
         super().__init__(path, images)
+        first = next(iter(self.members.values()), None)
+        self.language = self._declared or (html.declared_language(first[0]) if first else "")
 
     def _read(self, member: str, name: str) -> bytes:
         try:
@@ -79,6 +83,9 @@ class EpubDocument(Document):
                     name=name, msg=error.msg
                 )
             ) from None
+        self._declared = next(
+            (tag for found in package.iter(f"{{{DC}}}language") if (tag := language_tag(found.text))), ""
+        )
         folder = posixpath.dirname(opf_path)
         manifest: dict[str, str] = {}
         for item in package.iter(f"{{{OPF}}}item"):

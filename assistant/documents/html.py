@@ -19,6 +19,7 @@ from assistant.documents.model import (
     ImageOccurrence,
     Status,
     classify,
+    language_tag,
 )
 from assistant.i18n import _
 
@@ -233,6 +234,15 @@ def _occurrence(
     )
 
 
+_HTML_LANG = re.compile(r"""<html\b[^>]*?\s(?:xml:)?lang\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+
+
+def declared_language(text: str) -> str:
+    """The language the <html> element's lang (or xml:lang) declares, "" where it declares none."""
+    found = _HTML_LANG.search(text)
+    return language_tag(found.group(1)) if found else ""
+
+
 def alt_edits(images: list[MarkupImage], edits: Mapping[int, str]) -> list[tuple[int, int, str]]:
     return [markup.attribute_edit(images[index].tag, "alt", alt) for index, alt in edits.items()]
 
@@ -248,6 +258,7 @@ class HtmlDocument(Document):
         locator = sources.FolderLocator(path.parent, access or sources.Access())
         self.found = scan_markup(self.text, locator, xml=xml)
         super().__init__(path, [item.occurrence for item in self.found])
+        self.language = declared_language(self.text)
 
     def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
         out.write(encode_edited(self.text, alt_edits(self.found, edits), self.encoding))

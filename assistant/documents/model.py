@@ -100,6 +100,8 @@ class Document(ABC):
         self.images: list[ImageOccurrence] = images if images is not None else []
         #: Things the report should say about the whole document ("untagged PDF").
         self.notes: list[str] = []
+        #: The language the document declares ("es"), which its alt-text is written in; "": none.
+        self.language = ""
 
     @abstractmethod
     def save(self, edits: Mapping[int, str], out: BinaryIO) -> None: ...
@@ -156,3 +158,10 @@ def classify(alt: str | None, decorative: bool = False, source: str = "") -> Sta
     if alt is None or not alt.strip():
         return Status.MISSING
     return Status.SUSPICIOUS if is_suspicious(alt, source) else Status.HAS_ALT
+
+
+def language_tag(tag: str | bytes | None) -> str:
+    """The language of a declared tag ("es-ES", "es_MX", b"es"): "es"; "" for none or a malformed one."""
+    text = tag.decode("ascii", "replace") if isinstance(tag, bytes) else tag or ""
+    primary = re.split(r"[-_]", text.strip(), maxsplit=1)[0].lower()
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else ""

@@ -10,6 +10,7 @@ import posixpath
 import re
 import urllib.parse
 import zipfile
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,14 @@ from typing import BinaryIO
 from lxml import etree
 
 from assistant.documents import markup, sources, ziputil
-from assistant.documents.model import Document, DocumentError, ImageOccurrence, Status, classify
+from assistant.documents.model import (
+    Document,
+    DocumentError,
+    ImageOccurrence,
+    Status,
+    classify,
+    language_tag,
+)
 from assistant.i18n import _
 
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -26,6 +34,10 @@ A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+# A language tag: Word's <w:lang w:val="es-ES"/>, DrawingML's (PowerPoint's) <a:rPr lang="es-ES">.
+_LANG = re.compile(
+    rb'<(?:\w+:)?(?:lang\b[^>]*?\s(?:\w+:)?val|(?:rPr|defRPr|endParaRPr)\b[^>]*?\slang)="([^"]*)"'
+)
 DECORATIVE = "http://schemas.microsoft.com/office/drawing/2017/decorative"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=False)
@@ -112,9 +124,30 @@ class OoxmlDocument(Document):
                 images.append(self._occurrence(part, number, props, blip, rels))
                 self.refs.append(PictureRef(part, _qname(props), places[props]))
         super().__init__(path, images)
+        self.language = self.declared_language()
 
     def picture_parts(self) -> list[str]:
         raise NotImplementedError
+
+    def language_parts(self) -> list[list[str]]:
+        """Where the text's language tags are, most telling first (the text's own, then the defaults)."""
+        raise NotImplementedError
+
+    def declared_language(self) -> str:
+        """The language most of the text is tagged with (Word's w:lang, PowerPoint's lang), else the
+        document's default; "" where nothing is tagged."""
+        names = {info.filename for info in self.archive.infolist()}
+        for group in self.language_parts():
+            counts = Counter(
+                language_tag(tag)
+                for part in group
+                if part in names
+                for tag in _LANG.findall(ziputil.read_member(self.archive, part))
+            )
+            counts.pop("", None)
+            if counts:
+                return counts.most_common(1)[0][0]
+        return ""
 
     def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
         """(properties element holding descr, a:blip element) for each picture, in document order."""
@@ -238,6 +271,9 @@ class DocxDocument(OoxmlDocument):
                 found.append((props, blip))
         return found
 
+    def language_parts(self) -> list[list[str]]:
+        return [["word/document.xml"], ["word/styles.xml"]]
+
     def where(self, part: str, number: int) -> str:
         name = posixpath.basename(part).removesuffix(".xml")
         return f"{'body' if name == 'document' else name}, picture {number}"
@@ -259,6 +295,9 @@ class PptxDocument(OoxmlDocument):
             (int(m.group(1)), n) for n in names if (m := re.fullmatch(r"ppt/slides/slide(\d+)\.xml", n))
         ]
         return [name for _, name in sorted(slides)]
+
+    def language_parts(self) -> list[list[str]]:
+        return [self.picture_parts(), ["ppt/presentation.xml"]]
 
     def pictures(self, root: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
         found = []

@@ -22,8 +22,9 @@ from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
+from assistant.engine.translate import in_language
 from assistant.errors import UserError
-from assistant.i18n import _
+from assistant.i18n import _, language
 
 if TYPE_CHECKING:
     from assistant.documents.journal import Journal
@@ -67,6 +68,8 @@ class Options:
     backup: bool = True
     allow_outside: bool = False
     max_image_bytes: int = sources.DEFAULT_MAX_IMAGE_BYTES
+    # the alt-text's language for every document ("es"); "": each one's declared language, else the user's
+    language: str = ""
 
 
 #: on_progress(images_done, images_total, documents_done, documents_total)
@@ -103,6 +106,7 @@ class Runner:
         self._seen: dict[bytes, tuple[tuple[int, int], str]] = {}
         self._waiting: dict[str, list[ImageOccurrence]] = {}
         self._images_done = 0
+        self._language = language()  # the alt-text's language for the document being read
         self._images_total = 0  # grows as documents are opened
         self._documents_done = 0
         self._documents_total = 0
@@ -159,7 +163,9 @@ class Runner:
         label = f"The image {image.source}"
         try:
             data = image.load()
-            key = hashlib.blake2b(data, digest_size=16).digest() if isinstance(data, bytes) else None
+            # The same file in a document of another language is described again, in that language.
+            digest = hashlib.blake2b(data, digest_size=16).digest() if isinstance(data, bytes) else None
+            key = self._language.encode() + digest if digest is not None else None
             if key in self._seen:  # the same file as an earlier picture: not decoded again
                 image.size, image.fingerprint = self._seen[key]
                 self._queue(image, None)
@@ -196,7 +202,8 @@ class Runner:
 
     def _queue(self, image: ImageOccurrence, normalized: Image.Image | None) -> None:
         """Resolve an image whose picture is already described, else queue it for the engine."""
-        fingerprint = image.fingerprint or ""
+        # One picture in documents of two languages is described in each.
+        image.fingerprint = fingerprint = f"{self._language}:{image.fingerprint or ''}"
         if fingerprint in self._alt or fingerprint in self._failure:
             self._resolve(image)
             return
@@ -207,12 +214,17 @@ class Runner:
     # -- describing ---------------------------------------------------------------------------------
 
     def _describe(self, fingerprints: list[str]) -> None:
+        for wanted in dict.fromkeys(f.split(":", 1)[0] for f in fingerprints):
+            engine = in_language(self.engine, wanted)
+            self._describe_in(engine, [f for f in fingerprints if f.startswith(wanted + ":")])
+
+    def _describe_in(self, engine: Engine, fingerprints: list[str]) -> None:
         pictures = [self._pending[f] for f in fingerprints]
         started = time.perf_counter()
         # Each picture's description, or the error that describing it alone ended in.
         texts: list[str | EngineError]
         try:
-            texts = [*self.engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)]
+            texts = [*engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)]
             if len(texts) != len(pictures):
                 raise EngineError(_("The engine returned the wrong number of descriptions."))
         except Cancelled:
@@ -222,7 +234,7 @@ class Runner:
             if len(pictures) > 1:  # find the picture that broke the batch; describe the rest
                 for picture in pictures:
                     try:
-                        texts.append(self.engine.describe_many([picture], detail="brief", batch_size=1)[0])
+                        texts.append(engine.describe_many([picture], detail="brief", batch_size=1)[0])
                     except Cancelled:
                         raise KeyboardInterrupt from None
                     except EngineError as single_error:
@@ -403,6 +415,7 @@ class Runner:
         self._images_total += len(images)
         self._progress()
         unfinished.append(item)
+        self._language = self.options.language or item.document.language or language()
         for image in images:
             self._load(image)
             if len(self._pending) >= self.options.batch_size:

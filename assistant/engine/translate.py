@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -273,23 +274,66 @@ def answer_in(
     """The engine that answers in `language`: the family asked in it, or the answers translated
     (`models`: the to-`language` and to-English models; the catalogue's by default). With `translate`
     off, or no translation model for the language, answers come in English and a notice says so once."""
-    language = language.split("_")[0].lower() or ENGLISH
-    if language == ENGLISH:
+    choice = _Choice(engine, family, translate, on_progress, models)
+    chosen = choice.engine(language)
+    setattr(chosen, _CHOICE, choice)  # in_language finds it on the engine handed out
+    return chosen
+
+
+def in_language(engine: Engine, language: str) -> Engine:
+    """The engine that answers in `language` (a document's own) instead of the user's: the same model,
+    asked in it or translated. An engine not made by `answer_in` (a model server) answers as it does."""
+    choice: _Choice | None = getattr(engine, _CHOICE, None)
+    return engine if choice is None else choice.engine(language)
+
+
+_CHOICE = "_language_choice"
+
+
+@dataclass
+class _Choice:
+    """How one loaded model answers in each language; translating engines are kept, so each language's
+    translation models load once."""
+
+    base: Engine
+    family: Family
+    translate: bool
+    on_progress: Callable[[str], None] | None
+    models: tuple[str, str] | None
+    translating: dict[str, Engine] = field(default_factory=dict)
+
+    def engine(self, language: str) -> Engine:
+        language = language.split("_")[0].split("-")[0].lower() or ENGLISH
+        if language in self.translating:
+            return self.translating[language]
+        engine = _choose(self.base, self.family, language, self.translate, self.on_progress, self.models)
+        if isinstance(engine, TranslatingEngine):
+            self.translating[language] = engine
         return engine
-    if speaks(family, language):
-        setattr(engine, "answer_language", language)  # noqa: B010 - a ChatEngine's prompt setting
+
+
+def _choose(
+    engine: Engine,
+    family: Family,
+    language: str,
+    translate: bool,
+    on_progress: Callable[[str], None] | None,
+    models: tuple[str, str] | None,
+) -> Engine:
+    if language == ENGLISH or speaks(family, language):
+        if hasattr(engine, "answer_language"):  # a ChatEngine: its prompt asks for the language
+            setattr(engine, "answer_language", language)  # noqa: B010
         return engine
     name = language_name(language)
     models = models or TRANSLATION_MODELS.get(language)
     if not translate or models is None:
         notice = (
-            _(
-                "{family} answers in English: translation into {language} is turned off in Settings (Translate answers)."
-            )
+            _("{family} answers in English, because translating its answers into {language} is turned off.")
             if not translate
             else _("{family} answers in English: there is no translation model for {language} yet.")
         ).format(family=family.name, language=name)
-        engine.notices = [*engine.notices, notice]
+        if notice not in engine.notices:
+            engine.notices = [*engine.notices, notice]
         return engine
     return TranslatingEngine(
         engine, language, Translator(models[0], on_progress), Translator(models[1], on_progress)

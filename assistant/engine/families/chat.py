@@ -73,8 +73,8 @@ class ChatEngine(Engine):
         self._reload, self._machine = reload, machine
         # The language it is asked to answer in (assistant.engine.translate.answer_in); "en": as prompted.
         self.answer_language = "en"
-        self.notices: list[str] = []
         self._prefixes: OrderedDict[str, _Prefix] = OrderedDict()
+        self.notices: list[str] = []
         self.on_notice: Callable[[str], None] | None = None
         # Greedy: the checkpoints' generation configs sample, and a description must not change each time.
         self.generation_options: dict[str, Any] = {"do_sample": False, "num_beams": 1}
@@ -139,8 +139,8 @@ class ChatEngine(Engine):
         turns = list(history)[-prompts.MAX_HISTORY_TURNS :]
         if self.answer_language != "en":
             request = f"{request} Answer in {language_name(self.answer_language)}."
-        messages: Messages = []
         questions = [turn.question for turn in turns] + [request]
+        messages: Messages = []
         for index, question in enumerate(questions):
             parts: list[dict[str, Any]] = [{"type": "text", "text": question}]
             if index == 0:

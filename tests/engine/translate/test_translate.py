@@ -15,17 +15,16 @@ from PIL import Image
 from assistant.engine.base import Detail, Engine, TextCallback, Turn
 from assistant.engine.families import blip2, qwen3_5, smolvlm
 from assistant.engine.families.chat import ChatEngine
-from assistant.engine.translate import TranslatingEngine, Translator, answer_in, split_sentences
-from tests.tiny_checkpoints import marian
+from assistant.engine.translate import (
+    TranslatingEngine,
+    Translator,
+    answer_in,
+    in_language,
+    split_sentences,
+)
 
 HANG_GUARD = 60  # seconds; only against a hang, never a measurement
 FIRST, SECOND = "A cat sits on a couch.", "The text says welcome to the meeting."
-
-
-@pytest.fixture(scope="module")
-def marian_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # One random checkpoint serves both directions: only the path through the model is tested.
-    return marian.build(tmp_path_factory.mktemp("marian") / "opus-mt-tiny")
 
 
 class GatedEnglishEngine(Engine):
@@ -74,6 +73,12 @@ class GatedEnglishEngine(Engine):
     @property
     def summary(self) -> str:
         return "a fake English model"
+
+
+class ChatLike(GatedEnglishEngine):
+    """Stands for a ChatEngine: its prompt asks for `answer_language`."""
+
+    answer_language = "en"
 
 
 def translating(marian_dir: Path) -> tuple[GatedEnglishEngine, Engine, Translator]:
@@ -157,9 +162,12 @@ def test_english_needs_no_translation() -> None:
 
 
 def test_a_multilingual_family_is_asked_for_its_answer_in_the_language() -> None:
-    inner = GatedEnglishEngine()
+    inner = ChatLike()
     engine = answer_in(inner, qwen3_5.FAMILY, "es")
     assert engine is inner and inner.answer_language == "es"
+    # A document in English asks the same model in English, and one in French in French.
+    assert in_language(engine, "en") is inner and inner.answer_language == "en"
+    assert in_language(engine, "fr-CA") is inner and inner.answer_language == "fr"
     chat = SimpleNamespace(answer_language="es")
     messages = ChatEngine.conversation(chat, "Describe this picture in one sentence.")  # type: ignore[arg-type]
     assert messages[-1]["content"][-1]["text"].endswith("Answer in Spanish.")
