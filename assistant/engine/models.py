@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import os
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -265,19 +266,9 @@ def checkpoint_dtype(folder: Path) -> torch.dtype | None:
 
     names = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
     counts: dict[torch.dtype, int] = {}
-    for file in sorted(folder.glob("*.safetensors")):
-        try:
-            header = _safetensors_header(file)
-        # RecursionError: a header nested deeper than the JSON parser follows.
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError, struct.error):
-            raise damaged_model(folder, file.name) from None
-        for name, entry in header.items():
-            if name == "__metadata__" or not isinstance(entry, dict) or entry.get("dtype") not in names:
-                continue
-            count = 1
-            for size in entry.get("shape", []):
-                count *= int(size)
-            counts[names[entry["dtype"]]] = counts.get(names[entry["dtype"]], 0) + count
+    for dtype, count in _tensors(folder):
+        if dtype in names:
+            counts[names[dtype]] = counts.get(names[dtype], 0) + count
     return max(counts, key=counts.__getitem__) if counts else None
 
 
@@ -286,20 +277,24 @@ def count_parameters(folder: Path) -> int:
 
     A file shorter than its header says (a copy or download cut short) is refused here, before loading.
     """
-    total = 0
+    return sum(count for _dtype, count in _tensors(folder))
+
+
+def _tensors(folder: Path) -> Iterator[tuple[str, int]]:
+    """Each tensor in a checkpoint's safetensors files: its dtype's name ("F32", "BF16", …) and its number
+    of values. A file whose header does not say that of every tensor is a damaged model."""
     for file in sorted(folder.glob("*.safetensors")):
         try:
             header = _safetensors_header(file)
+            tensors = [
+                (str(entry["dtype"]), math.prod(int(size) for size in entry["shape"]))
+                for name, entry in header.items()
+                if name != "__metadata__"
+            ]
         # RecursionError: a header nested deeper than the JSON parser follows.
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError, struct.error):
             raise damaged_model(folder, file.name) from None
-        for name, entry in header.items():
-            if name != "__metadata__":
-                count = 1
-                for size in entry["shape"]:
-                    count *= int(size)
-                total += count
-    return total
+        yield from tensors
 
 
 def _safetensors_header(file: Path) -> dict[str, Any]:

@@ -66,8 +66,18 @@ def test_count_parameters_of_the_t5_variant(tiny_t5_model_dir) -> None:
     assert count_parameters(tiny_t5_model_dir) == sum(p.numel() for p in model.parameters())
 
 
+NO_SHAPE = b'{"w": {"dtype": "F32", "data_offsets": [0, 4]}}'  # a tensor whose size the header does not say
+
+
 @pytest.mark.parametrize(
-    "content", [b"", b"\x05", b"\xff" * 8 + b"{}", b"\x02\x00\x00\x00\x00\x00\x00\x00[]"]
+    "content",
+    [
+        b"",
+        b"\x05",
+        b"\xff" * 8 + b"{}",
+        b"\x02\x00\x00\x00\x00\x00\x00\x00[]",
+        len(NO_SHAPE).to_bytes(8, "little") + NO_SHAPE + bytes(4),
+    ],
 )
 def test_count_parameters_of_a_damaged_file_is_a_sentence(tmp_path, content: bytes) -> None:
     (tmp_path / "model.safetensors").write_bytes(content)
