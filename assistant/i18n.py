@@ -28,10 +28,11 @@ SOURCE_LANGUAGE = "en"
 # The environment variables GNU gettext reads on Linux, first wins.
 LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-# English names of the languages with a catalogue, for the notice said in English when one is missing;
-# a language not listed is named by its code.
-_ENGLISH_NAMES = {
+# English names of languages: for the notice said in English when a catalogue is missing (a language not
+# listed is named by its code), and for the prompt that asks a multilingual model to answer in one.
+ENGLISH_NAMES = {
     "de": "German",
+    "en": "English",
     "es": "Spanish",
     "fr": "French",
     "it": "Italian",
@@ -117,7 +118,7 @@ def setup(
             base = wanted[0].split("_")[0]
             # Said in English, since there is no catalogue to say it in.
             notice = (
-                f"The assistant is not translated into {_ENGLISH_NAMES.get(base, base)} yet, "
+                f"The assistant is not translated into {ENGLISH_NAMES.get(base, base)} yet, "
                 "so it speaks English."
             )
     with _lock:

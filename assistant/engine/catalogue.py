@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.config import DEFAULT_MODEL
-from assistant.i18n import _
+from assistant.i18n import ENGLISH_NAMES, _
 
 __all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "KnownModel", "best_fitting", "known", "resolve"]
 GIB = 1024**3
@@ -226,22 +226,8 @@ TRANSLATION_MODELS = {
     language: (f"Helsinki-NLP/opus-mt-en-{language}", f"Helsinki-NLP/opus-mt-{language}-en")
     for language in ("es", "de", "fr", "it", "nl", "ru", "zh")
 }
-# English names, for the prompt that asks a multilingual family to answer in a language.
-LANGUAGE_NAMES = {
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "it": "Italian",
-    "ja": "Japanese",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "zh": "Chinese",
-}
 
 
 def language_name(language: str) -> str:
     """ "Spanish" for "es"; an unknown language by its code (a model understands "the language es")."""
-    return LANGUAGE_NAMES.get(language, f"the language {language}")
+    return ENGLISH_NAMES.get(language, f"the language {language}")
