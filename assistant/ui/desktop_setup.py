@@ -56,7 +56,6 @@ class CaptureSetupPrompt(QDialog):
         )
         self.why = QLabel(why)
         self.why.setWordWrap(True)
-        self.setAccessibleDescription(why)
         self.status = QLabel("")
         # Translators: the spoken name of the line saying how the screen capture set-up went.
         self.status.setAccessibleName(_("Screen capture set-up"))

@@ -132,6 +132,7 @@ class SettingsDialog(QDialog):
                 _("The desktop binds these keys (change them in its settings): {bound}.").format(bound=bound)
             )
             self.desktop_keys.setAccessibleName(_("Keys bound by the desktop"))
+            self.desktop_keys.setAccessibleDescription(self.desktop_keys.text())  # read with the name
             self.desktop_keys.setWordWrap(True)
             self.desktop_keys.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
             self.desktop_keys.setFocusPolicy(Qt.FocusPolicy.TabFocus)

@@ -120,3 +120,6 @@ def test_settings_show_the_keys_the_desktop_bound(qtbot, portal_desktop, wayland
     assert dialog is not None
     assert dialog.desktop_keys.accessibleName() == "Keys bound by the desktop"
     assert "Describe screen: Super+D" in dialog.desktop_keys.text()
+    assert (
+        dialog.desktop_keys.accessibleDescription() == dialog.desktop_keys.text()
+    )  # a screen reader hears them
