@@ -44,6 +44,7 @@ from assistant.i18n import N_, _
 from assistant.ui.announce import announce
 from assistant.ui.image_budget_box import ImageBudgetBox, name_editor
 from assistant.ui.model_server_box import ModelServerBox
+from assistant.ui.translate_answers_box import TranslateAnswersBox
 
 # Shown in the user's language where they are shown: _(label).
 SYSTEM_VOICE = N_("System default")
@@ -240,6 +241,7 @@ class SettingsDialog(QDialog):
         )
         self.read_text_on_images.setChecked(settings.read_text_on_images)
         model_form.addRow(self.read_text_on_images)
+        self.translate_answers = TranslateAnswersBox.added_to(model_form, settings)
         self.text_word_limit = QSpinBox()
         self.text_word_limit.setAccessibleName(_("Words of text to read before stopping, 0 for all"))
         self.text_word_limit.setAccessibleDescription(
@@ -419,7 +421,7 @@ class SettingsDialog(QDialog):
             ask_after_listening=self.ask_after_listening.isChecked(),
             capture_backend=self.capture_backend.currentData(),
         )
-        return self.server_box.chosen(self.image_budget.chosen(chosen))
+        return self.server_box.chosen(self.image_budget.chosen(self.translate_answers.chosen(chosen)))
 
     def apply(self) -> bool:
         try:
