@@ -1,8 +1,8 @@
 """Writing a file whole or not at all: a temporary file in the same folder, flushed to disk, then a rename.
 
 A crash, a full disk or Ctrl+C leaves either the old file or the new one, never half of one, and no
-temporary file behind. Settings, documents, reports, recorded speech, the `--history` file and the
-trigger channel's key all write through here.
+temporary file behind. Settings, documents, reports, recorded speech, the `--history` file, the
+trigger channel's key and the prepared int8 model all write through here.
 """
 
 from __future__ import annotations
@@ -53,7 +53,20 @@ def replace_file(path: Path, write: Callable[[BinaryIO], object], mode: int | No
     try:
         with file:
             write(file)
-            file.flush()
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    put_in_place(temporary, path, mode)
+
+
+def put_in_place(temporary: Path, path: Path, mode: int | None = None) -> None:
+    """The second half of `replace_file`, for a writer that streams into `temporary_beside`'s file
+    over many calls (the prepared int8 model): flush it to disk, then rename it over `path`.
+
+    The file must be closed. On failure the temporary file is removed and `path` is as it was.
+    """
+    try:
+        with open(temporary, "rb+") as file:
             os.fsync(file.fileno())
         if mode is None:
             try:

@@ -111,3 +111,36 @@ def test_the_data_and_then_the_folder_are_flushed_to_disk(
     monkeypatch.setattr(files.os, "fsync", record)
     replace_text(tmp_path / "0001.txt", "spoken\n")
     assert synced == ["file", "folder"]
+
+
+@posix_only
+def test_a_streamed_file_is_put_in_place_whole_with_the_usual_permissions(tmp_path: Path) -> None:
+    """The prepared int8 model streams into `temporary_beside`'s file over many writes, then goes
+    through the same flush and rename as every other file."""
+    path = tmp_path / "model.safetensors"
+    file, temporary = files.temporary_beside(path)
+    with file:
+        file.write(b"part one, ")
+        file.write(b"part two")
+    assert not path.exists()
+    files.put_in_place(temporary, path)
+    assert path.read_bytes() == b"part one, part two"
+    assert mode_of(path) == files.default_mode()
+    assert only(tmp_path) == ["model.safetensors"]
+
+
+def test_a_streamed_file_whose_rename_fails_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.safetensors"
+    file, temporary = files.temporary_beside(path)
+    with file:
+        file.write(b"data")
+
+    def refuse(source, target) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(OSError):
+        files.put_in_place(temporary, path)
+    assert only(tmp_path) == []

@@ -20,7 +20,7 @@ from typing import Any
 import platformdirs
 import torch
 
-from assistant.files import sync_folder
+from assistant.files import put_in_place, temporary_beside
 from assistant.i18n import _
 
 FORMAT = "1"
@@ -157,8 +157,7 @@ class _Writer:
             name: header[name]["data_offsets"][1] - header[name]["data_offsets"][0] for name in self.order
         }
         self.path = path
-        self.temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        self.file = open(self.temp, "wb")  # noqa: SIM115 - closed in finish() or abandon()
+        self.file, self.temp = temporary_beside(path)  # closed in finish() or abandon()
         self.file.write(struct.pack("<Q", len(text)) + text)
         self.crc = 0
         self.next = 0
@@ -185,11 +184,8 @@ class _Writer:
             raise ValueError(_("{value} tensors were not written").format(value=len(self.order) - self.next))
         self.file.seek(self.checksum_at)
         self.file.write(f"{self.crc:08x}".encode())
-        self.file.flush()
-        os.fsync(self.file.fileno())
         self.file.close()
-        os.replace(self.temp, self.path)
-        sync_folder(self.path.parent)
+        put_in_place(self.temp, self.path)
 
     def abandon(self) -> None:
         self.file.close()
