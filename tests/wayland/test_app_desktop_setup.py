@@ -97,7 +97,28 @@ def test_a_refusal_says_how_to_allow_it_and_may_be_asked_again(qtbot, portal_des
     assert not controller.settings_path.exists()
 
 
+class Shown:
+    """A status view recording what the app shows (it has no speaker here, so what it says is shown)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def set_status(self, text: str) -> None:
+        pass
+
+    def show_progress(self, text: str) -> None:
+        pass
+
+    def show_text(self, title: str, text: str) -> None:
+        self.texts.append(text)
+
+    def set_hotkeys(self, hotkeys) -> None:
+        pass
+
+
 def test_a_refused_key_binding_is_said_once(qtbot, portal_desktop, wayland, controller):
+    shown = Shown()
+    controller.views.append(shown)
     portal_desktop.answer(response=1)  # the desktop's shortcuts dialog is cancelled
     for _attempt in range(2):  # Settings' hotkey changes bind again, and fail the same way
         with qtbot.waitSignal(controller.desktop.hotkey_failed, timeout=20_000) as failed:
@@ -106,6 +127,7 @@ def test_a_refused_key_binding_is_said_once(qtbot, portal_desktop, wayland, cont
     problem = failed.args[0]
     assert "`assistant trigger describe-screen`" in problem
     assert controller.hotkey_problems == [problem] and controller.status == problem
+    assert shown.texts == [problem]  # said once, though both bindings failed
 
 
 def test_settings_show_the_keys_the_desktop_bound(qtbot, portal_desktop, wayland, controller):
