@@ -29,6 +29,7 @@ SUITES = {
     "server": "server",
     "families": "families",
     "scale": "scale",
+    "translation": "translation",
 }
 
 # When a suite runs in `assistant bench`:

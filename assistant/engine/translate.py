@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 ENGLISH = "en"
 MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
+# A translation is about as long as its source: a runaway repetition stops at 1.5 times it, plus a few.
+LENGTH_RATIO, LENGTH_SLACK = 1.5, 8
 # A sentence ends at . ! ? or … followed by a space; the text after the last one is still being written.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
@@ -90,7 +92,10 @@ class Translator:
         batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
         with torch.inference_mode():
             # Greedy: a beam search would cost the first sentence several times as long.
-            ids = model.generate(**batch, max_new_tokens=MAX_NEW_TOKENS, num_beams=1, do_sample=False)
+            longest = int(batch["input_ids"].shape[1] * LENGTH_RATIO) + LENGTH_SLACK
+            ids = model.generate(
+                **batch, max_new_tokens=min(MAX_NEW_TOKENS, longest), num_beams=1, do_sample=False
+            )
         for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
             results[index] = " ".join(text.split())
         return results

@@ -1,0 +1,215 @@
+"""`--suite translation`: what translating an English-only family's answers costs (docs/translation.md).
+
+- The first spoken sentence with and without translation, with full-size random Marian weights (the shape
+  of opus-mt-en-es: 6+6 layers of 512, a 65,001-token vocabulary) on the processor. A fake English model
+  says its first sentence at once, so the difference is the translation's own time; random weights never
+  end a sentence early, so each translation runs to its longest (1.5 times the source, plus 8 tokens):
+  a real model's is shorter. Target: at most 0.3 s more.
+- Switching the language costs nothing at start: choosing Spanish loads no translation model (they load
+  on the first answer), timed, and the first load timed apart.
+
+The random checkpoint is built here with its complete tokenizer (sentencepiece models trained on a few
+lines); the tests build the same one, tiny (tests/tiny_checkpoints/marian.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from assistant.bench.suites import Bench, Scope, Target, show, target
+from assistant.engine.base import Detail, Engine, TextCallback, Turn
+from assistant.engine.families import blip2
+from assistant.engine.translate import TranslatingEngine, answer_in
+
+SCOPE: Scope = "before models"  # its own fake model and translation models
+KEY = "translation"
+ADDED_LIMIT_S = 0.3  # the most translation may add to the first spoken sentence
+SWITCH_LIMIT_S = 0.05  # choosing a language at start: no model loaded
+FIRST = "A screenshot of a web page with a search box and a list of results."
+REST = "The page has a blue header with the words welcome to the meeting."
+
+
+_CORPUS = """
+a photo of a cat sitting on a couch next to a window. a dog running on the grass in a park.
+a screenshot of a web page with a search box. the text says welcome to the meeting.
+una foto de un gato sentado en un sofá junto a una ventana. un perro corre por la hierba.
+¿de qué color es el coche? ¿cuántas personas hay en la imagen? ¡hola! el niño y la señora.
+what colour is the car? how many people are in the picture? what does the text say?
+""".strip()
+
+
+def _spm(folder: Path, name: str) -> list[str]:
+    import sentencepiece
+
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(_CORPUS.splitlines()),
+        model_writer=model,
+        vocab_size=80,
+        model_type="unigram",
+        hard_vocab_limit=False,
+        character_coverage=1.0,
+        # Marian's specials are its own (vocab.json); the spm model only splits words.
+        pad_id=-1,
+        bos_id=-1,
+        eos_id=-1,
+        unk_id=0,
+        minloglevel=2,
+    )
+    (folder / name).write_bytes(model.getvalue())
+    processor = sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
+    return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def build_marian(folder: Path, full_size: bool = False) -> Path:
+    """Save a random Marian checkpoint in `folder`; `full_size` has opus-mt-en-es's shape (6 layers of
+    512, a 65,001-token vocabulary) for the benchmark, else it is a few kilobytes."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pieces = _spm(folder, "source.spm")
+    pieces += _spm(folder, "target.spm")
+    words = ["</s>", "<unk>", "<pad>", *sorted(set(pieces) - {"<unk>"})]
+    vocab_size = 65001 if full_size else len(words)
+    words += [f"<extra_{index}>" for index in range(vocab_size - len(words))]
+    (folder / "vocab.json").write_text(json.dumps({word: i for i, word in enumerate(words)}), "utf-8")
+    tokenizer = MarianTokenizer(
+        source_spm=str(folder / "source.spm"),
+        target_spm=str(folder / "target.spm"),
+        vocab=str(folder / "vocab.json"),
+    )
+    tokenizer.save_pretrained(folder)
+    size = {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048} if full_size else {}
+    config = MarianConfig(
+        vocab_size=vocab_size,
+        decoder_vocab_size=vocab_size,
+        d_model=size.get("d_model", 16),
+        encoder_layers=size.get("layers", 1),
+        decoder_layers=size.get("layers", 1),
+        encoder_attention_heads=size.get("heads", 2),
+        decoder_attention_heads=size.get("heads", 2),
+        encoder_ffn_dim=size.get("ffn", 32),
+        decoder_ffn_dim=size.get("ffn", 32),
+        max_position_embeddings=512,
+        pad_token_id=2,
+        eos_token_id=0,
+        decoder_start_token_id=2,
+        forced_eos_token_id=0,
+        architectures=["MarianMTModel"],
+    )
+    torch.manual_seed(0)
+    MarianMTModel(config).eval().save_pretrained(folder)
+    return folder
+
+
+class _EnglishModel(Engine):
+    """Says its first sentence at once, then the rest: the translation is all that is timed."""
+
+    def describe(
+        self,
+        image: Image.Image,
+        detail: Detail = "brief",
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
+        if on_text is not None:
+            on_text(FIRST + " ")
+            on_text(f"{FIRST} {REST}")
+        return f"{FIRST} {REST}"
+
+    def ask(
+        self,
+        image: Image.Image,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        cancel: threading.Event | None = None,
+        *,
+        text_on_image: Sequence[str] = (),
+    ) -> str:
+        return self.describe(image, on_text=on_text, cancel=cancel)
+
+    def describe_many(
+        self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
+    ) -> list[str]:
+        return [self.describe(image) for image in images]
+
+    @property
+    def summary(self) -> str:
+        return "an English model that answers at once"
+
+
+def _first_sentence_s(engine: Engine) -> float:
+    heard: list[float] = []
+    started = time.perf_counter()
+    engine.describe(Image.new("RGB", (8, 8)), on_text=lambda _text: heard.append(time.perf_counter()))
+    return heard[0] - started
+
+
+def measure(folder: Path, repeat: int = 3) -> dict[str, Any]:
+    """The figures for the Marian checkpoint in `folder` (both directions)."""
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    english = _EnglishModel()
+    started = time.perf_counter()
+    engine = answer_in(english, blip2.FAMILY, "es", models=(str(folder), str(folder)))
+    switch_s = time.perf_counter() - started
+    assert isinstance(engine, TranslatingEngine)
+    loaded_at_start = engine.to_user.loaded or engine.to_english.loaded
+    started = time.perf_counter()
+    engine.to_user.load()
+    load_s = time.perf_counter() - started
+    _first_sentence_s(engine)  # warm: the first call pays for allocations
+    runs = max(1, repeat)
+    plain = statistics.median(_first_sentence_s(english) for _ in range(runs))
+    translated = statistics.median(_first_sentence_s(engine) for _ in range(runs))
+    return {
+        "first_sentence_english_s": round(plain, 4),
+        "first_sentence_translated_s": round(translated, 4),
+        "added_s": round(translated - plain, 4),
+        "switch_language_s": round(switch_s, 4),
+        "translator_loaded_at_start": loaded_at_start,
+        "translator_first_load_s": round(load_s, 3),
+    }
+
+
+def run(bench: Bench) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="opus-mt-random-") as folder:
+        checkpoint = build_marian(Path(folder) / "opus-mt-en-es", full_size=True)
+        figures = measure(checkpoint, bench.args.repeat)
+    print("\n== translation (an English-only model's answers in Spanish, full-size random Marian)")
+    show(figures)
+    return figures
+
+
+def targets(figures: dict[str, Any], bench: Bench) -> Iterator[Target]:
+    yield target(
+        "[translation] added_s",
+        figures["added_s"],
+        ADDED_LIMIT_S,
+        f"translation adds at most {ADDED_LIMIT_S} s to the first spoken sentence",
+    )
+    yield target(
+        "[translation] switch_language_s",
+        figures["switch_language_s"],
+        SWITCH_LIMIT_S,
+        "choosing a language at start loads no translation model",
+    )
+    yield target(
+        "[translation] translator_loaded_at_start",
+        float(figures["translator_loaded_at_start"]),
+        0,
+        "the translation models load on the first answer, not at start",
+    )
