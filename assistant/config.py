@@ -103,6 +103,7 @@ class Settings:
     # screen capture: the user's choice, and whether the desktop's question was asked from Settings
     capture_backend: str = "auto"
     capture_set_up: bool = False
+    capture_offered: bool = False  # the first run's offer to set it up was shown (it is shown once)
     # the language the app speaks and shows ("es", "pt_BR"); "": the desktop's (assistant.i18n)
     interface_language: str = ""
     # an English-only model's answers translated into that language on this computer (assistant.engine.translate)

@@ -151,10 +151,13 @@ class DesktopSetup(QObject):
             self._app.fail(problem)
 
     def offer_capture_setup(self, environ: Mapping[str, str] | None = None) -> bool:
-        """On a desktop whose capture asks first and was never set up: show the offer, in front. Returns
-        whether it was shown."""
-        if self.prompt is not None or not capture_needs_permission(self._app.settings, environ):
+        """On a desktop whose capture asks first and was never set up: show the offer, in front, once (a
+        "Not now" is kept; Settings' button stays). Returns whether it was shown."""
+        app = self._app
+        if app.settings.capture_offered or not capture_needs_permission(app.settings, environ):
             return False
+        app.settings = dataclasses.replace(app.settings, capture_offered=True)
+        self._save()
         self.prompt = CaptureSetupPrompt(self._app.settings.capture_backend)
         self.prompt.answered.connect(self._capture_answered)
         self.prompt.finished.connect(self._prompt_closed)
@@ -171,10 +174,13 @@ class DesktopSetup(QObject):
             return
         app.settings = dataclasses.replace(app.settings, capture_set_up=True)
         app.tell(message)
+        self._save()
+
+    def _save(self) -> None:
         try:
-            save_settings(app.settings, app.settings_path)
+            save_settings(self._app.settings, self._app.settings_path)
         except SettingsError as error:
-            app.fail(str(error))
+            self._app.fail(str(error))
 
     @Slot(int)
     def _prompt_closed(self, _result: int) -> None:
