@@ -167,8 +167,16 @@ class RayEngine(Engine):
         )
 
 
+def on_loopback(address: str) -> bool:
+    """Whether `address` (HOST:PORT or ray://HOST:PORT) is a Ray on this computer's 127.0.0.1."""
+    host = address.removeprefix("ray://").rsplit(":", 1)[0].strip("[]")
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
 def _import_ray(address: str) -> Any:
-    if address == LOCAL:
+    # Joining a Ray kept to 127.0.0.1 needs the same mode: otherwise Ray turns 127.0.0.1 into the
+    # network's address and waits minutes for a cluster that is not there.
+    if address == LOCAL or on_loopback(address):
         os.environ[SINGLE_COMPUTER_ENV] = "0"
     try:
         import ray

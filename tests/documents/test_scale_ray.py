@@ -8,7 +8,13 @@ One Ray for the module (starting one costs seconds on 2 cores); each run makes i
 from __future__ import annotations
 
 import importlib.util
+import os
+import secrets
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +26,7 @@ from test_office import build_docx, build_pptx
 from test_pdf import tagged_pdf
 
 from assistant.documents.journal import DONE_NOTE, journal_for
-from assistant.documents.ray_run import LOCAL, EngineRecipe, ray_engine, start
+from assistant.documents.ray_run import LOCAL, LOOPBACK, SINGLE_COMPUTER_ENV, EngineRecipe, ray_engine, start
 from assistant.documents.results import RunReport
 from assistant.documents.runner import Options, Runner
 
@@ -32,6 +38,7 @@ pytestmark = [
     ),
 ]
 
+HEAD_DEADLINE_S = 240  # a hang guard for `ray start --head` and the run that joins it, never a timing
 DOCUMENTS = ["page.html", "notes.md", "letter.docx", "slides.pptx", "book.epub", "figures.pdf"]
 
 
@@ -184,3 +191,51 @@ def test_the_command_line_on_ray(local_ray, corpus, single, tiny_model_dir, tmp_
     code = main(["alt-text", str(tmp_path / "docs"), "--ray", "--model", str(tmp_path / "nothing")])
     _, err = capsys.readouterr()
     assert code == 1 and len(err.strip().splitlines()) == 1, err
+
+
+def test_joining_a_ray_started_by_ray_start(corpus, single, tiny_model_dir, tmp_path) -> None:
+    """A head started by `ray start` on 127.0.0.1 (with its own token), joined by the command line in
+    another process: the same files as the single process's."""
+    expected_files, _ = single
+    copy(corpus, tmp_path / "docs")
+    token = secrets.token_hex(32)
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token, SINGLE_COMPUTER_ENV: "0"}
+    env["RAY_USAGE_STATS_ENABLED"] = "0"
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    ray_command = Path(sys.executable).with_name("ray")
+    head_options = ["--node-ip-address", LOOPBACK, "--port", str(port), "--num-cpus", "2"]
+    head = subprocess.Popen(
+        [str(ray_command), "start", "--head", "--block", *head_options, "--include-dashboard", "false"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + HEAD_DEADLINE_S
+        while True:  # the head's GCS takes seconds to listen
+            try:
+                socket.create_connection((LOOPBACK, port), timeout=1).close()
+                break
+            except OSError:
+                assert head.poll() is None and time.monotonic() < deadline, "ray start --head did not start"
+                time.sleep(0.25)
+        model = ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
+        options = ["--write", "--fix-suspicious", "--ray", f"{LOOPBACK}:{port}", *model]
+        run = subprocess.run(
+            [sys.executable, "-m", "assistant", "alt-text", str(tmp_path / "docs"), *options],
+            env=env,
+            capture_output=True,
+            timeout=HEAD_DEADLINE_S,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr.decode(errors="replace")[-3000:]
+        assert files(tmp_path / "docs") == expected_files
+    finally:
+        head.terminate()  # --block: the head stops its own processes
+        try:
+            head.wait(60)
+        except subprocess.TimeoutExpired:
+            head.kill()
+            head.wait()
