@@ -52,6 +52,7 @@ DEBIAN_TEST = [
     "xauth",
     "xdotool",
     "openbox",  # a window manager on Xvfb, for the focused-window tests
+    "zenity",  # real GTK dialogs with icons, for the OCR test that icons give no text
     "trayer",  # a system tray on Xvfb, for the tray icon's end-to-end test
     "dbus",
     "dbus-x11",

@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from assistant import i18n
 from assistant.errors import UserError
 from assistant.i18n import _
 from assistant.ocr.layout import TextBlock, TextLine, reading_order
+from assistant.ocr.scripts import ScriptDecoder, keep_cjk_for, plausible
 
 MIN_SCORE = 0.5
 # 12 px text on a 1920x1080 screen, the smallest common UI size: detected at 1280 pixels 411 of 440
@@ -173,6 +175,11 @@ class TextReader:
         blank = np.full((REC_HEIGHT, 4 * REC_HEIGHT, 3), 255, np.uint8)
         engine(blank, use_det=True, use_cls=False, use_rec=False)
         engine.recognize_txt([blank])
+        # The shipped recogniser's alphabet is CJK and Latin together; its reading is kept to the
+        # scripts on the screen (assistant/ocr/scripts.py).
+        recogniser = engine.text_rec
+        assert recogniser is not None  # loaded by recognize_txt just above
+        recogniser.postprocess_op = ScriptDecoder(recogniser.postprocess_op)
         return engine
 
     def warm_up(self) -> None:
@@ -183,8 +190,11 @@ class TextReader:
         ImageDraw.Draw(picture).text((10, 20), "Ready", fill="black")
         self.read(picture)
 
-    def read(self, image: Image.Image) -> TextOnImage:
-        """The text on `image` in reading order; empty when there is none."""
+    def read(self, image: Image.Image, language: str | None = None) -> TextOnImage:
+        """The text on `image` in reading order; empty when there is none. Read for a user of
+        `language` (the app's language by default): CJK characters are read only for a CJK language or
+        where a line is clearly CJK."""
+        keep_cjk = keep_cjk_for(language or i18n.language())
         pixels = np.ascontiguousarray(np.asarray(image.convert("RGB")))
         box = content_box(pixels)
         if box is None:
@@ -192,7 +202,9 @@ class TextReader:
         with self._lock:
             engine = self._load()
             try:
-                lines = self._recognise(engine, pixels, self._detect(engine, pixels, box))
+                engine.text_rec.postprocess_op.keep_cjk = keep_cjk
+                boxes = self._detect(engine, pixels, box)
+                lines = plausible(self._recognise(engine, pixels, boxes, keep_cjk), keep_cjk)
             except Exception as error:  # RapidOCR's own errors on a picture it cannot take: this one only
                 raise OcrError(
                     _(
@@ -234,7 +246,7 @@ class TextReader:
         return result
 
     def _recognise(
-        self, engine: Any, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]]
+        self, engine: Any, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]], keep_cjk: bool
     ) -> list[TextLine]:
         import cv2
 
@@ -249,9 +261,10 @@ class TextReader:
             crop = cv2.resize(
                 crop, size, interpolation=cv2.INTER_AREA if height > REC_HEIGHT else cv2.INTER_LINEAR
             )
+            # The same pixels read for a CJK user and for a Latin one are two readings.
             key = hashlib.blake2b(
                 crop.tobytes(), digest_size=16, person=repr(crop.shape).encode()[:16]
-            ).digest()
+            ).digest() + bytes([keep_cjk])
             crops.append(((left, top, right, bottom), key, crop))
         unknown = {key: crop for _, key, crop in crops if key not in self._recognised}
         if unknown:
