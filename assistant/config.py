@@ -94,7 +94,7 @@ class Settings:
     allowed_server: str = ""
     # spoken questions
     stt_model: str = "tiny.en"
-    language: str = "en"
+    language: str = ""  # of spoken questions: "" the app's language, "auto" detected, or a code such as de
     input_device: str | None = None
     ask_after_listening: bool = True
     # the text on pictures (OCR), said after the description
@@ -124,7 +124,6 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "device": bool,
     "precision": bool,
     "stt_model": bool,
-    "language": bool,
     "voice": bool,
     "input_device": bool,
 }

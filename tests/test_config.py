@@ -50,7 +50,7 @@ def test_defaults() -> None:
         "auto",
         "brief",
     )
-    assert (settings.stt_model, settings.language) == ("tiny.en", "en")
+    assert (settings.stt_model, settings.language) == ("tiny.en", "")  # "": the app's language
     assert settings.earcons and settings.ask_after_listening and settings.announce_ready
     # Each Settings has its own hotkey table.
     Settings().hotkeys["ask"] = "ctrl+alt+x"

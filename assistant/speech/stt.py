@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.errors import UserError
 from assistant.i18n import _
+from assistant.i18n import language as app_language
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -56,8 +57,23 @@ def default_stt_model(settings: Settings | None = None) -> str:
 
 
 def default_stt_language(settings: Settings | None = None) -> str | None:
-    """The language spoken questions are in, from the `settings` the caller read (None = detect)."""
-    return (settings.language or None) if settings is not None else None
+    """The language spoken questions are in, from the `settings` the caller read: their `language`,
+    the app's language where that is "" (the default), None (detect) for "auto" or without settings."""
+    if settings is None:
+        return None
+    return settings.language or app_language()
+
+
+def fitting_model(model: str, language: str | None) -> str:
+    """The Whisper model for questions in `language` (None: detected, in the app's language most
+    likely): an English-only model named by size (tiny.en) becomes the multilingual one of that size
+    (tiny) for any other language, since a *.en model hears every language as English."""
+    size = model.removesuffix(".en")
+    wanted = language or app_language()
+    if model.endswith(".en") and size in _known_models() and wanted.split("_")[0] != "en":
+        log.info("questions in %s: the multilingual %s instead of %s", wanted, size, model)
+        return size
+    return model
 
 
 def _known_models() -> dict[str, str]:
@@ -276,7 +292,8 @@ class Transcriber:
     `model` is a name (tiny.en, base.en, small, … large-v3), a hub id (owner/name) or a local
     CTranslate2 folder; None means `default_stt_model()` (without the settings: give the settings'
     model, as the command line and the app do). `language` is a code ("en", "de-DE") or
-    None/"auto" to detect; English-only models (*.en) always transcribe English.
+    None/"auto" to detect; an English-only model named by size (tiny.en) is replaced by the
+    multilingual one of its size where the language (or, detecting, the app's) is not English.
     """
 
     def __init__(
@@ -289,8 +306,10 @@ class Transcriber:
         cpu_threads: int = 0,
         progress: bool = True,
     ) -> None:
-        self.model_name = str(model) if model is not None else default_stt_model()
         self.language = _language_code(language)
+        self.model_name = fitting_model(
+            str(model) if model is not None else default_stt_model(), self.language
+        )
         self.device, self.compute_type = choose_device(device, compute_type)
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads or min(4, os.cpu_count() or 1)

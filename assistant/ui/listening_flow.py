@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from assistant.config import Settings
 from assistant.i18n import _
+from assistant.speech.stt import default_stt_language
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
 from assistant.ui.listening import AudioSource, ListenRequest, ListenWorker, microphone_source
@@ -62,7 +63,7 @@ class ListeningFlow(QObject):
         self._teller.set_status(_("Listening…"))
         self._earcons.play("listening")
         source = self._audio_source or microphone_source(settings.input_device)
-        request = ListenRequest(self.listener, source, settings.stt_model, settings.language or None)
+        request = ListenRequest(self.listener, source, settings.stt_model, default_stt_language(settings))
         delay = CUE_GAP_MS if self._earcons.enabled and self._earcons.available else 0
         QTimer.singleShot(delay, lambda: self._listen.emit(request))
 
