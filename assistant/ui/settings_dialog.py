@@ -43,10 +43,10 @@ from assistant.errors import UserError
 from assistant.i18n import N_, _
 from assistant.ui.announce import announce
 from assistant.ui.image_budget_box import ImageBudgetBox, name_editor
+from assistant.ui.language_choice import LanguageChoice
 from assistant.ui.model_server_box import ModelServerBox
 from assistant.ui.translate_answers_box import TranslateAnswersBox
 
-# Shown in the user's language where they are shown: _(label).
 SYSTEM_VOICE = N_("System default")
 CAPTURE_LABELS = {
     "auto": N_("Automatic: the best this desktop offers"),
@@ -80,7 +80,6 @@ def voice_choices(voices: Iterable[Any]) -> list[tuple[str, str]]:
 def _name_combo(combo: QComboBox, name: str) -> None:
     """Name a combo box and its drop-down list (which screen readers see as a control of its own)."""
     combo.setAccessibleName(name)
-    # Translators: the name of a drop-down list's choices, {name} being the list's name.
     combo.view().setAccessibleName(_("{name} choices").format(name=name))
 
 
@@ -164,6 +163,7 @@ class SettingsDialog(QDialog):
         self.screen_reader.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.screen_reader.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         speech_form.addRow(self.screen_reader)
+        LanguageChoice.added_to(speech_form, self)  # it keeps its choice in self.settings
         self.voice = QComboBox()
         _name_combo(self.voice, _("Voice"))
         self.voice.addItem(_(SYSTEM_VOICE), None)

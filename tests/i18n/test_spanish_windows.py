@@ -99,3 +99,20 @@ def test_the_window_without_a_tray_is_spanish(qtbot, spanish):
     labels = [button.text() for button in window.buttons.values()]
     assert "Describir &pantalla" in labels
     _check(window)
+
+
+def test_settings_choose_the_language_and_keep_it_through_apply(qtbot):
+    from assistant.ui.language_choice import LanguageChoice
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), [("spanish", "Spanish")])
+    qtbot.addWidget(dialog)
+    choice = dialog.findChild(LanguageChoice)
+    assert choice.currentData() == ""  # the desktop's, by default
+    assert [choice.itemData(index) for index in range(choice.count())] == ["", "en", "es"]
+    assert choice.itemText(2) == "Español"  # named in itself
+    choice.setCurrentIndex(choice.findData("es"))
+    assert dialog.collect().interface_language == "es"
+    assert dialog.apply()
+    choice.setCurrentIndex(0)  # after Apply, the dialog holds a new copy of the settings
+    assert dialog.collect().interface_language == ""
