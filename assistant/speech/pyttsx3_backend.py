@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from assistant.i18n import _
+from assistant.i18n import SOURCE_LANGUAGE, _
+from assistant.i18n import language as app_language
 from assistant.speech.backend import (
     DEFAULT_WPM,
     POLL,
@@ -24,7 +25,7 @@ from assistant.speech.backend import (
     clamp_rate,
     speaking_time_limit,
 )
-from assistant.speech.voices import Voice, from_pyttsx3
+from assistant.speech.voices import Voice, from_pyttsx3, speaks, voice_of_language
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ class Pyttsx3Backend(SpeechBackend):
         self._engine.startLoop(False)
         voice = self._get("voice")
         self._default_voice_id = None if voice is None else str(getattr(voice, "id", voice))
+        # The app's words are said by a voice of the app's language where the system's is another.
+        language_voice = self._language_voice_id()
+        if language_voice is not None:
+            self._set("voice", language_voice)
         rate = self._get("rate")
         # The engine's own rate is its default: what "System default" in Settings brings back.
         self._default_rate = int(rate) if isinstance(rate, (int, float)) and rate > 0 else DEFAULT_WPM
@@ -135,8 +140,18 @@ class Pyttsx3Backend(SpeechBackend):
     def default_voice(self) -> Voice | None:
         return next((voice for voice in self.voices() if voice.id == self._default_voice_id), None)
 
+    def _language_voice_id(self) -> str | None:
+        """Where the system's voice does not speak the app's language: the id of one that does, if any."""
+        spoken = app_language()
+        default = self.default_voice()
+        if spoken == SOURCE_LANGUAGE or (default is not None and speaks(default, spoken)):
+            return None
+        found = voice_of_language(self.voices(), spoken)
+        return found.id if found is not None else None
+
     def set_voice(self, voice_id: str | None) -> None:
-        voice_id = voice_id or self._default_voice_id
+        """`voice_id`, or where none is chosen the system's voice, or one of the app's language."""
+        voice_id = voice_id or self._language_voice_id() or self._default_voice_id
         if voice_id is not None and any(voice.id == voice_id for voice in self.voices()):
             self._set("voice", voice_id)
         elif voice_id is not None:

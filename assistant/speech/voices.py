@@ -49,3 +49,21 @@ def from_pyttsx3(voice: Any) -> Voice:
         languages.append(str(language).lstrip("\x05").strip())
     name = str(getattr(voice, "name", None) or voice.id)
     return Voice(id=str(voice.id), name=name, languages=[lang for lang in languages if lang])
+
+
+def _base(code: str) -> str:
+    return code.strip().replace("_", "-").split("-")[0].lower()
+
+
+def speaks(voice: Voice, language: str) -> bool:
+    """Whether `voice` speaks `language` ("es" matches es, es-419, es_ES)."""
+    return any(_base(code) == _base(language) for code in voice.languages)
+
+
+def voice_of_language(voices: list[Voice], language: str) -> Voice | None:
+    """The first of `voices` that speaks `language`, one whose own language is the bare one first (es
+    before es-ES: espeak-ng lists its mbrola voices as es-es, and they need mbrola installed), else None."""
+    matching = [voice for voice in voices if speaks(voice, language)]
+    bare = [voice for voice in matching if voice.languages[0].lower() == _base(language)]
+    found = bare or matching
+    return found[0] if found else None
