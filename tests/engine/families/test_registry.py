@@ -58,13 +58,15 @@ def test_a_hub_model_of_an_unknown_family_is_refused_before_its_weights_download
     (config_folder / "config.json").write_text(
         json.dumps({"architectures": ["LlavaForConditionalGeneration"]})
     )
-    downloads: list[str] = []
+    downloads: list[list[str] | None] = []
+
+    def snapshot_download(model: str, allow_patterns: list[str] | None = None, **options: object) -> str:
+        downloads.append(allow_patterns)
+        return str(config_folder)
+
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(models, "cached_path", lambda model: None)
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda model, name: str(config_folder / name))
-    monkeypatch.setattr(
-        huggingface_hub, "snapshot_download", lambda model, **options: downloads.append(model)
-    )
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
     with pytest.raises(UnknownFamily, match="LlavaForConditionalGeneration"):
         load_engine("owner/llava-model", device="cpu", precision="int8", progress=False)
-    assert downloads == []  # the weights were never asked for
+    assert downloads == [["config.json"]]  # the weights were never asked for
