@@ -102,16 +102,26 @@ class ScriptDecoder:
         whole, whole_words = self.decoder(preds, return_word_box, **kwargs)
         if self.keep_cjk or self.cjk_columns.size == 0:
             return whole, whole_words
+        # Only a line read with some CJK character changes when CJK is left out; the others are kept,
+        # so the whole batch of probabilities (lines x steps x 18,711 characters) is not copied.
+        redo = [
+            index
+            for index, (text, score) in enumerate(whole)
+            if any(map(is_cjk, text)) and not (mostly_cjk(text) and score >= CLEAR_CJK_SCORE)
+        ]
+        if not redo:
+            return whole, whole_words
         # The probabilities are left as they were: a shape forced into a Latin letter keeps a low score.
-        latin = preds.copy()
+        latin = preds[redo].copy()
         latin[:, :, self.cjk_columns] = 0
+        if "wh_ratio_list" in kwargs:
+            kwargs["wh_ratio_list"] = [kwargs["wh_ratio_list"][index] for index in redo]
         forced, forced_words = self.decoder(latin, return_word_box, **kwargs)
-        lines, words = [], []
-        for index, (text, score) in enumerate(whole):
-            clearly_cjk = mostly_cjk(text) and score >= CLEAR_CJK_SCORE
-            lines.append((text, score) if clearly_cjk else forced[index])
+        lines, words = list(whole), list(whole_words)
+        for position, index in enumerate(redo):
+            lines[index] = forced[position]
             if return_word_box:
-                words.append((whole_words if clearly_cjk else forced_words)[index])
+                words[index] = forced_words[position]
         return lines, words
 
 
