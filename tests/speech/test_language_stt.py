@@ -68,3 +68,17 @@ def test_the_language_reaches_faster_whisper(stt_model_dir, speak, monkeypatch):
     engine.transcribe_file(speak("What is on the screen?"))
     assert handed == ["es"]
     assert stt._language_code("es_419") == "es"
+
+
+def test_transcribe_takes_the_apps_language_from_default_settings(tmp_path, monkeypatch):
+    import argparse
+
+    from assistant.cli.speech import stt_choices
+
+    monkeypatch.delenv(stt.STT_MODEL_ENV, raising=False)
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path))
+    i18n.setup(override="es")
+    assert stt_choices(argparse.Namespace(stt_model=None, language=None)) == ("tiny.en", "es")
+    assert stt_choices(argparse.Namespace(stt_model=None, language="fr")) == ("tiny.en", "fr")
+    model, language = stt_choices(argparse.Namespace(stt_model=None, language=None))
+    assert Transcriber(model, language=language).model_name == "tiny"
