@@ -417,7 +417,7 @@ class SettingsDialog(QDialog):
             text_word_limit=self.text_word_limit.value(),
             input_device=self.input_device.currentData(),
             stt_model=self.stt_model.text().strip() or self.settings.stt_model,
-            language=self.language.text().strip() or self.settings.language,
+            language=self.language.text().strip(),  # empty: the app's language (speech.stt)
             ask_after_listening=self.ask_after_listening.isChecked(),
             capture_backend=self.capture_backend.currentData(),
         )

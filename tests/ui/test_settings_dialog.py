@@ -123,6 +123,11 @@ def test_spoken_question_settings(qtbot):
         "de",
         False,
     )
+    # Emptied, the questions are in the app's language again (the saved "de" was kept before).
+    german = SettingsDialog(Settings(language="de"), VOICES)
+    qtbot.addWidget(german)
+    german.language.setText("")
+    assert german.collect().language == ""
 
 
 def test_speak_with_is_reached_by_keyboard_named_and_applied(qtbot):
