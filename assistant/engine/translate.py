@@ -67,7 +67,7 @@ class Translator:
         folder: Path = ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder)
-            model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
+            model = _int8(AutoModelForSeq2SeqLM.from_pretrained(folder).eval())
         except (OSError, ValueError, ImportError) as error:
             raise EngineError(
                 _(
@@ -99,6 +99,23 @@ class Translator:
         for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
             results[index] = " ".join(text.split())
         return results
+
+
+def _int8(model: Any) -> Any:
+    """The model with its linear layers in int8 on the processor (PyTorch's dynamic quantization, per
+    channel): a sentence is translated about twice as fast, and the first spoken sentence waits for it.
+    int8 is how Marian models are commonly served (CTranslate2, Marian's own CPU decoder). Where this
+    PyTorch has no such quantization, the model stays in float32."""
+    import warnings
+
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao's notice that it moves to torchao
+            return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return model
 
 
 class _SentenceStream:
