@@ -76,6 +76,7 @@ DEBIAN_TEST = [
     "sway",
     "foot",
     "grim",
+    "wtype",  # keys through sway's virtual keyboard, for the region overlay's test on sway
     "xdg-desktop-portal-wlr",
     "pipewire",
 ]
