@@ -99,8 +99,8 @@ def _model_choice(settings: Settings) -> tuple[str | int, ...]:
         settings.device,
         settings.precision,
         settings.image_tokens,
-        settings.translate_answers,  # and the language: answers translated or asked for in it
-        settings.interface_language,
+        # The interface language is not here: it applies from the next start, with the model loaded then.
+        settings.translate_answers,
         settings.server,
         settings.server_model,
         settings.allowed_server,
