@@ -30,6 +30,7 @@ SUITES = {
     "families": "families",
     "scale": "scale",
     "translation": "translation",
+    "wayland": "wayland",
 }
 
 # When a suite runs in `assistant bench`:
