@@ -45,8 +45,11 @@ def load_engine(
     if server is not None:
         from assistant.engine.server import ServerEngine
         from assistant.engine.server_fallback import ServerWithFallback
+        from assistant.i18n import language as user_language
 
         remote = ServerEngine(server)
+        # A served chat model is asked in the language; none is translated here.
+        remote.answer_language = (language or user_language()).split("_")[0]
         if model is None:
             return remote
 

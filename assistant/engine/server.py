@@ -20,6 +20,7 @@ from PIL import Image
 
 from assistant.engine import prompts
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.catalogue import language_name
 from assistant.engine.images import as_normalized
 from assistant.engine.server_consent import (
     ServerAddress,
@@ -103,6 +104,13 @@ class ServerEngine(Engine):
         self._pictures_checked = False  # asked of the server once, before the first picture goes
         self.concurrency = CONCURRENT_REQUESTS  # requests in flight at once in describe_many (--concurrency)
         self.notices: list[str] = []
+        # The language its answers are asked for in (load_engine: the user's); "en": as prompted.
+        self.answer_language = "en"
+
+    def _in_language(self, request: str) -> str:
+        if self.answer_language == "en":
+            return request
+        return f"{request} Answer in {language_name(self.answer_language)}."
 
     @property
     def summary(self) -> str:
@@ -120,7 +128,7 @@ class ServerEngine(Engine):
     ) -> str:
         if detail not in DESCRIBE_PROMPTS:
             raise ValueError(f"unknown detail {detail!r}")
-        messages = [_user(DESCRIBE_PROMPTS[detail], picture_url(image))]
+        messages = [_user(self._in_language(DESCRIBE_PROMPTS[detail]), picture_url(image))]
         return self._complete(messages, self.max_tokens[detail], on_text, cancel)
 
     def ask(
@@ -135,7 +143,7 @@ class ServerEngine(Engine):
     ) -> str:
         if not question.strip():
             raise EngineError(_("The question is empty. Type or say a question about the image."))
-        messages = conversation(picture_url(image), question, history, text_on_image)
+        messages = conversation(picture_url(image), self._in_language(question), history, text_on_image)
         return self._complete(messages, self.max_tokens["answer"], on_text, cancel)
 
     def describe_many(
