@@ -29,8 +29,8 @@ RATIO_LIMIT = 1.1
 WIDTH, HEIGHT = 1280, 800  # the text window (assistant.bench.textwindow) fits, as on Xvfb's screen
 
 
-class SwayError(RuntimeError):
-    """sway did not start."""
+class DesktopError(RuntimeError):
+    """sway, or the app on one of the desktops, did not start; the message is one sentence."""
 
 
 def _as_user(command: list[str]) -> list[str]:
@@ -74,7 +74,9 @@ def headless_sway() -> Iterator[dict[str, str]]:
             START_DEADLINE_S,
         )
         if not found or sway.poll() is not None:
-            raise SwayError("sway did not start")
+            raise DesktopError(
+                "sway did not start headless; check that it is installed (dev.py's DEBIAN_TEST)."
+            )
         yield {
             "WAYLAND_DISPLAY": "wayland-1",
             "XDG_RUNTIME_DIR": str(runtime),
@@ -124,11 +126,12 @@ def text_window(env: dict[str, str]) -> Iterator[Callable[[], None]]:
         _stop(window)
 
 
-def first_words(
-    env: dict[str, str], folder: Path, arguments: Sequence[str], next_text: Callable[[], None], repeat: int
-) -> list[float]:
-    """`assistant run ARGUMENTS` in `env`; for each round, new text, then `assistant trigger describe-screen`
-    to the first .wav of the description. One more round than `repeat`: the first warms up."""
+@contextlib.contextmanager
+def app_on(
+    env: dict[str, str], folder: Path, arguments: Sequence[str]
+) -> Iterator[Callable[[], float | None]]:
+    """`assistant run ARGUMENTS` in `env`, loaded; yields one round: `assistant trigger describe-screen`
+    to the first .wav of the description (None where nothing was said), then speech stopped."""
     speech = folder / "speech"
     env = {
         **env,
@@ -137,77 +140,81 @@ def first_words(
     }
     command = [sys.executable, "-m", "assistant", "run", *arguments, "--speech-to", str(speech)]
     app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times: list[float] = []
 
     def trigger(action: str) -> None:
         subprocess.run(
             [sys.executable, "-m", "assistant", "trigger", action], env=env, check=True, timeout=60
         )
 
+    def one_round() -> float | None:
+        before = max(desktop.utterances(speech), default=0)
+        pressed = time.time()
+        trigger("describe-screen")
+        heard = desktop.follow_speech(speech, before, bool, 600)
+        if not heard:
+            return None
+        trigger("stop")
+        desktop.follow_speech(speech, before, lambda heard: all(t for _, t in heard.values()), 60)
+        return heard[min(heard)][0] - pressed
+
     try:
         desktop.wait(lambda: desktop.said_ready(speech) or app.poll() is not None, 1200, 0.5)
         if not desktop.said_ready(speech):
-            return []
-        for round_ in range(repeat + 1):
-            next_text()
-            time.sleep(1.0)  # the new text painted before the key, not during it
-            before = max(desktop.utterances(speech), default=0)
-            pressed = time.time()
-            trigger("describe-screen")
-            heard = desktop.follow_speech(speech, before, bool, 600)
-            if not heard:
-                break
-            trigger("stop")
-            desktop.follow_speech(speech, before, lambda heard: all(t for _, t in heard.values()), 60)
-            if round_:
-                times.append(heard[min(heard)][0] - pressed)
+            raise DesktopError(f"The app did not say it was ready on {env.get('XDG_SESSION_TYPE')}.")
+        yield one_round
     finally:
         _stop(app)
-    return times
 
 
 def measure(model: str, runtime: Sequence[str], repeat: int) -> dict[str, Any]:
-    """Hotkey to first word on sway (grim) and on Xvfb + openbox (mss), and their ratio."""
+    """Hotkey to first word on sway (grim) and on Xvfb + openbox (mss), and their ratio. Both apps run
+    at once and the rounds alternate, so a busy machine weighs on both sides alike."""
     needed = ("sway", "grim", "setpriv", "Xvfb", "openbox")
     if not all(shutil.which(name) for name in needed):
         return {"skipped": f"needs {', '.join(needed)} (dev.py's DEBIAN_TEST)"}
     arguments = ("--model", model, *runtime)
     base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SWAYSOCK")}
-    figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="assistant-bench-wayland-") as name:
+    times: dict[str, list[float]] = {"wayland": [], "x11": []}
+    with (
+        tempfile.TemporaryDirectory(prefix="assistant-bench-wayland-") as name,
+        contextlib.ExitStack() as stack,
+    ):
         folder = Path(name)
-        (folder / "sway").mkdir()
-        try:
-            with headless_sway() as client, text_window({**base, **client}) as next_text:
-                wayland = first_words({**base, **client}, folder / "sway", arguments, next_text, repeat)
-        except SwayError as error:
-            return {"skipped": str(error)}
         try:
             xvfb = start_xvfb(WIDTH, HEIGHT)
-        except XvfbError as error:
+            stack.callback(xvfb.stop)
+            client = stack.enter_context(headless_sway())
+            sides = {
+                "wayland": {**base, **client},
+                "x11": {**base, "DISPLAY": xvfb.display, "QT_QPA_PLATFORM": "xcb", "XDG_SESSION_TYPE": "x11"},
+            }
+            manager = subprocess.Popen(
+                ["openbox", "--sm-disable"], env=sides["x11"], stderr=subprocess.DEVNULL
+            )
+            stack.callback(_stop, manager)
+            shown = {side: stack.enter_context(text_window(env)) for side, env in sides.items()}
+            rounds = {
+                side: stack.enter_context(app_on(env, folder / side, arguments))
+                for side, env in sides.items()
+            }
+        except (XvfbError, DesktopError) as error:
             return {"skipped": str(error)}
-        try:
-            x_env = {**base, "DISPLAY": xvfb.display, "QT_QPA_PLATFORM": "xcb", "XDG_SESSION_TYPE": "x11"}
-            manager = subprocess.Popen(["openbox", "--sm-disable"], env=x_env, stderr=subprocess.DEVNULL)
-            try:
-                (folder / "x11").mkdir()
-                with text_window(x_env) as next_text:
-                    x11 = first_words(x_env, folder / "x11", arguments, next_text, repeat)
-            finally:
-                _stop(manager)
-        finally:
-            xvfb.stop()
-    if not wayland or not x11:
-        return {
-            "skipped": "no description was spoken after the trigger on " + ("sway" if not wayland else "X11")
-        }
-    figures["wayland_trigger_to_first_word_s"] = statistics.median(wayland)
-    figures["x11_trigger_to_first_word_s"] = statistics.median(x11)
-    figures["wayland_to_x11"] = (
-        figures["wayland_trigger_to_first_word_s"] / figures["x11_trigger_to_first_word_s"]
-    )
-    figures["capture"] = "sway 1.7 headless: grim (wlroots screencopy); X11: Xvfb + openbox: mss"
-    return figures
+        for round_ in range(max(1, repeat) + 1):  # the first round warms up and is not counted
+            for side in ("wayland", "x11") if round_ % 2 else ("x11", "wayland"):
+                shown[side]()
+                time.sleep(1.0)  # the new text painted before the key, not during it
+                took = rounds[side]()
+                if took is None:
+                    return {"skipped": f"no description was spoken after the trigger on {side}"}
+                if round_:
+                    times[side].append(took)
+    wayland, x11 = statistics.median(times["wayland"]), statistics.median(times["x11"])
+    return {
+        "wayland_trigger_to_first_word_s": wayland,
+        "x11_trigger_to_first_word_s": x11,
+        "wayland_to_x11": wayland / x11,
+        "capture": "sway 1.7 headless: grim (wlroots screencopy); X11: Xvfb + openbox: mss",
+    }
 
 
 SCOPE: Scope = "each precision"
