@@ -80,14 +80,13 @@ def test_the_region_overlay_is_a_wayland_surface_chosen_by_keyboard_on_sway(
         """`assistant trigger describe-region`, then wait for the overlay to hold sway's keyboard focus."""
         count = len(spoken(speech))
         done = subprocess.run(
-            [sys.executable, "-m", "assistant", "trigger", "describe-region"], env=env, cwd=ROOT
+            [sys.executable, "-m", "assistant", "trigger", "describe-region"], env=env, cwd=ROOT, timeout=60
         )
         assert done.returncode == 0
         said = wait_said(speech, count + 1, app, log)[count]
         assert said.startswith("Choose a region. Arrow keys move it")
-        assert said.endswith(
-            "400 by 300 pixels, 200 from the left, 150 from the top."
-        )  # of the 800 x 600 frame
+        middle = "400 by 300 pixels, 200 from the left, 150 from the top."  # of the 800 x 600 frame
+        assert said.endswith(middle)
         window = wait_for(
             lambda: (node := focused(env))["name"].startswith("Choose a region") and node,
             "the overlay has no focus",
