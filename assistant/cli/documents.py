@@ -129,7 +129,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_positive,
         metavar="N",
         help=_(
-            "pictures in flight at once: requests to the --server (4), or engines on Ray (the CPUs, or GPUs)"
+            "pictures in flight at once: requests to the --server (4), or engines on Ray (one a GPU, or one for two CPUs)"
         ),
     )
     many.add_argument(

@@ -21,7 +21,7 @@ def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--language",
         metavar="L",
-        help=_("language spoken, such as en or de, or auto (default: from the settings; *.en models: en)"),
+        help=_("language spoken, such as en or de, or auto (default: the settings, else the app's language)"),
     )
 
 
