@@ -10,13 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-_CORPUS = """
-a photo of a cat sitting on a couch next to a window. a dog running on the grass in a park.
-a screenshot of a web page with a search box. a computer screen showing an email program.
-a red car parked on the street. the text says welcome to the meeting. a chart with blue bars.
-what colour is the car? how many people are in the picture? what does the text say?
-a white dialog window with an ok button and a cancel button. user assistant describe this picture.
-""".strip()
+from tiny_checkpoints import train_byte_level_bpe
 
 # SmolVLM's own special tokens, as its published tokenizer names them.
 _SPECIAL = ["<|endoftext|>", "<|im_start|>", "<end_of_utterance>", "<unk>"]
@@ -29,19 +23,9 @@ IMAGE_SEQ_LEN = (IMAGE_SIZE // PATCH_SIZE) ** 2 // SCALE_FACTOR**2
 
 
 def _tokenizer() -> Any:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=_SPECIAL,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(_CORPUS.splitlines(), trainer=trainer)
+    tokenizer = train_byte_level_bpe(_SPECIAL)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token="<|im_start|>",
