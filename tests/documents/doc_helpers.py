@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import threading
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from PIL import Image
 
@@ -97,3 +99,36 @@ DECORATIVE_EXT = (
     '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
     "</a:ext></a:extLst>"
 )
+
+
+def epub(path: Path, body: str, members: dict[str, bytes] | None = None, language: str = "") -> Path:
+    """A one-chapter EPUB 3 with `body` in its chapter, `members` beside it and, when given, its
+    declared `dc:language`."""
+    metadata = (
+        f'<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:language>{language}</dc:language></metadata>'
+        if language
+        else ""
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip", zipfile.ZIP_STORED)
+        archive.writestr(
+            "META-INF/container.xml",
+            '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container" version="1.0"><rootfiles>'
+            '<rootfile full-path="OEBPS/book.opf" media-type="application/oebps-package+xml"/>'
+            "</rootfiles></container>",
+        )
+        archive.writestr(
+            "OEBPS/book.opf",
+            '<package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+            f"{metadata}<manifest>"
+            '<item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest>'
+            '<spine><itemref idref="c"/></spine></package>',
+        )
+        archive.writestr(
+            "OEBPS/c.xhtml",
+            f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{body}</body></html>',
+            zipfile.ZIP_DEFLATED,
+        )
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return path

@@ -316,7 +316,7 @@ def test_a_long_src_is_quoted_short(tmp_path: Path) -> None:
 def test_a_long_epub_member_is_quoted_short(tmp_path: Path) -> None:
     import zipfile
 
-    from test_untrusted import epub
+    from doc_helpers import epub
 
     from assistant.documents import formats
     from assistant.documents.model import DocumentError

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from bombs import add_bomb, png_bomb, run_limited
-from doc_helpers import BLUE, GREEN, RED, RecordingEngine, alt_for, png
+from doc_helpers import BLUE, GREEN, RED, RecordingEngine, alt_for, epub, png
 
 from assistant.documents import formats
 from assistant.documents.model import Outcome, Status
@@ -74,31 +74,6 @@ def test_markdown_images_outside_the_folder_are_skipped(site: Path, engine: Reco
     images = run([path], engine, Options()).documents[0].images
     assert [image.outcome for image in images] == [Outcome.SKIPPED, Outcome.SKIPPED, Outcome.WOULD_WRITE]
     assert images[0].status is Status.OUTSIDE and images[0].reason.endswith(OUTSIDE)
-
-
-def epub(path: Path, body: str, members: dict[str, bytes] | None = None) -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/epub+zip", zipfile.ZIP_STORED)
-        archive.writestr(
-            "META-INF/container.xml",
-            '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container" version="1.0"><rootfiles>'
-            '<rootfile full-path="OEBPS/book.opf" media-type="application/oebps-package+xml"/>'
-            "</rootfiles></container>",
-        )
-        archive.writestr(
-            "OEBPS/book.opf",
-            '<package xmlns="http://www.idpf.org/2007/opf" version="3.0"><manifest>'
-            '<item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest>'
-            '<spine><itemref idref="c"/></spine></package>',
-        )
-        archive.writestr(
-            "OEBPS/c.xhtml",
-            f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{body}</body></html>',
-            zipfile.ZIP_DEFLATED,
-        )
-        for name, data in (members or {}).items():
-            archive.writestr(name, data)
-    return path
 
 
 def test_epub_reads_images_only_from_its_own_package(site: Path, engine: RecordingEngine) -> None:

@@ -17,7 +17,7 @@ from assistant.documents.ooxml import DocxDocument, PptxDocument
 from assistant.documents.runner import Options, run
 from assistant.engine.families import blip2
 from assistant.engine.translate import Translator, answer_in, translate_texts
-from tests.documents.doc_helpers import RecordingEngine, png
+from tests.documents.doc_helpers import RecordingEngine, epub, png
 from tests.documents.hostile2 import docx, picture
 
 ENGLISH = "a picture of a square coloured 255 0 0"
@@ -63,23 +63,7 @@ def test_powerpoint_declares_the_language_of_its_slides_text(tmp_path: Path) -> 
 
 
 def test_epub_declares_its_language_in_dc_language(tmp_path: Path) -> None:
-    path = tmp_path / "libro.epub"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/epub+zip", zipfile.ZIP_STORED)
-        archive.writestr(
-            "META-INF/container.xml",
-            '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container" version="1.0"><rootfiles>'
-            '<rootfile full-path="OEBPS/book.opf" media-type="application/oebps-package+xml"/>'
-            "</rootfiles></container>",
-        )
-        archive.writestr(
-            "OEBPS/book.opf",
-            '<package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
-            '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:language>es</dc:language></metadata>'
-            '<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest>'
-            '<spine><itemref idref="c"/></spine></package>',
-        )
-        archive.writestr("OEBPS/c.xhtml", '<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>')
+    path = epub(tmp_path / "libro.epub", "", language="es")
     assert EpubDocument(path, path.read_bytes()).language == "es"
 
 
