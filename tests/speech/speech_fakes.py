@@ -13,6 +13,8 @@ import pytest
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend
+from assistant.speech.screen_reader import Lookout, ScreenReaderBackend
+from assistant.speech.speaker import Speaker
 
 DEADLINE = 20.0  # only a hang reaches it
 
@@ -64,3 +66,21 @@ class OwnVoice(SpeechBackend):
 
     def silence(self) -> None:
         self.silenced += 1
+
+
+@contextlib.contextmanager
+def speakers(default_lookout: Callable[[], Lookout]) -> Iterator[Callable[..., Speaker]]:
+    """Makes Speakers over the screen-reader backend with `own` as its own voice, ready to speak, and
+    closes each at the end (a Speaker left running is a thread left behind)."""
+    made: list[Speaker] = []
+
+    def make(own: OwnVoice, lookout: Lookout | None = None, speak_with: str = "screen-reader") -> Speaker:
+        chosen = lookout or default_lookout()
+        speaker = Speaker(lambda: ScreenReaderBackend(lambda: own, speak_with, chosen))
+        made.append(speaker)
+        assert speaker.wait_ready(DEADLINE)
+        return speaker
+
+    yield make
+    for speaker in made:
+        assert speaker.close(timeout=DEADLINE)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fixtures.desktops import FakeOrca
-from speech_fakes import DEADLINE, OwnVoice, needs_speechd, private_speechd, wait_for
+from speech_fakes import DEADLINE, OwnVoice, needs_speechd, private_speechd, speakers, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.orca_service import (
@@ -30,7 +30,6 @@ from assistant.speech.orca_service import (
 )
 from assistant.speech.screen_reader import (
     Lookout,
-    ScreenReaderBackend,
     describe_screen_reader,
     orca_runs,
 )
@@ -80,18 +79,8 @@ def orca_lookout(orca: Callable[[], bool] = orca_runs) -> Lookout:
 
 @pytest.fixture
 def speaker_on() -> Iterator[Callable[..., Speaker]]:
-    made: list[Speaker] = []
-
-    def make(own: OwnVoice, lookout: Lookout | None = None, speak_with: str = "screen-reader") -> Speaker:
-        lookout = lookout or orca_lookout()
-        speaker = Speaker(lambda: ScreenReaderBackend(lambda: own, speak_with, lookout))
-        made.append(speaker)
-        assert speaker.wait_ready(DEADLINE)
-        return speaker
-
-    yield make
-    for speaker in made:
-        assert speaker.close(timeout=DEADLINE)
+    with speakers(orca_lookout) as make:
+        yield make
 
 
 SENTENCES = ("A cat sits on a red sofa.", "It is asleep.", "The window behind it is open.")

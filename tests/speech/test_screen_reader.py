@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from speech_fakes import DEADLINE, OwnVoice, needs_speechd, private_speechd, wait_for
+from speech_fakes import DEADLINE, OwnVoice, needs_speechd, private_speechd, speakers, wait_for
 
 from assistant.bench.screen_reader import PrivateSpeechDispatcher
 from assistant.speech.backend import SpeechBackend, SpeechUnavailable
@@ -392,18 +392,9 @@ def speechd_lookout() -> Lookout:
 
 
 @pytest.fixture
-def speaker_on(request) -> Iterator[Callable[[OwnVoice], Speaker]]:
-    made: list[Speaker] = []
-
-    def make(own: OwnVoice, speak_with: str = "screen-reader") -> Speaker:
-        speaker = Speaker(lambda: ScreenReaderBackend(lambda: own, speak_with, speechd_lookout()))
-        made.append(speaker)
-        assert speaker.wait_ready(DEADLINE)
-        return speaker
-
-    yield make
-    for speaker in made:
-        assert speaker.close(timeout=DEADLINE)
+def speaker_on() -> Iterator[Callable[..., Speaker]]:
+    with speakers(speechd_lookout) as make:
+        yield make
 
 
 @needs_speechd
@@ -452,7 +443,7 @@ def test_a_killed_speech_dispatcher_loses_nothing(speechd, speaker_on, caplog) -
 @needs_speechd
 def test_both_speaks_through_speech_dispatcher_and_the_own_voice(speechd, speaker_on) -> None:
     own = OwnVoice()
-    speaker = speaker_on(own, "both")
+    speaker = speaker_on(own, speak_with="both")
     speaker.say("Twice, as asked.")
     assert speaker.wait_idle(DEADLINE)
     wait_for(lambda: speechd.said() == ["Twice, as asked."], "the sentence reaching speech-dispatcher")

@@ -6,7 +6,6 @@ frame grim captured before the overlay showed, and its text is what the app read
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
-from test_sway_e2e import ROOT, share_of_words, spoken, wait_said
+from fixtures.desktops import stop_process
+from test_sway_e2e import ROOT, app_on_sway, share_of_words, spoken, wait_said
 from test_sway_e2e import on_sway as on_sway  # fixtures, shared with the other sway tests
 from test_sway_e2e import sway as sway
 
@@ -54,23 +53,7 @@ def test_the_region_overlay_is_a_wayland_surface_chosen_by_keyboard_on_sway(
 ) -> None:
     if shutil.which("wtype") is None:
         pytest.skip("needs wtype (apt-get install wtype)")
-    bus, address = start_session_bus()
-    speech, log = tmp_path / "speech", tmp_path / "app.log"
-    (tmp_path / "settings.toml").write_text("rate = 300\n")
-    env = {
-        **os.environ,
-        **on_sway,
-        "DBUS_SESSION_BUS_ADDRESS": address,
-        "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS,
-        "QT_QPA_PLATFORM": "wayland",
-        "ASSISTANT_RUNTIME_DIR": str(tmp_path / "run"),
-        "ASSISTANT_CONFIG_DIR": str(tmp_path / "config"),
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DISPLAY", None)
-    command = [sys.executable, "-m", "assistant", "run", "--model", str(tiny_model_dir), "--device", "cpu",
-               "--precision", "fp32", "--speech-to", str(speech), "--settings", str(tmp_path / "settings.toml")]  # fmt: skip
+    bus, env, speech, log, command = app_on_sway(on_sway, tiny_model_dir, tmp_path, "wayland")
     # A keyboard on the seat all along, as on a real desktop. Each wtype below is a keyboard of its own, and
     # sway adds the seat's keyboard only when the first one comes: a key sent then could beat Qt to it.
     keyboard = subprocess.Popen(["wtype", "-s", str(int(HANG_GUARD * 10_000))], env=env)

@@ -128,6 +128,31 @@ def on_sway(sway: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     return sway
 
 
+def app_on_sway(
+    on_sway: dict[str, str], model: Path, tmp_path: Path, qt_platform: str
+) -> tuple[subprocess.Popen[bytes], dict[str, str], Path, Path, list[str]]:
+    """What the real app needs to run on sway with the tiny model, recording what it says: its own
+    session bus (returned, to be stopped), its environment, its speech folder and log, its command."""
+    bus, address = start_session_bus()
+    speech, log = tmp_path / "speech", tmp_path / "app.log"
+    (tmp_path / "settings.toml").write_text("rate = 300\n")
+    env = {
+        **os.environ,
+        **on_sway,
+        "DBUS_SESSION_BUS_ADDRESS": address,
+        "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS,
+        "QT_QPA_PLATFORM": qt_platform,
+        "ASSISTANT_RUNTIME_DIR": str(tmp_path / "run"),
+        "ASSISTANT_CONFIG_DIR": str(tmp_path / "config"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DISPLAY", None)
+    command = [sys.executable, "-m", "assistant", "run", "--model", str(model), "--device", "cpu",
+               "--precision", "fp32", "--speech-to", str(speech), "--settings", str(tmp_path / "settings.toml")]  # fmt: skip
+    return bus, env, speech, log, command
+
+
 def test_grim_and_sways_ipc_read_the_focused_window(on_sway) -> None:
     backend, _notes = choose_backend(preferred="auto")
     assert backend.name == "grim"
@@ -214,23 +239,7 @@ def test_the_app_describes_the_screen_and_reads_the_focused_window_on_sway(
 ) -> None:
     """`assistant trigger describe-screen` and `read-text` with the real app (Qt offscreen: the app's own
     windows do not matter here) on sway: at least 90 % of the window's words said, the window named."""
-    bus, address = start_session_bus()
-    speech, log = tmp_path / "speech", tmp_path / "app.log"
-    (tmp_path / "settings.toml").write_text("rate = 300\n")
-    env = {
-        **os.environ,
-        **on_sway,
-        "DBUS_SESSION_BUS_ADDRESS": address,
-        "DBUS_SYSTEM_BUS_ADDRESS": NO_SYSTEM_BUS,
-        "QT_QPA_PLATFORM": "offscreen",
-        "ASSISTANT_RUNTIME_DIR": str(tmp_path / "run"),
-        "ASSISTANT_CONFIG_DIR": str(tmp_path / "config"),
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DISPLAY", None)
-    command = [sys.executable, "-m", "assistant", "run", "--model", str(tiny_model_dir), "--device", "cpu",
-               "--precision", "fp32", "--speech-to", str(speech), "--settings", str(tmp_path / "settings.toml")]  # fmt: skip
+    bus, env, speech, log, command = app_on_sway(on_sway, tiny_model_dir, tmp_path, "offscreen")
     app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
         said = wait_said(speech, 2, app, log)
