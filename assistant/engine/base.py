@@ -29,6 +29,17 @@ class Turn:
     answer: str
 
 
+class EmptyQuestion(EngineError):
+    def __init__(self) -> None:
+        super().__init__(_("The question is empty. Type or say a question about the image."))
+
+
+def require_question(question: str) -> None:
+    """Every backend's `ask` refuses a question of nothing but spaces in the same sentence."""
+    if not question.strip():
+        raise EmptyQuestion()
+
+
 class Cancelled(EngineError):
     def __init__(self) -> None:
         super().__init__(_("Stopped."))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from assistant.engine import prompts
-from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.base import Cancelled, Detail, Engine, TextCallback, Turn, require_question
 from assistant.engine.catalogue import language_name
 from assistant.engine.images import as_normalized
 from assistant.engine.server_consent import (
@@ -31,7 +31,6 @@ from assistant.engine.server_consent import (
 )
 from assistant.engine.server_probe import check_pictures
 from assistant.engine.server_stream import stream_chat
-from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -141,8 +140,7 @@ class ServerEngine(Engine):
         *,
         text_on_image: Sequence[str] = (),
     ) -> str:
-        if not question.strip():
-            raise EngineError(_("The question is empty. Type or say a question about the image."))
+        require_question(question)
         messages = conversation(picture_url(image), self._in_language(question), history, text_on_image)
         return self._complete(messages, self.max_tokens["answer"], on_text, cancel)
 

@@ -26,7 +26,7 @@ from PIL import Image
 from transformers import PreTrainedModel, ProcessorMixin, StoppingCriteriaList
 
 from assistant.engine import loading, prompts
-from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn, require_question
 from assistant.engine.catalogue import language_name
 from assistant.engine.families.processors import load_processor
 from assistant.engine.generation import CleanTextStreamer, StopWhenCancelled
@@ -326,8 +326,7 @@ class ChatEngine(Engine):
         *,
         text_on_image: Sequence[str] = (),
     ) -> str:
-        if not question.strip():
-            raise EngineError(_("The question is empty. Type or say a question about the image."))
+        require_question(question)
         question = " ".join(question.split())
         lead = prompts.fit_text(text_on_image, question, prompts.PromptBudget(TEXT_TOKENS, self.count_tokens))
         messages = self.conversation(question, history, lead)

@@ -21,7 +21,7 @@ from transformers import Blip2ForConditionalGeneration, Blip2Processor, Stopping
 from transformers.cache_utils import Cache
 
 from assistant.engine import loading, prompts
-from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn, require_question
 from assistant.engine.generation import CleanTextStreamer, StopWhenCancelled, crop_cache, shared_length
 from assistant.engine.images import as_normalized, image_fingerprint
 from assistant.engine.loading import load_weights
@@ -323,8 +323,7 @@ class Blip2Engine(Engine):
         *,
         text_on_image: Sequence[str] = (),
     ) -> str:
-        if not question.strip():
-            raise EngineError(_("The question is empty. Type or say a question about the image."))
+        require_question(question)
         max_new_tokens = self.max_new_tokens["answer"]
         built = prompts.build_question(question, history, self.prompt_budget(max_new_tokens), text_on_image)
         return self._run(image, built.prompt, max_new_tokens, on_text, cancel, built.text)
