@@ -23,12 +23,14 @@ from typing import Any
 from assistant.bench.suites import SUITES, Bench, Suite, load
 from assistant.cli.model_options import add_model_arguments
 from assistant.errors import UserError
+from assistant.i18n import _
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = subparsers.add_parser(
         "bench",
-        help="measure speed",
+        # Translators: the bench command's line in `assistant --help`; the bench itself speaks English.
+        help=_("measure speed"),
         description="Time each stage of describing and asking, side by side, and print a breakdown.",
     )
     add_model_arguments(bench)

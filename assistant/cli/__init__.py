@@ -60,7 +60,7 @@ def _own_commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction
         prog="assistant",
         description=_(
             "Describes the screen and images aloud, and answers questions about them, "
-            "with BLIP-2 running on this computer."
+            "with a vision model running on this computer (BLIP-2 unless you choose another)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")

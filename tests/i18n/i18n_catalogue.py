@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "assistant" / "locale"
 TEMPLATE = LOCALE / "assistant.pot"
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
-# The benchmarks are the developers' tool, in English.
-METHODS = [("**/bench/**.py", "ignore"), ("**.py", "python")]
+# The benchmarks are the developers' tool, in English; only their line in `assistant --help` is translated.
+METHODS = [("**/bench/command.py", "python"), ("**/bench/**.py", "ignore"), ("**.py", "python")]
 # str.format's {name} and printf's %s / %(name)s.
 PLACEHOLDER = re.compile(
     r"\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}]*)?\}|%(?:\([^)]*\))?[-#0+]*\d*(?:\.\d+)?[sdifr%]"
