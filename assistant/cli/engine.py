@@ -365,7 +365,7 @@ def run_models(args: argparse.Namespace) -> int:
         state = _("downloaded, in {cached}").format(cached=cached) if cached else _("not downloaded")
         # Translators: after a model's name in `assistant models`.
         default = _(" (default)") if known.id == DEFAULT_MODEL else ""
-        print(f"{known.id} ({known.short}){default}: {known.facts()}; {state}. {known.note}.")
+        print(f"{known.id} ({known.short}){default}: {known.facts()}; {state}. {_(known.note)}.")
     _list_prepared()
     print(_("Download one with: assistant models download ID"))
     return 0

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.config import DEFAULT_MODEL
-from assistant.i18n import ENGLISH_NAMES, _
+from assistant.i18n import ENGLISH_NAMES, N_, _
 
 __all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "KnownModel", "best_fitting", "known", "resolve"]
 GIB = 1024**3
 _BYTES_PER_WEIGHT = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.0, "int4": 0.5}
-MANY_LANGUAGES = "many languages"
+MANY_LANGUAGES = N_("many languages")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class KnownModel:
             gb=_gb(self.download_bytes),
             memory=memory,
             licence=self.licence,
-            languages=self.languages,
+            languages=_(self.languages),
         )
 
 
@@ -63,8 +63,8 @@ KNOWN_MODELS = (
         3_745_000_000,
         4,
         "MIT",
-        "English",
-        "default; good captions, fast enough on a processor in int8",
+        N_("English"),
+        N_("default; good captions, fast enough on a processor in int8"),
     ),
     KnownModel(
         "Salesforce/blip2-opt-2.7b-coco",
@@ -73,8 +73,8 @@ KNOWN_MODELS = (
         3_745_000_000,
         4,
         "MIT",
-        "English",
-        "fine-tuned on COCO captions",
+        N_("English"),
+        N_("fine-tuned on COCO captions"),
     ),
     KnownModel(
         "Salesforce/blip2-flan-t5-xl",
@@ -83,8 +83,8 @@ KNOWN_MODELS = (
         3_942_000_000,
         4,
         "MIT",
-        "English",
-        "Flan-T5 language model; better at questions",
+        N_("English"),
+        N_("Flan-T5 language model; better at questions"),
     ),
     KnownModel(
         "Salesforce/blip2-opt-6.7b",
@@ -93,8 +93,8 @@ KNOWN_MODELS = (
         7_750_000_000,
         4,
         "MIT",
-        "English",
-        "larger; wants a graphics card",
+        N_("English"),
+        N_("larger; wants a graphics card"),
     ),
     KnownModel(
         "Salesforce/blip2-flan-t5-xxl",
@@ -103,8 +103,8 @@ KNOWN_MODELS = (
         12_230_000_000,
         4,
         "MIT",
-        "English",
-        "largest; wants a big graphics card",
+        N_("English"),
+        N_("largest; wants a big graphics card"),
     ),
     KnownModel(
         "Qwen/Qwen3.5-0.8B",
@@ -114,7 +114,7 @@ KNOWN_MODELS = (
         2,
         "Apache-2.0",
         MANY_LANGUAGES,
-        "small and multilingual; answers questions about screens well",
+        N_("small and multilingual; answers questions about screens well"),
     ),
     KnownModel(
         "Qwen/Qwen3.5-2B",
@@ -124,7 +124,7 @@ KNOWN_MODELS = (
         2,
         "Apache-2.0",
         MANY_LANGUAGES,
-        "better descriptions than the 0.8B; slower on a processor",
+        N_("better descriptions than the 0.8B; slower on a processor"),
     ),
     KnownModel(
         "HuggingFaceTB/SmolVLM2-256M-Video-Instruct",
@@ -133,8 +133,8 @@ KNOWN_MODELS = (
         256_000_000,
         2,
         "Apache-2.0",
-        "English",
-        "the fastest; short, plain descriptions",
+        N_("English"),
+        N_("the fastest; short, plain descriptions"),
     ),
     KnownModel(
         "HuggingFaceTB/SmolVLM2-500M-Video-Instruct",
@@ -143,8 +143,8 @@ KNOWN_MODELS = (
         507_000_000,
         2,
         "Apache-2.0",
-        "English",
-        "fast; better than the 256M",
+        N_("English"),
+        N_("fast; better than the 256M"),
     ),
     KnownModel(
         "HuggingFaceTB/SmolVLM2-2.2B-Instruct",
@@ -153,8 +153,8 @@ KNOWN_MODELS = (
         2_250_000_000,
         2,
         "Apache-2.0",
-        "English",
-        "the best SmolVLM2; wants a fast processor or a graphics card",
+        N_("English"),
+        N_("the best SmolVLM2; wants a fast processor or a graphics card"),
     ),
     KnownModel(
         "google/gemma-4-E2B-it",
@@ -164,7 +164,7 @@ KNOWN_MODELS = (
         2,
         "Apache-2.0",
         MANY_LANGUAGES,
-        "multilingual; good with text on screens; wants a graphics card or plenty of memory",
+        N_("multilingual; good with text on screens; wants a graphics card or plenty of memory"),
     ),
 )
 
@@ -201,9 +201,9 @@ def best_fitting(free_memory: int, gpu_free: int | None) -> tuple[KnownModel, st
         model = known(model_id)
         assert model is not None
         if gpu_free is not None and model.memory_bytes("fp16") <= gpu_free * HEADROOM:
-            return model, "the graphics card in fp16"
+            return model, _("the graphics card in fp16")
         if model.memory_bytes("int8") <= free_memory * HEADROOM:
-            return model, "the processor in int8"
+            return model, _("the processor in int8")
     return None
 
 
@@ -217,7 +217,8 @@ def choice_description(model: str) -> str:
     found = known(model)
     if found is None:
         return _("A Hugging Face model name, a short name such as qwen3.5-0.8b, or a local folder.")
-    return f"{found.id}: {found.facts()}. {found.note[0].upper()}{found.note[1:]}."
+    note = _(found.note)
+    return f"{found.id}: {found.facts()}. {note[0].upper()}{note[1:]}."
 
 
 # The Marian (opus-mt) pair that translates an English-only family's answers into a language and the

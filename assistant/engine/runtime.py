@@ -71,7 +71,7 @@ def choose_runtime(device: str, precision: str, machine: MachineInfo, parameters
             _("No CUDA graphics card was found. Use --device cpu, or install the CUDA build of PyTorch.")
         )
     if device == "cpu" or gpu is None:
-        return _cpu_runtime(precision, machine, "no CUDA graphics card" if gpu is None else "requested")
+        return _cpu_runtime(precision, machine, _("no CUDA graphics card") if gpu is None else _("requested"))
     return _gpu_runtime(gpu, precision, machine, parameters, forced=device == "cuda")
 
 
@@ -97,7 +97,7 @@ def _cpu_runtime(precision: Precision, machine: MachineInfo, why: str) -> Runtim
         raise EngineError(
             _("This build of PyTorch has no int8 kernels for this processor. Use --precision bf16.")
         )
-    return Runtime("cpu", precision, "requested")
+    return Runtime("cpu", precision, _("requested"))
 
 
 def _gpu_runtime(
@@ -116,7 +116,7 @@ def _gpu_runtime(
             ).format(precision=precision)
         )
     if precision != "auto":
-        return Runtime("cuda", precision, "requested")
+        return Runtime("cuda", precision, _("requested"))
     free_text = _("{name} has {free:.1f} GB free").format(name=gpu.name, free=free / GIB)
     if fits(half):
         return Runtime("cuda", half, _("{free_text}, enough for 16-bit weights").format(free_text=free_text))
@@ -138,7 +138,7 @@ def _gpu_runtime(
     hint = (
         ""
         if machine.bitsandbytes
-        else "; installing bitsandbytes (pip install 'assistant[gpu]') may let it fit"
+        else _("; installing bitsandbytes (pip install 'assistant[gpu]') may let it fit")
     )
     cpu = _cpu_runtime(
         "auto",
@@ -151,8 +151,8 @@ def _gpu_runtime(
 def fallback_after_oom(runtime: Runtime, machine: MachineInfo) -> Runtime:
     """The next runtime to try when the graphics card ran out of memory with `runtime`."""
     if runtime.device == "cuda" and runtime.precision != "int4" and machine.bitsandbytes:
-        return Runtime("cuda", "int4", "the graphics card ran out of memory")  # the smallest, and quick
-    return _cpu_runtime("auto", machine, "the graphics card ran out of memory")
+        return Runtime("cuda", "int4", _("the graphics card ran out of memory"))  # the smallest, and quick
+    return _cpu_runtime("auto", machine, _("the graphics card ran out of memory"))
 
 
 def query_machine() -> MachineInfo:

@@ -48,3 +48,6 @@ def test_doctor_reports_in_spanish(tmp_path):
         assert f"\n{heading}\n" in done.stdout, done.stdout
     assert "Todavía no hay nada guardado" in done.stdout
     assert "Pantalla: no se encontró ninguna (DISPLAY no está definida)." in done.stdout
+    # The model catalogue's facts and the precision's reason are Spanish too (they were English).
+    for english in ("many languages", "the processor in", "no CUDA graphics card", ", English"):
+        assert english not in done.stdout, english
