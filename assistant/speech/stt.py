@@ -388,7 +388,8 @@ class Transcriber:
 
 def describe_stt(model: str | None = None, settings: Settings | None = None) -> list[str]:
     """Lines for `assistant doctor`: the speech model, whether it is downloaded, and where it would run."""
-    name = model or default_stt_model(settings)
+    # The model the app will use: an English-only one gives way to its multilingual size for other languages.
+    name = fitting_model(model or default_stt_model(settings), default_stt_language(settings))
     lines = [_("Speech-to-text model: {name} (faster-whisper)").format(name=name)]
     try:
         path = cached_model_path(name)

@@ -82,3 +82,10 @@ def test_transcribe_takes_the_apps_language_from_default_settings(tmp_path, monk
     assert stt_choices(argparse.Namespace(stt_model=None, language="fr")) == ("tiny.en", "fr")
     model, language = stt_choices(argparse.Namespace(stt_model=None, language=None))
     assert Transcriber(model, language=language).model_name == "tiny"
+
+
+def test_doctor_names_the_model_the_questions_will_use():
+    """Under Spanish, doctor said tiny.en while the questions would be heard by the multilingual tiny."""
+    i18n.setup(override="es")
+    assert stt.describe_stt(settings=Settings())[0].endswith(": tiny (faster-whisper)")
+    assert stt.describe_stt(settings=Settings(language="en"))[0].endswith(": tiny.en (faster-whisper)")
