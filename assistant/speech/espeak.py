@@ -154,7 +154,13 @@ class EspeakSynthesizer:
         return list(self._voices)
 
     def default_voice(self) -> Voice | None:
-        """espeak-ng's own choice for English, which is what it speaks when no voice is given."""
+        """The voice spoken when none is chosen: the app's language's (`language_voice`), else
+        espeak-ng's own choice for English."""
+        wanted = self.language_voice()
+        if wanted is not None:
+            for voice in self.voices():
+                if voice.id.rsplit("/", 1)[-1] == wanted:
+                    return voice
         done = subprocess.run([self.executable, "--voices=en"], capture_output=True, text=True, timeout=10)
         voices = parse_espeak_voices(done.stdout)
         return voices[0] if voices else None

@@ -135,3 +135,16 @@ def test_speech_dispatcher_is_told_the_apps_language(tmp_path, monkeypatch) -> N
         english = SpeechDispatcherRoute()
         english.close()
         assert told == ["es"]  # English: the screen reader's language is left as the user set it
+
+
+@needs_espeak
+def test_the_default_voice_doctor_names_is_the_one_spoken_in_the_apps_language() -> None:
+    """Under Spanish, doctor named espeak-ng's English voice while the app spoke with its Spanish one."""
+    from assistant.speech.espeak import EspeakSynthesizer
+
+    i18n.setup(override="es")
+    synth = EspeakSynthesizer()
+    command = synth.command()
+    default = synth.default_voice()
+    assert default is not None and speaks(default, "es")
+    assert command[command.index("-v") + 1] == default.id.rsplit("/", 1)[-1]
