@@ -1,7 +1,9 @@
 """grim: wlroots' screencopy (sway, Hyprland, river), what xdg-desktop-portal-wlr itself runs.
 
-grim writes a PNG to its standard output; nothing touches the disk. The monitor under the pointer
-comes from sway's outputs where sway runs; elsewhere the whole desktop is taken.
+grim writes a PNG to its standard output; nothing touches the disk. Where the compositor tells where
+the monitors lie (sway: `monitors`), the screen is the monitor the user is on (`grim -o`, at its own
+scale) and a region is taken by grim itself (`grim -g`, in the layout's logical pixels, at the largest
+scale of the monitors it covers); elsewhere the whole desktop is taken, and a region cut from it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import subprocess
 
 from PIL import Image, UnidentifiedImageError
 
-from assistant.capture import sway
+from assistant.capture import monitors
 from assistant.capture.base import CaptureError, Geometry, clip, opaque_rgb
 from assistant.i18n import N_, _
 
@@ -36,29 +38,25 @@ class GrimBackend:
         return None
 
     def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
-        if at is not None and os.environ.get("SWAYSOCK"):
-            try:
-                output = sway.output_at(sway.ask(sway.GET_OUTPUTS), at)
-            except sway.SwayError:
-                output = None
-            if output is not None:
-                return self._grim(output)
-        return self._grim(None)
+        monitor = monitors.current(monitors.layout(), at)
+        return self._grim(["-o", monitor.name] if monitor is not None else [])
 
     def grab_region(self, region: Geometry) -> Image.Image:
-        desktop = self._grim(None)
+        found = monitors.layout()
+        if found is not None:
+            left, top, width, height = clip(region, monitors.bounds(found))
+            return self._grim(["-g", f"{left},{top} {width}x{height}"])
+        desktop = self._grim([])
         left, top, width, height = clip(region, (0, 0, *desktop.size))
         return desktop.crop((left, top, left + width, top + height))
 
-    def _grim(self, geometry: Geometry | None) -> Image.Image:
+    def _grim(self, where: list[str]) -> Image.Image:
+        """grim's picture of `where` (its -o or -g arguments; the whole desktop where empty)."""
         if (problem := self.problem()) is not None:
             raise CaptureError(problem)
-        command = ["grim", "-t", "png", "-l", "0"]
-        if geometry is not None:
-            left, top, width, height = geometry
-            command += ["-g", f"{left},{top} {width}x{height}"]
+        command = ["grim", "-t", "png", "-l", "0", *where, "-"]
         try:
-            done = subprocess.run([*command, "-"], capture_output=True, timeout=DEADLINE_SECONDS, check=False)
+            done = subprocess.run(command, capture_output=True, timeout=DEADLINE_SECONDS, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise CaptureError(_("grim did not capture the screen in time; try again.")) from error
         if done.returncode != 0:

@@ -3,7 +3,9 @@
 One non-interactive request a grab. The portal answers with a file it wrote (in the user's Pictures
 folder on most desktops): it is read into memory and deleted, so no picture stays on disk. Version 3
 and later take a `target`; where `AvailableTargets` offers the active window, the focused window is
-grabbed alone; older portals (version 1 and 2) get no target and give the whole desktop.
+grabbed alone; older portals (version 1 and 2) get no target and give the whole desktop. The picture
+is of every monitor: the one the user is on is cut from it where the compositor says which (sway,
+`monitors`); elsewhere (GNOME, KDE) the whole desktop is described.
 
 Permission: GNOME and xdg-desktop-portal 1.17+ ask once whether the app may take screenshots, and
 only the focused app sees that question. So `set_up` is called from the app's own window (Settings,
@@ -19,6 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
 
+from assistant.capture import monitors
 from assistant.capture.base import CaptureError, Geometry, clip, opaque_rgb
 from assistant.hotkeys.portal import (
     CANCELLED,
@@ -69,11 +72,24 @@ class PortalScreenshotBackend:
         return None if offers(SCREENSHOT, self._address) is not None else _(NO_PORTAL)
 
     def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
-        # The portal gives the whole desktop; it says nothing of where each monitor lies in it.
-        return self.shoot()
+        # The portal gives the whole desktop and says nothing of where each monitor lies in it: the
+        # monitor the user is on is cut from it where the compositor tells (sway); elsewhere all of it.
+        desktop = self.shoot()
+        found = monitors.layout()
+        monitor = monitors.current(found, at)
+        if found is not None and monitor is not None:
+            part = monitors.picture_part(desktop, monitor.rect, found)
+            if part is not None:
+                return part
+        return desktop
 
     def grab_region(self, region: Geometry) -> Image.Image:
         desktop = self.shoot()
+        found = monitors.layout()
+        if found is not None:  # the region is in the layout's logical pixels, the picture at its scale
+            part = monitors.picture_part(desktop, clip(region, monitors.bounds(found)), found)
+            if part is not None:
+                return part
         left, top, width, height = clip(region, (0, 0, *desktop.size))
         return desktop.crop((left, top, left + width, top + height))
 

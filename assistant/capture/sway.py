@@ -1,4 +1,5 @@
-"""sway's IPC (i3's protocol over $SWAYSOCK): the focused window and the outputs, for Wayland on sway.
+"""sway's IPC (i3's protocol over $SWAYSOCK): the focused window and the outputs (`monitors`), for Wayland
+on sway.
 
 A message is "i3-ipc", its payload's length and type (little-endian 32-bit each), then JSON.
 """
@@ -66,16 +67,4 @@ def focused(tree: dict[str, Any]) -> tuple[str, Geometry] | None:
             bar = int(decoration.get("height", 0))
             geometry = (int(rect["x"]), int(rect["y"]) - bar, int(rect["width"]), int(rect["height"]) + bar)
             return str(node.get("name") or ""), geometry
-    return None
-
-
-def output_at(outputs: list[dict[str, Any]], point: tuple[int, int]) -> Geometry | None:
-    """The active output containing `point`, from a `get_outputs` answer."""
-    for output in outputs:
-        rect = output.get("rect", {})
-        if not output.get("active", True) or not rect:
-            continue
-        left, top, width, height = (int(rect[key]) for key in ("x", "y", "width", "height"))
-        if left <= point[0] < left + width and top <= point[1] < top + height:
-            return (left, top, width, height)
     return None

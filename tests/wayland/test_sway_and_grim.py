@@ -95,6 +95,7 @@ def test_sway_with_no_focused_window_says_so(sway_socket) -> None:
 
 
 def test_a_dead_sway_socket_falls_back_to_the_wayland_sentence(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")  # no AT-SPI either
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
     monkeypatch.delenv("DISPLAY", raising=False)
@@ -105,7 +106,8 @@ def test_a_dead_sway_socket_falls_back_to_the_wayland_sentence(tmp_path, monkeyp
 
 @pytest.fixture
 def fake_grim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """`grim` on PATH: writes a 96x48 PNG (red, blue from x=64) or the part -g asks for; logs its arguments."""
+    """`grim` on PATH: writes a 96x48 PNG (red, blue from x=64: OUTPUTS) or the part -g or -o asks for;
+    logs its arguments."""
     folder = tmp_path / "bin"
     folder.mkdir()
     log = tmp_path / "grim-args.json"
@@ -121,6 +123,9 @@ def fake_grim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "    where, size = sys.argv[sys.argv.index('-g') + 1].split(' ')\n"
         "    x, y = map(int, where.split(',')); w, h = map(int, size.split('x'))\n"
         "    image = image.crop((x, y, x + w, y + h))\n"
+        "if '-o' in sys.argv:\n"
+        "    x = {'HEADLESS-1': 0, 'HEADLESS-2': 64}[sys.argv[sys.argv.index('-o') + 1]]\n"
+        "    image = image.crop((x, 0, x + (64 if x == 0 else 32), 48))\n"
         "out = io.BytesIO(); image.save(out, 'PNG'); sys.stdout.buffer.write(out.getvalue())\n"
     )
     script.chmod(0o755)
@@ -132,7 +137,34 @@ def test_grim_gives_the_monitor_under_the_pointer(sway_socket, fake_grim) -> Non
     image = GrimBackend().grab_screen(at=(70, 10))
     assert image.mode == "RGB" and image.size == (32, 48)
     assert image.getcolors() == [(32 * 48, (0, 0, 255))]
-    assert json.loads(fake_grim.read_text().splitlines()[-1])[-3:] == ["-g", "64,0 32x48", "-"]
+    assert json.loads(fake_grim.read_text().splitlines()[-1])[-3:] == ["-o", "HEADLESS-2", "-"]
+
+
+def test_grim_gives_the_monitor_sway_focuses_over_the_apps_idea_of_the_pointer(
+    sway_socket, fake_grim
+) -> None:
+    """On Wayland the app knows the pointer only over its own windows: sway's focused output wins."""
+    sway_socket[sway.GET_OUTPUTS] = [{**OUTPUTS[0], "focused": True}, OUTPUTS[1]]
+    image = GrimBackend().grab_screen(at=(70, 10))
+    assert image.size == (64, 48) and image.getcolors() == [(64 * 48, (255, 0, 0))]
+    assert json.loads(fake_grim.read_text().splitlines()[-1])[-3:] == ["-o", "HEADLESS-1", "-"]
+
+
+def test_grim_takes_a_region_itself_cut_to_the_monitors(sway_socket, fake_grim) -> None:
+    """grim -g takes the layout's logical pixels at the monitors' scale; the part outside them is cut off."""
+    region = GrimBackend().grab_region((90, 40, 50, 50))
+    assert region.size == (6, 8)
+    assert json.loads(fake_grim.read_text().splitlines()[-1])[-3:] == ["-g", "90,40 6x8", "-"]
+    with pytest.raises(CaptureError, match="outside the screen"):
+        GrimBackend().grab_region((200, 0, 10, 10))
+
+
+def test_grim_without_sway_cuts_the_region_from_the_whole_desktop(fake_grim, monkeypatch) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.delenv("SWAYSOCK", raising=False)
+    region = GrimBackend().grab_region((60, 0, 10, 10))
+    assert region.size == (10, 10) and region.getpixel((9, 0)) == (0, 0, 255)
+    assert json.loads(fake_grim.read_text().splitlines()[-1]) == ["-t", "png", "-l", "0", "-"]
 
 
 def test_grim_cuts_a_region_from_the_desktop(sway_socket, fake_grim) -> None:

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +27,9 @@ from portal_harness import (
     mock_python,
     wait_for_name,
 )
+from sway_harness import TextWindow, running_sway
 
-from assistant.capture import focused_window, grab_focused_window
+from assistant.capture import grab_focused_window
 from assistant.capture.backends import choose_backend
 from assistant.capture.blank import blank_colour
 from assistant.capture.portal_screenshot import PortalScreenshotBackend
@@ -39,21 +39,13 @@ LINES = ["Revenue grew by twelve percent", "The meeting moves to Thursday", "Ple
 TITLE = "Quarterly notes"
 XDPW = Path("/usr/libexec/xdg-desktop-portal-wlr")
 ROOT = Path(__file__).resolve().parents[2]
-NOBODY = 65534
-HANG_GUARD = 30.0
 
 pytestmark = pytest.mark.slow
 
 
-def as_user(command: list[str]) -> list[str]:
-    """sway 1.7 runs headless only as an unprivileged user: drop root's rights where the tests have them."""
-    if os.geteuid() != 0:
-        return command
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
-
-
-def share_of_words(text: str) -> float:
-    wanted = [word.lower() for line in LINES for word in line.split()]
+def share_of_words(text: str, lines: list[str] = LINES) -> float:
+    """The share of the words of `lines` found in `text` (OCR's, or what the app said)."""
+    wanted = [word.lower() for line in lines for word in line.split()]
     seen = {word.lower().strip(".,") for word in text.split()}
     return sum(word in seen for word in wanted) / len(wanted)
 
@@ -61,63 +53,8 @@ def share_of_words(text: str) -> float:
 @pytest.fixture(scope="module")
 def sway() -> Iterator[dict[str, str]]:
     """Headless sway with foot showing LINES, focused; the environment a client of it needs."""
-    if not all(shutil.which(name) for name in ("sway", "foot", "grim", "setpriv")):
-        pytest.skip("needs sway, foot and grim (apt-get install sway foot grim)")
-    # Not under pytest's temporary folder: that one is root's alone, and sway runs as another user.
-    folder = Path(tempfile.mkdtemp(prefix="assistant-sway-"))
-    runtime = folder / "run"
-    runtime.mkdir(mode=0o700)
-    text = folder / "notes.txt"
-    text.write_text("\n".join(LINES) + "\n")
-    config = folder / "config"
-    config.write_text(
-        "xwayland disable\noutput HEADLESS-1 resolution 800x600\ndefault_border normal\n"
-        f"exec foot --title '{TITLE}' --font monospace:size=14 sh -c 'cat {text}; exec sleep 600'\n"
-    )
-    for path in (folder, runtime, text, config):
-        if os.geteuid() == 0:
-            os.chown(path, NOBODY, NOBODY)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(folder),
-        "LANG": "C.UTF-8",
-        "XDG_RUNTIME_DIR": str(runtime),
-        "XDG_CURRENT_DESKTOP": "sway",
-        "WLR_BACKENDS": "headless",
-        "WLR_RENDERER": "pixman",
-        "WLR_LIBINPUT_NO_DEVICES": "1",
-    }
-    log = (folder / "sway.log").open("wb")
-    compositor = subprocess.Popen(as_user(["sway", "-c", str(config)]), env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + HANG_GUARD
-        client = {
-            "WAYLAND_DISPLAY": "wayland-1",
-            "XDG_RUNTIME_DIR": str(runtime),
-            "XDG_SESSION_TYPE": "wayland",
-            "XDG_CURRENT_DESKTOP": "sway",
-        }
-        while True:
-            assert compositor.poll() is None, (folder / "sway.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "foot's window never took the focus"
-            sockets = list(runtime.glob("sway-ipc.*.sock"))
-            if sockets and (runtime / "wayland-1").exists():
-                client["SWAYSOCK"] = str(sockets[0])
-                with pytest.MonkeyPatch.context() as patch:
-                    for name, value in client.items():
-                        patch.setenv(name, value)
-                    patch.delenv("DISPLAY", raising=False)
-                    try:
-                        if focused_window().title == TITLE:
-                            break
-                    except Exception:  # sway is up, foot not yet mapped
-                        pass
-            time.sleep(0.1)
-        time.sleep(0.5)  # foot has mapped its window; give it a moment to draw the text
+    with running_sway(["resolution 800x600"], [TextWindow(TITLE, LINES)], focus=TITLE) as client:
         yield client
-    finally:
-        stop_process(compositor)  # type: ignore[arg-type]
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
