@@ -4,8 +4,9 @@ X11: the window manager's `_NET_ACTIVE_WINDOW` (python-xlib), the title from `_N
 area of the frame the window manager drew around it, title bar included. Windows: the foreground
 window (GetForegroundWindow), its frame bounds from DWM. macOS: the frontmost normal window in
 Quartz's window list. Wayland lets no program see other windows, but sway answers over its IPC
-(`get_tree`), and a Screenshot portal of version 3 grabs the active window alone (its title unknown);
-elsewhere `NoFocusedWindow` says so, and the caller describes the whole screen instead.
+(`get_tree`), KWin through a script it runs (`kwin.py`, KDE Plasma), and a Screenshot portal of
+version 3 grabs the active window alone (its title unknown); elsewhere `NoFocusedWindow` says so,
+and the caller describes the whole screen instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from PIL import Image
 
-from assistant.capture import sway
+from assistant.capture import kwin, sway
 from assistant.capture.backends import current_backend
 from assistant.capture.screen import CaptureError, grab_region
 from assistant.i18n import N_, _
@@ -60,7 +61,7 @@ def focused_window() -> FocusedWindow:
     if sys.platform == "darwin":
         return _mac_frontmost()
     if _wayland():
-        return _sway_focused()
+        return _kwin_focused() if kwin.is_kde() else _sway_focused()
     return _x11_active()
 
 
@@ -94,6 +95,17 @@ def _sway_focused() -> FocusedWindow:
     try:
         found = sway.focused(sway.ask(sway.GET_TREE))
     except sway.SwayError as error:
+        raise NoFocusedWindow(_(WAYLAND_MESSAGE)) from error
+    if found is None:
+        raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
+    return FocusedWindow(*found)
+
+
+def _kwin_focused() -> FocusedWindow:
+    """KDE Plasma's focused window, from a script KWin runs; NoFocusedWindow where KWin cannot be asked."""
+    try:
+        found = kwin.focused()
+    except kwin.KWinError as error:
         raise NoFocusedWindow(_(WAYLAND_MESSAGE)) from error
     if found is None:
         raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))

@@ -1,0 +1,201 @@
+"""KWin's own answer to "which window has the focus", for KDE Plasma on Wayland (5.27 and 6).
+
+Wayland lets no client see other windows, but KWin runs scripts handed to it over D-Bus. A script of
+a few lines is written to a file of the user's own, loaded through `org.kde.KWin /Scripting
+loadScript` under a one-off plugin name, run, and unloaded. It reads `workspace.activeWindow`
+(Plasma 6; `activeClient` on 5.27): its caption and its frame, title bar included, in desktop
+coordinates. It hands them back with `callDBus` to an object path made up for this one request on
+this process's own connection (its unique name), as one JSON string, so that no name is owned and no
+stale script can answer in its place. The answer is taken only from the connection that owns
+`org.kde.KWin`. The script runs at `/Scripting/Script<id>` on Plasma 6, at `/<id>` on 5.27.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import secrets
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from assistant.capture.base import Geometry
+
+KWIN = "org.kde.KWin"
+SCRIPTING_PATH = "/Scripting"
+SCRIPTING = "org.kde.kwin.Scripting"
+SCRIPT = "org.kde.kwin.Script"
+ANSWER_INTERFACE = "org.assistant.KWinAnswer"
+ANSWER_METHOD = "Focused"
+DEADLINE_SECONDS = 3.0
+"""KWin answers in milliseconds; a busy machine may take a second to load a script."""
+
+# The window KWin says is active, unless it is the desktop or a panel, which have the focus when no
+# window has. JSON keeps the caption's characters intact whatever KWin's D-Bus types make of numbers.
+SCRIPT_TEXT = """(function () {
+    var window = workspace.activeWindow !== undefined ? workspace.activeWindow : workspace.activeClient;
+    var answer = null;
+    if (window && !window.desktopWindow && !window.dock) {
+        var frame = window.frameGeometry;
+        answer = {caption: String(window.caption), x: frame.x, y: frame.y,
+                  width: frame.width, height: frame.height};
+    }
+    callDBus(%(service)s, %(path)s, %(interface)s, %(method)s, JSON.stringify(answer));
+})();
+"""
+
+
+class KWinError(Exception):
+    """KWin is not on the session bus, refused the script, or did not answer in time."""
+
+
+def is_kde(environ: Mapping[str, str] | None = None) -> bool:
+    """A KDE Plasma session, whose compositor is KWin."""
+    environ = os.environ if environ is None else environ
+    desktops = environ.get("XDG_CURRENT_DESKTOP", "").upper().split(":")
+    return "KDE" in desktops or environ.get("KDE_FULL_SESSION") == "true"
+
+
+def script_text(service: str, path: str) -> str:
+    """The script that calls `path` on `service` back with the active window, as JSON."""
+    quoted = {
+        name: json.dumps(value)
+        for name, value in (
+            ("service", service),
+            ("path", path),
+            ("interface", ANSWER_INTERFACE),
+            ("method", ANSWER_METHOD),
+        )
+    }
+    return SCRIPT_TEXT % quoted
+
+
+def parse_answer(text: str) -> tuple[str, Geometry] | None:
+    """The script's JSON as (caption, frame), or None where no window has the focus."""
+    try:
+        answer = json.loads(text)
+        if answer is None:
+            return None
+        frame = tuple(round(float(answer[key])) for key in ("x", "y", "width", "height"))
+        return str(answer["caption"]), (frame[0], frame[1], frame[2], frame[3])
+    except (ValueError, TypeError, KeyError) as error:
+        raise KWinError(f"KWin's script answered {text[:80]!r}") from error
+
+
+def focused(address: str | None = None, deadline: float = DEADLINE_SECONDS) -> tuple[str, Geometry] | None:
+    """The focused window's caption and frame from KWin on the session bus at `address`, or None where
+    no window has the focus; KWinError where KWin cannot be asked."""
+    address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if not address:
+        raise KWinError("no session bus")
+    from jeepney.io.threading import DBusRouter, open_dbus_connection
+
+    try:
+        connection = open_dbus_connection(address, auth_timeout=deadline)
+    except (OSError, ValueError, StopIteration, TimeoutError) as error:
+        raise KWinError(f"the session bus cannot be reached ({error})") from error
+    try:
+        with DBusRouter(connection) as router:
+            return _ask(router, deadline)
+    finally:
+        connection.close()
+
+
+def _ask(router: Any, deadline: float) -> tuple[str, Geometry] | None:
+    from jeepney import HeaderFields, MatchRule, new_method_return
+
+    kwin = str(
+        _call(
+            router,
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetNameOwner",
+            "s",
+            KWIN,
+            deadline=deadline,
+        )[0]
+    )
+    token = secrets.token_hex(8)
+    path = f"/org/assistant/kwin/request_{token}"
+    plugin = f"assistant_focused_window_{token}"
+    answers: queue.Queue[Any] = queue.Queue()
+    rule = MatchRule(type="method_call", path=path, interface=ANSWER_INTERFACE, member=ANSWER_METHOD)
+    with _script_file(script_text(router.unique_name, path)) as script, router.filter(rule, queue=answers):
+        (script_id,) = _call(
+            router,
+            KWIN,
+            SCRIPTING_PATH,
+            SCRIPTING,
+            "loadScript",
+            "ss",
+            str(script),
+            plugin,
+            deadline=deadline,
+        )
+        if int(script_id) < 0:
+            raise KWinError("KWin refused the script")
+        try:
+            _run(router, int(script_id), deadline)
+            while True:
+                try:
+                    message = answers.get(timeout=deadline)
+                except queue.Empty as error:
+                    raise KWinError(f"KWin's script did not answer within {deadline:g} s") from error
+                if message.header.fields.get(HeaderFields.sender) == kwin:
+                    router.send(new_method_return(message))
+                    return parse_answer(str(message.body[0]))
+        finally:
+            with contextlib.suppress(KWinError):  # a script that ended on an error is gone already
+                _call(router, KWIN, SCRIPTING_PATH, SCRIPTING, "unloadScript", "s", plugin, deadline=deadline)
+
+
+def _run(router: Any, script_id: int, deadline: float) -> None:
+    """Run the loaded script where this KWin exports it: Plasma 6's path, then 5.27's."""
+    for path in (f"/Scripting/Script{script_id}", f"/{script_id}"):
+        try:
+            _call(router, KWIN, path, SCRIPT, "run", "", deadline=deadline)
+            return
+        except KWinError as error:
+            problem = error
+    raise problem
+
+
+@contextlib.contextmanager
+def _script_file(text: str) -> Any:
+    """The script in a file only this user can read (their runtime folder where there is one), removed after."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    folder = runtime if runtime and os.path.isdir(runtime) else None
+    handle, name = tempfile.mkstemp(prefix="assistant-kwin-", suffix=".js", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        yield Path(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _call(
+    router: Any,
+    bus_name: str,
+    path: str,
+    interface: str,
+    method: str,
+    signature: str,
+    *args: Any,
+    deadline: float,
+) -> Any:
+    from jeepney import DBusAddress, MessageType, new_method_call
+
+    address = DBusAddress(path, bus_name=bus_name, interface=interface)
+    try:
+        reply = router.send_and_get_reply(new_method_call(address, method, signature, args), timeout=deadline)
+    except (TimeoutError, OSError) as error:
+        raise KWinError(f"{interface}.{method} got no answer in {deadline:g} s") from error
+    if reply.header.message_type == MessageType.error:
+        raise KWinError(f"{interface}.{method}: {reply.body[0] if reply.body else 'failed'}")
+    return reply.body
