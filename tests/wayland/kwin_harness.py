@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
-from portal_harness import wait_for_name
+from portal_harness import XDP, wait_for_name
 
 from assistant.capture import kwin
 
 KWIN_WAYLAND = "/usr/bin/kwin_wayland"
+XDP_KDE = Path("/usr/lib/x86_64-linux-gnu/libexec/xdg-desktop-portal-kde")
 SIZE = (800, 600)
 SOCKET = "wayland-kwin"
 HANG_GUARD = 30.0
@@ -119,6 +120,30 @@ def kwin_desktop(tmp_path: Path) -> Iterator[KWinDesktop]:
             stop_process(window)  # type: ignore[arg-type]
         stop_process(process)  # type: ignore[arg-type]
         stop_process(bus)
+
+
+@pytest.fixture
+def kde_portal(kwin_desktop: KWinDesktop) -> Iterator[KWinDesktop]:
+    """The real xdg-desktop-portal with KDE's backend (xdg-desktop-portal-kde 5.27) on that KWin."""
+    if not XDP.exists() or not XDP_KDE.exists():
+        pytest.skip("needs xdg-desktop-portal and xdg-desktop-portal-kde (dev.py's DEBIAN_TEST)")
+    # KDE's portal saves each screenshot in the user's Pictures folder; it fails where there is none.
+    (kwin_desktop.folder / "Pictures").mkdir()
+    log = (kwin_desktop.folder / "portal.log").open("wb")
+    # Qt's Wayland platform (qtwayland5): the portal's dialogs are windows of this KWin.
+    backend = subprocess.Popen(
+        [str(XDP_KDE)], env={**kwin_desktop.env, "QT_QPA_PLATFORM": "wayland"}, stdout=log, stderr=log
+    )
+    processes = [backend]
+    try:
+        wait_for_name(kwin_desktop.address, "org.freedesktop.impl.portal.desktop.kde", backend)
+        portal = subprocess.Popen([str(XDP), "--replace"], env=kwin_desktop.env, stdout=log, stderr=log)
+        processes.append(portal)
+        wait_for_name(kwin_desktop.address, "org.freedesktop.portal.Desktop", portal)
+        yield kwin_desktop
+    finally:
+        for process in reversed(processes):
+            stop_process(process)  # type: ignore[arg-type]
 
 
 @pytest.fixture
