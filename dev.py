@@ -27,6 +27,10 @@ VENV = ROOT / ".venv"
 TORCH = "torch==2.13.0"
 # `test --fast` leaves out the tests marked e2e (the real app under Xvfb) and slow (see pyproject.toml).
 FAST_TESTS = "not e2e and not slow"
+# The suite mostly waits (servers, desktops, speech starting), so it runs on more workers than cores
+# (docs/testing.md has the measurements); `loadgroup` keeps a group marked `xdist_group` on one worker.
+# A later `-n` (`-n 0`: one process, no workers) or `--dist` among the arguments wins.
+PARALLEL = ["-n", "4", "--dist", "loadgroup"]
 DEBIAN_APP = [
     "espeak-ng",
     "libxcb-cursor0",
@@ -175,9 +179,10 @@ def main(argv: list[str]) -> int:
         # The lane to run while changing code; the full run (no --fast) is CI's and the one that counts.
         rest = [arg for arg in rest if arg != "--fast"]
         say("Running the unit tests (not e2e, not slow)")
-        return subprocess.call([python, "-m", "pytest", "-m", FAST_TESTS, *rest], cwd=ROOT, env=env)
+        command = [python, "-m", "pytest", *PARALLEL, "-m", FAST_TESTS, *rest]
+        return subprocess.call(command, cwd=ROOT, env=env)
     say("Running the tests")
-    return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+    return subprocess.call([python, "-m", "pytest", *PARALLEL, *rest], cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

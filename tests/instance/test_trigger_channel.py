@@ -9,6 +9,7 @@ import stat
 import struct
 import sys
 import threading
+from collections.abc import Iterator
 from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
@@ -322,17 +323,20 @@ def test_quit_after_the_socket_file_was_removed(folder: Path, received: queue.Qu
 
 
 @pytest.fixture
-def no_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No XDG_RUNTIME_DIR and no ASSISTANT_RUNTIME_DIR; the temporary folder is the test's own."""
+def no_runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No XDG_RUNTIME_DIR and no ASSISTANT_RUNTIME_DIR; the temporary folder is the test's own. Made
+    directly in the system's, not in tmp_path: a socket's path is limited to about 100 bytes, and
+    tmp_path's grows with the test's name and the xdist worker's folder."""
+    import shutil
     import tempfile
 
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     monkeypatch.delenv("ASSISTANT_RUNTIME_DIR", raising=False)
-    shared = tmp_path / "tmp"
-    shared.mkdir()
+    shared = Path(tempfile.mkdtemp(prefix="trig-"))
     os.chmod(shared, 0o1777)
     monkeypatch.setattr(tempfile, "tempdir", str(shared))
-    return shared / f"assistant-{os.getuid()}"
+    yield shared / f"assistant-{os.getuid()}"
+    shutil.rmtree(shared, ignore_errors=True)
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="macOS has a per-user runtime folder")
