@@ -4,9 +4,11 @@ X11: the window manager's `_NET_ACTIVE_WINDOW` (python-xlib), the title from `_N
 area of the frame the window manager drew around it, title bar included. Windows: the foreground
 window (GetForegroundWindow), its frame bounds from DWM. macOS: the frontmost normal window in
 Quartz's window list. Wayland lets no program see other windows, but sway answers over its IPC
-(`get_tree`), KWin through a script it runs (`kwin.py`, KDE Plasma), and a Screenshot portal of
-version 3 grabs the active window alone (its title unknown); elsewhere `NoFocusedWindow` says so,
-and the caller describes the whole screen instead.
+(`get_tree`), KWin through a script it runs (`kwin.py`, KDE Plasma). Elsewhere on Wayland the
+accessibility bus (AT-SPI) names the active window but cannot say where it lies (`WindowWithoutPlace`):
+a Screenshot portal of version 3 grabs it alone, and where none does, the caller describes the whole
+screen and says the window's title. Where nothing names a window, `NoFocusedWindow` says so, and the
+caller describes the whole screen instead.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from PIL import Image
 
-from assistant.capture import kwin, sway
+from assistant.capture import atspi, kwin, sway
 from assistant.capture.backends import current_backend
 from assistant.capture.screen import CaptureError, grab_region
 from assistant.i18n import N_, _
@@ -29,6 +31,18 @@ Geometry = tuple[int, int, int, int]
 
 class NoFocusedWindow(CaptureError):
     """The focused window cannot be found here; the message says so in one sentence."""
+
+
+class WindowWithoutPlace(NoFocusedWindow):
+    """The focused window's title is known (from AT-SPI) but not where it lies; the message names it."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        super().__init__(
+            _(
+                "{title} has the focus, but this Wayland desktop does not say where its window lies, so the whole screen is described."
+            ).format(title=title.strip() or _("A window"))
+        )
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ def grab_focused_window() -> tuple[FocusedWindow, Image.Image]:
     """The focused window and a picture of it alone, frame included."""
     try:
         window = focused_window()
-    except NoFocusedWindow:
+    except NoFocusedWindow as error:
         grab_active = getattr(current_backend(), "grab_active_window", None) if _wayland() else None
         try:
             picture = grab_active() if grab_active is not None else None
@@ -77,7 +91,8 @@ def grab_focused_window() -> tuple[FocusedWindow, Image.Image]:
             picture = None  # the caller describes the screen, whose grab says what went wrong
         if picture is None:
             raise
-        return FocusedWindow("", (0, 0, *picture.size)), picture
+        title = error.title if isinstance(error, WindowWithoutPlace) else ""
+        return FocusedWindow(title, (0, 0, *picture.size)), picture
     left, top, width, height = window.geometry
     return window, grab_region(left, top, width, height)
 
@@ -89,24 +104,38 @@ def _wayland() -> bool:
 
 
 def _sway_focused() -> FocusedWindow:
-    """sway's focused window over its IPC; elsewhere on Wayland, NoFocusedWindow."""
+    """sway's focused window over its IPC; elsewhere on Wayland (or a stale $SWAYSOCK) the accessibility
+    bus's active window."""
     if not os.environ.get("SWAYSOCK"):
-        raise NoFocusedWindow(_(WAYLAND_MESSAGE))
+        _atspi_focused()
     try:
         found = sway.focused(sway.ask(sway.GET_TREE))
-    except sway.SwayError as error:
-        raise NoFocusedWindow(_(WAYLAND_MESSAGE)) from error
+    except sway.SwayError:
+        _atspi_focused()
     if found is None:
         raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
     return FocusedWindow(*found)
 
 
+def _atspi_focused() -> NoReturn:
+    """WindowWithoutPlace naming the accessibility bus's active window, else NoFocusedWindow saying
+    that this desktop shows no windows."""
+    try:
+        title = atspi.active_window_title()
+    except atspi.AtspiError as error:
+        raise NoFocusedWindow(_(WAYLAND_MESSAGE)) from error
+    if title is None:
+        raise NoFocusedWindow(_(WAYLAND_MESSAGE))
+    raise WindowWithoutPlace(title)
+
+
 def _kwin_focused() -> FocusedWindow:
-    """KDE Plasma's focused window, from a script KWin runs; NoFocusedWindow where KWin cannot be asked."""
+    """KDE Plasma's focused window, from a script KWin runs; where KWin cannot be asked, the
+    accessibility bus's active window."""
     try:
         found = kwin.focused()
-    except kwin.KWinError as error:
-        raise NoFocusedWindow(_(WAYLAND_MESSAGE)) from error
+    except kwin.KWinError:
+        _atspi_focused()
     if found is None:
         raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
     return FocusedWindow(*found)

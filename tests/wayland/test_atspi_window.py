@@ -1,0 +1,95 @@
+"""The focused window on a Wayland desktop that tells no program where windows lie (GNOME): its title from
+the accessibility bus, its picture from the Screenshot portal's active-window target where there is one,
+else the whole screen said with the window's title. (The accessibility bus itself, for real, in
+test_sway_monitors_e2e.)"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from assistant.capture import atspi, window
+from assistant.capture.window import (
+    WAYLAND_MESSAGE,
+    FocusedWindow,
+    NoFocusedWindow,
+    WindowWithoutPlace,
+    focused_window,
+    grab_focused_window,
+)
+from assistant.i18n import _
+from assistant.session.steps import focused_window_or_screen
+
+TITLE = "Budget figures - LibreOffice Calc"
+
+
+class PortalWithActiveWindow:
+    """A Screenshot portal of version 3 offering the active-window target."""
+
+    name = "portal"
+
+    def grab_active_window(self) -> Image.Image:
+        return Image.new("RGB", (300, 200), (255, 255, 255))
+
+
+@pytest.fixture
+def on_gnome(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    monkeypatch.delenv("SWAYSOCK", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+
+
+def test_the_active_windows_title_names_it_though_where_it_lies_is_unknown(on_gnome, monkeypatch) -> None:
+    monkeypatch.setattr(atspi, "active_window_title", lambda: TITLE)
+    with pytest.raises(WindowWithoutPlace) as raised:
+        focused_window()
+    assert raised.value.title == TITLE
+    assert str(raised.value) == (
+        f"{TITLE} has the focus, but this Wayland desktop does not say where its window lies, so the whole "
+        "screen is described."
+    )
+
+
+def test_the_portals_active_window_is_named_by_its_accessible_title(on_gnome, monkeypatch) -> None:
+    monkeypatch.setattr(atspi, "active_window_title", lambda: TITLE)
+    monkeypatch.setattr(window, "current_backend", PortalWithActiveWindow)
+    found, picture = grab_focused_window()
+    assert found == FocusedWindow(TITLE, (0, 0, 300, 200)) and picture.size == (300, 200)
+    assert found.spoken_title == f"Window: {TITLE}."
+
+
+def test_without_the_active_window_target_the_screen_is_described_with_the_title(
+    on_gnome, monkeypatch
+) -> None:
+    """The session's step: the screen, and the sentence naming the window said before its description."""
+    monkeypatch.setattr(atspi, "active_window_title", lambda: TITLE)
+    monkeypatch.setattr(window, "current_backend", lambda: object())  # a portal of version 1: no target
+    screen = Image.new("RGB", (640, 480))
+    monkeypatch.setattr("assistant.capture.grab_screen", lambda at=None: screen)
+    captured = focused_window_or_screen((0, 0))
+    assert captured.image is screen and captured.notice.startswith(f"{TITLE} has the focus")
+
+
+@pytest.mark.parametrize("answer", [None, atspi.AtspiError("no accessibility bus")])
+def test_where_nothing_names_a_window_the_desktop_is_said_to_hide_them(on_gnome, monkeypatch, answer) -> None:
+    def title() -> str | None:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(atspi, "active_window_title", title)
+    with pytest.raises(NoFocusedWindow) as raised:
+        focused_window()
+    assert not isinstance(raised.value, WindowWithoutPlace) and str(raised.value) == _(WAYLAND_MESSAGE)
+
+
+def test_no_session_bus_is_an_atspi_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    with pytest.raises(atspi.AtspiError):
+        atspi.active_window_title()
