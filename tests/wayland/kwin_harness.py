@@ -7,10 +7,13 @@ the tests run in a container whose bounding set lacks it, the kernel refuses to 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import struct
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any
 
 import pytest
 from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
-from portal_harness import XDP, wait_for_name
+from portal_harness import XDP, call, wait_for_name
 
 from assistant.capture import kwin
 
@@ -122,28 +125,123 @@ def kwin_desktop(tmp_path: Path) -> Iterator[KWinDesktop]:
         stop_process(bus)
 
 
-@pytest.fixture
-def kde_portal(kwin_desktop: KWinDesktop) -> Iterator[KWinDesktop]:
-    """The real xdg-desktop-portal with KDE's backend (xdg-desktop-portal-kde 5.27) on that KWin."""
-    if not XDP.exists() or not XDP_KDE.exists():
-        pytest.skip("needs xdg-desktop-portal and xdg-desktop-portal-kde (dev.py's DEBIAN_TEST)")
-    # KDE's portal saves each screenshot in the user's Pictures folder; it fails where there is none.
-    (kwin_desktop.folder / "Pictures").mkdir()
-    log = (kwin_desktop.folder / "portal.log").open("wb")
-    # Qt's Wayland platform (qtwayland5): the portal's dialogs are windows of this KWin.
-    backend = subprocess.Popen(
-        [str(XDP_KDE)], env={**kwin_desktop.env, "QT_QPA_PLATFORM": "wayland"}, stdout=log, stderr=log
-    )
-    processes = [backend]
+@contextlib.contextmanager
+def running(desktop: KWinDesktop, *commands: tuple[list[str], str | None]) -> Iterator[None]:
+    """Each command started in turn in the desktop's environment, each awaited by the D-Bus name given
+    (None: by its socket in the runtime folder, see `start`), all stopped after, last first."""
+    processes: list[subprocess.Popen[bytes]] = []
+    log = (desktop.folder / "services.log").open("ab")
     try:
-        wait_for_name(kwin_desktop.address, "org.freedesktop.impl.portal.desktop.kde", backend)
-        portal = subprocess.Popen([str(XDP), "--replace"], env=kwin_desktop.env, stdout=log, stderr=log)
-        processes.append(portal)
-        wait_for_name(kwin_desktop.address, "org.freedesktop.portal.Desktop", portal)
-        yield kwin_desktop
+        for command, name in commands:
+            env = {**desktop.env, "QT_QPA_PLATFORM": "wayland"}  # Qt's Wayland platform: qtwayland5
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+            processes.append(process)
+            if name is not None:
+                wait_for_name(desktop.address, name, process)
+            else:
+                _wait_for_pipewire(desktop, process)
+        yield
     finally:
         for process in reversed(processes):
             stop_process(process)  # type: ignore[arg-type]
+
+
+def _wait_for_pipewire(desktop: KWinDesktop, process: subprocess.Popen[bytes]) -> None:
+    socket = Path(desktop.env["XDG_RUNTIME_DIR"]) / "pipewire-0"
+    deadline = time.monotonic() + HANG_GUARD
+    while not socket.exists():
+        assert process.poll() is None and time.monotonic() < deadline, "PipeWire did not start"
+        time.sleep(0.05)
+
+
+def _portal_commands(desktop: KWinDesktop) -> list[tuple[list[str], str | None]]:
+    if not XDP.exists() or not XDP_KDE.exists():
+        pytest.skip("needs xdg-desktop-portal and xdg-desktop-portal-kde (dev.py's DEBIAN_TEST)")
+    # KDE's portal saves each screenshot in the user's Pictures folder; it fails where there is none.
+    (desktop.folder / "Pictures").mkdir(exist_ok=True)
+    return [
+        ([str(XDP_KDE)], "org.freedesktop.impl.portal.desktop.kde"),
+        ([str(XDP), "--replace"], "org.freedesktop.portal.Desktop"),
+    ]
+
+
+@pytest.fixture
+def kde_portal(kwin_desktop: KWinDesktop) -> Iterator[KWinDesktop]:
+    """The real xdg-desktop-portal with KDE's backend (xdg-desktop-portal-kde 5.27) on that KWin."""
+    with running(kwin_desktop, *_portal_commands(kwin_desktop)):
+        yield kwin_desktop
+
+
+@pytest.fixture
+def kde_screencast(kwin_desktop: KWinDesktop) -> Iterator[KWinDesktop]:
+    """As `kde_portal`, with PipeWire and its session manager (which links a stream to its reader)
+    running first: KWin streams into PipeWire, and the portal hands out PipeWire connections."""
+    if not (shutil.which("pipewire") and shutil.which("wireplumber") and shutil.which("gst-launch-1.0")):
+        pytest.skip("needs pipewire, wireplumber and gstreamer1.0-pipewire (dev.py's DEBIAN_TEST)")
+    pipewire: list[tuple[list[str], str | None]] = [(["pipewire"], None), (["wireplumber"], None)]
+    with running(kwin_desktop, *pipewire, *_portal_commands(kwin_desktop)):
+        yield kwin_desktop
+
+
+def active_window_id(desktop: KWinDesktop) -> str:
+    """KWin's id of the active window ("{uuid}"), which KDE's portal keeps to share that window again;
+    a KWin script prints it to KWin's log."""
+    script = desktop.folder / "window-id.js"
+    script.write_text('print("assistant-window-id " + workspace.activeClient.internalId);\n')
+    scripting = (desktop.address, kwin.KWIN, kwin.SCRIPTING_PATH, kwin.SCRIPTING)
+    (number,) = call(*scripting, "loadScript", "ss", str(script), "assistant_window_id")
+    try:
+        call(desktop.address, kwin.KWIN, f"/{number}", kwin.SCRIPT, "run")
+        deadline = time.monotonic() + HANG_GUARD
+        while time.monotonic() < deadline:
+            for line in (desktop.folder / "kwin.log").read_text(errors="replace").splitlines():
+                if "assistant-window-id " in line:
+                    return line.split("assistant-window-id ", 1)[1].strip()
+            time.sleep(0.05)
+        pytest.fail("KWin's script printed no window id")
+    finally:
+        call(*scripting, "unloadScript", "s", "assistant_window_id")
+
+
+def _qstring(text: str) -> bytes:
+    data = text.encode("utf-16-be")
+    return struct.pack(">I", len(data)) + data
+
+
+def kde_restore_data(windows: list[str]) -> tuple[str, Any]:
+    """What xdg-desktop-portal-kde 5.27 answers Start with, for the xdg-desktop-portal to keep under a
+    restore token, once the user has chosen to share `windows` and allowed restoring: ("KDE", 1, its
+    choice as a QVariantMap written by QDataStream). Outputs are left empty: see test_kwin_screencast."""
+    q_variant_list, q_string_list = 9, 11  # QMetaType ids
+    entries = {
+        "outputs": struct.pack(">IBI", q_variant_list, 0, 0),
+        "windows": struct.pack(">IBI", q_string_list, 0, len(windows)) + b"".join(map(_qstring, windows)),
+    }
+    payload = struct.pack(">I", len(entries))
+    for key in sorted(entries, reverse=True):  # QMap is written from its last key
+        payload += _qstring(key) + entries[key]
+    return "(suv)", ("KDE", 1, ("ay", payload))
+
+
+def agreed_before(desktop: KWinDesktop, windows: list[str]) -> str:
+    """A restore token as xdg-desktop-portal 1.16 keeps one after the user agreed to share `windows`
+    (its permission store's "screencast" table, for host apps); the token."""
+    token = str(uuid.uuid4())
+    store = "org.freedesktop.impl.portal.PermissionStore"
+    call(
+        desktop.address,
+        store,
+        "/org/freedesktop/impl/portal/PermissionStore",
+        store,
+        "Set",
+        "sbsa{sas}v",
+        "screencast",
+        True,
+        token,
+        {"": ["yes"]},
+        kde_restore_data(windows),
+    )
+    return token
 
 
 @pytest.fixture
