@@ -83,6 +83,20 @@ DEBIAN_TEST = [
     "wtype",  # keys through sway's virtual keyboard, for the region overlay's test on sway
     "xdg-desktop-portal-wlr",
     "pipewire",
+    "wireplumber",  # links a PipeWire stream to its reader (the ScreenCast test on KWin)
+    "gstreamer1.0-pipewire",  # pipewiresrc: the ScreenCast backend's frame
+    "gstreamer1.0-plugins-base",  # videoconvert
+    "gstreamer1.0-plugins-good",  # pngenc
+    "gstreamer1.0-tools",  # gst-launch-1.0
+    # KDE Plasma's Wayland for real: KWin 5.27 headless (--virtual) and its portal, whose dialogs need
+    # Qt's Wayland platform and the QML modules a Plasma desktop has (the package depends on none of them)
+    "kwin-wayland",
+    "xdg-desktop-portal-kde",
+    "qtwayland5",
+    "plasma-workspace",
+    "qml-module-org-kde-kirigami2",
+    "qml-module-qtquick-controls2",
+    "qml-module-qtquick-layouts",
 ]
 
 
