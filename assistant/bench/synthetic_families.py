@@ -14,7 +14,20 @@ from typing import Any
 
 from assistant.bench.synthetic import _CORPUS
 
-# The published shapes, as far as the model cards and configs say them.
+# The published shapes. Where each number comes from:
+# - qwen3.5-0.8b, qwen3.5-2b: the model cards' "Model Overview" (hidden dimension, layers, DeltaNet and
+#   attention heads, FFN) and Qwen/Qwen3.5-2B's config.json (text_config); the 2B's vision tower is
+#   Qwen3-VL-2B's (24 blocks of 1024, out 2048), which Qwen3.5 keeps.
+# - smolvlm2-256m, smolvlm2-500m: HuggingFaceTB/SmolVLM2-*-Video-Instruct's config.json (SmolLM2-135M and
+#   -360M with a 512-pixel SigLIP base/16, 64 tokens a tile; the head is not tied to the embeddings, which
+#   is what makes the hub's 256M and 507M parameters).
+# - smolvlm2-2.2b: HuggingFaceTB/SmolVLM-Instruct's config.json, the shape SmolVLM2-2.2B keeps (SmolLM2-1.7B,
+#   untied head; SigLIP so400m/14 at 384 pixels, pixel shuffle 3: 81 tokens a tile, as its card says).
+# - gemma4-e2b: google/gemma-4-E2B-it's config.json (35 layers of 1536, four sliding to one full,
+#   20 sharing the key/value cache, 256-wide per-layer inputs; a 16-block vision tower; the audio tower,
+#   which the app never feeds but loads) and its card's "2.3B effective (5.1B with embeddings)".
+# A test (tests/bench/test_synthetic_shapes.py) builds each on the meta device and checks its parameters
+# against the catalogue's count.
 SHAPES: dict[str, dict[str, Any]] = {
     "qwen3.5-0.8b": {
         "family": "qwen3_5",
@@ -34,6 +47,26 @@ SHAPES: dict[str, dict[str, Any]] = {
         ),
         "vision": dict(depth=12, hidden_size=768, intermediate_size=3072, num_heads=12, out_hidden_size=1024),
     },
+    "qwen3.5-2b": {
+        "family": "qwen3_5",
+        "text": dict(
+            vocab_size=248_320,
+            hidden_size=2048,
+            intermediate_size=6144,
+            num_hidden_layers=24,
+            num_attention_heads=8,
+            num_key_value_heads=2,
+            head_dim=256,
+            linear_key_head_dim=128,
+            linear_value_head_dim=128,
+            linear_num_key_heads=16,
+            linear_num_value_heads=16,
+            max_position_embeddings=262_144,
+        ),
+        "vision": dict(
+            depth=24, hidden_size=1024, intermediate_size=4096, num_heads=16, out_hidden_size=2048
+        ),
+    },
     "smolvlm2-500m": {
         "family": "smolvlm",
         "text": dict(
@@ -44,6 +77,7 @@ SHAPES: dict[str, dict[str, Any]] = {
             num_attention_heads=15,
             num_key_value_heads=5,
             max_position_embeddings=8192,
+            tie_word_embeddings=False,
         ),
         "vision": dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12),
     },
@@ -57,8 +91,63 @@ SHAPES: dict[str, dict[str, Any]] = {
             num_attention_heads=9,
             num_key_value_heads=3,
             max_position_embeddings=8192,
+            tie_word_embeddings=False,
         ),
         "vision": dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12),
+    },
+    "smolvlm2-2.2b": {
+        "family": "smolvlm",
+        "text": dict(
+            vocab_size=49_280,
+            hidden_size=2048,
+            intermediate_size=8192,
+            num_hidden_layers=24,
+            num_attention_heads=32,
+            num_key_value_heads=32,
+            rope_theta=273_768.0,
+            max_position_embeddings=16_384,
+            tie_word_embeddings=False,
+        ),
+        "vision": dict(
+            hidden_size=1152, intermediate_size=4304, num_hidden_layers=27, num_attention_heads=16
+        ),
+        "tile": 384,
+        "patch": 14,
+        "scale": 3,
+    },
+    "gemma4-e2b": {
+        "family": "gemma4",
+        "text": dict(
+            vocab_size=262_144,
+            vocab_size_per_layer_input=262_144,
+            hidden_size=1536,
+            hidden_size_per_layer_input=256,
+            intermediate_size=6144,
+            use_double_wide_mlp=True,
+            num_hidden_layers=35,
+            num_kv_shared_layers=20,
+            layer_types=(["sliding_attention"] * 4 + ["full_attention"]) * 7,
+            sliding_window=512,
+            num_attention_heads=8,
+            num_key_value_heads=1,
+            head_dim=256,
+            global_head_dim=512,
+            final_logit_softcapping=30.0,
+            max_position_embeddings=131_072,
+        ),
+        "vision": dict(
+            hidden_size=768,
+            intermediate_size=3072,
+            num_hidden_layers=16,
+            num_attention_heads=12,
+            num_key_value_heads=12,
+            head_dim=64,
+            patch_size=16,
+            pooling_kernel_size=3,
+            position_embedding_size=10_240,
+            use_clipped_linears=True,
+        ),
+        "audio": dict(hidden_size=1024, num_hidden_layers=12, num_attention_heads=8, output_proj_dims=1536),
     },
 }
 
@@ -90,12 +179,7 @@ def _tokenizer(special: list[str], extra: dict[str, str], **tokens: str) -> Any:
 
 
 def _qwen(shape: dict[str, Any]) -> tuple[Any, Any]:
-    from transformers import (
-        Qwen2VLImageProcessorPil,
-        Qwen3_5Config,
-        Qwen3_5ForConditionalGeneration,
-        Qwen3VLProcessor,
-    )
+    from transformers import Qwen2VLImageProcessorPil, Qwen3_5Config, Qwen3VLProcessor
 
     from assistant.engine.families.processors import image_only
 
@@ -113,6 +197,7 @@ def _qwen(shape: dict[str, Any]) -> tuple[Any, Any]:
         images, tokenizer, video_processor=None, chat_template=_QWEN_TEMPLATE
     )
     config = Qwen3_5Config(
+        architectures=["Qwen3_5ForConditionalGeneration"],
         image_token_id=ids("<|image_pad|>"),
         video_token_id=ids("<|video_pad|>"),
         vision_start_token_id=ids("<|vision_start|>"),
@@ -126,16 +211,11 @@ def _qwen(shape: dict[str, Any]) -> tuple[Any, Any]:
         ),
         tie_word_embeddings=True,
     )
-    return Qwen3_5ForConditionalGeneration._from_config(config), processor
+    return config, processor
 
 
 def _smolvlm(shape: dict[str, Any]) -> tuple[Any, Any]:
-    from transformers import (
-        SmolVLMConfig,
-        SmolVLMForConditionalGeneration,
-        SmolVLMImageProcessorPil,
-        SmolVLMProcessor,
-    )
+    from transformers import SmolVLMConfig, SmolVLMImageProcessorPil, SmolVLMProcessor
     from transformers.models.smolvlm.processing_smolvlm import DEFAULT_CHAT_TEMPLATE
 
     from assistant.engine.families.processors import image_only
@@ -157,43 +237,131 @@ def _smolvlm(shape: dict[str, Any]) -> tuple[Any, Any]:
         unk_token="<unk>",
         pad_token="<|endoftext|>",
     )
+    # 256M and 500M: 512-pixel tiles of 16-pixel patches shuffled by 4; 2.2B: 384 of 14 by 3.
+    tile, patch, scale = shape.get("tile", 512), shape.get("patch", 16), shape.get("scale", 4)
     images = SmolVLMImageProcessorPil(
-        size={"longest_edge": 512},
-        max_image_size={"longest_edge": 512},
+        size={"longest_edge": tile},
+        max_image_size={"longest_edge": tile},
         image_mean=[0.5] * 3,
         image_std=[0.5] * 3,
     )
-    scale = 4
-    per_tile = (512 // 16) ** 2 // scale**2
+    per_tile = (tile // patch) ** 2 // scale**2
     processor = image_only(SmolVLMProcessor)(
         images, tokenizer, video_processor=None, image_seq_len=per_tile, chat_template=DEFAULT_CHAT_TEMPLATE
     )
+    text = dict(shape["text"])
     config = SmolVLMConfig(
+        architectures=["SmolVLMForConditionalGeneration"],
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
         scale_factor=scale,
-        vision_config=dict(shape["vision"], image_size=512, patch_size=16),
+        vision_config=dict(shape["vision"], image_size=tile, patch_size=patch),
         text_config=dict(
-            shape["text"],
+            text,
             model_type="llama",
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id,
         ),
+        tie_word_embeddings=text.get("tie_word_embeddings", True),
     )
-    return SmolVLMForConditionalGeneration._from_config(config), processor
+    return config, processor
+
+
+_GEMMA_MEDIA = {
+    "image_token": "<|image|>",
+    "boi_token": "<|image>",
+    "eoi_token": "<image|>",
+    "audio_token": "<|audio|>",
+    "boa_token": "<|audio>",
+    "eoa_token": "<audio|>",
+}
+# Gemma's turns; the template writes the <bos> (the family renders it with the tokenizer).
+_GEMMA_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}"
+    "<start_of_turn>{{ 'model' if message.role == 'assistant' else message.role }}\n"
+    "{% for part in message.content %}{% if part.type == 'image' %}<|image|>"
+    "{% elif part.type == 'text' %}{{ part.text }}{% endif %}{% endfor %}<end_of_turn>\n{% endfor %}"
+    "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+def _gemma4(shape: dict[str, Any]) -> tuple[Any, Any]:
+    from transformers import (
+        Gemma4AudioFeatureExtractor,
+        Gemma4Config,
+        Gemma4ImageProcessorPil,
+        Gemma4Processor,
+    )
+
+    from assistant.engine.families.gemma4.engine import DEFAULT_IMAGE_TOKENS
+    from assistant.engine.families.processors import image_only
+
+    special = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"]
+    tokenizer = _tokenizer(
+        special + list(_GEMMA_MEDIA.values()),
+        _GEMMA_MEDIA,
+        bos_token="<bos>",
+        eos_token="<end_of_turn>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+    )
+    vision = shape["vision"]
+    images = Gemma4ImageProcessorPil(
+        patch_size=vision["patch_size"],
+        pooling_kernel_size=vision["pooling_kernel_size"],
+        max_soft_tokens=DEFAULT_IMAGE_TOKENS,
+    )
+    processor = image_only(Gemma4Processor)(
+        Gemma4AudioFeatureExtractor(),
+        images,
+        tokenizer,
+        video_processor=None,
+        chat_template=_GEMMA_TEMPLATE,
+        image_seq_length=DEFAULT_IMAGE_TOKENS,
+    )
+    ids = tokenizer.convert_tokens_to_ids
+    config = Gemma4Config(
+        architectures=["Gemma4ForConditionalGeneration"],
+        image_token_id=ids(_GEMMA_MEDIA["image_token"]),
+        boi_token_id=ids(_GEMMA_MEDIA["boi_token"]),
+        eoi_token_id=ids(_GEMMA_MEDIA["eoi_token"]),
+        audio_token_id=ids(_GEMMA_MEDIA["audio_token"]),
+        boa_token_id=ids(_GEMMA_MEDIA["boa_token"]),
+        eoa_token_index=ids(_GEMMA_MEDIA["eoa_token"]),
+        video_token_id=ids("<unk>"),
+        audio_config=shape["audio"],
+        vision_config=vision,
+        text_config=dict(
+            shape["text"],
+            pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        ),
+    )
+    return config, processor
+
+
+_BUILDERS = {"qwen3_5": _qwen, "smolvlm": _smolvlm, "gemma4": _gemma4}
+
+
+def family_config(name: str) -> tuple[Any, Any]:
+    """The config (the published shape, this tokenizer's ids) and the complete processor of `name`,
+    without any weights."""
+    shape = SHAPES[name]
+    return _BUILDERS[shape["family"]](shape)
 
 
 def save_full_size_family(name: str, folder: str | Path) -> Path:
     """Write the random full-size `name` (a key of SHAPES) to `folder` as a bfloat16 checkpoint."""
     import torch
+    from transformers import AutoModelForImageTextToText
 
-    shape = SHAPES[name]
-    build = _qwen if shape["family"] == "qwen3_5" else _smolvlm
+    config, processor = family_config(name)
     torch.manual_seed(0)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.bfloat16)  # built in bfloat16, as published: half the memory of float32
     try:
-        model, processor = build(shape)
+        model = AutoModelForImageTextToText.from_config(config)
     finally:
         torch.set_default_dtype(previous)
     folder = Path(folder)
