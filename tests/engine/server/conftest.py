@@ -32,29 +32,56 @@ def tiny_smolvlm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_smolvlm(tmp_path_factory.mktemp("tiny-smolvlm"))
 
 
-@pytest.fixture(scope="session")
-def served(tiny_smolvlm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of `transformers serve`, pinned to the tiny SmolVLM, on the processor."""
+# A text-only chat model's turns, in the parts the app sends: a list of parts whose text is read.
+TEXT_ONLY_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message.role }}\n"
+    "{% if message.content is string %}{{ message.content }}{% else %}"
+    "{% for part in message.content %}{% if part.type == 'text' %}{{ part.text }}{% endif %}{% endfor %}"
+    "{% endif %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_tiny_text_model(folder: Path) -> Path:
+    """A tiny random Llama chat model that reads text only, with its tokenizer and chat template."""
+    import torch
+    from tiny_checkpoints import train_byte_level_bpe
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=train_byte_level_bpe(["<|endoftext|>", "<|im_start|>", "<|im_end|>"]),
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+    )
+    tokenizer.chat_template = TEXT_ONLY_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=512,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).eval()
+    model.generation_config.update(eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def serve(folder: Path, log: Path) -> Iterator[str]:
+    """Run `transformers serve` pinned to the checkpoint in `folder` on 127.0.0.1 and a free port, on the
+    processor; yields its address once it answers, and stops it after."""
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    serve = Path(sys.executable).with_name("transformers")
+    executable = Path(sys.executable).with_name("transformers")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    command = [str(executable), "serve", str(folder), "--device", "cpu", "--host", "127.0.0.1"]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [
-                str(serve),
-                "serve",
-                str(tiny_smolvlm_dir),
-                "--device",
-                "cpu",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
+            [*command, "--port", str(port)], stdout=output, stderr=subprocess.STDOUT, env=env
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -79,6 +106,19 @@ def served(tiny_smolvlm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def served(tiny_smolvlm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of `transformers serve`, pinned to the tiny SmolVLM, on the processor."""
+    yield from serve(tiny_smolvlm_dir, tmp_path_factory.mktemp("serve") / "serve.log")
+
+
+@pytest.fixture(scope="session")
+def served_text_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of `transformers serve`, pinned to a tiny model that reads text only."""
+    folder = build_tiny_text_model(tmp_path_factory.mktemp("tiny-text-model"))
+    yield from serve(folder, tmp_path_factory.mktemp("serve-text") / "serve.log")
 
 
 Reply = Callable[[http.server.BaseHTTPRequestHandler], None]

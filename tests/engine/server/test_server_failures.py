@@ -192,7 +192,8 @@ class TellsWhatItReads(http.server.BaseHTTPRequestHandler):
             else:
                 send(self, 200, json.dumps({"capabilities": self.capabilities}).encode(), "application/json")
             return
-        self.chats.append(body)
+        if json.loads(body).get("stream"):  # not the one-word questions a silent server is asked
+            self.chats.append(body)
         send(self, 200, event({"content": "A screen I never saw."}), "text/event-stream")
 
     def log_message(self, format: str, *args: object) -> None:
@@ -246,3 +247,49 @@ def test_a_model_that_only_thinks_is_one_sentence(stand_in) -> None:
 def test_an_empty_answer_without_thinking_is_empty(stand_in) -> None:
     server = stand_in(stream_of(event({"role": "assistant"}), event({"content": ""})))
     assert ServerEngine(ServerChoice(server.url)).describe(PICTURE) == ""
+
+
+def counts_prompt(tokens_for_a_picture: int | None, asked: list[dict], server):
+    """A server that says nothing of its model but counts each prompt's tokens (`usage`), as `transformers
+    serve`, vLLM and LM Studio do: 5 for the word, and `tokens_for_a_picture` more with a picture (None:
+    no usage given). The engine sends one request at a time, so the last one recorded is this one."""
+
+    def reply(handler) -> None:
+        body = json.loads(server.requests[-1][1])
+        if body.get("stream"):
+            send(handler, 200, event({"content": "A grey square."}), "text/event-stream")
+            return
+        asked.append(body)
+        parts = body["messages"][0]["content"]
+        pictured = any(part["type"] == "image_url" for part in parts)
+        answer: dict = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "A"}}]}
+        if tokens_for_a_picture is not None:
+            answer["usage"] = {"prompt_tokens": 5 + (tokens_for_a_picture if pictured else 0)}
+        send(handler, 200, json.dumps(answer).encode(), "application/json")
+
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("tokens_for_a_picture", "refused"),
+    [(0, True), (64, False), (None, False)],
+    ids=["picture dropped", "picture read", "no counts: taken at its word"],
+)
+def test_a_server_that_says_nothing_is_asked_whether_a_picture_adds_tokens(
+    stand_in, tokens_for_a_picture, refused
+) -> None:
+    asked: list[dict] = []
+    server = stand_in(lambda h: None)
+    server.reply = counts_prompt(tokens_for_a_picture, asked, server)
+    engine = ServerEngine(ServerChoice(server.url))
+    if refused:
+        with pytest.raises(ServerNoPictures) as no_pictures:
+            engine.describe(PICTURE)
+        assert "The model served at 127.0.0.1:" in one_sentence(no_pictures.value)
+        assert len(server.requests) == 2  # the two one-word questions; the description never went
+    else:
+        assert engine.describe(PICTURE) == "A grey square."
+        assert engine.describe(PICTURE) == "A grey square."
+    expected = 2 if tokens_for_a_picture is not None else 1  # no count for the word: no second question
+    assert len(asked) == expected  # asked once per engine, not before every picture
+    assert all(body["max_tokens"] == 1 and "model" not in body for body in asked)

@@ -12,7 +12,7 @@ from PIL import Image
 from assistant.engine import load_engine
 from assistant.engine.base import Cancelled, Turn
 from assistant.engine.server import ServerChoice, ServerEngine
-from assistant.engine.server_stream import ServerRefused
+from assistant.engine.server_stream import ServerNoPictures, ServerRefused
 
 RED = Image.new("RGB", (64, 40), (200, 30, 30))
 
@@ -86,3 +86,24 @@ def test_the_model_name_it_serves_is_accepted(served: str, tiny_smolvlm_dir) -> 
     engine = ServerEngine(ServerChoice(served, model=str(tiny_smolvlm_dir)))
     engine.max_tokens["brief"] = 5
     assert engine.describe(RED)
+
+
+def test_a_model_that_reads_text_only_is_one_sentence_and_no_invented_answer(served_text_only: str) -> None:
+    # `transformers serve` drops a picture sent to a text-only model and answers from the words alone;
+    # the engine asks it first whether a picture adds anything to the prompt.
+    engine = ServerEngine(ServerChoice(served_text_only))
+    heard: list[str] = []
+    with pytest.raises(ServerNoPictures) as no_pictures:
+        engine.describe(RED, on_text=heard.append)
+    assert heard == []  # nothing spoken
+    message = str(no_pictures.value)
+    assert message.startswith("The model served at 127.0.0.1:")
+    assert "cannot read pictures; start the server with a vision model" in message
+    assert "\n" not in message
+
+
+def test_a_vision_model_passes_the_check_once(served: str) -> None:
+    engine = ServerEngine(ServerChoice(served))
+    engine.max_tokens["brief"] = 5
+    assert engine.describe(RED)
+    assert engine._pictures_checked
