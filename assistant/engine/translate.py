@@ -5,21 +5,26 @@
 speaks the language is asked for its answer in it (its prompt); an English-only one is wrapped in
 `TranslatingEngine`, which translates the question to English and the answer back, sentence by
 sentence as the model writes it, so the first sentence is spoken while the rest is generated.
-Both translation models load on the first answer, not at start, so a language costs nothing until used.
+Choosing a language loads nothing, so it costs nothing at start: the translation models on this
+computer then load in the background (`TranslatingEngine.warm_up`), one still to download on first use.
 The text read on the picture (OCR) never passes through here: it is read word for word.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from PIL import Image
 
+from assistant.engine import models as model_files
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.catalogue import TRANSLATION_MODELS, language_name
 from assistant.i18n import _
@@ -27,7 +32,28 @@ from assistant.i18n import _
 if TYPE_CHECKING:
     from assistant.engine.families import Family
 
+log = logging.getLogger(__name__)
+# transformers' from_pretrained patches torch for the process while it loads (the default device and
+# dtype, torch.linspace): a model that runs meanwhile on another thread fails (its tensors made on the
+# "meta" device). So loading a translation model and running any model through this module never overlap.
+_TORCH_WORK = threading.RLock()
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _holding_torch(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`method` run holding `_TORCH_WORK`: the wrapped model's own work is not overlapped by a warm-up."""
+
+    @functools.wraps(method)
+    def held(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _TORCH_WORK:
+            return method(*args, **kwargs)
+
+    return held
+
+
 ENGLISH = "en"
+WARM_UP = "translation warm-up"  # the warm-up thread's name
 MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
 # A translation is about as long as its source: a runaway repetition stops at 1.5 times it, plus a few.
 LENGTH_RATIO, LENGTH_SLACK = 1.5, 8
@@ -47,24 +73,40 @@ def split_sentences(text: str) -> tuple[list[str], str]:
 
 class Translator:
     """One direction of translation, one model (a hub id or a folder), loaded on its first use through
-    the captioner's download path. Used from the engine's owner thread only."""
+    the captioner's download path, or before it by the warm-up thread. Loading and translating hold
+    `_TORCH_WORK`, so the first answer waits for a warm-up under way instead of loading the model twice."""
 
     def __init__(self, model: str, on_progress: Callable[[str], None] | None = None) -> None:
         self.model_name, self.on_progress = model, on_progress
         self._loaded: tuple[Any, Any] | None = None
+        self._failure: EngineError | None = None  # a failed load is said once, not tried again
+        self.loaded_on: str | None = None  # the name of the thread that loaded it
 
     @property
     def loaded(self) -> bool:
         return self._loaded is not None
 
+    def on_disk(self) -> bool:
+        """Whether the model is on this computer already (a folder, or downloaded before)."""
+        return model_files.cached_path(self.model_name) is not None
+
     def load(self) -> None:
-        if self._loaded is not None:
-            return
+        with _TORCH_WORK:
+            if self._loaded is not None:
+                return
+            if self._failure is not None:
+                raise self._failure
+            try:
+                self._loaded = self._load()
+            except EngineError as error:
+                self._failure = error
+                raise
+            self.loaded_on = threading.current_thread().name
+
+    def _load(self) -> tuple[Any, Any]:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        from assistant.engine.models import ensure_model
-
-        folder: Path = ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
+        folder: Path = model_files.ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder)
             model = _int8(AutoModelForSeq2SeqLM.from_pretrained(folder).eval())
@@ -74,7 +116,7 @@ class Translator:
                     "The translation model {model} could not be loaded ({reason}). Download it again with: assistant models download --again {model}"
                 ).format(model=self.model_name, reason=str(error).splitlines()[0][:100])
             ) from None
-        self._loaded = (tokenizer, model)
+        return tokenizer, model
 
     def translate(self, texts: Sequence[str], cancel: threading.Event | None = None) -> list[str]:
         """Each of `texts` translated, in one batch; empty texts stay empty."""
@@ -90,7 +132,7 @@ class Translator:
         assert self._loaded is not None
         tokenizer, model = self._loaded
         batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
-        with torch.inference_mode():
+        with _TORCH_WORK, torch.inference_mode(), _one_thread():
             # Greedy: a beam search would cost the first sentence several times as long.
             longest = int(batch["input_ids"].shape[1] * LENGTH_RATIO) + LENGTH_SLACK
             ids = model.generate(
@@ -99,6 +141,22 @@ class Translator:
         for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
             results[index] = " ".join(text.split())
         return results
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """PyTorch on one thread while a sentence is translated (one token's products, too small to share
+    out; with two, on a processor other programs keep busy, the second's worker spins waiting: on the
+    team's 2-core machine at load 12, 15 to 18 s against 0.7 to 1.6 s for a full-size Marian sentence).
+    The captioner is paused meanwhile (this runs in its streamer's callback), so it keeps its threads."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _int8(model: Any) -> Any:
@@ -163,6 +221,7 @@ class TranslatingEngine(Engine):
         # The English a translated question or answer came from, so the history the model reads is its own.
         self._english: dict[str, str] = {}
         self._failed = False
+        self.warming: threading.Thread | None = None  # the background load, once started
 
     # ---- what the wrapped engine has -------------------------------------------------------------
 
@@ -193,6 +252,16 @@ class TranslatingEngine(Engine):
             summary=self.inner.summary, language=language_name(self.language)
         )
 
+    def warm_up(self) -> threading.Thread | None:
+        """Load the translation models already on this computer on a background thread, the answers'
+        first, so the first answer does not wait for them; one still to download is left to it."""
+        waiting = [t for t in (self.to_user, self.to_english) if not t.loaded]
+        if not waiting:
+            return None
+        self.warming = threading.Thread(target=_warm, args=(waiting,), name=WARM_UP, daemon=True)
+        self.warming.start()
+        return self.warming
+
     # ---- the interface ---------------------------------------------------------------------------
 
     def _ready(self, translators: Sequence[Translator]) -> bool:
@@ -211,6 +280,7 @@ class TranslatingEngine(Engine):
             return False
         return True
 
+    @_holding_torch
     def describe(
         self,
         image: Image.Image,
@@ -222,6 +292,7 @@ class TranslatingEngine(Engine):
             return self.inner.describe(image, detail, on_text, cancel)
         return self._answer(lambda hook: self.inner.describe(image, detail, hook, cancel), on_text, cancel)
 
+    @_holding_torch
     def ask(
         self,
         image: Image.Image,
@@ -262,6 +333,7 @@ class TranslatingEngine(Engine):
         self._english[translated] = english
         return translated
 
+    @_holding_torch
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
@@ -269,6 +341,17 @@ class TranslatingEngine(Engine):
         if not self._ready([self.to_user]):
             return english
         return translate_texts(self.to_user, english)
+
+
+def _warm(translators: Sequence[Translator]) -> None:
+    for translator in translators:
+        try:
+            if translator.on_disk():
+                translator.load()
+        except EngineError:
+            pass  # kept by the translator: the first answer says it, as where nothing warmed up
+        except Exception:
+            log.exception("the translation model %s could not warm up", translator.model_name)
 
 
 def translate_texts(translator: Translator, texts: Sequence[str]) -> list[str]:
@@ -292,11 +375,13 @@ def answer_in(
     translate: bool = True,
     on_progress: Callable[[str], None] | None = None,
     models: tuple[str, str] | None = None,
+    warm_up: bool = True,
 ) -> Engine:
     """The engine that answers in `language`: the family asked in it, or the answers translated
     (`models`: the to-`language` and to-English models; the catalogue's by default). With `translate`
-    off, or no translation model for the language, answers come in English and a notice says so once."""
-    choice = _Choice(engine, family, translate, on_progress, models)
+    off, or no translation model for the language, answers come in English and a notice says so once.
+    Nothing loads here; with `warm_up`, translation models on disk load in the background after."""
+    choice = _Choice(engine, family, translate, on_progress, models, warm_up)
     chosen = choice.engine(language)
     setattr(chosen, _CHOICE, choice)  # in_language finds it on the engine handed out
     return chosen
@@ -322,6 +407,7 @@ class _Choice:
     translate: bool
     on_progress: Callable[[str], None] | None
     models: tuple[str, str] | None
+    warm_up: bool = True
     translating: dict[str, Engine] = field(default_factory=dict)
 
     def engine(self, language: str) -> Engine:
@@ -331,6 +417,8 @@ class _Choice:
         engine = _choose(self.base, self.family, language, self.translate, self.on_progress, self.models)
         if isinstance(engine, TranslatingEngine):
             self.translating[language] = engine
+            if self.warm_up:
+                engine.warm_up()
         return engine
 
 
