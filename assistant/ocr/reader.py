@@ -34,6 +34,7 @@ from assistant import i18n
 from assistant.errors import UserError
 from assistant.i18n import _
 from assistant.ocr.layout import TextBlock, TextLine, reading_order
+from assistant.ocr.marks import CLOSING, restore_openings
 from assistant.ocr.scripts import ScriptDecoder, keep_cjk_for, plausible
 
 MIN_SCORE = 0.5
@@ -46,6 +47,9 @@ REC_HEIGHT = 48  # the recogniser's input height
 # quarter taller than the detector's box is read as well (measured on the accuracy samples) and
 # scales to a fifth less width.
 REC_BOX_GROWTH = 1.25
+# The detector's box sometimes leaves out a line's opening "¡" (assistant/ocr/marks.py): a line read with
+# a "!" is looked at again with this much of its height more on its left.
+OPENING_REACH = 0.75
 # Pixels this far from the background colour (sum over the three channels) count as content.
 CONTENT_TOLERANCE = 24
 CONTENT_MARGIN = 8
@@ -248,30 +252,39 @@ class TextReader:
     def _recognise(
         self, engine: Any, pixels: np.ndarray, boxes: list[tuple[int, int, int, int]], keep_cjk: bool
     ) -> list[TextLine]:
-        import cv2
-
         crops: list[tuple[tuple[int, int, int, int], bytes, np.ndarray]] = []
         for left, top, right, bottom in boxes:
             extra = round((bottom - top) * (REC_BOX_GROWTH - 1) / 2)
-            crop = pixels[max(top - extra, 0) : bottom + extra, left:right]
+            rows = slice(max(top - extra, 0), bottom + extra)
+            crop = pixels[rows, left:right]
             height, width = crop.shape[:2]
             if height < 2 or width < 2:
                 continue
-            size = (max(round(width * REC_HEIGHT / height), 1), REC_HEIGHT)
-            crop = cv2.resize(
-                crop, size, interpolation=cv2.INTER_AREA if height > REC_HEIGHT else cv2.INTER_LINEAR
+            crop = _line_picture(crop)
+            # The same pixels read for a CJK user and for a Latin one are two readings; what is just
+            # left of the box is part of the key, as it may hold the line's "¡".
+            reach = pixels[rows, max(left - round((bottom - top) * OPENING_REACH), 0) : left]
+            key = (
+                hashlib.blake2b(
+                    crop.tobytes(), digest_size=16, person=repr(crop.shape).encode()[:16]
+                ).digest()
+                + hashlib.blake2b(
+                    reach.tobytes(), digest_size=8, person=repr(reach.shape).encode()[:16]
+                ).digest()
+                + bytes([keep_cjk])
             )
-            # The same pixels read for a CJK user and for a Latin one are two readings.
-            key = hashlib.blake2b(
-                crop.tobytes(), digest_size=16, person=repr(crop.shape).encode()[:16]
-            ).digest() + bytes([keep_cjk])
             crops.append(((left, top, right, bottom), key, crop))
-        unknown = {key: crop for _, key, crop in crops if key not in self._recognised}
+        unknown = {key: (box, crop) for box, key, crop in crops if key not in self._recognised}
         if unknown:
             # RapidOCR sorts the lines by width and recognises them REC_BATCH at a time.
-            result = engine.recognize_txt(list(unknown.values()))
-            for key, text, score in zip(unknown, result.txts, result.scores, strict=True):
-                self._recognised[key] = (text.strip(), float(score))
+            result = engine.recognize_txt([crop for _box, crop in unknown.values()])
+            for (key, (box, _crop)), text, score in zip(
+                unknown.items(), result.txts, result.scores, strict=True
+            ):
+                text = text.strip()
+                if CLOSING in text:
+                    text = self._with_openings(engine, pixels, box, text)
+                self._recognised[key] = (text, float(score))
         lines = []
         for box, key, _crop in crops:
             text, score = self._recognised[key]
@@ -281,6 +294,29 @@ class TextReader:
         while len(self._recognised) > RECOGNISED_LINES_KEPT:
             self._recognised.popitem(last=False)
         return lines
+
+    @staticmethod
+    def _with_openings(engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int], text: str) -> str:
+        """`text`, read from `box`, with the "¡" its pixels show put back (assistant/ocr/marks.py)."""
+        left, top, right, bottom = box
+        extra = round((bottom - top) * (REC_BOX_GROWTH - 1) / 2)
+        wider = pixels[
+            max(top - extra, 0) : bottom + extra, max(left - round((bottom - top) * OPENING_REACH), 0) : right
+        ]
+
+        def recognise(pictures: list[np.ndarray]) -> list[str]:
+            return [str(read).strip() for read in engine.recognize_txt(pictures).txts]
+
+        return restore_openings(text, _line_picture(wider), recognise)
+
+
+def _line_picture(crop: np.ndarray) -> np.ndarray:
+    """A line's pixels scaled to the recogniser's input height."""
+    import cv2
+
+    height, width = crop.shape[:2]
+    size = (max(round(width * REC_HEIGHT / height), 1), REC_HEIGHT)
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if height > REC_HEIGHT else cv2.INTER_LINEAR)
 
 
 _shared: TextReader | None = None
