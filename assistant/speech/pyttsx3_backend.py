@@ -7,6 +7,7 @@ that thread calls `engine.stop()` when asked to stop.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import sys
 import threading
@@ -25,7 +26,7 @@ from assistant.speech.backend import (
     clamp_rate,
     speaking_time_limit,
 )
-from assistant.speech.voices import Voice, from_pyttsx3, speaks, voice_of_language
+from assistant.speech.voices import Voice, from_pyttsx3, from_sapi5_token, speaks, voice_of_language
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,20 @@ class Pyttsx3Backend(SpeechBackend):
             self._error = None
 
     def voices(self) -> list[Voice]:
+        tokens = self._sapi5_tokens() if self._driver == "sapi5" else None
+        if tokens is not None:
+            return [from_sapi5_token(token) for token in tokens]
         return [from_pyttsx3(voice) for voice in self._get("voices") or []]
+
+    def _sapi5_tokens(self) -> list[Any] | None:
+        """SAPI5's voice tokens, read here: pyttsx3 2.99 lists no voice at all where one token's language
+        is a list of LCIDs ("409;9"), so a Spanish voice beside it would never be found."""
+        try:
+            client = importlib.import_module("comtypes.client")  # pyttsx3's own dependency on Windows
+            return list(client.CreateObject("SAPI.SpVoice").GetVoices())
+        except Exception:
+            log.exception("SAPI5's voices could not be read; asking pyttsx3")
+            return None
 
     def default_voice(self) -> Voice | None:
         return next((voice for voice in self.voices() if voice.id == self._default_voice_id), None)

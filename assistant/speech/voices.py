@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import locale
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,14 +42,55 @@ def parse_espeak_voices(listing: str) -> list[Voice]:
 
 
 def from_pyttsx3(voice: Any) -> Voice:
-    """A `pyttsx3.voice.Voice` (SAPI5, NSSpeechSynthesizer or espeak) as our Voice."""
+    """A `pyttsx3.voice.Voice` as our Voice. What its `languages` hold differs by driver (pyttsx3 2.99):
+    SAPI5 a tag from the token's LCID ("es-ES"), or "Unknown Locale: 2058" where Python knows none;
+    NSSpeechSynthesizer the voice's locale ("es_ES", or "es-ES", or None); AVSpeech "es-MX"; espeak
+    the voice's language ("es", "es-419"), bytes with espeak's priority byte first in older pyttsx3."""
     languages = []
     for language in getattr(voice, "languages", None) or []:
         if isinstance(language, bytes):
             language = language.decode("utf-8", "replace")
-        languages.append(str(language).lstrip("\x05").strip())
+        if not isinstance(language, str):
+            continue  # NSSpeechSynthesizer's None for a voice with no locale
+        language = language.lstrip("".join(map(chr, range(32)))).strip()  # espeak's priority byte
+        unknown = _UNKNOWN_LOCALE.fullmatch(language)
+        languages.extend(lcid_languages(f"{int(unknown[1]):X}") if unknown else [language])
     name = str(getattr(voice, "name", None) or voice.id)
     return Voice(id=str(voice.id), name=name, languages=[lang for lang in languages if lang])
+
+
+_UNKNOWN_LOCALE = re.compile(r"Unknown Locale: (\d+)")
+
+
+def lcid_languages(attribute: str) -> list[str]:
+    """The languages of a SAPI5 voice token's "Language" attribute, as tags: Windows LCIDs in hexadecimal,
+    ";"-separated ("409" en-US, "C0A" or "40A" es-ES, "80A" es-MX, "409;9" en-US and en). An LCID that
+    names a language without a country (its upper bits 0, "A") is that language ("es")."""
+    languages: list[str] = []
+    for code in attribute.split(";"):
+        try:
+            lcid = int(code.strip().removeprefix("0x").removeprefix("0X"), 16)
+        except ValueError:
+            continue
+        name = locale.windows_locale.get(lcid)
+        if name is None:  # a language alone: any locale of it gives its language
+            same = (n for key, n in sorted(locale.windows_locale.items()) if key & 0x3FF == lcid & 0x3FF)
+            name = next(same, "").split("_")[0]
+        if name and name.replace("_", "-") not in languages:
+            languages.append(name.replace("_", "-"))
+    return languages
+
+
+def from_sapi5_token(token: Any) -> Voice:
+    """A SAPI5 voice token (`SpVoice.GetVoices()`'s ISpeechObjectToken) as our Voice, its languages read
+    from its LCIDs here: pyttsx3 2.99's own reading fails on a ";"-separated list ("409;9"), and then
+    it lists no voice at all."""
+    try:
+        attribute = str(token.GetAttribute("Language") or "")
+    except Exception:  # a token without the attribute: COM raises
+        attribute = ""
+    name = str(token.GetDescription() or token.Id)
+    return Voice(id=str(token.Id), name=name, languages=lcid_languages(attribute))
 
 
 def _base(code: str) -> str:
