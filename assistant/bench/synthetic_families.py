@@ -214,8 +214,17 @@ def _qwen(shape: dict[str, Any]) -> tuple[Any, Any]:
     return config, processor
 
 
-def _smolvlm(shape: dict[str, Any]) -> tuple[Any, Any]:
-    from transformers import SmolVLMConfig, SmolVLMImageProcessorPil, SmolVLMProcessor
+def _smolvlm(shape: dict[str, Any], generation: int = 2) -> tuple[Any, Any]:
+    """SmolVLM2's classes; with `generation` 1, SmolVLM's (Idefics3's), the same network, whose processor
+    has no video part (so `transformers serve` loads it without torchvision, transformers#48558)."""
+    from transformers import (
+        Idefics3Config,
+        Idefics3ImageProcessorPil,
+        Idefics3Processor,
+        SmolVLMConfig,
+        SmolVLMImageProcessorPil,
+        SmolVLMProcessor,
+    )
     from transformers.models.smolvlm.processing_smolvlm import DEFAULT_CHAT_TEMPLATE
 
     from assistant.engine.families.processors import image_only
@@ -239,19 +248,37 @@ def _smolvlm(shape: dict[str, Any]) -> tuple[Any, Any]:
     )
     # 256M and 500M: 512-pixel tiles of 16-pixel patches shuffled by 4; 2.2B: 384 of 14 by 3.
     tile, patch, scale = shape.get("tile", 512), shape.get("patch", 16), shape.get("scale", 4)
-    images = SmolVLMImageProcessorPil(
-        size={"longest_edge": tile},
-        max_image_size={"longest_edge": tile},
-        image_mean=[0.5] * 3,
-        image_std=[0.5] * 3,
-    )
+    sizes: dict[str, Any] = {
+        "size": {"longest_edge": tile},
+        "max_image_size": {"longest_edge": tile},
+        "image_mean": [0.5] * 3,
+        "image_std": [0.5] * 3,
+    }
     per_tile = (tile // patch) ** 2 // scale**2
-    processor = image_only(SmolVLMProcessor)(
-        images, tokenizer, video_processor=None, image_seq_len=per_tile, chat_template=DEFAULT_CHAT_TEMPLATE
-    )
+    processor: Any
+    if generation == 1:
+        processor = Idefics3Processor(
+            Idefics3ImageProcessorPil(**sizes, do_image_splitting=False),
+            tokenizer,
+            image_seq_len=per_tile,
+            chat_template=DEFAULT_CHAT_TEMPLATE,
+        )
+    else:
+        processor = image_only(SmolVLMProcessor)(
+            SmolVLMImageProcessorPil(**sizes),
+            tokenizer,
+            video_processor=None,
+            image_seq_len=per_tile,
+            chat_template=DEFAULT_CHAT_TEMPLATE,
+        )
     text = dict(shape["text"])
-    config = SmolVLMConfig(
-        architectures=["SmolVLMForConditionalGeneration"],
+    config_class, architecture = (
+        (Idefics3Config, "Idefics3ForConditionalGeneration")
+        if generation == 1
+        else (SmolVLMConfig, "SmolVLMForConditionalGeneration")
+    )
+    config = config_class(
+        architectures=[architecture],
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
         scale_factor=scale,
         vision_config=dict(shape["vision"], image_size=tile, patch_size=patch),
@@ -351,12 +378,19 @@ def family_config(name: str) -> tuple[Any, Any]:
     return _BUILDERS[shape["family"]](shape)
 
 
-def save_full_size_family(name: str, folder: str | Path) -> Path:
-    """Write the random full-size `name` (a key of SHAPES) to `folder` as a bfloat16 checkpoint."""
+def save_full_size_family(name: str, folder: str | Path, for_serving: bool = False) -> Path:
+    """Write the random full-size `name` (a key of SHAPES) to `folder` as a bfloat16 checkpoint. With
+    `for_serving` (SmolVLM2 only), in SmolVLM's first-generation classes, which `transformers serve`
+    loads here: the same network and image tokens."""
     import torch
     from transformers import AutoModelForImageTextToText
 
-    config, processor = family_config(name)
+    if for_serving:
+        if SHAPES[name]["family"] != "smolvlm":
+            raise ValueError(f"only SmolVLM2's shapes are written for serving, not {name}")
+        config, processor = _smolvlm(SHAPES[name], generation=1)
+    else:
+        config, processor = family_config(name)
     torch.manual_seed(0)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.bfloat16)  # built in bfloat16, as published: half the memory of float32

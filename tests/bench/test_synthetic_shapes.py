@@ -31,3 +31,22 @@ def test_the_shape_is_of_the_catalogues_family_and_size(model) -> None:
     assert parameters == pytest.approx(model.parameters, rel=0.03)
     # The processor's image tokens are the config's: the tokenizer says the id the model looks for.
     assert processor.tokenizer.convert_tokens_to_ids(processor.image_token) == config.image_token_id
+
+
+def test_the_served_smolvlm2_is_the_same_network_in_smolvlms_first_classes() -> None:
+    # `transformers serve` cannot load SmolVLM2's processor here (its video part needs torchvision), so
+    # the server suite serves the same network in the classes SmolVLM-500M-Instruct is published with.
+    import torch
+    from transformers import AutoModelForImageTextToText
+
+    from assistant.bench.synthetic_families import _smolvlm
+
+    counts = []
+    for generation in (1, 2):
+        config, processor = _smolvlm(SHAPES["smolvlm2-500m"], generation=generation)
+        with torch.device("meta"):
+            built = AutoModelForImageTextToText.from_config(config)
+        counts.append(sum(weight.numel() for weight in built.parameters()))
+        assert type(built).__name__ == config.architectures[0]
+        assert "video_processor" not in type(processor).get_attributes() or generation == 2
+    assert counts[0] == counts[1]
