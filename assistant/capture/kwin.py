@@ -18,6 +18,7 @@ import os
 import queue
 import secrets
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def focused(address: str | None = None, deadline: float = DEADLINE_SECONDS) -> t
 
 
 def _ask(router: Any, deadline: float) -> tuple[str, Geometry] | None:
-    from jeepney import HeaderFields, MatchRule, new_method_return
+    from jeepney import HeaderFields, MatchRule, new_error, new_method_return
 
     kwin = str(
         _call(
@@ -140,14 +141,19 @@ def _ask(router: Any, deadline: float) -> tuple[str, Geometry] | None:
             raise KWinError("KWin refused the script")
         try:
             _run(router, int(script_id), deadline)
+            end = time.monotonic() + deadline
             while True:
                 try:
-                    message = answers.get(timeout=deadline)
+                    message = answers.get(timeout=max(0.0, end - time.monotonic()))
                 except queue.Empty as error:
                     raise KWinError(f"KWin's script did not answer within {deadline:g} s") from error
-                if message.header.fields.get(HeaderFields.sender) == kwin:
-                    router.send(new_method_return(message))
-                    return parse_answer(str(message.body[0]))
+                if message.header.fields.get(HeaderFields.sender) != kwin:
+                    router.send(
+                        new_error(message, "org.freedesktop.DBus.Error.AccessDenied", "s", ("not KWin",))
+                    )
+                    continue
+                router.send(new_method_return(message))
+                return parse_answer(str(message.body[0]))
         finally:
             with contextlib.suppress(KWinError):  # a script that ended on an error is gone already
                 _call(router, KWIN, SCRIPTING_PATH, SCRIPTING, "unloadScript", "s", plugin, deadline=deadline)
