@@ -66,7 +66,9 @@ class KWinDesktop:
                 found = kwin.focused(self.address)
             except kwin.KWinError as error:
                 found = error
-            if (found is None and title is None) or (found is not None and found[0] == title):
+            if isinstance(found, kwin.KWinError):  # KWin still starting: asked again
+                pass
+            elif (found is None and title is None) or (found is not None and found[0] == title):
                 time.sleep(0.3)  # mapped and focused; let the client draw its text
                 return
             time.sleep(0.1)

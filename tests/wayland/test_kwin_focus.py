@@ -1,6 +1,6 @@
 """The focused window on KDE Plasma's Wayland, from a script the real KWin runs (Debian 12's 5.27,
-headless on its virtual backend): its title and frame, the script unloaded after; and the sentences
-said where no window has the focus or KWin is not there."""
+headless on its virtual backend): its title and frame, the script unloaded after; and the sentence
+said where no window has the focus."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from kwin_harness import KWinDesktop
 from portal_harness import call
 
 from assistant.capture import kwin
-from assistant.capture.window import WAYLAND_MESSAGE, NoFocusedWindow, focused_window
-from assistant.i18n import _
+from assistant.capture.window import NoFocusedWindow, focused_window
 
 pytestmark = pytest.mark.slow
 kwin_desktop, on_kwin = kwin_harness.kwin_desktop, kwin_harness.on_kwin  # the fixtures, for this module
@@ -62,49 +61,3 @@ def test_with_no_window_open_it_says_that_no_window_has_the_focus(on_kwin: KWinD
     on_kwin.wait_focused(None)
     with pytest.raises(NoFocusedWindow, match="No window has the focus"):
         focused_window()
-
-
-def test_on_kde_without_kwin_on_the_bus_it_says_the_desktop_hides_windows(
-    session_bus: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-none")
-    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
-    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "KDE")
-    monkeypatch.delenv("DISPLAY", raising=False)
-    with pytest.raises(NoFocusedWindow) as raised:
-        focused_window()
-    assert str(raised.value) == _(WAYLAND_MESSAGE)
-
-
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [
-        ({"XDG_CURRENT_DESKTOP": "KDE"}, True),
-        ({"XDG_CURRENT_DESKTOP": "ubuntu:KDE"}, True),
-        ({"KDE_FULL_SESSION": "true"}, True),
-        ({"XDG_CURRENT_DESKTOP": "GNOME"}, False),
-        ({"XDG_CURRENT_DESKTOP": "sway"}, False),
-        ({}, False),
-    ],
-)
-def test_kde_is_told_by_its_desktop_name(environ: dict[str, str], expected: bool) -> None:
-    assert kwin.is_kde(environ) is expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (
-            '{"caption": "Notes", "x": 10, "y": 20.4, "width": 300.6, "height": 200}',
-            ("Notes", (10, 20, 301, 200)),
-        ),
-        ("null", None),
-    ],
-)
-def test_the_scripts_answer_is_read(text: str, expected: object) -> None:
-    assert kwin.parse_answer(text) == expected
-
-
-def test_a_nonsense_answer_is_an_error_not_a_window() -> None:
-    with pytest.raises(kwin.KWinError):
-        kwin.parse_answer('{"caption": "Notes"}')

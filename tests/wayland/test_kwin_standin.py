@@ -1,7 +1,8 @@
 """What the real KWin 5.27 of the other tests cannot show: Plasma 6's layout of the scripting objects,
 and an answer from someone other than KWin. A stand-in KWin owns `org.kde.KWin` on a private bus,
 exports a loaded script at `/Scripting/Script<id>` only (Plasma 6; 5.27 uses `/<id>`), and "runs" it
-by reading the `callDBus` target out of the script and calling it back, as KWin's script would."""
+by reading the `callDBus` target out of the script and calling it back, as KWin's script would.
+And, with no KWin at all: the sentence said on KDE without KWin, and how the script's answer is read."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from assistant.capture import kwin
+from assistant.capture.window import WAYLAND_MESSAGE, NoFocusedWindow, focused_window
+from assistant.i18n import _
 
 CALL_BACK = re.compile(
     r'callDBus\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")'
@@ -118,3 +121,49 @@ def test_no_answer_in_time_is_an_error(stand_in_kwin: StandIn, monkeypatch: pyte
     with pytest.raises(kwin.KWinError, match="did not answer"):
         kwin.focused(deadline=0.5)
     assert [member for _path, member in stand_in_kwin.calls][-1] == "unloadScript"
+
+
+def test_on_kde_without_kwin_on_the_bus_it_says_the_desktop_hides_windows(
+    session_bus: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-none")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "KDE")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    with pytest.raises(NoFocusedWindow) as raised:
+        focused_window()
+    assert str(raised.value) == _(WAYLAND_MESSAGE)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"XDG_CURRENT_DESKTOP": "KDE"}, True),
+        ({"XDG_CURRENT_DESKTOP": "ubuntu:KDE"}, True),
+        ({"KDE_FULL_SESSION": "true"}, True),
+        ({"XDG_CURRENT_DESKTOP": "GNOME"}, False),
+        ({"XDG_CURRENT_DESKTOP": "sway"}, False),
+        ({}, False),
+    ],
+)
+def test_kde_is_told_by_its_desktop_name(environ: dict[str, str], expected: bool) -> None:
+    assert kwin.is_kde(environ) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '{"caption": "Notes", "x": 10, "y": 20.4, "width": 300.6, "height": 200}',
+            ("Notes", (10, 20, 301, 200)),
+        ),
+        ("null", None),
+    ],
+)
+def test_the_scripts_answer_is_read(text: str, expected: object) -> None:
+    assert kwin.parse_answer(text) == expected
+
+
+def test_a_nonsense_answer_is_an_error_not_a_window() -> None:
+    with pytest.raises(kwin.KWinError):
+        kwin.parse_answer('{"caption": "Notes"}')
