@@ -12,31 +12,32 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.bench.documents import make_corpus
 from assistant.bench.loading import synthetic_checkpoint
 from assistant.bench.suites import Bench, Scope, Target, show, target
-from assistant.documents.ray_run import LOCAL, EngineRecipe, ray_engine, start
+from assistant.documents.ray_pipeline import RayRunner
+from assistant.documents.ray_run import LOCAL, EngineRecipe, start
 from assistant.documents.runner import Options, Runner
 
 if TYPE_CHECKING:
-    from assistant.engine.base import Engine
+    from assistant.documents.results import RunReport
 
 SCOPE: Scope = "before models"  # its own engine here, and one in each actor
 KEY = "scale"
 RAY_OVERHEAD = 1.15  # the single process's pictures/s over one actor's, at most
 
 
-def _pictures_per_s(engine: Engine, n_images: int, batch_size: int, repeat: int) -> float:
+def _pictures_per_s(run: Callable[[Path], RunReport], n_images: int, repeat: int) -> float:
     rates = []
     for _ in range(max(1, repeat)):
         with tempfile.TemporaryDirectory(prefix="alt-text-scale-") as folder:
             make_corpus(Path(folder), n_images)
             started = time.perf_counter()
-            report = Runner(engine, Options(write=True, batch_size=batch_size)).run([Path(folder)])
+            report = run(Path(folder))
             wall = time.perf_counter() - started
         if report.failed:
             raise RuntimeError("the scale bench's run failed; see the alt-text log")
@@ -59,20 +60,27 @@ def _recipe(bench: Bench, folder: Path) -> EngineRecipe:
 
 
 def bench_scale(bench: Bench) -> dict[str, Any]:
+    """Each mode's time runs from loading the engine (in this process, or in each actor) to the last
+    document written: a Ray run cannot load its actors' engines before its documents are read."""
     args = bench.args
     n_images, batch = args.images, args.batch
     with tempfile.TemporaryDirectory(prefix="alt-text-scale-model-") as folder:
         recipe = _recipe(bench, Path(folder))
-        single = _pictures_per_s(recipe.load(), n_images, batch, args.repeat)
+        options = Options(write=True, batch_size=batch)
+        single = _pictures_per_s(
+            lambda docs: Runner(recipe.load(), options).run([docs]), n_images, args.repeat
+        )
         figures: dict[str, Any] = {"images": n_images, "single_pictures_per_s": round(single, 3)}
-        start(LOCAL)  # before Ray is first imported: it keeps Ray to 127.0.0.1
+        start(LOCAL)  # before Ray is first imported: it keeps Ray to 127.0.0.1; not timed
         import ray
 
         try:
             for actors in (1, 2):
-                with ray_engine(recipe, LOCAL, actors) as engine:
-                    ray.get([actor.summary.remote() for actor in engine.actors])  # every engine loaded
-                    rate = _pictures_per_s(engine, n_images, batch * actors, args.repeat)
+
+                def on_ray(docs: Path, actors: int = actors) -> RunReport:
+                    return RayRunner(recipe, options, actors=actors).run([docs])
+
+                rate = _pictures_per_s(on_ray, n_images, args.repeat)
                 figures[f"ray_{actors}_pictures_per_s"] = round(rate, 3)
                 figures[f"ray_{actors}_over_single"] = round(rate / single, 3)
         finally:

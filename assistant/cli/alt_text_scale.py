@@ -16,7 +16,7 @@ from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.documents.journal import Journal
-    from assistant.documents.runner import Options
+    from assistant.documents.runner import Options, Progress, Runner
     from assistant.engine import Engine
 
 LOCAL_RAY = "local"  # the same as assistant.documents.ray_run.LOCAL, which imports more than the CLI needs
@@ -86,10 +86,13 @@ def set_concurrency(engine: Engine, concurrency: int | None, options: Options) -
     options.batch_size = max(options.batch_size, concurrency)
 
 
-@contextlib.contextmanager
-def ray_engine(args: argparse.Namespace, options: Options) -> Iterator[Engine]:
-    """The Ray actors' engine for the run; the runner's batches hold a batch for each actor."""
-    from assistant.documents.ray_run import EngineRecipe, ray_engine
+def ray_runner(
+    args: argparse.Namespace, options: Options, progress: Progress, journal: Journal | None
+) -> Runner:
+    """The run on Ray: documents read as Ray Data tasks, pictures described by `--concurrency` actors
+    (default: one per GPU, or one per two CPUs), each document written here as on one computer."""
+    from assistant.documents.ray_pipeline import RayRunner
+    from assistant.documents.ray_run import EngineRecipe
 
     recipe = EngineRecipe(
         model=args.model,
@@ -98,6 +101,4 @@ def ray_engine(args: argparse.Namespace, options: Options) -> Iterator[Engine]:
         image_tokens=getattr(args, "image_tokens", None) or 0,
         server=server_option(args),
     )
-    with ray_engine(recipe, args.ray, args.concurrency or 0) as engine:
-        options.batch_size *= len(engine.actors)
-        yield engine
+    return RayRunner(recipe, options, progress, journal, address=args.ray, actors=args.concurrency or 0)

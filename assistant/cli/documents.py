@@ -233,15 +233,17 @@ def run_alt_text(args: argparse.Namespace) -> int:
     journal = scale.journal_of(args, options)
     with contextlib.ExitStack() as stack:
         stack.enter_context(scale.stopped_by_sigterm())
-        if args.ray is not None:
-            engine = stack.enter_context(scale.ray_engine(args, options))
+        if args.ray is not None:  # Ray Data reads and describes; each document is written here
+            progress = _ProgressBar()
+            runner = scale.ray_runner(args, options, progress, journal)
         else:
             engine = load_for_command(args)
             scale.set_concurrency(engine, args.concurrency, options)
-        progress = _ProgressBar()
+            progress = _ProgressBar()
+            runner = Runner(engine, options, on_progress=progress, journal=journal)
         with _unexpected_problems_logged() as log_written:
             try:
-                report = Runner(engine, options, on_progress=progress, journal=journal).run(args.paths)
+                report = runner.run(args.paths)
             finally:
                 progress.close()
     if args.json:

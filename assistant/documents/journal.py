@@ -56,7 +56,11 @@ class Journal:
                 continue  # the torn line of a run stopped while writing it
 
     def is_done(self, path: Path, content: bytes) -> bool:
-        return (_key(path), content_hash(content)) in self._done
+        return self.has(path, content_hash(content))
+
+    def has(self, path: Path, sha256: str) -> bool:
+        """Whether `path` was finished with this content (its SHA-256, as `file_hash` gives it)."""
+        return (_key(path), sha256) in self._done
 
     def record(self, path: Path, sha256: str) -> None:
         """Note `path` as finished, with the hash of its content now; on disk before this returns."""

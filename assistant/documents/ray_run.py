@@ -1,6 +1,6 @@
-"""Pictures described on Ray: a pool of actors, each loading the engine once, behind the `Engine`
-interface, so the run (reading, containment, bomb limits, backups, atomic writes, the report) is the
-single-machine `Runner`'s, with one code path for writing.
+"""Ray for `alt-text --ray`: starting or joining it, kept to 127.0.0.1 when it is this computer's, and
+the actors of Ray Data's pool (`Describer`), each loading the engine once. The run itself is
+documents/ray_pipeline.py.
 
 Ray is an optional extra (`pip install assistant[scale]`) and is imported only here, only when a run
 asks for it. A Ray started here listens on 127.0.0.1 with its dashboard off: an unauthenticated Ray open
@@ -12,16 +12,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image
-
-from assistant.engine.base import Detail, Engine, EngineError, TextCallback, Turn
+from assistant.engine.base import Engine, EngineError
 from assistant.engine.server import ServerChoice
 from assistant.errors import UserError
-from assistant.i18n import _, ngettext
+from assistant.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -71,100 +69,39 @@ class EngineRecipe:
 
 
 class Describer:
-    """One actor: the engine loaded once, describing the chunks of pictures it is sent."""
+    """One actor of Ray Data's pool (`map_batches`): the engine loaded once, describing the pictures of
+    each batch it is sent in their documents' languages. Record rows pass through; pictures do not go
+    back, only their descriptions (or the one sentence a picture failed with) and the text read on them."""
 
-    def __init__(self, recipe: EngineRecipe) -> None:
+    def __init__(self, recipe: EngineRecipe, batch_size: int, include_ocr: bool) -> None:
         self.engine = recipe.load()
+        self.batch_size, self.include_ocr = batch_size, include_ocr
 
-    def describe(self, pictures: list[Image.Image], detail: Detail, batch_size: int) -> list[str] | str:
-        """The descriptions, or the one sentence the engine failed with (the runner then tries the
-        pictures one by one, as it does on one machine)."""
-        try:
-            return self.engine.describe_many(pictures, detail, batch_size)
-        except EngineError as error:
-            return str(error)
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        from assistant.documents.describing import describe_each, speaking, words_on
+        from assistant.documents.ray_gather import picture_of
 
-    def summary(self) -> str:
-        return self.engine.summary
-
-
-def spread(count: int, parts: int) -> list[range]:
-    """`count` items in `parts` contiguous runs as even as can be, none empty."""
-    parts = max(1, min(parts, count))
-    size, extra = divmod(count, parts)
-    runs, start = [], 0
-    for part in range(parts):
-        end = start + size + (1 if part < extra else 0)
-        runs.append(range(start, end))
-        start = end
-    return runs
-
-
-class RayEngine(Engine):
-    """Describes a batch by sending an even share to each actor at once; results in input order. An
-    actor that dies is restarted by Ray (loading its engine again) and its share sent again (up to
-    RETRIES times); the
-    descriptions come back to the one process that writes, so no picture is written twice."""
-
-    def __init__(self, actors: Sequence[Any], summary: str) -> None:
-        self.actors = list(actors)
-        self._summary = summary
-        self.notices: list[str] = []
-
-    @property
-    def summary(self) -> str:
-        return self._summary
-
-    def describe_many(
-        self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
-    ) -> list[str]:
-        import ray
-
-        if not images:
-            return []
-        shares = spread(len(images), len(self.actors))
-        calls = [
-            actor.describe.remote([images[i] for i in share], detail, batch_size)
-            for actor, share in zip(self.actors, shares, strict=False)
-        ]
-        try:
-            answers = ray.get(calls)
-        except ray.exceptions.RayError as error:
-            log.error("Ray could not describe a batch", exc_info=error)
-            raise EngineError(
-                _("Ray could not describe these pictures ({kind}); run again to finish them.").format(
-                    kind=type(error).__name__
-                )
-            ) from None
-        texts: list[str] = []
-        for answer in answers:
-            if isinstance(answer, str):
-                raise EngineError(answer)
-            texts.extend(answer)
-        return texts
-
-    def describe(
-        self,
-        image: Image.Image,
-        detail: Detail = "brief",
-        on_text: TextCallback | None = None,
-        cancel: Any = None,
-    ) -> str:
-        return self.describe_many([image], detail, 1)[0]
-
-    def ask(
-        self,
-        image: Image.Image,
-        question: str,
-        history: Sequence[Turn] = (),
-        on_text: TextCallback | None = None,
-        cancel: Any = None,
-        *,
-        text_on_image: Sequence[str] = (),
-    ) -> str:
-        raise EngineError(
-            _("Questions are answered on this computer; Ray only describes documents' pictures.")
-        )
+        keys = [str(key) for key in batch["key"]]
+        texts, failed, words = [""] * len(keys), [False] * len(keys), [""] * len(keys)
+        rows = [index for index, key in enumerate(keys) if key]
+        for wanted in dict.fromkeys(keys[index].split(":", 1)[0] for index in rows):
+            chosen = [index for index in rows if keys[index].startswith(wanted + ":")]
+            pictures = [picture_of({name: batch[name][index] for name in batch}) for index in chosen]
+            with speaking(self.engine, wanted) as engine:
+                described = describe_each(engine, pictures, self.batch_size)
+            for index, picture, text in zip(chosen, pictures, described, strict=True):
+                failed[index] = isinstance(text, EngineError)
+                texts[index] = str(text)
+                if self.include_ocr and not failed[index]:
+                    words[index] = words_on(picture)
+        return {
+            "doc": batch["doc"],
+            "key": keys,
+            "text": texts,
+            "failed": failed,
+            "ocr": words,
+            "record": batch["record"],
+        }
 
 
 def on_loopback(address: str) -> bool:
@@ -217,40 +154,23 @@ def start(address: str = LOCAL, num_cpus: int | None = None) -> None:
 
 
 @contextlib.contextmanager
-def ray_engine(recipe: EngineRecipe, address: str = LOCAL, actors: int = 0) -> Iterator[RayEngine]:
-    """A `RayEngine` of `actors` actors (0: one per GPU, or else one per two CPUs). A Ray this process
-    has already joined is used as it is, and only the actors end after; otherwise Ray is started (or
-    joined) for the run and shut down after."""
+def session(address: str = LOCAL) -> Iterator[Any]:
+    """The `ray` module, joined to a Ray for the run: one this process has already joined is used as it
+    is; otherwise Ray is started (LOCAL) or joined for the run and shut down after."""
     ray = _import_ray(address)
     owned = not ray.is_initialized()
     if owned:
         start(address)
-    with contextlib.ExitStack() as stack:
+    try:
+        yield ray
+    finally:
         if owned:
-            stack.callback(ray.shutdown)
-        resources: dict[str, float] = ray.cluster_resources()
-        gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
-        count = actors or gpus or max(1, cpus // 2)
-        remote = ray.remote(
-            num_cpus=1, num_gpus=1 if gpus else 0, max_restarts=RETRIES, max_task_retries=RETRIES
-        )
-        pool = [remote(Describer).remote(recipe) for _ in range(count)]
-        stack.callback(lambda: [ray.kill(actor, no_restart=True) for actor in pool])
-        try:
-            summary = ray.get(pool[0].summary.remote())
-        except ray.exceptions.RayError as error:  # the engine could not be loaded on the actor
-            cause = getattr(error, "cause", None)
-            if isinstance(cause, UserError):
-                raise EngineError(str(cause)) from None
-            log.error("The engine could not be loaded on Ray", exc_info=error)
-            raise EngineError(
-                _("The model could not be loaded on Ray ({kind}); the details are in the log.").format(
-                    kind=type(error).__name__
-                )
-            ) from None
-        yield RayEngine(
-            pool,
-            ngettext("{summary}, on {count} Ray actor", "{summary}, on {count} Ray actors", count).format(
-                summary=summary, count=count
-            ),
-        )
+            ray.shutdown()
+
+
+def actor_count(ray: Any, wanted: int = 0) -> tuple[int, bool]:
+    """How many actors describe (`wanted`, else one per GPU, else one per two CPUs), and whether each
+    takes a GPU."""
+    resources: dict[str, float] = ray.cluster_resources()
+    gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
+    return wanted or gpus or max(1, cpus // 2), gpus > 0

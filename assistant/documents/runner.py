@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,15 +16,14 @@ from PIL import Image
 
 from assistant.documents import alttext, formats, sources
 from assistant.documents.atomic import write_atomically
+from assistant.documents.describing import describe_each, speaking, words_on
 from assistant.documents.journal import DONE_NOTE, file_hash
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
 from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
-from assistant.engine.translate import in_language
-from assistant.errors import UserError
-from assistant.i18n import _, language
+from assistant.i18n import language
 
 if TYPE_CHECKING:
     from assistant.documents.journal import Journal
@@ -81,14 +80,18 @@ class _Open:
     result: DocumentResult
     document: Document
     stat: os.stat_result  # as read, so that a file changed meanwhile is not overwritten
+    digest: str = ""  # the SHA-256 of the bytes read, where the runner keeps it (`keep_digests`)
 
 
 class Runner:
-    """One run over a set of documents with one engine."""
+    """One run over a set of documents with one engine. Without an engine it only reads: Ray Data's
+    tasks open documents and gather their pictures with it (documents/ray_gather.py)."""
+
+    keep_digests = False  # note each document's SHA-256 as read (a Ray run's writer compares it)
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None,
         options: Options,
         on_progress: Progress | None = None,
         journal: Journal | None = None,
@@ -106,10 +109,15 @@ class Runner:
         self._seen: dict[bytes, tuple[tuple[int, int], str]] = {}
         self._waiting: dict[str, list[ImageOccurrence]] = {}
         self._images_done = 0
-        self._language = language()  # the alt-text's language for the document being read
+        self.user_language = language()  # for documents that declare none (a Ray task is told the driver's)
+        self._language = self.user_language  # the alt-text's language for the document being read
         self._images_total = 0  # grows as documents are opened
         self._documents_done = 0
         self._documents_total = 0
+
+    @property
+    def images_total(self) -> int:
+        return self._images_total
 
     # -- planning -----------------------------------------------------------------------------------
 
@@ -214,59 +222,38 @@ class Runner:
     # -- describing ---------------------------------------------------------------------------------
 
     def _describe(self, fingerprints: list[str]) -> None:
+        assert self.engine is not None, "a runner without an engine only reads"
         for wanted in dict.fromkeys(f.split(":", 1)[0] for f in fingerprints):
-            engine = in_language(self.engine, wanted)
-            self._describe_in(engine, [f for f in fingerprints if f.startswith(wanted + ":")])
+            with speaking(self.engine, wanted) as engine:
+                self._describe_in(engine, [f for f in fingerprints if f.startswith(wanted + ":")])
 
     def _describe_in(self, engine: Engine, fingerprints: list[str]) -> None:
         pictures = [self._pending[f] for f in fingerprints]
         started = time.perf_counter()
-        # Each picture's description, or the error that describing it alone ended in.
-        texts: list[str | EngineError]
         try:
-            texts = [*engine.describe_many(pictures, detail="brief", batch_size=self.options.batch_size)]
-            if len(texts) != len(pictures):
-                raise EngineError(_("The engine returned the wrong number of descriptions."))
-        except Cancelled:
-            raise KeyboardInterrupt from None
-        except EngineError as error:
-            texts = []
-            if len(pictures) > 1:  # find the picture that broke the batch; describe the rest
-                for picture in pictures:
-                    try:
-                        texts.append(engine.describe_many([picture], detail="brief", batch_size=1)[0])
-                    except Cancelled:
-                        raise KeyboardInterrupt from None
-                    except EngineError as single_error:
-                        texts.append(single_error)
-            else:
-                texts = [error]
+            texts = describe_each(engine, pictures, self.options.batch_size)
         finally:
             self.report.engine_seconds += time.perf_counter() - started
         self.report.described += len(pictures)
         for fingerprint, text in zip(fingerprints, texts, strict=True):
             picture = self._pending.pop(fingerprint)
-            if isinstance(text, EngineError):
-                self._failure[fingerprint] = str(text)
-                continue
-            self._alt[fingerprint] = alttext.compose(text, self._ocr(picture), self.options.max_length)
-            for image in self._waiting.pop(fingerprint, []):
-                self._resolve(image)
-        for fingerprint in fingerprints:
-            for image in self._waiting.pop(fingerprint, []):
-                self._resolve(image)
+            self.settle(fingerprint, text, self._ocr(picture) if not isinstance(text, EngineError) else "")
+
+    def settle(self, fingerprint: str, text: str | EngineError, ocr_text: str = "") -> None:
+        """Note a picture's description (or why it failed) and resolve the images that show it."""
+        if isinstance(text, EngineError):
+            self._failure[fingerprint] = str(text)
+        else:
+            self._alt[fingerprint] = alttext.compose(text, ocr_text, self.options.max_length)
+        for image in self._waiting.pop(fingerprint, []):
+            self._resolve(image)
 
     def _ocr(self, picture: Image.Image) -> str:
         if not self.options.include_ocr:
             return ""
-        from assistant.ocr import read_text
-
         started = time.perf_counter()
         try:
-            return " ".join(read_text(picture).lines)
-        except UserError as error:  # the picture's alt-text goes without its text; the run goes on
-            log.warning("%s", error)
-            return ""
+            return words_on(picture)
         finally:
             self.report.ocr_seconds += time.perf_counter() - started
 
@@ -345,7 +332,9 @@ class Runner:
 
     # -- the run ------------------------------------------------------------------------------------
 
-    def _open(self, path: Path) -> _Open | None:
+    def open(self, path: Path) -> _Open | None:
+        """Open one document (bounded read, the journal, its format's parser); None where it is not to be
+        gone over, its result saying why."""
         result = DocumentResult(path)
         self.report.documents.append(result)
         try:
@@ -357,6 +346,7 @@ class Runner:
         except OSError as error:
             result.error = f"{path.name} could not be read ({error.strerror or error})."
             return None
+        digest = hashlib.sha256(raw).hexdigest() if self.keep_digests else ""
         if self.journal is not None and self.journal.is_done(path, raw):
             result.notes.append(DONE_NOTE)
             return None
@@ -372,7 +362,7 @@ class Runner:
             result.error = unexpected(path.name, error)
             return None
         result.format, result.images, result.notes = document.format, document.images, document.notes
-        return _Open(result, document, stat)
+        return _Open(result, document, stat, digest)
 
     def run(self, paths: Iterable[Path]) -> RunReport:
         """Documents stream through: each is opened when the run reaches it, its pictures are decoded one
@@ -406,16 +396,14 @@ class Runner:
 
     def _read(self, path: Path, unfinished: list[_Open]) -> None:
         """Open one document and send its pictures on; write the documents whose pictures are all done."""
-        item = self._open(path)
+        item = self.open(path)
         if item is None:
             self._documents_done += 1
             self._progress()
             return
-        images = [image for image in item.document.images if self._plan(image)]
-        self._images_total += len(images)
+        images = self._planned(item)
         self._progress()
         unfinished.append(item)
-        self._language = self.options.language or item.document.language or language()
         for image in images:
             self._load(image)
             if len(self._pending) >= self.options.batch_size:
@@ -425,6 +413,26 @@ class Runner:
         if len(unfinished) > 1 and sum(held.stat.st_size for held in unfinished) > OPEN_BYTES:
             self._flush(everything=True)
             self._finish_ready(unfinished)
+
+    def _planned(self, item: _Open) -> list[ImageOccurrence]:
+        """The images of an opened document that are to be described, in the document's language."""
+        images = [image for image in item.document.images if self._plan(image)]
+        self._images_total += len(images)
+        self._language = self.options.language or item.document.language or self.user_language
+        return images
+
+    def gather(self, item: _Open) -> Iterator[tuple[str, Image.Image]]:
+        """Plan and load an opened document's images, yielding each distinct picture to describe (its
+        fingerprint and normalized picture) as soon as it is decoded; the images showing it wait for
+        `settle`. Ray Data's tasks read documents with it (documents/ray_gather.py)."""
+        sent: set[str] = set()
+        for image in self._planned(item):
+            self._load(image)
+            while self._pending:
+                fingerprint, picture = self._pending.popitem()
+                if fingerprint not in sent:
+                    sent.add(fingerprint)
+                    yield fingerprint, picture
 
     def _finish_ready(self, candidates: list[_Open], unfinished: list[_Open] | None = None) -> None:
         """Write every document among `candidates` whose images all have their outcome."""

@@ -1,8 +1,8 @@
-"""Alt-text on a real local Ray (2 CPUs, loopback only) with the tiny BLIP-2: a corpus of every format
-comes out byte-identical to the single-process run's, with the same report; an actor killed mid-batch
-and a driver stopped mid-run still end with every document written once.
+"""Alt-text on a real local Ray (2 CPUs, loopback only) with the tiny BLIP-2, through Ray Data: a corpus
+of every format comes out byte-identical to the single-process run's, with the same report; an actor
+killed mid-batch and a driver stopped mid-run still end with every document written once.
 
-One Ray for the module (starting one costs seconds on 2 cores); each run makes its own two actors.
+One Ray for the module (starting one costs seconds on 2 cores); each run makes its own actor pool.
 """
 
 from __future__ import annotations
@@ -10,23 +10,20 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from doc_helpers import BLUE, GREEN, RED, YELLOW, png
-from test_epub import build_epub
-from test_office import build_docx, build_pptx
-from test_pdf import tagged_pdf
+import scale_corpus
+from scale_corpus import DyingOnce, build_corpus, copy, files, outcome
 
 from assistant.documents.journal import DONE_NOTE, journal_for
-from assistant.documents.ray_run import LOCAL, LOOPBACK, SINGLE_COMPUTER_ENV, EngineRecipe, ray_engine, start
+from assistant.documents.ray_pipeline import RayRunner
+from assistant.documents.ray_run import LOCAL, LOOPBACK, SINGLE_COMPUTER_ENV, EngineRecipe, start
 from assistant.documents.results import RunReport
 from assistant.documents.runner import Options, Runner
 
@@ -38,8 +35,7 @@ pytestmark = [
     ),
 ]
 
-HEAD_DEADLINE_S = 240  # a hang guard for `ray start --head` and the run that joins it, never a timing
-DOCUMENTS = ["page.html", "notes.md", "letter.docx", "slides.pptx", "book.epub", "figures.pdf"]
+HEAD_DEADLINE_S = 240  # a hang guard for `ray start` and the run that joins it, never a timing
 
 
 @pytest.fixture(scope="module")
@@ -59,41 +55,6 @@ def corpus(tmp_path_factory) -> Path:
     return build_corpus(tmp_path_factory.mktemp("corpus") / "docs")
 
 
-def copy(corpus: Path, folder: Path) -> list[Path]:
-    shutil.copytree(corpus, folder)
-    return [folder / name for name in DOCUMENTS]
-
-
-def build_corpus(folder: Path) -> Path:
-    folder.mkdir()
-    for name, color in (("red", RED), ("green", GREEN), ("blue", BLUE), ("yellow", YELLOW)):
-        (folder / f"{name}.png").write_bytes(png(color, (40, 30)))
-    (folder / "page.html").write_text('<p><img src="red.png"> <img src="green.png" alt=""></p>\n')
-    (folder / "notes.md").write_text("# Notes\n\n![](blue.png) and ![](yellow.png)\n")
-    build_docx(folder / "letter.docx")
-    (folder / "python-powered.png").write_bytes(png(RED, (40, 30)))
-    build_pptx(folder / "slides.pptx", folder / "python-powered.png")
-    build_epub(folder / "book.epub")
-    (folder / "figures.pdf").write_bytes(tagged_pdf([None, "figure.png"]))
-    return folder
-
-
-def outcome(report: RunReport) -> list[tuple[str, str, list[tuple[str, str | None, str]]]]:
-    """The report without its paths' folders and its timings."""
-    return [
-        (
-            document.path.name,
-            document.error,
-            [(image.outcome.value, image.new_alt, image.reason) for image in document.images],
-        )
-        for document in report.documents
-    ]
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
-
-
 OPTIONS = dict(write=True, fix_suspicious=True, batch_size=2)
 
 
@@ -111,40 +72,18 @@ def recipe(tiny_model_dir: Path) -> EngineRecipe:
     return EngineRecipe(model=str(tiny_model_dir), device="cpu", precision="fp32")
 
 
-class KilledOnce:
-    """An actor handle whose first call is sent and then its actor killed, while the call runs."""
-
-    def __init__(self, actor: Any) -> None:
-        self.actor = actor
-        self.killed = False
-        outer = self
-
-        class Method:
-            @staticmethod
-            def remote(*args: Any) -> Any:
-                import ray
-
-                call = actor.describe.remote(*args)
-                if not outer.killed:
-                    outer.killed = True
-                    ray.kill(actor, no_restart=False)  # Ray restarts it and sends the call again
-                return call
-
-        self.describe = Method
-
-
-def test_ray_writes_what_one_process_writes_even_with_an_actor_killed_mid_batch(
+def test_ray_data_writes_what_one_process_writes_even_with_an_actor_killed_mid_batch(
     local_ray, corpus, single, tiny_model_dir, tmp_path
 ) -> None:
+    import ray.cloudpickle
+
+    ray.cloudpickle.register_pickle_by_value(scale_corpus)  # Ray's workers cannot import the tests
     expected_files, expected_report = single
     documents = copy(corpus, tmp_path / "docs")
-    options = Options(**OPTIONS)
-    with ray_engine(recipe(tiny_model_dir), actors=2) as engine:
-        assert "on 2 Ray actors" in engine.summary
-        killed = KilledOnce(engine.actors[0])
-        engine.actors[0] = killed
-        report = Runner(engine, options).run(documents)
-    assert killed.killed
+    marker = tmp_path / "killed"
+    dying = DyingOnce(model=str(tiny_model_dir), device="cpu", precision="fp32", marker=str(marker))
+    report = RayRunner(dying, Options(**OPTIONS), actors=2).run(documents)
+    assert marker.exists()  # an actor was killed in its first batch, restarted, and its batch sent again
     assert outcome(report) == outcome(expected_report)
     assert files(tmp_path / "docs") == expected_files
 
@@ -160,15 +99,14 @@ def test_a_stopped_driver_run_again_finishes_the_rest_and_writes_nothing_twice(
         if documents_done >= 2:
             raise KeyboardInterrupt  # as Ctrl+C or SIGTERM in the driver
 
-    with ray_engine(recipe(tiny_model_dir), actors=2) as engine:
-        journal = journal_for(options, "tiny", tmp_path / "cache")
-        first = Runner(engine, options, on_progress=stop_after_two, journal=journal).run(documents)
-        assert first.interrupted
-        written = {document.path for document in first.documents if document.written}
-        assert len(written) == 2
-        inodes = {path: path.stat().st_ino for path in written}  # a write renames a new file over
-        journal = journal_for(options, "tiny", tmp_path / "cache")
-        second = Runner(engine, options, journal=journal).run(documents)
+    journal = journal_for(options, "tiny", tmp_path / "cache")
+    first = RayRunner(recipe(tiny_model_dir), options, stop_after_two, journal, actors=1).run(documents)
+    assert first.interrupted
+    written = {document.path for document in first.documents if document.written}
+    assert len(written) == 2
+    inodes = {path: path.stat().st_ino for path in written}  # a write renames a new file over
+    journal = journal_for(options, "tiny", tmp_path / "cache")
+    second = RayRunner(recipe(tiny_model_dir), options, journal=journal, actors=1).run(documents)
     assert not second.interrupted and not second.failed
     assert {document.path for document in second.documents if document.notes == [DONE_NOTE]} == written
     assert {path: path.stat().st_ino for path in written} == inodes  # not written again
