@@ -13,21 +13,20 @@ The text read on the picture (OCR) never passes through here: it is read word fo
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
 from assistant.engine import models as model_files
 from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCallback, Turn
-from assistant.engine.catalogue import TRANSLATION_MODELS, language_name
-from assistant.i18n import _
+from assistant.engine.catalogue import TRANSLATION_MODELS
+from assistant.i18n import N_, _
 
 if TYPE_CHECKING:
     from assistant.engine.families import Family
@@ -37,19 +36,6 @@ log = logging.getLogger(__name__)
 # dtype, torch.linspace): a model that runs meanwhile on another thread fails (its tensors made on the
 # "meta" device). So loading a translation model and running any model through this module never overlap.
 _TORCH_WORK = threading.RLock()
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _holding_torch(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """`method` run holding `_TORCH_WORK`: the wrapped model's own work is not overlapped by a warm-up."""
-
-    @functools.wraps(method)
-    def held(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with _TORCH_WORK:
-            return method(*args, **kwargs)
-
-    return held
 
 
 ENGLISH = "en"
@@ -160,10 +146,8 @@ def _one_thread() -> Iterator[None]:
 
 
 def _int8(model: Any) -> Any:
-    """The model with its linear layers in int8 on the processor (PyTorch's dynamic quantization, per
-    channel): a sentence is translated about twice as fast, and the first spoken sentence waits for it.
-    int8 is how Marian models are commonly served (CTranslate2, Marian's own CPU decoder). Where this
-    PyTorch has no such quantization, the model stays in float32."""
+    """Linear layers in int8 (PyTorch's dynamic quantization): a sentence about twice as fast, as Marian
+    models are commonly served (CTranslate2); float32 where this PyTorch has no such quantization."""
     import warnings
 
     import torch
@@ -249,7 +233,7 @@ class TranslatingEngine(Engine):
     @property
     def summary(self) -> str:
         return _("{summary}; answers translated into {language} on this computer").format(
-            summary=self.inner.summary, language=language_name(self.language)
+            summary=self.inner.summary, language=shown_name(self.language)
         )
 
     def warm_up(self) -> threading.Thread | None:
@@ -280,7 +264,6 @@ class TranslatingEngine(Engine):
             return False
         return True
 
-    @_holding_torch
     def describe(
         self,
         image: Image.Image,
@@ -288,11 +271,13 @@ class TranslatingEngine(Engine):
         on_text: TextCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> str:
-        if not self._ready([self.to_user]):
-            return self.inner.describe(image, detail, on_text, cancel)
-        return self._answer(lambda hook: self.inner.describe(image, detail, hook, cancel), on_text, cancel)
+        with _TORCH_WORK:  # a warm-up does not load while the model runs
+            if not self._ready([self.to_user]):
+                return self.inner.describe(image, detail, on_text, cancel)
+            return self._answer(
+                lambda hook: self.inner.describe(image, detail, hook, cancel), on_text, cancel
+            )
 
-    @_holding_torch
     def ask(
         self,
         image: Image.Image,
@@ -303,23 +288,24 @@ class TranslatingEngine(Engine):
         *,
         text_on_image: Sequence[str] = (),
     ) -> str:
-        if not question.strip() or not self._ready([self.to_english, self.to_user]):
-            return self.inner.ask(image, question, history, on_text, cancel, text_on_image=text_on_image)
-        texts = [question] + [part for turn in history for part in (turn.question, turn.answer)]
-        missing = [text for text in texts[1:] if text not in self._english]
-        for text, english in zip(missing, self.to_english.translate(missing, cancel), strict=True):
-            self._english[text] = english
-        english_question = self.to_english.translate([question], cancel)[0]
-        self._english[question] = english_question
-        english_history = [Turn(self._english[t.question], self._english[t.answer]) for t in history]
-        # The text on the picture is passed as it was read: the model reads it, nothing translates it.
-        return self._answer(
-            lambda hook: self.inner.ask(
-                image, english_question, english_history, hook, cancel, text_on_image=text_on_image
-            ),
-            on_text,
-            cancel,
-        )
+        with _TORCH_WORK:
+            if not question.strip() or not self._ready([self.to_english, self.to_user]):
+                return self.inner.ask(image, question, history, on_text, cancel, text_on_image=text_on_image)
+            texts = [question] + [part for turn in history for part in (turn.question, turn.answer)]
+            missing = [text for text in texts[1:] if text not in self._english]
+            for text, english in zip(missing, self.to_english.translate(missing, cancel), strict=True):
+                self._english[text] = english
+            english_question = self.to_english.translate([question], cancel)[0]
+            self._english[question] = english_question
+            english_history = [Turn(self._english[t.question], self._english[t.answer]) for t in history]
+            # The text on the picture is passed as it was read: the model reads it, nothing translates it.
+            return self._answer(
+                lambda hook: self.inner.ask(
+                    image, english_question, english_history, hook, cancel, text_on_image=text_on_image
+                ),
+                on_text,
+                cancel,
+            )
 
     def _answer(
         self,
@@ -333,14 +319,14 @@ class TranslatingEngine(Engine):
         self._english[translated] = english
         return translated
 
-    @_holding_torch
     def describe_many(
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
-        english = self.inner.describe_many(images, detail, batch_size)
-        if not self._ready([self.to_user]):
-            return english
-        return translate_texts(self.to_user, english)
+        with _TORCH_WORK:
+            english = self.inner.describe_many(images, detail, batch_size)
+            if not self._ready([self.to_user]):
+                return english
+            return translate_texts(self.to_user, english)
 
 
 def _warm(translators: Sequence[Translator]) -> None:
@@ -361,6 +347,14 @@ def translate_texts(translator: Translator, texts: Sequence[str]) -> list[str]:
     flat = [sentence for sentences in split for sentence in sentences]
     translated = iter(translator.translate(flat))
     return [" ".join(t for t in (next(translated) for _s in sentences) if t) for sentences in split]
+
+
+def shown_name(language: str) -> str:
+    """The language's name in the app's language ("español"; the prompt's stay English: language_name)."""
+    names = [N_("German"), N_("English"), N_("Spanish"), N_("French"), N_("Italian"), N_("Japanese")]
+    names += [N_("Dutch"), N_("Polish"), N_("Portuguese"), N_("Russian"), N_("Chinese")]
+    found = dict(zip(("de", "en", "es", "fr", "it", "ja", "nl", "pl", "pt", "ru", "zh"), names, strict=True))
+    return _(found[language]) if language in found else language
 
 
 def speaks(family: Family, language: str) -> bool:
@@ -434,7 +428,7 @@ def _choose(
         if hasattr(engine, "answer_language"):  # a ChatEngine: its prompt asks for the language
             setattr(engine, "answer_language", language)  # noqa: B010
         return engine
-    name = language_name(language)
+    name = shown_name(language)
     models = models or TRANSLATION_MODELS.get(language)
     if not translate or models is None:
         notice = (

@@ -292,12 +292,8 @@ class SettingsDialog(QDialog):
             | QDialogButtonBox.StandardButton.Apply
             | QDialogButtonBox.StandardButton.Cancel
         )
-        for role, name in (
-            (QDialogButtonBox.StandardButton.Ok, "OK"),
-            (QDialogButtonBox.StandardButton.Apply, "Apply"),
-            (QDialogButtonBox.StandardButton.Cancel, "Cancel"),
-        ):
-            buttons.button(role).setAccessibleName(name)
+        for button in buttons.buttons():  # Qt's own words, in the app's language from Qt's catalogue
+            button.setAccessibleName(button.text().replace("&", ""))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)

@@ -13,9 +13,10 @@ from assistant.i18n import _
 
 class TranslateAnswersBox(QCheckBox):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
-        # Translators: a check box in Settings, reached with Tab (every letter of the English label is
-        # another control's Alt key).
-        super().__init__(_("Translate answers into my language"), parent)
+        # Translators: a check box in Settings. Its Alt key is the only letter no other control of
+        # Settings has (Q in English; in Spanish Ñ, "al espa&ñol": the answers go into the catalogue's
+        # language); check that the translated letter is free too.
+        super().__init__(_("Translate answers into my language, and &questions into English"), parent)
         # Translators: the spoken name of the check box "Translate answers into my language".
         self.setAccessibleName(_("Translate answers into my language"))
         self.setAccessibleDescription(

@@ -193,3 +193,21 @@ def test_a_multilingual_family_is_asked_for_its_answer_in_the_language() -> None
 )
 def test_sentences_are_split_where_they_end(text: str, complete: list[str], rest: str) -> None:
     assert split_sentences(text) == (complete, rest)
+
+
+def test_the_language_is_named_in_the_apps_language_where_the_user_reads_it() -> None:
+    """The status line said "respuestas traducidas al Spanish" (the prompt's English name); the model's
+    prompt keeps the English one."""
+    from assistant import i18n
+
+    i18n.setup(override="es")
+    try:
+        engine = answer_in(GatedEnglishEngine(), blip2.FAMILY, "es", models=("a", "b"), warm_up=False)
+        assert "traducidas al español en esta computadora" in engine.summary
+        off = answer_in(GatedEnglishEngine(), smolvlm.FAMILY, "de", translate=False)
+        assert "al alemán está desactivada" in off.notices[0]
+        chat = SimpleNamespace(answer_language="es")
+        messages = ChatEngine.conversation(chat, "Describe this picture.")  # type: ignore[arg-type]
+        assert messages[-1]["content"][-1]["text"].endswith("Answer in Spanish.")
+    finally:
+        i18n.setup(override="en")
