@@ -8,6 +8,8 @@ coordinates. It hands them back with `callDBus` to an object path made up for th
 this process's own connection (its unique name), as one JSON string, so that no name is owned and no
 stale script can answer in its place. The answer is taken only from the connection that owns
 `org.kde.KWin`. The script runs at `/Scripting/Script<id>` on Plasma 6, at `/<id>` on 5.27.
+Another script lists the monitors in the same logical pixels, so that a window can be cut from the
+desktop's picture, which is taken in device pixels where the scale is not 1.
 """
 
 from __future__ import annotations
@@ -34,18 +36,44 @@ ANSWER_METHOD = "Focused"
 DEADLINE_SECONDS = 3.0
 """KWin answers in milliseconds; a busy machine may take a second to load a script."""
 
-# The window KWin says is active, unless it is the desktop or a panel, which have the focus when no
-# window has. JSON keeps the caption's characters intact whatever KWin's D-Bus types make of numbers.
+# Each question is a script that sets `answer`; JSON keeps a caption's characters intact whatever
+# KWin's D-Bus types make of numbers.
 SCRIPT_TEXT = """(function () {
-    var window = workspace.activeWindow !== undefined ? workspace.activeWindow : workspace.activeClient;
     var answer = null;
+%(body)s
+    callDBus(%(service)s, %(path)s, %(interface)s, %(method)s, JSON.stringify(answer));
+})();
+"""
+# The window KWin says is active, unless it is the desktop or a panel, which have the focus when no
+# window has.
+FOCUSED_WINDOW = """
+    var window = workspace.activeWindow !== undefined ? workspace.activeWindow : workspace.activeClient;
     if (window && !window.desktopWindow && !window.dock) {
         var frame = window.frameGeometry;
         answer = {caption: String(window.caption), x: frame.x, y: frame.y,
                   width: frame.width, height: frame.height};
     }
-    callDBus(%(service)s, %(path)s, %(interface)s, %(method)s, JSON.stringify(answer));
-})();
+"""
+# The monitors' places in the layout, in logical pixels (window frames use them too): Plasma 6 lists
+# its outputs (`workspace.screens`), 5.27 numbers them (`numScreens`, each one's `clientArea`).
+SCREENS = """
+    answer = [];
+    var i, area;
+    if (workspace.screens !== undefined) {
+        for (i = 0; i < workspace.screens.length; i++) {
+            var output = workspace.screens[i];
+            area = output.geometry;
+            answer.push({name: String(output.name), x: area.x, y: area.y, width: area.width,
+                         height: area.height, scale: output.devicePixelRatio,
+                         active: output === workspace.activeScreen});
+        }
+    } else {
+        for (i = 0; i < workspace.numScreens; i++) {
+            area = workspace.clientArea(KWin.ScreenArea, i, workspace.currentDesktop);
+            answer.push({name: String(i), x: area.x, y: area.y, width: area.width, height: area.height,
+                         scale: 1, active: i === workspace.activeScreen});
+        }
+    }
 """
 
 
@@ -60,8 +88,8 @@ def is_kde(environ: Mapping[str, str] | None = None) -> bool:
     return "KDE" in desktops or environ.get("KDE_FULL_SESSION") == "true"
 
 
-def script_text(service: str, path: str) -> str:
-    """The script that calls `path` on `service` back with the active window, as JSON."""
+def script_text(service: str, path: str, body: str = FOCUSED_WINDOW) -> str:
+    """The script that calls `path` on `service` back with its `answer` (the active window), as JSON."""
     quoted = {
         name: json.dumps(value)
         for name, value in (
@@ -71,24 +99,54 @@ def script_text(service: str, path: str) -> str:
             ("method", ANSWER_METHOD),
         )
     }
-    return SCRIPT_TEXT % quoted
+    return SCRIPT_TEXT % {**quoted, "body": body}
 
 
 def parse_answer(text: str) -> tuple[str, Geometry] | None:
-    """The script's JSON as (caption, frame), or None where no window has the focus."""
+    """The focused window's script's JSON as (caption, frame), or None where no window has the focus."""
     try:
         answer = json.loads(text)
-        if answer is None:
-            return None
-        frame = tuple(round(float(answer[key])) for key in ("x", "y", "width", "height"))
-        return str(answer["caption"]), (frame[0], frame[1], frame[2], frame[3])
+        return None if answer is None else (str(answer["caption"]), _rect(answer))
     except (ValueError, TypeError, KeyError) as error:
         raise KWinError(f"KWin's script answered {text[:80]!r}") from error
+
+
+def parse_screens(text: str) -> list[tuple[str, Geometry, float, bool]]:
+    """The screens' script's JSON as (name, place in the layout, scale, active) for each monitor."""
+    try:
+        return [
+            (
+                str(screen["name"]),
+                _rect(screen),
+                float(screen.get("scale") or 1.0),
+                bool(screen.get("active")),
+            )
+            for screen in json.loads(text)
+        ]
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise KWinError(f"KWin's script answered {text[:80]!r}") from error
+
+
+def _rect(answer: dict[str, Any]) -> Geometry:
+    left, top, width, height = (round(float(answer[key])) for key in ("x", "y", "width", "height"))
+    return left, top, width, height
 
 
 def focused(address: str | None = None, deadline: float = DEADLINE_SECONDS) -> tuple[str, Geometry] | None:
     """The focused window's caption and frame from KWin on the session bus at `address`, or None where
     no window has the focus; KWinError where KWin cannot be asked."""
+    return parse_answer(ask(FOCUSED_WINDOW, address, deadline))
+
+
+def screens(
+    address: str | None = None, deadline: float = DEADLINE_SECONDS
+) -> list[tuple[str, Geometry, float, bool]]:
+    """The monitors as KWin lays them out: (name, place in logical pixels, scale, active) each."""
+    return parse_screens(ask(SCREENS, address, deadline))
+
+
+def ask(body: str, address: str | None = None, deadline: float = DEADLINE_SECONDS) -> str:
+    """The JSON `answer` of a script of `body` that KWin on the session bus at `address` ran."""
     address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     if not address:
         raise KWinError("no session bus")
@@ -100,12 +158,12 @@ def focused(address: str | None = None, deadline: float = DEADLINE_SECONDS) -> t
         raise KWinError(f"the session bus cannot be reached ({error})") from error
     try:
         with DBusRouter(connection) as router:
-            return _ask(router, deadline)
+            return _ask(router, body, deadline)
     finally:
         connection.close()
 
 
-def _ask(router: Any, deadline: float) -> tuple[str, Geometry] | None:
+def _ask(router: Any, body: str, deadline: float) -> str:
     from jeepney import HeaderFields, MatchRule, new_error, new_method_return
 
     kwin = str(
@@ -122,10 +180,13 @@ def _ask(router: Any, deadline: float) -> tuple[str, Geometry] | None:
     )
     token = secrets.token_hex(8)
     path = f"/org/assistant/kwin/request_{token}"
-    plugin = f"assistant_focused_window_{token}"
+    plugin = f"assistant_question_{token}"
     answers: queue.Queue[Any] = queue.Queue()
     rule = MatchRule(type="method_call", path=path, interface=ANSWER_INTERFACE, member=ANSWER_METHOD)
-    with _script_file(script_text(router.unique_name, path)) as script, router.filter(rule, queue=answers):
+    with (
+        _script_file(script_text(router.unique_name, path, body)) as script,
+        router.filter(rule, queue=answers),
+    ):
         (script_id,) = _call(
             router,
             KWIN,
@@ -153,7 +214,7 @@ def _ask(router: Any, deadline: float) -> tuple[str, Geometry] | None:
                     )
                     continue
                 router.send(new_method_return(message))
-                return parse_answer(str(message.body[0]))
+                return str(message.body[0])
         finally:
             with contextlib.suppress(KWinError):  # a script that ended on an error is gone already
                 _call(router, KWIN, SCRIPTING_PATH, SCRIPTING, "unloadScript", "s", plugin, deadline=deadline)

@@ -8,8 +8,9 @@ follows the pointer (`focus_follows_mouse`, its default) and the keyboard, so th
 monitor the user is on. The app's own idea of the pointer (Qt's) is stale on Wayland: it knows the
 pointer only over its own windows, so the compositor's focus wins over it.
 
-Where no compositor says (GNOME, KDE), `layout` is None: grabs take the whole desktop as the
-desktop's portal gives it.
+KWin (KDE Plasma) lists its monitors to a script it runs (`kwin.screens`), in the same logical pixels,
+its active one being where the pointer or the focus is. Where no compositor says (GNOME), `layout` is
+None: grabs take the whole desktop as the desktop's portal gives it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from assistant.capture import sway
+from assistant.capture import kwin, sway
 from assistant.capture.base import Geometry
 
 
@@ -35,14 +36,23 @@ class Monitor:
 
 
 def layout() -> list[Monitor] | None:
-    """The active monitors as the compositor tells them; None where it does not (not sway, or no answer)."""
+    """The active monitors as the compositor tells them; None where it does not (not sway or KWin, or no
+    answer)."""
     if not os.environ.get("SWAYSOCK"):
-        return None
+        return _from_kwin() if kwin.is_kde() else None
     try:
         outputs = sway.ask(sway.GET_OUTPUTS)
     except sway.SwayError:
         return None
     found = from_sway(outputs) if isinstance(outputs, list) else []
+    return found or None
+
+
+def _from_kwin() -> list[Monitor] | None:
+    try:
+        found = [Monitor(*screen) for screen in kwin.screens()]
+    except kwin.KWinError:
+        return None
     return found or None
 
 

@@ -76,8 +76,10 @@ class KWinDesktop:
 
 
 @pytest.fixture
-def kwin_desktop(tmp_path: Path) -> Iterator[KWinDesktop]:
-    """kwin_wayland --virtual, 800x600, no lock screen, no XWayland, on a private session bus."""
+def kwin_desktop(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[KWinDesktop]:
+    """kwin_wayland --virtual, 800x600, no lock screen, no XWayland, on a private session bus. Indirect
+    parameters: {"scale": 2} for a scale of 2, {"outputs": 2} for two monitors side by side."""
+    options = getattr(request, "param", {})
     if not all(shutil.which(name) for name in (KWIN_WAYLAND, "zenity", "dbus-daemon")):
         pytest.skip("needs kwin-wayland, zenity and dbus (dev.py's DEBIAN_TEST)")
     runtime = tmp_path / "run"
@@ -111,6 +113,10 @@ def kwin_desktop(tmp_path: Path) -> Iterator[KWinDesktop]:
             str(SIZE[0]),
             "--height",
             str(SIZE[1]),
+            "--scale",
+            str(options.get("scale", 1)),
+            "--output-count",
+            str(options.get("outputs", 1)),
         ],
         env=env,
         stdout=log,

@@ -50,7 +50,7 @@ def test_the_script_is_unloaded_and_its_file_removed_after_each_answer(
         kwin.SCRIPTING,
         "isScriptLoaded",
         "s",
-        "assistant_focused_window_fixed",
+        "assistant_question_fixed",
     )
     assert loaded == (False,)
     assert not list((on_kwin.folder / "run").glob("assistant-kwin-*.js"))
@@ -61,3 +61,8 @@ def test_with_no_window_open_it_says_that_no_window_has_the_focus(on_kwin: KWinD
     on_kwin.wait_focused(None)
     with pytest.raises(NoFocusedWindow, match="No window has the focus"):
         focused_window()
+
+
+@pytest.mark.parametrize("kwin_desktop", [{"outputs": 2}], indirect=True)
+def test_kwin_lists_its_monitors_side_by_side_the_active_one_marked(on_kwin: KWinDesktop) -> None:
+    assert kwin.screens() == [("0", (0, 0, 800, 600), 1.0, True), ("1", (800, 0, 800, 600), 1.0, False)]

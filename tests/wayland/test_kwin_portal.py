@@ -60,6 +60,22 @@ def test_the_focused_window_is_cut_from_kdes_screenshot_and_named(
     assert not list((kde_portal.folder / "Pictures").iterdir())  # no screenshot left on disk
 
 
+@pytest.mark.parametrize("kwin_desktop", [{"scale": 2}], indirect=True)
+def test_at_a_scale_of_2_the_window_is_cut_at_the_pictures_scale(
+    kde_portal: KWinDesktop, on_kwin: KWinDesktop
+) -> None:
+    """KWin's frame is in logical pixels, KDE's screenshot in device pixels (twice as many each way)."""
+    on_kwin.open_window("Quarterly notes", TEXT)
+    window, picture = grab_focused_window()
+    assert window.title == "Quarterly notes"
+    assert picture.size == (2 * window.geometry[2], 2 * window.geometry[3])
+    screen = PortalScreenshotBackend().shoot()
+    assert screen.size == (2 * kwin_harness.SIZE[0], 2 * kwin_harness.SIZE[1])
+    for named, drawn in zip(window.geometry, lit_area(screen), strict=True):  # the outline: 3 pixels a side
+        assert abs(2 * named - drawn) <= 8, (window.geometry, lit_area(screen))
+    assert share_of(read_text(picture).text) >= 0.9
+
+
 def test_the_app_reads_the_focused_window_on_kde_and_names_it(
     kde_portal: KWinDesktop, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
