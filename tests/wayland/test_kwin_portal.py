@@ -19,6 +19,7 @@ from test_sway_e2e import ROOT, app_on_sway, wait_said
 from assistant.capture import grab_focused_window
 from assistant.capture.backends import choose_backend
 from assistant.capture.portal_screenshot import PortalScreenshotBackend
+from assistant.capture.screen import grab_screen
 from assistant.ocr import read_text
 
 pytestmark = pytest.mark.slow
@@ -73,6 +74,17 @@ def test_at_a_scale_of_2_the_window_is_cut_at_the_pictures_scale(
     assert screen.size == (2 * kwin_harness.SIZE[0], 2 * kwin_harness.SIZE[1])
     for named, drawn in zip(window.geometry, lit_area(screen), strict=True):  # the outline: 3 pixels a side
         assert abs(2 * named - drawn) <= 8, (window.geometry, lit_area(screen))
+    assert share_of(read_text(picture).text) >= 0.9
+
+
+@pytest.mark.parametrize("kwin_desktop", [{"outputs": 2}], indirect=True)
+def test_with_two_monitors_the_screen_described_is_the_active_one(
+    kde_portal: KWinDesktop, on_kwin: KWinDesktop
+) -> None:
+    on_kwin.open_window("Quarterly notes", TEXT)  # KWin opens it on the active monitor, the first
+    assert PortalScreenshotBackend().shoot().size == (2 * kwin_harness.SIZE[0], kwin_harness.SIZE[1])
+    picture = grab_screen()
+    assert picture.size == kwin_harness.SIZE
     assert share_of(read_text(picture).text) >= 0.9
 
 
