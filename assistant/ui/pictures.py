@@ -26,10 +26,22 @@ IMAGE_FILTER = N_("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;
 def under_pointer() -> tuple[tuple[int, int], QScreen | None]:
     """The mouse pointer in the screen's own pixels, and the Qt screen it is on."""
     pos = QCursor.pos()
-    screen = QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
+    screen = compositors_screen() or QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
     # Qt gives the pointer in device-independent pixels; the grab wants the screen's own pixels.
     ratio = screen.devicePixelRatio() if screen is not None else 1.0
     return (round(pos.x() * ratio), round(pos.y() * ratio)), screen
+
+
+def compositors_screen() -> QScreen | None:
+    """The Qt screen of the monitor the compositor says the user is on (sway's focused output), where it
+    says so: on Wayland Qt knows the pointer only over the app's own windows, so the region overlay
+    would open on the first monitor while the second was captured."""
+    from assistant.capture.monitors import current, layout
+
+    monitor = current(layout())
+    if monitor is None:
+        return None
+    return next((screen for screen in QGuiApplication.screens() if screen.name() == monitor.name), None)
 
 
 def clipboard_picture() -> Grab | str | None:

@@ -10,6 +10,7 @@ a Qt window on the a11y bus, focused by sway."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 from fixtures.desktops import start_session_bus, stop_process
 from sway_harness import TextWindow, running_sway, swaymsg
-from test_sway_e2e import ROOT, app_on_sway, share_of_words, wait_said
+from test_region_sway import focused, keys, wait_for
+from test_sway_e2e import ROOT, app_on_sway, share_of_words, spoken, wait_said
 from test_sway_e2e import on_sway as on_sway  # fixtures, on this module's sway
 from test_sway_e2e import wlr_portal as wlr_portal
 
@@ -155,3 +157,46 @@ def test_the_accessibility_bus_names_the_active_window_where_sway_is_not_asked(
     finally:
         stop_process(window)  # type: ignore[arg-type]
         swaymsg(a11y_bus, f'[title="^{TITLE}$"] focus')
+
+
+def test_the_region_is_chosen_over_the_second_monitor_at_its_scale(
+    on_sway, tiny_model_dir, tmp_path: Path
+) -> None:
+    """The overlay (a real Wayland surface) opens full-screen on the monitor that was captured, the one
+    sway focuses; the region chosen by keyboard is cut from that monitor's frame, 1280 x 960 pixels."""
+    if shutil.which("wtype") is None:
+        pytest.skip("needs wtype (apt-get install wtype)")
+    bus, env, speech, log, command = app_on_sway(on_sway, tiny_model_dir, tmp_path, "wayland")
+    # A keyboard on the seat all along, as in test_region_sway.
+    keyboard = subprocess.Popen(["wtype", "-s", str(int(HANG_GUARD * 10_000))], env=env)
+    app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        assert wait_said(speech, 2, app, log)[-1] == "Ready."
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "trigger", "describe-region"], env=env, cwd=ROOT
+        )
+        assert done.returncode == 0
+        said = wait_said(speech, 3, app, log)[2]
+        assert said.endswith("640 by 480 pixels, 320 from the left, 240 from the top."), said  # of 1280 x 960
+        overlay = wait_for(
+            lambda: (node := focused(env))["name"].startswith("Choose a region") and node,
+            "the overlay has no focus",
+        )
+        second_monitor = {"x": 800, "y": 0, "width": 640, "height": 480}
+        assert overlay["rect"] == second_monitor  # not the first monitor, where Qt puts a window by default
+        # To the top left corner in steps of 50 frame pixels, then 250 less tall: the second monitor's
+        # text, none of the first's.
+        keys(env, "-M", "ctrl", *["-k", "Left"] * 7, *["-k", "Up"] * 5, "-M", "shift", *["-k", "Up"] * 5)
+        keys(env, "-m", "shift", "-m", "ctrl")
+        where = "640 by 230 pixels, 0 from the left, 0 from the top."
+        wait_for(lambda: spoken(speech)[-1] == where, "the region was not moved")
+        keys(env, "-k", "Return")
+        text = wait_for(
+            lambda: [said for said in spoken(speech) if said.startswith("Text on it:")], "no text read"
+        )[0]
+        assert only_the_second_monitor(text), text
+    finally:
+        stop_process(app)  # type: ignore[arg-type]
+        stop_process(bus)
+        stop_process(keyboard)  # type: ignore[arg-type]
+        swaymsg(on_sway, f'[title="^{TITLE}$"] focus')
