@@ -10,12 +10,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import scale_corpus
@@ -131,36 +134,73 @@ def test_the_command_line_on_ray(local_ray, corpus, single, tiny_model_dir, tmp_
     assert code == 1 and len(err.strip().splitlines()) == 1, err
 
 
-def test_joining_a_ray_started_by_ray_start(corpus, single, tiny_model_dir, tmp_path) -> None:
-    """A head started by `ray start` on 127.0.0.1 (with its own token), joined by the command line in
-    another process: the same files as the single process's."""
+# `ray start` refuses a second node in the single-computer mode that keeps Ray to 127.0.0.1, and
+# without that mode turns `--address 127.0.0.1:PORT` into the network's address. A worker node on
+# this computer's loopback is therefore started with that one translation turned off; every address it
+# gives itself is the --node-ip-address, 127.0.0.1 (the test checks what each Ray process listens on).
+WORKER_NODE = (
+    "import sys, ray._private.services as services; services.resolve_ip_for_localhost = lambda host: host; "
+    "from ray.scripts.scripts import main; sys.argv[0] = 'ray'; sys.exit(main())"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def listening_addresses(processes: list[subprocess.Popen[bytes]]) -> set[str]:
+    """The addresses every process of these `ray start`s listens on (TCP)."""
+    import psutil
+
+    found: set[str] = set()
+    for process in processes:
+        parent = psutil.Process(process.pid)
+        for each in [parent, *parent.children(recursive=True)]:
+            try:
+                connections = each.net_connections(kind="tcp")
+            except psutil.NoSuchProcess:
+                continue
+            found |= {c.laddr.ip for c in connections if c.status == psutil.CONN_LISTEN}
+    return found
+
+
+def test_a_head_and_a_worker_node_started_by_ray_start(corpus, single, tiny_model_dir, tmp_path) -> None:
+    """A head and a worker node started by `ray start` on 127.0.0.1 (with their own token and temp
+    folder), one CPU each, joined by the command line in another process with two actors, so one
+    describes on each node: the same files as the single process's. Both nodes stop, however it ends."""
     expected_files, _ = single
     copy(corpus, tmp_path / "docs")
     token = secrets.token_hex(32)
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token, SINGLE_COMPUTER_ENV: "0"}
     env["RAY_USAGE_STATS_ENABLED"] = "0"
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     ray_command = Path(sys.executable).with_name("ray")
-    head_options = ["--node-ip-address", LOOPBACK, "--port", str(port), "--num-cpus", "2"]
-    head = subprocess.Popen(
-        [str(ray_command), "start", "--head", "--block", *head_options, "--include-dashboard", "false"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's sockets live under it
+    nodes: list[subprocess.Popen[bytes]] = []
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     try:
+        head = ["start", "--head", "--block", "--node-ip-address", LOOPBACK, "--port", str(port)]
+        head += ["--num-cpus", "1", "--include-dashboard", "false", "--temp-dir", str(temp)]
+        nodes.append(subprocess.Popen([str(ray_command), *head], env=env, **quiet))
         deadline = time.monotonic() + HEAD_DEADLINE_S
         while True:  # the head's GCS takes seconds to listen
             try:
                 socket.create_connection((LOOPBACK, port), timeout=1).close()
                 break
             except OSError:
-                assert head.poll() is None and time.monotonic() < deadline, "ray start --head did not start"
+                assert nodes[0].poll() is None and time.monotonic() < deadline, "the head did not start"
                 time.sleep(0.25)
+        worker = ["start", "--block", "--address", f"{LOOPBACK}:{port}", "--node-ip-address", LOOPBACK]
+        worker_env = {**env, SINGLE_COMPUTER_ENV: "1"}
+        nodes.append(
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER_NODE, *worker, "--num-cpus", "1"], env=worker_env, **quiet
+            )
+        )
         model = ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
-        options = ["--write", "--fix-suspicious", "--ray", f"{LOOPBACK}:{port}", *model]
+        options = ["--write", "--fix-suspicious", "--ray", f"{LOOPBACK}:{port}", "--concurrency", "2", *model]
         run = subprocess.run(
             [sys.executable, "-m", "assistant", "alt-text", str(tmp_path / "docs"), *options],
             env=env,
@@ -168,12 +208,17 @@ def test_joining_a_ray_started_by_ray_start(corpus, single, tiny_model_dir, tmp_
             timeout=HEAD_DEADLINE_S,
             check=False,
         )
+        assert nodes[1].poll() is None, "the worker node stopped"
+        assert listening_addresses(nodes) <= {LOOPBACK, "::ffff:127.0.0.1"}  # nothing on the network
         assert run.returncode == 0, run.stderr.decode(errors="replace")[-3000:]
         assert files(tmp_path / "docs") == expected_files
     finally:
-        head.terminate()  # --block: the head stops its own processes
-        try:
-            head.wait(60)
-        except subprocess.TimeoutExpired:
-            head.kill()
-            head.wait()
+        for node in reversed(nodes):  # --block: each stops its own processes, and only those
+            node.terminate()
+        for node in reversed(nodes):
+            try:
+                node.wait(60)
+            except subprocess.TimeoutExpired:
+                node.kill()
+                node.wait()
+        shutil.rmtree(temp, ignore_errors=True)
