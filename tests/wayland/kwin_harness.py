@@ -125,12 +125,26 @@ def kwin_desktop(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[KWi
     desktop = KWinDesktop(tmp_path, {**env, "WAYLAND_DISPLAY": SOCKET})
     try:
         wait_for_name(address, "org.kde.KWin", process)  # type: ignore[arg-type]
+        _wait_for_scripting(desktop, process)
         yield desktop
     finally:
         for window in desktop.windows:
             stop_process(window)  # type: ignore[arg-type]
         stop_process(process)  # type: ignore[arg-type]
         stop_process(bus)
+
+
+def _wait_for_scripting(desktop: KWinDesktop, process: subprocess.Popen[bytes]) -> None:
+    """Until KWin runs scripts: it takes its bus name before it exports /Scripting."""
+    deadline = time.monotonic() + HANG_GUARD
+    while True:
+        try:
+            kwin.focused(desktop.address)
+            return
+        except kwin.KWinError:
+            assert process.poll() is None, (desktop.folder / "kwin.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "KWin never ran a script"
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager
