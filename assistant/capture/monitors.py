@@ -5,8 +5,9 @@ answer does. sway's IPC (`get_outputs`) gives each output's place in the layout 
 which window geometries use too), its scale, and which one has the focus. sway tells no one the
 pointer's position (`get_seats` lists the seat's devices and focus only), but its focused output
 follows the pointer (`focus_follows_mouse`, its default) and the keyboard, so that output is the
-monitor the user is on. The app's own idea of the pointer (Qt's) is stale on Wayland: it knows the
-pointer only over its own windows, so the compositor's focus wins over it.
+monitor the user is on. Hyprland's IPC gives the monitors and the pointer itself (`cursorpos`): the
+monitor under the pointer is marked focused. The app's own idea of the pointer (Qt's) is stale on
+Wayland: it knows the pointer only over its own windows, so the compositor's answer wins over it.
 
 KWin (KDE Plasma) lists its monitors to a script it runs (`kwin.screens`), in the same logical pixels,
 its active one being where the pointer or the focus is. Where no compositor says (GNOME), `layout` is
@@ -17,11 +18,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
-from assistant.capture import kwin, sway
+from assistant.capture import hyprland, kwin, sway
 from assistant.capture.base import Geometry
 
 
@@ -36,9 +37,11 @@ class Monitor:
 
 
 def layout() -> list[Monitor] | None:
-    """The active monitors as the compositor tells them; None where it does not (not sway or KWin, or no
-    answer)."""
+    """The active monitors as the compositor tells them; None where it does not (not sway, Hyprland or
+    KWin, or no answer)."""
     if not os.environ.get("SWAYSOCK"):
+        if os.environ.get("HYPRLAND_INSTANCE_SIGNATURE"):
+            return _from_hyprland()
         return _from_kwin() if kwin.is_kde() else None
     try:
         outputs = sway.ask(sway.GET_OUTPUTS)
@@ -54,6 +57,38 @@ def _from_kwin() -> list[Monitor] | None:
     except kwin.KWinError:
         return None
     return found or None
+
+
+def _from_hyprland() -> list[Monitor] | None:
+    try:
+        monitors, pointer = hyprland.ask("monitors"), hyprland.ask("cursorpos")
+    except hyprland.HyprlandError:
+        return None
+    found = from_hyprland(monitors, pointer) if isinstance(monitors, list) else []
+    return found or None
+
+
+def from_hyprland(monitors: list[dict[str, object]], pointer: object) -> list[Monitor]:
+    """Hyprland's monitors (`j/monitors`), the one under the pointer (`j/cursorpos`) marked focused; where
+    the pointer is on none, the one Hyprland marks focused."""
+    found = []
+    for monitor in monitors:
+        if monitor.get("disabled"):
+            continue
+        scale = monitor.get("scale")
+        found.append(
+            Monitor(
+                str(monitor.get("name", "")),
+                hyprland.logical_rect(monitor),
+                float(scale) if isinstance(scale, int | float) and scale > 0 else 1.0,
+                bool(monitor.get("focused")),
+            )
+        )
+    if isinstance(pointer, dict) and isinstance(pointer.get("x"), int) and isinstance(pointer.get("y"), int):
+        under = _containing(found, (pointer["x"], pointer["y"]))
+        if under is not None:
+            return [replace(monitor, focused=monitor is under) for monitor in found]
+    return found
 
 
 def from_sway(outputs: list[dict[str, object]]) -> list[Monitor]:
@@ -83,11 +118,14 @@ def current(monitors: Sequence[Monitor] | None, at: tuple[int, int] | None = Non
     for monitor in monitors:
         if monitor.focused:
             return monitor
-    if at is not None:
-        for monitor in monitors:
-            left, top, width, height = monitor.rect
-            if left <= at[0] < left + width and top <= at[1] < top + height:
-                return monitor
+    return _containing(monitors, at) if at is not None else None
+
+
+def _containing(monitors: Sequence[Monitor], point: tuple[int, int]) -> Monitor | None:
+    for monitor in monitors:
+        left, top, width, height = monitor.rect
+        if left <= point[0] < left + width and top <= point[1] < top + height:
+            return monitor
     return None
 
 

@@ -4,11 +4,11 @@ X11: the window manager's `_NET_ACTIVE_WINDOW` (python-xlib), the title from `_N
 area of the frame the window manager drew around it, title bar included. Windows: the foreground
 window (GetForegroundWindow), its frame bounds from DWM. macOS: the frontmost normal window in
 Quartz's window list. Wayland lets no program see other windows, but sway answers over its IPC
-(`get_tree`), KWin through a script it runs (`kwin.py`, KDE Plasma). Elsewhere on Wayland the
-accessibility bus (AT-SPI) names the active window but cannot say where it lies (`WindowWithoutPlace`):
-a Screenshot portal of version 3 grabs it alone, and where none does, the caller describes the whole
-screen and says the window's title. Where nothing names a window, `NoFocusedWindow` says so, and the
-caller describes the whole screen instead.
+(`get_tree`), Hyprland over its own (`activewindow`), and KWin through a script it runs (`kwin.py`,
+KDE Plasma). Elsewhere on Wayland the accessibility bus (AT-SPI) names the active window but cannot
+say where it lies (`WindowWithoutPlace`): a Screenshot portal of version 3 grabs it alone, and where
+none does, the caller describes the whole screen and says the window's title. Where nothing names a
+window, `NoFocusedWindow` says so, and the caller describes the whole screen instead.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from PIL import Image
 
-from assistant.capture import atspi, kwin, sway
+from assistant.capture import atspi, hyprland, kwin, sway
 from assistant.capture.backends import current_backend
 from assistant.capture.screen import CaptureError, grab_region
 from assistant.i18n import N_, _
@@ -104,13 +104,16 @@ def _wayland() -> bool:
 
 
 def _sway_focused() -> FocusedWindow:
-    """sway's focused window over its IPC; elsewhere on Wayland (or a stale $SWAYSOCK) the accessibility
-    bus's active window."""
-    if not os.environ.get("SWAYSOCK"):
-        _atspi_focused()
+    """sway's focused window over its IPC, or Hyprland's over its own; elsewhere on Wayland (or a stale
+    socket) the accessibility bus's active window."""
     try:
-        found = sway.focused(sway.ask(sway.GET_TREE))
-    except sway.SwayError:
+        if os.environ.get("SWAYSOCK"):
+            found = sway.focused(sway.ask(sway.GET_TREE))
+        elif os.environ.get("HYPRLAND_INSTANCE_SIGNATURE"):
+            found = hyprland.active_window(hyprland.ask("activewindow"))
+        else:
+            _atspi_focused()
+    except (sway.SwayError, hyprland.HyprlandError):
         _atspi_focused()
     if found is None:
         raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
