@@ -32,7 +32,7 @@ SCRIPTING_PATH = "/Scripting"
 SCRIPTING = "org.kde.kwin.Scripting"
 SCRIPT = "org.kde.kwin.Script"
 ANSWER_INTERFACE = "org.assistant.KWinAnswer"
-ANSWER_METHOD = "Focused"
+ANSWER_METHOD = "Answer"
 DEADLINE_SECONDS = 3.0
 """KWin answers in milliseconds; a busy machine may take a second to load a script."""
 
@@ -65,7 +65,7 @@ SCREENS = """
             area = output.geometry;
             answer.push({name: String(output.name), x: area.x, y: area.y, width: area.width,
                          height: area.height, scale: output.devicePixelRatio,
-                         active: output === workspace.activeScreen});
+                         active: output.name === workspace.activeScreen.name});
         }
     } else {
         for (i = 0; i < workspace.numScreens; i++) {

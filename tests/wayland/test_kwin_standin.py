@@ -167,3 +167,16 @@ def test_the_scripts_answer_is_read(text: str, expected: object) -> None:
 def test_a_nonsense_answer_is_an_error_not_a_window() -> None:
     with pytest.raises(kwin.KWinError):
         kwin.parse_answer('{"caption": "Notes"}')
+
+
+def test_the_screens_answer_is_read_with_plasma_6s_names_and_scales() -> None:
+    text = (
+        '[{"name": "DP-1", "x": 0, "y": 0, "width": 1280, "height": 800, "scale": 1.5, "active": false},'
+        ' {"name": "HDMI-A-1", "x": 1280, "y": 0, "width": 1920, "height": 1080, "scale": 1, "active": true}]'
+    )
+    assert kwin.parse_screens(text) == [
+        ("DP-1", (0, 0, 1280, 800), 1.5, False),
+        ("HDMI-A-1", (1280, 0, 1920, 1080), 1.0, True),
+    ]
+    with pytest.raises(kwin.KWinError):
+        kwin.parse_screens("null")
