@@ -150,7 +150,23 @@ def report(
             "in use" if name == chosen.name and problem is None else "ready" if problem is None else problem
         )
         lines.append(_("Screen capture through {title}: {state}").format(title=_(backend.title), state=state))
+    if is_wayland(os.environ if environ is None else environ, sys.platform if platform is None else platform):
+        lines.append(monitor_line())
     return lines + notes
+
+
+def monitor_line() -> str:
+    """For `doctor` on Wayland: how the monitor to describe is found, or that it cannot be."""
+    from assistant.capture import monitors
+
+    monitor = monitors.current(monitors.layout())
+    if monitor is None:
+        return _(
+            "Monitors: this desktop does not say which monitor you are on, so with several monitors all of them are described in one picture."
+        )
+    return _("Monitors: the screen described is the one you are on, now {name}, as the desktop says.").format(
+        name=monitor.name
+    )
 
 
 def set_up(name: str = "auto") -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from test_sway_and_grim import OUTPUTS
+from test_sway_and_grim import sway_socket as sway_socket  # the stand-in for sway's IPC, a fixture
+
+from assistant.capture import sway
 from assistant.cli.doctor import check_display
 
 
@@ -16,6 +20,10 @@ def test_doctor_names_the_portals_in_use(portal_desktop, tmp_path, monkeypatch) 
     assert lines[0] == "Display: Wayland (wayland-1)."
     assert "Screen capture through the desktop's Screenshot portal (xdg-desktop-portal): in use" in lines
     assert any(line.startswith("Screen capture through the desktop's ScreenCast portal") for line in lines)
+    assert (
+        "Monitors: this desktop does not say which monitor you are on, so with several monitors all of them "
+        "are described in one picture."
+    ) in lines
     assert lines[-1] == "Hotkeys through the desktop's GlobalShortcuts portal: in use."
 
 
@@ -29,3 +37,15 @@ def test_doctor_without_portals_says_what_to_do(tmp_path, monkeypatch) -> None:
     lines = check_display()
     assert any("offers no screenshot portal; install xdg-desktop-portal" in line for line in lines)
     assert "`assistant trigger describe-screen`" in lines[-1]
+
+
+def test_doctor_names_the_monitor_sway_focuses(sway_socket, tmp_path, monkeypatch) -> None:
+    sway_socket[sway.GET_OUTPUTS] = [
+        {**output, "focused": output["name"] == "HEADLESS-2"} for output in OUTPUTS
+    ]
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    lines = check_display()
+    assert (
+        "Monitors: the screen described is the one you are on, now HEADLESS-2, as the desktop says." in lines
+    )
