@@ -164,27 +164,36 @@ def with_closing_at(crop: np.ndarray, labels: np.ndarray, mark: Glyph, closing: 
     return out
 
 
-def opening_at(read: str, read_again: str) -> tuple[int, int] | None:
-    """Where the replaced glyph was in `read`, as (start, end) of what it was read as ("" or "i"), when
-    `read_again` is `read` with just that become "!"; else None."""
-    if len(read_again) == len(read) + 1:
-        index = next((i for i, (a, b) in enumerate(zip(read, read_again, strict=False)) if a != b), len(read))
-        if read_again[index] == CLOSING and read_again[index + 1 :] == read[index:]:
-            return index, index
-        return None
-    if len(read_again) == len(read):
-        changed = [i for i, (a, b) in enumerate(zip(read, read_again, strict=True)) if a != b]
-        if len(changed) == 1 and read[changed[0]] == "i" and read_again[changed[0]] == CLOSING:
-            return changed[0], changed[0] + 1
-    return None
+def openings_at(read: str, read_again: str) -> list[tuple[int, int]] | None:
+    """Where marks were in `read`, as (start, end) of what each was read as ("" or "i"), when
+    `read_again` is `read` with just those become "!"; else None."""
+    from difflib import SequenceMatcher
+
+    spans = []
+    for operation, start, end, again_start, again_end in SequenceMatcher(
+        None, read, read_again, autojunk=False
+    ).get_opcodes():
+        if operation == "equal":
+            continue
+        now = read_again[again_start:again_end]
+        if now != CLOSING * len(now) or read[start:end] not in ("", "i" * len(now)):
+            return None
+        spans += [(start, start)] if start == end else [(index, index + 1) for index in range(start, end)]
+    return spans
 
 
-def restore_openings(read: str, crop: np.ndarray, recognise: Callable[[list[np.ndarray]], list[str]]) -> str:
+def restore_openings(
+    read: str,
+    crop: np.ndarray,
+    recognise: Callable[[list[np.ndarray]], list[str]],
+    read_from_crop: bool = False,
+) -> str:
     """`read` (the recogniser's reading of a line) with each "¡" the line's pixels show put back.
 
-    `crop` is the line's picture at the recogniser's height; it may reach further left than the picture
-    `read` came from. `recognise` reads a list of line pictures as the reader does. A line without a
-    "!" costs nothing more; one with a "!" and a glyph shaped like a "¡" costs one more recognition."""
+    `crop` is the line's picture at the recogniser's height: the one `read` came from
+    (`read_from_crop`), or one reaching further left. `recognise` reads a list of line pictures as the
+    reader does. A line without a "!" costs nothing more; one with a "!" and a glyph shaped like a "¡"
+    costs one more call of `recognise`."""
     if CLOSING not in read:
         return read
     labels, shapes = ink_shapes(crop)
@@ -197,11 +206,23 @@ def restore_openings(read: str, crop: np.ndarray, recognise: Callable[[list[np.n
     openings = [mark for mark in line_marks if is_opening(mark, closing, baseline)]
     if not openings:
         return read
-    again, *readings = recognise([crop, *(with_closing_at(crop, labels, mark, closing) for mark in openings)])
-    spans = {opening_at(again, reading) for reading in readings}
+    # Each mark alone, and all together where there are several: a mark's neighbour's reading can
+    # change with it ("" or "i" for the same "¡").
+    pictures = [with_closing_at(crop, labels, mark, closing) for mark in openings]
+    if len(openings) > 1:
+        every = crop
+        for mark in openings:
+            every = with_closing_at(every, labels, mark, closing)
+        pictures.append(every)
+    again, *readings = [read, *recognise(pictures)] if read_from_crop else recognise([crop, *pictures])
+    spans: set[tuple[int, int]] = set()
+    for count, reading in zip([1] * len(openings) + [len(openings)], readings, strict=False):
+        found = openings_at(again, reading)
+        if found is not None and len(found) == count:
+            spans.update(found)
     restored = again
     # Right to left, so each span's place still holds; an opening needs a closing after it.
-    for start, end in sorted((span for span in spans if span is not None), reverse=True):
+    for start, end in sorted(spans, reverse=True):
         if CLOSING in restored[end:]:
             restored = restored[:start] + OPENING + restored[end:]
     # The wider picture may read a "¡" differently ("" or "i"); otherwise the line must read the same.

@@ -278,12 +278,12 @@ class TextReader:
         if unknown:
             # RapidOCR sorts the lines by width and recognises them REC_BATCH at a time.
             result = engine.recognize_txt([crop for _box, crop in unknown.values()])
-            for (key, (box, _crop)), text, score in zip(
+            for (key, (box, crop)), text, score in zip(
                 unknown.items(), result.txts, result.scores, strict=True
             ):
                 text = text.strip()
                 if CLOSING in text:
-                    text = self._with_openings(engine, pixels, box, text)
+                    text = self._with_openings(engine, pixels, box, crop, text)
                 self._recognised[key] = (text, float(score))
         lines = []
         for box, key, _crop in crops:
@@ -296,18 +296,26 @@ class TextReader:
         return lines
 
     @staticmethod
-    def _with_openings(engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int], text: str) -> str:
-        """`text`, read from `box`, with the "¡" its pixels show put back (assistant/ocr/marks.py)."""
+    def _with_openings(
+        engine: Any, pixels: np.ndarray, box: tuple[int, int, int, int], crop: np.ndarray, text: str
+    ) -> str:
+        """`text`, read from `crop` (the line in `box`), with the "¡" its pixels show put back
+        (assistant/ocr/marks.py)."""
         left, top, right, bottom = box
         extra = round((bottom - top) * (REC_BOX_GROWTH - 1) / 2)
-        wider = pixels[
-            max(top - extra, 0) : bottom + extra, max(left - round((bottom - top) * OPENING_REACH), 0) : right
-        ]
+        rows = slice(max(top - extra, 0), bottom + extra)
+        reach = pixels[rows, max(left - round((bottom - top) * OPENING_REACH), 0) : left]
 
         def recognise(pictures: list[np.ndarray]) -> list[str]:
             return [str(read).strip() for read in engine.recognize_txt(pictures).txts]
 
-        return restore_openings(text, _line_picture(wider), recognise)
+        if (
+            reach.size == 0
+            or int(np.abs(reach.astype(np.int16) - reach[0, 0]).sum(axis=2).max()) <= CONTENT_TOLERANCE
+        ):
+            # Nothing left of the box: the line's own picture, whose reading is `text`.
+            return restore_openings(text, crop, recognise, read_from_crop=True)
+        return restore_openings(text, _line_picture(pixels[rows, left - reach.shape[1] : right]), recognise)
 
 
 def _line_picture(crop: np.ndarray) -> np.ndarray:

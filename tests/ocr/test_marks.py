@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from assistant.ocr import TextReader
-from assistant.ocr.marks import opening_at, restore_openings
+from assistant.ocr.marks import openings_at, restore_openings
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 needs_font = pytest.mark.skipif(
@@ -66,8 +66,9 @@ def test_a_line_without_a_closing_mark_is_not_looked_at_again() -> None:
 
 
 def test_only_a_mark_read_as_nothing_or_as_i_becomes_the_opening_one() -> None:
-    assert opening_at("Hola!", "!Hola!") == (0, 0)
-    assert opening_at("Hola, iqué bien!", "Hola, !qué bien!") == (6, 7)
-    assert opening_at("Ojo; ya!", "Ojo! ya!") is None  # a ";" is a ";"
-    assert opening_at("Hola!", "!Hola?") is None  # anything else changed
-    assert opening_at("Hola!", "Hola!") is None
+    assert openings_at("Hola!", "!Hola!") == [(0, 0)]
+    assert openings_at("Hola, iqué bien!", "Hola, !qué bien!") == [(6, 7)]
+    assert openings_at("Hola, qué bien! Ojo; ya!", "Hola, !qué bien! Ojo; !ya!") == [(6, 6), (21, 21)]
+    assert openings_at("Ojo; ya!", "Ojo! ya!") is None  # a ";" is a ";"
+    assert openings_at("Hola!", "!Hola?") is None  # anything else changed
+    assert openings_at("Hola!", "Hola!") == []
