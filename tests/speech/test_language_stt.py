@@ -1,6 +1,6 @@
 """Spoken questions in the user's language: a multilingual Whisper model of the chosen size, told the
-language. Only tiny.en's weights are here (tests/fixtures/whisper.py), so the multilingual models are
-checked by name, and the language by what faster-whisper's real transcribe is handed."""
+language. The model is checked by name, and the language by what faster-whisper's real transcribe is
+handed; Spanish speech heard by the multilingual base is in test_stt_spanish.py."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_questions_follow_the_apps_language_unless_the_settings_name_one():
 def test_the_language_reaches_faster_whisper(stt_model_dir, speak, monkeypatch):
     """A local folder is used as it is (its model cannot be swapped); the language set is what
     faster-whisper's transcribe receives. tiny.en itself answers in English whatever it is told:
-    hearing Spanish needs the multilingual weights, which cannot be downloaded here."""
+    hearing Spanish needs the multilingual weights (test_stt_spanish.py)."""
     from faster_whisper import WhisperModel
 
     handed: list[object] = []
