@@ -37,6 +37,7 @@ def reader() -> TextReader:
 
 
 @needs_font
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [14, 20, 26])
 def test_the_opening_mark_is_read_and_an_english_i_or_semicolon_is_not_one(reader, size: int) -> None:
     assert reader.read(page(SPANISH + ENGLISH, size), language="es").lines == SPANISH + ENGLISH

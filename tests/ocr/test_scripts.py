@@ -184,6 +184,7 @@ EXCLAMATIONS = [
 
 
 @needs_zenity
+@pytest.mark.slow  # a dialog read until GTK has drawn it: about 20 s on 2 shared cores
 def test_the_opening_exclamation_mark_is_read_where_the_screen_shows_one(zenity_desktop) -> None:
     """The shipped recogniser's alphabet has no "¡": it read "Hola!" for "¡Hola!" and "iqué" for
     "¡qué". It is put back where the pixels show one, and nowhere else (assistant/ocr/marks.py)."""
