@@ -1,5 +1,6 @@
-"""`--suite families --synthetic qwen3.5-0.8b` (or smolvlm2-500m, smolvlm2-256m): a chat-template family
-against BLIP-2, in one run, on the processor in int8 with the default image budget.
+"""`--suite families --synthetic qwen3.5-0.8b` (or any chat model of the catalogue: qwen3.5-2b, smolvlm2-256m,
+smolvlm2-500m, smolvlm2-2.2b, gemma4-e2b): a chat-template family against BLIP-2, in one run, on the
+processor in int8 with the default image budget.
 
 Both are full-size random checkpoints written for the run (BLIP-2's is blip2-opt-2.7b) and loaded through
 `load_engine` as a download is: the first load prepares the int8 model, the later start maps it. The
