@@ -200,9 +200,11 @@ def restore_openings(
     if not shapes:
         return read
     baseline, line_marks = baseline_of(shapes), marks(shapes, crop.shape[0])
-    closing = next((mark for mark in line_marks if is_closing(mark, baseline)), None)
-    if closing is None:
+    # The narrowest, as a "?" in some fonts has the same shape: a wider hook over a dot.
+    closings = [mark for mark in line_marks if is_closing(mark, baseline)]
+    if not closings:
         return read
+    closing = min(closings, key=lambda mark: mark.width)
     openings = [mark for mark in line_marks if is_opening(mark, closing, baseline)]
     if not openings:
         return read
