@@ -24,7 +24,7 @@ from assistant.documents import formats
 from assistant.documents.journal import DONE_NOTE, file_hash
 from assistant.documents.model import Outcome
 from assistant.documents.ray_gather import Gathered, gather
-from assistant.documents.ray_run import LOCAL, RETRIES, Describer, EngineRecipe, actor_count, session
+from assistant.documents.ray_run import LOCAL, RETRIES, Describer, EngineRecipe, pool_for, session
 from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.runner import Options, Progress, Runner
 from assistant.engine.base import EngineError
@@ -131,7 +131,7 @@ class RayRunner(Runner):
                 handler.setLevel(logging.CRITICAL + 1)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the run's own bar says documents, pictures and pictures/s
-        count, on_gpus = actor_count(ray, self.actors)
+        pool = pool_for(ray, self.actors)
         items = [{"doc": doc, "path": str(path)} for doc, path in todo.items()]
         data = ray.data.from_items(items, override_num_blocks=len(items))  # a task a document
         # Reading takes no whole CPU (the actors may hold every CPU: --concurrency 2 on two cores);
@@ -154,9 +154,9 @@ class RayRunner(Runner):
                 },
                 batch_size=self.options.batch_size,
                 batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=count),
-                num_cpus=1,
-                num_gpus=1 if on_gpus else 0,
+                compute=ray.data.ActorPoolStrategy(size=pool.actors),
+                num_cpus=pool.cpus,
+                num_gpus=pool.gpus,
                 max_restarts=RETRIES,
                 max_task_retries=RETRIES,
             )
