@@ -83,8 +83,13 @@ class RayRunner(Runner):
                 self._run_on_ray(todo)
         except KeyboardInterrupt:
             self.report.interrupted = True
-            for path in todo.values():  # left unwritten: listed, so the report names what is left
-                self.report.documents.append(DocumentResult(path, interrupted=True))
+            opened = {result.path: result for result in self.report.documents}
+            for path in todo.values():  # not written: listed, so the report names what is left
+                result = opened.get(path)
+                if result is None:
+                    self.report.documents.append(DocumentResult(path, interrupted=True))
+                elif not result.written:  # stopped while it was being written: left as it was
+                    result.interrupted = True
         place = {path: doc for doc, path in enumerate(files)}
         self.report.documents.sort(key=lambda result: place.get(result.path, -1))
         self.report.documents[:0] = [DocumentResult(path, error=problem) for path, problem in problems]
@@ -113,8 +118,8 @@ class RayRunner(Runner):
                     here = arrived.setdefault(doc, _Arrived())
                     self._take(here, row)
                     if here.complete:
-                        self._write(todo.pop(doc), here)
-                        del arrived[doc]
+                        self._write(todo[doc], here)
+                        del todo[doc], arrived[doc]
             except ray.exceptions.RayError as error:
                 raise _ray_failed(error) from None
             finally:
