@@ -6,9 +6,12 @@ test_sway_monitors_e2e.)"""
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from fixtures.desktops import session_bus as session_bus  # a private session bus, a fixture
 from PIL import Image
 
 from assistant.capture import atspi, window
@@ -93,3 +96,68 @@ def test_no_session_bus_is_an_atspi_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
     with pytest.raises(atspi.AtspiError):
         atspi.active_window_title()
+
+
+ROOT_PATH = "/org/a11y/atspi/accessible/root"
+
+
+def serve_accessibility(address: str, stop: threading.Event, hanging: str) -> None:
+    """On the bus at `address`: the accessibility bus's address (this same bus), a registry listing two
+    applications, `hanging` (which never answers) first, and one whose window "Budget" is ACTIVE."""
+    from jeepney import MessageType, new_method_return
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    with open_dbus_connection(address) as connection:
+        for name in ("org.a11y.Bus", "org.a11y.atspi.Registry"):
+            connection.send_and_get_reply(message_bus.RequestName(name))
+        me = connection.unique_name
+        answers = {
+            ("/org/a11y/bus", "GetAddress"): ("s", (address,)),
+            (ROOT_PATH, "GetChildren"): ("a(so)", ([(hanging, ROOT_PATH), (me, ROOT_PATH)],)),
+            ("/window", "GetChildren"): ("a(so)", ([],)),
+            ("/window", "GetState"): ("au", ([1 << atspi.STATE_ACTIVE, 0],)),
+            ("/window", "Get"): ("v", (("s", "Budget"),)),
+        }
+        while not stop.is_set():
+            try:
+                message = connection.receive(timeout=0.1)
+            except TimeoutError:
+                continue
+            header = message.header
+            if header.message_type != MessageType.method_call:
+                continue
+            path, member = header.fields[1], header.fields[3]  # PATH, MEMBER
+            # The registry's root lists the applications; an application's root lists its windows.
+            if (path, member) == (ROOT_PATH, "GetChildren") and header.fields.get(6) == me:
+                connection.send(new_method_return(message, "a(so)", ([(me, "/window")],)))
+            elif (path, member) in answers:
+                connection.send(new_method_return(message, *answers[(path, member)]))
+
+
+def test_an_application_that_never_answers_is_passed_over(session_bus: str) -> None:
+    """The first application the registry lists hangs; the active window of the next is still named."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    stop = threading.Event()
+    with open_dbus_connection(session_bus) as hanging:  # owns its name, reads nothing
+        hanging.send_and_get_reply(message_bus.RequestName("org.example.Hanging"))
+        server = threading.Thread(target=serve_accessibility, args=(session_bus, stop, "org.example.Hanging"))
+        server.start()
+        try:
+            deadline = time.monotonic() + 10  # a hang guard: the names are taken as the thread starts
+            while (found := _title_or_none()) is None:
+                assert time.monotonic() < deadline, "the stand-in registry never answered"
+                time.sleep(0.05)
+            assert found == "Budget"
+        finally:
+            stop.set()
+            server.join(5)
+
+
+def _title_or_none() -> str | None:
+    try:
+        return atspi.active_window_title()
+    except atspi.AtspiError:
+        return None
