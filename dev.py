@@ -57,6 +57,7 @@ DEBIAN_TEST = [
     "xdotool",
     "openbox",  # a window manager on Xvfb, for the focused-window tests
     "zenity",  # real GTK dialogs with icons, for the OCR test that icons give no text
+    "asterisk-core-sounds-es-wav",  # a real voice speaking Spanish, for the Spanish speech-to-text test
     "trayer",  # a system tray on Xvfb, for the tray icon's end-to-end test
     "dbus",
     "dbus-x11",

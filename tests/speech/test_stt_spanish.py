@@ -1,6 +1,7 @@
-"""Spoken questions in Spanish, heard by a multilingual Whisper (base, from tests/fixtures/whisper.py)
-told the language: the words come out Spanish, accents and all. The recordings are espeak-ng's
-Spanish voice, made at test time."""
+"""Spoken Spanish, heard by a multilingual Whisper (base, from tests/fixtures/whisper.py) told the
+language: the words come out Spanish, accents and all. The recordings are a person's, Allison Smith's
+Mexican Spanish telephone prompts (Debian's asterisk-core-sounds-es-wav, 8 kHz), and espeak-ng's
+Spanish voice saying questions, made at test time."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ from assistant.speech import stt
 from assistant.speech.stt import Transcriber
 
 pytestmark = pytest.mark.slow  # loads Whisper base (145 MB)
+
+HUMAN = Path("/usr/share/asterisk/sounds/es_MX_f_Allison")
+# Prompts of hers, and what each says in part: the English prompts' words, as she says them in Spanish.
+PROMPTS = {
+    "conf-onlyperson": "usted es la única persona en la conferencia",
+    "vm-nobodyavail": "nadie está libre para responder a su llamada",
+    "vm-sorry": "lo siento no comprendí su respuesta",
+}
 
 # What espeak-ng's Spanish voice says, and the words Whisper base must hear in it.
 QUESTIONS = {
@@ -45,16 +54,31 @@ def spanish(tmp_path_factory) -> dict[str, Path]:
     return made
 
 
+@pytest.fixture(scope="module")
+def engine(multilingual_stt_model_dir) -> Transcriber:
+    """One Transcriber of Whisper base, told Spanish, for the module."""
+    engine = Transcriber(multilingual_stt_model_dir, device="cpu", language="es", progress=False)
+    engine.load()
+    return engine
+
+
 @pytest.fixture(autouse=True)
 def _english_after():
     yield
     i18n.setup(override="en")
 
 
-def test_a_spanish_question_is_heard_in_spanish_with_its_accents(multilingual_stt_model_dir, spanish):
-    engine = Transcriber(multilingual_stt_model_dir, device="cpu", language="es", progress=False)
-    for question, heard in QUESTIONS.items():
-        assert heard in words(engine.transcribe_file(spanish[question])), question
+@pytest.mark.skipif(
+    not HUMAN.is_dir(), reason="needs Spanish recordings (apt-get install asterisk-core-sounds-es-wav)"
+)
+def test_a_persons_spanish_is_heard_in_spanish_with_its_accents(engine):
+    for prompt, heard in PROMPTS.items():
+        assert heard in words(engine.transcribe_file(HUMAN / f"{prompt}.wav")), prompt
+
+
+def test_a_spanish_question_is_heard_in_spanish_with_its_accents(engine, spanish):
+    question = "Lee el título de la ventana, por favor."
+    assert QUESTIONS[question] in words(engine.transcribe_file(spanish[question]))
 
 
 def test_a_spanish_user_naming_an_english_only_model_is_heard_by_the_multilingual_one(
