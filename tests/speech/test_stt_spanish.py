@@ -84,7 +84,7 @@ def test_a_spanish_question_is_heard_in_spanish_with_its_accents(engine, spanish
 def test_a_spanish_user_naming_an_english_only_model_is_heard_by_the_multilingual_one(
     multilingual_stt_model_dir, spanish, tmp_path, monkeypatch, capsys
 ):
-    """`assistant transcribe` under a Spanish desktop with the settings' base.en: the app's language
+    """`assistant transcribe` under a Spanish desktop with the model base.en: the app's language
     turns it into base, found where faster-whisper's downloads are kept, and the words are Spanish."""
     from huggingface_hub import constants
 
