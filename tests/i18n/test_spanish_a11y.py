@@ -7,6 +7,7 @@ the keyboard (xdotool alt+LETTER): the control they name gets the focus."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,8 +21,10 @@ from e2e_harness import A11Y_TREE, RunningApp, accessible_trees, wait_for
 
 from tests.e2e.conftest import desktop, start_app  # noqa: F401 (the e2e tests' fixtures)
 
+TOOLS = ("Xvfb", "xdotool", "dbus-daemon", "setxkbmap")
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.skipif(not all(map(shutil.which, TOOLS)), reason=f"needs {', '.join(TOOLS)}"),
     pytest.mark.skipif(
         not A11Y_TREE.exists() or not Path("/usr/bin/python3").exists(), reason="needs a11y-tree"
     ),
