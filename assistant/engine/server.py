@@ -55,6 +55,7 @@ _MARKUP = re.compile(r"[*#`]+")  # Markdown a screen reader would read out as sy
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 _THINKING = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,9 @@ class ServerEngine(Engine):
 
 def speak_as_it_comes(pieces: Iterable[str], on_text: TextCallback | None) -> str:
     """The cleaned answer; `on_text` gets the cleaned text so far each time whole words are added, each
-    call extending the one before, and the final text last where it differs."""
+    call extending the one before, and the final text last where it differs. After a sentence's end the
+    next word goes out as soon as it begins: the sentence splitter ends a sentence only once it sees the
+    next word's first letter, and waiting for that word to finish cost the first spoken sentence a token."""
     raw, sent = "", ""
     for piece in pieces:
         raw += piece
@@ -189,6 +192,8 @@ def speak_as_it_comes(pieces: Iterable[str], on_text: TextCallback | None) -> st
         # The last word may still be growing, so only what precedes the last space is passed on.
         cut = partial.rfind(" ") if not raw[-1:].isspace() else len(partial)
         stable = partial[: max(cut, 0)].rstrip()
+        if _SENTENCE_END.search(stable):
+            stable = partial
         if len(stable) > len(sent) and stable.startswith(sent):
             sent = stable
             on_text(stable)

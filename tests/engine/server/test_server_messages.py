@@ -50,3 +50,23 @@ def test_words_are_passed_on_whole_and_each_text_extends_the_last() -> None:
     text = speak_as_it_comes(["A re", "d car. It is ", "parked", " outside"], heard.append)
     assert heard == ["A", "A red car. It is", "A red car. It is parked", text]
     assert text == "A red car. It is parked outside."
+
+
+def test_a_sentence_is_complete_for_speech_as_soon_as_the_next_word_begins() -> None:
+    # The sentence splitter ends a sentence only once it sees the next word's first letter; holding that
+    # growing word back made the first spoken sentence wait one token longer than the server did.
+    from assistant.speech.sentences import SentenceStream
+
+    stream, read, completed_at = SentenceStream(), [], []
+
+    def pieces():
+        for piece in ["A", " cat", " sits", ".", " It", " is", " red", "."]:
+            read.append(piece)
+            yield piece
+
+    def on_text(text: str) -> None:
+        if stream.feed(text) and not completed_at:
+            completed_at.append(read[-1])
+
+    assert speak_as_it_comes(pieces(), on_text) == "A cat sits. It is red."
+    assert completed_at == [" It"]
