@@ -148,7 +148,25 @@ SLOW_FIXTURES = frozenset(
 )
 
 
+# The suite runs on several xdist workers (dev.py), and each worker starts the session and module
+# fixtures its tests use. Those below cost seconds of both cores, or gigabytes, to start: every test
+# that uses one is put in one xdist_group, so that `--dist loadgroup` sends them all to one worker and
+# only that worker starts it (a `transformers serve` takes about 13 s of both cores; a local Ray, its
+# raylet, GCS and workers).
+SHARED_ON_ONE_WORKER = {
+    "served": "transformers-serve",
+    "served_text_only": "transformers-serve",
+    "local_ray": "ray",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        fixtures = getattr(item, "fixturenames", ())
+        if SLOW_FIXTURES.intersection(fixtures):
             item.add_marker(pytest.mark.slow)
+        for group in sorted(
+            {SHARED_ON_ONE_WORKER[name] for name in SHARED_ON_ONE_WORKER.keys() & set(fixtures)}
+        ):
+            item.add_marker(pytest.mark.xdist_group(group))
