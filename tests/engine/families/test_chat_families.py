@@ -152,7 +152,7 @@ def test_int8_is_prepared_once_and_mapped_at_later_starts(tiny, tmp_path, monkey
             name for name, m in engine.model.named_modules() if isinstance(m, int8_layers.Int8Linear)
         ]
         outside = [n for n in int8_names if not any(n == r or n.startswith(r + ".") for r in roots)]
-        assert int8_names and not outside  # nothing outside the family's roots (Qwen's vision stays float)
+        assert int8_names and not outside  # nothing outside the family's roots (Gemma 4's vision stays float)
     image = picture(11)
     assert first.describe(image) == later.describe(image) != ""
 

@@ -23,3 +23,29 @@ def test_the_answer_after_the_thinking_is_kept() -> None:
     assert strip_thinking("<think>\nThe user wants</think>\n\nA red car.") == "\n\nA red car."
     assert strip_thinking("<think>\nThe user wants") == ""
     assert strip_thinking("A red car.") == "A red car."
+
+
+def test_the_vision_encoder_runs_in_int8_and_sees_what_float_sees(
+    tiny_qwen_dir, tiny_qwen_engine, tmp_path, monkeypatch
+) -> None:
+    """int8 on a processor covers the vision encoder (four tenths of reading a screen), and its view of a
+    screen stays that of the float encoder."""
+    from assistant.engine import quantized
+
+    monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    engine = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
+    visual = engine.model.model.visual
+    assert any(isinstance(module, quantized.Int8Linear) for module in visual.blocks.modules())
+    assert not any(type(module) is torch.nn.Linear for module in visual.modules())
+    pixels = torch.randint(
+        0, 256, (540, 960, 3), generator=torch.Generator().manual_seed(3), dtype=torch.uint8
+    )
+    screen = Image.fromarray(pixels.numpy())
+    features = []
+    for each in (tiny_qwen_engine, engine):
+        inputs = each.inputs([each.conversation("Describe.")], [screen])
+        with torch.inference_mode():
+            output = each.model.model.get_image_features(inputs["pixel_values"], inputs["image_grid_thw"])
+        features.append(torch.cat(list(output.pooler_output)).flatten())
+    float_features, int8_features = features
+    assert torch.nn.functional.cosine_similarity(float_features, int8_features, dim=0) > 0.99
