@@ -42,7 +42,7 @@ def tiny_gemma4_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session", params=["Qwen3.5", "SmolVLM2", "Gemma 4"])
 def tiny(request) -> Tiny:
     if request.param == "Qwen3.5":
-        return Tiny("Qwen3.5", request.getfixturevalue("tiny_qwen_dir"), (16, 64), 256)
+        return Tiny("Qwen3.5", request.getfixturevalue("tiny_qwen_dir"), (16, 64), 192)
     if request.param == "Gemma 4":
         return Tiny("Gemma 4", request.getfixturevalue("tiny_gemma4_dir"), (70, 140), 280)
     from tiny_checkpoints.smolvlm import IMAGE_SEQ_LEN
