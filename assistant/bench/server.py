@@ -28,6 +28,7 @@ from typing import Any
 
 from PIL import Image
 
+from assistant.bench.families import FIRST_SENTENCE_TOKENS
 from assistant.bench.firstword import measure_first_word
 from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.engine.base import Engine
@@ -77,20 +78,30 @@ def server_first_sentence(engine: ServerEngine, image: Image.Image) -> float:
 
 
 def bench_server(
-    choice: ServerChoice, image: Image.Image, repeat: int = 3, timeout: float = DEFAULT_TIMEOUT_S
+    choice: ServerChoice,
+    image: Image.Image,
+    repeat: int = 3,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    tokens: int | None = None,
 ) -> dict[str, Any]:
     """The server's own first sentence and the app's first spoken word through it (medians); `timeout`
-    is the engine's deadline for each piece of the stream."""
+    is the engine's deadline for each piece of the stream, `tokens` the answer's length (None: the app's)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    engine = ServerEngine(choice, timeout)
+    def engine_for_run() -> ServerEngine:
+        engine = ServerEngine(choice, timeout)
+        if tokens is not None:
+            engine.max_tokens["brief"] = tokens
+        return engine
+
+    engine = engine_for_run()
     server_first_sentence(engine, image)  # a warm-up: a server may load its model on the first request
     own = statistics.median(server_first_sentence(engine, image) for _ in range(repeat))
     app = QApplication.instance() or QApplication([])
 
     def load() -> Engine:
-        return ServerEngine(choice, timeout)
+        return engine_for_run()
 
     figures: dict[str, Any] = {"server_first_sentence_s": own}
     figures.update(measure_first_word(load, image, repeat))
@@ -110,7 +121,11 @@ def run(bench: Bench) -> dict[str, Any]:
         figures = bench_server(choice, image, args.repeat)
     elif getattr(args, "synthetic", None):
         with synthetic_server(args.synthetic) as (url, command):
-            figures = bench_server(ServerChoice(url), image, args.repeat, SERVED_TIMEOUT_S)
+            # A random model writes no sentence's end: its first sentence is its whole answer, cut at
+            # the families suite's ten tokens, for the server's figure and the app's alike.
+            figures = bench_server(
+                ServerChoice(url), image, args.repeat, SERVED_TIMEOUT_S, FIRST_SENTENCE_TOKENS
+            )
             figures["served"] = command
     else:
         figures = {"skipped": "give --server URL of a running model server, or --synthetic smolvlm2-500m"}

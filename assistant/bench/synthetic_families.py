@@ -398,6 +398,12 @@ def save_full_size_family(name: str, folder: str | Path, for_serving: bool = Fal
         model = AutoModelForImageTextToText.from_config(config)
     finally:
         torch.set_default_dtype(previous)
+    if for_serving:
+        from assistant.bench.synthetic import _silence_non_words
+
+        # A server streams text, and most of the vocabulary's ids are not in the small tokenizer: random
+        # weights would stream nothing at all.
+        _silence_non_words(model, processor.tokenizer)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.generation_config.pad_token_id = processor.tokenizer.pad_token_id
