@@ -53,7 +53,9 @@ def _rate(run: Callable[[Path], RunReport], n_images: int, repeat: int) -> tuple
         shorter.append(_seconds(run, n_images))
         longer.append(_seconds(run, 2 * n_images))
     once, twice = statistics.median(shorter), statistics.median(longer)
-    rate = n_images / max(twice - once, 1e-6)
+    if twice <= once:  # the machine's load swamped the difference: the longer run's rate, start and all
+        return 2 * n_images / twice, float("nan")
+    rate = n_images / (twice - once)
     return rate, max(0.0, once - n_images / rate)
 
 
