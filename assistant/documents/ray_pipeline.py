@@ -236,14 +236,3 @@ def _ray_failed(error: Exception) -> UserError:
             kind=type(error).__name__
         )
     )
-
-
-def run_on_ray(
-    paths: Iterable[Path],
-    recipe: EngineRecipe,
-    options: Options | None = None,
-    address: str = LOCAL,
-    actors: int = 0,
-) -> RunReport:
-    """Run alt-text over `paths` on Ray; see `RayRunner`."""
-    return RayRunner(recipe, options or Options(), address=address, actors=actors).run(paths)
