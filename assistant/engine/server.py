@@ -102,6 +102,7 @@ class ServerEngine(Engine):
         self.key = key if key is not None else api_key(self.address)
         self.max_tokens = dict(MAX_TOKENS)
         self._pictures_checked = False  # asked of the server once, before the first picture goes
+        self._checking = threading.Lock()
         self.concurrency = CONCURRENT_REQUESTS  # requests in flight at once in describe_many (--concurrency)
         self.notices: list[str] = []
         # The language its answers are asked for in (load_engine: the user's); "en": as prompted.
@@ -167,9 +168,10 @@ class ServerEngine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
-        if not self._pictures_checked:
-            check_pictures(self.address, self.model, self.key, self.timeout)
-            self._pictures_checked = True
+        with self._checking:  # describe_many's threads: one asks, the others wait for its answer
+            if not self._pictures_checked:
+                check_pictures(self.address, self.model, self.key, self.timeout)
+                self._pictures_checked = True
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         pieces = stream_chat(

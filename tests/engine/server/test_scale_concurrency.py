@@ -63,7 +63,8 @@ def test_n_pictures_are_in_flight_at_once(capsys, stand_in, tmp_path) -> None:
     lock, in_flight, most = threading.Lock(), [0], [0]
 
     def reply(handler) -> None:
-        if not handler.path.endswith("/chat/completions"):
+        # Only the streamed descriptions; the first-use questions (and other pages) are not answered.
+        if not handler.path.endswith("/chat/completions") or "event-stream" not in handler.headers["Accept"]:
             send(handler, 404, b"{}", "application/json")
             return
         with lock:
@@ -87,8 +88,10 @@ def test_n_pictures_are_in_flight_at_once(capsys, stand_in, tmp_path) -> None:
     texts = alt_texts(capsys, folder, "--server", server.url, "--concurrency", "6")
     assert set(texts.values()) == {"A speckled picture."}
     assert most[0] == 6
-    chats = [body for _headers, body in server.requests if b'"messages"' in body]
+    chats = [body for _headers, body in server.requests if b'"stream": true' in body]
     assert len(chats) == 6  # each picture sent once
+    questions = [body for _headers, body in server.requests if b'"stream": false' in body]
+    assert len(questions) == 1  # the first-use question, asked once, not by each of the six
 
 
 def test_concurrency_without_a_server_or_ray_is_one_sentence(capsys, tmp_path) -> None:

@@ -66,6 +66,9 @@ def test_the_server_back_again_is_said(stand_in, tiny_engine) -> None:
     answers = [b"", chunk("A red square.")]  # first a stream with nothing in it, then an answer
 
     def reply(handler) -> None:
+        if "event-stream" not in handler.headers["Accept"]:  # the first-use questions: not answered
+            send(handler, 404, b"Not found", "text/plain")
+            return
         body = answers.pop(0)
         if body:
             send(handler, 200, body, "text/event-stream")
