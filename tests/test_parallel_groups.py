@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("xdist")
+pytestmark = pytest.mark.slow  # two worker processes start: a few seconds
 
 SUITE_DEADLINE_S = 300  # a hang guard for two workers starting on a busy machine, never a timing
 
