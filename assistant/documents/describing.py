@@ -43,7 +43,8 @@ def speaking(engine: Engine, language: str) -> Iterator[Engine]:
     the user's language when loaded; it is set back after, so the next document starts from that."""
     from assistant.engine.server import ServerEngine
 
-    server = getattr(engine, "server", engine)  # ServerWithFallback keeps the server as .server
+    # ServerWithFallback keeps the server as .server; its local model answers in the server's language.
+    server = getattr(engine, "server", engine)
     if not isinstance(server, ServerEngine):
         yield in_language(engine, language)
         return

@@ -17,6 +17,7 @@ from PIL import Image
 from assistant.engine.base import Detail, Engine, TextCallback, Turn
 from assistant.engine.server import ServerEngine
 from assistant.engine.server_stream import ServerError
+from assistant.engine.translate import in_language
 from assistant.i18n import _
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,9 @@ class ServerWithFallback(Engine):
             elif not self._on_local:
                 self._notify(_("{error} Meanwhile the local model answers.").format(error=error))
             self._on_local = True
-            return locally(self.local, on_text)
+            # In the language the server is asked in now: a document's own during alt-text (the local
+            # model was loaded in the user's).
+            return locally(in_language(self.local, self.server.answer_language), on_text)
         if self._on_local:
             self._notify(_("The model server answers again."))
             self._on_local = False

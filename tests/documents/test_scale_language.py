@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from doc_helpers import RED, png
+from PIL import Image
 
 from assistant.documents.ray_gather import gather
 from assistant.documents.ray_run import Describer, EngineRecipe
 from assistant.documents.runner import Options, Runner
 from assistant.engine.base import Engine
+from assistant.engine.families import Family
 from assistant.engine.server import ServerChoice, ServerEngine
+from assistant.engine.server_fallback import ServerWithFallback
+from assistant.engine.server_stream import ServerDown
+from assistant.engine.translate import answer_in
 
 
 class RecordingServer(ServerEngine):
@@ -84,3 +89,49 @@ def test_ray_tasks_and_actors_describe_in_each_documents_language(tmp_path: Path
     assert sum("Answer in" in prompt for prompt in server.prompts) == 1
     texts = [text for key, text in zip(described["key"], described["text"], strict=True) if key]
     assert texts == ["a red square", "a red square"] and not any(described["failed"])
+
+
+class DownServer(RecordingServer):
+    """A server that does not answer, so the local model takes over."""
+
+    def _complete(self, messages: list[dict[str, Any]], max_tokens: int, on_text: Any, cancel: Any) -> str:
+        raise ServerDown("The model server does not answer.")
+
+
+class ManyLanguagesLocal(Engine):
+    """A local model of a family that answers in any language it is asked in, as a chat model's prompt
+    asks (answer_in sets `answer_language`); it records the language of each answer."""
+
+    def __init__(self) -> None:
+        self.answer_language = "en"
+        self.asked_in: list[str] = []
+
+    def describe(self, image: Any, detail: Any = "brief", on_text: Any = None, cancel: Any = None) -> str:
+        self.asked_in.append(self.answer_language)
+        return "a red square"
+
+    def ask(self, image: Any, question: str, *args: Any, **kwargs: Any) -> str:
+        return self.describe(image)
+
+    def describe_many(self, images: Any, detail: Any = "brief", batch_size: int = 8) -> list[str]:
+        return [self.describe(image, detail) for image in images]
+
+    @property
+    def summary(self) -> str:
+        return "a local model"
+
+
+def test_the_local_model_behind_a_failing_server_answers_in_each_documents_language(tmp_path: Path) -> None:
+    """`alt-text --server` whose server fails: the local model that takes over writes a Spanish page's
+    alt-text in Spanish, not in the user's language (it answered in English)."""
+    local = ManyLanguagesLocal()
+    family = Family("Many", (), "none:None", (), languages=("*",))
+    engine = ServerWithFallback(DownServer(), lambda: answer_in(local, family, "en", warm_up=False))
+    spanish, english = pages(tmp_path)
+    Runner(engine, Options()).run([spanish])
+    assert local.asked_in and set(local.asked_in) == {"es"}
+    local.asked_in.clear()
+    Runner(engine, Options()).run([english])
+    assert local.asked_in and set(local.asked_in) == {"en"}
+    engine.describe(Image.new("RGB", (40, 30), RED))  # outside a document: the user's language again
+    assert local.asked_in[-1] == "en"
