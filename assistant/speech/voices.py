@@ -4,21 +4,84 @@ from __future__ import annotations
 
 import locale
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from assistant import i18n
 
 
 @dataclass(frozen=True)
 class Voice:
-    """One voice: `id` is what `Speaker.set_voice` takes, `name` is what a person reads."""
+    """One voice: `id` is what `Speaker.set_voice` takes, `name` is what the engine calls it.
+    `named_for_language`: the name is only its language's, in English (espeak-ng's "Spanish (Spain)"),
+    so lists show the language's name in the app's language instead."""
 
     id: str
     name: str
     languages: list[str] = field(default_factory=list)
+    named_for_language: bool = False
 
-    def label(self) -> str:
-        """A name for lists: "English (America) — en-us"."""
-        return f"{self.name} — {', '.join(self.languages)}" if self.languages else self.name
+    def label(self, language: str | None = None) -> str:
+        """A name for lists in `language` (the app's by default): "español (España)" for espeak-ng's
+        Spanish, "Microsoft Helena Desktop — español (España)" for a voice with a name of its own."""
+        shown = language_name(self.languages, language or i18n.language())
+        if self.named_for_language:
+            return shown or self.name  # a language CLDR does not name (Quenya): espeak-ng's name
+        own = _own_name(self.name, self.languages)
+        return f"{own} — {shown}" if shown else own
+
+
+def voice_labels(voices: Sequence[Voice], language: str | None = None) -> list[str]:
+    """Each voice's label; two voices that would read the same (espeak-ng's English accents of Britain)
+    are told apart by their ids."""
+    labels = [voice.label(language) for voice in voices]
+    counts = Counter(labels)
+    return [
+        f"{label} — {voice.id}" if counts[label] > 1 else label
+        for voice, label in zip(voices, labels, strict=True)
+    ]
+
+
+_SUBTAG = re.compile(r"[A-Za-z]{4}|[A-Za-z]{2}|\d{3}|[A-Za-z0-9]{5,8}")
+
+
+def language_name(tags: Sequence[str], language: str) -> str:
+    """The first of `tags` ("es-419", "en-gb-scotland") that CLDR names, named in `language` with Babel
+    ("español (Latinoamérica)"); "" where it names none. Private-use parts ("x-gbclan") are left out."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        shown_in = Locale.parse(i18n.normalize(language) or "en")
+    except (UnknownLocaleError, ValueError):
+        shown_in = Locale.parse("en")
+    for tag in tags:
+        first, *rest = tag.replace("_", "-").split("-x-")[0].split("-")
+        name = shown_in.languages.get(first.lower())
+        if not name:
+            continue
+        details = []
+        for subtag in (part for part in rest if _SUBTAG.fullmatch(part)):
+            if len(subtag) == 4 and subtag.isalpha():
+                details.append(shown_in.scripts.get(subtag.title()))
+            elif len(subtag) in (2, 3):
+                details.append(shown_in.territories.get(subtag.upper()))
+            else:
+                details.append(shown_in.variants.get(subtag.upper()))
+        found = [detail for detail in details if detail]
+        return f"{name} ({', '.join(found)})" if found else name
+    return ""
+
+
+def _own_name(name: str, languages: Sequence[str]) -> str:
+    """The voice's name without the English name of its language after it ("Microsoft Helena Desktop -
+    Spanish (Spain)", as SAPI5 describes its voices)."""
+    own, dash, after = name.rpartition(" - ")
+    english = language_name(languages, "en")
+    if dash and english and after.split(" (")[0] == english.split(" (")[0]:
+        return own.strip()
+    return name
 
 
 _OTHER_LANGUAGE = re.compile(r"\(([^\s()]+)\s+\d+\)")
@@ -37,7 +100,8 @@ def parse_espeak_voices(listing: str) -> list[Voice]:
         _priority, language, _age_gender, name, file = columns[:5]
         others = _OTHER_LANGUAGE.findall(columns[5]) if len(columns) > 5 else []
         languages = [language, *(other for other in others if other != language)]
-        voices.append(Voice(id=file, name=name.replace("_", " "), languages=languages))
+        # espeak-ng names each voice after its language, in English.
+        voices.append(Voice(file, name.replace("_", " "), languages, named_for_language=True))
     return voices
 
 
@@ -56,7 +120,13 @@ def from_pyttsx3(voice: Any) -> Voice:
         unknown = _UNKNOWN_LOCALE.fullmatch(language)
         languages.extend(lcid_languages(f"{int(unknown[1]):X}") if unknown else [language])
     name = str(getattr(voice, "name", None) or voice.id)
-    return Voice(id=str(voice.id), name=name, languages=[lang for lang in languages if lang])
+    languages = [lang for lang in languages if lang]
+    # The espeak driver's ids are espeak-ng's voice files ("roa/es"), its names their languages'.
+    by_language = _ESPEAK_FILE.fullmatch(str(voice.id)) is not None
+    return Voice(str(voice.id), name, languages, named_for_language=by_language)
+
+
+_ESPEAK_FILE = re.compile(r"[a-z]{3}/[A-Za-z0-9-]+")
 
 
 _UNKNOWN_LOCALE = re.compile(r"Unknown Locale: (\d+)")

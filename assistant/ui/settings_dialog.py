@@ -38,13 +38,14 @@ from assistant.config import (
     parse_hotkey,
 )
 from assistant.engine.catalogue import KNOWN_MODELS, choice_description
-from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.errors import UserError
 from assistant.i18n import N_, _
+from assistant.speech.voices import Voice, voice_labels
 from assistant.ui.announce import announce
 from assistant.ui.image_budget_box import ImageBudgetBox, name_editor
 from assistant.ui.language_choice import LanguageChoice
 from assistant.ui.model_server_box import ModelServerBox
+from assistant.ui.runtime_box import device_combo, precision_combo
 from assistant.ui.translate_answers_box import TranslateAnswersBox
 
 SYSTEM_VOICE = N_("System default")
@@ -63,17 +64,22 @@ SPEAK_WITH_LABELS = {
 
 
 def voice_choices(voices: Iterable[Any]) -> list[tuple[str, str]]:
-    """(id, name) pairs from whatever the speaker lists: objects with id/name, pairs, or plain ids."""
+    """(id, name) pairs from whatever the speaker lists: Voices (named in the app's language), objects
+    with id/name, pairs, or plain ids."""
+    voices = list(voices)
+    known = [voice for voice in voices if isinstance(voice, Voice)]
+    labels = {id(voice): label for voice, label in zip(known, voice_labels(known), strict=True)}
     choices = []
     for voice in voices:
-        if isinstance(voice, str):
+        if isinstance(voice, Voice):
+            choices.append((voice.id, labels[id(voice)]))
+        elif isinstance(voice, str):
             choices.append((voice, voice))
         elif isinstance(voice, (tuple, list)) and len(voice) >= 2:
             choices.append((str(voice[0]), str(voice[1])))
         else:
             ident = str(getattr(voice, "id", voice))
-            label = voice.label() if hasattr(voice, "label") else getattr(voice, "name", None)
-            choices.append((ident, str(label or ident)))
+            choices.append((ident, str(getattr(voice, "name", None) or ident)))
     return choices
 
 
@@ -216,9 +222,9 @@ class SettingsDialog(QDialog):
         self._say_model_facts(settings.model)
         self.model.textChanged.connect(self._say_model_facts)
         self._row(model_form, _("Mod&el:"), self.model)
-        self.device = self._combo(_("Device"), DEVICES, settings.device)
+        self.device = device_combo(settings.device)
         self._row(model_form, _("Dev&ice:"), self.device)
-        self.precision = self._combo(_("Precision"), PRECISIONS, settings.precision)
+        self.precision = precision_combo(settings.precision)
         self._row(model_form, _("Precisio&n:"), self.precision)
         self.free_model = QSpinBox()
         self.free_model.setAccessibleName(_("Free the model when idle, after minutes"))
@@ -369,17 +375,6 @@ class SettingsDialog(QDialog):
         label = QLabel(text)
         label.setBuddy(field)
         form.addRow(label, field)
-
-    @staticmethod
-    def _combo(name: str, values: Iterable[str], current: str) -> QComboBox:
-        combo = QComboBox()
-        _name_combo(combo, name)
-        for value in values:
-            combo.addItem(value, value)
-        if combo.findData(current) < 0:
-            combo.addItem(current, current)
-        combo.setCurrentIndex(combo.findData(current))
-        return combo
 
     def collect(self) -> Settings:
         """The settings as the controls show them; raises HotkeyError naming the first bad hotkey."""
