@@ -6,7 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel
 
+from assistant import i18n
 from assistant.config import Settings
+from assistant.speech.voices import Voice, from_pyttsx3
 from assistant.ui.settings_dialog import SYSTEM_VOICE, SettingsDialog, voice_choices
 
 VOICES = [("english", "English"), ("german", "German")]
@@ -204,3 +206,96 @@ def test_the_image_token_budget_is_named_reached_by_keyboard_and_applied(qtbot):
     with qtbot.waitSignal(dialog.applied) as blocker:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
     assert blocker.args[0].image_tokens == 0
+
+
+@pytest.fixture(params=["es", "en"])
+def app_language(request):
+    i18n.setup(override=request.param)
+    yield request.param
+    i18n.setup(override="en")
+
+
+SAPI5_HELENA = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Speech\\Voices\\Tokens\\TTS_MS_ES-ES_HELENA_11.0"
+SPOKEN_VOICES = [
+    Voice("roa/es", "Spanish (Spain)", ["es"], named_for_language=True),  # espeak-ng's, as parsed
+    Voice("roa/es-419", "Spanish (Latin America)", ["es-419", "es-mx", "es"], named_for_language=True),
+    Voice(SAPI5_HELENA, "Microsoft Helena Desktop - Spanish (Spain)", ["es-ES"]),  # a product's name
+    Voice("com.apple.voice.compact.es-ES.Monica", "Mónica", ["es_ES"]),
+    # espeak-ng's two English accents of Britain: the same language, told apart by their voice files
+    Voice("gmw/en-GB-x-rp", "English (Received Pronunciation)", ["en-gb-x-rp", "en-gb", "en"], True),
+    Voice("gmw/en-GB-x-gbclan", "English (Lancaster)", ["en-gb-x-gbclan", "en-gb", "en"], True),
+    Voice("art/qya", "Quenya", ["qya"], named_for_language=True),  # a language CLDR does not name
+]
+SPOKEN_LABELS = {
+    "es": [
+        "Predeterminado del sistema",
+        "español",
+        "español (Latinoamérica)",
+        "Microsoft Helena Desktop — español (España)",
+        "Mónica — español (España)",
+        "inglés (Reino Unido) — gmw/en-GB-x-rp",
+        "inglés (Reino Unido) — gmw/en-GB-x-gbclan",
+        "Quenya",
+    ],
+    "en": [
+        "System default",
+        "Spanish",
+        "Spanish (Latin America)",
+        "Microsoft Helena Desktop — Spanish (Spain)",
+        "Mónica — Spanish (Spain)",
+        "English (United Kingdom) — gmw/en-GB-x-rp",
+        "English (United Kingdom) — gmw/en-GB-x-gbclan",
+        "Quenya",
+    ],
+}
+
+
+def test_voices_are_named_by_their_language_in_the_apps_language(qtbot, app_language):
+    """espeak-ng's English voice names become the language's name in the app's language (Babel's CLDR);
+    a voice's own name (SAPI5's, macOS's) is kept before it; the setting keeps the voice's id."""
+    dialog = SettingsDialog(Settings(), SPOKEN_VOICES)
+    qtbot.addWidget(dialog)
+    shown = [dialog.voice.itemText(index) for index in range(dialog.voice.count())]
+    assert shown == SPOKEN_LABELS[app_language]
+    dialog.voice.setCurrentIndex(3)
+    assert dialog.collect().voice == SAPI5_HELENA
+
+
+def test_pyttsx3s_espeak_voices_are_named_by_their_language_too(app_language):
+    """pyttsx3's espeak driver names its voices as espeak-ng does; its ids are espeak-ng's voice files."""
+
+    class Pyttsx3Voice:
+        id, name, languages = "roa/es-419", "Spanish (Latin America)", [b"\x02es-419"]
+
+    label = from_pyttsx3(Pyttsx3Voice()).label()
+    assert label == {"es": "español (Latinoamérica)", "en": "Spanish (Latin America)"}[app_language]
+
+
+DEVICE_LABELS = {
+    "es": ["Automático", "Procesador", "Tarjeta gráfica (CUDA)"],
+    "en": ["Automatic", "Processor", "Graphics card (CUDA)"],
+}
+PRECISION_LABELS = {
+    "es": ["Automática", "32 bits (completa)", "16 bits (bfloat16)", "16 bits (float16)", "8 bits", "4 bits"],
+    "en": ["Automatic", "32 bits (full)", "16 bits (bfloat16)", "16 bits (float16)", "8 bits", "4 bits"],
+}
+
+
+def test_device_and_precision_are_chosen_in_words_and_stored_as_values(qtbot, app_language):
+    dialog = SettingsDialog(Settings(device="cpu", precision="fp16"), VOICES)
+    qtbot.addWidget(dialog)
+    for combo, labels in ((dialog.device, DEVICE_LABELS), (dialog.precision, PRECISION_LABELS)):
+        assert [combo.itemText(index) for index in range(combo.count())] == labels[app_language]
+    assert dialog.device.currentText() == DEVICE_LABELS[app_language][1]
+    assert dialog.precision.currentText() == PRECISION_LABELS[app_language][3]
+    assert dialog.device.accessibleName() == {"es": "Dispositivo", "en": "Device"}[app_language]
+    dialog.device.setCurrentIndex(2)
+    dialog.precision.setCurrentIndex(4)
+    chosen = dialog.collect()
+    assert (chosen.device, chosen.precision) == ("cuda", "int8")
+
+
+def test_a_device_set_by_hand_in_the_file_is_kept(qtbot):
+    dialog = SettingsDialog(Settings(device="mps"), VOICES)
+    qtbot.addWidget(dialog)
+    assert dialog.device.currentText() == "mps" and dialog.collect().device == "mps"
