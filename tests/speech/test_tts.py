@@ -581,10 +581,10 @@ def test_espeak_voice_listing_is_parsed() -> None:
         " 5  eu              --/M      Basque             eu                   \n"
     )
     assert parse_espeak_voices(listing) == [
-        Voice("gmw/en", "English (Great Britain)", ["en-gb", "en"]),
-        Voice("gmw/en-GB-x-gbclan", "English (Lancaster)", ["en-gb-x-gbclan", "en-gb", "en"]),
-        Voice("eu", "Basque", ["eu"]),
-    ]
+        Voice("gmw/en", "English (Great Britain)", ["en-gb", "en"], named_for_language=True),
+        Voice("gmw/en-GB-x-gbclan", "English (Lancaster)", ["en-gb-x-gbclan", "en-gb", "en"], True),
+        Voice("eu", "Basque", ["eu"], named_for_language=True),
+    ]  # espeak-ng names each voice after its language: lists name the language in the app's instead
 
 
 # ---------------------------------------------------------------------------------------------- rates
