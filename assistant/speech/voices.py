@@ -26,7 +26,8 @@ class Voice:
     def label(self, language: str | None = None) -> str:
         """A name for lists in `language` (the app's by default): "español (España)" for espeak-ng's
         Spanish, "Microsoft Helena Desktop — español (España)" for a voice with a name of its own."""
-        shown = language_name(self.languages, language or i18n.language())
+        tags = _with_named_country(self.name, self.languages) if self.named_for_language else self.languages
+        shown = language_name(tags, language or i18n.language())
         if self.named_for_language:
             return shown or self.name  # a language CLDR does not name (Quenya): espeak-ng's name
         own = _own_name(self.name, self.languages)
@@ -72,6 +73,18 @@ def language_name(tags: Sequence[str], language: str) -> str:
         found = [detail for detail in details if detail]
         return f"{name} ({', '.join(found)})" if found else name
     return ""
+
+
+def _with_named_country(name: str, tags: Sequence[str]) -> Sequence[str]:
+    """`tags` with the country the English name says first, where its language's tag names none
+    (espeak-ng's "Spanish (Spain)" is "es": "es-ES", so it reads "español (España)")."""
+    from babel import Locale
+
+    said = name.partition(" (")[2].rstrip(") ").split(",")[0]
+    countries = {country: code for code, country in Locale.parse("en").territories.items()}
+    if not tags or not said or said not in countries or "-" in tags[0].replace("_", "-"):
+        return tags
+    return [f"{tags[0]}-{countries[said]}", *tags]
 
 
 def _own_name(name: str, languages: Sequence[str]) -> str:

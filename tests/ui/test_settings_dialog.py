@@ -229,7 +229,7 @@ SPOKEN_VOICES = [
 SPOKEN_LABELS = {
     "es": [
         "Predeterminado del sistema",
-        "español",
+        "español (España)",  # espeak-ng's "es" voice, whose English name says Spain
         "español (Latinoamérica)",
         "Microsoft Helena Desktop — español (España)",
         "Mónica — español (España)",
@@ -239,7 +239,7 @@ SPOKEN_LABELS = {
     ],
     "en": [
         "System default",
-        "Spanish",
+        "Spanish (Spain)",
         "Spanish (Latin America)",
         "Microsoft Helena Desktop — Spanish (Spain)",
         "Mónica — Spanish (Spain)",
