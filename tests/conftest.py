@@ -152,11 +152,12 @@ SLOW_FIXTURES = frozenset(
 # fixtures its tests use. Those below cost seconds of both cores, or gigabytes, to start: every test
 # that uses one is put in one xdist_group, so that `--dist loadgroup` sends them all to one worker and
 # only that worker starts it (a `transformers serve` takes about 13 s of both cores; a local Ray, its
-# raylet, GCS and workers).
+# raylet, GCS and workers; the Linux installer's `machine`, a real install into a new environment).
 SHARED_ON_ONE_WORKER = {
     "served": "transformers-serve",
     "served_text_only": "transformers-serve",
     "local_ray": "ray",
+    "machine": "installer",
 }
 
 
