@@ -5,8 +5,10 @@ connection, "j/<command>", the JSON answer, then the socket closes, as Hyprland'
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,13 +33,16 @@ ACTIVE = {"title": "Invoices - Thunderbird", "at": [1930, 40], "size": [900, 700
 
 
 @pytest.fixture
-def hyprland_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
+def hyprland_socket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
     """The stand-in socket in this test's runtime folder; the test sets what each command answers."""
     answers: dict[str, object] = {
         "monitors": MONITORS,
         "cursorpos": {"x": 2500, "y": 300},
         "activewindow": ACTIVE,
     }
+    # A short runtime folder of the test's own, not tmp_path: a socket's path is limited to about 100
+    # bytes, and tmp_path's grows with the test's name and the xdist worker's folder.
+    tmp_path = Path(tempfile.mkdtemp(prefix="hypr-"))
     folder = tmp_path / "hypr" / SIGNATURE
     folder.mkdir(parents=True)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -72,6 +77,7 @@ def hyprland_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     stop.set()
     thread.join(5)
     server.close()
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def test_the_monitor_under_the_pointer_is_the_one_the_user_is_on(hyprland_socket) -> None:
