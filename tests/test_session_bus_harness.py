@@ -55,15 +55,17 @@ def test_a_service_the_bus_started_ends_with_the_bus(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     bus, address = start_session_bus(dict(os.environ), config)
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
-    started = subprocess.run(
-        ["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path",
-         "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.StartServiceByName", NAME, "0"],
-        env=env, capture_output=True, timeout=30, text=True,
-    )  # fmt: skip
-    assert started.returncode == 0, started.stderr
-    pid = int(pid_file.read_text())
-    stop_process(bus)
+    try:
+        env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
+        started = subprocess.run(
+            ["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path",
+             "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.StartServiceByName", NAME, "0"],
+            env=env, capture_output=True, timeout=30, text=True,
+        )  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        pid = int(pid_file.read_text())
+    finally:
+        stop_process(bus)
     deadline = time.monotonic() + 10
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
