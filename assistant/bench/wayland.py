@@ -33,11 +33,26 @@ class DesktopError(RuntimeError):
     """sway, or the app on one of the desktops, did not start; the message is one sentence."""
 
 
-def _as_user(command: list[str]) -> list[str]:
+def as_user(command: list[str]) -> list[str]:
     """sway 1.7 runs headless only as an unprivileged user: drop root's rights where we have them."""
     if os.geteuid() != 0:
         return command
     return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+
+
+def headless_sway_env(home: Path, runtime: Path, outputs: int = 1) -> dict[str, str]:
+    """The environment sway 1.7 runs headless in, as an unprivileged user, with `outputs` monitors."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_CURRENT_DESKTOP": "sway",
+        "WLR_BACKENDS": "headless",
+        "WLR_RENDERER": "pixman",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "WLR_HEADLESS_OUTPUTS": str(outputs),
+    }
 
 
 @contextlib.contextmanager
@@ -52,18 +67,9 @@ def headless_sway() -> Iterator[dict[str, str]]:
     if os.geteuid() == 0:
         for path in (folder, runtime, config):
             os.chown(path, NOBODY, NOBODY)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(folder),
-        "LANG": "C.UTF-8",
-        "XDG_RUNTIME_DIR": str(runtime),
-        "XDG_CURRENT_DESKTOP": "sway",
-        "WLR_BACKENDS": "headless",
-        "WLR_RENDERER": "pixman",
-        "WLR_LIBINPUT_NO_DEVICES": "1",
-    }
+    env = headless_sway_env(folder, runtime)
     sway = subprocess.Popen(
-        _as_user(["sway", "-c", str(config)]), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        as_user(["sway", "-c", str(config)]), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         found = desktop.wait(

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from fixtures.desktops import stop_process
 
+from assistant.bench.wayland import NOBODY, as_user, headless_sway_env
 from assistant.capture import focused_window, sway
 
-NOBODY = 65534
 HANG_GUARD = 30.0
 
 
@@ -30,13 +30,6 @@ class TextWindow:
     title: str
     lines: list[str]
     output: str = "HEADLESS-1"
-
-
-def as_user(command: list[str]) -> list[str]:
-    """sway 1.7 runs headless only as an unprivileged user: drop root's rights where the tests have them."""
-    if os.geteuid() != 0:
-        return command
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
 
 
 def window_titles(client: dict[str, str]) -> set[str]:
@@ -89,17 +82,7 @@ def running_sway(outputs: list[str], windows: list[TextWindow], focus: str) -> I
     if os.geteuid() == 0:
         for path in owned:
             os.chown(path, NOBODY, NOBODY)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(folder),
-        "LANG": "C.UTF-8",
-        "XDG_RUNTIME_DIR": str(runtime),
-        "XDG_CURRENT_DESKTOP": "sway",
-        "WLR_BACKENDS": "headless",
-        "WLR_RENDERER": "pixman",
-        "WLR_LIBINPUT_NO_DEVICES": "1",
-        "WLR_HEADLESS_OUTPUTS": str(len(outputs)),
-    }
+    env = headless_sway_env(folder, runtime, len(outputs))
     log = (folder / "sway.log").open("wb")
     compositor = subprocess.Popen(
         as_user(["sway", "-c", str(folder / "config")]), env=env, stdout=log, stderr=log
