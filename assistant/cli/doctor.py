@@ -222,7 +222,8 @@ def _voice_lines(engine: str, voices: list[Voice], default: Voice | None) -> lis
         _("Voices: {voices} installed.").format(voices=len(voices)),
     ]
     if default is not None:
-        lines.append(_("Default voice: {name} ({id}).").format(name=default.name, id=default.id))
+        # named as Settings names it: its language in the app's language ("español (Latinoamérica)")
+        lines.append(_("Default voice: {name} ({id}).").format(name=default.label(), id=default.id))
     if not voices:
         lines.append(_("No voices are installed; install a voice for your language to hear speech."))
     return lines

@@ -148,3 +148,13 @@ def test_the_default_voice_doctor_names_is_the_one_spoken_in_the_apps_language()
     default = synth.default_voice()
     assert default is not None and speaks(default, "es")
     assert command[command.index("-v") + 1] == default.id.rsplit("/", 1)[-1]
+
+
+@needs_espeak
+def test_doctor_names_the_default_voice_in_the_apps_language() -> None:
+    """Under Spanish, doctor said "Voz predeterminada: Spanish (Latin America)", espeak-ng's English name."""
+    from assistant.cli.doctor import check_speech
+
+    i18n.setup(override="es")
+    line = next(line for line in check_speech() if line.startswith("Voz predeterminada: "))
+    assert "español" in line and "Spanish" not in line, line
