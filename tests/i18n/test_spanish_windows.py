@@ -86,7 +86,7 @@ def test_settings_are_spanish_with_unique_mnemonics(qtbot, spanish):
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.windowTitle() == "Configuración — Asistente"
-    assert dialog.voice.itemText(0) == "Predeterminado del sistema"
+    assert dialog.speech_box.voice.itemText(0) == "Predeterminado del sistema"
     _check(dialog)
 
 

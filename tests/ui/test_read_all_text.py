@@ -141,11 +141,13 @@ def test_the_settings_window_turns_reading_off_and_sets_the_limit_by_keyboard(qt
     controller.open_settings()
     dialog = controller.settings_flow.dialog
     qtbot.waitExposed(dialog)
-    dialog.text_word_limit.setFocus()
-    qtbot.keyClick(dialog.text_word_limit.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(dialog.text_word_limit.lineEdit(), "5")
-    dialog.read_text_on_images.setFocus()
-    qtbot.keyClick(dialog.read_text_on_images, Qt.Key.Key_Space)
+    dialog.descriptions_box.text_word_limit.setFocus()
+    qtbot.keyClick(
+        dialog.descriptions_box.text_word_limit.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier
+    )
+    qtbot.keyClicks(dialog.descriptions_box.text_word_limit.lineEdit(), "5")
+    dialog.descriptions_box.read_text_on_images.setFocus()
+    qtbot.keyClick(dialog.descriptions_box.read_text_on_images, Qt.Key.Key_Space)
     qtbot.keyClick(dialog, Qt.Key.Key_Return)  # OK, the default button
     assert not dialog.isVisible()
     assert (controller.settings.read_text_on_images, controller.settings.text_word_limit) == (False, 5)

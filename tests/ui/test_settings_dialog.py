@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel
 from assistant import i18n
 from assistant.config import Settings
 from assistant.speech.voices import Voice, from_pyttsx3
-from assistant.ui.settings_dialog import SYSTEM_VOICE, SettingsDialog, voice_choices
+from assistant.ui.settings_dialog import SettingsDialog
+from assistant.ui.speech_box import SYSTEM_VOICE, voice_choices
 
 VOICES = [("english", "English"), ("german", "German")]
 
@@ -35,26 +36,26 @@ def test_every_control_is_named_and_labelled(dialog, unnamed_focusable):
 
 
 def test_shows_the_current_settings(dialog):
-    assert dialog.hotkey_edits["describe-screen"].text() == "ctrl+alt+d"
-    assert dialog.voice.currentText() == SYSTEM_VOICE
-    assert [dialog.voice.itemText(i) for i in range(dialog.voice.count())] == [
+    assert dialog.hotkeys_box.hotkey_edits["describe-screen"].text() == "ctrl+alt+d"
+    assert dialog.speech_box.voice.currentText() == SYSTEM_VOICE
+    assert [dialog.speech_box.voice.itemText(i) for i in range(dialog.speech_box.voice.count())] == [
         SYSTEM_VOICE,
         "English",
         "German",
     ]
-    assert dialog.volume.value() == 100
-    assert dialog.detail.currentData() == "brief"
+    assert dialog.speech_box.volume.value() == 100
+    assert dialog.descriptions_box.detail.currentData() == "brief"
 
 
 def test_apply_emits_the_changed_settings(qtbot, dialog):
-    dialog.hotkey_edits["describe-screen"].setText("Ctrl+Shift+F9")
-    dialog.hotkey_edits["listen"].setText("")
-    dialog.voice.setCurrentIndex(2)
-    dialog.rate.setValue(180)
-    dialog.volume.setValue(40)
-    dialog.earcons.setChecked(False)
-    dialog.detail.setCurrentIndex(dialog.detail.findData("detailed"))
-    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.hotkeys_box.hotkey_edits["describe-screen"].setText("Ctrl+Shift+F9")
+    dialog.hotkeys_box.hotkey_edits["listen"].setText("")
+    dialog.speech_box.voice.setCurrentIndex(2)
+    dialog.speech_box.rate.setValue(180)
+    dialog.speech_box.volume.setValue(40)
+    dialog.speech_box.earcons.setChecked(False)
+    dialog.descriptions_box.detail.setCurrentIndex(dialog.descriptions_box.detail.findData("detailed"))
+    dialog.descriptions_box.device.setCurrentIndex(dialog.descriptions_box.device.findData("cpu"))
     with qtbot.waitSignal(dialog.applied) as blocker:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
     new = blocker.args[0]
@@ -69,7 +70,7 @@ def test_apply_emits_the_changed_settings(qtbot, dialog):
 def test_a_bad_hotkey_is_explained_and_nothing_is_applied(qtbot, dialog):
     applied = []
     dialog.applied.connect(applied.append)
-    dialog.hotkey_edits["stop"].setText("ctrl+banana")
+    dialog.hotkeys_box.hotkey_edits["stop"].setText("ctrl+banana")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert applied == []
     assert dialog.isVisible()
@@ -98,7 +99,7 @@ def test_voice_lists_in_any_shape_become_choices():
 def test_an_unknown_saved_voice_is_kept(qtbot):
     dialog = SettingsDialog(Settings(voice="robot"), VOICES)
     qtbot.addWidget(dialog)
-    assert dialog.voice.currentData() == "robot"
+    assert dialog.speech_box.voice.currentData() == "robot"
     assert dialog.collect().voice == "robot"
 
 
@@ -114,10 +115,12 @@ def test_mnemonics_are_unique(dialog):
 def test_spoken_question_settings(qtbot):
     dialog = SettingsDialog(Settings(), VOICES, ["USB headset", "Built-in microphone"])
     qtbot.addWidget(dialog)
-    dialog.input_device.setCurrentIndex(dialog.input_device.findData("USB headset"))
-    dialog.stt_model.setText("base.en")
-    dialog.language.setText("de")
-    dialog.ask_after_listening.setChecked(False)
+    dialog.questions_box.input_device.setCurrentIndex(
+        dialog.questions_box.input_device.findData("USB headset")
+    )
+    dialog.questions_box.stt_model.setText("base.en")
+    dialog.questions_box.language.setText("de")
+    dialog.questions_box.ask_after_listening.setChecked(False)
     new = dialog.collect()
     assert (new.input_device, new.stt_model, new.language, new.ask_after_listening) == (
         "USB headset",
@@ -128,7 +131,7 @@ def test_spoken_question_settings(qtbot):
     # Emptied, the questions are in the app's language again (the saved "de" was kept before).
     german = SettingsDialog(Settings(language="de"), VOICES)
     qtbot.addWidget(german)
-    german.language.setText("")
+    german.questions_box.language.setText("")
     assert german.collect().language == ""
 
 
@@ -138,25 +141,29 @@ def test_speak_with_is_reached_by_keyboard_named_and_applied(qtbot):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    assert dialog.speak_with.accessibleName() == "Speak with"
-    assert [dialog.speak_with.itemText(i) for i in range(dialog.speak_with.count())] == [
+    assert dialog.speech_box.speak_with.accessibleName() == "Speak with"
+    assert [
+        dialog.speech_box.speak_with.itemText(i) for i in range(dialog.speech_box.speak_with.count())
+    ] == [
         "My screen reader when one is running",
         "The app's own voice",
         "Both",
     ]
-    assert dialog.speak_with.currentData() == "screen-reader"
-    assert dialog.screen_reader.accessibleName() == f"Screen reader: {reader}."
+    assert dialog.speech_box.speak_with.currentData() == "screen-reader"
+    assert dialog.speech_box.screen_reader.accessibleName() == f"Screen reader: {reader}."
     # Tab reaches it right after the switch for speech, and the arrow keys choose.
     dialog.activateWindow()
-    dialog.speech_enabled.setFocus()
-    qtbot.keyClick(dialog.speech_enabled, Qt.Key.Key_Tab)
-    qtbot.waitUntil(dialog.speak_with.hasFocus)
-    labels = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is dialog.speak_with]
+    dialog.speech_box.speech_enabled.setFocus()
+    qtbot.keyClick(dialog.speech_box.speech_enabled, Qt.Key.Key_Tab)
+    qtbot.waitUntil(dialog.speech_box.speak_with.hasFocus)
+    labels = [
+        label.text() for label in dialog.findChildren(QLabel) if label.buddy() is dialog.speech_box.speak_with
+    ]
     assert labels == ["Speak &with:"]  # and Alt+W reaches it
-    qtbot.keyClick(dialog.speak_with, Qt.Key.Key_Down)
-    assert dialog.speak_with.currentData() == "own-voice"
-    qtbot.keyClick(dialog.speak_with, Qt.Key.Key_Tab)
-    assert dialog.screen_reader.hasFocus()  # the line naming the screen reader is read on the way
+    qtbot.keyClick(dialog.speech_box.speak_with, Qt.Key.Key_Down)
+    assert dialog.speech_box.speak_with.currentData() == "own-voice"
+    qtbot.keyClick(dialog.speech_box.speak_with, Qt.Key.Key_Tab)
+    assert dialog.speech_box.screen_reader.hasFocus()  # the line naming the screen reader is read on the way
     with qtbot.waitSignal(dialog.applied) as blocker:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Apply).click()
     assert blocker.args[0].speak_with == "own-voice"
@@ -165,18 +172,25 @@ def test_speak_with_is_reached_by_keyboard_named_and_applied(qtbot):
 def test_without_a_screen_reader_settings_say_so(qtbot):
     dialog = SettingsDialog(Settings(speak_with="both"), VOICES)
     qtbot.addWidget(dialog)
-    assert dialog.speak_with.currentData() == "both"
-    assert dialog.screen_reader.text() == "Screen reader: none reached; the app speaks with its own voice."
+    assert dialog.speech_box.speak_with.currentData() == "both"
+    assert (
+        dialog.speech_box.screen_reader.text()
+        == "Screen reader: none reached; the app speaks with its own voice."
+    )
 
 
 def test_the_model_field_says_the_known_models_facts(dialog):
-    assert dialog.model.accessibleDescription().startswith("Salesforce/blip2-opt-2.7b: BLIP-2, 3.7 billion")
-    dialog.model.setText("qwen3.5-0.8b")
-    facts = dialog.model.accessibleDescription()
+    assert dialog.descriptions_box.model.accessibleDescription().startswith(
+        "Salesforce/blip2-opt-2.7b: BLIP-2, 3.7 billion"
+    )
+    dialog.descriptions_box.model.setText("qwen3.5-0.8b")
+    facts = dialog.descriptions_box.model.accessibleDescription()
     assert facts.startswith("Qwen/Qwen3.5-0.8B: Qwen3.5,") and "Apache-2.0 licence, many languages" in facts
-    assert "memory int8 0.8 GB" in facts and dialog.model.toolTip() == facts
-    dialog.model.setText("/my/own/model")
-    assert dialog.model.accessibleDescription().startswith("A Hugging Face model name, a short name")
+    assert "memory int8 0.8 GB" in facts and dialog.descriptions_box.model.toolTip() == facts
+    dialog.descriptions_box.model.setText("/my/own/model")
+    assert dialog.descriptions_box.model.accessibleDescription().startswith(
+        "A Hugging Face model name, a short name"
+    )
 
 
 def test_the_image_token_budget_is_named_reached_by_keyboard_and_applied(qtbot):
@@ -195,8 +209,8 @@ def test_the_image_token_budget_is_named_reached_by_keyboard_and_applied(qtbot):
     # Alt+X reaches it, the arrow keys step it, and 0 reads as the model's default.
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)
-    dialog.detail.setFocus()
-    qtbot.keyClick(dialog.detail, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    dialog.descriptions_box.detail.setFocus()
+    qtbot.keyClick(dialog.descriptions_box.detail, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(tokens.hasFocus)
     qtbot.keyClick(tokens, Qt.Key.Key_Up)
     assert tokens.value() == 320
@@ -255,9 +269,9 @@ def test_voices_are_named_by_their_language_in_the_apps_language(qtbot, app_lang
     a voice's own name (SAPI5's, macOS's) is kept before it; the setting keeps the voice's id."""
     dialog = SettingsDialog(Settings(), SPOKEN_VOICES)
     qtbot.addWidget(dialog)
-    shown = [dialog.voice.itemText(index) for index in range(dialog.voice.count())]
+    shown = [dialog.speech_box.voice.itemText(index) for index in range(dialog.speech_box.voice.count())]
     assert shown == SPOKEN_LABELS[app_language]
-    dialog.voice.setCurrentIndex(3)
+    dialog.speech_box.voice.setCurrentIndex(3)
     assert dialog.collect().voice == SAPI5_HELENA
 
 
@@ -284,13 +298,18 @@ PRECISION_LABELS = {
 def test_device_and_precision_are_chosen_in_words_and_stored_as_values(qtbot, app_language):
     dialog = SettingsDialog(Settings(device="cpu", precision="fp16"), VOICES)
     qtbot.addWidget(dialog)
-    for combo, labels in ((dialog.device, DEVICE_LABELS), (dialog.precision, PRECISION_LABELS)):
+    for combo, labels in (
+        (dialog.descriptions_box.device, DEVICE_LABELS),
+        (dialog.descriptions_box.precision, PRECISION_LABELS),
+    ):
         assert [combo.itemText(index) for index in range(combo.count())] == labels[app_language]
-    assert dialog.device.currentText() == DEVICE_LABELS[app_language][1]
-    assert dialog.precision.currentText() == PRECISION_LABELS[app_language][3]
-    assert dialog.device.accessibleName() == {"es": "Dispositivo", "en": "Device"}[app_language]
-    dialog.device.setCurrentIndex(2)
-    dialog.precision.setCurrentIndex(4)
+    assert dialog.descriptions_box.device.currentText() == DEVICE_LABELS[app_language][1]
+    assert dialog.descriptions_box.precision.currentText() == PRECISION_LABELS[app_language][3]
+    assert (
+        dialog.descriptions_box.device.accessibleName() == {"es": "Dispositivo", "en": "Device"}[app_language]
+    )
+    dialog.descriptions_box.device.setCurrentIndex(2)
+    dialog.descriptions_box.precision.setCurrentIndex(4)
     chosen = dialog.collect()
     assert (chosen.device, chosen.precision) == ("cuda", "int8")
 
@@ -298,4 +317,4 @@ def test_device_and_precision_are_chosen_in_words_and_stored_as_values(qtbot, ap
 def test_a_device_set_by_hand_in_the_file_is_kept(qtbot):
     dialog = SettingsDialog(Settings(device="mps"), VOICES)
     qtbot.addWidget(dialog)
-    assert dialog.device.currentText() == "mps" and dialog.collect().device == "mps"
+    assert dialog.descriptions_box.device.currentText() == "mps" and dialog.collect().device == "mps"

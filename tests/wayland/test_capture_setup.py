@@ -19,12 +19,12 @@ def open_settings(qtbot) -> SettingsDialog:
 
 
 def press_set_up(qtbot, dialog: SettingsDialog) -> None:
-    assert dialog.capture_setup.shortcut().toString() == "Alt+U"  # its mnemonic
-    assert dialog.capture_setup.focusPolicy() & Qt.FocusPolicy.TabFocus
-    dialog.capture_setup.setFocus()
-    QTest.keyClick(dialog.capture_setup, Qt.Key.Key_Space)
-    assert not dialog.capture_setup.isEnabled()  # asking, on a thread of its own
-    qtbot.waitUntil(lambda: dialog.capture_setup.isEnabled(), timeout=20_000)
+    assert dialog.capture_box.capture_setup.shortcut().toString() == "Alt+U"  # its mnemonic
+    assert dialog.capture_box.capture_setup.focusPolicy() & Qt.FocusPolicy.TabFocus
+    dialog.capture_box.capture_setup.setFocus()
+    QTest.keyClick(dialog.capture_box.capture_setup, Qt.Key.Key_Space)
+    assert not dialog.capture_box.capture_setup.isEnabled()  # asking, on a thread of its own
+    qtbot.waitUntil(lambda: dialog.capture_box.capture_setup.isEnabled(), timeout=20_000)
 
 
 def test_set_up_asks_the_desktop_once_and_keeps_the_answer(qtbot, portal_desktop) -> None:
@@ -34,10 +34,10 @@ def test_set_up_asks_the_desktop_once_and_keeps_the_answer(qtbot, portal_desktop
     Image.new("RGB", (8, 8), (1, 2, 3)).save(picture)
     portal_desktop.answer(response=0, uri=picture.as_uri())
     dialog = open_settings(qtbot)
-    assert dialog.capture_setup.accessibleName() == "Set up screen capture"
-    assert "asks once" in dialog.capture_setup.accessibleDescription()
+    assert dialog.capture_box.capture_setup.accessibleName() == "Set up screen capture"
+    assert "asks once" in dialog.capture_box.capture_setup.accessibleDescription()
     press_set_up(qtbot, dialog)
-    assert dialog.capture_status.text().startswith("The desktop allowed screen capture")
+    assert dialog.capture_box.capture_status.text().startswith("The desktop allowed screen capture")
     assert portal_desktop.seen()["access_asked"] == ["Allow Applications to Take Screenshots?"]
     assert dialog.collect().capture_set_up and dialog.collect().capture_backend == "portal"
 
@@ -46,7 +46,7 @@ def test_a_refusal_says_how_to_allow_it(qtbot, portal_desktop) -> None:
     portal_desktop.answer(access=2)
     dialog = open_settings(qtbot)
     press_set_up(qtbot, dialog)
-    assert dialog.capture_status.text() == REFUSED
+    assert dialog.capture_box.capture_status.text() == REFUSED
     assert not dialog.collect().capture_set_up
 
 
@@ -54,7 +54,7 @@ def test_the_chosen_capture_applies_to_the_next_grab(qtbot) -> None:
     from assistant.capture.backends import preferred, use_backend
 
     dialog = open_settings(qtbot)
-    dialog.capture_backend.setCurrentIndex(dialog.capture_backend.findData("grim"))
+    dialog.capture_box.capture_backend.setCurrentIndex(dialog.capture_box.capture_backend.findData("grim"))
     try:
         assert dialog.apply()
         assert preferred() == "grim" and dialog.settings.capture_backend == "grim"

@@ -107,10 +107,10 @@ def test_the_desktops_keys_are_shown_in_settings(qtbot, portal_desktop) -> None:
         )
         dialog = SettingsDialog(Settings(), desktop_keys=hotkeys.desktop_keys)
         qtbot.addWidget(dialog)
-        assert dialog.desktop_keys.text() == (
+        assert dialog.hotkeys_box.desktop_keys.text() == (
             "The desktop binds these keys (change them in its settings): Describe screen: Super+D."
         )
-        assert dialog.desktop_keys.accessibleName() == "Keys bound by the desktop"
+        assert dialog.hotkeys_box.desktop_keys.accessibleName() == "Keys bound by the desktop"
     finally:
         hotkeys.stop()
     assert GlobalHotkeys({}, lambda _action: None).desktop_keys == {}

@@ -1,0 +1,87 @@
+"""Settings' "Screen capture" group: the capture method, and the button that asks the desktop's question
+(Wayland: may the assistant capture the screen) from this window, on a thread of its own."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
+
+from assistant.config import CAPTURE_BACKENDS, Settings
+from assistant.errors import UserError
+from assistant.i18n import N_, _
+from assistant.ui.announce import announce
+from assistant.ui.settings_group import SettingsGroup, SettingsHolder
+
+CAPTURE_LABELS = {
+    "auto": N_("Automatic: the best this desktop offers"),
+    "mss": N_("Direct (X11, Windows, macOS)"),
+    "grim": N_("grim (sway, Hyprland)"),
+    "portal": N_("The desktop's screenshot portal (Wayland)"),
+    "screencast": N_("The desktop's screen sharing, asked once (Wayland)"),
+}
+
+
+class CaptureBox(SettingsGroup):
+    _capture_done = Signal(bool, str)
+
+    def __init__(self, owner: SettingsHolder, parent: QWidget | None = None) -> None:
+        """`owner`: the window whose settings keep that the desktop allowed capture."""
+        super().__init__(_("Screen capture"), parent)
+        self._owner = owner
+        settings = owner.settings
+        self.capture_backend = QComboBox()
+        self._name_combo(self.capture_backend, _("Screen capture method"))
+        for value in CAPTURE_BACKENDS:
+            self.capture_backend.addItem(_(CAPTURE_LABELS[value]), value)
+        self.capture_backend.setCurrentIndex(max(0, self.capture_backend.findData(settings.capture_backend)))
+        self._row(_("Screen c&apture method:"), self.capture_backend)
+        why = QLabel(
+            _(
+                "On Wayland the desktop asks once whether the assistant may capture the screen, and it asks "
+                "only the window in front, so set it up from here; the desktop keeps the answer."
+            )
+        )
+        why.setWordWrap(True)
+        self.form.addRow(why)
+        self.capture_setup = QPushButton(_("Set &up screen capture"))
+        self.capture_setup.setAccessibleName(_("Set up screen capture"))
+        self.capture_setup.setAccessibleDescription(why.text())
+        self.capture_setup.clicked.connect(self._set_up_capture)
+        self.form.addRow(self.capture_setup)
+        self.capture_status = QLabel(_("Set up already.") if settings.capture_set_up else "")
+        self.capture_status.setAccessibleName(_("Screen capture set-up"))
+        self.capture_status.setWordWrap(True)
+        self.form.addRow(self.capture_status)
+        self._capture_done.connect(self._capture_answered)
+
+    def _set_up_capture(self) -> None:
+        """Ask on a thread of its own: the desktop's question may wait minutes for the user."""
+        from assistant.capture.backends import set_up
+
+        self.capture_setup.setEnabled(False)
+        self.capture_status.setText(_("The desktop is asking whether the assistant may capture the screen…"))
+        announce(self.capture_status, self.capture_status.text())
+        choice = self.capture_backend.currentData()
+
+        def ask() -> None:
+            try:
+                self._capture_done.emit(True, set_up(choice))
+            except UserError as error:
+                self._capture_done.emit(False, str(error))
+
+        self._capture_thread = threading.Thread(target=ask, name="capture-setup", daemon=True)
+        self._capture_thread.start()
+
+    def _capture_answered(self, allowed: bool, message: str) -> None:
+        self._capture_thread.join()
+        self.capture_setup.setEnabled(True)
+        self.capture_status.setText(message)
+        announce(self.capture_status, message)
+        if allowed:
+            self._owner.settings = dataclasses.replace(self._owner.settings, capture_set_up=True)
+
+    def chosen(self, settings: Settings) -> Settings:
+        return dataclasses.replace(settings, capture_backend=self.capture_backend.currentData())
