@@ -9,11 +9,11 @@ import shutil
 import socket
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ipc_standin import ipc_standin
 from PIL import Image
 
 from assistant.capture import hyprland, monitors
@@ -45,25 +45,12 @@ def hyprland_socket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, objec
     tmp_path = Path(tempfile.mkdtemp(prefix="hypr-"))
     folder = tmp_path / "hypr" / SIGNATURE
     folder.mkdir(parents=True)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(folder / ".socket.sock"))
-    server.listen()
-    server.settimeout(0.1)
-    stop = threading.Event()
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                request = connection.recv(1024).decode()
-                assert request.startswith("j/")
-                connection.sendall(json.dumps(answers[request[2:]]).encode())
+    def answer(connection: socket.socket) -> None:
+        request = connection.recv(1024).decode()
+        assert request.startswith("j/")
+        connection.sendall(json.dumps(answers[request[2:]]).encode())
 
-    thread = threading.Thread(target=serve, name="fake-hyprland", daemon=True)
-    thread.start()
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("HYPRLAND_INSTANCE_SIGNATURE", SIGNATURE)
@@ -73,10 +60,8 @@ def hyprland_socket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, objec
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")  # no AT-SPI
     for name in ("SWAYSOCK", "DISPLAY"):
         monkeypatch.delenv(name, raising=False)
-    yield answers
-    stop.set()
-    thread.join(5)
-    server.close()
+    with ipc_standin(folder / ".socket.sock", answer, "fake-hyprland"):
+        yield answers
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 

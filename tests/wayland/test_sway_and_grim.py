@@ -7,11 +7,11 @@ import json
 import socket
 import struct
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ipc_standin import ipc_standin
 
 from assistant.capture import sway
 from assistant.capture.base import CaptureError
@@ -53,35 +53,20 @@ def sway_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
     """A stand-in for sway's IPC socket; the test sets what each request type answers."""
     answers: dict[int, object] = {sway.GET_TREE: TREE, sway.GET_OUTPUTS: OUTPUTS}
     path = tmp_path / "sway-ipc.sock"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    server.listen()
-    server.settimeout(0.1)
-    stop = threading.Event()
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                header = connection.recv(14)
-                _length, kind = struct.unpack("<II", header[6:])
-                payload = json.dumps(answers[kind]).encode()
-                connection.sendall(sway.MAGIC + struct.pack("<II", len(payload), kind) + payload)
+    def answer(connection: socket.socket) -> None:
+        header = connection.recv(14)
+        _length, kind = struct.unpack("<II", header[6:])
+        payload = json.dumps(answers[kind]).encode()
+        connection.sendall(sway.MAGIC + struct.pack("<II", len(payload), kind) + payload)
 
-    thread = threading.Thread(target=serve, name="fake-sway", daemon=True)
-    thread.start()
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
     monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setenv("SWAYSOCK", str(path))
-    yield answers
-    stop.set()
-    thread.join(5)
-    server.close()
+    with ipc_standin(path, answer, "fake-sway"):
+        yield answers
 
 
 def test_sway_names_the_focused_window_and_its_frame(sway_socket) -> None:
