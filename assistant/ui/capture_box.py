@@ -1,18 +1,16 @@
 """Settings' "Screen capture" group: the capture method, and the button that asks the desktop's question
-(Wayland: may the assistant capture the screen) from this window, on a thread of its own."""
+(Wayland: may the assistant capture the screen) from this window (assistant.ui.capture_question)."""
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from assistant.config import CAPTURE_BACKENDS, Settings
-from assistant.errors import UserError
 from assistant.i18n import N_, _
 from assistant.ui.announce import announce
+from assistant.ui.capture_question import CaptureQuestion
 from assistant.ui.settings_group import SettingsGroup, SettingsHolder
 
 CAPTURE_LABELS = {
@@ -25,8 +23,6 @@ CAPTURE_LABELS = {
 
 
 class CaptureBox(SettingsGroup):
-    _capture_done = Signal(bool, str)
-
     def __init__(self, owner: SettingsHolder, parent: QWidget | None = None) -> None:
         """`owner`: the window whose settings keep that the desktop allowed capture."""
         super().__init__(_("Screen capture"), parent)
@@ -49,36 +45,17 @@ class CaptureBox(SettingsGroup):
         self.capture_setup = QPushButton(_("Set &up screen capture"))
         self.capture_setup.setAccessibleName(_("Set up screen capture"))
         self.capture_setup.setAccessibleDescription(why.text())
-        self.capture_setup.clicked.connect(self._set_up_capture)
         self.form.addRow(self.capture_setup)
         self.capture_status = QLabel(_("Set up already.") if settings.capture_set_up else "")
         self.capture_status.setAccessibleName(_("Screen capture set-up"))
         self.capture_status.setWordWrap(True)
         self.form.addRow(self.capture_status)
-        self._capture_done.connect(self._capture_answered)
-
-    def _set_up_capture(self) -> None:
-        """Ask on a thread of its own: the desktop's question may wait minutes for the user."""
-        from assistant.capture.backends import set_up
-
-        self.capture_setup.setEnabled(False)
-        self.capture_status.setText(_("The desktop is asking whether the assistant may capture the screen…"))
-        announce(self.capture_status, self.capture_status.text())
-        choice = self.capture_backend.currentData()
-
-        def ask() -> None:
-            try:
-                self._capture_done.emit(True, set_up(choice))
-            except UserError as error:
-                self._capture_done.emit(False, str(error))
-
-        self._capture_thread = threading.Thread(target=ask, name="capture-setup", daemon=True)
-        self._capture_thread.start()
+        self._question = CaptureQuestion(self.capture_setup, self.capture_status)
+        self._question.answered.connect(self._capture_answered)
+        self.capture_setup.clicked.connect(lambda: self._question.ask(self.capture_backend.currentData()))
 
     def _capture_answered(self, allowed: bool, message: str) -> None:
-        self._capture_thread.join()
         self.capture_setup.setEnabled(True)
-        self.capture_status.setText(message)
         announce(self.capture_status, message)
         if allowed:
             self._owner.settings = dataclasses.replace(self._owner.settings, capture_set_up=True)

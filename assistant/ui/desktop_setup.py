@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -15,9 +14,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from assistant.config import Settings, SettingsError, save_settings
-from assistant.errors import UserError
 from assistant.i18n import _
-from assistant.ui.announce import announce
+from assistant.ui.capture_question import CaptureQuestion
 
 if TYPE_CHECKING:
     from assistant.ui.controller import Controller
@@ -44,8 +42,6 @@ class CaptureSetupPrompt(QDialog):
 
     def __init__(self, choice: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._choice = choice
-        self._thread: threading.Thread | None = None
         # Translators: the title of the first run's window offering to set up screen capture.
         self.setWindowTitle(_("Set up screen capture — Assistant"))
         self.setAccessibleName(_("Set up screen capture"))
@@ -70,39 +66,17 @@ class CaptureSetupPrompt(QDialog):
         self.close_button.setAccessibleName(_("Not now"))
         buttons.addButton(self.set_up, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
-        self.set_up.clicked.connect(self._ask)
+        self._question = CaptureQuestion(self.set_up, self.status)
+        self.set_up.clicked.connect(lambda: self._question.ask(choice))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         for widget in (self.why, self.status, buttons):
             layout.addWidget(widget)
-        self._done.connect(self._answered)
+        self._question.answered.connect(self._answered)
         self.set_up.setFocus()
-
-    _done = Signal(bool, str)
-
-    def _ask(self) -> None:
-        """On a thread of its own: the desktop's question may wait minutes for the user."""
-        from assistant.capture.backends import set_up
-
-        self.set_up.setEnabled(False)
-        self.status.setText(_("The desktop is asking whether the assistant may capture the screen…"))
-        announce(self.status, self.status.text())
-        choice = self._choice
-
-        def ask() -> None:
-            try:
-                self._done.emit(True, set_up(choice))
-            except UserError as error:
-                self._done.emit(False, str(error))
-
-        self._thread = threading.Thread(target=ask, name="capture-setup", daemon=True)
-        self._thread.start()
 
     @Slot(bool, str)
     def _answered(self, allowed: bool, message: str) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        self.status.setText(message)
         self.set_up.setEnabled(not allowed)  # a refusal may be asked again from here
         if allowed:
             # Translators: the offer's closing button once screen capture is set up.

@@ -144,8 +144,8 @@ def test_settings_show_the_keys_the_desktop_bound(qtbot, portal_desktop, wayland
     controller.open_settings()
     dialog = controller.settings_flow.dialog
     assert dialog is not None
-    assert dialog.desktop_keys.accessibleName() == "Keys bound by the desktop"
-    assert "Describe screen: Super+D" in dialog.desktop_keys.text()
+    assert dialog.hotkeys_box.desktop_keys.accessibleName() == "Keys bound by the desktop"
+    assert "Describe screen: Super+D" in dialog.hotkeys_box.desktop_keys.text()
     assert (
-        dialog.desktop_keys.accessibleDescription() == dialog.desktop_keys.text()
+        dialog.hotkeys_box.desktop_keys.accessibleDescription() == dialog.hotkeys_box.desktop_keys.text()
     )  # a screen reader hears them
