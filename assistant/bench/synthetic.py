@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import torch
     from transformers import Blip2ForConditionalGeneration, Blip2Processor, PreTrainedTokenizerFast
 
+    from assistant.bench.streaming import Edit
+
 # A small English corpus for the tokenizer: words a description or a question is made of.
 _CORPUS = """
 a photo of a cat sitting on a couch next to a window. a dog running on the grass in a park.
@@ -187,20 +189,12 @@ def build_tiny_checkpoint(folder: str | Path, language_model: str = "opt", seed:
     return folder
 
 
-def build_full_size(
-    name: str = "blip2-opt-2.7b", dtype: torch.dtype | None = None
-) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
-    """The full-size architecture with random weights, built without a download.
-
-    Built on the meta device, materialised with `to_empty` and initialised in place in `dtype`,
-    so the peak memory is one copy of the weights. Returns (model, processor).
-    """
-    import torch
-    from transformers import Blip2Config, Blip2ForConditionalGeneration
+def _full_size_config(name: str) -> tuple[Any, PreTrainedTokenizerFast, Blip2Processor]:
+    """The published architecture's config, the tokenizer trained here and the processor."""
+    from transformers import Blip2Config
 
     if name not in FULL_SIZE:
         raise ValueError(f"Unknown synthetic model {name!r}; choose one of: {', '.join(FULL_SIZE)}.")
-    dtype = dtype or torch.bfloat16
     tokenizer = train_tokenizer()
     text = dict(FULL_SIZE[name]["text"], eos_token_id=_newline_id(tokenizer), pad_token_id=1, bos_token_id=2)
     image_size = 224  # BLIP-2's vision model, as in the real checkpoints
@@ -210,6 +204,22 @@ def build_full_size(
         num_query_tokens=32,
         image_token_index=_image_token_id(tokenizer),
     )
+    return config, tokenizer, _processor(tokenizer, image_size, config.num_query_tokens)
+
+
+def build_full_size(
+    name: str = "blip2-opt-2.7b", dtype: torch.dtype | None = None
+) -> tuple[Blip2ForConditionalGeneration, Blip2Processor]:
+    """The full-size architecture with random weights, built without a download, in memory.
+
+    Built on the meta device, materialised with `to_empty` and initialised in place in `dtype`,
+    so the peak memory is one copy of the weights. Returns (model, processor).
+    """
+    import torch
+    from transformers import Blip2ForConditionalGeneration
+
+    dtype = dtype or torch.bfloat16
+    config, tokenizer, processor = _full_size_config(name)
     with torch.device("meta"):
         model = Blip2ForConditionalGeneration(config)
     # transformers wraps `to` with functools.wraps, which mypy reads as a call without `self`.
@@ -234,20 +244,29 @@ def build_full_size(
     # OPT's learned positions and the vision model's position ids are buffers set at construction.
     _reset_index_buffers(model)
     _silence_non_words(model, tokenizer)
-    # As from_pretrained does: the Q-Former stays in fp32 whatever the rest is.
+    _keep_qformer_in_float(model)
+    return model, processor
+
+
+def _keep_qformer_in_float(model: Any) -> None:
+    """As from_pretrained does: the Q-Former stays in fp32 whatever the rest is."""
     model.qformer.float()
     model.query_tokens.data = model.query_tokens.data.float()
-    processor = _processor(tokenizer, image_size, config.num_query_tokens)
-    return model, processor
 
 
 def save_full_size(name: str, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
     """Write the full-size random model as a checkpoint, to be loaded through `from_pretrained` like
-    real weights (how the GPU precisions, which quantize while loading, are measured)."""
-    folder = Path(folder)
-    model, processor = build_full_size(name, dtype=dtype)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder, safe_serialization=True)
+    real weights (how the GPU precisions, which quantize while loading, are measured). It is written one
+    module in memory at a time (assistant.bench.streaming), its values as a new model's."""
+    import torch
+
+    from assistant.bench.streaming import build_on_meta, save_streaming
+
+    config, tokenizer, processor = _full_size_config(name)
+    torch.manual_seed(0)
+    model = build_on_meta(config, dtype or torch.bfloat16)
+    _keep_qformer_in_float(model)
+    folder = save_streaming(model, folder, silence_non_words(model, tokenizer))
     processor.save_pretrained(folder)
     return folder
 
@@ -260,20 +279,42 @@ def _image_token_id(tokenizer: PreTrainedTokenizerFast) -> int:
 
 # The model's and tokenizer's own annotations are looser than what these reach (embeddings are Modules
 # with weights, decode gives a str), so they are taken as they come.
-def _silence_non_words(model: Any, tokenizer: Any) -> None:
+def _silent_ids(model: Any, tokenizer: Any) -> torch.Tensor:
     """Random weights tend to emit end-of-text at once, or fragments of words, or ids the small
-    tokenizer lacks: silence every token that is not a whole word, so readable (if random) words come out."""
+    tokenizer lacks: every token that is not a whole word is silenced, so readable (if random) words
+    come out."""
     import torch
 
     vocab_size = model.get_input_embeddings().weight.shape[0]
     words = {i for i in range(len(tokenizer)) if _WORD.fullmatch(tokenizer.decode([i]))}
-    silent = torch.tensor([i for i in range(vocab_size) if i not in words])
+    return torch.tensor([i for i in range(vocab_size) if i not in words])
+
+
+def _silence_non_words(model: Any, tokenizer: Any) -> None:
+    """Zero the silenced tokens' rows of the input and output embeddings of a model in memory."""
+    import torch
+
+    silent = _silent_ids(model, tokenizer)
     with torch.no_grad():
         embeddings = model.get_input_embeddings().weight
         embeddings[silent] = 0
         output = model.get_output_embeddings()
         if output is not None and output.weight.data_ptr() != embeddings.data_ptr():
             output.weight[silent] = 0
+
+
+def silence_non_words(model: Any, tokenizer: Any) -> Edit:
+    """The same for a model written by assistant.bench.streaming: an edit that zeroes those rows of the
+    embeddings' tensors as they are written."""
+    silent = _silent_ids(model, tokenizer)
+    embeddings = {model.get_input_embeddings(), model.get_output_embeddings()}
+    names = {f"{name}.weight" for name, module in model.named_modules() if module in embeddings}
+
+    def edit(name: str, tensor: torch.Tensor) -> None:
+        if name in names:
+            tensor[silent] = 0
+
+    return edit
 
 
 def _reset_index_buffers(model: torch.nn.Module) -> None:
