@@ -6,7 +6,8 @@ thread (which asks whether the session is locked and tells a blank picture), the
 model thread (ModelWorker), OCR on its own thread, speech on the Speaker's own thread; their answers
 come back here by queued signals and go to the session. It gives the session what it asks of the app
 (`Outside`): the threads, the dialog, the region overlay, the pointer, the cues, and Qt timers as its
-clock. Every state change is both spoken and shown (tray tooltip or window).
+clock. What it tells the user, it tells through its base, QtTeller (assistant.ui.qtteller): every state
+change is both spoken and shown (tray tooltip or window).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 
 from assistant.config import Settings
 from assistant.i18n import N_, _, pgettext, take_notice
@@ -41,9 +42,10 @@ from assistant.ui.pictures import (
     under_pointer,
 )
 from assistant.ui.qtclock import QtClock
+from assistant.ui.qtteller import QtTeller
 from assistant.ui.reading import Reading
 from assistant.ui.settings_flow import SettingsFlow
-from assistant.ui.telling import SpeechOutput, StatusView
+from assistant.ui.telling import SpeechOutput
 from assistant.ui.worker import LoadEngine, ModelSpec, ModelThread
 
 if TYPE_CHECKING:
@@ -57,14 +59,12 @@ log = logging.getLogger(__name__)
 RELOADING = N_("Loading the model.")
 
 
-class Controller(QObject):
+class Controller(QtTeller):
     """Runs the app's actions. `request_action` may be called from any thread."""
 
     action_requested = Signal(str)
-    status_changed = Signal(str)
     model_ready = Signal(str)  # engine summary
     quit_requested = Signal()
-    _speech_event = Signal(object)
     _event = Signal(object, object)  # a session handler, its arguments: see _to_session
 
     def __init__(
@@ -77,12 +77,8 @@ class Controller(QObject):
         audio_source: AudioSource | None = None,
     ) -> None:
         """`audio_source` opens what spoken questions are heard from; None: the microphone in Settings."""
-        super().__init__()
+        super().__init__(speaker, earcons)
         self.settings_path = settings_path
-        self.speaker = speaker
-        self.earcons = earcons
-        self.views: list[StatusView] = []
-        self.status = _("Starting…")
         self.engine_summary = ""
         self.hotkeys: GlobalHotkeys | None = None
         self.hotkey_problems: list[str] = []
@@ -139,7 +135,6 @@ class Controller(QObject):
         ):
             signal.connect(self._to_session(handler))
         self.action_requested.connect(self.handle)
-        self._speech_event.connect(self._on_speech_event)
 
     # -- the session's state, as the views, the bench and the tests read it -------------------
     @property
@@ -216,65 +211,9 @@ class Controller(QObject):
         """Thread-safe: run action `name` on the Qt thread."""
         self.action_requested.emit(name)
 
-    def speech_event(self, kind: str, number: int, text: str) -> None:
-        """Thread-safe: the Speaker's on_event callback ("started", "finished", "stopped", "failed")."""
-        self._speech_event.emit((kind, number, text))
-
     def start_hotkeys(self) -> list[str]:
         """Register the global hotkeys; returns the problems, each a sentence (also spoken)."""
         return self.desktop.start_hotkeys()
-
-    # -- telling the user -------------------------------------------------------------------
-    def set_status(self, text: str) -> None:
-        self.status = text
-        for view in self.views:
-            view.set_status(text)
-        self.status_changed.emit(text)
-
-    def show_progress(self, text: str) -> None:
-        self.status = text
-        for view in self.views:
-            view.show_progress(text)
-        self.status_changed.emit(text)
-
-    def attach_speaker(self, speaker: SpeechOutput) -> None:
-        """Use `speaker` from now on; where speech does not work, say why in writing."""
-        self.speaker = speaker
-        message = speaker.status_message
-        if message:
-            self.set_status(message)
-            for view in self.views:
-                view.show_text(_("Assistant"), message)
-
-    def hush(self) -> None:
-        """Stop speaking now (from any thread)."""
-        if self.speaker is not None:
-            self.speaker.stop()
-
-    @property
-    def speaking(self) -> bool:
-        """Whether speech is on and working (otherwise text is shown instead)."""
-        return self.speaker is not None and self.speaker.enabled and not self.speaker.status_message
-
-    def say(self, text: str, interrupt: bool = False) -> None:
-        """Speak `text`; where speech is off or broken, show it instead."""
-        if not text.strip():
-            return
-        if self.speaker is not None and self.speaking:
-            self.speaker.say(text, interrupt=interrupt)
-        else:
-            for view in self.views:
-                view.show_text(_("Assistant"), text)
-
-    def tell(self, text: str) -> None:
-        """A state change: shown and spoken."""
-        self.set_status(text)
-        self.say(text)
-
-    def fail(self, message: str) -> None:
-        self.earcons.play("error")
-        self.set_status(message)
-        self.say(message, interrupt=True)
 
     # -- model loading ----------------------------------------------------------------------
     @Slot(str)
@@ -438,11 +377,3 @@ class Controller(QObject):
     @Slot()
     def _on_reloading(self) -> None:
         self.tell(_(RELOADING))
-
-    @Slot(object)
-    def _on_speech_event(self, event: tuple[str, int, str]) -> None:
-        kind, _number, text = event
-        if kind == "failed":  # speech stopped working: say so in writing; from now on text is shown
-            self.set_status(text)
-            for view in self.views:
-                view.show_text(_("Assistant"), text)
