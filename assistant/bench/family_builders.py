@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.synthetic import _CORPUS
+from assistant.bench.synthetic import _CORPUS, train_bpe
 
 # The tests' tokenizer: 400 tokens of the words the app's prompts use, the assistant's turn named as the
 # family names it. The benchmark's: 1000 tokens of the BLIP-2 benchmark's corpus.
@@ -41,21 +41,9 @@ def train_byte_level_bpe(
 ) -> Any:
     """A byte-level BPE tokenizer trained here, as the chat families' published ones are byte-level BPE;
     the caller wraps it in `PreTrainedTokenizerFast` with its family's special tokens."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
     words = words or TINY_WORDS
     lines = _tiny_corpus(assistant_role) if words["corpus"] == "tiny" else _CORPUS.splitlines()
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=words["vocab_size"],
-        special_tokens=special_tokens,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(lines, trainer=trainer)
-    return tokenizer
+    return train_bpe(special_tokens, lines, words["vocab_size"])
 
 
 def save_processor(processor: Any, folder: Path) -> None:

@@ -64,21 +64,30 @@ FULL_SIZE = {
 }
 
 
-def train_tokenizer(vocab_size: int = 600) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer trained on the spot, laid out like OPT's, with the `<image>` token."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
+def train_bpe(special_tokens: list[str], lines: list[str], vocab_size: int) -> Any:
+    """A byte-level BPE tokenizer (`tokenizers.Tokenizer`) trained here on `lines`, as the published
+    checkpoints' are byte-level BPE; each caller lays it out as its family's is."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=_SPECIAL_TOKENS,
+        special_tokens=special_tokens,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator(_CORPUS.splitlines(), trainer=trainer)
+    tokenizer.train_from_iterator(lines, trainer=trainer)
+    return tokenizer
+
+
+def train_tokenizer(vocab_size: int = 600) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on the spot, laid out like OPT's, with the `<image>` token."""
+    from tokenizers import processors
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = train_bpe(_SPECIAL_TOKENS, _CORPUS.splitlines(), vocab_size)
     bos = tokenizer.token_to_id("</s>")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="</s> $A", pair="</s> $A </s> $B", special_tokens=[("</s>", bos)]
