@@ -93,3 +93,25 @@ def test_an_edit_changes_the_values_written(tmp_path) -> None:
     written = _tensors(_streamed("smolvlm", tmp_path, zero_embeddings))
     embeddings = next(t for name, t in written.items() if name.endswith("embed_tokens.weight"))
     assert not embeddings[:5].any() and embeddings[5:].any()
+
+
+def test_the_served_model_is_silenced_in_its_embeddings_and_its_untied_head(tmp_path) -> None:
+    # The server suite's SmolVLM (generation 1, head untied) speaks only whole words of its small tokenizer.
+    import torch
+
+    from assistant.bench.synthetic import silence_non_words
+
+    shape = {**TINY["smolvlm"], "config": {"tie_word_embeddings": False}}
+    config, processor = build_family(shape, generation=1)
+    model = streaming.build_on_meta(config, torch.float32)
+    written = _tensors(
+        streaming.save_streaming(model, tmp_path, silence_non_words(model, processor.tokenizer))
+    )
+    vocabulary = config.text_config.vocab_size
+    rows = {
+        name: tensor.abs().sum(dim=1) > 0 for name, tensor in written.items() if tensor.shape[0] == vocabulary
+    }
+    assert set(rows) == {"model.text_model.embed_tokens.weight", "lm_head.weight"}
+    spoken = [processor.tokenizer.decode([i]) for i in rows["lm_head.weight"].nonzero().flatten().tolist()]
+    assert spoken and all(token.startswith(" ") and token.strip().isalpha() for token in spoken)
+    assert torch.equal(rows["lm_head.weight"], rows["model.text_model.embed_tokens.weight"])
