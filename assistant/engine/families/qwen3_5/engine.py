@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from transformers import ProcessorMixin, Qwen3VLProcessor
 
 from assistant.engine.families.chat import ChatEngine
+from assistant.engine.families.qwen3_5.deltanet import use_fast_decoding
 
 # A 1920×1080 screen read at about 580×330: its layout, windows and large text. Small text is lost at
 # any budget a processor meets the speed targets with (at 256 it was 4 px high too), and the OCR text
@@ -33,6 +34,14 @@ class Qwen3_5Engine(ChatEngine):
         "Qwen3_5ForConditionalGeneration": Qwen3VLProcessor
     }
     template_options: ClassVar[dict[str, Any]] = {"enable_thinking": False}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_fast_decoding(self.model)
+
+    def _fall_back(self) -> None:
+        super()._fall_back()
+        use_fast_decoding(self.model)  # the model loaded again
 
     @classmethod
     def apply_budget(cls, processor: ProcessorMixin, image_tokens: int) -> None:

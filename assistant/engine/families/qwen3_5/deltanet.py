@@ -1,0 +1,119 @@
+"""One decoding step of Qwen3.5's gated delta-net layers, fast on a processor.
+
+At each new token, transformers' PyTorch path (the one it runs where flash-linear-attention's and
+causal-conv1d's kernels do not: everywhere but a graphics card) does the layer's two small steps
+in ways that cost more than the layer's weights:
+- its short causal convolution over the last four positions goes through a depthwise `F.conv1d`,
+  which oneDNN sets up again at every call (milliseconds where the arithmetic is microseconds);
+- its recurrent update reads and writes the 16×128×128 state five times through elementwise
+  multiplies and sums.
+Here the convolution is a multiply-add over the kept window, and the state is read once by one
+matrix product (for the key and the query together) and updated in place by one more. The
+arithmetic is the same gated delta rule:
+
+    S' = exp(g)·S + k ⊗ β(v − exp(g)·kᵀS),    out = qᵀS' = exp(g)·qᵀS + (q·k)·β(v − exp(g)·kᵀS)
+
+Everything else (a prompt's tokens, the chunked rule, the projections and norms) is transformers' own.
+`tests/engine/families/test_qwen3_5_deltanet.py` checks the outputs and states against transformers'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.nn import functional
+from transformers.activations import ACT2FN
+from transformers.models.qwen3_5.modeling_qwen3_5 import (
+    Qwen3_5GatedDeltaNet,
+    apply_mask_to_padding_states,
+    l2norm,
+)
+
+# Packed sequences (several prompts in one row) need the maintained kernels; transformers' path says so.
+_PACKED = ("cu_seq_lens_q", "cu_seqlens", "seq_idx")
+
+
+class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
+    """`Qwen3_5GatedDeltaNet` whose one-token step with a cache is computed as above; every other call
+    is transformers' own."""
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        cache: Any = None,
+        attention_mask: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> torch.Tensor:
+        conv_state = recurrent_state = None
+        if cache is not None and hidden_states.shape[1] == 1 and not cache.is_recording_past(self.layer_idx):
+            conv_state = cache.get_conv_state(self.layer_idx)
+            recurrent_state = cache.get_recurrent_state(self.layer_idx)
+        if (
+            conv_state is None
+            or recurrent_state is None
+            or any(kwargs.get(name) is not None for name in _PACKED)
+        ):
+            return super().forward(hidden_states, cache=cache, attention_mask=attention_mask, **kwargs)
+        return self._step(hidden_states, attention_mask, cache, conv_state, recurrent_state)
+
+    def _step(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        cache: Any,
+        conv_state: torch.Tensor,
+        state: torch.Tensor,
+    ) -> torch.Tensor:
+        hidden_states = apply_mask_to_padding_states(hidden_states, attention_mask)
+        batch = hidden_states.shape[0]
+        mixed = self.in_proj_qkv(hidden_states)[:, 0]  # batch × channels
+        z = self.in_proj_z(hidden_states)
+        b = self.in_proj_b(hidden_states)[:, 0]
+        a = self.in_proj_a(hidden_states)[:, 0]
+
+        # The causal convolution: the window is the kept last positions and this one.
+        weight = self.conv1d.weight[:, 0]  # channels × kernel
+        window = torch.cat((conv_state[..., 1:].to(weight.dtype), mixed.to(weight.dtype)[..., None]), dim=-1)
+        conv_state.copy_(window)
+        cache.increase_count(self.layer_idx, 0)  # as transformers' one-token convolution counts the token
+        mixed = torch.linalg.vecdot(window, weight.expand_as(window))
+        if self.conv1d.bias is not None:
+            mixed = mixed + self.conv1d.bias
+        mixed = ACT2FN[self.activation](mixed).to(hidden_states.dtype)
+
+        query, key, value = torch.split(mixed, [self.key_dim, self.key_dim, self.value_dim], dim=-1)
+        query = query.reshape(batch, -1, self.head_k_dim)
+        key = key.reshape(batch, -1, self.head_k_dim)
+        value = value.reshape(batch, -1, self.head_v_dim).float()
+        if self.num_v_heads != self.num_k_heads:  # each key head serves consecutive value heads
+            query = query.repeat_interleave(self.num_v_heads // self.num_k_heads, dim=1)
+            key = key.repeat_interleave(self.num_v_heads // self.num_k_heads, dim=1)
+        query = l2norm(query.float(), dim=-1, eps=1e-6) * self.head_k_dim**-0.5
+        key = l2norm(key.float(), dim=-1, eps=1e-6)
+        beta = b.sigmoid().float()[..., None]
+        decay = (-self.A_log.float().exp() * functional.softplus(a.float() + self.dt_bias)).exp()[..., None]
+
+        # The state is read once, for the key and the query, then updated in place (it is the cache's).
+        state = state if state.dtype == torch.float32 else state.float()
+        read = torch.stack((key, query), dim=2) @ state  # batch × heads × 2 × value dim
+        delta = (value - decay * read[:, :, 0]) * beta
+        out = decay * read[:, :, 1] + (query * key).sum(-1, keepdim=True) * delta
+        state.mul_(decay[..., None])
+        flat = state.view(-1, self.head_k_dim, self.head_v_dim)
+        flat.baddbmm_(key.reshape(-1, self.head_k_dim, 1), delta.reshape(-1, 1, self.head_v_dim))
+        cache.update_recurrent_state(state, self.layer_idx)
+
+        out = self.norm(
+            out.to(hidden_states.dtype).reshape(-1, self.head_v_dim), z.reshape(-1, self.head_v_dim)
+        )
+        return self.out_proj(out.reshape(batch, 1, -1))
+
+
+def use_fast_decoding(model: torch.nn.Module) -> None:
+    """Give every gated delta-net layer of `model` on the processor the step above (in place; again
+    after a reload). On a graphics card transformers' path is kept: it uses flash-linear-attention's
+    kernels where installed."""
+    for module in model.modules():
+        if type(module) is Qwen3_5GatedDeltaNet and module.conv1d.weight.device.type == "cpu":
+            module.__class__ = DecodingGatedDeltaNet

@@ -1,0 +1,122 @@
+"""Qwen3.5's gated delta-net decoding step on a processor (`qwen3_5/deltanet.py`) computes what
+transformers' own path computes: the same logits at every generated token, the same cache after it.
+
+Tolerance: float32 sums in another order. Differences are compared with the largest magnitude of what is
+compared: 1e-5 of it (they measure ~2e-7 of it; a decay off by a thousandth puts the state 6e-5 off, a
+missing decay or a window shifted by one position puts the logits more than 1.0 off)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from PIL import Image
+from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5GatedDeltaNet
+
+from assistant.engine import load_engine
+from assistant.engine.families.qwen3_5 import deltanet
+from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
+
+TOLERANCE = 1e-5  # relative to the largest magnitude
+
+
+def _picture(seed: int, size: tuple[int, int] = (96, 128)) -> Image.Image:
+    pixels = torch.randint(
+        0, 256, (*size, 3), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8
+    )
+    return Image.fromarray(pixels.numpy())
+
+
+def _set_layers(model: torch.nn.Module, layer_class: type) -> int:
+    layers = [m for m in model.modules() if isinstance(m, Qwen3_5GatedDeltaNet)]
+    for layer in layers:
+        layer.__class__ = layer_class
+    return len(layers)
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_qwen_dir):
+    return load_engine(str(tiny_qwen_dir), device="cpu", precision="fp32", progress=False)
+
+
+def _generate(engine, inputs, layer_class: type, steps: int = 8):
+    assert _set_layers(engine.model, layer_class) > 0
+    with torch.inference_mode():
+        output = engine.model.generate(
+            **inputs,
+            do_sample=False,
+            max_new_tokens=steps,
+            min_new_tokens=steps,
+            output_logits=True,
+            return_dict_in_generate=True,
+        )
+    return output.sequences, torch.stack(output.logits), output.cache
+
+
+def test_the_engine_decodes_through_the_fast_step(engine, monkeypatch) -> None:
+    assert all(
+        type(m) is DecodingGatedDeltaNet
+        for m in engine.model.modules()
+        if isinstance(m, Qwen3_5GatedDeltaNet)
+    )
+    steps = []
+    original = DecodingGatedDeltaNet._step
+    monkeypatch.setattr(
+        DecodingGatedDeltaNet, "_step", lambda self, *a: steps.append(1) or original(self, *a)
+    )
+    engine.clear_feature_cache()
+    engine.describe(_picture(1))
+    assert steps  # every generated token after the first goes through it
+
+
+@pytest.mark.parametrize("pictures", [1, 2])
+def test_logits_and_cache_are_transformers_own(engine, pictures) -> None:
+    """One prompt, and a left-padded batch of two of different lengths (documents' batches)."""
+    conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
+    images = [_picture(2), _picture(3, (64, 160))]
+    inputs = engine.inputs(conversations[:pictures], images[:pictures])
+    try:
+        ours, our_logits, our_cache = _generate(engine, inputs, DecodingGatedDeltaNet)
+        theirs, their_logits, their_cache = _generate(engine, inputs, Qwen3_5GatedDeltaNet)
+    finally:
+        _set_layers(engine.model, DecodingGatedDeltaNet)
+    assert torch.equal(ours, theirs)
+    _close(our_logits, their_logits)
+    linear = [index for index, layer in enumerate(their_cache.layers) if hasattr(layer, "recurrent_states")]
+    assert linear
+    for index in linear:
+        mine, layer = our_cache.layers[index], their_cache.layers[index]
+        _close(mine.recurrent_states[0], layer.recurrent_states[0])
+        _close(mine.conv_states[0], layer.conv_states[0])
+        assert int(mine.get_seq_length()) == int(layer.get_seq_length())
+
+
+def _close(ours: torch.Tensor, theirs: torch.Tensor) -> None:
+    scale = float(theirs.abs().max())
+    assert scale > 0  # not a comparison of zeros
+    assert float((ours - theirs).abs().max()) <= TOLERANCE * scale
+
+
+def test_a_step_from_a_kept_prefix_leaves_the_prefix_as_it_was(engine) -> None:
+    """The step updates the cache's state in place: the engine's kept prefix must be a copy."""
+    engine.clear_feature_cache()
+    picture = _picture(4)
+    engine.describe(picture)
+    (prefix,) = engine._prefixes.values()
+    kept = copy.deepcopy(prefix.cache)
+    first = engine.ask(picture, "What colour is it?")
+    for before, after in zip(kept.layers, prefix.cache.layers, strict=True):
+        if hasattr(before, "recurrent_states"):
+            assert torch.equal(before.recurrent_states[0], after.recurrent_states[0])
+            assert torch.equal(before.conv_states[0], after.conv_states[0])
+    assert engine.ask(picture, "What colour is it?") == first
+
+
+def test_another_device_keeps_transformers_path(engine) -> None:
+    """Off the processor (a graphics card, with flash-linear-attention's kernels where installed),
+    transformers' own path runs; the meta device stands for it here."""
+    with torch.device("meta"):
+        model = torch.nn.Sequential(Qwen3_5GatedDeltaNet(engine.model.config.text_config, 0))
+    deltanet.use_fast_decoding(model)
+    assert type(model[0]) is Qwen3_5GatedDeltaNet
