@@ -3,11 +3,15 @@ as ratios measured in one run (docs/alt-text-at-scale.md).
 
 The model is --model, or the synthetic checkpoint with --synthetic, or else the tiny random BLIP-2 the
 tests build (so the suite runs anywhere; its figures then measure the run's overhead more than a model).
-Each mode runs --images and twice as many pictures (HTML documents, four to a document), each run
-timed from loading the engine to the last document written. The rates are the second run's extra
-pictures over its extra seconds, so a Ray run's start (its actors' processes, imports and engines, and
-Ray Data's start) is reported on its own (`*_start_s`) rather than spread over the pictures. Ray itself
-is started once, untimed. The local Ray listens on 127.0.0.1 only.
+Each mode runs --images and twice as many pictures (HTML documents, four to a document), each run timed
+from loading the engine to the last document written. The rate once running is taken inside each run,
+from the progress bar's count of pictures described: the pictures after the first batch over the time
+from the first batch back to the last, so a Ray run's start (its actors' processes, imports and engines,
+and Ray Data's start) is not spread over the pictures; the start (`*_start_s`) is the rest of the run's
+time. The figures are the medians of all the runs of a mode. The engine is loaded once, untimed, before
+anything is timed: a new synthetic checkpoint is quantized into the int8 cache on its first load, which
+counted in the single process's first run only. Ray itself is started once, untimed, and listens on
+127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from assistant.bench.loading import synthetic_checkpoint
 from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.documents.ray_pipeline import RayRunner
 from assistant.documents.ray_run import LOCAL, EngineRecipe, start
-from assistant.documents.runner import Options, Runner
+from assistant.documents.runner import Options, Progress, Runner
 
 if TYPE_CHECKING:
     from assistant.documents.results import RunReport
@@ -34,29 +38,51 @@ KEY = "scale"
 RAY_OVERHEAD = 1.15  # the single process's pictures/s over one actor's, at most
 
 
-def _seconds(run: Callable[[Path], RunReport], n_images: int) -> float:
+class _Clock:
+    """A run's progress callback: when the first batch of its `n_images` pictures came back, and when
+    the last picture did (the total grows as documents are opened, so it is not the mark)."""
+
+    def __init__(self, n_images: int) -> None:
+        self.n_images = n_images
+        self.started = time.perf_counter()
+        self.first = self.last = 0.0
+
+    def __call__(
+        self, images_done: int, images_total: int, documents_done: int, documents_total: int
+    ) -> None:
+        if images_done and not self.first:
+            self.first = time.perf_counter()
+        if images_done >= self.n_images and not self.last:
+            self.last = time.perf_counter()
+
+
+def _timed(run: Callable[[Path, Progress], RunReport], n_images: int, batch: int) -> tuple[float, float]:
+    """One run's rate once running (pictures after the first batch over the seconds from the first
+    batch back to the last picture) and its wall time."""
     with tempfile.TemporaryDirectory(prefix="alt-text-scale-") as folder:
         make_corpus(Path(folder), n_images)
-        started = time.perf_counter()
-        report = run(Path(folder))
-        wall = time.perf_counter() - started
+        clock = _Clock(n_images)
+        report = run(Path(folder), clock)
+        wall = time.perf_counter() - clock.started
     if report.failed:
         raise RuntimeError("the scale bench's run failed; see the alt-text log")
-    return wall
+    if not clock.first < clock.last:
+        raise RuntimeError("the scale bench needs at least two batches a run: --images more than --batch")
+    return (n_images - batch) / (clock.last - clock.first), wall
 
 
-def _rate(run: Callable[[Path], RunReport], n_images: int, repeat: int) -> tuple[float, float]:
-    """Pictures per second once running, and the seconds before: from runs of n and 2n pictures (the
-    median of each), the n more pictures' rate, so a start-up cost is not counted as a per-picture one."""
-    shorter, longer = [], []
+def _rate(
+    run: Callable[[Path, Progress], RunReport], n_images: int, batch: int, repeat: int
+) -> tuple[float, float]:
+    """Pictures per second once running, and the seconds of start, over runs of n and 2n pictures
+    (medians): the start is what each run took beyond its pictures at its rate."""
+    rates, starts = [], []
     for _ in range(max(1, repeat)):
-        shorter.append(_seconds(run, n_images))
-        longer.append(_seconds(run, 2 * n_images))
-    once, twice = statistics.median(shorter), statistics.median(longer)
-    if twice <= once:  # the machine's load swamped the difference: the longer run's rate, start and all
-        return 2 * n_images / twice, float("nan")
-    rate = n_images / (twice - once)
-    return rate, max(0.0, once - n_images / rate)
+        for count in (n_images, 2 * n_images):
+            rate, wall = _timed(run, count, batch)
+            rates.append(rate)
+            starts.append(max(0.0, wall - count / rate))
+    return statistics.median(rates), statistics.median(starts)
 
 
 def _recipe(bench: Bench, folder: Path) -> EngineRecipe:
@@ -81,8 +107,12 @@ def bench_scale(bench: Bench) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="alt-text-scale-model-") as folder:
         recipe = _recipe(bench, Path(folder))
         options = Options(write=True, batch_size=batch)
+        recipe.load()  # untimed: a new checkpoint's int8 cache is made here, not in the first timed run
         single, single_start = _rate(
-            lambda docs: Runner(recipe.load(), options).run([docs]), n_images, args.repeat
+            lambda docs, clock: Runner(recipe.load(), options, clock).run([docs]),
+            n_images,
+            batch,
+            args.repeat,
         )
         figures: dict[str, Any] = {
             "images": n_images,
@@ -95,10 +125,10 @@ def bench_scale(bench: Bench) -> dict[str, Any]:
         try:
             for actors in (1, 2):
 
-                def on_ray(docs: Path, actors: int = actors) -> RunReport:
-                    return RayRunner(recipe, options, actors=actors).run([docs])
+                def on_ray(docs: Path, clock: Progress, actors: int = actors) -> RunReport:
+                    return RayRunner(recipe, options, clock, actors=actors).run([docs])
 
-                rate, started = _rate(on_ray, n_images, args.repeat)
+                rate, started = _rate(on_ray, n_images, batch, args.repeat)
                 figures[f"ray_{actors}_pictures_per_s"] = round(rate, 3)
                 figures[f"ray_{actors}_start_s"] = round(started, 2)
                 figures[f"ray_{actors}_over_single"] = round(rate / single, 3)

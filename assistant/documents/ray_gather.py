@@ -1,7 +1,13 @@
 """What a Ray Data task does with one document, and what it sends on: the single-machine `Runner` opens it
 (bounded read, containment, bomb limits), plans its images and decodes each picture once, in the
-document's language; each distinct picture to describe becomes a row, and a last row (the record) says
-what became of every image. Nothing here imports Ray: the rows are plain dicts of bytes, ints and str.
+document's language; each distinct picture to describe becomes a row, and the document's last row also
+carries its record, which says what became of every image. Nothing here imports Ray: the rows are plain
+dicts of bytes, ints and str.
+
+The record rides on the last picture's row, not a row of its own: Ray Data's batches count rows, so a
+record row took a picture's place in a batch, and the actor's model described 3 pictures where it
+could have described 4 (a document of four pictures, batches of four: 4 + 1 rows, twice the calls).
+A document with nothing to describe sends its record alone.
 
 A picture travels as its raw RGB bytes (it is already normalized: upright, opaque, 8-bit), which costs
 no encoding on the worker and no decoding on the actor.
@@ -21,7 +27,8 @@ from assistant.documents.model import ImageOccurrence, Outcome, Status
 from assistant.documents.runner import Options, Runner
 
 #: The columns of every row: `doc` (the document's place in the run), `key` (a picture's fingerprint,
-#: "" on the record row), `picture`, `width`, `height` (the picture), `record` (the pickled `Gathered`).
+#: "" on a record alone), `picture`, `width`, `height` (the picture), `record` (the pickled `Gathered`
+#: on the document's last row, else b"").
 COLUMNS = ("doc", "key", "picture", "width", "height", "record")
 
 
@@ -49,7 +56,7 @@ class ImageState:
 class Gathered:
     """One document as a task read it. `error` or `notes` alone where it was not opened; otherwise its
     format, the SHA-256 of the bytes read (the writer reads them again and compares), each image's
-    state, how many of them were to be described, and how many picture rows went before this record."""
+    state, how many of them were to be described, and how many picture rows it sent (its own included)."""
 
     error: str = ""
     notes: list[str] = field(default_factory=list)
@@ -84,9 +91,12 @@ def gather(row: dict[str, Any], options: Options, user_language: str) -> Iterato
         yield _row(doc, record=pickle.dumps(Gathered(error=result.error, notes=result.notes)))
         return
     pictures = 0
-    for fingerprint, picture in reader.gather(item):
+    held: tuple[str, Image.Image] | None = None  # decoded last: sent with the next, or with the record
+    for fingerprint, picture in reader.gather(item):  # each row sent once the next is decoded
         pictures += 1
-        yield _row(doc, fingerprint, picture)
+        if held is not None:
+            yield _row(doc, *held)
+        held = (fingerprint, picture)
     document = item.document
     gathered = Gathered(
         notes=document.notes,
@@ -96,7 +106,8 @@ def gather(row: dict[str, Any], options: Options, user_language: str) -> Iterato
         planned=reader.images_total,
         pictures=pictures,
     )
-    yield _row(doc, record=pickle.dumps(gathered))
+    record = pickle.dumps(gathered)
+    yield _row(doc, *held, record=record) if held is not None else _row(doc, record=record)
 
 
 def picture_of(row: dict[str, Any]) -> Image.Image:

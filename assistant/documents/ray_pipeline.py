@@ -39,10 +39,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Arrived:
-    """What has come back for one document: its record, and each picture's description."""
+    """What has come back for one document: its record, and each picture's description; how many
+    pictures the progress bar counted as they came, and how many of them came before the record."""
 
     record: Gathered | None = None
     texts: dict[str, tuple[str, bool, str]] = field(default_factory=dict)  # key -> (text, failed, ocr)
+    counted: int = 0
+    early: int = 0
 
     @property
     def complete(self) -> bool:
@@ -65,6 +68,7 @@ class RayRunner(Runner):
     ) -> None:
         super().__init__(None, options, on_progress, journal)
         self.recipe, self.address, self.actors = recipe, address, actors
+        self._counted = 0  # images of the document being written that the bar counted already
 
     def run(self, paths: Iterable[Path]) -> RunReport:
         started = time.perf_counter()
@@ -140,11 +144,13 @@ class RayRunner(Runner):
         items = [{"doc": doc, "path": str(path)} for doc, path in todo.items()]
         data = ray.data.from_items(items, override_num_blocks=len(items))  # a task a document
         # Reading takes no whole CPU (the actors may hold every CPU: --concurrency 2 on two cores);
-        # a pool as big as the CPUs bounds how many documents are open at once.
+        # a pool as big as the CPUs bounds how many documents are open at once. No bigger than the
+        # documents: Ray Data warns on the terminal of a pool it cannot fill.
+        readers = min(len(items), int(ray.cluster_resources().get("CPU", 1)))
         data = data.flat_map(
             gather,
             fn_kwargs={"options": self.options, "user_language": self.user_language},
-            compute=ray.data.TaskPoolStrategy(size=max(1, int(ray.cluster_resources().get("CPU", 1)))),
+            compute=ray.data.TaskPoolStrategy(size=max(1, readers)),
             num_cpus=0,
         )
         with warnings.catch_warnings():
@@ -168,13 +174,20 @@ class RayRunner(Runner):
         return _rows(ray, described.iter_internal_ref_bundles())
 
     def _take(self, here: _Arrived, row: dict[str, Any]) -> None:
-        key = str(row["key"])
-        if key:
-            here.texts.setdefault(key, (str(row["text"]), bool(row["failed"]), str(row["ocr"])))
-        elif here.record is None:
-            here.record = pickle.loads(bytes(row["record"]))  # written by this run's own tasks
-            self._images_total += here.record.planned
-            self._progress()
+        """Note a row that came back. The bar moves with each picture described, as batches come back,
+        not with each document written: a picture counts once, however many images show it."""
+        key, record = str(row["key"]), bytes(row["record"])
+        if key and key not in here.texts:
+            here.texts[key] = (str(row["text"]), bool(row["failed"]), str(row["ocr"]))
+            here.counted += 1
+            self._images_done += 1
+            if here.record is None:  # the record that counts the document's images is still to come
+                here.early += 1
+                self._images_total += 1
+        if record and here.record is None:
+            here.record = pickle.loads(record)  # written by this run's own tasks
+            self._images_total += here.record.planned - here.early
+        self._progress()
 
     def _write(self, path: Path, here: _Arrived) -> None:
         """Write one document through the single-machine writer, with the descriptions that came back."""
@@ -182,18 +195,25 @@ class RayRunner(Runner):
         assert record is not None
         waiting = sum(1 for state in record.images if state.outcome is Outcome.NOT_DONE)
         self._images_done += record.planned - waiting  # settled by the task: skipped, too small, failed
+        self._counted = here.counted
+        try:
+            self._write_described(path, record, here, waiting)
+        finally:
+            self._counted = 0
+
+    def _write_described(self, path: Path, record: Gathered, here: _Arrived, waiting: int) -> None:
         if not record.opened:
             self.report.documents.append(DocumentResult(path, error=record.error, notes=record.notes))
             return self._done_without_writing()
         item = self.open(path)
         if item is None:  # unreadable now, or finished meanwhile: its result says so
-            self._images_done += waiting
+            self._images_done += waiting - here.counted
             return self._done_without_writing()
         if item.digest != record.digest or len(item.document.images) != len(record.images):
             item.result.error = _(
                 "{name} changed while it was being worked on, so it was left unchanged."
             ).format(name=path.name)
-            self._images_done += waiting
+            self._images_done += waiting - here.counted
             return self._done_without_writing()
         for image, state in zip(item.document.images, record.images, strict=True):
             state.apply(image)
@@ -207,6 +227,12 @@ class RayRunner(Runner):
                 self._waiting.pop(image.fingerprint, None)
                 self._resolve(image)
         self._finish(item)
+
+    def _advance(self) -> None:
+        if self._counted:  # an image of a picture the bar counted when its description came back
+            self._counted -= 1
+            return
+        super()._advance()
 
     def _done_without_writing(self) -> None:
         self._documents_done += 1

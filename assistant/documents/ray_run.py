@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ LOCAL = "local"
 #: On Linux, Ray otherwise turns `_node_ip_address="127.0.0.1"` into the network's address (and, since
 #: 2.5x, binds its servers there). Read once, when Ray is imported.
 SINGLE_COMPUTER_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+AUTH_MODE_ENV = "RAY_AUTH_MODE"
 LOOPBACK = "127.0.0.1"
 #: Times an actor is restarted, and its call sent again, after it dies: enough for a lost node or a
 #: killed process; an engine that dies every time (out of memory) then fails its pictures, not the run.
@@ -70,14 +73,25 @@ class EngineRecipe:
 
 class Describer:
     """One actor of Ray Data's pool (`map_batches`): the engine loaded once, describing the pictures of
-    each batch it is sent in their documents' languages. Record rows pass through; pictures do not go
-    back, only their descriptions (or the one sentence a picture failed with) and the text read on them."""
+    each batch it is sent in their documents' languages. Records pass through; pictures do not go
+    back, only their descriptions (or the one sentence a picture failed with) and the text read on them.
+
+    Every torch operation runs on one thread of the actor's own (`engine_thread`), as the app keeps
+    them on its model thread. Ray Data builds the actor on the process's main thread and calls it on a
+    thread of its own; torch's OpenMP keeps a pool of helper threads for each thread that computes, and
+    with two pools on the actor's cores libgomp puts the helpers to sleep between the hundreds of small
+    parallel regions of each generated token instead of letting them spin (see BENCHMARKS.md, the
+    first word's 15 %)."""
 
     def __init__(self, recipe: EngineRecipe, batch_size: int, include_ocr: bool) -> None:
-        self.engine = recipe.load()
+        self.engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        self.engine = self.engine_thread.submit(recipe.load).result()
         self.batch_size, self.include_ocr = batch_size, include_ocr
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return self.engine_thread.submit(self._describe, batch).result()
+
+    def _describe(self, batch: dict[str, Any]) -> dict[str, Any]:
         from assistant.documents.describing import describe_each, speaking, words_on
         from assistant.documents.ray_gather import picture_of
 
@@ -115,6 +129,11 @@ def _import_ray(address: str) -> Any:
     # network's address and waits minutes for a cluster that is not there.
     if address == LOCAL or on_loopback(address):
         os.environ[SINGLE_COMPUTER_ENV] = "0"
+    if address == LOCAL and "ray" not in sys.modules:
+        # Ray 2.5x turns token authentication on for a Ray it starts where RAY_AUTH_MODE is unset, and
+        # says so in a warning line on every run; asked for by name, it is on and not warned about.
+        # Only before Ray is imported: it reads the mode then.
+        os.environ.setdefault(AUTH_MODE_ENV, "token")
     try:
         import ray
     except ImportError:
@@ -137,6 +156,7 @@ def start(address: str = LOCAL, num_cpus: int | None = None) -> None:
             include_dashboard=False,
             num_cpus=num_cpus or os.cpu_count() or 1,
             log_to_driver=False,
+            logging_level=logging.WARNING,  # not "Started a local Ray instance." on every run
         )
     except (ConnectionError, ValueError, RuntimeError) as error:
         raise RayError(
