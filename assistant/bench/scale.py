@@ -56,9 +56,11 @@ class _Clock:
             self.last = time.perf_counter()
 
 
-def _timed(run: Callable[[Path, Progress], RunReport], n_images: int, batch: int) -> tuple[float, float]:
-    """One run's rate once running (pictures after the first batch over the seconds from the first
-    batch back to the last picture) and its wall time."""
+def _timed(
+    run: Callable[[Path, Progress], RunReport], n_images: int, batch: int
+) -> tuple[float | None, float]:
+    """One run's rate once running (the pictures after the first batch over the seconds from the first
+    batch back to the last picture; None where all came in one batch) and its wall time."""
     with tempfile.TemporaryDirectory(prefix="alt-text-scale-") as folder:
         make_corpus(Path(folder), n_images)
         clock = _Clock(n_images)
@@ -66,23 +68,29 @@ def _timed(run: Callable[[Path, Progress], RunReport], n_images: int, batch: int
         wall = time.perf_counter() - clock.started
     if report.failed:
         raise RuntimeError("the scale bench's run failed; see the alt-text log")
-    if not clock.first < clock.last:
-        raise RuntimeError("the scale bench needs at least two batches a run: --images more than --batch")
-    return (n_images - batch) / (clock.last - clock.first), wall
+    rate = (
+        (n_images - batch) / (clock.last - clock.first)
+        if n_images > batch and clock.last > clock.first
+        else None
+    )
+    return rate, wall
 
 
 def _rate(
     run: Callable[[Path, Progress], RunReport], n_images: int, batch: int, repeat: int
 ) -> tuple[float, float]:
     """Pictures per second once running, and the seconds of start, over runs of n and 2n pictures
-    (medians): the start is what each run took beyond its pictures at its rate."""
-    rates, starts = [], []
-    for _ in range(max(1, repeat)):
-        for count in (n_images, 2 * n_images):
-            rate, wall = _timed(run, count, batch)
-            rates.append(rate)
-            starts.append(max(0.0, wall - count / rate))
-    return statistics.median(rates), statistics.median(starts)
+    (medians): the start is what each run took beyond its pictures at that rate."""
+    timed = [
+        (count, *_timed(run, count, batch))
+        for _ in range(max(1, repeat))
+        for count in (n_images, 2 * n_images)
+    ]
+    rates = [rate for _, rate, _ in timed if rate is not None]
+    if not rates:
+        raise RuntimeError("the scale bench needs two batches in a run: --images at least --batch")
+    rate = statistics.median(rates)
+    return rate, statistics.median(max(0.0, wall - count / rate) for count, _, wall in timed)
 
 
 def _recipe(bench: Bench, folder: Path) -> EngineRecipe:

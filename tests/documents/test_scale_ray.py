@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 import scale_corpus
-from scale_corpus import DyingOnce, build_corpus, copy, files, outcome
+from doc_helpers import RED, png
+from scale_corpus import DyingOnce, NotingBatches, build_corpus, copy, files, outcome
 
 from assistant.documents.journal import DONE_NOTE, journal_for
 from assistant.documents.ray_pipeline import RayRunner
@@ -91,6 +92,23 @@ def test_ray_data_writes_what_one_process_writes_even_with_an_actor_killed_mid_b
     assert files(tmp_path / "docs") == expected_files
 
 
+def test_each_call_of_the_actors_model_gets_a_whole_batch(local_ray, tiny_model_dir, tmp_path) -> None:
+    """Documents of four pictures in batches of eight: every call of the model describes eight. A
+    document's record was a row of its own, and Ray Data's batches count rows: 7 pictures and then 1."""
+    import ray.cloudpickle
+
+    from assistant.bench.documents import make_corpus
+
+    ray.cloudpickle.register_pickle_by_value(scale_corpus)
+    (tmp_path / "docs").mkdir()
+    make_corpus(tmp_path / "docs", 32, size=(40, 30))
+    log = tmp_path / "batches"
+    noting = NotingBatches(model=str(tiny_model_dir), device="cpu", precision="fp32", log=str(log))
+    report = RayRunner(noting, Options(batch_size=8), actors=1).run([tmp_path / "docs"])
+    assert not report.failed and report.described == 32
+    assert log.read_text().split() == ["8"] * 4
+
+
 def test_a_stopped_driver_run_again_finishes_the_rest_and_writes_nothing_twice(
     local_ray, corpus, single, tiny_model_dir, tmp_path
 ) -> None:
@@ -132,6 +150,35 @@ def test_the_command_line_on_ray(local_ray, corpus, single, tiny_model_dir, tmp_
     code = main(["alt-text", str(tmp_path / "docs"), "--ray", "--model", str(tmp_path / "nothing")])
     _, err = capsys.readouterr()
     assert code == 1 and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_run_on_a_local_ray_prints_none_of_rays_own_lines(tiny_model_dir, tmp_path) -> None:
+    """`alt-text --ray` in a new process (its own local Ray, on 127.0.0.1 and free ports): the terminal
+    shows the run's bar and report, not Ray's notice that it turned token authentication on (now asked
+    for by name), its "Started a local Ray instance." nor Ray Data's warning of a reading pool bigger
+    than the documents. One line of Ray's stays: its core worker's note that an actor restarted after
+    its arguments were lost would fail to start (ray-project/ray#57733, printed for every Ray Data actor
+    pool with restarts; Ray Data holds those arguments for the run), which no setting of Ray's turns off
+    short of its C++ log level, which would hide its real errors too."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "red.png").write_bytes(png(RED, (40, 30)))
+    (tmp_path / "docs" / "page.html").write_text('<p><img src="red.png"></p>')
+    env = {key: value for key, value in os.environ.items() if key != "RAY_AUTH_MODE"}
+    env["RAY_USAGE_STATS_ENABLED"] = "0"
+    model = ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32"]
+    run = subprocess.run(
+        [sys.executable, "-m", "assistant", "alt-text", str(tmp_path / "docs"), "--ray", *model],
+        env=env,
+        capture_output=True,
+        timeout=HEAD_DEADLINE_S,
+        check=False,
+    )
+    err = run.stderr.decode(errors="replace")
+    assert run.returncode == 0, err[-3000:]
+    assert "would write" in run.stdout.decode()
+    assert "Token authentication" not in err
+    assert "Started a local Ray instance" not in err
+    assert "Warning" not in err and "WARNING" not in err, err
 
 
 # `ray start` refuses a second node in the single-computer mode that keeps Ray to 127.0.0.1, and
