@@ -14,7 +14,7 @@ arithmetic is the same gated delta rule:
     S' = exp(g)·S + k ⊗ β(v − exp(g)·kᵀS),    out = qᵀS' = exp(g)·qᵀS + (q·k)·β(v − exp(g)·kᵀS)
 
 Everything else (a prompt's tokens, the chunked rule, the projections and norms) is transformers' own.
-`tests/engine/families/test_qwen3_5_deltanet.py` checks the outputs and states against transformers'.
+`tests/engine/families/test_qwen3_5_processor_paths.py` checks the outputs and states against transformers'.
 """
 
 from __future__ import annotations

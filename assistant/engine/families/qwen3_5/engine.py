@@ -9,6 +9,7 @@ from transformers import ProcessorMixin, Qwen3VLProcessor
 
 from assistant.engine.families.chat import ChatEngine
 from assistant.engine.families.qwen3_5.deltanet import use_fast_decoding
+from assistant.engine.families.qwen3_5.vision import use_matmul_patch_embed
 
 # A 1920×1080 screen read at about 580×330: its layout, windows and large text. Small text is lost at
 # any budget a processor meets the speed targets with (at 256 it was 4 px high too), and the OCR text
@@ -37,11 +38,17 @@ class Qwen3_5Engine(ChatEngine):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        use_fast_decoding(self.model)
+        self._use_processor_paths()
 
     def _fall_back(self) -> None:
         super()._fall_back()
-        use_fast_decoding(self.model)  # the model loaded again
+        self._use_processor_paths()  # the model loaded again
+
+    def _use_processor_paths(self) -> None:
+        """Where transformers' path is slow on a processor, the same arithmetic in a faster form
+        (`deltanet.py`, `vision.py`); on a graphics card, transformers' own."""
+        use_fast_decoding(self.model)
+        use_matmul_patch_embed(self.model)
 
     @classmethod
     def apply_budget(cls, processor: ProcessorMixin, image_tokens: int) -> None:

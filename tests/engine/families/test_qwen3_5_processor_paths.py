@@ -1,5 +1,6 @@
-"""Qwen3.5's gated delta-net decoding step on a processor (`qwen3_5/deltanet.py`) computes what
-transformers' own path computes: the same logits at every generated token, the same cache after it.
+"""Qwen3.5's paths on a processor compute what transformers' own paths compute: the gated delta-net
+decoding step (`qwen3_5/deltanet.py`) the same logits at every generated token and the same cache after
+it, the patch embedder (`qwen3_5/vision.py`) the same image features.
 
 Tolerance: float32 sums in another order. Differences are compared with the largest magnitude of what is
 compared: 1e-5 of it (they measure ~2e-7 of it; a decay off by a thousandth puts the state 6e-5 off, a
@@ -12,11 +13,12 @@ import copy
 import pytest
 import torch
 from PIL import Image
-from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5GatedDeltaNet
+from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5GatedDeltaNet, Qwen3_5VisionPatchEmbed
 
 from assistant.engine import load_engine
 from assistant.engine.families.qwen3_5 import deltanet
 from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
+from assistant.engine.families.qwen3_5.vision import MatmulPatchEmbed
 
 TOLERANCE = 1e-5  # relative to the largest magnitude
 
@@ -120,3 +122,21 @@ def test_another_device_keeps_transformers_path(engine) -> None:
         model = torch.nn.Sequential(Qwen3_5GatedDeltaNet(engine.model.config.text_config, 0))
     deltanet.use_fast_decoding(model)
     assert type(model[0]) is Qwen3_5GatedDeltaNet
+
+
+def test_the_patch_embedder_sees_what_transformers_convolution_sees(engine) -> None:
+    embedder = engine.model.model.visual.patch_embed
+    assert type(embedder) is MatmulPatchEmbed
+    inputs = engine.inputs([engine.conversation("Describe.")], [_picture(5, (200, 300))])
+    features = []
+    try:
+        for embedder_class in (MatmulPatchEmbed, Qwen3_5VisionPatchEmbed):
+            embedder.__class__ = embedder_class
+            with torch.inference_mode():
+                output = engine.model.model.get_image_features(
+                    inputs["pixel_values"], inputs["image_grid_thw"]
+                )
+            features.append(torch.cat(list(output.pooler_output)))
+    finally:
+        embedder.__class__ = MatmulPatchEmbed
+    _close(*features)
