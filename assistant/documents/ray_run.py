@@ -78,10 +78,11 @@ class Describer:
 
     Every torch operation runs on one thread of the actor's own (`engine_thread`), as the app keeps
     them on its model thread. Ray Data builds the actor on the process's main thread and calls it on a
-    thread of its own; torch's OpenMP keeps a pool of helper threads for each thread that computes, and
-    with two pools on the actor's cores libgomp puts the helpers to sleep between the hundreds of small
-    parallel regions of each generated token instead of letting them spin (see BENCHMARKS.md, the
-    first word's 15 %)."""
+    thread of its own; where loading computes (an int8 model quantized on its first use, as on a node
+    without the prepared cache), torch's OpenMP then keeps a pool of helper threads for each of the two
+    threads, and with two pools on the actor's cores libgomp puts the helpers to sleep between the
+    hundreds of small parallel regions of each generated token instead of letting them spin, for every
+    batch of the run (BENCHMARKS.md: the app's first word was 15 % slower so)."""
 
     def __init__(self, recipe: EngineRecipe, batch_size: int, include_ocr: bool) -> None:
         self.engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")

@@ -63,8 +63,9 @@ def test_the_actor_loads_and_describes_on_one_thread_though_ray_data_calls_it_on
     tmp_path: Path,
 ) -> None:
     """Ray Data builds the actor on its process's main thread and calls it on a thread of its own; the
-    engine must be loaded and run on one thread, or torch's OpenMP keeps two pools of helper threads on
-    the actor's cores (they sleep where one pool's spin: the app's first word was 15 % slower so)."""
+    engine must be loaded and run on one thread, or a load that computes (an int8 model quantized on
+    first use) leaves torch's OpenMP two pools of helper threads on the actor's cores (they sleep where
+    one pool's spin: the app's first word was 15 % slower so)."""
     rows = list(gather({"doc": 0, "path": str(page(tmp_path))}, Options(), "en"))
     actor = Describer(ThreadNotingRecipe(), batch_size=4, include_ocr=False)
     with ThreadPoolExecutor(max_workers=1) as ray_datas_thread:
