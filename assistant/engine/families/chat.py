@@ -100,6 +100,11 @@ class ChatEngine(Engine):
     def restore_state(self, state: dict[str, Any]) -> None:
         """Put back what `kept_state` saved, before generating from a kept prefix."""
 
+    def prepare_image(self, image: Image.Image) -> Image.Image:
+        """The picture as the processor is given it, and as its kept work is known by (a family may do
+        its processor's first resize here, faster and once)."""
+        return image
+
     # ---- loading -----------------------------------------------------------------------------------
 
     @classmethod
@@ -253,7 +258,7 @@ class ChatEngine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
-        image = as_normalized(image)
+        image = self.prepare_image(as_normalized(image))
         for attempt in range(2):
             try:
                 if cancel is not None and cancel.is_set():
@@ -336,7 +341,7 @@ class ChatEngine(Engine):
         self, images: Sequence[Image.Image], detail: Detail = "brief", batch_size: int = 8
     ) -> list[str]:
         request = self.conversation(self.describe_prompts[detail])
-        normalized = [as_normalized(image) for image in images]
+        normalized = [self.prepare_image(as_normalized(image)) for image in images]
         size = max(1, batch_size)
         results: list[str] = []
         for first in range(0, len(normalized), size):

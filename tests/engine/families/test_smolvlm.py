@@ -1,0 +1,96 @@
+"""SmolVLM2's own speed work, on the tiny checkpoint: the processor's first resize done on the PIL picture
+gives the pixels the processor would make (exactly with its own filter; within a few grey levels with
+the faster reduction the app uses), and the description and the kept work are unchanged by it."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from assistant.engine import load_engine
+from assistant.engine.families.chat import ChatEngine
+from assistant.engine.families.smolvlm import engine as smolvlm
+from assistant.engine.images import image_fingerprint
+
+# Screens and windows of common sizes, a portrait screen, a picture smaller than a tile and an odd one.
+SIZES = [(1920, 1080), (1366, 768), (1280, 1024), (3840, 2160), (1080, 1920), (300, 200), (1001, 999)]
+
+
+def screen(size: tuple[int, int]) -> Image.Image:
+    """A screen-like picture: a title bar, lines of text, a coloured disc."""
+    image = Image.new("RGB", (1920, 1080), (235, 240, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 1920, 60), fill=(30, 60, 120))
+    draw.text((20, 20), "Report - Writer", fill="white")
+    for line in range(30):
+        draw.text((40, 100 + 30 * line), f"Line {line + 1}: the quarterly report", fill="black")
+    draw.ellipse((1200, 300, 1700, 800), fill=(200, 60, 40))
+    return image.resize(size)
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_smolvlm2_dir) -> ChatEngine:
+    loaded = load_engine(str(tiny_smolvlm2_dir), device="cpu", precision="fp32", progress=False)
+    assert isinstance(loaded, smolvlm.SmolVLMEngine)
+    return loaded
+
+
+@pytest.fixture
+def full_tile(engine) -> ChatEngine:
+    """The tiny engine with a copy of its processor set to the published 512-pixel tile."""
+    wide = copy.copy(engine)
+    wide.processor = copy.deepcopy(engine.processor)
+    images = getattr(wide.processor, "image_processor")  # noqa: B009
+    images.max_image_size = {"longest_edge": 512}
+    smolvlm.SmolVLMEngine.apply_budget(wide.processor, 0)
+    return wide
+
+
+def pixels(engine: ChatEngine, image: Image.Image) -> np.ndarray:
+    images = getattr(engine.processor, "image_processor")  # noqa: B009
+    return np.asarray(images([[image]], return_tensors="np")["pixel_values"], dtype=np.float64)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_first_resize_done_here_gives_the_processors_own_pixels(full_tile, monkeypatch, size) -> None:
+    monkeypatch.setattr(smolvlm, "REDUCING_GAP", None)  # the processor's own filter, unshortened
+    image = screen(size)
+    prepared = full_tile.prepare_image(image)
+    assert max(prepared.size) == 512  # the processor's first resize, done here
+    assert np.array_equal(pixels(full_tile, prepared), pixels(full_tile, image))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_faster_reduction_keeps_the_picture_within_a_few_grey_levels(full_tile, size) -> None:
+    image = screen(size)
+    mine, theirs = pixels(full_tile, full_tile.prepare_image(image)), pixels(full_tile, image)
+    assert mine.shape == theirs.shape
+    # Pixel values span 2.0 (mean and deviation 0.5): the mean difference under one grey level in 255,
+    # and the picture at least 40 dB from the processor's (a few levels at sharp edges only).
+    error = (mine - theirs) / 2
+    assert np.abs(error).mean() < 1 / 255
+    assert np.mean(error**2) == 0 or 10 * np.log10(1 / np.mean(error**2)) > 40
+
+
+def test_a_picture_the_processor_would_not_resize_so_is_left_as_it_is(full_tile) -> None:
+    already = screen((512, 288))
+    assert full_tile.prepare_image(already) is already
+    images = getattr(full_tile.processor, "image_processor")  # noqa: B009
+    images.do_resize = False
+    large = screen((1920, 1080))
+    assert full_tile.prepare_image(large) is large
+
+
+def test_descriptions_and_the_kept_work_are_those_of_the_unprepared_picture(engine, monkeypatch) -> None:
+    image = screen((1920, 1080))
+    monkeypatch.setattr(smolvlm, "REDUCING_GAP", None)
+    prepared_text = engine.describe(image)
+    prepared_key = image_fingerprint(engine.prepare_image(image))
+    assert prepared_key in engine._prefixes  # the kept work is known by the picture the model reads
+    engine.clear_feature_cache()
+    monkeypatch.setattr(smolvlm.SmolVLMEngine, "prepare_image", ChatEngine.prepare_image)
+    assert engine.describe(image) == prepared_text
+    assert engine.describe_many([image, screen((1366, 768))])[0] == prepared_text
