@@ -10,6 +10,8 @@ FAMILY = Family(
     name="SmolVLM2",
     architectures=("SmolVLMForConditionalGeneration", "Idefics3ForConditionalGeneration"),
     engine="assistant.engine.families.smolvlm.engine:SmolVLMEngine",
-    int8_roots=("model.vision_model", "model.text_model", "lm_head"),
+    # The connector too: one 12288×960 layer over the 64 image tokens, 15 ms in float32 and 6 in int8 (one
+    # thread); its image tokens stay at cosine 0.9999 of float's on the full-size shape.
+    int8_roots=("model.vision_model", "model.connector", "model.text_model", "lm_head"),
     languages=("en",),  # English only: its answers are translated (assistant.engine.translate)
 )
