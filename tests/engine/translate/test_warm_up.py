@@ -1,6 +1,7 @@
 """Choosing a language costs nothing at start: the translation models on disk load on a background
-thread right after, the first answer waits for that load instead of loading again, a model still to
-download is left for the first answer, and a translation runs PyTorch on one thread."""
+thread right after, the first answer waits for that load instead of loading again but not for the load
+of a model it does not need, a model still to download is left for the first answer, and a translation
+runs PyTorch on one thread unless its threads wait passively."""
 
 from __future__ import annotations
 
@@ -96,7 +97,12 @@ def test_a_damaged_model_found_by_the_warm_up_is_said_once_at_the_first_answer(t
     assert len(heard) == 1 and "English" in heard[0] and "opus-mt-damaged" in heard[0]
 
 
-def test_a_sentence_is_translated_on_one_thread_and_the_threads_are_given_back(marian_dir: Path) -> None:
+@pytest.mark.parametrize(("policy", "expected"), [("", 1), ("PASSIVE", 2)])
+def test_a_sentence_runs_on_one_thread_unless_threads_wait_passively_and_the_threads_are_given_back(
+    marian_dir: Path, monkeypatch: pytest.MonkeyPatch, policy: str, expected: int
+) -> None:
+    # Spinning OpenMP threads (the default) cost a busy processor 10 to 60 times the time on two.
+    monkeypatch.setenv("OMP_WAIT_POLICY", policy)
     translator = Translator(str(marian_dir))
     translator.load()
     _tokenizer, model = translator._loaded or (None, None)
@@ -109,6 +115,39 @@ def test_a_sentence_is_translated_on_one_thread_and_the_threads_are_given_back(m
     torch.set_num_threads(2)
     try:
         assert translator.translate([FIRST])[0]
-        assert during == [1] and torch.get_num_threads() == 2
+        assert during == [expected] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_description_during_the_warm_up_does_not_wait_for_the_question_model_it_does_not_need(
+    marian_dir: Path,
+) -> None:
+    engine = answer_in(GatedEnglishEngine(), blip2.FAMILY, "es", models=(str(marian_dir), str(marian_dir)))
+    assert isinstance(engine, TranslatingEngine)
+    loading, release = threading.Event(), threading.Event()
+    real_load = engine.to_english._load
+
+    def held_load() -> tuple[Any, Any]:
+        loading.set()
+        assert release.wait(HANG_GUARD)
+        return real_load()
+
+    engine.to_english._load = held_load  # type: ignore[method-assign]
+    engine.warm_up()  # the answers' model, then the questions' (held open)
+    try:
+        assert loading.wait(HANG_GUARD)
+        answers: list[str] = []
+        describing = threading.Thread(
+            target=lambda: answers.append(engine.describe(Image.new("RGB", (8, 8)))), daemon=True
+        )
+        describing.start()
+        describing.join(HANG_GUARD)
+        # Answered, translated, while the question model's load is still under way.
+        assert answers == [" ".join(Translator(str(marian_dir)).translate([FIRST, SECOND]))]
+        assert not release.is_set() and not engine.to_english.loaded
+    finally:
+        release.set()
+    assert engine.warming is not None
+    engine.warming.join(HANG_GUARD)
+    assert engine.to_english.loaded_on == "translation warm-up"

@@ -1,0 +1,200 @@
+"""One direction of translation on this computer: a Marian opus-mt model through transformers, loaded
+once (by the warm-up or the first answer that needs it), run greedy in int8, and the text split into
+sentences for it. No Qt; torch loads on first use. What is translated and when: translate.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.engine import models as model_files
+from assistant.engine.base import Cancelled, EngineError, TextCallback
+from assistant.i18n import _
+
+# transformers' from_pretrained swaps PreTrainedModel.tie_weights (and torch's init functions) for the
+# process while it loads, and puts back what it found: two loads that overlap leave tie_weights a no-op
+# for good, and every model loaded after has its tied output layer on the "meta" device ("Tensor on
+# device cpu is not on the expected device meta!"; tests/engine/translate/test_loads.py). So loads
+# never overlap. A model that only runs beside a load is not touched: running needs no lock here.
+LOADING = threading.Lock()
+
+MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
+# A translation is about as long as its source: a runaway repetition stops at 1.5 times it, plus a few.
+LENGTH_RATIO, LENGTH_SLACK = 1.5, 8
+# A sentence ends at . ! ? or … followed by a space; the text after the last one is still being written.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def split_sentences(text: str) -> tuple[list[str], str]:
+    """The complete sentences of `text` and the part still being written after them."""
+    parts = _SENTENCE_END.split(text.strip()) if text.strip() else []
+    if not parts:
+        return [], ""
+    if _SENTENCE_END.search(text[-1:]) or text.rstrip() != text:
+        return [p for p in parts if p], ""
+    return [p for p in parts[:-1] if p], parts[-1]
+
+
+class Translator:
+    """One direction of translation, one model (a hub id or a folder), loaded on its first use through
+    the captioner's download path, or before it by the warm-up thread. Each translator has its own lock:
+    an answer waits for a load under way of the model it needs (not loading it twice), never for
+    another model's."""
+
+    def __init__(self, model: str, on_progress: Callable[[str], None] | None = None) -> None:
+        self.model_name, self.on_progress = model, on_progress
+        self._loaded: tuple[Any, Any] | None = None
+        self._failure: EngineError | None = None  # a failed load is said once, not tried again
+        self.loaded_on: str | None = None  # the name of the thread that loaded it
+        self._lock = threading.RLock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def on_disk(self) -> bool:
+        """Whether the model is on this computer already (a folder, or downloaded before)."""
+        return model_files.cached_path(self.model_name) is not None
+
+    def load(self) -> None:
+        with self._lock:
+            if self._loaded is not None:
+                return
+            if self._failure is not None:
+                raise self._failure
+            try:
+                self._loaded = self._load()
+            except EngineError as error:
+                self._failure = error
+                raise
+            self.loaded_on = threading.current_thread().name
+
+    def _load(self) -> tuple[Any, Any]:
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        folder: Path = model_files.ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
+        try:
+            with LOADING:
+                tokenizer = AutoTokenizer.from_pretrained(folder)
+                model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
+            model = _int8(model)
+        except (OSError, ValueError, ImportError) as error:
+            raise EngineError(
+                _(
+                    "The translation model {model} could not be loaded ({reason}). Download it again with: assistant models download --again {model}"
+                ).format(model=self.model_name, reason=str(error).splitlines()[0][:100])
+            ) from None
+        return tokenizer, model
+
+    def translate(self, texts: Sequence[str], cancel: threading.Event | None = None) -> list[str]:
+        """Each of `texts` translated, in one batch; empty texts stay empty."""
+        import torch
+
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        wanted = [index for index, text in enumerate(texts) if text.strip()]
+        results = ["" for _text in texts]
+        if not wanted:
+            return results
+        self.load()
+        assert self._loaded is not None
+        tokenizer, model = self._loaded
+        batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
+        with self._lock, torch.inference_mode(), threads():
+            # Greedy: a beam search would cost the first sentence several times as long.
+            longest = int(batch["input_ids"].shape[1] * LENGTH_RATIO) + LENGTH_SLACK
+            ids = model.generate(
+                **batch, max_new_tokens=min(MAX_NEW_TOKENS, longest), num_beams=1, do_sample=False
+            )
+        for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
+            results[index] = " ".join(text.split())
+        return results
+
+
+def waits_passively() -> bool:
+    """Whether PyTorch's OpenMP threads sleep while they wait (set before torch loaded: assistant/__init__.py)."""
+    return os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
+
+
+@contextlib.contextmanager
+def threads() -> Iterator[None]:
+    """The process's PyTorch threads where they wait passively, else one while a sentence is translated.
+    A spinning thread that waits for its partner burns the processor the partner needs: on the team's
+    2-core machine at load 6 to 12, one sentence took 4 to 24 s on two spinning threads, 0.4 to 1.1 s on
+    one, 0.35 to 2.2 s on two passive ones, which a quiet processor runs in about two thirds of one's
+    time (docs/translation.md). The captioner is paused meanwhile (this runs in its streamer's callback)."""
+    import torch
+
+    if waits_passively():
+        yield
+        return
+    count = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(count)
+
+
+def _int8(model: Any) -> Any:
+    """Linear layers in int8 (PyTorch's dynamic quantization): a sentence about twice as fast, as Marian
+    models are commonly served (CTranslate2); float32 where this PyTorch has no such quantization."""
+    import warnings
+
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao's notice that it moves to torchao
+            return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return model
+
+
+class SentenceStream:
+    """Turns the model's growing English text into growing translated text, a sentence at a time."""
+
+    def __init__(
+        self, translator: Translator, on_text: TextCallback | None, cancel: threading.Event | None
+    ) -> None:
+        self.translator, self.on_text, self.cancel = translator, on_text, cancel
+        self.source = ""  # the English consumed so far (complete sentences)
+        self.translated: list[str] = []
+
+    def feed(self, text: str) -> None:
+        if not text.startswith(self.source):  # the model's cleaning rewrote earlier words: wait for the end
+            return
+        sentences, _rest = split_sentences(text[len(self.source) :])
+        for sentence in sentences:
+            self._add(sentence)
+            self.source = text[: text.index(sentence, len(self.source)) + len(sentence)]
+
+    def finish(self, text: str) -> str:
+        if not text.startswith(self.source):  # start again from the final text
+            self.source, self.translated = "", []
+        sentences, rest = split_sentences(text[len(self.source) :])
+        for sentence in [*sentences, rest]:
+            if sentence.strip():
+                self._add(sentence)
+        self.source = text
+        return " ".join(self.translated)
+
+    def _add(self, sentence: str) -> None:
+        self.translated.append(self.translator.translate([sentence.strip()], self.cancel)[0])
+        if self.on_text is not None:
+            self.on_text(" ".join(self.translated))
+
+
+def translate_texts(translator: Translator, texts: Sequence[str]) -> list[str]:
+    """Each text translated sentence by sentence, all sentences in one batch (a model translates a
+    sentence better than a paragraph)."""
+    split = [[*parts, rest] for parts, rest in (split_sentences(text) for text in texts)]
+    flat = [sentence for sentences in split for sentence in sentences]
+    translated = iter(translator.translate(flat))
+    return [" ".join(t for t in (next(translated) for _s in sentences) if t) for sentences in split]
