@@ -22,7 +22,7 @@ from assistant.i18n import _
 # for good, and every model loaded after has its tied output layer on the "meta" device ("Tensor on
 # device cpu is not on the expected device meta!"; tests/engine/translate/test_loads.py). So loads
 # never overlap. A model that only runs beside a load is not touched: running needs no lock here.
-LOADING = threading.Lock()
+LOADING = threading.RLock()
 
 MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
 # A translation is about as long as its source: a runaway repetition stops at 1.5 times it, plus a few.

@@ -15,7 +15,9 @@ import pytest
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, MarianMTModel, PreTrainedModel
 
-from assistant.engine.translator import Translator
+from assistant.engine.loading import load_weights
+from assistant.engine.runtime import Runtime
+from assistant.engine.translator import LOADING, Translator
 
 HANG_GUARD = 60  # seconds; only against a hang, never a measurement
 NOT_ENTERED = 3  # seconds a load is given to get inside another's; a bound, not a measurement
@@ -122,3 +124,20 @@ def test_a_model_running_beside_a_load_is_not_touched(
     finally:
         held.gates["loading"].set()
         load.join(HANG_GUARD)
+
+
+def test_a_captioner_load_waits_for_a_translation_models_load(
+    marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Settings change loads a new captioner while the old engine's warm-up may still load.
+    held = hold_construction(monkeypatch)
+    loaded: list[PreTrainedModel] = []
+    runtime = Runtime(device="cpu", precision="fp32", reason="the test's")
+    load = held.thread(
+        "captioner", lambda: loaded.append(load_weights(marian_dir, MarianMTModel, runtime)), gated=False
+    )
+    with LOADING:  # as a translation model's load holds it
+        load.start()
+        assert not held.entered["captioner"].wait(NOT_ENTERED)
+    load.join(HANG_GUARD)
+    assert held.order == ["in captioner", "out captioner"] and len(loaded) == 1
