@@ -105,13 +105,16 @@ class TranslatingEngine(Engine):
             for translator in translators:
                 translator.load()
         except EngineError as error:
-            self._failed = True
-            message = _("{reason} Until then, answers come in English.").format(reason=str(error))
-            self._own_notices.append(message)
-            if self.on_notice is not None:
-                self.on_notice(message)
+            self._fail(error)
             return False
         return True
+
+    def _fail(self, error: EngineError) -> None:
+        self._failed = True
+        message = _("{reason} Until then, answers come in English.").format(reason=str(error))
+        self._own_notices.append(message)
+        if self.on_notice is not None:
+            self.on_notice(message)
 
     def describe(
         self,
@@ -120,8 +123,9 @@ class TranslatingEngine(Engine):
         on_text: TextCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> str:
-        if not self._ready([self.to_user]):
+        if self._failed:
             return self.inner.describe(image, detail, on_text, cancel)
+        # The answers' model is loaded at the first sentence: the English model starts meanwhile.
         return self._answer(lambda hook: self.inner.describe(image, detail, hook, cancel), on_text, cancel)
 
     def ask(
@@ -134,7 +138,7 @@ class TranslatingEngine(Engine):
         *,
         text_on_image: Sequence[str] = (),
     ) -> str:
-        if not question.strip() or not self._ready([self.to_english, self.to_user]):
+        if not question.strip() or not self._ready([self.to_english]):
             return self.inner.ask(image, question, history, on_text, cancel, text_on_image=text_on_image)
         texts = [question] + [part for turn in history for part in (turn.question, turn.answer)]
         missing = [text for text in texts[1:] if text not in self._english]
@@ -158,7 +162,7 @@ class TranslatingEngine(Engine):
         on_text: TextCallback | None,
         cancel: threading.Event | None,
     ) -> str:
-        stream = SentenceStream(self.to_user, on_text, cancel)
+        stream = SentenceStream(self.to_user, on_text, cancel, self._fail)
         english = generate(stream.feed if on_text is not None else None)
         translated = stream.finish(english)
         self._english[translated] = english

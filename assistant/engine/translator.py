@@ -158,12 +158,20 @@ def _int8(model: Any) -> Any:
 
 
 class SentenceStream:
-    """Turns the model's growing English text into growing translated text, a sentence at a time."""
+    """Turns the model's growing English text into growing translated text, a sentence at a time. The
+    translation model is needed only at the first complete sentence, so the English model starts while
+    it still loads; where it cannot load, `on_failure` hears why once and the rest stays English."""
 
     def __init__(
-        self, translator: Translator, on_text: TextCallback | None, cancel: threading.Event | None
+        self,
+        translator: Translator,
+        on_text: TextCallback | None,
+        cancel: threading.Event | None,
+        on_failure: Callable[[EngineError], None] | None = None,
     ) -> None:
         self.translator, self.on_text, self.cancel = translator, on_text, cancel
+        self.on_failure = on_failure
+        self.failed = False
         self.source = ""  # the English consumed so far (complete sentences)
         self.translated: list[str] = []
 
@@ -186,7 +194,17 @@ class SentenceStream:
         return " ".join(self.translated)
 
     def _add(self, sentence: str) -> None:
-        self.translated.append(self.translator.translate([sentence.strip()], self.cancel)[0])
+        text = sentence.strip()
+        if not self.failed:
+            try:
+                text = self.translator.translate([text], self.cancel)[0]
+            except Cancelled:
+                raise
+            except EngineError as error:  # the model could not load (said once): the rest in English
+                self.failed = True
+                if self.on_failure is not None:
+                    self.on_failure(error)
+        self.translated.append(text)
         if self.on_text is not None:
             self.on_text(" ".join(self.translated))
 

@@ -151,3 +151,40 @@ def test_a_description_during_the_warm_up_does_not_wait_for_the_question_model_i
     assert engine.warming is not None
     engine.warming.join(HANG_GUARD)
     assert engine.to_english.loaded_on == "translation warm-up"
+
+
+def test_a_description_during_the_answer_models_warm_up_starts_the_english_model_at_once(
+    marian_dir: Path,
+) -> None:
+    inner = GatedEnglishEngine()
+    engine = answer_in(inner, blip2.FAMILY, "es", models=(str(marian_dir), str(marian_dir)), warm_up=False)
+    assert isinstance(engine, TranslatingEngine)
+    loading, release, model_ended = threading.Event(), threading.Event(), threading.Event()
+    real_load = engine.to_user._load
+
+    def held_load() -> tuple[Any, Any]:
+        loading.set()
+        assert release.wait(HANG_GUARD)
+        return real_load()
+
+    engine.to_user._load = held_load  # type: ignore[method-assign]
+    real_describe = inner.describe
+    inner.describe = lambda *args, **kwargs: (  # type: ignore[method-assign]
+        real_describe(*args, **kwargs),
+        model_ended.set(),
+    )[0]
+    engine.warm_up()
+    answers: list[str] = []
+    try:
+        assert loading.wait(HANG_GUARD)
+        describing = threading.Thread(
+            target=lambda: answers.append(engine.describe(Image.new("RGB", (8, 8)))), daemon=True
+        )
+        describing.start()
+        # The English model ran to its end while the translation model was still loading.
+        assert model_ended.wait(HANG_GUARD) and not engine.to_user.loaded
+    finally:
+        release.set()
+    describing.join(HANG_GUARD)
+    assert answers == [" ".join(Translator(str(marian_dir)).translate([FIRST, SECOND]))]
+    assert engine.to_user.loaded_on == "translation warm-up"  # loaded once, by the warm-up
