@@ -118,3 +118,20 @@ def test_int8_covers_the_vision_encoder_and_connector_and_sees_what_float_sees(
             )
         features.append(torch.cat(list(output.pooler_output)).flatten())
     assert torch.nn.functional.cosine_similarity(features[0], features[1], dim=0) > 0.99
+
+
+def test_smolvlms_first_generation_is_prepared_by_its_own_processors_rule(tmp_path, monkeypatch) -> None:
+    """SmolVLM's Idefics3 classes have their own image processor module, read the same way."""
+    from tiny_checkpoints.smolvlm import build_tiny_smolvlm
+
+    first = load_engine(
+        str(build_tiny_smolvlm(tmp_path / "gen1", generation=1)),
+        device="cpu",
+        precision="fp32",
+        progress=False,
+    )
+    monkeypatch.setattr(smolvlm, "REDUCING_GAP", None)
+    image = screen((1920, 1080))
+    prepared = first.prepare_image(image)
+    assert prepared.size != image.size
+    assert np.array_equal(pixels(first, prepared), pixels(first, image))
