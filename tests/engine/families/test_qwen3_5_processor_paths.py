@@ -42,8 +42,16 @@ def engine(tiny_qwen_dir):
     return load_engine(str(tiny_qwen_dir), device="cpu", precision="fp32", progress=False)
 
 
-def _generate(engine, inputs, layer_class: type, steps: int = 8):
+def _generate(engine, inputs, layer_class: type, steps: int = 8, image_key: str | None = None):
+    """Greedy tokens, their logits and the cache after them; with `image_key`, from the picture's kept
+    prefix (read with `layer_class` too), as the engine generates."""
     assert _set_layers(engine.model, layer_class) > 0
+    if image_key is not None:
+        engine.clear_feature_cache()
+        prefix = engine._prefix_for(image_key, inputs)
+        engine.restore_state(prefix.state)
+        inputs = {name: value for name, value in inputs.items() if not name.startswith(("pixel_", "image_"))}
+        inputs["cache"] = copy.deepcopy(prefix.cache)
     with torch.inference_mode():
         output = engine.model.generate(
             **inputs,
@@ -72,17 +80,21 @@ def test_the_engine_decodes_through_the_fast_step(engine, monkeypatch) -> None:
     assert steps  # every generated token after the first goes through it
 
 
-@pytest.mark.parametrize("pictures", [1, 2])
-def test_logits_and_cache_are_transformers_own(engine, pictures) -> None:
-    """One prompt, and a left-padded batch of two of different lengths (documents' batches)."""
+@pytest.mark.parametrize("case", ["one prompt", "a batch", "from a kept picture"])
+def test_logits_and_cache_are_transformers_own(engine, case) -> None:
+    """One prompt; a left-padded batch of two of different lengths (documents' batches); a question
+    read after a kept picture's prefix (the prompt's convolution and rule start from kept states)."""
+    pictures = 2 if case == "a batch" else 1
+    key = "picture" if case == "from a kept picture" else None
     conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
     images = [_picture(2), _picture(3, (64, 160))]
     inputs = engine.inputs(conversations[:pictures], images[:pictures])
     try:
-        ours, our_logits, our_cache = _generate(engine, inputs, DecodingGatedDeltaNet)
-        theirs, their_logits, their_cache = _generate(engine, inputs, Qwen3_5GatedDeltaNet)
+        ours, our_logits, our_cache = _generate(engine, inputs, DecodingGatedDeltaNet, image_key=key)
+        theirs, their_logits, their_cache = _generate(engine, inputs, Qwen3_5GatedDeltaNet, image_key=key)
     finally:
         _set_layers(engine.model, DecodingGatedDeltaNet)
+        engine.clear_feature_cache()
     assert torch.equal(ours, theirs)
     _close(our_logits, their_logits)
     linear = [index for index, layer in enumerate(their_cache.layers) if hasattr(layer, "recurrent_states")]

@@ -1,4 +1,4 @@
-"""One decoding step of Qwen3.5's gated delta-net layers, fast on a processor.
+"""Qwen3.5's gated delta-net layers on a processor: one decoding step, and a prompt's convolution.
 
 At each new token, transformers' PyTorch path (the one it runs where flash-linear-attention's and
 causal-conv1d's kernels do not: everywhere but a graphics card) does the layer's two small steps
@@ -13,7 +13,9 @@ arithmetic is the same gated delta rule:
 
     S' = exp(g)·S + k ⊗ β(v − exp(g)·kᵀS),    out = qᵀS' = exp(g)·qᵀS + (q·k)·β(v − exp(g)·kᵀS)
 
-Everything else (a prompt's tokens, the chunked rule, the projections and norms) is transformers' own.
+A prompt's tokens go through transformers' chunked rule; only their convolution is the four
+multiply-adds it is (oneDNN's `conv1d` took about 5 ms a layer for a screen's prompt on one thread).
+Everything else (the chunked rule, the projections and norms) is transformers' own.
 `tests/engine/families/test_qwen3_5_processor_paths.py` checks the outputs and states against transformers'.
 """
 
@@ -24,6 +26,7 @@ from typing import Any
 import torch
 from torch.nn import functional
 from transformers.activations import ACT2FN
+from transformers.models.qwen3_5 import modeling_qwen3_5
 from transformers.models.qwen3_5.modeling_qwen3_5 import (
     Qwen3_5GatedDeltaNet,
     apply_mask_to_padding_states,
@@ -34,9 +37,22 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
 _PACKED = ("cu_seq_lens_q", "cu_seqlens", "seq_idx")
 
 
+def causal_conv(window: torch.Tensor, weight: torch.Tensor, length: int) -> torch.Tensor:
+    """The last `length` outputs of the causal convolution over `window` (batch × channels × positions,
+    any kept positions first; zeros before them), `weight` channels × taps; no bias or activation."""
+    taps = weight.shape[1]
+    padded = functional.pad(window.to(weight.dtype), (taps - 1, 0))
+    first = padded.shape[-1] - length - taps + 1  # where the first output's taps start
+    out = padded[..., first : first + length] * weight[:, :1]
+    for tap in range(1, taps):
+        out.addcmul_(padded[..., first + tap : first + tap + length], weight[:, tap : tap + 1])
+    return out
+
+
 class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
-    """`Qwen3_5GatedDeltaNet` whose one-token step with a cache is computed as above; every other call
-    is transformers' own."""
+    """`Qwen3_5GatedDeltaNet` whose one-token step with a cache and whose prompt's convolution are
+    computed as above; transformers' own code does the rest, and everything for a cache that records
+    its past (assisted decoding) or packed sequences."""
 
     def forward(
         self,
@@ -45,17 +61,61 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         attention_mask: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> torch.Tensor:
-        conv_state = recurrent_state = None
-        if cache is not None and hidden_states.shape[1] == 1 and not cache.is_recording_past(self.layer_idx):
-            conv_state = cache.get_conv_state(self.layer_idx)
-            recurrent_state = cache.get_recurrent_state(self.layer_idx)
         if (
-            conv_state is None
-            or recurrent_state is None
+            cache is None
+            or cache.is_recording_past(self.layer_idx)
             or any(kwargs.get(name) is not None for name in _PACKED)
         ):
             return super().forward(hidden_states, cache=cache, attention_mask=attention_mask, **kwargs)
-        return self._step(hidden_states, attention_mask, cache, conv_state, recurrent_state)
+        conv_state = cache.get_conv_state(self.layer_idx)
+        recurrent_state = cache.get_recurrent_state(self.layer_idx)
+        if hidden_states.shape[1] == 1 and conv_state is not None and recurrent_state is not None:
+            return self._step(hidden_states, attention_mask, cache, conv_state, recurrent_state)
+        return self._prompt(hidden_states, attention_mask, cache, recurrent_state)
+
+    def _prompt(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        cache: Any,
+        recurrent_state: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """transformers' prompt path (its chunked rule, from the kept state if any) with the
+        convolution above."""
+        hidden_states = apply_mask_to_padding_states(hidden_states, attention_mask)
+        batch, length, _ = hidden_states.shape
+        mixed = self.in_proj_qkv(hidden_states).transpose(1, 2)
+        z = self.in_proj_z(hidden_states)
+        b = self.in_proj_b(hidden_states)
+        a = self.in_proj_a(hidden_states)
+
+        # The cache keeps the last positions and returns them before the prompt's (as transformers').
+        taps = self.conv1d.kernel_size[0]
+        window = cache.update_conv_state(mixed, self.layer_idx, state_idx=0, conv_kernel_size=taps)
+        convolved = causal_conv(window, self.conv1d.weight[:, 0], length)
+        if self.conv1d.bias is not None:
+            convolved = convolved + self.conv1d.bias[:, None]
+        mixed = ACT2FN[self.activation](convolved).to(mixed.dtype).transpose(1, 2)
+
+        query, key, value = torch.split(mixed, [self.key_dim, self.key_dim, self.value_dim], dim=-1)
+        query = query.reshape(batch, length, -1, self.head_k_dim)
+        key = key.reshape(batch, length, -1, self.head_k_dim)
+        value = value.reshape(batch, length, -1, self.head_v_dim)
+        beta = b.sigmoid()
+        g = -self.A_log.float().exp() * functional.softplus(a.float() + self.dt_bias)
+        out, state = modeling_qwen3_5.torch_chunk_gated_delta_rule(
+            query,
+            key,
+            value,
+            g=g,
+            beta=beta,
+            initial_state=recurrent_state,
+            output_final_state=True,
+            use_qk_l2norm_in_kernel=True,
+        )
+        cache.update_recurrent_state(state, self.layer_idx)
+        out = self.norm(out.reshape(-1, self.head_v_dim), z.reshape(-1, self.head_v_dim))
+        return self.out_proj(out.reshape(batch, length, -1))
 
     def _step(
         self,
