@@ -140,8 +140,8 @@ class RayRunner(Runner):
                 handler.setLevel(logging.CRITICAL + 1)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the run's own bar says documents, pictures and pictures/s
-        pool = pool_for(ray, self.actors)
         items = [{"doc": doc, "path": str(path)} for doc, path in todo.items()]
+        pool = pool_for(ray, self.actors, documents=len(items))
         data = ray.data.from_items(items, override_num_blocks=len(items))  # a task a document
         # Reading takes no whole CPU (the actors may hold every CPU: --concurrency 2 on two cores);
         # a pool as big as the CPUs bounds how many documents are open at once. No bigger than the

@@ -198,13 +198,16 @@ class Pool:
     cpus: int  # each actor's: torch uses as many threads (Ray sets OMP_NUM_THREADS to it)
 
 
-def pool_for(ray: Any, wanted: int = 0) -> Pool:
-    """`wanted` actors, else one per GPU, else one per two CPUs. Where there are no GPUs each actor
-    takes its share of the CPUs, as many as one node has at most: one actor on two cores computes on
-    both, as the single process does, instead of on one (the 1.15x overhead target was missed by that)."""
+def pool_for(ray: Any, wanted: int = 0, documents: int = 0) -> Pool:
+    """`wanted` actors, else one per GPU, else one per two CPUs; no more than `documents` (where given):
+    Ray Data sends a document's pictures, one block, to one actor, so more would load an engine for
+    nothing (and Ray Data warns on the terminal of a pool it cannot fill). Where there are no GPUs each
+    actor takes its share of the CPUs, as many as one node has at most: one actor on two cores computes
+    on both, as the single process does, instead of on one (the 1.15x target was missed by that)."""
     resources: dict[str, float] = ray.cluster_resources()
     gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
     count = wanted or gpus or max(1, cpus // 2)
+    count = max(1, min(count, documents)) if documents else count
     if gpus:
         return Pool(count, 1, 1)
     per_node = max((int(node["Resources"].get("CPU", 0)) for node in ray.nodes() if node["Alive"]), default=1)

@@ -14,7 +14,7 @@ from doc_helpers import BLUE, GREEN, RED, YELLOW, png
 
 from assistant.documents.ray_gather import gather
 from assistant.documents.ray_pipeline import RayRunner, _Arrived
-from assistant.documents.ray_run import Describer, EngineRecipe
+from assistant.documents.ray_run import Describer, EngineRecipe, Pool, pool_for
 from assistant.documents.runner import Options
 from assistant.engine.base import Engine
 
@@ -143,3 +143,21 @@ def test_a_picture_shown_twice_and_a_skipped_image_count_once_each(tmp_path: Pat
     runner._write(path, here)
     assert shown[-1] == (3, 3, 1, 1)
     assert [image.new_alt for image in runner.report.documents[0].images[:2]] == ["A square."] * 2
+
+
+class TwoCores:
+    """What `pool_for` asks of Ray: a one-node cluster of two CPUs."""
+
+    def cluster_resources(self) -> dict[str, float]:
+        return {"CPU": 2.0}
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return [{"Alive": True, "Resources": {"CPU": 2.0}}]
+
+
+def test_no_more_actors_than_documents_each_with_its_share_of_the_cpus() -> None:
+    """Ray Data sends a document's pictures to one actor: a second actor for one document loaded a
+    second engine for nothing (on two cores, beside the one at work) and Ray Data warned of it."""
+    assert pool_for(TwoCores(), 2, documents=1) == Pool(actors=1, gpus=0, cpus=2)
+    assert pool_for(TwoCores(), 2, documents=6) == Pool(actors=2, gpus=0, cpus=1)
+    assert pool_for(TwoCores(), 0, documents=6) == Pool(actors=1, gpus=0, cpus=2)
