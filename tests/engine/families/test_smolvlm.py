@@ -135,3 +135,33 @@ def test_smolvlms_first_generation_is_prepared_by_its_own_processors_rule(tmp_pa
     prepared = first.prepare_image(image)
     assert prepared.size != image.size
     assert np.array_equal(pixels(first, prepared), pixels(first, image))
+
+
+def test_a_pictures_first_request_reads_its_prompt_in_one_pass_and_keeps_its_image_tokens(
+    tiny_smolvlm2_dir, monkeypatch
+) -> None:
+    """The language model reads the prompt once before the first token (it read the picture and then
+    the words after it: the weights twice), keeps only the image tokens' part, and says what the
+    two-pass reading says, on the first request and on a follow-up."""
+    engine = load_engine(str(tiny_smolvlm2_dir), device="cpu", precision="fp32", progress=False)
+    passes: list[int] = []
+    real = engine.model.model.text_model.forward
+
+    def counted(*args, **kwargs):
+        embeds = kwargs.get("inputs_embeds")
+        passes.append(embeds.shape[1] if embeds is not None else kwargs["input_ids"].shape[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine.model.model.text_model, "forward", counted)
+    image = screen((1366, 768))
+    first = engine.describe(image)
+    reads = [length for length in passes if length > 1]
+    assert len(reads) == 1  # one pass over the prompt, then one token at a time
+    (prefix,) = engine._prefixes.values()
+    assert prefix.cache.get_seq_length() == prefix.ids.shape[0]
+    assert int(prefix.ids[-1]) == engine.image_token_id
+    follow_up = engine.ask(image, "What is on it?")
+    monkeypatch.setattr(smolvlm.SmolVLMEngine, "_prefix_for", ChatEngine._prefix_for)
+    engine.clear_feature_cache()
+    assert engine.describe(image) == first
+    assert engine.ask(image, "What is on it?") == follow_up

@@ -3,14 +3,17 @@ processor's first resize of a screenshot is done here, once, on the PIL image.""
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 from typing import Any, ClassVar
 
+import torch
 from PIL import Image
 from transformers import Idefics3Processor, ProcessorMixin, SmolVLMProcessor
 
-from assistant.engine.families.chat import ChatEngine
+from assistant.engine.families.chat import PREFIX_CACHE_SIZE, ChatEngine, _Prefix
+from assistant.engine.generation import crop_cache
 
 # The first resize shrinks a 1920×1080 screen 3.75 times; a box reduction by whole factors first, leaving
 # at least 1.5 times for the processor's own filter (LANCZOS), takes a quarter of the time (38 ms to
@@ -47,6 +50,35 @@ class SmolVLMEngine(ChatEngine):
         if size is None or size == image.size or _first_resize(images, size) != size:
             return image  # no resize, a resize this cannot stand for, or one the processor would redo
         return image.resize(size, Image.Resampling(int(images.resample)), reducing_gap=REDUCING_GAP)
+
+    def _prefix_for(self, key: str, inputs: dict[str, Any]) -> _Prefix:
+        """On a picture's first request, one pass over the whole prompt but its last token, of which a
+        copy cut back to the picture's last image token is kept: the weights are read once before the
+        first token, not once for the picture and again for the words after it (0.17 s and 0.13 s on
+        two threads for SmolVLM2-500M). Its cache is plain keys and values, so it can be cut back."""
+        ids = inputs["input_ids"][0]
+        seq = ids.shape[0]
+        places = (ids == self.image_token_id).nonzero()
+        length = int(places[-1, 0]) + 1 if places.numel() else 0
+        kept = self._prefixes.get(key)
+        if (
+            length == 0
+            or length >= seq
+            or (kept is not None and torch.equal(ids[: kept.ids.shape[0]], kept.ids))
+        ):
+            return super()._prefix_for(key, inputs)
+        part = {
+            name: value[:, : seq - 1] if value.dim() == 2 and value.shape[1] == seq else value
+            for name, value in inputs.items()
+        }
+        with torch.inference_mode():
+            whole = self.model(**part, use_cache=True, logits_to_keep=1).cache
+        cut = copy.deepcopy(whole)
+        crop_cache(cut, length)
+        self._prefixes[key] = _Prefix(ids[:length].clone(), cut, self.kept_state())
+        while len(self._prefixes) > PREFIX_CACHE_SIZE:
+            self._prefixes.popitem(last=False)
+        return _Prefix(ids[: seq - 1].clone(), whole, self.kept_state())
 
 
 def _first_resize(images: Any, size: tuple[int, int]) -> tuple[int, int] | None:
