@@ -23,7 +23,7 @@ import torch
 from assistant.files import put_in_place, temporary_beside
 from assistant.i18n import _
 
-FORMAT = "1"
+FORMAT = "2"  # 2: embedding tables stay 16-bit (a file of format 1 is prepared again once)
 CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
 SUFFIX = ".safetensors"
 _SAMPLE = 4096  # bytes at each end of every tensor that the checksum covers
@@ -118,8 +118,9 @@ def _int8_tensor_names(name: str, has_bias: bool) -> list[str]:
     return names + ([f"{name}.bias"] if has_bias else [])
 
 
-def _stored_dtype(tensor: torch.Tensor) -> torch.dtype:
-    return torch.float32 if tensor.is_floating_point() else tensor.dtype
+def _stored_dtype(tensor: torch.Tensor, compact: set[int]) -> torch.dtype:
+    """The type a tensor of the float rest has once prepared: float32, but for the 16-bit tables."""
+    return torch.float32 if tensor.is_floating_point() and id(tensor) not in compact else tensor.dtype
 
 
 def _as_bytes(tensor: torch.Tensor) -> memoryview:

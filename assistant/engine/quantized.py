@@ -2,7 +2,7 @@
 
 The first int8 start quantizes the checkpoint's linear layers and writes them, with the float rest, to
 one safetensors file (int8 weights, per-channel scales and zero points, float32 biases and everything
-else). Every later start builds the model's skeleton on the meta device and fills it from that file:
+else but the embedding tables, which stay 16-bit: see `int8.lookup_tables`). Every later start builds the model's skeleton on the meta device and fills it from that file:
 no float linear layer is made and nothing is quantized again. The int8 layers (`Int8Linear`) use their
 weights as they lie, so every tensor, int8 weights and float rest alike, is mapped from the file, not
 read or copied: a later start is imports plus mapping. Only tensors and JSON are read from the file:
@@ -28,7 +28,16 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from assistant.engine.int8 import Int8Linear, Int8Parts, _linear, _parent, linear_layer_names, quantize_int8_
+from assistant.engine.int8 import (
+    Int8Linear,
+    Int8Parts,
+    _linear,
+    _parent,
+    cast_looked_up_rows_,
+    linear_layer_names,
+    lookup_tables,
+    quantize_int8_,
+)
 from assistant.engine.memory import give_back_freed_memory
 from assistant.engine.models import PREPARING
 from assistant.engine.prepared import (
@@ -116,7 +125,8 @@ def quantize_and_save(
         dtypes = [torch.int8, torch.float64, torch.int64, torch.float32]
         layout += zip(_int8_tensor_names(name, has_bias), dtypes, shapes, strict=False)
     rest, aliases = _rest(model, names)
-    layout += [(name, _stored_dtype(tensor), list(tensor.shape)) for name, tensor in rest.items()]
+    compact = lookup_tables(model, names)
+    layout += [(name, _stored_dtype(tensor, compact), list(tensor.shape)) for name, tensor in rest.items()]
     metadata = {
         "format": FORMAT,
         "key": entry.key,
@@ -152,7 +162,7 @@ def quantize_and_save(
 
     quantize_int8_(model, on_layer=write_layer, on_progress=on_progress)
     if writer is not None:
-        rest, _ = _rest(model, names)  # float32 now
+        rest, _ = _rest(model, names)  # float32 now, but for the 16-bit tables
         try:
             for name, tensor in rest.items():
                 writer.write(name, tensor)
@@ -217,6 +227,7 @@ def load_saved(
         raise DamagedCache(
             _("{left} tensors are missing, {left2} first").format(left=len(left), left2=left[0])
         )
+    cast_looked_up_rows_(model)
     if generation_config is not None:
         model.generation_config = generation_config
     give_back_freed_memory()
