@@ -6,8 +6,7 @@
   end a sentence early, so each translation runs to its longest (1.5 times the source, plus 8 tokens):
   a real model's is shorter. Target: at most 0.3 s more.
   `added_processor_s` is the same in this process's processor time (all its threads): on a machine other
-  programs keep busy, the wall clock also counts the wait for a processor. `translation_threads`: the
-  PyTorch threads a sentence ran on.
+  programs keep busy, the wall clock also counts the wait for a processor.
 - Switching the language costs nothing at start: choosing Spanish loads no translation model on the
   caller's thread, timed; the background warm-up of both models (which the app starts right after)
   timed apart.
@@ -34,7 +33,6 @@ from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.engine.base import Detail, Engine, TextCallback, Turn
 from assistant.engine.families import blip2
 from assistant.engine.translate import TranslatingEngine, answer_in
-from assistant.engine.translator import waits_passively
 
 SCOPE: Scope = "before models"  # its own fake model and translation models
 KEY = "translation"
@@ -174,8 +172,6 @@ def _first_sentence_s(engine: Engine) -> tuple[float, float]:
 def measure(folder: Path, repeat: int = 3) -> dict[str, Any]:
     """The figures for the Marian checkpoint in `folder` (both directions)."""
 
-    import torch
-
     english = _EnglishModel()
     started = time.perf_counter()
     engine = answer_in(english, blip2.FAMILY, "es", models=(str(folder), str(folder)))
@@ -200,8 +196,6 @@ def measure(folder: Path, repeat: int = 3) -> dict[str, Any]:
         "switch_language_s": round(switch_s, 4),
         "translator_loaded_at_start": loaded_at_start,
         "warm_up_both_models_s": round(warm_up_s, 3),
-        # PyTorch threads a sentence ran on: the process's where OpenMP waits passively (translator.threads)
-        "translation_threads": torch.get_num_threads() if waits_passively() else 1,
     }
 
 

@@ -6,7 +6,6 @@ sentences for it. No Qt; torch loads on first use. What is translated and when: 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -106,7 +105,7 @@ class Translator:
         assert self._loaded is not None
         tokenizer, model = self._loaded
         batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
-        with self._lock, torch.inference_mode(), threads():
+        with self._lock, torch.inference_mode(), one_thread():
             # Greedy: a beam search would cost the first sentence several times as long.
             longest = int(batch["input_ids"].shape[1] * LENGTH_RATIO) + LENGTH_SLACK
             ids = model.generate(
@@ -117,23 +116,16 @@ class Translator:
         return results
 
 
-def waits_passively() -> bool:
-    """Whether PyTorch's OpenMP threads sleep while they wait (set before torch loaded: assistant/__init__.py)."""
-    return os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
-
-
 @contextlib.contextmanager
-def threads() -> Iterator[None]:
-    """The process's PyTorch threads where they wait passively, else one while a sentence is translated.
-    A spinning thread that waits for its partner burns the processor the partner needs: on the team's
-    2-core machine at load 6 to 12, one sentence took 4 to 24 s on two spinning threads, 0.4 to 1.1 s on
-    one, 0.35 to 2.2 s on two passive ones, which a quiet processor runs in about two thirds of one's
-    time (docs/translation.md). The captioner is paused meanwhile (this runs in its streamer's callback)."""
+def one_thread() -> Iterator[None]:
+    """PyTorch on one thread while a sentence is translated. A sentence is about 1,600 int8 products of
+    one token, about 100 µs each: two threads gain nothing there. With OpenMP's default waiting, the
+    idle one spins and burns the processor its partner needs (on the team's 2-core machine, 2 to 24 s
+    against 0.4 to 1.1 s on one thread, even at load 2); waiting passively (OMP_WAIT_POLICY=PASSIVE) is
+    safe but no faster than one thread, as waking the partner costs what it saves (docs/translation.md).
+    The captioner is paused meanwhile (this runs in its streamer's callback), so it keeps its threads."""
     import torch
 
-    if waits_passively():
-        yield
-        return
     count = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
