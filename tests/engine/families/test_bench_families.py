@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from transformers.generation.utils import GenerationMixin
 
 from assistant.bench import families
 from assistant.engine import quantized
@@ -14,7 +15,21 @@ from assistant.engine import quantized
 def test_the_measurement_runs_a_family_through_load_engine(tiny_qwen_dir, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
     folder = shutil.copytree(tiny_qwen_dir, tmp_path / "checkpoint")
+    processors: list[str] = []
+    generations = []
+    own = GenerationMixin._get_logits_processor
+
+    def noted(self: object, *args: object, **kwargs: object) -> object:
+        chosen = own(self, *args, **kwargs)  # type: ignore[arg-type]
+        generations.append(chosen)
+        processors.extend(type(step).__name__ for step in chosen)
+        return chosen
+
+    monkeypatch.setattr(GenerationMixin, "_get_logits_processor", noted)
     figures = families.measure(str(folder), repeat=1)
+    # The bench's tokens cost what the app's do: no per-token mask over the vocabulary that the app never
+    # sets (min_new_tokens did that: 248,320 words a token for Qwen3.5).
+    assert generations and not any("MinNewTokens" in name for name in processors)
     assert set(figures) == {"first_start_s", "later_start_s", "loaded_gb", "first_sentence_s", "tokens_per_s"}
     assert figures["first_sentence_s"] > 0 and figures["tokens_per_s"] > 0
     assert len(quantized.saved_models()) == 1  # the first start prepared it, the later one mapped it
