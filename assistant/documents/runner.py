@@ -19,6 +19,7 @@ from assistant.documents.atomic import write_atomically
 from assistant.documents.describing import describe_each, speaking, words_on
 from assistant.documents.journal import DONE_NOTE, file_hash
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
+from assistant.documents.planning import plan
 from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
@@ -118,38 +119,6 @@ class Runner:
     @property
     def images_total(self) -> int:
         return self._images_total
-
-    # -- planning -----------------------------------------------------------------------------------
-
-    def wants_description(self, image: ImageOccurrence) -> bool:
-        status = image.status
-        return (
-            status is Status.MISSING
-            or (status is Status.SUSPICIOUS and self.options.fix_suspicious)
-            or (status is Status.HAS_ALT and self.options.overwrite)
-        )
-
-    def _plan(self, image: ImageOccurrence) -> bool:
-        """Decide what happens to an image before loading it; True when it should be loaded."""
-        if not self.wants_description(image):
-            image.outcome = Outcome.SKIPPED if image.status is Status.DECORATIVE else Outcome.KEPT
-            image.reason = {
-                Status.DECORATIVE: "Marked decorative, so left alone.",
-                Status.SUSPICIOUS: "Looks like a file name or placeholder; use --fix-suspicious to replace it.",
-                Status.HAS_ALT: "Already has alt-text; use --overwrite to replace it.",
-            }.get(image.status, "")
-            return False
-        if not image.writable:
-            image.outcome = Outcome.SKIPPED
-            return False
-        if image.remote and not self.options.fetch_remote:
-            image.status, image.outcome = Status.REMOTE, Outcome.SKIPPED
-            image.reason = "A remote image, not downloaded (use --fetch-remote to allow it)."
-            return False
-        if image.skip is not None:
-            image.status, image.outcome = image.skip, Outcome.SKIPPED
-            return False
-        return True
 
     def _fail(self, image: ImageOccurrence, reason: str) -> None:
         image.status, image.outcome, image.reason = Status.FAILED, Outcome.FAILED, reason
@@ -416,7 +385,7 @@ class Runner:
 
     def _planned(self, item: _Open) -> list[ImageOccurrence]:
         """The images of an opened document that are to be described, in the document's language."""
-        images = [image for image in item.document.images if self._plan(image)]
+        images = [image for image in item.document.images if plan(image, self.options)]
         self._images_total += len(images)
         self._language = self.options.language or item.document.language or self.user_language
         return images

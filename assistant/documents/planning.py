@@ -1,0 +1,47 @@
+"""What happens to each image of a document before anything is loaded: described, or left as it is
+and why (decorative, already described, remote, unwritable, or skipped by its reader)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.documents.model import ImageOccurrence, Outcome, Status
+
+if TYPE_CHECKING:
+    from assistant.documents.runner import Options
+
+_LEFT_ALONE = {
+    Status.DECORATIVE: "Marked decorative, so left alone.",
+    Status.SUSPICIOUS: "Looks like a file name or placeholder; use --fix-suspicious to replace it.",
+    Status.HAS_ALT: "Already has alt-text; use --overwrite to replace it.",
+}
+
+
+def wants_description(image: ImageOccurrence, options: Options) -> bool:
+    """Whether the run's options ask for this image's alt-text to be written."""
+    status = image.status
+    return (
+        status is Status.MISSING
+        or (status is Status.SUSPICIOUS and options.fix_suspicious)
+        or (status is Status.HAS_ALT and options.overwrite)
+    )
+
+
+def plan(image: ImageOccurrence, options: Options) -> bool:
+    """Decide what happens to an image before loading it; True when it should be loaded. An image left
+    alone gets its outcome and reason here."""
+    if not wants_description(image, options):
+        image.outcome = Outcome.SKIPPED if image.status is Status.DECORATIVE else Outcome.KEPT
+        image.reason = _LEFT_ALONE.get(image.status, "")
+        return False
+    if not image.writable:
+        image.outcome = Outcome.SKIPPED
+        return False
+    if image.remote and not options.fetch_remote:
+        image.status, image.outcome = Status.REMOTE, Outcome.SKIPPED
+        image.reason = "A remote image, not downloaded (use --fetch-remote to allow it)."
+        return False
+    if image.skip is not None:
+        image.status, image.outcome = image.skip, Outcome.SKIPPED
+        return False
+    return True
