@@ -16,10 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.synthetic import _CORPUS, train_bpe
+from assistant.bench.synthetic import bench_lines, train_bpe
 
 # The tests' tokenizer: 400 tokens of the words the app's prompts use, the assistant's turn named as the
-# family names it. The benchmark's: 1000 tokens of the BLIP-2 benchmark's corpus.
+# family names it. The benchmark's: 1000 tokens of the
+# full-size corpus (assistant.bench.synthetic.bench_lines).
 TINY_WORDS: dict[str, Any] = {"vocab_size": 400, "corpus": "tiny"}
 BENCH_WORDS: dict[str, Any] = {"vocab_size": 1000, "corpus": "bench"}
 
@@ -42,7 +43,7 @@ def train_byte_level_bpe(
     """A byte-level BPE tokenizer trained here, as the chat families' published ones are byte-level BPE;
     the caller wraps it in `PreTrainedTokenizerFast` with its family's special tokens."""
     words = words or TINY_WORDS
-    lines = _tiny_corpus(assistant_role) if words["corpus"] == "tiny" else _CORPUS.splitlines()
+    lines = _tiny_corpus(assistant_role) if words["corpus"] == "tiny" else bench_lines()
     return train_bpe(special_tokens, lines, words["vocab_size"])
 
 
