@@ -99,3 +99,18 @@ class NotingBatches(EngineRecipe):
 
         engine.describe_many = noting  # type: ignore[method-assign]
         return engine
+
+
+def described(rows: list[dict[str, Any]], text: str = "a red square") -> list[dict[str, Any]]:
+    """The gathered rows as an actor sends them back: a description instead of the picture."""
+    return [
+        {
+            "doc": row["doc"],
+            "key": row["key"],
+            "text": text,
+            "failed": False,
+            "ocr": "",
+            "record": row["record"],
+        }
+        for row in rows
+    ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from doc_helpers import BLUE, GREEN, RED, YELLOW, png
+from scale_corpus import described
 
 from assistant.documents.ray_gather import gather
 from assistant.documents.ray_pipeline import RayRunner, _Arrived
@@ -91,20 +92,6 @@ def test_a_documents_record_rides_on_its_last_pictures_row(tmp_path: Path) -> No
     assert alone["key"] == "" and alone["record"]
 
 
-def described_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "doc": row["doc"],
-            "key": row["key"],
-            "text": "a square",
-            "failed": False,
-            "ocr": "",
-            "record": row["record"],
-        }
-        for row in rows
-    ]
-
-
 def test_the_progress_bar_moves_with_each_picture_described_not_each_document_written(tmp_path: Path) -> None:
     """The bar counts pictures as their batches come back, before their document can be written, and
     ends where the single process's ends: every image, every document."""
@@ -112,7 +99,7 @@ def test_the_progress_bar_moves_with_each_picture_described_not_each_document_wr
     runner = RayRunner(EngineRecipe(), Options(), on_progress=lambda *done: shown.append(done))
     runner._documents_total = 1
     path = page(tmp_path)
-    rows = described_rows(list(gather({"doc": 0, "path": str(path)}, Options(), "en")))
+    rows = described(list(gather({"doc": 0, "path": str(path)}, Options(), "en")), "a square")
     here = _Arrived()
     for row in rows[:2]:
         runner._take(here, row)
@@ -137,7 +124,7 @@ def test_a_picture_shown_twice_and_a_skipped_image_count_once_each(tmp_path: Pat
     runner = RayRunner(EngineRecipe(), Options(), on_progress=lambda *done: shown.append(done))
     runner._documents_total = 1
     here = _Arrived()
-    for row in described_rows(list(gather({"doc": 0, "path": str(path)}, Options(), "en"))):
+    for row in described(list(gather({"doc": 0, "path": str(path)}, Options(), "en")), "a square"):
         runner._take(here, row)
     assert shown[-1] == (1, 3, 0, 1)  # one picture described of the three images to describe
     runner._write(path, here)

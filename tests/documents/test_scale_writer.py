@@ -5,30 +5,15 @@ retried batch) changes nothing. Fast: the task's and actor's rows are made as Ra
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from doc_helpers import RED, png
+from scale_corpus import described
 
 from assistant.documents.model import Outcome
 from assistant.documents.ray_gather import gather
 from assistant.documents.ray_pipeline import RayRunner, _Arrived
 from assistant.documents.ray_run import EngineRecipe
 from assistant.documents.runner import Options
-
-
-def described(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as the actor sends them back: the description instead of the picture."""
-    return [
-        {
-            "doc": row["doc"],
-            "key": row["key"],
-            "text": "a red square",
-            "failed": False,
-            "ocr": "",
-            "record": row["record"],
-        }
-        for row in rows
-    ]
 
 
 def arrived(runner: RayRunner, path: Path) -> _Arrived:
