@@ -115,20 +115,27 @@ def test_a_sentence_is_translated_on_one_thread_and_the_threads_are_given_back(m
         torch.set_num_threads(before)
 
 
-def test_a_description_during_the_warm_up_does_not_wait_for_the_question_model_it_does_not_need(
-    marian_dir: Path,
-) -> None:
-    engine = answer_in(GatedEnglishEngine(), blip2.FAMILY, "es", models=(str(marian_dir), str(marian_dir)))
-    assert isinstance(engine, TranslatingEngine)
+def hold_load(translator: Translator) -> tuple[threading.Event, threading.Event]:
+    """Hold `translator`'s model load open: the first event is set when it starts, and it goes on once
+    the second is set."""
     loading, release = threading.Event(), threading.Event()
-    real_load = engine.to_english._load
+    real_load = translator._load
 
     def held_load() -> tuple[Any, Any]:
         loading.set()
         assert release.wait(HANG_GUARD)
         return real_load()
 
-    engine.to_english._load = held_load  # type: ignore[method-assign]
+    translator._load = held_load  # type: ignore[method-assign]
+    return loading, release
+
+
+def test_a_description_during_the_warm_up_does_not_wait_for_the_question_model_it_does_not_need(
+    marian_dir: Path,
+) -> None:
+    engine = answer_in(GatedEnglishEngine(), blip2.FAMILY, "es", models=(str(marian_dir), str(marian_dir)))
+    assert isinstance(engine, TranslatingEngine)
+    loading, release = hold_load(engine.to_english)
     engine.warm_up()  # the answers' model, then the questions' (held open)
     try:
         assert loading.wait(HANG_GUARD)
@@ -154,15 +161,8 @@ def test_a_description_during_the_answer_models_warm_up_starts_the_english_model
     inner = GatedEnglishEngine()
     engine = answer_in(inner, blip2.FAMILY, "es", models=(str(marian_dir), str(marian_dir)), warm_up=False)
     assert isinstance(engine, TranslatingEngine)
-    loading, release, model_ended = threading.Event(), threading.Event(), threading.Event()
-    real_load = engine.to_user._load
-
-    def held_load() -> tuple[Any, Any]:
-        loading.set()
-        assert release.wait(HANG_GUARD)
-        return real_load()
-
-    engine.to_user._load = held_load  # type: ignore[method-assign]
+    loading, release = hold_load(engine.to_user)
+    model_ended = threading.Event()
     real_describe = inner.describe
     inner.describe = lambda *args, **kwargs: (  # type: ignore[method-assign]
         real_describe(*args, **kwargs),
