@@ -14,10 +14,9 @@ from transformers import PreTrainedModel
 from transformers.utils import logging as hf_logging
 
 from assistant.engine.base import EngineError
-from assistant.engine.models import checkpoint_dtype, count_parameters, damaged_model
+from assistant.engine.models import LOADING, checkpoint_dtype, count_parameters, damaged_model
 from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import MachineInfo, Runtime, choose_runtime, fallback_after_oom, query_machine
-from assistant.engine.translator import LOADING
 from assistant.i18n import _
 
 _FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -64,7 +63,7 @@ def load_weights(
     """The checkpoint's model (safetensors only) in the device and precision of `runtime`, in eval mode.
 
     int8 on the processor comes from the prepared model in the cache folder, made on first use. Never
-    beside another load (a translation model's warm-up): see translator.LOADING."""
+    beside another load (a translation model's warm-up): see models.LOADING."""
     with LOADING:
         return _load_weights(folder, model_class, runtime, on_progress, on_notice)
 

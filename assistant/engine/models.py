@@ -20,6 +20,13 @@ from assistant.engine.catalogue import KnownModel as KnownModel
 from assistant.engine.catalogue import known, resolve
 from assistant.i18n import N_, _
 
+# transformers' from_pretrained swaps PreTrainedModel.tie_weights (and torch's init functions) for the
+# process while it loads, and puts back what it found: two loads that overlap leave tie_weights a no-op
+# for good, and every model loaded after has its tied output layer on the "meta" device ("Tensor on
+# device cpu is not on the expected device meta!"; tests/engine/translate/test_loads.py). So loads
+# never overlap. A model that only runs beside a load is not touched: running needs no lock here.
+LOADING = threading.RLock()
+
 if TYPE_CHECKING:
     import torch
 

@@ -16,13 +16,6 @@ from assistant.engine import models as model_files
 from assistant.engine.base import Cancelled, EngineError, TextCallback
 from assistant.i18n import _
 
-# transformers' from_pretrained swaps PreTrainedModel.tie_weights (and torch's init functions) for the
-# process while it loads, and puts back what it found: two loads that overlap leave tie_weights a no-op
-# for good, and every model loaded after has its tied output layer on the "meta" device ("Tensor on
-# device cpu is not on the expected device meta!"; tests/engine/translate/test_loads.py). So loads
-# never overlap. A model that only runs beside a load is not touched: running needs no lock here.
-LOADING = threading.RLock()
-
 MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
 # A translation is about as long as its source: a runaway repetition stops at 1.5 times it, plus a few.
 LENGTH_RATIO, LENGTH_SLACK = 1.5, 8
@@ -79,7 +72,7 @@ class Translator:
 
         folder: Path = model_files.ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
         try:
-            with LOADING:
+            with model_files.LOADING:
                 tokenizer = AutoTokenizer.from_pretrained(folder)
                 model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
             model = _int8(model)

@@ -16,8 +16,9 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, MarianMTModel, PreTrainedModel
 
 from assistant.engine.loading import load_weights
+from assistant.engine.models import LOADING
 from assistant.engine.runtime import Runtime
-from assistant.engine.translator import LOADING, Translator
+from assistant.engine.translator import Translator
 
 HANG_GUARD = 60  # seconds; only against a hang, never a measurement
 NOT_ENTERED = 3  # seconds a load is given to get inside another's; a bound, not a measurement
