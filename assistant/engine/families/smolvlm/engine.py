@@ -13,6 +13,7 @@ from PIL import Image
 from transformers import Idefics3Processor, ProcessorMixin, SmolVLMProcessor
 
 from assistant.engine.families.chat import PREFIX_CACHE_SIZE, ChatEngine, _Prefix
+from assistant.engine.families.smolvlm.fused import use_fused_layers
 from assistant.engine.generation import crop_cache
 
 # The first resize shrinks a 1920×1080 screen 3.75 times; a box reduction by whole factors first, leaving
@@ -27,6 +28,14 @@ class SmolVLMEngine(ChatEngine):
         "SmolVLMForConditionalGeneration": SmolVLMProcessor,
         "Idefics3ForConditionalGeneration": Idefics3Processor,
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_fused_layers(self.model)  # int8 on a processor: layers reading one input as one (`fused.py`)
+
+    def _fall_back(self) -> None:
+        super()._fall_back()
+        use_fused_layers(self.model)  # the model loaded again
 
     @classmethod
     def apply_budget(cls, processor: ProcessorMixin, image_tokens: int) -> None:
