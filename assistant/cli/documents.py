@@ -14,7 +14,7 @@ from assistant.cli import alt_text_scale as scale
 from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 from assistant.text_safety import for_file, for_terminal
 
 
@@ -42,7 +42,8 @@ def _positive(text: str) -> int:
 def _report_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in {".json", ".csv"}:
-        raise argparse.ArgumentTypeError("the report file must end in .json or .csv")
+        # Translators: an error of `assistant alt-text --report FILE`.
+        raise argparse.ArgumentTypeError(_("the report file must end in .json or .csv"))
     return path
 
 
@@ -156,7 +157,16 @@ class _ProgressBar:
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=0, unit="img", file=sys.stderr, dynamic_ncols=True, disable=None, desc="Images")
+        self.bar = tqdm(
+            total=0,
+            # Translators: the progress bar of `assistant alt-text`: "Images: 40%| … | 4/10 [00:02, 2.0img/s]".
+            unit=pgettext("progress unit", "img"),
+            file=sys.stderr,
+            dynamic_ncols=True,
+            disable=None,
+            # Translators: the label of `assistant alt-text`'s progress bar.
+            desc=pgettext("progress", "Images"),
+        )
 
     def __call__(
         self, images_done: int, images_total: int, documents_done: int, documents_total: int

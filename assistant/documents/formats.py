@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.documents import epub, html, markdown, ooxml, pdf, sources
 from assistant.documents.atomic import is_backup
 from assistant.documents.model import Document, DocumentError
+from assistant.documents.phrases import phrase
 from assistant.i18n import _
 
 Opener = Callable[[Path, bytes, sources.Access | None], Document]
@@ -49,8 +50,13 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
                         problems.append(
                             (
                                 candidate,
-                                f"{name} is a link to a file outside {path.name or path}, so it was left "
-                                "alone; name it directly to add alt-text to it.",
+                                # Translators: the alt-text report; {name} is a link found in the folder
+                                # {folder}.
+                                phrase(
+                                    "{name} is a link to a file outside {folder}, so it was left alone; name it directly to add alt-text to it.",
+                                    name=name,
+                                    folder=path.name or str(path),
+                                ),
                             )
                         )
                         continue
@@ -62,14 +68,24 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
                 problems.append(
                     (
                         path,
-                        f"{path.name} is not a supported kind of document (HTML, Markdown, "
-                        "Word, PowerPoint, EPUB or PDF).",
+                        # Translators: the alt-text report, a file named on the command line.
+                        phrase(
+                            "{name} is not a supported kind of document (HTML, Markdown, Word, PowerPoint, EPUB or PDF).",
+                            name=path.name,
+                        ),
                     )
                 )
         elif os.path.lexists(path):
-            problems.append((path, f"{path} is not a regular file (it is a device, pipe or broken link)."))
+            # Translators: the alt-text report, a path named on the command line.
+            unusable = phrase(
+                "{path} is not a regular file (it is a device, pipe or broken link).", path=str(path)
+            )
+            problems.append((path, unusable))
         else:
-            problems.append((path, f"{path} was not found. Check the name and try again."))
+            # Translators: the alt-text report, a path named on the command line.
+            problems.append(
+                (path, phrase("{path} was not found. Check the name and try again.", path=str(path)))
+            )
     return list(dict.fromkeys(found)), problems
 
 

@@ -21,6 +21,7 @@ from assistant.documents.model import (
     classify,
     language_tag,
 )
+from assistant.documents.phrases import phrase, said, the_image
 from assistant.i18n import _
 
 EXTENSIONS = (".html", ".htm", ".xhtml", ".xht")
@@ -128,7 +129,7 @@ def _crop_loader(
         picture = (
             data
             if isinstance(data, Image.Image)
-            else open_image(data, f"The image {sources.shown(image_source(img))}")
+            else open_image(data, said(the_image(sources.shown(image_source(img)))))
         )
         picture.load()
         box = area_box(area, img, picture.size)
@@ -203,7 +204,9 @@ def scan_markup(text: str, locator: sources.Locator, xml: bool = False, where: s
         img = maps.get(map_name or "")
         occurrence = item.occurrence
         if img is None:
-            occurrence.load, occurrence.reason = None, "The image map this area belongs to has no image."
+            occurrence.load = None
+            # Translators: the alt-text report, an HTML <area> whose image map no picture uses.
+            occurrence.reason = phrase("The image map this area belongs to has no image.")
             continue
         source = sources.resolve(image_source(img), locator)
         occurrence.source = sources.shown(image_source(img)) + " (area)"
@@ -220,13 +223,19 @@ def _occurrence(
     if alt is None and (label or "").strip():
         alt = label
     elif alt is None and (tag.get("aria-labelledby") or "").strip():
-        alt = f"(labelled by #{tag.get('aria-labelledby')})"
+        # Translators: the alt-text report, the alt-text an image has: the element naming it is {id}.
+        alt = phrase("(labelled by #{id})", id=tag.get("aria-labelledby"))
     status = classify(alt, decorative=_is_decorative(tag), source=src)
     source = sources.resolve(src, locator) if src else sources.Source(None)
-    prefix = f"{where}, " if where else ""
+    if where:
+        # Translators: the alt-text report, where an image is: a chapter of an EPUB, a line, and its tag.
+        location = phrase("{part}, line {line}, {tag}", part=where, line=line, tag=_describe_tag(tag))
+    else:
+        # Translators: the alt-text report, where an image is in an HTML file: a line, and its tag.
+        location = phrase("line {line}, {tag}", line=line, tag=_describe_tag(tag))
     return source.fill(
         ImageOccurrence(
-            location=f"{prefix}line {line}, {_describe_tag(tag)}",
+            location=location,
             source=sources.shown(src),
             current_alt=alt,
             status=status,

@@ -16,10 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.documents.phrases import phrase
+
 if TYPE_CHECKING:
     from assistant.documents.runner import Options
 
-DONE_NOTE = "Finished by an earlier run of the same command and unchanged since, so not read again."
+# Translators: the alt-text report, a note on a document that an earlier run already finished.
+DONE_NOTE = phrase("Finished by an earlier run of the same command and unchanged since, so not read again.")
 
 
 def content_hash(data: bytes) -> str:

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from assistant.documents import html, markup, sources
 from assistant.documents.model import Document, ImageOccurrence, classify
+from assistant.documents.phrases import phrase
 
 EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd")
 
@@ -284,9 +285,13 @@ class MarkdownDocument(Document):
                 return label_start
         alt = _ESCAPABLE.sub(r"\1", label)
         status = classify(alt if alt.strip() else None, source=destination)
+        markdown = f"![{_short(alt)}]({_short(destination)})"
+        # Translators: the alt-text report, where an image is in a Markdown file: a line, and the image's
+        # Markdown.
+        location = phrase("line {line}, {markdown}", line=self.line_of(position), markdown=markdown)
         occurrence = sources.resolve(destination, self.locator).fill(
             ImageOccurrence(
-                location=f"line {self.line_of(position)}, ![{_short(alt)}]({_short(destination)})",
+                location=location,
                 source=sources.shown(destination),
                 current_alt=alt if alt.strip() else None,
                 status=status,

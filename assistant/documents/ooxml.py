@@ -27,6 +27,7 @@ from assistant.documents.model import (
     classify,
     language_tag,
 )
+from assistant.documents.phrases import phrase
 from assistant.i18n import _
 
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -154,7 +155,8 @@ class OoxmlDocument(Document):
         raise NotImplementedError
 
     def where(self, part: str, number: int) -> str:
-        return f"{sources.shown(part)}, picture {number}"
+        # Translators: the alt-text report, where a picture is: a part of the file, and its number there.
+        return phrase("{part}, picture {number}", part=sources.shown(part), number=number)
 
     def _occurrence(
         self,
@@ -178,12 +180,14 @@ class OoxmlDocument(Document):
             source = locator.inside(urllib.parse.unquote(target))
             target = locator.member_name(urllib.parse.unquote(target))
         else:
-            source = sources.Source(None, problem="The picture's image is missing from the file.")
+            # Translators: the alt-text report, a Word or PowerPoint picture whose image is not in the file.
+            source = sources.Source(None, problem=phrase("The picture's image is missing from the file."))
         descr = props.get("descr")
         name = props.get("name") or ""
         return source.fill(
             ImageOccurrence(
-                location=f'{self.where(part, number)} "{sources.shown(name)}"',
+                # Translators: the alt-text report, where a picture is ("slide 2, picture 1") and its name.
+                location=phrase('{where} "{name}"', where=self.where(part, number), name=sources.shown(name)),
                 source=sources.shown(target),
                 current_alt=descr,
                 status=classify(descr, decorative=is_decorative(props), source=target),
@@ -196,16 +200,20 @@ class OoxmlDocument(Document):
         if scheme in {"http", "https", "ftp"}:
             return sources.resolve(target, locator)
         if len(scheme) > 1 and scheme != "file":
-            return sources.Source(None, problem=f"Images from {scheme}: addresses cannot be read.")
+            return sources.Source(None, problem=sources.unreadable_scheme(scheme))
         if not self.access.allow_outside:
             return sources.Source(
                 None,
-                problem=f"The picture is linked to {sources.shown(target)} rather than embedded in the file; "
-                "use --allow-outside to read it.",
+                # Translators: the alt-text report; {target} is a file name or address.
+                problem=phrase(
+                    "The picture is linked to {target} rather than embedded in the file; use --allow-outside to read it.",
+                    target=sources.shown(target),
+                ),
                 skip=Status.LINKED,
             )
         path = sources.file_url_path(target) if scheme == "file" else urllib.parse.unquote(target)
-        return locator.on_disk(path, f"The linked picture {sources.shown(target)}")
+        # Translators: the start of a sentence of the alt-text report; {target} is a file name or address.
+        return locator.on_disk(path, phrase("The linked picture {target}", target=sources.shown(target)))
 
     def save(self, edits: Mapping[int, str], out: BinaryIO) -> None:
         by_part: dict[str, list[tuple[PictureRef, str]]] = {}
@@ -276,7 +284,10 @@ class DocxDocument(OoxmlDocument):
 
     def where(self, part: str, number: int) -> str:
         name = posixpath.basename(part).removesuffix(".xml")
-        return f"{'body' if name == 'document' else name}, picture {number}"
+        if name == "document":
+            # Translators: the alt-text report, where a picture is in a Word document's main text.
+            return phrase("body, picture {number}", number=number)
+        return phrase("{part}, picture {number}", part=name, number=number)
 
 
 class PptxDocument(OoxmlDocument):
@@ -310,7 +321,10 @@ class PptxDocument(OoxmlDocument):
 
     def where(self, part: str, number: int) -> str:
         slide = re.search(r"(\d+)\.xml$", part)
-        return f"slide {slide.group(1) if slide else part}, picture {number}"
+        # Translators: the alt-text report, where a picture is in a PowerPoint file.
+        return phrase(
+            "slide {slide}, picture {number}", slide=slide.group(1) if slide else part, number=number
+        )
 
 
 def open_docx(path: Path, raw: bytes, access: sources.Access | None = None) -> DocxDocument:

@@ -15,11 +15,13 @@ from typing import Any, BinaryIO
 from PIL import Image
 
 from assistant.documents.model import Document, DocumentError, ImageData, ImageOccurrence, classify
+from assistant.documents.phrases import nphrase, phrase, said, the_image
 from assistant.documents.sources import SourceError, shown
 from assistant.i18n import _
 
 EXTENSIONS = (".pdf",)
-UNTAGGED = (
+# Translators: the alt-text report, a note on a PDF whose images cannot be given alt-text.
+UNTAGGED = phrase(
     "This PDF is untagged, so it has no place to keep alt-text; "
     "export it again as a tagged (accessible) PDF, then run this again."
 )
@@ -53,8 +55,20 @@ class PdfDocument(Document):
             self._marked: dict[int, dict[int, str]] = {}
             tree = reader.root_object.get("/StructTreeRoot")
             counts = [len(_image_names(page)) for page in pages]
-            self.notes.append(f"{len(pages)} pages, {sum(counts)} images.")
-            self.notes += [f"Page {n}: {c} images." for n, c in enumerate(counts, start=1) if c]
+            self.notes.append(
+                # Translators: the alt-text report, a note on a PDF: "3 pages, 5 images."
+                phrase(
+                    "{pages}, {images}.",
+                    pages=nphrase("{count} page", "{count} pages", len(pages)),
+                    images=nphrase("{count} image", "{count} images", sum(counts)),
+                )
+            )
+            self.notes += [
+                # Translators: the alt-text report, a note on a PDF: how many images one page holds.
+                nphrase("Page {number}: {count} image.", "Page {number}: {count} images.", c, number=n)
+                for n, c in enumerate(counts, start=1)
+                if c
+            ]
             if tree is None:
                 self.notes.append(UNTAGGED)
                 self._list_untagged(pages)
@@ -74,7 +88,9 @@ class PdfDocument(Document):
             for name in _image_names(page):
                 self.images.append(
                     ImageOccurrence(
-                        location=f"page {number}, image {shown(name)}",
+                        # Translators: the alt-text report, where an image is in a PDF; {name} is its name
+                        # inside the file.
+                        location=phrase("page {number}, image {name}", number=number, name=shown(name)),
                         source=shown(name),
                         current_alt=None,
                         status=classify(None),
@@ -117,14 +133,20 @@ class PdfDocument(Document):
         alt = str(alt) if alt is not None else None
         found = self._figure_image(figure, page_ref, pages)
         number = self.page_numbers.get(page_ref.idnum) if hasattr(page_ref, "idnum") else None
-        where = f"page {number}, " if number else ""
+        if number:
+            # Translators: the alt-text report, where a figure (a picture the PDF's tags name) is in a PDF.
+            location = phrase("page {page}, figure {number}", page=number, number=count)
+        else:
+            # Translators: the alt-text report, a figure of a PDF whose page is not known.
+            location = phrase("figure {number}", number=count)
         occurrence = ImageOccurrence(
-            location=f"{where}figure {count}",
+            location=location,
             source=shown(found[1]) if found else "",
             current_alt=alt,
             status=classify(alt),
             load=_image_loader(*found) if found else None,
-            reason="" if found else "No picture was found inside this figure.",
+            # Translators: the alt-text report, a PDF figure tag with no picture in it.
+            reason="" if found else phrase("No picture was found inside this figure."),
         )
         self.images.append(occurrence)
         self.figure_paths.append(steps)
@@ -194,8 +216,15 @@ def _bomb(what: str, error: Exception) -> str:
     """One sentence for a stream that pypdf stopped inflating, or another of its safety limits."""
     detail = str(error).split(". ", 1)[0].rstrip(".")
     if "decompress" in detail.lower():
-        detail = f"it unpacks to more than the {_flate_limit() // 1_000_000} MB allowed for one stream"
-    return f"{what} was left alone because it may be a decompression bomb: {detail}."
+        # Translators: {what} is a PDF's file name or "The image NAME".
+        return _(
+            "{what} was left alone because it may be a decompression bomb: it unpacks to more than the {megabytes} MB allowed for one stream."
+        ).format(what=what, megabytes=_flate_limit() // 1_000_000)
+    # Translators: {what} is a PDF's file name or "The image NAME"; {detail} is the PDF reader's reason,
+    # in English.
+    return _("{what} was left alone because it may be a decompression bomb: {detail}.").format(
+        what=what, detail=detail
+    )
 
 
 def _flate_limit() -> int:
@@ -234,13 +263,13 @@ def _image_loader(page: Any, name: str) -> Any:
         except (TypeError, ValueError):
             pixels = 0
         if pixels > MAX_PIXELS:
-            raise too_large(f"The image {shown(name.lstrip('/'))}")
+            raise too_large(said(the_image(shown(name.lstrip("/")))))
         from pypdf.errors import LimitReachedError
 
         try:
             image: Image.Image | None = page.images[name].image
         except LimitReachedError as error:
-            raise SourceError(_bomb(f"The image {shown(name.lstrip('/'))}", error)) from None
+            raise SourceError(_bomb(said(the_image(shown(name.lstrip("/")))), error)) from None
         if image is None:  # pypdf found the picture but could not decode it
             raise SourceError(
                 _("The image {shown} is in a form that cannot be decoded.").format(

@@ -6,15 +6,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.documents.model import ImageOccurrence, Outcome, Status
+from assistant.documents.phrases import Phrase, phrase
 
 if TYPE_CHECKING:
     from assistant.documents.runner import Options
 
-_LEFT_ALONE = {
-    Status.DECORATIVE: "Marked decorative, so left alone.",
-    Status.SUSPICIOUS: "Looks like a file name or placeholder; use --fix-suspicious to replace it.",
-    Status.HAS_ALT: "Already has alt-text; use --overwrite to replace it.",
-}
+
+def _left_alone(status: Status) -> Phrase | str:
+    if status is Status.DECORATIVE:
+        # Translators: the alt-text report, why an image marked decorative was not described.
+        return phrase("Marked decorative, so left alone.")
+    if status is Status.SUSPICIOUS:
+        # Translators: the alt-text report, an image whose alt-text looks like a file name or "image".
+        return phrase("Looks like a file name or placeholder; use --fix-suspicious to replace it.")
+    if status is Status.HAS_ALT:
+        # Translators: the alt-text report, an image that already has alt-text.
+        return phrase("Already has alt-text; use --overwrite to replace it.")
+    return ""
 
 
 def wants_description(image: ImageOccurrence, options: Options) -> bool:
@@ -32,14 +40,15 @@ def plan(image: ImageOccurrence, options: Options) -> bool:
     alone gets its outcome and reason here."""
     if not wants_description(image, options):
         image.outcome = Outcome.SKIPPED if image.status is Status.DECORATIVE else Outcome.KEPT
-        image.reason = _LEFT_ALONE.get(image.status, "")
+        image.reason = _left_alone(image.status)
         return False
     if not image.writable:
         image.outcome = Outcome.SKIPPED
         return False
     if image.remote and not options.fetch_remote:
         image.status, image.outcome = Status.REMOTE, Outcome.SKIPPED
-        image.reason = "A remote image, not downloaded (use --fetch-remote to allow it)."
+        # Translators: the alt-text report, an image on the web; --fetch-remote is an option, not translated.
+        image.reason = phrase("A remote image, not downloaded (use --fetch-remote to allow it).")
         return False
     if image.skip is not None:
         image.status, image.outcome = image.skip, Outcome.SKIPPED

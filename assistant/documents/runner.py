@@ -19,6 +19,7 @@ from assistant.documents.atomic import write_atomically
 from assistant.documents.describing import describe_each, speaking, words_on
 from assistant.documents.journal import DONE_NOTE, file_hash
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
+from assistant.documents.phrases import Phrase, phrase, said, the_image
 from assistant.documents.planning import plan
 from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STOPPED = "Stopped before this image was described; run again to finish."
-VECTOR = "A vector picture (EMF, WMF or SVG), which cannot be described yet, so it was skipped."
+# Translators: the alt-text report, an image not described because the run was stopped (Control+C).
+STOPPED = phrase("Stopped before this image was described; run again to finish.")
+# Translators: the alt-text report; EMF, WMF and SVG are picture formats.
+VECTOR = phrase("A vector picture (EMF, WMF or SVG), which cannot be described yet, so it was skipped.")
 #: Largest document read, so that a run never holds more than this of one file in memory.
 MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
 #: Bytes of documents held open at once while their last pictures wait for a batch to fill; past it the
@@ -41,12 +44,15 @@ MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
 OPEN_BYTES = 32 * 1024 * 1024
 
 
-def unexpected(what: str, error: BaseException) -> str:
+def unexpected(what: str, error: BaseException) -> Phrase:
     """One sentence for a failure nobody foresaw; the traceback goes to the log."""
     log.error("Unexpected problem with %s", what, exc_info=error)
-    return (
-        f"{what} could not be processed because of an unexpected problem ({type(error).__name__}); "
-        "the details are in the log."
+    # Translators: the alt-text report; {what} is a file name or "The image NAME", {kind} the
+    # programmer's name for the problem (such as RecursionError).
+    return phrase(
+        "{what} could not be processed because of an unexpected problem ({kind}); the details are in the log.",
+        what=what,
+        kind=type(error).__name__,
     )
 
 
@@ -130,14 +136,16 @@ class Runner:
         except (KeyboardInterrupt, Cancelled):
             raise
         except Exception as error:
-            self._fail(image, unexpected(f"The image {image.source}", error))
+            self._fail(image, unexpected(the_image(image.source), error))
 
     def _load_checked(self, image: ImageOccurrence) -> None:
         """Load, size-check and fingerprint one image, queueing it for the engine if it is new."""
         if image.load is None:
-            self._fail(image, image.reason or "The image has no source that can be read.")
+            # Translators: the alt-text report, an image that names no file or address to read.
+            self._fail(image, image.reason or phrase("The image has no source that can be read."))
             return
-        label = f"The image {image.source}"
+        # Put into the sentence of an error, which is made in the user's language where it is raised.
+        label = said(the_image(image.source))
         try:
             data = image.load()
             # The same file in a document of another language is described again, in that language.
@@ -155,7 +163,8 @@ class Runner:
             self._fail(image, str(error))
             return
         except (OSError, ValueError, KeyError) as error:
-            self._fail(image, f"The image could not be read ({error}).")
+            # Translators: the alt-text report; {error} is the reason the system or library gave.
+            self._fail(image, phrase("The image could not be read ({error}).", error=str(error)))
             return
         if picture is None or is_vector(picture):
             image.status, image.outcome, image.reason = Status.VECTOR, Outcome.SKIPPED, VECTOR
@@ -164,7 +173,10 @@ class Runner:
         image.size = picture.size
         if min(image.size) < self.options.min_size:
             image.status, image.outcome = Status.TOO_SMALL, Outcome.SKIPPED
-            image.reason = f"Smaller than {self.options.min_size} pixels on a side, so left alone."
+            # Translators: the alt-text report, an image too small to describe (such as a spacer or icon).
+            image.reason = phrase(
+                "Smaller than {size} pixels on a side, so left alone.", size=self.options.min_size
+            )
             self._advance()
             return
         try:
@@ -233,7 +245,8 @@ class Runner:
             return
         alt = self._alt.get(fingerprint, "")
         if not alt:
-            self._fail(image, "The description came out empty or unusable, so nothing was written.")
+            # Translators: the alt-text report, the model's description could not be used.
+            self._fail(image, phrase("The description came out empty or unusable, so nothing was written."))
             return
         image.new_alt = alt
         image.outcome = Outcome.WOULD_WRITE
@@ -313,7 +326,10 @@ class Runner:
             result.error = str(error)
             return None
         except OSError as error:
-            result.error = f"{path.name} could not be read ({error.strerror or error})."
+            # Translators: the alt-text report; {name} is a document, {error} the system's reason.
+            result.error = phrase(
+                "{name} could not be read ({error}).", name=path.name, error=str(error.strerror or error)
+            )
             return None
         digest = hashlib.sha256(raw).hexdigest() if self.keep_digests else ""
         if self.journal is not None and self.journal.is_done(path, raw):

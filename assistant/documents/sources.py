@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.documents.model import ImageOccurrence, Loader, Status
+from assistant.documents.phrases import phrase, said, the_image
 from assistant.errors import UserError
-from assistant.i18n import _
+from assistant.i18n import _, ngettext
 
 #: Largest image fetched over the network.
 MAX_REMOTE_BYTES = 50 * 1024 * 1024
@@ -72,14 +73,17 @@ class Locator(Protocol):
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size} bytes"
+    if size >= 2**20:
+        return f"{size / 2**20:.0f} MB"
+    # Translators: a size in the sentences of the alt-text report, such as "100 bytes".
+    return ngettext("{count} byte", "{count} bytes", size).format(count=size)
 
 
 def too_large(label: str, limit: int) -> SourceError:
     return SourceError(
         _(
             "{label} is larger than {megabytes}, the most read for one picture; raise the limit with --max-image-mb to read it."
-        ).format(label=label, megabytes=megabytes(limit))
+        ).format(label=said(label), megabytes=megabytes(limit))
     )
 
 
@@ -89,10 +93,10 @@ def read_regular_file(path: Path, limit: int, label: str) -> bytes:
         # O_NONBLOCK: opening a named pipe must not wait for a writer; it is then refused as not regular.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise SourceError(_("{label} was not found.").format(label=label)) from None
+        raise SourceError(_("{label} was not found.").format(label=said(label))) from None
     except OSError as error:
         raise SourceError(
-            _("{label} could not be read ({value}).").format(label=label, value=error.strerror or error)
+            _("{label} could not be read ({value}).").format(label=said(label), value=error.strerror or error)
         ) from None
     with os.fdopen(descriptor, "rb", buffering=0) as file:
         info = os.fstat(descriptor)
@@ -100,7 +104,7 @@ def read_regular_file(path: Path, limit: int, label: str) -> bytes:
             raise SourceError(
                 _(
                     "{label} is not a regular file (it is a device, pipe or folder), so it was not read."
-                ).format(label=label)
+                ).format(label=said(label))
             )
         if info.st_size > limit:
             raise too_large(label, limit)
@@ -130,12 +134,14 @@ class FolderLocator:
         self._inside: dict[str, bool] = {}
 
     def inside(self, path: str) -> Source:
-        return self.on_disk(path, f"The image file {shown(path)}")
+        # Translators: the start of a sentence of the alt-text report about a picture file beside the document.
+        return self.on_disk(path, phrase("The image file {name}", name=shown(path)))
 
     def on_disk(self, path: str, label: str) -> Source:
         target = self.folder / path  # an absolute path stays absolute
         if not self.access.allow_outside and not self._is_inside(path, target):
-            return outside(label, "the document's folder")
+            # Translators: put into "… points outside {where}; use --allow-outside to read it."
+            return outside(label, phrase("the document's folder"))
         return Source(lambda: self.read(target, label))
 
     def _is_inside(self, path: str, target: Path) -> bool:
@@ -151,7 +157,7 @@ class FolderLocator:
         if not self.access.allow_outside and not _within(real, self._real_folder):
             raise SourceError(
                 _("{label} points outside the document's folder; use --allow-outside to read it.").format(
-                    label=label
+                    label=said(label)
                 )
             )
         return read_regular_file(Path(real), self.access.max_image_bytes, label)
@@ -160,7 +166,11 @@ class FolderLocator:
 def outside(label: str, where: str) -> Source:
     return Source(
         None,
-        problem=f"{label} points outside {where}; use --allow-outside to read it.",
+        # Translators: the alt-text report; {label} is "The image NAME" or the like, {where} "the
+        # document's folder" or "the EPUB file"; --allow-outside is an option, not translated.
+        problem=phrase(
+            "{label} points outside {where}; use --allow-outside to read it.", label=label, where=where
+        ),
         skip=Status.OUTSIDE,
     )
 
@@ -215,7 +225,8 @@ def _unquote_bounded(payload: str, limit: int, label: str) -> bytes:
 
 def decode_data_uri(uri: str, limit: int = DEFAULT_MAX_IMAGE_BYTES) -> bytes:
     """The bytes of a `data:` URI (base64 or percent-encoded), never more than `limit` of them."""
-    label = "The picture in a data: URI"
+    # Translators: the start of a sentence of the alt-text report; a data: URI holds the picture itself.
+    label = phrase("The picture in a data: URI")
     header, comma, payload = uri.partition(",")
     if not comma:
         raise SourceError(_("The data: URI of this image has no data."))
@@ -257,6 +268,11 @@ def fetch(url: str) -> bytes:
     return data
 
 
+def unreadable_scheme(scheme: str) -> str:
+    # Translators: the alt-text report; {scheme} is the start of an address, such as "ftp" or "mailto".
+    return phrase("Images from {scheme}: addresses cannot be read.", scheme=scheme)
+
+
 def file_url_path(url: str) -> str:
     """The local path of a `file:` URL (`file://localhost/x`, `file:///x`, `file:x`)."""
     return urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
@@ -266,14 +282,15 @@ def resolve(src: str, locator: Locator) -> Source:
     """How to load the image named by `src` in a document whose images `locator` finds."""
     src = src.strip()
     if not src:
-        return Source(None, problem="The image has no source.")
+        # Translators: the alt-text report, an image tag that names no picture.
+        return Source(None, problem=phrase("The image has no source."))
     scheme = urllib.parse.urlsplit(src).scheme.lower() if not src.startswith("//") else "https"
     if scheme == "data":
         return Source(lambda: decode_data_uri(src, locator.access.max_image_bytes))
     if scheme in {"http", "https", "ftp"}:
         return Source(lambda: fetch(src), remote=True)
     if scheme == "file":
-        return locator.on_disk(file_url_path(src), f"The image {shown(src)}")
+        return locator.on_disk(file_url_path(src), the_image(shown(src)))
     if len(scheme) > 1:  # one letter is a Windows drive
-        return Source(None, problem=f"Images from {shown(scheme)}: addresses cannot be read.")
+        return Source(None, problem=unreadable_scheme(shown(scheme)))
     return locator.inside(urllib.parse.unquote(src.split("#", 1)[0].split("?", 1)[0]))

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from assistant.documents import sources
 from assistant.documents.model import DocumentError
+from assistant.documents.phrases import phrase
 from assistant.i18n import _
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
@@ -47,35 +48,46 @@ def _printable(text: str) -> str:
     return "".join(char if char.isprintable() else "?" for char in text)[:120]
 
 
-def _bomb(name: str, why: str) -> DocumentError:
-    return DocumentError(
-        _("{name} was left alone because it may be a zip bomb: {why}.").format(name=name, why=why)
-    )
-
-
 def check_sizes(archive: zipfile.ZipFile, name: str) -> None:
     """Refuse, before inflating anything, a package whose members are too large or compress too well."""
     members = archive.infolist()
     if len(members) > MAX_MEMBERS:
-        raise _bomb(name, f"it holds {len(members)} parts, more than the {MAX_MEMBERS} allowed")
+        raise DocumentError(
+            # Translators: the alt-text report; {name} is a Word, PowerPoint or EPUB file (a zip archive).
+            _(
+                "{name} was left alone because it may be a zip bomb: it holds {count} parts, more than the {limit} allowed."
+            ).format(name=name, count=len(members), limit=MAX_MEMBERS)
+        )
     total = 0
     for info in members:
         member = _printable(info.filename)
         if info.file_size > MAX_MEMBER_BYTES:
-            raise _bomb(
-                name,
-                f"its part {member} would unpack to {sources.megabytes(info.file_size)}, more than the "
-                f"{sources.megabytes(MAX_MEMBER_BYTES)} allowed",
+            raise DocumentError(
+                # Translators: the alt-text report; {name} is a Word, PowerPoint or EPUB file (a zip archive).
+                _(
+                    "{name} was left alone because it may be a zip bomb: its part {member} would unpack to {size}, more than the {limit} allowed."
+                ).format(
+                    name=name,
+                    member=member,
+                    size=sources.megabytes(info.file_size),
+                    limit=sources.megabytes(MAX_MEMBER_BYTES),
+                )
             )
         if info.file_size > RATIO_CHECKED_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise _bomb(name, f"its part {member} is compressed {ratio} times, far more than real content is")
+            raise DocumentError(
+                # Translators: the alt-text report; {name} is a Word, PowerPoint or EPUB file (a zip archive).
+                _(
+                    "{name} was left alone because it may be a zip bomb: its part {member} is compressed {ratio} times, far more than real content is."
+                ).format(name=name, member=member, ratio=ratio)
+            )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
-        raise _bomb(
-            name,
-            f"it would unpack to {sources.megabytes(total)}, more than the "
-            f"{sources.megabytes(MAX_TOTAL_BYTES)} allowed",
+        raise DocumentError(
+            # Translators: the alt-text report; {name} is a Word, PowerPoint or EPUB file (a zip archive).
+            _(
+                "{name} was left alone because it may be a zip bomb: it would unpack to {size}, more than the {limit} allowed."
+            ).format(name=name, size=sources.megabytes(total), limit=sources.megabytes(MAX_TOTAL_BYTES))
         )
 
 
@@ -98,7 +110,12 @@ def open_zip(raw: bytes, name: str, kind: str) -> zipfile.ZipFile:
     # so counting it in the raw bytes bounds their number first, in one pass and no memory.
     entries = raw.count(_CENTRAL_HEADER)
     if entries > MAX_MEMBERS:
-        raise _bomb(name, f"it lists {entries:,} parts, more than the {MAX_MEMBERS:,} allowed")
+        raise DocumentError(
+            # Translators: the alt-text report; {name} is a Word, PowerPoint or EPUB file (a zip archive).
+            _(
+                "{name} was left alone because it may be a zip bomb: it lists {count:,} parts, more than the {limit:,} allowed."
+            ).format(name=name, count=entries, limit=MAX_MEMBERS)
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
@@ -122,12 +139,17 @@ def read_member(archive: zipfile.ZipFile, member: str, limit: int = MAX_MEMBER_B
     """A member's content, never more than `limit` bytes inflated; KeyError when it is absent."""
     info = archive.getinfo(member)
     if info.file_size > limit:
-        raise sources.too_large(f"The part {_printable(member)}", limit)
+        raise sources.too_large(_part(member), limit)
     with archive.open(info) as file:
         data = file.read(limit + 1)
     if len(data) > limit:
-        raise sources.too_large(f"The part {_printable(member)}", limit)
+        raise sources.too_large(_part(member), limit)
     return data
+
+
+def _part(member: str) -> str:
+    # Translators: the start of a sentence of the alt-text report about a part of a zip archive.
+    return _("The part {name}").format(name=_printable(member))
 
 
 class PackageLocator:
@@ -165,7 +187,8 @@ class PackageLocator:
 
     def on_disk(self, path: str, label: str) -> sources.Source:
         if not self.access.allow_outside:
-            return sources.outside(label, f"the {self.kind} file")
+            # Translators: put into "… points outside {where}"; {kind} is EPUB, Word or PowerPoint.
+            return sources.outside(label, phrase("the {kind} file", kind=self.kind))
         target = self.document.parent / path
         return sources.Source(
             lambda: sources.read_regular_file(

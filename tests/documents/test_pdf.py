@@ -117,7 +117,7 @@ def test_untagged_pdf_is_reported_not_modified(tmp_path: Path, engine: Recording
     path.write_bytes(original)
     report = run([path], engine, Options(write=True))
     (result,) = report.documents
-    assert UNTAGGED in result.notes and "Page 2: 1 images." in result.notes
+    assert UNTAGGED in result.notes and "Page 2: 1 image." in result.notes
     assert [(i.location.split(",")[0], i.outcome) for i in result.images] == [
         ("page 1", Outcome.SKIPPED),
         ("page 2", Outcome.SKIPPED),

@@ -20,7 +20,15 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "assistant" / "locale"
 TEMPLATE = LOCALE / "assistant.pot"
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+# `phrase` and `nphrase` mark the alt-text report's sentences, translated when shown (documents/phrases.py).
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "N_": None,
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "phrase": None,
+    "nphrase": (1, 2),
+}
 # The benchmarks are the developers' tool, in English; only their line in `assistant --help` is translated.
 METHODS = [("**/bench/command.py", "python"), ("**/bench/**.py", "ignore"), ("**.py", "python")]
 # str.format's {name} and printf's %s / %(name)s.

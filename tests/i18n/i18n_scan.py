@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "assistant"
-WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_"}
+WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_", "phrase", "nphrase"}
 # Calls whose first arguments are said or shown to the user.
 SAID = {
     "print",
