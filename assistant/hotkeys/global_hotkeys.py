@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from assistant.actions import NAMES
 from assistant.hotkeys.backends import Backend, choose_backend
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
+from assistant.i18n import _
 
 
 class GlobalHotkeys:
@@ -51,18 +52,26 @@ class GlobalHotkeys:
                 continue  # this action's hotkey is turned off
             if action not in NAMES:
                 problems.append(
-                    f'There is no action called "{action}", so the hotkey {combo} was not registered.'
+                    # Translators: a problem with Settings' hotkeys; {action} is the name in settings.toml.
+                    _(
+                        'There is no action called "{action}", so the hotkey {combo} was not registered.'
+                    ).format(action=action, combo=combo)
                 )
                 continue
             try:
                 hotkey = parse_hotkey(combo)
             except HotkeyError as error:
-                problems.append(f"The hotkey for {action} was not registered: {error}")
+                problems.append(
+                    _("The hotkey for {action} was not registered: {error}").format(
+                        action=action, error=error
+                    )
+                )
                 continue
             if hotkey in wanted:
                 problems.append(
-                    f"The hotkey {hotkey} is set for both {wanted[hotkey]} and {action}, "
-                    f"so it stays with {wanted[hotkey]}; choose another for {action} in Settings."
+                    _(
+                        "The hotkey {hotkey} is set for both {first} and {action}, so it stays with {first}; choose another for {action} in Settings."
+                    ).format(hotkey=hotkey, first=wanted[hotkey], action=action)
                 )
                 continue
             wanted[hotkey] = action

@@ -67,6 +67,10 @@ SAID = {
 }
 # Keyword arguments that are shown: argparse's help and description.
 SHOWN_KEYWORDS = {"help", "description", "epilog", "title"}
+# Fields of a report a person reads (the alt-text report's reasons, problems, locations, errors and
+# notes): a literal given to one, as a keyword argument or an attribute, or appended to `notes` or
+# `problems`, must be wrapped; `phrase` keeps its English for the JSON and translates it when shown.
+REPORT_FIELDS = {"reason", "problem", "location", "error", "notes", "problems"}
 BASE_ERROR = "UserError"
 LOGGERS = {"log", "_log", "logger", "logging"}
 
@@ -146,6 +150,8 @@ def findings(files: list[Path] | None = None) -> list[Finding]:
     for path in files:
         relative = str(path.relative_to(PACKAGE.parent))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign):
+                found.extend(Finding(relative, value.lineno, text) for value, text in _report_fields(node))
             if not isinstance(node, ast.Call):
                 continue
             if _wrapped_fstring(node):
@@ -157,12 +163,29 @@ def findings(files: list[Path] | None = None) -> list[Finding]:
             arguments: list[ast.AST] = []
             if name in SAID or name in errors:
                 arguments.extend(node.args[:2] if name != "addItem" else node.args[:1])
-            arguments.extend(kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS)
+            arguments.extend(kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS | REPORT_FIELDS)
+            if name == "append" and _name(getattr(node.func, "value", None)) in REPORT_FIELDS:
+                added = node.args[0] if node.args else None
+                arguments.extend(added.elts if isinstance(added, ast.Tuple) else [added] if added else [])
             for argument in arguments:
                 text = _english(argument)
                 if text is not None:
                     found.append(Finding(relative, getattr(argument, "lineno", node.lineno), text))
     return found
+
+
+def _report_fields(node: ast.Assign):
+    """(value, its English) for each unwrapped literal assigned to a report's field: `image.reason = "…"`,
+    `image.status, image.reason = …, "…"`."""
+    for target in node.targets:
+        pairs: list[tuple[ast.AST, ast.AST]] = [(target, node.value)]
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+            pairs = list(zip(target.elts, node.value.elts, strict=False))
+        for field, value in pairs:
+            if isinstance(field, ast.Attribute) and field.attr in REPORT_FIELDS:
+                text = _english(value)
+                if text is not None:
+                    yield value, text
 
 
 def shadowed_translation() -> list[str]:

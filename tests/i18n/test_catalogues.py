@@ -49,7 +49,11 @@ def test_the_scan_finds_unwrapped_strings(tmp_path):
         "button.setAccessibleName('Send')\n"
         "label.setText(_(f'Hello {name}'))\n"
         "parser.add_argument('--x', help='What x does.')\n"
-        "print(ngettext('{n} word', '{n} words', n).format(n=n))\n",
+        "print(ngettext('{n} word', '{n} words', n).format(n=n))\n"
+        "image.status, image.reason = FAILED, 'Marked decorative, so left alone.'\n"
+        "image.reason = phrase('Marked decorative, so left alone.')\n"
+        "problems.append((path, f'{path} was not found.'))\n"
+        "Source(None, problem='The image has no source.')\n",
         encoding="utf-8",
     )
     scan.PACKAGE, package = tmp_path, scan.PACKAGE
@@ -57,7 +61,7 @@ def test_the_scan_finds_unwrapped_strings(tmp_path):
         found = sorted((finding.line, finding.text) for finding in scan.findings([source]))
     finally:
         scan.PACKAGE = package
-    assert [line for line, _text in found] == [2, 4, 5, 6, 7]
+    assert [line for line, _text in found] == [2, 4, 5, 6, 7, 9, 11, 12]
 
 
 def test_the_template_is_up_to_date(template):
