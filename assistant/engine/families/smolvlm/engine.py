@@ -14,6 +14,7 @@ from transformers import Idefics3Processor, ProcessorMixin, SmolVLMProcessor
 
 from assistant.engine.families.chat import PREFIX_CACHE_SIZE, ChatEngine, _Prefix
 from assistant.engine.families.smolvlm.fused import use_fused_layers
+from assistant.engine.families.smolvlm.vision import use_row_major_patches
 from assistant.engine.generation import crop_cache
 
 # The first resize shrinks a 1920×1080 screen 3.75 times; a box reduction by whole factors first, leaving
@@ -31,11 +32,17 @@ class SmolVLMEngine(ChatEngine):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        use_fused_layers(self.model)  # int8 on a processor: layers reading one input as one (`fused.py`)
+        self._use_faster_paths()
 
     def _fall_back(self) -> None:
         super()._fall_back()
-        use_fused_layers(self.model)  # the model loaded again
+        self._use_faster_paths()  # the model loaded again
+
+    def _use_faster_paths(self) -> None:
+        """The same arithmetic in a faster form: int8 layers that read one input as one product on a
+        processor (`fused.py`), and the vision encoder's hidden states in rows (`vision.py`)."""
+        use_fused_layers(self.model)
+        use_row_major_patches(self.model)
 
     @classmethod
     def apply_budget(cls, processor: ProcessorMixin, image_tokens: int) -> None:
