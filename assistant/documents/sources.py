@@ -186,7 +186,11 @@ def shown(src: str) -> str:
     """`src` as it is quoted to the user: cut short, with its length, when it is long."""
     if len(src) <= SHOWN_SOURCE_CHARS:
         return src
-    return f"{src[: SHOWN_SOURCE_CHARS - 40]}... ({megabytes(len(src))} in all)"
+    # Translators: a long file name or address cut short in the alt-text report; {size} is its length,
+    # such as "3 MB".
+    return phrase(
+        "{start}... ({size} in all)", start=src[: SHOWN_SOURCE_CHARS - 40], size=megabytes(len(src))
+    )
 
 
 def _unquote_chunk(chunk: bytes) -> bytes:
@@ -257,12 +261,14 @@ def fetch(url: str) -> bytes:
             data: bytes = response.read(MAX_REMOTE_BYTES + 1)
     except (OSError, ValueError) as error:
         raise SourceError(
-            _("The image at {shown} could not be downloaded ({error}).").format(shown=shown(url), error=error)
+            _("The image at {shown} could not be downloaded ({error}).").format(
+                shown=said(shown(url)), error=error
+            )
         ) from None
     if len(data) > MAX_REMOTE_BYTES:
         raise SourceError(
             _("The image at {shown} is larger than {max_remote_bytes} MB.").format(
-                shown=shown(url), max_remote_bytes=MAX_REMOTE_BYTES // 2**20
+                shown=said(shown(url)), max_remote_bytes=MAX_REMOTE_BYTES // 2**20
             )
         )
     return data
