@@ -84,9 +84,15 @@ class Translator:
             ) from None
         return tokenizer, model
 
+    def longest(self, source_tokens: int) -> int:
+        """The most tokens a translation of `source_tokens` may have: a runaway repetition stops there."""
+        return int(source_tokens * LENGTH_RATIO) + LENGTH_SLACK
+
     def translate(self, texts: Sequence[str], cancel: threading.Event | None = None) -> list[str]:
         """Each of `texts` translated, in one batch; empty texts stay empty."""
         import torch
+
+        from assistant.engine import marian
 
         if cancel is not None and cancel.is_set():
             raise Cancelled()
@@ -99,11 +105,13 @@ class Translator:
         tokenizer, model = self._loaded
         batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
         with self._lock, torch.inference_mode(), one_thread():
-            # Greedy: a beam search would cost the first sentence several times as long.
-            longest = int(batch["input_ids"].shape[1] * LENGTH_RATIO) + LENGTH_SLACK
-            ids = model.generate(
-                **batch, max_new_tokens=min(MAX_NEW_TOKENS, longest), num_beams=1, do_sample=False
-            )
+            # Greedy: a beam search would cost the first sentence several times as long. One sentence
+            # (the one speech waits for) runs over the model's layers alone, as fast as its products allow.
+            longest = min(MAX_NEW_TOKENS, self.longest(batch["input_ids"].shape[1]))
+            if marian.fits(model, batch):
+                ids = marian.translate(model, batch, longest)
+            else:
+                ids = model.generate(**batch, max_new_tokens=longest, num_beams=1, do_sample=False)
         for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
             results[index] = " ".join(text.split())
         return results
