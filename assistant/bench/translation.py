@@ -116,7 +116,11 @@ def build_marian(folder: Path, full_size: bool = False) -> Path:
         architectures=["MarianMTModel"],
     )
     torch.manual_seed(0)
-    MarianMTModel(config).eval().save_pretrained(folder)
+    model = MarianMTModel(config).eval()
+    # As a published opus-mt's generation config: the pad token barred, the logits renormalized at each
+    # step, beams (which the app turns off) and a long limit (which the app shortens).
+    model.generation_config.update(bad_words_ids=[[2]], renormalize_logits=True, num_beams=4, max_length=512)
+    model.save_pretrained(folder)
     return folder
 
 
