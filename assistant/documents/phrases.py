@@ -25,8 +25,12 @@ class Phrase(str):
     values: dict[str, object]
 
     def __new__(cls, message: str, plural: str, number: int, values: dict[str, object]) -> Phrase:
-        english = (plural if number != 1 else message).format(count=number, **values) if plural else message
-        made = super().__new__(cls, english if plural else message.format(**values))
+        # A value that is a phrase goes into the English as its English.
+        if plural:
+            english = (message if number == 1 else plural).format(count=number, **values)
+        else:
+            english = message.format(**values)
+        made = super().__new__(cls, english)
         made.message, made.plural, made.number, made.values = message, plural, number, values
         return made
 
