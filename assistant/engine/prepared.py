@@ -23,7 +23,9 @@ import torch
 from assistant.files import put_in_place, temporary_beside
 from assistant.i18n import _
 
-FORMAT = "2"  # 2: embedding tables stay 16-bit (a file of format 1 is prepared again once)
+# 2: embedding tables stay 16-bit; 3: the int8 weights side by side, before the scales (a file of an
+# earlier format is prepared again once)
+FORMAT = "3"
 CACHE_DIR_ENV = "ASSISTANT_CACHE_DIR"
 SUFFIX = ".safetensors"
 _SAMPLE = 4096  # bytes at each end of every tensor that the checksum covers

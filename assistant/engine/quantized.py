@@ -114,16 +114,20 @@ def quantize_and_save(
     The model is usable either way: a failure to write (a full disk, a read-only cache) only means
     the next start prepares it again."""
     names = linear_layer_names(model)
-    layout: list[tuple[str, torch.dtype, list[int]]] = []
+    # Every layer's int8 weights first, side by side in the layers' order, so that layers a family
+    # fuses are one view of the mapped file (`int8.fuse_int8`); their scales and biases after them.
+    weights: list[tuple[str, torch.dtype, list[int]]] = []
+    small: list[tuple[str, torch.dtype, list[int]]] = []
     quantized = []
     for name in names:
         layer = _linear(model, name)
         out_features, in_features = layer.weight.shape
         has_bias = layer.bias is not None
         quantized.append([name, has_bias])
-        shapes = [[out_features, in_features], [out_features], [out_features], [out_features]]
-        dtypes = [torch.int8, torch.float64, torch.int64, torch.float32]
-        layout += zip(_int8_tensor_names(name, has_bias), dtypes, shapes, strict=False)
+        weight_name, *others = _int8_tensor_names(name, has_bias)
+        weights.append((weight_name, torch.int8, [out_features, in_features]))
+        small += zip(others, [torch.float64, torch.int64, torch.float32], [[out_features]] * 3, strict=False)
+    layout = weights + small
     rest, aliases = _rest(model, names)
     compact = lookup_tables(model, names)
     layout += [(name, _stored_dtype(tensor, compact), list(tensor.shape)) for name, tensor in rest.items()]
@@ -144,18 +148,17 @@ def quantize_and_save(
     except OSError as error:
         problem = _not_saved(entry, error)
 
+    held: list[tuple[str, torch.Tensor]] = []  # the scales and biases, written after the weights
+
     def write_layer(name: str, parts: Int8Parts) -> None:
         nonlocal writer, problem
+        weight_name, *others = _int8_tensor_names(name, parts.bias is not None)
+        tensors = [parts.scales, parts.zero_points] + ([parts.bias] if parts.bias is not None else [])
+        held.extend(zip(others, tensors, strict=True))
         if writer is None:
             return
         try:
-            tensors = [parts.weight, parts.scales, parts.zero_points] + (
-                [parts.bias] if parts.bias is not None else []
-            )
-            for tensor_name, tensor in zip(
-                _int8_tensor_names(name, parts.bias is not None), tensors, strict=True
-            ):
-                writer.write(tensor_name, tensor)
+            writer.write(weight_name, parts.weight)
         except OSError as error:
             writer.abandon()
             writer, problem = None, _not_saved(entry, error)
@@ -164,6 +167,8 @@ def quantize_and_save(
     if writer is not None:
         rest, _ = _rest(model, names)  # float32 now, but for the 16-bit tables
         try:
+            for name, tensor in held:
+                writer.write(name, tensor)
             for name, tensor in rest.items():
                 writer.write(name, tensor)
             writer.finish()

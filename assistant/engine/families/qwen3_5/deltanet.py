@@ -33,8 +33,14 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
     l2norm,
 )
 
+from assistant.engine.int8 import fuse_int8_layers_
+
 # Packed sequences (several prompts in one row) need the maintained kernels; transformers' path says so.
 _PACKED = ("cu_seq_lens_q", "cu_seqlens", "seq_idx")
+# The layers that read a step's input, in the order of their rows in the fused layer `in_proj` (and in
+# the prepared file, where they lie side by side: see `int8.fuse_int8`).
+_IN_PROJECTIONS = ("in_proj_qkv", "in_proj_z", "in_proj_b", "in_proj_a")
+IN_PROJ = "in_proj"
 
 
 def causal_conv(window: torch.Tensor, weight: torch.Tensor, length: int) -> torch.Tensor:
@@ -73,6 +79,14 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
             return self._step(hidden_states, attention_mask, cache, conv_state, recurrent_state)
         return self._prompt(hidden_states, attention_mask, cache, recurrent_state)
 
+    def _in_projections(self, hidden_states: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The query-key-value, z, b and a projections: one int8 product where they are fused."""
+        fused = self._modules.get(IN_PROJ)
+        if fused is None:
+            return tuple(getattr(self, name)(hidden_states) for name in _IN_PROJECTIONS)
+        widths = [getattr(self, name).out_features for name in _IN_PROJECTIONS]
+        return fused(hidden_states).split(widths, dim=-1)
+
     def _prompt(
         self,
         hidden_states: torch.Tensor,
@@ -84,10 +98,8 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         convolution above."""
         hidden_states = apply_mask_to_padding_states(hidden_states, attention_mask)
         batch, length, _ = hidden_states.shape
-        mixed = self.in_proj_qkv(hidden_states).transpose(1, 2)
-        z = self.in_proj_z(hidden_states)
-        b = self.in_proj_b(hidden_states)
-        a = self.in_proj_a(hidden_states)
+        mixed, z, b, a = self._in_projections(hidden_states)
+        mixed = mixed.transpose(1, 2)
 
         # The cache keeps the last positions and returns them before the prompt's (as transformers').
         taps = self.conv1d.kernel_size[0]
@@ -127,10 +139,8 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
     ) -> torch.Tensor:
         hidden_states = apply_mask_to_padding_states(hidden_states, attention_mask)
         batch = hidden_states.shape[0]
-        mixed = self.in_proj_qkv(hidden_states)[:, 0]  # batch × channels
-        z = self.in_proj_z(hidden_states)
-        b = self.in_proj_b(hidden_states)[:, 0]
-        a = self.in_proj_a(hidden_states)[:, 0]
+        mixed, z, b, a = self._in_projections(hidden_states)
+        mixed, b, a = mixed[:, 0], b[:, 0], a[:, 0]  # batch × channels
 
         # The causal convolution: the window is the kept last positions and this one.
         weight = self.conv1d.weight[:, 0]  # channels × kernel
@@ -177,3 +187,4 @@ def use_fast_decoding(model: torch.nn.Module) -> None:
     for module in model.modules():
         if type(module) is Qwen3_5GatedDeltaNet and module.conv1d.weight.device.type == "cpu":
             module.__class__ = DecodingGatedDeltaNet
+            fuse_int8_layers_(module, _IN_PROJECTIONS, IN_PROJ)
