@@ -63,7 +63,13 @@ def _own_commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction
             "with a vision model running on this computer (BLIP-2 unless you choose another)."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    # Python 3.11's argparse gives the version option an English help that it does not translate.
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"assistant {__version__}",
+        help=_("show program's version number and exit"),
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

@@ -16,7 +16,7 @@ from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
 from assistant.files import replace_text
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 from assistant.session import Conversation, Request
 from assistant.session.steps import blank, read_lines, run_request
 from assistant.text_safety import for_terminal, json_line
@@ -336,17 +336,24 @@ def _answer(
     return 0
 
 
+def _quit_words() -> set[str]:
+    """What ends `assistant ask`'s questions, besides an empty line: English's words and the user's."""
+    # Translators: typed alone at `assistant ask`'s prompt, it ends the questions (one word, lower case).
+    return {"quit", "exit", pgettext("typed to end the questions", "quit")}
+
+
 def _interactive(
     engine: Engine, conversation: Conversation, args: argparse.Namespace, lines: list[str]
 ) -> int:
     print(_("Ask a question about the image and press Enter. An empty line or Ctrl+D ends."), flush=True)
     while True:
         try:
-            question = input("Question: ").strip()
+            # Translators: the prompt of `assistant ask IMAGE` without a question, before the user types one.
+            question = input(_("Question: ")).strip()
         except EOFError:
             print()
             return 0
-        if not question or question.lower() in ("quit", "exit"):
+        if not question or question.lower() in _quit_words():
             return 0
         _answer(engine, conversation, question, args, lines)
 
@@ -365,7 +372,7 @@ def run_models(args: argparse.Namespace) -> int:
         state = _("downloaded, in {cached}").format(cached=cached) if cached else _("not downloaded")
         # Translators: after a model's name in `assistant models`.
         default = _(" (default)") if known.id == DEFAULT_MODEL else ""
-        print(f"{known.id} ({known.short}){default}: {known.facts()}; {state}. {_(known.note)}.")
+        print(f"{known.id} ({known.short}){default}: {known.facts()}; {state}. {known.note_sentence()}.")
     _list_prepared()
     print(_("Download one with: assistant models download ID"))
     return 0

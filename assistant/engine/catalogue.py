@@ -38,6 +38,11 @@ class KnownModel:
         """The weights' memory at `precision` (fp32, bf16, fp16, int8, int4)."""
         return int(self.parameters * _BYTES_PER_WEIGHT[precision])
 
+    def note_sentence(self) -> str:
+        """The note in the user's language, begun as a sentence (its catalogue text is lower case)."""
+        note = _(self.note)
+        return note[:1].upper() + note[1:]
+
     def facts(self) -> str:
         """One sentence of facts, for `assistant models` and for Settings to say."""
         memory = ", ".join(
@@ -217,8 +222,7 @@ def choice_description(model: str) -> str:
     found = known(model)
     if found is None:
         return _("A Hugging Face model name, a short name such as qwen3.5-0.8b, or a local folder.")
-    note = _(found.note)
-    return f"{found.id}: {found.facts()}. {note[0].upper()}{note[1:]}."
+    return f"{found.id}: {found.facts()}. {found.note_sentence()}."
 
 
 # The Marian (opus-mt) pair that translates an English-only family's answers into a language and the

@@ -465,7 +465,7 @@ def test_models_lists_the_default_as_not_downloaded(capsys, empty_hub) -> None:
         f"{DEFAULT_MODEL} (blip2) (default): BLIP-2, 3.7 billion parameters, about 14.0 GB"
     )
     assert lines[0].endswith(
-        "MIT licence, English; not downloaded. default; good captions, fast enough on a processor in int8."
+        "MIT licence, English; not downloaded. Default; good captions, fast enough on a processor in int8."
     )
     assert "Salesforce/blip2-flan-t5-xl (blip2-flan-t5-xl): BLIP-2, 3.9 billion parameters" in out
     qwen = next(line for line in lines if line.startswith("Qwen/Qwen3.5-0.8B (qwen3.5-0.8b): Qwen3.5,"))
@@ -540,3 +540,21 @@ def test_a_history_with_a_huge_turn_is_cut_in_one_sentence(capsys, files, model_
     assert assert_one_sentence_error(err).startswith(f"The history file {history} is long, so only its last")
     saved = json.loads(history.read_text(encoding="utf-8"))
     assert len(saved) == 2 and len(saved[0]["answer"]) == 4000
+
+
+def test_ask_without_a_question_prompts_and_ends_in_the_users_language(
+    capsys, files, model_args, tiny_engine, monkeypatch
+) -> None:
+    """Spanish prompt, and the Spanish word "salir" ends the questions (the line after it is never asked)."""
+    from assistant import i18n
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("¿Quién está en la foto?\nsalir\nno se pregunta\n"))
+    i18n.setup(override="es")
+    try:
+        code, out, _ = run(capsys, "ask", files["first"], *model_args, "--no-translate")
+    finally:
+        i18n.setup(override="en")
+    assert code == 0
+    answer = tiny_engine.ask(normalize_image(files["first"]), "¿Quién está en la foto?")
+    assert out.count("Pregunta: ") == 2 and "Question:" not in out
+    assert out.count(answer) == 1

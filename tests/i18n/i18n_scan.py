@@ -18,6 +18,7 @@ WRAPPERS = {"_", "ngettext", "pgettext", "npgettext", "N_", "phrase", "nphrase"}
 # Calls whose first arguments are said or shown to the user.
 SAID = {
     "print",
+    "input",
     "_combo",
     "_name_combo",
     "setSpecialValueText",

@@ -32,6 +32,8 @@ def test_help_is_spanish_with_argparses_own_words(tmp_path):
     assert "revisa lo que puede hacer esta computadora" in done.stdout  # doctor's help
     assert "muestra este mensaje de ayuda y sale" in done.stdout
     assert "show this help" not in done.stdout and "positional arguments" not in done.stdout
+    assert "muestra el número de versión del programa y sale" in done.stdout
+    assert "show program's" not in done.stdout
     assert "mide la velocidad" in done.stdout and "measure speed" not in done.stdout  # the bench plug-in
 
 
