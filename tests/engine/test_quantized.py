@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import warnings
@@ -308,3 +309,55 @@ def test_an_outdated_file_that_cannot_be_removed_does_not_stop_the_start(
     engine = int8(checkpoint)
     assert engine.describe(picture())
     assert old.path.exists() and len(saved_models()) == 2
+
+
+def _reference_product(layer: quantized.Int8Linear, x: torch.Tensor) -> torch.Tensor:
+    """Int8Linear's arithmetic written out step by step, as it was before its calls were trimmed."""
+    rows = x.reshape(-1, layer.in_features).to(torch.float32)
+    step = torch.clamp(rows.abs().amax(dim=1, keepdim=True), min=int8_layers._TINY) / 127.0
+    quantized_rows = torch.div(rows, step).round_().to(torch.int8)
+    out = torch._int_mm(quantized_rows, layer.weight.t()).to(torch.float32).mul_(step)
+    if layer.bias is None:
+        out.mul_(layer.scales)
+    else:
+        torch.addcmul(layer.bias, out, layer.scales, out=out)
+    return out.reshape(*x.shape[:-1], layer.out_features).to(x.dtype)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_the_int8_product_gives_the_step_by_step_arithmetic_exactly(bias, shape, dtype) -> None:
+    torch.manual_seed(0)
+    layer = quantized.Int8Linear.from_parts(int8_layers.quantize_linear(torch.nn.Linear(48, 40, bias=bias)))
+    x = (torch.randn(*shape, 48) * 4).to(dtype)
+    x[..., 0, :] = 0  # a row of zeros: the smallest step
+    out = layer(x)
+    assert out.dtype == dtype and out.shape == (*shape, 40)
+    assert torch.equal(out, _reference_product(layer, x))
+
+
+def test_the_prepared_file_holds_every_int8_weight_side_by_side_in_the_layers_order(
+    checkpoint, cache
+) -> None:
+    """So that layers a family fuses are one view of the mapped file (int8.fuse_int8)."""
+    int8(checkpoint)
+    (entry,) = saved_models()
+    header, _metadata, _start = quantized.read_header(entry.path)
+    names = [f"{name}.weight_int8" for name in json_layers(entry.path)]
+    offsets = [header[name]["data_offsets"] for name in names]
+    assert offsets[0][0] == 0
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(offsets))
+    engine = int8(checkpoint)  # a later start: two neighbouring layers of one width fuse into a view
+    layers = [engine.model.get_submodule(name) for name in json_layers(entry.path)]
+    first, second = next((a, b) for a, b in itertools.pairwise(layers) if a.in_features == b.in_features)
+    fused = int8_layers.fuse_int8([first, second])
+    assert fused.weight.data_ptr() == first.weight.data_ptr()
+    assert fused.weight[first.out_features :].data_ptr() == second.weight.data_ptr()
+
+
+def json_layers(path) -> list[str]:
+    import json
+
+    _header, metadata, _start = quantized.read_header(path)
+    return [name for name, _bias in json.loads(metadata["quantized"])]

@@ -1,17 +1,21 @@
 """Int8 layers that read one input, fused into one product (`int8.fuse_int8`), give the numbers the
 layers give apart, exactly: Qwen3.5's delta-net input projections and feed-forward gate and up
-(`qwen3_5/deltanet.py`, `qwen3_5/mlp.py`). A later start fuses them as views of the prepared file."""
+(`qwen3_5/deltanet.py`, `qwen3_5/mlp.py`). A later start fuses them as views of the prepared file.
+The RMS norms in one call each (`qwen3_5/norms.py`) give transformers' numbers."""
 
 from __future__ import annotations
+
+import copy
 
 import pytest
 import torch
 from PIL import Image
-from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5MLP
+from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5MLP, Qwen3_5RMSNorm, Qwen3_5RMSNormGated
 
 from assistant.engine import load_engine, quantized
 from assistant.engine.families.qwen3_5.deltanet import IN_PROJ, DecodingGatedDeltaNet
 from assistant.engine.families.qwen3_5.mlp import GATE_UP, FusedMLP
+from assistant.engine.families.qwen3_5.norms import FusedRMSNorm, gated_rms_norm
 from assistant.engine.int8 import Int8Linear, fuse_int8, fuse_int8_layers_, quantize_linear
 
 
@@ -133,3 +137,32 @@ def test_a_later_start_fuses_views_of_the_prepared_file(int8_starts) -> None:
             assert (
                 layer.in_proj_a.weight.data_ptr() == fused.weight[-layer.in_proj_a.out_features :].data_ptr()
             )
+
+
+def test_the_fused_rms_norms_give_transformers_numbers() -> None:
+    """`norms.py`: the plain norm (weight an offset from 1) and the gated one (silu of the gate), for
+    float32 rows; other dtypes go to transformers' code."""
+    torch.manual_seed(0)
+    x, gate = torch.randn(3, 5, 64) * 3, torch.randn(3, 5, 64)
+    plain = Qwen3_5RMSNorm(64)
+    plain.weight.data.normal_()  # not zeros: an offset forgotten would show
+    fused = copy.deepcopy(plain)
+    fused.__class__ = FusedRMSNorm
+    with torch.inference_mode():
+        _close(fused(x), plain(x))
+        assert torch.equal(fused(x.bfloat16()), plain(x.bfloat16()))
+        gated = Qwen3_5RMSNormGated(64)
+        gated.weight.data.normal_()
+        _close(gated_rms_norm(gated, x, gate), gated(x, gate))
+        assert torch.equal(gated_rms_norm(gated, x.bfloat16(), gate), gated(x.bfloat16(), gate))
+
+
+def _close(ours: torch.Tensor, theirs: torch.Tensor) -> None:
+    """Within 1e-6 of the largest magnitude: float32 sums in another order at most (they measure 0)."""
+    assert float((ours - theirs).abs().max()) <= 1e-6 * float(theirs.abs().max())
+
+
+def test_the_engine_uses_the_fused_norms(int8_starts) -> None:
+    _first, engine = int8_starts
+    norms = [m for m in engine.model.modules() if isinstance(m, Qwen3_5RMSNorm)]
+    assert norms and all(type(m) is FusedRMSNorm for m in norms)

@@ -33,6 +33,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
     l2norm,
 )
 
+from assistant.engine.families.qwen3_5.norms import gated_rms_norm
 from assistant.engine.int8 import fuse_int8_layers_
 
 # Packed sequences (several prompts in one row) need the maintained kernels; transformers' path says so.
@@ -150,34 +151,41 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         mixed = torch.linalg.vecdot(window, weight.expand_as(window))
         if self.conv1d.bias is not None:
             mixed = mixed + self.conv1d.bias
-        mixed = ACT2FN[self.activation](mixed).to(hidden_states.dtype)
+        mixed = _activation(self.activation, mixed).to(hidden_states.dtype)
 
-        query, key, value = torch.split(mixed, [self.key_dim, self.key_dim, self.value_dim], dim=-1)
-        query = query.reshape(batch, -1, self.head_k_dim)
-        key = key.reshape(batch, -1, self.head_k_dim)
-        value = value.reshape(batch, -1, self.head_v_dim).float()
-        if self.num_v_heads != self.num_k_heads:  # each key head serves consecutive value heads
-            query = query.repeat_interleave(self.num_v_heads // self.num_k_heads, dim=1)
-            key = key.repeat_interleave(self.num_v_heads // self.num_k_heads, dim=1)
-        query = l2norm(query.float(), dim=-1, eps=1e-6) * self.head_k_dim**-0.5
-        key = l2norm(key.float(), dim=-1, eps=1e-6)
+        # The query and the key side by side (batch × 2 × heads × dim): one l2 norm, per head, for both.
+        heads, ratio = self.num_k_heads, self.num_v_heads // self.num_k_heads
+        qk = mixed[:, : 2 * self.key_dim].reshape(batch, 2, heads, self.head_k_dim).float()
+        value = mixed[:, 2 * self.key_dim :].reshape(batch, -1, self.head_v_dim).float()
+        qk = l2norm(qk, dim=-1, eps=1e-6)
+        qk[:, 0].mul_(self.head_k_dim**-0.5)  # the query's scale
+        if ratio != 1:  # each key head serves consecutive value heads
+            qk = qk.repeat_interleave(ratio, dim=2)
+        query, key = qk[:, 0], qk[:, 1]
         beta = b.sigmoid().float()[..., None]
         decay = (-self.A_log.float().exp() * functional.softplus(a.float() + self.dt_bias)).exp()[..., None]
 
-        # The state is read once, for the key and the query, then updated in place (it is the cache's).
+        # The state is read once, for the query and the key, then updated in place (it is the cache's).
         state = state if state.dtype == torch.float32 else state.float()
-        read = torch.stack((key, query), dim=2) @ state  # batch × heads × 2 × value dim
-        delta = (value - decay * read[:, :, 0]) * beta
-        out = decay * read[:, :, 1] + (query * key).sum(-1, keepdim=True) * delta
+        read = qk.transpose(1, 2) @ state  # batch × heads × 2 × value dim
+        delta = torch.addcmul(value, decay, read[:, :, 1], value=-1).mul_(beta)
+        out = torch.addcmul(decay * read[:, :, 0], (query * key).sum(-1, keepdim=True), delta)
         state.mul_(decay[..., None])
         flat = state.view(-1, self.head_k_dim, self.head_v_dim)
         flat.baddbmm_(key.reshape(-1, self.head_k_dim, 1), delta.reshape(-1, 1, self.head_v_dim))
         cache.update_recurrent_state(state, self.layer_idx)
 
-        out = self.norm(
-            out.to(hidden_states.dtype).reshape(-1, self.head_v_dim), z.reshape(-1, self.head_v_dim)
+        out = gated_rms_norm(
+            self.norm,
+            out.to(hidden_states.dtype).reshape(-1, self.head_v_dim),
+            z.reshape(-1, self.head_v_dim),
         )
         return self.out_proj(out.reshape(batch, 1, -1))
+
+
+def _activation(name: str, x: torch.Tensor) -> torch.Tensor:
+    """transformers' activation `name` of `x`; silu called directly (`ACT2FN` makes a module each time)."""
+    return functional.silu(x) if name in ("silu", "swish") else ACT2FN[name](x)
 
 
 def use_fast_decoding(model: torch.nn.Module) -> None:
