@@ -1,13 +1,12 @@
 """SmolVLM2's int8 layers that read one input, as one int8 product, on a processor.
 
-An int8 layer quantises its input per row and its weights per output channel, so the output of layers
-that read the same input is the same whether they run apart or as one layer whose weight rows are
-theirs one after the other: the integer products are exact, and each output channel is scaled by its
-own row's and channel's scales either way. One product instead of three (the query, key and value of
-each attention, in the vision encoder and the language model) or two (the language model's gate and
-up) quantises the input once, and at one token a step it saves the fixed cost of an int8 call (about
-60 us of small operations each, 96 calls a token). `tests/engine/families/test_smolvlm_fused.py` checks
-the outputs and tokens against the separate layers.
+`int8.fuse_int8_layers_` gives the exact outputs of layers that read one input from one product (the
+input quantised per row, the weights per output channel), the weights a view of the prepared file
+where they lie side by side. Here: the query, key and value of each attention, in the vision encoder
+and the language model, and the language model's gate and up. The input is quantised once, and at
+one token a step 96 fewer int8 calls are made (each a fixed cost of small operations).
+`tests/engine/families/test_smolvlm_fused.py` checks the outputs and tokens against the separate
+layers.
 
 Only the projections change: the attention itself, the cache and the activation stay transformers'
 code, called as transformers calls them. Put in when the engine is made and again after a reload, for
@@ -16,7 +15,7 @@ int8 layers on the processor only; float layers and a graphics card keep transfo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -33,41 +32,12 @@ from transformers.models.smolvlm.modeling_smolvlm import (
     eager_attention_forward as vision_eager_attention_forward,
 )
 
-from assistant.engine.int8 import Int8Linear
-
-
-def fuse_int8(layers: Sequence[Int8Linear]) -> Int8Linear:
-    """One int8 layer whose output is the outputs of `layers` (which read one input) side by side."""
-    biases = [layer.bias for layer in layers]
-    bias = None
-    if any(each is not None for each in biases):
-        bias = torch.cat(
-            [
-                each if each is not None else torch.zeros(layer.out_features)
-                for each, layer in zip(biases, layers, strict=True)
-            ]
-        )
-    return Int8Linear(
-        torch.cat([layer.weight for layer in layers]), torch.cat([layer.scales for layer in layers]), bias
-    )
-
-
-def _fusable(module: torch.nn.Module, names: Sequence[str]) -> bool:
-    layers = [getattr(module, name, None) for name in names]
-    return all(type(layer) is Int8Linear and layer.weight.device.type == "cpu" for layer in layers)
-
-
-def _fuse_into(module: torch.nn.Module, names: Sequence[str], fused_name: str) -> list[int]:
-    """Replace `names`' layers of `module` by one fused layer called `fused_name`; their widths."""
-    layers = [getattr(module, name) for name in names]
-    setattr(module, fused_name, fuse_int8(layers))
-    for name in names:
-        delattr(module, name)  # their weights go: only the fused copy is read
-    return [layer.out_features for layer in layers]
+from assistant.engine.int8 import Int8Linear, fuse_int8_layers_
 
 
 class FusedVisionAttention(SmolVLMVisionAttention):
-    """The vision encoder's attention with its query, key and value from one int8 product."""
+    """The vision encoder's attention with its key, value and query from one int8 product (in the
+    order transformers declares them, which is the order their weights lie in the prepared file)."""
 
     qkv: Int8Linear
 
@@ -76,7 +46,7 @@ class FusedVisionAttention(SmolVLMVisionAttention):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         input_shape = hidden_states.shape[:-1]
         hidden_shape = (*input_shape, -1, self.head_dim)
-        queries, keys, values = (
+        keys, values, queries = (
             part.view(hidden_shape).transpose(1, 2)
             for part in self.qkv(hidden_states).split(self.embed_dim, dim=-1)
         )
@@ -158,6 +128,7 @@ class FusedMLP(LlamaMLP):
 
 
 _QKV = ("q_proj", "k_proj", "v_proj")
+_KVQ = ("k_proj", "v_proj", "q_proj")  # the vision attention's own order
 _VISION = {
     SmolVLMVisionAttention: FusedVisionAttention,
     Idefics3VisionAttention: FusedIdefics3VisionAttention,
@@ -165,22 +136,18 @@ _VISION = {
 
 
 def use_fused_layers(model: torch.nn.Module) -> int:
-    """Fuse `model`'s int8 layers that read one input (in place; again after a reload). The number of
-    modules changed."""
+    """Fuse `model`'s int8 layers that read one input (`int8.fuse_int8_layers_`, in place; again after
+    a reload). The number of modules changed."""
     changed = 0
     for module in list(model.modules()):
         kind = type(module)
-        if kind in _VISION and _fusable(module, _QKV):
-            _fuse_into(module, _QKV, "qkv")
+        if kind in _VISION and fuse_int8_layers_(module, _KVQ, "qkv"):
             module.__class__ = _VISION[kind]
-        elif kind is LlamaAttention and _fusable(module, _QKV):
-            widths = _fuse_into(module, _QKV, "qkv")
+        elif kind is LlamaAttention and fuse_int8_layers_(module, _QKV, "qkv"):
             module.__class__ = FusedTextAttention
-            module.__dict__["qkv_widths"] = (
-                widths  # a plain attribute (nn.Module's setattr is typed for modules)
-            )
-        elif kind is LlamaMLP and _fusable(module, ("gate_proj", "up_proj")):
-            _fuse_into(module, ("gate_proj", "up_proj"), "gate_up")
+            # a plain attribute (nn.Module's setattr is typed for modules)
+            module.__dict__["qkv_widths"] = [getattr(module, name).out_features for name in _QKV]
+        elif kind is LlamaMLP and fuse_int8_layers_(module, ("gate_proj", "up_proj"), "gate_up"):
             module.__class__ = FusedMLP
         else:
             continue
