@@ -47,6 +47,9 @@ def _generated(model: Any, batch: Any, longest: int) -> torch.Tensor:
 @pytest.mark.parametrize("int8", [True, False], ids=["int8", "float32"])
 def test_one_sentence_gives_the_tokens_generate_gives(marian_dir: Path, int8: bool) -> None:
     tokenizer, model = AutoTokenizer.from_pretrained(marian_dir), _model(marian_dir, int8)
+    # int8: each layer's query, key and value in one joined product; float32: the three layers.
+    joined = marian._joined(model, list(model.model.decoder.layers))
+    assert [part is not None for part in joined] == [int8, int8]
     seen = set()
     with torch.inference_mode():
         for sentence in SENTENCES:
