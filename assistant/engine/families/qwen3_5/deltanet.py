@@ -86,7 +86,10 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         if fused is None:
             return tuple(getattr(self, name)(hidden_states) for name in _IN_PROJECTIONS)
         widths = [getattr(self, name).out_features for name in _IN_PROJECTIONS]
-        return fused(hidden_states).split(widths, dim=-1)
+        # Each part contiguous, as the layers apart give it (free at one token a step): a prompt's
+        # strided parts summed in another order in the chunked rule, and int8's rounding of the next
+        # layer's input turned those last-bit differences into logits 1 % apart on the full-size model.
+        return tuple(part.contiguous() for part in fused(hidden_states).split(widths, dim=-1))
 
     def _prompt(
         self,
