@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import math
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
@@ -15,7 +17,7 @@ from transformers import Idefics3Processor, ProcessorMixin, SmolVLMProcessor
 from assistant.engine.families.chat import PREFIX_CACHE_SIZE, ChatEngine, _Prefix
 from assistant.engine.families.smolvlm.fused import use_fused_layers
 from assistant.engine.families.smolvlm.vision import use_row_major_patches
-from assistant.engine.generation import crop_cache
+from assistant.engine.generation import CleanTextStreamer, crop_cache
 
 # The first resize shrinks a 1920×1080 screen 3.75 times; a box reduction by whole factors first, leaving
 # at least 1.5 times for the processor's own filter (LANCZOS), takes a quarter of the time (38 ms to
@@ -68,10 +70,12 @@ class SmolVLMEngine(ChatEngine):
         return image.resize(size, Image.Resampling(int(images.resample)), reducing_gap=REDUCING_GAP)
 
     def _prefix_for(self, key: str, inputs: dict[str, Any]) -> _Prefix:
-        """On a picture's first request, one pass over the whole prompt but its last token, of which a
-        copy cut back to the picture's last image token is kept: the weights are read once before the
-        first token, not once for the picture and again for the words after it (0.17 s and 0.13 s on
-        two threads for SmolVLM2-500M). Its cache is plain keys and values, so it can be cut back."""
+        """On a picture's first request, one pass over the whole prompt, of which a copy cut back to
+        the picture's last image token is kept: the weights are read once before the first token,
+        not once for the picture, again for the words after it (0.17 s and 0.13 s on two threads for
+        SmolVLM2-500M) and again for the prompt's last token (a whole step, ~50 ms). `generate` takes
+        the first token's logits and the whole prompt's cache from this pass (`_answer_from`). Its
+        cache is plain keys and values, so it can be cut back."""
         ids = inputs["input_ids"][0]
         seq = ids.shape[0]
         places = (ids == self.image_token_id).nonzero()
@@ -83,18 +87,46 @@ class SmolVLMEngine(ChatEngine):
             or (kept is not None and torch.equal(ids[: kept.ids.shape[0]], kept.ids))
         ):
             return super()._prefix_for(key, inputs)
-        part = {
-            name: value[:, : seq - 1] if value.dim() == 2 and value.shape[1] == seq else value
-            for name, value in inputs.items()
-        }
         with torch.inference_mode():
-            whole = self.model(**part, use_cache=True, logits_to_keep=1).cache
-        cut = copy.deepcopy(whole)
+            read = self.model(**inputs, use_cache=True, logits_to_keep=1)
+        cut = copy.deepcopy(read.cache)
         crop_cache(cut, length)
-        self._prefixes[key] = _Prefix(ids[:length].clone(), cut, self.kept_state())
+        prefix = _Prefix(ids[:length].clone(), cut, self.kept_state())
+        self._prefixes[key] = prefix
         while len(self._prefixes) > PREFIX_CACHE_SIZE:
             self._prefixes.popitem(last=False)
-        return _Prefix(ids[: seq - 1].clone(), whole, self.kept_state())
+        self._answer_from(ids.clone(), read)
+        return prefix
+
+    def _answer_from(self, ids: torch.Tensor, read: Any) -> None:
+        """Have the model's next `generate` of the prompt `ids` start from `read` (its output over the
+        whole prompt: the first token's logits and the cache) instead of reading the prompt's rest
+        itself. transformers' `generate` reads the prompt in its `_prefill`, which is answered once
+        here; any other prompt goes to transformers' own. (Were `_prefill` renamed, `generate` would
+        read the words after the kept image tokens itself: the same answer, one pass slower.)"""
+        model = self.model
+        own: Callable[..., Any] = getattr(model, "_prefill")  # noqa: B009 - GenerationMixin's, untyped
+
+        def prefill(input_ids: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            model.__dict__.pop("_prefill", None)  # once
+            if input_ids.shape == (1, ids.shape[0]) and torch.equal(input_ids[0], ids):
+                return read
+            return own(input_ids, *args, **kwargs)
+
+        model.__dict__["_prefill"] = prefill
+
+    def generate(
+        self,
+        inputs: dict[str, Any],
+        max_new_tokens: int,
+        streamer: CleanTextStreamer | None = None,
+        cancel: threading.Event | None = None,
+        image_key: str | None = None,
+    ) -> torch.Tensor:
+        try:
+            return super().generate(inputs, max_new_tokens, streamer, cancel, image_key)
+        finally:
+            self.model.__dict__.pop("_prefill", None)  # not left for a later call, even after an error
 
 
 def _first_resize(images: Any, size: tuple[int, int]) -> tuple[int, int] | None:
