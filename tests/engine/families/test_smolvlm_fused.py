@@ -60,6 +60,8 @@ def test_the_int8_layers_reading_one_input_are_fused_on_the_processor(pair) -> N
     assert all(isinstance(m.qkv, Int8Linear) for m in vision + text)
     assert all(isinstance(m.gate_up, Int8Linear) for m in mlps)
     assert text[0].qkv_widths == [64, 32, 32]
+    layers = list(fast.model.model.text_model.layers)
+    assert all(type(layer) is fused.FusedDecoderLayer for layer in layers)  # one token a step, leaner
     # The fused weights are views of the mapped prepared file, where the parts lie side by side in the
     # order the modules declare them (the vision attention's is key, value, query): nothing is copied.
     mapped = fast.model.model.text_model.layers[0].self_attn.o_proj.weight.untyped_storage().data_ptr()
@@ -81,6 +83,9 @@ def test_fused_layers_give_the_separate_layers_logits_and_tokens(pair) -> None:
     assert torch.allclose(fused_step, apart_step, rtol=0, atol=1e-6)
     assert fast.describe(image) == apart.describe(image) != ""
     assert fast.ask(image, "What is on it?") == apart.ask(image, "What is on it?")
+    # A left-padded batch of two (its attention mask passed to every step).
+    pictures = [image, fast.prepare_image(picture().rotate(90, expand=True))]
+    assert fast.describe_many(pictures) == apart.describe_many(pictures)
 
 
 def test_a_fused_layer_out_of_order_is_caught(pair, monkeypatch) -> None:

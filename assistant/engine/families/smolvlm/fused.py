@@ -4,7 +4,10 @@
 input quantised per row, the weights per output channel), the weights a view of the prepared file
 where they lie side by side. Here: the query, key and value of each attention, in the vision encoder
 and the language model, and the language model's gate and up. The input is quantised once, and at
-one token a step 96 fewer int8 calls are made (each a fixed cost of small operations).
+one token a step 96 fewer int8 calls are made (each a fixed cost of small operations). At one token
+a step, a decoder layer with both fused runs its parts' operations itself (`FusedDecoderLayer`): the
+same operations in the same order, with the query's and key's rotation as one, and none of the
+module calls between them.
 `tests/engine/families/test_smolvlm_fused.py` checks the outputs and tokens against the separate
 layers.
 
@@ -19,13 +22,16 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.models.idefics3.modeling_idefics3 import Idefics3VisionAttention
 from transformers.models.llama.modeling_llama import (
     LlamaAttention,
+    LlamaDecoderLayer,
     LlamaMLP,
     apply_rotary_pos_emb,
     eager_attention_forward,
+    rotate_half,
 )
 from transformers.models.smolvlm.modeling_smolvlm import SmolVLMVisionAttention
 from transformers.models.smolvlm.modeling_smolvlm import (
@@ -127,6 +133,62 @@ class FusedMLP(LlamaMLP):
         return self.down_proj(self.act_fn(gate) * up)
 
 
+class FusedDecoderLayer(LlamaDecoderLayer):
+    """A language-model layer whose attention and feed-forward are fused, one token a step without
+    the module calls between its parts (0.94x a step, one thread). The query and key are rotated
+    together: they lie side by side in the fused product, and the rotation is elementwise."""
+
+    self_attn: FusedTextAttention
+    mlp: FusedMLP
+
+    def forward(  # transformers' signature, less its deprecated name
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        cache: Any = None,
+        use_cache: bool | None = False,
+        position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None,
+        **kwargs: Any,
+    ) -> torch.Tensor:
+        attention = self.self_attn
+        if (
+            hidden_states.shape[1] != 1
+            or cache is None
+            or position_embeddings is None
+            or self.training
+            or attention.config._attn_implementation != "sdpa"
+        ):
+            return super().forward(
+                hidden_states,
+                attention_mask=attention_mask,
+                position_ids=position_ids,
+                cache=cache,
+                use_cache=use_cache,
+                position_embeddings=position_embeddings,
+                **kwargs,
+            )
+        batch, width = hidden_states.shape[0], attention.head_dim
+        query_width, key_width, _ = attention.qkv_widths
+        qkv = attention.qkv.forward(self.input_layernorm.forward(hidden_states))
+        qk = qkv[..., : query_width + key_width].view(batch, 1, -1, width).transpose(1, 2)
+        cos, sin = position_embeddings
+        cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+        qk = (qk * cos) + (rotate_half(qk) * sin)  # apply_rotary_pos_emb's arithmetic
+        heads = query_width // width
+        value = qkv[..., query_width + key_width :].view(batch, 1, -1, width).transpose(1, 2)
+        key, value = cache.update(qk[:, heads:], value, attention.layer_idx, kwargs=kwargs)
+        attended, _ = sdpa_attention_forward(
+            attention, qk[:, :heads], key, value, attention_mask, dropout=0.0, scaling=attention.scaling
+        )
+        hidden = hidden_states + attention.o_proj.forward(attended.reshape(batch, 1, -1).contiguous())
+        mlp = self.mlp
+        gate, up = mlp.gate_up.forward(self.post_attention_layernorm.forward(hidden)).split(
+            mlp.intermediate_size, dim=-1
+        )
+        return hidden + mlp.down_proj.forward(mlp.act_fn(gate) * up)
+
+
 _QKV = ("q_proj", "k_proj", "v_proj")
 _KVQ = ("k_proj", "v_proj", "q_proj")  # the vision attention's own order
 _VISION = {
@@ -152,4 +214,12 @@ def use_fused_layers(model: torch.nn.Module) -> int:
         else:
             continue
         changed += 1
+    for module in model.modules():  # after their parts: a layer comes before them in `modules()`
+        if (
+            type(module) is LlamaDecoderLayer
+            and type(module.self_attn) is FusedTextAttention
+            and type(module.mlp) is FusedMLP
+        ):
+            module.__class__ = FusedDecoderLayer
+            changed += 1
     return changed
