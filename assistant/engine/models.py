@@ -20,12 +20,43 @@ from assistant.engine.catalogue import KnownModel as KnownModel
 from assistant.engine.catalogue import known, resolve
 from assistant.i18n import N_, _
 
+
 # transformers' from_pretrained swaps PreTrainedModel.tie_weights (and torch's init functions) for the
 # process while it loads, and puts back what it found: two loads that overlap leave tie_weights a no-op
 # for good, and every model loaded after has its tied output layer on the "meta" device ("Tensor on
 # device cpu is not on the expected device meta!"; tests/engine/translate/test_loads.py). So loads
 # never overlap. A model that only runs beside a load is not touched: running needs no lock here.
-LOADING = threading.RLock()
+class _OneLoadAtATime:
+    """The lock every model load holds (see above). While it is held, transformers' "Loading weights"
+    bar is off: the app says what it loads in its own words and language, and a library writes nothing
+    to the terminal. The bar is put back as it was when the outermost load ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._bar_was_on = False
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            from transformers.utils import logging as transformers_logging
+
+            self._bar_was_on = transformers_logging.is_progress_bar_enabled()
+            transformers_logging.disable_progress_bar()
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            self._depth -= 1
+            if self._depth == 0 and self._bar_was_on:
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.enable_progress_bar()
+        finally:
+            self._lock.release()
+
+
+LOADING = _OneLoadAtATime()
 
 if TYPE_CHECKING:
     import torch
