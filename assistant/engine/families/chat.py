@@ -214,7 +214,10 @@ class ChatEngine(Engine):
         }
         with torch.inference_mode():
             output = self.model(**part, use_cache=True, logits_to_keep=1)
-        prefix = _Prefix(ids[:length].clone(), output.cache, self.kept_state())
+        return self._keep(key, _Prefix(ids[:length].clone(), output.cache, self.kept_state()))
+
+    def _keep(self, key: str, prefix: _Prefix) -> _Prefix:
+        """Keeps `prefix` as the picture's, forgetting the least recently used beyond the cache's size."""
         self._prefixes[key] = prefix
         while len(self._prefixes) > PREFIX_CACHE_SIZE:
             self._prefixes.popitem(last=False)

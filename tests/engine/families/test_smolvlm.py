@@ -15,6 +15,7 @@ from assistant.engine import load_engine
 from assistant.engine.families.chat import ChatEngine
 from assistant.engine.families.smolvlm import engine as smolvlm
 from assistant.engine.images import image_fingerprint
+from tests.engine.families.test_smolvlm_prefill import passes_of
 
 # Screens and windows of common sizes, a portrait screen, a picture smaller than a tile and an odd one.
 SIZES = [(1920, 1080), (1366, 768), (1280, 1024), (3840, 2160), (1080, 1920), (300, 200), (1001, 999)]
@@ -144,15 +145,7 @@ def test_a_pictures_first_request_reads_its_prompt_in_one_pass_and_keeps_its_ima
     the words after it: the weights twice), keeps only the image tokens' part, and says what the
     two-pass reading says, on the first request and on a follow-up."""
     engine = load_engine(str(tiny_smolvlm2_dir), device="cpu", precision="fp32", progress=False)
-    passes: list[int] = []
-    real = engine.model.model.text_model.forward
-
-    def counted(*args, **kwargs):
-        embeds = kwargs.get("inputs_embeds")
-        passes.append(embeds.shape[1] if embeds is not None else kwargs["input_ids"].shape[1])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(engine.model.model.text_model, "forward", counted)
+    passes = passes_of(engine, monkeypatch)
     image = screen((1366, 768))
     first = engine.describe(image)
     reads = [length for length in passes if length > 1]

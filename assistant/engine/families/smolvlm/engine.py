@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 from transformers import Idefics3Processor, ProcessorMixin, SmolVLMProcessor
 
-from assistant.engine.families.chat import PREFIX_CACHE_SIZE, ChatEngine, _Prefix
+from assistant.engine.families.chat import ChatEngine, _Prefix
 from assistant.engine.families.smolvlm.fused import use_fused_layers
 from assistant.engine.families.smolvlm.vision import use_row_major_patches
 from assistant.engine.generation import CleanTextStreamer, crop_cache
@@ -91,10 +91,7 @@ class SmolVLMEngine(ChatEngine):
             read = self.model(**inputs, use_cache=True, logits_to_keep=1)
         cut = copy.deepcopy(read.cache)
         crop_cache(cut, length)
-        prefix = _Prefix(ids[:length].clone(), cut, self.kept_state())
-        self._prefixes[key] = prefix
-        while len(self._prefixes) > PREFIX_CACHE_SIZE:
-            self._prefixes.popitem(last=False)
+        prefix = self._keep(key, _Prefix(ids[:length].clone(), cut, self.kept_state()))
         self._answer_from(ids.clone(), read)
         return prefix
 
