@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 
 from assistant import __version__
 from assistant.errors import UserError
-from assistant.i18n import _, use_catalogue_for_standard_library
+from assistant.i18n import _, pgettext, use_catalogue_for_standard_library
 from assistant.text_safety import for_terminal
 
 COMMAND_MODULES = (
@@ -70,7 +70,11 @@ def _own_commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction
         version=f"assistant {__version__}",
         help=_("show program's version number and exit"),
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Translators: the command line's placeholders, shown by --help and its errors, are written in capitals
+    # ("assistant [-h] COMMAND ..."); the help texts that name one must use the same translation.
+    subparsers = parser.add_subparsers(
+        dest="command", metavar=pgettext("command-line placeholder", "COMMAND")
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser, subparsers

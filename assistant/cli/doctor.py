@@ -30,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument(
-        "--model", metavar="ID_OR_PATH", help=_("the model to check (default: from settings)")
+        "--model",
+        metavar=pgettext("command-line placeholder", "ID_OR_PATH"),
+        help=_("the model to check (default: from settings)"),
     )
     parser.set_defaults(handler=run_doctor)
 

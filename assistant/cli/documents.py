@@ -35,7 +35,8 @@ def _positive(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        # Translators: an error of a command-line option that counts something, such as --batch-size 0.
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
     return value
 
 
@@ -58,7 +59,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "2 wrong usage, 130 stopped."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help=_("documents or folders"))
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar=pgettext("command-line placeholder", "PATH"),
+        type=Path,
+        help=_("documents or folders"),
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help=_("write the alt-text into the documents"))
     mode.add_argument(
@@ -71,7 +78,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=_("replace alt-text that is only a file name or placeholder"),
     )
     parser.add_argument(
-        "--report", type=_report_path, metavar="FILE", help=_("save a report (.json or .csv)")
+        "--report",
+        type=_report_path,
+        metavar=pgettext("command-line placeholder", "FILE"),
+        help=_("save a report (.json or .csv)"),
     )
     parser.add_argument(
         "--batch-size", type=_positive, default=8, metavar="N", help=_("images per batch (8)")
@@ -81,14 +91,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--min-size",
         type=int,
         default=16,
-        metavar="PX",
+        metavar=pgettext("command-line placeholder", "PX"),
         help=_("skip images smaller than this on a side (16)"),
     )
     parser.add_argument("--include-ocr", action="store_true", help=_("add the text visible in the image"))
     parser.add_argument(
         "--language",
         type=_language,
-        metavar="CODE",
+        metavar=pgettext("command-line placeholder", "CODE"),
         help=_(
             "write the alt-text in this language, such as es (default: each document's declared language, else yours)"
         ),
@@ -107,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--max-image-mb",
         type=_positive,
         default=DEFAULT_MAX_IMAGE_BYTES // 2**20,
-        metavar="MB",
+        metavar=pgettext("command-line placeholder", "MB"),
         help=_("largest image file read (64); larger ones are reported and skipped"),
     )
     parser.add_argument("--json", action="store_true", help=_("print the report as JSON"))
@@ -137,7 +147,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--ray",
         nargs="?",
         const=scale.LOCAL_RAY,
-        metavar="ADDRESS",
+        metavar=pgettext("command-line placeholder", "ADDRESS"),
         help=_(
             "describe on Ray (pip install assistant[scale]): alone, a Ray on this computer only; "
             "'auto' or ray://HOST:10001 joins a cluster"

@@ -26,9 +26,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     describe = subparsers.add_parser(
         "describe", help=_("describe images"), description=_("Print a description of each image.")
     )
-    describe.add_argument("images", nargs="+", metavar="IMAGE")
+    describe.add_argument(
+        "images",
+        nargs="+",
+        metavar=pgettext("command-line placeholder", "IMAGE"),
+        help=_("the image files to describe"),
+    )
     add_model_arguments(describe)
-    describe.add_argument("--detail", choices=("brief", "detailed"), default="brief")
+    describe.add_argument(
+        "--detail",
+        choices=("brief", "detailed"),
+        default="brief",
+        # Translators: keep brief and detailed in English: they are what is typed.
+        help=_("how long the description is: brief (the default) or detailed"),
+    )
     describe.add_argument(
         "--batch-size", type=int, default=1, metavar="N", help=_("images per batch (default 1)")
     )
@@ -45,7 +56,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=_("print the text in images"),
         description=_("Print the text in each image, read by OCR in reading order; no model is loaded."),
     )
-    read_text.add_argument("images", nargs="+", metavar="IMAGE")
+    read_text.add_argument(
+        "images",
+        nargs="+",
+        metavar=pgettext("command-line placeholder", "IMAGE"),
+        help=_("the image files to read"),
+    )
     read_text.add_argument("--json", action="store_true", help=_('one JSON object per line: "text_on_image"'))
     read_text.set_defaults(handler=run_read_text)
 
@@ -54,13 +70,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=_("answer questions about an image"),
         description=_("Answer a question about an image; without a question, ask in a loop at a prompt."),
     )
-    ask.add_argument("image", metavar="IMAGE")
-    ask.add_argument("question", nargs="?", metavar="QUESTION")
+    ask.add_argument("image", metavar=pgettext("command-line placeholder", "IMAGE"), help=_("the image file"))
     ask.add_argument(
-        "--history", type=Path, metavar="FILE", help=_("JSON file of earlier turns; the new turn is added")
+        "question",
+        nargs="?",
+        metavar=pgettext("command-line placeholder", "QUESTION"),
+        help=_("the question; without one, questions are asked at a prompt"),
     )
     ask.add_argument(
-        "--audio", type=Path, metavar="WAV", help=_("a recorded spoken question to transcribe and answer")
+        "--history",
+        type=Path,
+        metavar=pgettext("command-line placeholder", "FILE"),
+        help=_("JSON file of earlier turns; the new turn is added"),
+    )
+    ask.add_argument(
+        "--audio",
+        type=Path,
+        metavar=pgettext("command-line placeholder", "WAV"),
+        help=_("a recorded spoken question to transcribe and answer"),
     )
     add_stt_arguments(ask)
     add_model_arguments(ask)
@@ -75,9 +102,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     models = subparsers.add_parser(
         "models", help=_("list or download models"), description=_("List known models.")
     )
-    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    models_sub = models.add_subparsers(
+        dest="models_command", metavar=pgettext("command-line placeholder", "ACTION")
+    )
     download = models_sub.add_parser("download", help=_("download a model with a progress bar"))
-    download.add_argument("model", nargs="?", default=DEFAULT_MODEL, metavar="ID")
+    download.add_argument(
+        "model",
+        nargs="?",
+        default=DEFAULT_MODEL,
+        metavar=pgettext("command-line placeholder", "ID"),
+        help=_("the model's hub id or short name (default: {model})").format(model=DEFAULT_MODEL),
+    )
     download.add_argument(
         "--again", action="store_true", help=_("fetch every file anew, replacing a damaged copy")
     )

@@ -6,7 +6,7 @@ import argparse
 
 from assistant.actions import TRIGGER_NAMES
 from assistant.cli import say_error
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 from assistant.instance import NOT_RUNNING, send_trigger
 
 
@@ -19,12 +19,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "are not available (Wayland), bind this command to keys in your desktop's keyboard settings."
         ),
     )
-    parser.add_argument("action", choices=TRIGGER_NAMES, metavar="ACTION", help=", ".join(TRIGGER_NAMES))
+    parser.add_argument(
+        "action",
+        choices=TRIGGER_NAMES,
+        metavar=pgettext("command-line placeholder", "ACTION"),
+        help=", ".join(TRIGGER_NAMES),
+    )
     parser.add_argument(
         "--timeout",
         type=float,
         default=2.0,
-        metavar="SECONDS",
+        metavar=pgettext("command-line placeholder", "SECONDS"),
         help=_("how long to wait for the assistant to answer (default 2)"),
     )
     parser.set_defaults(handler=run_trigger)

@@ -9,7 +9,7 @@ from assistant.engine import Engine
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.engine.server import ServerChoice
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool = False) -> None:
@@ -17,7 +17,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
     default = None if from_settings else "auto"
     parser.add_argument(
         "--model",
-        metavar="ID_OR_PATH",
+        metavar=pgettext("command-line placeholder", "ID_OR_PATH"),
         help=_("hub id or local folder (default: the settings)")
         if from_settings
         else _("hub id or local folder (default: {model})").format(model=DEFAULT_MODEL),
@@ -61,7 +61,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
     servers = parser.add_argument_group(_("a model server instead of the local model"))
     servers.add_argument(
         "--server",
-        metavar="URL",
+        metavar=pgettext("command-line placeholder", "URL"),
         help=_(
             "an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM, transformers serve), e.g. "
             "http://localhost:11434; --model, when given, answers if the server fails (default: the settings)"
@@ -73,7 +73,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
         ),
     )
     servers.add_argument(
-        "--server-model", metavar="NAME", help=_("the model on the server (default: the one it serves)")
+        "--server-model",
+        metavar=pgettext("command-line placeholder", "NAME"),
+        help=_("the model on the server (default: the one it serves)"),
     )
     servers.add_argument(
         "--allow-remote-server",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.cli.model_options import add_model_arguments
 from assistant.config import SPEAK_WITH
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--speech-to",
         type=Path,
-        metavar="DIR",
+        metavar=pgettext("command-line placeholder", "DIR"),
         help=_("write every utterance to DIR as NNNN.wav and NNNN.txt instead of playing it"),
     )
     parser.add_argument("--no-speech", action="store_true", help=_("do not speak; show text instead"))
@@ -36,7 +36,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument(
-        "--settings", type=Path, metavar="FILE", help=_("settings file (default: the user's)")
+        "--settings",
+        type=Path,
+        metavar=pgettext("command-line placeholder", "FILE"),
+        help=_("settings file (default: the user's)"),
     )
     parser.set_defaults(handler=_run)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from assistant.cli import say_error
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 
 
 def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
     """--stt-model and --language, shared with `assistant ask --audio`."""
     parser.add_argument(
         "--stt-model",
-        metavar="ID_OR_PATH",
+        metavar=pgettext("command-line placeholder", "ID_OR_PATH"),
         help=_(
             "speech-recognition model (default: the settings', tiny.en): base.en, small, … large-v3, or a local "
             "CTranslate2 folder"
@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "on this computer, and prints the text."
         ),
     )
-    parser.add_argument("audio", metavar="AUDIO", help=_("the recording"))
+    parser.add_argument(
+        "audio", metavar=pgettext("command-line placeholder", "AUDIO"), help=_("the recording")
+    )
     add_stt_arguments(parser)
     parser.set_defaults(handler=run_transcribe)
 

@@ -287,6 +287,23 @@ class DocxDocument(OoxmlDocument):
         if name == "document":
             # Translators: the alt-text report, where a picture is in a Word document's main text.
             return phrase("body, picture {number}", number=number)
+        # The other parts are named for the reader, not by their file (header1.xml).
+        found = re.fullmatch(r"(header|footer)(\d+)", name)
+        if found and found.group(1) == "header":
+            # Translators: the alt-text report, a picture in a Word document's page header {part}.
+            return phrase("header {part}, picture {number}", part=int(found.group(2)), number=number)
+        if found:
+            # Translators: the alt-text report, a picture in a Word document's page footer {part}.
+            return phrase("footer {part}, picture {number}", part=int(found.group(2)), number=number)
+        if name == "footnotes":
+            # Translators: the alt-text report, a picture in a Word document's footnotes.
+            return phrase("footnotes, picture {number}", number=number)
+        if name == "endnotes":
+            # Translators: the alt-text report, a picture in a Word document's endnotes.
+            return phrase("endnotes, picture {number}", number=number)
+        if name == "comments":
+            # Translators: the alt-text report, a picture in a Word document's comments.
+            return phrase("comments, picture {number}", number=number)
         return phrase("{part}, picture {number}", part=name, number=number)
 
 

@@ -111,7 +111,12 @@ class TranslatingEngine(Engine):
 
     def _fail(self, error: EngineError) -> None:
         self._failed = True
-        message = _("{reason} Until then, answers come in English.").format(reason=str(error))
+        # The reason last: it may end with a command to run, which no words may follow.
+        # Translators: said once where a translation model cannot be loaded; {reason} says why and how
+        # to fix it, and may end with a command (so it comes last).
+        message = _("Answers come in English until the translation model can be loaded. {reason}").format(
+            reason=str(error)
+        )
         self._own_notices.append(message)
         if self.on_notice is not None:
             self.on_notice(message)

@@ -183,7 +183,9 @@ class ConversationDialog(QDialog):
         self.picture.setToolTip(description)
         self.conversation.clear()
         if description:  # none for a window whose text alone was read
-            self._append(f"Description: {description}", spoken=True)
+            # Translators: the conversation dialog's first line, the picture's description; a screen
+            # reader says it as it is.
+            self._append(_("Description: {description}").format(description=description), spoken=True)
         self.show_text_on_image(text_lines, text_note)
         self.set_status("")
         self._update_buttons()
@@ -244,7 +246,8 @@ class ConversationDialog(QDialog):
         question = self._pending_question or ""
         self._pending_question = None
         self.turns.append(Turn(question, answer))
-        self._append(f"Answer: {answer}", spoken=True)
+        # Translators: a line of the conversation dialog, the model's answer to the question above it.
+        self._append(_("Answer: {answer}").format(answer=answer), spoken=True)
         self.set_status("")
 
     def answer_failed(self, message: str) -> None:

@@ -68,7 +68,7 @@ def test_docx(tmp_path: Path, engine: RecordingEngine) -> None:
         ("body", Status.HAS_ALT, Outcome.KEPT),
         ("body", Status.MISSING, Outcome.WRITTEN),
         ("body", Status.TOO_SMALL, Outcome.SKIPPED),
-        ("header1", Status.MISSING, Outcome.WRITTEN),
+        ("header 1", Status.MISSING, Outcome.WRITTEN),
     ]
     assert_zip_only_changed(
         original,

@@ -65,9 +65,16 @@ SAID = {
     "question",
     "showMessage",
     "error",
+    "ArgumentTypeError",
+    "_append",
+    "QListWidgetItem",
+    "setPlainText",
+    "appendPlainText",
+    "setHtml",
+    "ArgumentError",
 }
-# Keyword arguments that are shown: argparse's help and description.
-SHOWN_KEYWORDS = {"help", "description", "epilog", "title"}
+# Keyword arguments that are shown: argparse's help, description and placeholders (metavar).
+SHOWN_KEYWORDS = {"help", "description", "epilog", "title", "metavar"}
 # Fields of a report a person reads (the alt-text report's reasons, problems, locations, errors and
 # notes): a literal given to one, as a keyword argument or an attribute, or appended to `notes` or
 # `problems`, must be wrapped; `phrase` keeps its English for the JSON and translates it when shown.

@@ -53,7 +53,11 @@ def test_the_scan_finds_unwrapped_strings(tmp_path):
         "image.status, image.reason = FAILED, 'Marked decorative, so left alone.'\n"
         "image.reason = phrase('Marked decorative, so left alone.')\n"
         "problems.append((path, f'{path} was not found.'))\n"
-        "Source(None, problem='The image has no source.')\n",
+        "Source(None, problem='The image has no source.')\n"
+        "parser.add_argument('paths', metavar='PATH', help=_('documents or folders'))\n"
+        "raise argparse.ArgumentTypeError('must be 1 or more')\n"
+        "self._append(f'Answer: {answer}', spoken=True)\n"
+        "parser.add_argument('--batch-size', metavar='N', help=_('images per batch'))\n",
         encoding="utf-8",
     )
     scan.PACKAGE, package = tmp_path, scan.PACKAGE
@@ -61,7 +65,7 @@ def test_the_scan_finds_unwrapped_strings(tmp_path):
         found = sorted((finding.line, finding.text) for finding in scan.findings([source]))
     finally:
         scan.PACKAGE = package
-    assert [line for line, _text in found] == [2, 4, 5, 6, 7, 9, 11, 12]
+    assert [line for line, _text in found] == [2, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15]
 
 
 def test_the_template_is_up_to_date(template):

@@ -116,3 +116,20 @@ def test_settings_choose_the_language_and_keep_it_through_apply(qtbot):
     assert dialog.apply()
     choice.setCurrentIndex(0)  # after Apply, the dialog holds a new copy of the settings
     assert dialog.collect().interface_language == ""
+
+
+def test_the_conversations_lines_are_spanish(qtbot, spanish):
+    """The lines the conversation list shows (and a screen reader says as they are added) name what each
+    is in Spanish: they were "Description: …" and "Answer: …"."""
+    from PIL import Image
+
+    from assistant.ui.dialog import ConversationDialog
+
+    dialog = ConversationDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_image(Image.new("RGB", (8, 8)), "Un gato en un sofá.")
+    dialog.question.setText("¿De qué color es?")
+    dialog.submit()
+    dialog.add_answer("Gris.")
+    lines = [dialog.conversation.item(row).text() for row in range(dialog.conversation.count())]
+    assert lines == ["Descripción: Un gato en un sofá.", "Preguntaste: ¿De qué color es?", "Respuesta: Gris."]

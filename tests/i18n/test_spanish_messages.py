@@ -1,0 +1,113 @@
+"""English that a Spanish user still met, found by using the app under LANGUAGE=es: the command line's
+placeholders and a bad count's error, arguments with no help at all, the docx report's part names, and the
+missing translation model's notice (a sentence glued after the command it tells to run)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import pytest
+from PIL import Image
+
+from assistant import i18n
+from assistant.cli import build_parser
+from assistant.documents.ooxml import DocxDocument
+from assistant.documents.phrases import said
+from assistant.engine.base import Engine
+from assistant.engine.families import blip2
+from assistant.engine.translate import answer_in
+
+
+@pytest.fixture
+def spanish():
+    i18n.setup(override="es")
+    yield
+    i18n.setup(override="en")
+
+
+def _parsers(parser: argparse.ArgumentParser, name: str = "assistant"):
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command, sub in action.choices.items():
+                yield from _parsers(sub, f"{name} {command}")
+
+
+def _listed(parser: argparse.ArgumentParser):
+    """What --help lists: each option and positional argument, and each sub-command by its line."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            yield from action._choices_actions
+        else:
+            yield action
+
+
+def test_every_argument_of_the_product_has_a_help_text():
+    """A positional argument or option without help is listed by --help as a bare English placeholder
+    (describe's IMAGE, --detail): nothing says what it is, in any language."""
+    bare = [
+        f"{name}: {action.option_strings or action.dest}"
+        for name, parser in _parsers(build_parser(plugins=False))
+        for action in _listed(parser)
+        if action.help is None
+    ]
+    assert bare == []
+
+
+def test_the_command_lines_placeholders_are_spanish(spanish, monkeypatch):
+    monkeypatch.setenv("LANGUAGE", "es")  # argparse's own words follow the desktop's
+    parsers = dict(_parsers(build_parser(plugins=False)))
+    usage = parsers["assistant describe"].format_usage()
+    assert usage.startswith("uso: ")
+    assert "IMAGEN [IMAGEN ...]" in usage and not re.search(r"\bIMAGE\b", usage), usage
+    assert "ARCHIVO" in parsers["assistant ask"].format_usage()
+    assert "RUTA [RUTA ...]" in parsers["assistant alt-text"].format_usage()
+    assert "COMANDO" in parsers["assistant"].format_usage()
+
+
+def test_a_count_below_one_is_refused_in_spanish(spanish, monkeypatch, capsys):
+    monkeypatch.setenv("LANGUAGE", "es")
+    with pytest.raises(SystemExit):
+        build_parser(plugins=False).parse_args(["alt-text", "--batch-size", "0", "page.html"])
+    error = capsys.readouterr().err
+    assert "argumento --batch-size: debe ser 1 o más" in error, error
+
+
+def test_a_word_documents_header_and_footer_are_named_for_the_reader(spanish):
+    # `where` reads only the part's name and the picture's number.
+    where = DocxDocument.where
+    assert said(where(None, "word/header1.xml", 2)) == "encabezado 1, imagen 2"  # type: ignore[arg-type]
+    assert said(where(None, "word/footer3.xml", 1)) == "pie de página 3, imagen 1"  # type: ignore[arg-type]
+    assert said(where(None, "word/footnotes.xml", 1)) == "notas al pie, imagen 1"  # type: ignore[arg-type]
+    # The JSON report keeps English, as for every location.
+    assert where(None, "word/header1.xml", 2) == "header 1, picture 2"  # type: ignore[arg-type]
+
+
+class _English(Engine):
+    def describe(self, image, detail="brief", on_text=None, cancel=None):
+        return "A cat."
+
+    def ask(self, image, question, history=(), on_text=None, cancel=None, *, text_on_image=()):
+        return "A cat."
+
+    def describe_many(self, images, detail="brief", batch_size=8):
+        return ["A cat." for _image in images]
+
+    @property
+    def summary(self):
+        return "an English model"
+
+
+def test_the_missing_translation_models_notice_ends_with_the_command_to_run(spanish, monkeypatch):
+    """The notice said "… run: assistant models download MODEL Until then, …": the command ran into the
+    next sentence, with no stop between them, and could not be copied as it is."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub: the model is not downloaded, and cannot be
+    model = "h39-tests/no-such-translation-model"
+    engine = answer_in(_English(), blip2.FAMILY, "es", models=(model, model), warm_up=False)
+    heard: list[str] = []
+    engine.on_notice = heard.append
+    assert engine.describe(Image.new("RGB", (8, 8))) == "A cat."
+    assert len(heard) == 1
+    assert heard[0].startswith("Las respuestas llegan en inglés"), heard[0]
+    assert heard[0].endswith(f"assistant models download {model}"), heard[0]
