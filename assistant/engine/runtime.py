@@ -155,6 +155,17 @@ def fallback_after_oom(runtime: Runtime, machine: MachineInfo) -> Runtime:
     return _cpu_runtime("auto", machine, _("the graphics card ran out of memory"))
 
 
+def fallback_notice(runtime: Runtime) -> str:
+    """The sentence said once the model runs in `runtime` after the graphics card ran out of memory."""
+    if runtime.device == "cuda":
+        return _("The graphics card ran out of memory, so the model now runs in {precision} on it.").format(
+            precision=runtime.precision
+        )
+    return _(
+        "The graphics card ran out of memory, so the model now runs in {precision} on the processor."
+    ).format(precision=runtime.precision)
+
+
 def query_machine() -> MachineInfo:
     """Ask torch what this computer offers (imports torch)."""
     import importlib.util

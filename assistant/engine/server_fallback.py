@@ -41,7 +41,7 @@ class ServerWithFallback(Engine):
 
     def _notify(self, message: str) -> None:
         self.notices.append(message)
-        log.warning(message)
+        log.info(message)  # the user hears it through on_notice; a warning would print it again
         if self.on_notice is not None:
             self.on_notice(message)
 

@@ -31,7 +31,7 @@ from assistant.engine.catalogue import language_name
 from assistant.engine.families.processors import load_processor
 from assistant.engine.generation import CleanTextStreamer, StopWhenCancelled
 from assistant.engine.images import as_normalized, image_fingerprint
-from assistant.engine.runtime import MachineInfo, Runtime, fallback_after_oom, query_machine
+from assistant.engine.runtime import MachineInfo, Runtime, fallback_after_oom, fallback_notice, query_machine
 from assistant.engine.text import clean_output
 from assistant.i18n import _
 
@@ -300,12 +300,9 @@ class ChatEngine(Engine):
         torch.cuda.empty_cache()
         self.runtime = fallback_after_oom(self.runtime, self._machine or query_machine())
         self.model = self._reload(self.runtime)
-        message = (
-            f"The graphics card ran out of memory, so the model now runs in {self.runtime.precision} "
-            f"on {'the graphics card' if self.runtime.device == 'cuda' else 'the processor'}."
-        )
+        message = fallback_notice(self.runtime)
         self.notices.append(message)
-        log.warning(message)
+        log.info(message)  # the user hears it through on_notice; a warning would print it again
         if self.on_notice:
             self.on_notice(message)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 from conftest import free_port
@@ -57,3 +60,19 @@ def test_alt_text_through_the_server(capsys, served, tmp_path, picture) -> None:
     code, out, err = run(capsys, "alt-text", str(tmp_path / "notes.md"), "--server", served)
     assert code == 0, err
     assert "notes.md" in out
+
+
+def test_the_fall_back_to_the_local_model_is_said_once(tiny_model_dir, picture) -> None:
+    """The sentence is the user's, on stderr once: the engine's log must not print it a second time
+    (a command sets no logging, so Python's last-resort handler printed every warning)."""
+    down = f"http://127.0.0.1:{free_port()}"
+    options = ["--no-ocr", "--precision", "fp32", "--model", str(tiny_model_dir), "--server", down]
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "describe", picture, *options],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"},
+        timeout=300,  # a hang guard
+    )
+    assert done.returncode == 0 and done.stdout.strip(), done.stderr
+    assert done.stderr.count("Meanwhile the local model answers.") == 1, done.stderr

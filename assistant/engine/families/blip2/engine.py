@@ -25,7 +25,7 @@ from assistant.engine.base import Cancelled, Detail, Engine, EngineError, TextCa
 from assistant.engine.generation import CleanTextStreamer, StopWhenCancelled, crop_cache, shared_length
 from assistant.engine.images import as_normalized, image_fingerprint
 from assistant.engine.loading import load_weights
-from assistant.engine.runtime import MachineInfo, Runtime, fallback_after_oom, query_machine
+from assistant.engine.runtime import MachineInfo, Runtime, fallback_after_oom, fallback_notice, query_machine
 from assistant.engine.text import clean_output
 from assistant.i18n import _
 
@@ -103,7 +103,7 @@ class Blip2Engine(Engine):
 
     def _notify(self, message: str) -> None:
         self.notices.append(message)
-        log.warning(message)
+        log.info(message)  # the user hears it through on_notice; a warning would print it again
         if self.on_notice:
             self.on_notice(message)
 
@@ -118,10 +118,7 @@ class Blip2Engine(Engine):
         torch.cuda.empty_cache()
         self.runtime = fallback_after_oom(self.runtime, self._machine or query_machine())
         self.model, self.processor = self._reload(self.runtime)
-        self._notify(
-            f"The graphics card ran out of memory, so the model now runs in {self.runtime.precision} "
-            f"on {'the graphics card' if self.runtime.device == 'cuda' else 'the processor'}."
-        )
+        self._notify(fallback_notice(self.runtime))
 
     # ---- the pieces ----------------------------------------------------------------------------
 
