@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from assistant.engine.base import EngineError
-from assistant.i18n import _
+from assistant.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 API_KEY_ENV = "ASSISTANT_SERVER_API_KEY"
 KEYRING_SERVICE = "assistant-model-server"
 # How the user allows a server that is not on this computer, said in the refusal.
-ALLOW_HINT = "add --allow-remote-server, or confirm it in Settings under Model server"
+ALLOW_HINT = N_("add --allow-remote-server, or confirm it in Settings under Model server")
 
 
 class ServerAddressError(EngineError):
@@ -103,12 +103,12 @@ def check_allowed(address: ServerAddress, allowed: bool) -> None:
         raise RemoteServerNotAllowed(
             _(
                 "The model server at {label} is on another computer and its address is plain http, so pictures of your screen would go there unencrypted; use its https address, or {allow_hint}."
-            ).format(label=address.label, allow_hint=ALLOW_HINT)
+            ).format(label=address.label, allow_hint=_(ALLOW_HINT))
         )
     raise RemoteServerNotAllowed(
         _(
             "The model server at {label} is on another computer and would receive pictures of your screen; to allow that, {allow_hint}."
-        ).format(label=address.label, allow_hint=ALLOW_HINT)
+        ).format(label=address.label, allow_hint=_(ALLOW_HINT))
     )
 
 

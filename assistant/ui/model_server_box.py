@@ -73,7 +73,8 @@ class ModelServerBox(QGroupBox):
         how = _(" Its address is plain http, so they travel unencrypted.") if plain else ""
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Send pictures of your screen to another computer?",
+            # Translators: the title of the question asked before the screen goes to a model server.
+            _("Send pictures of your screen to another computer?"),
             _(
                 "The model server at {label} is on another computer. Every picture the assistant describes or answers questions about, which is often your screen, will be sent to it.{how} Allow this server?"
             ).format(label=label, how=how),

@@ -119,3 +119,13 @@ def test_the_settings_choose_a_server_and_remember_the_one_allowed() -> None:
     settings.server = "https://192.0.2.11:8443"  # another server: asked again
     choice = server_choice(settings)
     assert choice is not None and not choice.allow_remote
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.10:11434", "https://192.0.2.10:8443"])
+def test_the_refusal_is_in_the_users_language_with_its_hint(url: str, monkeypatch) -> None:
+    from assistant.engine import server_consent
+
+    monkeypatch.setattr(server_consent, "_", lambda text: f"«{text}»")  # marks each text gettext is asked for
+    with pytest.raises(RemoteServerNotAllowed) as refused:
+        server_consent.check_allowed(parse_address(url), allowed=False)
+    assert "«add --allow-remote-server, or confirm it in Settings under Model server»" in str(refused.value)

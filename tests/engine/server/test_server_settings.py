@@ -98,3 +98,25 @@ def test_the_question_names_the_server_and_defaults_to_no(qtbot, monkeypatch) ->
     (question,) = shown
     assert "192.0.2.10:11434 is on another computer" in question.text() and "unencrypted" in question.text()
     assert question.defaultButton() is question.button(QMessageBox.StandardButton.No)
+
+
+def test_every_word_of_the_question_is_in_the_users_language(qtbot, monkeypatch) -> None:
+    import assistant.ui.model_server_box as module
+
+    shown: list[QMessageBox] = []
+
+    def exec_(box: QMessageBox) -> int:
+        shown.append(box)
+        return int(QMessageBox.StandardButton.No)
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    monkeypatch.setattr(module, "_", lambda text: f"«{text}»")  # marks each text that goes through gettext
+    box = ModelServerBox(Settings())
+    qtbot.addWidget(box)
+    box.ask("192.0.2.10:11434", plain=False)
+    (question,) = shown
+    buttons = [
+        question.button(b).text() for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)
+    ]
+    for text in (question.windowTitle(), question.text(), *buttons):
+        assert text.startswith("«") and text.endswith("»"), text
