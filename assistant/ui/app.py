@@ -21,6 +21,7 @@ from assistant.engine.base import Engine
 from assistant.i18n import N_, _
 from assistant.i18n import setup as setup_language
 from assistant.ui.earcons import Earcons
+from assistant.ui.qt_words import QtWords
 from assistant.ui.telling import SpeechOutput
 from assistant.ui.views import MainWindow, TrayView
 from assistant.ui.worker import ModelSpec
@@ -106,6 +107,9 @@ def use_language(app: QApplication, settings: Settings) -> str:
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if language != "en" and translator.load(QLocale(language), "qtbase", "_", folder):
         app.installTranslator(translator)
+    if language != "en":
+        # After Qt's catalogue, so asked first: the few words Qt's lacks (its file dialog's fields).
+        app.installTranslator(QtWords(app))
     return language
 
 

@@ -133,3 +133,50 @@ def test_the_conversations_lines_are_spanish(qtbot, spanish):
     dialog.add_answer("Gris.")
     lines = [dialog.conversation.item(row).text() for row in range(dialog.conversation.count())]
     assert lines == ["Descripción: Un gato en un sofá.", "Preguntaste: ¿De qué color es?", "Respuesta: Gris."]
+
+
+@pytest.fixture
+def spanish_qt(qapp, spanish):
+    """Spanish for the app and for Qt's own words, as `use_language` sets them when the app starts; the
+    translators are taken off after the test."""
+    from PySide6.QtCore import QTranslator
+
+    from assistant.ui.app import use_language
+
+    before = set(qapp.findChildren(QTranslator))
+    assert use_language(qapp, Settings(interface_language="es")) == "es"
+    yield
+    for translator in set(qapp.findChildren(QTranslator)) - before:
+        qapp.removeTranslator(translator)
+        translator.deleteLater()
+
+
+@pytest.mark.parametrize("saving", [False, True])
+def test_qts_file_dialog_is_spanish_with_unique_mnemonics(qtbot, spanish_qt, saving):
+    """Qt's own file dialog (where the desktop offers none): Qt's Spanish catalogue lacks its fields' labels
+    as Qt 6 writes them ("&Look in:", "Files of &type:"), which the app's catalogue gives."""
+    from PySide6.QtWidgets import QFileDialog
+
+    dialog = QFileDialog(None, "Describir un archivo de imagen")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if saving else QFileDialog.AcceptMode.AcceptOpen)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    texts = _shown_texts(dialog)
+    assert "&Buscar en:" in texts and "&Tipo de archivos:" in texts, texts
+    english = {
+        "look",
+        "files",
+        "type",
+        "file",
+        "name",
+        "open",
+        "save",
+        "cancel",
+        "directory",
+        "parent",
+        "back",
+    }
+    left = [text for text in texts if english & set(re.findall(r"[a-z]+", text.replace("&", "").lower()))]
+    assert not left, left
+    _check(dialog)
