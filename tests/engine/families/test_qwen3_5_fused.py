@@ -166,3 +166,21 @@ def test_the_engine_uses_the_fused_norms(int8_starts) -> None:
     _first, engine = int8_starts
     norms = [m for m in engine.model.modules() if isinstance(m, Qwen3_5RMSNorm)]
     assert norms and all(type(m) is FusedRMSNorm for m in norms)
+
+
+def test_the_kept_norm_weight_gives_the_multiply_after_and_follows_the_weight() -> None:
+    """`FusedRMSNorm` passes its kept `1 + weight` to `rms_norm`: the numbers of multiplying after the
+    call, exactly; a weight changed in place or replaced is seen at the next call."""
+    torch.manual_seed(1)
+    norm = Qwen3_5RMSNorm(64)
+    norm.__class__ = FusedRMSNorm
+    x = torch.randn(2, 3, 64) * 5
+    for change in ("none", "in place", "replaced"):
+        if change == "in place":
+            with torch.no_grad():
+                norm.weight.normal_()
+        elif change == "replaced":
+            norm.weight = torch.nn.Parameter(torch.randn(64))
+        with torch.inference_mode():
+            expected = torch.rms_norm(x, (64,), None, norm.eps) * (1.0 + norm.weight)
+            assert torch.equal(norm(x), expected)

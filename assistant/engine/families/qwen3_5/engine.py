@@ -11,6 +11,7 @@ from assistant.engine.families.chat import ChatEngine
 from assistant.engine.families.qwen3_5.deltanet import use_fast_decoding
 from assistant.engine.families.qwen3_5.mlp import use_fused_mlp
 from assistant.engine.families.qwen3_5.norms import use_fused_norms
+from assistant.engine.families.qwen3_5.step import use_decoding_layers
 from assistant.engine.families.qwen3_5.vision import use_matmul_patch_embed
 
 # A 1920×1080 screen read at about 580×330: its layout, windows and large text. Small text is lost at
@@ -48,10 +49,11 @@ class Qwen3_5Engine(ChatEngine):
 
     def _use_processor_paths(self) -> None:
         """Where transformers' path is slow on a processor, the same arithmetic in a faster form
-        (`deltanet.py`, `mlp.py`, `norms.py`, `vision.py`); on a graphics card, transformers' own."""
+        (`deltanet.py`, `mlp.py`, `norms.py`, `step.py`, `vision.py`); on a graphics card, transformers' own."""
         use_fast_decoding(self.model)
         use_fused_mlp(self.model)
         use_fused_norms(self.model)
+        use_decoding_layers(self.model)  # after the three above, whose classes its step checks
         use_matmul_patch_embed(self.model)
 
     @classmethod

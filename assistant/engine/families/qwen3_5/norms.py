@@ -22,7 +22,24 @@ class FusedRMSNorm(Qwen3_5RMSNorm):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dtype != torch.float32 or self.weight.dtype != torch.float32:
             return super().forward(x)  # type: ignore[no-untyped-call]  # transformers' is untyped
-        return torch.rms_norm(x, self.weight.shape, None, self.eps) * (1.0 + self.weight)
+        # The kept 1 + weight as the call's weight: the same numbers as multiplying after it (the
+        # call's last step is that multiply), one call instead of three (15 against 32 us a norm).
+        return torch.rms_norm(x, self.weight.shape, self.scale(), self.eps)
+
+    def scale(self) -> torch.Tensor:
+        """`1 + weight`, made again only when the weight is replaced or changed in place."""
+        weight, key = self.weight, self.scale_key()
+        kept = self.__dict__.get("_scale")
+        if kept is None or kept[0] != key:
+            with torch.inference_mode(False), torch.no_grad():  # usable outside inference mode too
+                kept = self.__dict__["_scale"] = (key, 1.0 + weight.detach())
+        return kept[1]
+
+    def scale_key(self) -> tuple[int, int]:
+        """What `scale` is kept for: the weight's place and its in-place changes (none counted for an
+        inference tensor, which cannot be changed outside inference mode)."""
+        weight = self.weight
+        return weight.data_ptr(), -1 if weight.is_inference() else weight._version
 
 
 def gated_rms_norm(norm: Qwen3_5RMSNormGated, x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:

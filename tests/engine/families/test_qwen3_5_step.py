@@ -1,0 +1,142 @@
+"""Qwen3.5's decoder layers at one token a step (`qwen3_5/step.py`) give the tokens and logits of the
+path before them (transformers' decoder layer calling the family's fused parts), exactly: the same
+operations on the same numbers. Checked on the tiny int8 checkpoint for one prompt, a left-padded
+batch of two and a question after a kept picture's prefix; a broken rotation or norm weight fails it."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from PIL import Image
+from transformers.models.qwen3_5.modeling_qwen3_5 import (
+    Qwen3_5Attention,
+    Qwen3_5DecoderLayer,
+    Qwen3_5RMSNorm,
+)
+
+from assistant.engine import load_engine, quantized
+from assistant.engine.families.qwen3_5 import step
+from assistant.engine.families.qwen3_5.step import QKV, DecodingDecoderLayer
+
+
+def _picture(seed: int, size: tuple[int, int] = (96, 128)) -> Image.Image:
+    pixels = torch.randint(
+        0, 256, (*size, 3), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8
+    )
+    return Image.fromarray(pixels.numpy())
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_qwen_dir, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path_factory.mktemp("cache")))
+        engine = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
+    # The tiny checkpoint's norm weights are all zeros (the query's and key's alike): random ones, so
+    # that a weight taken for another shows.
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for module in engine.model.modules():
+            if isinstance(module, Qwen3_5RMSNorm):
+                module.weight.normal_(0.0, 0.3)
+    return engine
+
+
+def _set_layers(model: torch.nn.Module, layer_class: type) -> None:
+    for module in model.modules():
+        if isinstance(module, Qwen3_5DecoderLayer):
+            module.__class__ = layer_class
+
+
+def _generate(engine, inputs, layer_class: type, image_key: str | None = None):
+    """Eight greedy tokens and their logits; with `image_key`, from the picture's kept prefix (read
+    with `layer_class` too), as the engine generates."""
+    _set_layers(engine.model, layer_class)
+    if image_key is not None:
+        engine.clear_feature_cache()
+        prefix = engine._prefix_for(image_key, inputs)
+        engine.restore_state(prefix.state)
+        inputs = {name: value for name, value in inputs.items() if not name.startswith(("pixel_", "image_"))}
+        inputs["cache"] = copy.deepcopy(prefix.cache)
+    with torch.inference_mode():
+        output = engine.model.generate(
+            **inputs,
+            do_sample=False,
+            max_new_tokens=8,
+            min_new_tokens=8,
+            output_logits=True,
+            return_dict_in_generate=True,
+        )
+    return output.sequences, torch.stack(output.logits)
+
+
+def _both(engine, case: str):
+    pictures = 2 if case == "a batch" else 1
+    key = "picture" if case == "from a kept picture" else None
+    conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
+    inputs = engine.inputs(conversations[:pictures], [_picture(2), _picture(3, (64, 160))][:pictures])
+    try:
+        ours = _generate(engine, inputs, DecodingDecoderLayer, key)
+        theirs = _generate(engine, inputs, Qwen3_5DecoderLayer, key)
+    finally:
+        _set_layers(engine.model, DecodingDecoderLayer)
+        engine.clear_feature_cache()
+    return ours, theirs
+
+
+@pytest.mark.parametrize("case", ["one prompt", "a batch", "from a kept picture"])
+def test_tokens_and_logits_are_the_path_befores_exactly(engine, case) -> None:
+    """One prompt; a left-padded batch of two of different lengths (its attention mask reaches the
+    step); a question read after a kept picture's prefix (the step starts from a copied cache)."""
+    (ours, our_logits), (theirs, their_logits) = _both(engine, case)
+    assert torch.equal(ours, theirs)
+    assert float(their_logits.abs().max()) > 0  # not a comparison of zeros
+    assert torch.equal(our_logits, their_logits)
+
+
+def test_the_engine_steps_through_both_kinds_of_layer(engine, monkeypatch) -> None:
+    layers = [m for m in engine.model.modules() if isinstance(m, Qwen3_5DecoderLayer)]
+    assert {layer.block_type for layer in layers} == {"linear_attention", "full_attention"}
+    assert all(type(layer) is DecodingDecoderLayer for layer in layers)
+    attentions = [m for m in engine.model.modules() if isinstance(m, Qwen3_5Attention)]
+    assert attentions and all(QKV in m._modules for m in attentions)
+    stepped = []
+    original = DecodingDecoderLayer._step
+    monkeypatch.setattr(
+        DecodingDecoderLayer, "_step", lambda self, *a: stepped.append(self.block_type) or original(self, *a)
+    )
+    engine.clear_feature_cache()
+    engine.describe(_picture(1))
+    assert set(stepped) == {"linear_attention", "full_attention"}
+
+
+@pytest.mark.parametrize("broken", ["rotation", "key norm weight"])
+def test_a_broken_step_is_caught(engine, monkeypatch, broken) -> None:
+    """The comparison above sees a rotation's cosine and sine swapped, and the key's heads normed with
+    the query's weight."""
+    if broken == "rotation":
+        original = step._rotate
+        monkeypatch.setattr(step, "_rotate", lambda x, cos, sin: original(x, sin, cos))
+    else:
+        original_scale = step._qk_scale
+
+        def query_weight_for_all(attention):
+            scale = original_scale(attention)
+            return scale[:1].expand_as(scale)
+
+        monkeypatch.setattr(step, "_qk_scale", query_weight_for_all)
+    (_ours, our_logits), (_theirs, their_logits) = _both(engine, "one prompt")
+    assert not torch.equal(our_logits, their_logits)
+
+
+def test_off_the_processor_the_layers_are_transformers(engine) -> None:
+    """A graphics card keeps transformers' parts (the meta device stands for it): nothing is fused and
+    the layer, though of the new class, takes transformers' path (its norms are not the fused ones)."""
+    config = engine.model.config.text_config
+    with torch.device("meta"):
+        model = torch.nn.Sequential(Qwen3_5DecoderLayer(config, 1))
+    step.use_decoding_layers(model)
+    layer = model[0]
+    assert QKV not in layer.self_attn._modules
+    assert not layer._decodes(torch.zeros(1, 1, config.hidden_size))
