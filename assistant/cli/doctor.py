@@ -71,6 +71,31 @@ def check_settings() -> tuple[Settings, list[str]]:
     ]
 
 
+def check_language(settings: Settings) -> list[str]:
+    """The language the command line speaks, and the app's where Settings chose another; where the
+    desktop's language has no catalogue, the one sentence (in English) that says so."""
+    from assistant.i18n import language, take_notice
+    from assistant.speech.voices import language_name
+
+    spoken = language()
+    notice = take_notice()
+    lines = [
+        notice
+        or _("Speaks {language}, the desktop's language.").format(
+            language=language_name([spoken], spoken) or spoken
+        )
+    ]
+    chosen = settings.interface_language
+    if chosen:
+        lines.append(
+            # Translators: `assistant doctor`, where Settings chose the app's language.
+            _("The app's windows and speech: {language}, chosen in Settings.").format(
+                language=language_name([chosen], spoken) or chosen
+            )
+        )
+    return lines
+
+
 def check_model(model: str, device: str, precision: str) -> list[str]:
     from assistant.engine.models import cached_path, count_parameters, folder_size, known_parameters
     from assistant.engine.runtime import GIB, choose_runtime, query_machine
@@ -304,6 +329,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     )
     settings, lines = check_settings()
     _section(_("Settings"), lines)
+    _section(_("Language"), _safely(lambda: check_language(settings), pgettext("doctor check", "language")))
     model, device, precision = args.model or settings.model, settings.device, settings.precision
     _section(
         _("Model and graphics card"),

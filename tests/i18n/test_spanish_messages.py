@@ -111,3 +111,22 @@ def test_the_missing_translation_models_notice_ends_with_the_command_to_run(span
     assert len(heard) == 1
     assert heard[0].startswith("Las respuestas llegan en inglés"), heard[0]
     assert heard[0].endswith(f"assistant models download {model}"), heard[0]
+
+
+def test_doctor_says_which_language_and_that_one_without_a_catalogue_falls_back_to_english():
+    """Under LANGUAGE=de the command line spoke English without a word on why; doctor now says it."""
+    from assistant.cli.doctor import check_language
+    from assistant.config import Settings
+
+    try:
+        i18n.setup(environ={"LANGUAGE": "de"})
+        assert check_language(Settings()) == [
+            "The assistant is not translated into German yet, so it speaks English."
+        ]
+        i18n.setup(environ={"LANGUAGE": "es"})
+        assert check_language(Settings()) == ["Habla español, el idioma del escritorio."]
+        assert check_language(Settings(interface_language="en"))[1] == (
+            "Las ventanas y la voz de la aplicación: inglés, elegido en Configuración."
+        )
+    finally:
+        i18n.setup(override="en")
