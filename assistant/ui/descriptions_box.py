@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QLineEdit, QSpinBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QSpinBox, QWidget
 
 from assistant.config import DETAILS, IDLE_MINUTES_MAX, TEXT_WORD_LIMIT_MAX, Settings
 from assistant.engine.catalogue import KNOWN_MODELS, choice_description
 from assistant.i18n import _
+from assistant.ui.announce import announce
 from assistant.ui.image_budget_box import name_editor
 from assistant.ui.runtime_box import device_combo, precision_combo
 from assistant.ui.settings_group import SettingsGroup
@@ -25,11 +27,8 @@ class DescriptionsBox(SettingsGroup):
             self.detail.addItem({"brief": _("Brief"), "detailed": _("Detailed")}.get(value, value), value)
         self.detail.setCurrentIndex(max(0, self.detail.findData(settings.detail)))
         self._row(_("&Detail:"), self.detail)
-        self.model = QLineEdit(settings.model)
-        self.model.setAccessibleName(_("Model"))
-        self.model.setCompleter(QCompleter([known.id for known in KNOWN_MODELS], self.model))
-        self._say_model_facts(settings.model)
-        self.model.textChanged.connect(self._say_model_facts)
+        self.model = QComboBox()
+        self._fill_model_choice(settings.model)
         self._row(_("Mod&el:"), self.model)
         self.device = device_combo(settings.device)
         self._row(_("Dev&ice:"), self.device)
@@ -70,7 +69,30 @@ class DescriptionsBox(SettingsGroup):
         name_editor(self.text_word_limit)
         self._row(_("Words of text to read before &stopping (0: all):"), self.text_word_limit)
 
-    def _say_model_facts(self, text: str) -> None:
+    def _fill_model_choice(self, current: str) -> None:
+        """The known models, picked with the arrow keys, or any other typed in (a hub id, a folder); typing
+        part of a name, in any case, offers the known models that hold it."""
+        combo = self.model
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self._name_combo(combo, _("Model"))
+        editor = combo.lineEdit()
+        if editor is not None:  # the text field inside, which AT-SPI shows on its own
+            editor.setAccessibleName(_("Model"))
+        for known in KNOWN_MODELS:
+            combo.addItem(known.id)
+        combo.setEditText(current)
+        completer = QCompleter([known.id for known in KNOWN_MODELS], combo)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)  # a list to arrow through
+        combo.setCompleter(completer)
+        self._set_model_facts(current)
+        combo.editTextChanged.connect(self._set_model_facts)
+        # A model reached with the arrow keys is read by its name alone; its facts follow.
+        combo.currentIndexChanged.connect(lambda _index: announce(combo, combo.accessibleDescription()))
+
+    def _set_model_facts(self, text: str) -> None:
         """The known model's size, memory, licence and languages, read with the Model field."""
         facts = choice_description(text.strip())
         self.model.setAccessibleDescription(facts)
@@ -80,7 +102,7 @@ class DescriptionsBox(SettingsGroup):
         chosen = dataclasses.replace(
             settings,
             detail=self.detail.currentData(),
-            model=self.model.text().strip() or settings.model,
+            model=self.model.currentText().strip() or settings.model,
             device=self.device.currentData(),
             precision=self.precision.currentData(),
             free_model_after_minutes=self.free_model.value(),

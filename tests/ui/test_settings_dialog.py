@@ -180,17 +180,55 @@ def test_without_a_screen_reader_settings_say_so(qtbot):
 
 
 def test_the_model_field_says_the_known_models_facts(dialog):
-    assert dialog.descriptions_box.model.accessibleDescription().startswith(
-        "Salesforce/blip2-opt-2.7b: BLIP-2, 3.7 billion"
-    )
-    dialog.descriptions_box.model.setText("qwen3.5-0.8b")
-    facts = dialog.descriptions_box.model.accessibleDescription()
+    model = dialog.descriptions_box.model
+    assert model.accessibleDescription().startswith("Salesforce/blip2-opt-2.7b: BLIP-2, 3.7 billion")
+    model.setEditText("qwen3.5-0.8b")
+    facts = model.accessibleDescription()
     assert facts.startswith("Qwen/Qwen3.5-0.8B: Qwen3.5,") and "Apache-2.0 licence, many languages" in facts
-    assert "memory int8 0.8 GB" in facts and dialog.descriptions_box.model.toolTip() == facts
-    dialog.descriptions_box.model.setText("/my/own/model")
-    assert dialog.descriptions_box.model.accessibleDescription().startswith(
-        "A Hugging Face model name, a short name"
-    )
+    assert "memory int8 0.8 GB" in facts and model.toolTip() == facts
+    model.setEditText("/my/own/model")
+    assert model.accessibleDescription().startswith("A Hugging Face model name, a short name")
+    assert dialog.descriptions_box.chosen(Settings()).model == "/my/own/model"  # a folder is kept as typed
+
+
+def test_the_known_models_are_picked_with_the_arrow_keys_and_their_facts_said(qtbot, dialog, monkeypatch):
+    from assistant.engine.catalogue import KNOWN_MODELS
+    from assistant.ui import descriptions_box
+
+    said: list[str] = []
+    monkeypatch.setattr(descriptions_box, "announce", lambda widget, text: said.append(text))
+    model = dialog.descriptions_box.model
+    assert [model.itemText(i) for i in range(model.count())] == [known.id for known in KNOWN_MODELS]
+    model.setFocus()
+    qtbot.waitUntil(model.hasFocus)
+    for known in KNOWN_MODELS[1:]:
+        qtbot.keyClick(model, Qt.Key.Key_Down)
+        assert model.currentText() == known.id
+        assert said[-1] == model.accessibleDescription() and known.facts() in said[-1]
+    assert len(said) == len(KNOWN_MODELS) - 1  # once for each model reached, not at the window's opening
+    assert dialog.descriptions_box.chosen(Settings()).model == KNOWN_MODELS[-1].id
+
+
+def test_typing_part_of_a_models_name_offers_the_known_models_that_hold_it(qtbot, dialog):
+    model = dialog.descriptions_box.model
+    model.setFocus()
+    qtbot.waitUntil(model.hasFocus)
+    model.lineEdit().selectAll()
+    qtbot.keyClicks(model.lineEdit(), "smolvlm2")  # any case, any part of the name
+    completer = model.completer()
+    offered = [completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())]
+    assert offered == [
+        "HuggingFaceTB/SmolVLM2-256M-Video-Instruct",
+        "HuggingFaceTB/SmolVLM2-500M-Video-Instruct",
+        "HuggingFaceTB/SmolVLM2-2.2B-Instruct",
+    ]
+    popup = completer.popup()
+    qtbot.waitUntil(popup.isVisible)  # a list to arrow through, not a guess written into the field
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert model.currentText() == "HuggingFaceTB/SmolVLM2-500M-Video-Instruct" and dialog.isVisible()
+    assert "SmolVLM2, 0.51 billion parameters" in model.accessibleDescription()
 
 
 def test_the_image_token_budget_is_named_reached_by_keyboard_and_applied(qtbot):
