@@ -47,9 +47,11 @@ def _generated(model: Any, batch: Any, longest: int) -> torch.Tensor:
 @pytest.mark.parametrize("int8", [True, False], ids=["int8", "float32"])
 def test_one_sentence_gives_the_tokens_generate_gives(marian_dir: Path, int8: bool) -> None:
     tokenizer, model = AutoTokenizer.from_pretrained(marian_dir), _model(marian_dir, int8)
-    # int8: each layer's query, key and value in one joined product; float32: the three layers.
-    joined = marian._joined(model, list(model.model.decoder.layers))
-    assert [part is not None for part in joined] == [int8, int8]
+    # int8: each layer's query, key and value in one joined product, and the source's keys and values
+    # of all layers in one; float32: each layer.
+    plan = marian._plan(model)
+    assert [layer.query_key_value.packed is not None for layer in plan.layers] == [int8, int8]
+    assert (plan.source_keys_values.packed is not None) == int8
     seen = set()
     with torch.inference_mode():
         for sentence in SENTENCES:
@@ -85,3 +87,38 @@ def test_what_the_loop_does_not_cover_goes_through_generate(marian_dir: Path) ->
     model.generation_config.repetition_penalty = 1.0
     model.config._attn_implementation = "eager"
     assert not marian.fits(model, one)
+
+
+def _near_tie() -> torch.Tensor:
+    """Scores whose best (index 10) and second (index 3, one float32 step below) become equal in
+    `log_softmax` over a large vocabulary: the tie then goes to the lower index."""
+    torch.manual_seed(1)
+    scores = torch.randn(1, 65001) * 0.1
+    scores[0, 10] = 0.5
+    scores[0, 3] = torch.nextafter(torch.tensor(0.5), torch.tensor(0.0))
+    return scores
+
+
+def _cases() -> list[torch.Tensor]:
+    torch.manual_seed(0)
+    cases = [torch.randn(1, 65001) * scale for scale in (0.01, 1.0, 100.0) for _seed in range(5)]
+    tied = torch.randn(1, 1000)
+    tied[0, 7] = tied[0, 700] = tied.max() + 1  # equal best scores: the first
+    infinite = torch.randn(1, 1000)
+    infinite[0, 7] = torch.inf
+    not_a_number = torch.randn(1, 1000)
+    not_a_number[0, 9] = torch.nan
+    forced = torch.full((1, 1000), -torch.inf)
+    forced[0, 0] = 0.0  # the forced end: every other token barred
+    barred = torch.randn(1, 1000)
+    barred[0, :500] = -torch.inf
+    return [*cases, _near_tie(), tied, infinite, not_a_number, forced, barred]
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_the_chosen_token_is_the_renormalized_argmax(normalize: bool) -> None:
+    cases = _cases()
+    expected = [int(torch.argmax(s.log_softmax(dim=-1) if normalize else s, dim=-1)) for s in cases]
+    assert [marian.choose(scores, normalize) for scores in cases] == expected
+    if normalize:  # the near tie is one: renormalized, the lower index wins
+        assert expected[len(cases) - 6] == 3 != int(torch.argmax(_near_tie(), dim=-1))

@@ -13,6 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
+from assistant.engine import marian
 from assistant.engine import models as model_files
 from assistant.engine.families import blip2
 from assistant.engine.translate import TranslatingEngine, Translator, answer_in
@@ -95,13 +96,19 @@ def test_a_damaged_model_found_by_the_warm_up_is_said_once_at_the_first_answer(t
     assert len(heard) == 1 and "English" in heard[0] and "opus-mt-damaged" in heard[0]
 
 
-def test_a_sentence_is_translated_on_one_thread_and_the_threads_are_given_back(marian_dir: Path) -> None:
+def test_a_sentence_is_translated_on_one_thread_and_the_threads_are_given_back(
+    marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     translator = Translator(str(marian_dir))
     translator.load()
-    _tokenizer, model = translator._loaded or (None, None)
     during: list[int] = []
-    # The output layer runs at every decode step, through generate or the translator's own loop.
-    model.lm_head.register_forward_pre_hook(lambda *_args: during.append(torch.get_num_threads()))
+    choose = marian.choose  # each decode step's token is chosen there (one sentence: the app's own loop)
+
+    def counted(*args: Any) -> int:
+        during.append(torch.get_num_threads())
+        return choose(*args)
+
+    monkeypatch.setattr(marian, "choose", counted)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
