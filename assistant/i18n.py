@@ -132,6 +132,14 @@ def language() -> str:
     return _language
 
 
+def translation_for(tag: str) -> _gettext.NullTranslations:
+    """The catalogue of the language `tag` ("es", "pt-BR"), English where there is none: for words written
+    in a language other than the user's, such as a document's own."""
+    return _gettext.translation(
+        DOMAIN, LOCALE_DIR, languages=[normalize(tag) or SOURCE_LANGUAGE], fallback=True
+    )
+
+
 def take_notice() -> str | None:
     """The sentence saying that the desktop's language has no catalogue, the first time it is asked for."""
     global _notice

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from assistant.documents.model import is_suspicious
+from assistant.i18n import translation_for
 
 DEFAULT_MAX_LENGTH = 150
 
@@ -80,15 +81,21 @@ def clean_description(description: str, max_length: int = DEFAULT_MAX_LENGTH) ->
     return _cut(text, max_length)
 
 
-def compose(description: str, ocr_text: str = "", max_length: int = DEFAULT_MAX_LENGTH) -> str:
-    """Alt-text from a description and, when given, the text read from the image; "" if unusable."""
+def compose(
+    description: str, ocr_text: str = "", max_length: int = DEFAULT_MAX_LENGTH, language: str = "en"
+) -> str:
+    """Alt-text from a description and, when given, the text read from the image; "" if unusable.
+    `language` is the alt-text's (the document's own, else the user's): it names the text read."""
     alt = clean_description(description, max_length)
     words = remove_control_characters(ocr_text)
     if not alt or not words:
         return alt
-    room = max_length - len(alt) - len(' Text: "".')
+    # Translators: alt-text written into a document, after the picture's description: the words read
+    # in the picture, quoted. Written in the document's language.
+    text_read = translation_for(language).pgettext("alt-text", 'Text: "{text}".')
+    room = max_length - len(alt) - len(text_read.format(text="")) - 1
     if room < 4:
         return alt
     if len(words) > room:
         words = words[: room - 1].rsplit(" ", 1)[0] + "…" if " " in words[:room] else words[: room - 1] + "…"
-    return f'{alt} Text: "{words}".'
+    return f"{alt} {text_read.format(text=words)}"

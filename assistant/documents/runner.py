@@ -225,7 +225,8 @@ class Runner:
         if isinstance(text, EngineError):
             self._failure[fingerprint] = str(text)
         else:
-            self._alt[fingerprint] = alttext.compose(text, ocr_text, self.options.max_length)
+            language = fingerprint.split(":", 1)[0]  # the alt-text's language, which starts the key
+            self._alt[fingerprint] = alttext.compose(text, ocr_text, self.options.max_length, language)
         for image in self._waiting.pop(fingerprint, []):
             self._resolve(image)
 

@@ -31,6 +31,7 @@ from assistant.engine.server_consent import (
 )
 from assistant.engine.server_probe import check_pictures
 from assistant.engine.server_stream import stream_chat
+from assistant.i18n import _
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -115,8 +116,11 @@ class ServerEngine(Engine):
 
     @property
     def summary(self) -> str:
-        where = "this computer" if self.address.local else self.address.label
-        return f"{self.model or 'the served model'} on the model server at {self.address.url} ({where})"
+        # Shown in the window without a tray and said in the status: the user's language.
+        where = _("this computer") if self.address.local else self.address.label
+        return _("{model} on the model server at {url} ({where})").format(
+            model=self.model or _("the served model"), url=self.address.url, where=where
+        )
 
     # ---- the interface -------------------------------------------------------------------------
 

@@ -266,7 +266,9 @@ def _error_message(body: bytes) -> str:
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, ConnectionRefusedError):
-        return "nothing listens there"
+        # Translators: why a model server does not answer, put into "… does not answer ({reason}); …".
+        return _("nothing listens there")
     if isinstance(error, socket.gaierror):
-        return "its name is not known"
+        # Translators: why a model server does not answer: its host name is not found.
+        return _("its name is not known")
     return str(getattr(error, "strerror", None) or error or type(error).__name__)

@@ -224,3 +224,21 @@ def _own_nodes(node: ast.AST):
             continue
         yield child
         yield from _own_nodes(child)
+
+
+def returned_english(files: list[Path] | None = None) -> list[tuple[str, str, int, str]]:
+    """(file, function, line, English) for each unwrapped literal of two words or more that a function
+    returns: such a function's words tend to end up in a message ("does not answer ({reason})"), where
+    the scan of calls does not see them."""
+    found = []
+    for path in python_files() if files is None else files:
+        relative = str(path.relative_to(PACKAGE.parent))
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in _own_nodes(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    text = _english(node.value)
+                    if text is not None and len(text.split()) >= 2:
+                        found.append((relative, function.name, node.lineno, text))
+    return found

@@ -144,3 +144,24 @@ def _text(string):
 
 def test_no_function_hides_the_translation_function_behind_a_variable():
     assert scan.shadowed_translation() == []
+
+
+# Functions that return English on purpose, and why; any other must return its words wrapped.
+RETURNS_ENGLISH = {
+    ("assistant/capture/blank.py", "colour_name"): "a key, said in the user's language by blank.py",
+    ("assistant/documents/sources.py", "megabytes"): "a unit, the same in every language",
+    ("assistant/engine/catalogue.py", "_gb"): "a unit, the same in every language",
+    ("assistant/engine/int8.py", "extra_repr"): "torch's description of a layer, for developers",
+    ("assistant/engine/server.py", "_in_language"): "the prompt of a model, which is asked in English",
+    ("assistant/speech/espeak.py", "version"): "a program's name and version",
+    ("assistant/speech/orca_service.py", "name"): "a program's name and version",
+    ("assistant/ui/worker.py", "_duration"): "for the log, which is in English",
+}
+
+
+def test_no_function_returns_english_that_reaches_the_user():
+    """A model server that did not answer was "no responde (nothing listens there)" to a Spanish user:
+    `_reason` returned English that a translated message took in."""
+    found = [f"{path}:{line} {function}: {text!r}" for path, function, line, text in scan.returned_english()
+             if (path, function) not in RETURNS_ENGLISH]  # fmt: skip
+    assert not found, "wrap these for translation with _(), or list them here with why:\n" + "\n".join(found)

@@ -130,3 +130,18 @@ def test_doctor_says_which_language_and_that_one_without_a_catalogue_falls_back_
         )
     finally:
         i18n.setup(override="en")
+
+
+def test_the_text_read_in_a_picture_is_named_in_the_alt_texts_own_language(spanish):
+    """--include-ocr wrote 'Un cartel. Text: "ABIERTO".' into a Spanish document: the word that names the
+    text read is the document's language's, whatever the user's."""
+    from assistant.documents.alttext import compose
+
+    assert compose("un cartel", "ABIERTO", language="es") == 'Un cartel. Texto: "ABIERTO".'
+    assert (
+        compose("a sign", "OPEN", language="en") == 'A sign. Text: "OPEN".'
+    )  # a Spanish user's English file
+    assert (
+        compose("ein Schild", "OFFEN", language="de") == 'Ein Schild. Text: "OFFEN".'
+    )  # no catalogue: English
+    assert len(compose("un cartel", "palabra " * 50, max_length=60, language="es")) <= 60
