@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant.cli import alt_text_scale as scale
 from assistant.cli.model_options import add_model_arguments, load_for_command
+from assistant.cli.numbers import positive, whole_number
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
 from assistant.i18n import _, pgettext
@@ -27,17 +28,6 @@ def _language(value: str) -> str:
             _("{value} is not a language code; give one such as es or pt-BR.").format(value=value)
         )
     return tag
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text)) from None
-    if value < 1:
-        # Translators: an error of a command-line option that counts something, such as --batch-size 0.
-        raise argparse.ArgumentTypeError(_("must be 1 or more"))
-    return value
 
 
 def _report_path(text: str) -> Path:
@@ -83,13 +73,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar=pgettext("command-line placeholder", "FILE"),
         help=_("save a report (.json or .csv)"),
     )
-    parser.add_argument(
-        "--batch-size", type=_positive, default=8, metavar="N", help=_("images per batch (8)")
-    )
+    parser.add_argument("--batch-size", type=positive, default=8, metavar="N", help=_("images per batch (8)"))
     add_model_arguments(parser)
     parser.add_argument(
         "--min-size",
-        type=int,
+        type=whole_number,
         default=16,
         metavar=pgettext("command-line placeholder", "PX"),
         help=_("skip images smaller than this on a side (16)"),
@@ -115,7 +103,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--max-image-mb",
-        type=_positive,
+        type=positive,
         default=DEFAULT_MAX_IMAGE_BYTES // 2**20,
         metavar=pgettext("command-line placeholder", "MB"),
         help=_("largest image file read (64); larger ones are reported and skipped"),
@@ -123,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     parser.add_argument(
         "--max-length",
-        type=_positive,
+        type=positive,
         default=DEFAULT_MAX_LENGTH,
         metavar="N",
         help=_("longest alt-text (150)"),
@@ -137,7 +125,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     many = parser.add_argument_group(_("many documents: a model server, Ray, and resuming"))
     many.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive,
         metavar="N",
         help=_(
             "pictures in flight at once: requests to the --server (4), or engines on Ray (one a GPU, or one for two CPUs)"

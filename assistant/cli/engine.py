@@ -11,6 +11,7 @@ from PIL import Image
 
 from assistant.cli import say_error
 from assistant.cli.model_options import add_model_arguments, load_for_command
+from assistant.cli.numbers import whole_number
 from assistant.cli.speech import add_stt_arguments, stt_choices
 from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=_("how long the description is: brief (the default) or detailed"),
     )
     describe.add_argument(
-        "--batch-size", type=int, default=1, metavar="N", help=_("images per batch (default 1)")
+        "--batch-size", type=whole_number, default=1, metavar="N", help=_("images per batch (default 1)")
     )
     describe.add_argument(
         "--json",
@@ -129,7 +130,7 @@ def add_text_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-ocr", action="store_true", help=_("describe only; do not read the text on it"))
     parser.add_argument(
         "--word-limit",
-        type=int,
+        type=whole_number,
         default=DEFAULT_WORD_LIMIT,
         metavar="N",
         help=_("words of the text read after the description (default {limit}; 0: all)").format(

@@ -6,6 +6,7 @@ import argparse
 
 from assistant.actions import TRIGGER_NAMES
 from assistant.cli import say_error
+from assistant.cli.numbers import number
 from assistant.i18n import _, pgettext
 from assistant.instance import NOT_RUNNING, send_trigger
 
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=number,
         default=2.0,
         metavar=pgettext("command-line placeholder", "SECONDS"),
         help=_("how long to wait for the assistant to answer (default 2)"),

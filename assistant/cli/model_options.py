@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from assistant.cli import say_error
+from assistant.cli.numbers import whole_number
 from assistant.engine import Engine
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
@@ -40,7 +41,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, from_settings: bool 
     )
     parser.add_argument(
         "--image-tokens",
-        type=int,
+        type=whole_number,
         metavar="N",
         help=_(
             "the most image tokens a picture becomes, for Qwen3.5, SmolVLM2 and Gemma 4 (default: the settings)"

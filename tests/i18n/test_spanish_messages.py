@@ -145,3 +145,24 @@ def test_the_text_read_in_a_picture_is_named_in_the_alt_texts_own_language(spani
         compose("ein Schild", "OFFEN", language="de") == 'Ein Schild. Text: "OFFEN".'
     )  # no catalogue: English
     assert len(compose("un cartel", "palabra " * 50, max_length=60, language="es")) <= 60
+
+
+def test_no_option_is_converted_by_a_type_argparse_names_in_english():
+    """argparse refuses `type=int` with "valor int no válido: 'abc'", Python's name for the type; the
+    product's options convert numbers with functions that refuse in the user's language."""
+    named = [
+        f"{name}: {action.option_strings or action.dest}"
+        for name, parser in _parsers(build_parser(plugins=False))
+        for action in parser._actions
+        if action.type in (int, float, complex)
+    ]
+    assert named == []
+
+
+def test_a_number_that_is_not_one_is_refused_in_spanish(spanish, monkeypatch, capsys):
+    monkeypatch.setenv("LANGUAGE", "es")
+    for command in (["describe", "--batch-size", "abc", "x.png"], ["trigger", "--timeout", "abc", "stop"]):
+        with pytest.raises(SystemExit):
+            build_parser(plugins=False).parse_args(command)
+        error = capsys.readouterr().err.splitlines()[-1]
+        assert "'abc' no es un número" in error and not re.search(r"\b(int|float)\b", error), error
