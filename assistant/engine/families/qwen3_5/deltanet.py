@@ -33,6 +33,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
     l2norm,
 )
 
+from assistant.engine.families.qwen3_5.kept import kept
 from assistant.engine.families.qwen3_5.norms import gated_rms_norm
 from assistant.engine.int8 import fuse_int8_layers_
 
@@ -146,27 +147,39 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         mixed, z, b, a = self._in_projections(hidden_states)
         mixed, b, a = mixed[:, 0], b[:, 0], a[:, 0]  # batch × channels
 
-        # The causal convolution: the window is the kept last positions and this one.
+        # The causal convolution: the window is the kept last positions and this one. (No call is made
+        # where it would change nothing: at one token a step each costs more than its arithmetic.)
         weight = self.conv1d.weight[:, 0]  # channels × kernel
-        window = torch.cat((conv_state[..., 1:].to(weight.dtype), mixed.to(weight.dtype)[..., None]), dim=-1)
+        kept_positions = conv_state[..., 1:]
+        if kept_positions.dtype != weight.dtype or mixed.dtype != weight.dtype:
+            kept_positions, mixed = kept_positions.to(weight.dtype), mixed.to(weight.dtype)
+        window = torch.cat((kept_positions, mixed[..., None]), dim=-1)
         conv_state.copy_(window)
         cache.increase_count(self.layer_idx, 0)  # as transformers' one-token convolution counts the token
-        mixed = torch.linalg.vecdot(window, weight.expand_as(window))
+        mixed = (window * weight).sum(-1)  # what `linalg.vecdot` computes, in its order
         if self.conv1d.bias is not None:
             mixed = mixed + self.conv1d.bias
-        mixed = _activation(self.activation, mixed).to(hidden_states.dtype)
+        mixed = _activation(self.activation, mixed)
+        if mixed.dtype != hidden_states.dtype:
+            mixed = mixed.to(hidden_states.dtype)
 
         # The query and the key side by side (batch × 2 × heads × dim): one l2 norm, per head, for both.
         heads, ratio = self.num_k_heads, self.num_v_heads // self.num_k_heads
-        qk = mixed[:, : 2 * self.key_dim].reshape(batch, 2, heads, self.head_k_dim).float()
-        value = mixed[:, 2 * self.key_dim :].reshape(batch, -1, self.head_v_dim).float()
+        qk = mixed[:, : 2 * self.key_dim].reshape(batch, 2, heads, self.head_k_dim)
+        value = mixed[:, 2 * self.key_dim :].reshape(batch, -1, self.head_v_dim)
+        if mixed.dtype != torch.float32:
+            qk, value = qk.float(), value.float()
         qk = l2norm(qk, dim=-1, eps=1e-6)
         qk[:, 0].mul_(self.head_k_dim**-0.5)  # the query's scale
         if ratio != 1:  # each key head serves consecutive value heads
             qk = qk.repeat_interleave(ratio, dim=2)
         query, key = qk[:, 0], qk[:, 1]
-        beta = b.sigmoid().float()[..., None]
-        decay = (-self.A_log.float().exp() * functional.softplus(a.float() + self.dt_bias)).exp()[..., None]
+        beta = b.sigmoid()
+        if beta.dtype != torch.float32:
+            beta, a = beta.float(), a.float()
+        beta = beta[..., None]
+        decay_rate = kept(self, "_decay_rate", (self.A_log,), lambda: -self.A_log.float().exp())
+        decay = (decay_rate * functional.softplus(a + self.dt_bias)).exp()[..., None]
 
         # The state is read once, for the query and the key, then updated in place (it is the cache's).
         state = state if state.dtype == torch.float32 else state.float()
@@ -178,11 +191,9 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         flat.baddbmm_(key.reshape(-1, self.head_k_dim, 1), delta.reshape(-1, 1, self.head_v_dim))
         cache.update_recurrent_state(state, self.layer_idx)
 
-        out = gated_rms_norm(
-            self.norm,
-            out.to(hidden_states.dtype).reshape(-1, self.head_v_dim),
-            z.reshape(-1, self.head_v_dim),
-        )
+        if out.dtype != hidden_states.dtype:
+            out = out.to(hidden_states.dtype)
+        out = gated_rms_norm(self.norm, out.reshape(-1, self.head_v_dim), z.reshape(-1, self.head_v_dim))
         return self.out_proj(out.reshape(batch, 1, -1))
 
 

@@ -15,6 +15,8 @@ import torch
 from torch.nn import functional
 from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5RMSNorm, Qwen3_5RMSNormGated
 
+from assistant.engine.families.qwen3_5.kept import kept
+
 
 class FusedRMSNorm(Qwen3_5RMSNorm):
     """`Qwen3_5RMSNorm` (its weight is an offset from 1) through `torch.rms_norm`."""
@@ -28,18 +30,7 @@ class FusedRMSNorm(Qwen3_5RMSNorm):
 
     def scale(self) -> torch.Tensor:
         """`1 + weight`, made again only when the weight is replaced or changed in place."""
-        weight, key = self.weight, self.scale_key()
-        kept = self.__dict__.get("_scale")
-        if kept is None or kept[0] != key:
-            with torch.inference_mode(False), torch.no_grad():  # usable outside inference mode too
-                kept = self.__dict__["_scale"] = (key, 1.0 + weight.detach())
-        return kept[1]
-
-    def scale_key(self) -> tuple[int, int]:
-        """What `scale` is kept for: the weight's place and its in-place changes (none counted for an
-        inference tensor, which cannot be changed outside inference mode)."""
-        weight = self.weight
-        return weight.data_ptr(), -1 if weight.is_inference() else weight._version
+        return kept(self, "_scale", (self.weight,), lambda: 1.0 + self.weight)
 
 
 def gated_rms_norm(norm: Qwen3_5RMSNormGated, x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ transformers' code. `tests/engine/families/test_qwen3_5_step.py` checks tokens a
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch.nn import functional
@@ -24,6 +24,7 @@ from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5Attention, Qwen3_5DecoderLayer
 
 from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
+from assistant.engine.families.qwen3_5.kept import kept
 from assistant.engine.families.qwen3_5.mlp import GATE_UP, FusedMLP
 from assistant.engine.families.qwen3_5.norms import FusedRMSNorm
 from assistant.engine.int8 import Int8Linear, fuse_int8_layers_
@@ -152,16 +153,17 @@ class DecodingDecoderLayer(Qwen3_5DecoderLayer):
 
 def _qk_scale(attention: Qwen3_5Attention) -> torch.Tensor:
     """The query's heads' `1 + weight`, then the key's (heads × width), kept while the weights are."""
-    q_norm, k_norm = cast(FusedRMSNorm, attention.q_norm), cast(FusedRMSNorm, attention.k_norm)
-    key = (q_norm.scale_key(), k_norm.scale_key())
-    kept = attention.__dict__.get("_qk_scale")
-    if kept is None or kept[0] != key:
-        width = attention.head_dim
-        heads, kv_heads = attention.config.num_attention_heads, attention.config.num_key_value_heads
-        with torch.inference_mode(False), torch.no_grad():
-            scale = torch.cat((q_norm.scale().expand(heads, width), k_norm.scale().expand(kv_heads, width)))
-        kept = attention.__dict__["_qk_scale"] = (key, scale)
-    return kept[1]
+    q_norm, k_norm = attention.q_norm, attention.k_norm
+    width = attention.head_dim
+    heads, kv_heads = attention.config.num_attention_heads, attention.config.num_key_value_heads
+    return kept(
+        attention,
+        "_qk_scale",
+        (q_norm.weight, k_norm.weight),
+        lambda: torch.cat(
+            ((1.0 + q_norm.weight).expand(heads, width), (1.0 + k_norm.weight).expand(kv_heads, width))
+        ),
+    )
 
 
 def use_decoding_layers(model: torch.nn.Module) -> None:
