@@ -183,6 +183,14 @@ BEST_FIRST = (
     "HuggingFaceTB/SmolVLM2-500M-Video-Instruct",
     "HuggingFaceTB/SmolVLM2-256M-Video-Instruct",
 )
+# On a processor, only those quick enough there, best first: on 2 cores Qwen3.5-0.8B says its first sentence
+# in 2.9 s, Gemma 4 E2B in 11.7 s (BENCHMARKS.md); the 2B-class models are slower still.
+BEST_ON_A_PROCESSOR = (
+    "Qwen/Qwen3.5-0.8B",
+    DEFAULT_MODEL,
+    "HuggingFaceTB/SmolVLM2-500M-Video-Instruct",
+    "HuggingFaceTB/SmolVLM2-256M-Video-Instruct",
+)
 HEADROOM = 0.8  # the share of free memory the weights may take; the rest is for generating and the app
 
 
@@ -199,14 +207,17 @@ def resolve(model: str) -> str:
 
 
 def best_fitting(free_memory: int, gpu_free: int | None) -> tuple[KnownModel, str] | None:
-    """The best known model whose weights fit: in float16 on the graphics card (`gpu_free` bytes free),
-    else in int8 on the processor (`free_memory` bytes free). Returns it and where it runs; None when
-    even the smallest does not fit."""
+    """The best known model whose weights fit in float16 on the graphics card (`gpu_free` bytes free), else
+    the best of those quick enough on a processor that fits there in int8 (`free_memory` bytes free).
+    Returns it and where it runs; None when even the smallest does not fit."""
     for model_id in BEST_FIRST:
         model = known(model_id)
         assert model is not None
         if gpu_free is not None and model.memory_bytes("fp16") <= gpu_free * HEADROOM:
             return model, _("the graphics card in fp16")
+    for model_id in BEST_ON_A_PROCESSOR:
+        model = known(model_id)
+        assert model is not None
         if model.memory_bytes("int8") <= free_memory * HEADROOM:
             return model, _("the processor in int8")
     return None

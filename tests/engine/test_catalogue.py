@@ -35,6 +35,14 @@ def test_the_best_fitting_model_for_a_machine() -> None:
     assert best_fitting(100 * 1024**2, None) is None
 
 
+def test_a_processor_is_offered_only_the_models_that_are_quick_enough_on_one() -> None:
+    # Gemma 4 E2B fits 64 GB in int8, but its first sentence takes 11.7 s on 2 cores (BENCHMARKS.md).
+    assert best_fitting(64 * GIB, None) == (known("qwen3.5-0.8b"), "the processor in int8")
+    # A small graphics card runs the best model that fits it before a bigger one runs on the processor.
+    assert best_fitting(64 * GIB, 4 * GIB) == (known("qwen3.5-0.8b"), "the graphics card in fp16")
+    assert best_fitting(64 * GIB, 8 * GIB) == (known("qwen3.5-2b"), "the graphics card in fp16")
+
+
 def test_doctor_names_the_best_model_for_this_computer(monkeypatch) -> None:
     from assistant.cli import doctor
     from assistant.engine import memory
