@@ -122,3 +122,12 @@ def test_the_chosen_token_is_the_renormalized_argmax(normalize: bool) -> None:
     assert [marian.choose(scores, normalize) for scores in cases] == expected
     if normalize:  # the near tie is one: renormalized, the lower index wins
         assert expected[len(cases) - 6] == 3 != int(torch.argmax(_near_tie(), dim=-1))
+
+
+def test_the_int8_product_is_the_int8_layers_own() -> None:
+    torch.manual_seed(0)
+    layer = _int8(torch.nn.Sequential(torch.nn.Linear(64, 48)))[0]
+    product = marian._int8_product()  # the dispatcher's entry, without the arguments' checks
+    for rows in (1, 7):
+        x = torch.randn(1, rows, 64)
+        assert torch.equal(product(x, layer._packed_params._packed_params, True), layer(x))
