@@ -205,7 +205,9 @@ def check_speech(timeout: float = 15.0) -> list[str]:
     thread.join(timeout)
     if thread.is_alive():
         reason = _("the speech engine did not answer within {timeout:.0f} seconds").format(timeout=timeout)
-        return [unavailable_message(reason, "restart the computer's audio service or reinstall the voices")]
+        # Translators: ends "Speech is not working (…). The text is shown instead; {remedy}."
+        remedy = _("restart the computer's audio service or reinstall the voices")
+        return [unavailable_message(reason, remedy)]
     return found
 
 

@@ -99,7 +99,8 @@ def start(
     machine and the notices to say. A damaged or unreadable checkpoint gets its one sentence."""
     hf_logging.set_verbosity_error()
     if on_progress:
-        on_progress("Loading the model into memory…")
+        # Translators: shown and said while a model loads, before it answers.
+        on_progress(_("Loading the model into memory…"))
     machine = query_machine()
     runtime = choose_runtime(device, precision, machine, count_parameters(folder))
     notices: list[str] = []

@@ -49,7 +49,9 @@ def failure_message(error: BaseException) -> str:
         return str(error)
     detail = " ".join(str(error).split())[:120] or type(error).__name__
     return unavailable_message(
-        _("the speech engine failed: {detail}").format(detail=detail), "restart the app to try again"
+        _("the speech engine failed: {detail}").format(detail=detail),
+        # Translators: ends "Speech is not working (…). The text is shown instead; {remedy}."
+        _("restart the app to try again"),
     )
 
 

@@ -67,6 +67,8 @@ SAID = {
     "error",
     "ArgumentTypeError",
     "_append",
+    "unavailable_message",
+    "on_progress",
     "QListWidgetItem",
     "setPlainText",
     "appendPlainText",

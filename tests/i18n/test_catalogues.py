@@ -57,7 +57,9 @@ def test_the_scan_finds_unwrapped_strings(tmp_path):
         "parser.add_argument('paths', metavar='PATH', help=_('documents or folders'))\n"
         "raise argparse.ArgumentTypeError('must be 1 or more')\n"
         "self._append(f'Answer: {answer}', spoken=True)\n"
-        "parser.add_argument('--batch-size', metavar='N', help=_('images per batch'))\n",
+        "parser.add_argument('--batch-size', metavar='N', help=_('images per batch'))\n"
+        "unavailable_message(reason, 'restart the app to try again')\n"
+        "on_progress('Loading the model into memory…')\n",
         encoding="utf-8",
     )
     scan.PACKAGE, package = tmp_path, scan.PACKAGE
@@ -65,7 +67,7 @@ def test_the_scan_finds_unwrapped_strings(tmp_path):
         found = sorted((finding.line, finding.text) for finding in scan.findings([source]))
     finally:
         scan.PACKAGE = package
-    assert [line for line, _text in found] == [2, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15]
+    assert [line for line, _text in found] == [2, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15, 17, 18]
 
 
 def test_the_template_is_up_to_date(template):
