@@ -14,8 +14,8 @@ def add_stt_arguments(parser: argparse.ArgumentParser) -> None:
         "--stt-model",
         metavar=pgettext("command-line placeholder", "ID_OR_PATH"),
         help=_(
-            "speech-recognition model (default: the settings', tiny.en): base.en, small, … large-v3, or a local "
-            "CTranslate2 folder"
+            "speech-recognition model (default: the settings', tiny.en, or tiny for a language other than "
+            "English): base.en, small, … large-v3, or a local CTranslate2 folder"
         ),
     )
     parser.add_argument(
