@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QCompleter, QSpinBox, QWidget
 
 from assistant.config import DETAILS, IDLE_MINUTES_MAX, TEXT_WORD_LIMIT_MAX, Settings
-from assistant.engine.catalogue import KNOWN_MODELS, choice_description
+from assistant.engine.catalogue import KNOWN_MODELS, choice_description, known
 from assistant.i18n import _
 from assistant.ui.announce import announce
 from assistant.ui.image_budget_box import name_editor
@@ -79,15 +79,18 @@ class DescriptionsBox(SettingsGroup):
         editor = combo.lineEdit()
         if editor is not None:  # the text field inside, which AT-SPI shows on its own
             editor.setAccessibleName(_("Model"))
-        for known in KNOWN_MODELS:
-            combo.addItem(known.id)
-        combo.setEditText(current)
+        for model in KNOWN_MODELS:
+            combo.addItem(model.id)
+        found = known(current)  # a short name shows as its hub id, in the list
+        combo.setCurrentIndex(combo.findText(found.id) if found is not None else -1)
+        if found is None:
+            combo.setEditText(current)  # not in the list: the arrow keys start from its top
         completer = QCompleter([known.id for known in KNOWN_MODELS], combo)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)  # a list to arrow through
         combo.setCompleter(completer)
-        self._set_model_facts(current)
+        self._set_model_facts(combo.currentText())
         combo.editTextChanged.connect(self._set_model_facts)
         # A model reached with the arrow keys is read by its name alone; its facts follow.
         combo.currentIndexChanged.connect(lambda _index: announce(combo, combo.accessibleDescription()))

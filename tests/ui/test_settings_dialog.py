@@ -356,3 +356,19 @@ def test_a_device_set_by_hand_in_the_file_is_kept(qtbot):
     dialog = SettingsDialog(Settings(device="mps"), VOICES)
     qtbot.addWidget(dialog)
     assert dialog.descriptions_box.device.currentText() == "mps" and dialog.collect().device == "mps"
+
+
+@pytest.mark.parametrize(
+    ("saved", "shown", "after_down"),
+    [
+        ("/my/own/model", "/my/own/model", "Salesforce/blip2-opt-2.7b"),
+        ("qwen3.5-0.8b", "Qwen/Qwen3.5-0.8B", "Qwen/Qwen3.5-2B"),
+    ],
+)
+def test_the_arrow_keys_start_from_the_saved_model(qtbot, saved, shown, after_down):
+    dialog = SettingsDialog(Settings(model=saved), VOICES)
+    qtbot.addWidget(dialog)
+    model = dialog.descriptions_box.model
+    assert model.currentText() == shown
+    qtbot.keyClick(model, Qt.Key.Key_Down)
+    assert model.currentText() == after_down  # the first known model, or the one after the saved one
