@@ -21,7 +21,11 @@ from typing import Any
 import torch
 from torch.nn import functional
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
-from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5Attention, Qwen3_5DecoderLayer
+from transformers.models.qwen3_5.modeling_qwen3_5 import (
+    Qwen3_5Attention,
+    Qwen3_5DecoderLayer,
+    rotate_half,
+)
 
 from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
 from assistant.engine.families.qwen3_5.kept import kept
@@ -38,9 +42,7 @@ def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tens
     `cos.shape[-1]` values of each head rotated, the rest passed."""
     width = cos.shape[-1]
     rotated, passed = x[..., :width], x[..., width:]
-    half = width // 2
-    turned = torch.cat((-rotated[..., half:], rotated[..., :half]), dim=-1)  # rotate_half
-    return torch.cat(((rotated * cos) + (turned * sin), passed), dim=-1)
+    return torch.cat(((rotated * cos) + (rotate_half(rotated) * sin), passed), dim=-1)
 
 
 class DecodingDecoderLayer(Qwen3_5DecoderLayer):
