@@ -210,9 +210,14 @@ def _unexpected_problems_logged() -> Iterator[list[Path]]:
         handler = logging.NullHandler()
     handler.setFormatter(_SafeFormatter("%(asctime)s %(name)s: %(message)s"))
     logger.addHandler(handler)
+    # pypdf warns of a damaged file itself ("EOF marker not found"); with no handler of its own that
+    # reached the terminal, in English, beside the report's own sentence on the same file.
+    quiet, pypdf_log = logging.NullHandler(), logging.getLogger("pypdf")
+    pypdf_log.addHandler(quiet)
     try:
         yield written
     finally:
+        pypdf_log.removeHandler(quiet)
         logger.removeHandler(handler)
         if isinstance(handler, logging.FileHandler) and handler.stream is not None:
             written.append(path)

@@ -182,7 +182,10 @@ def test_a_phrase_is_english_data_that_is_said_in_the_users_language(spanish) ->
     )
     again = pickle.loads(pickle.dumps(nested))
     assert again == nested == "x.png points outside the document's folder; use --allow-outside to read it."
-    assert said(again) == "x.png apunta fuera de la carpeta del documento; usa --allow-outside para leerla."
+    assert (
+        said(again)
+        == "x.png apunta fuera de la carpeta del documento; usa --allow-outside para permitir su lectura."
+    )
     assert said("A sentence of an error, already in the user's language.") == (
         "A sentence of an error, already in the user's language."
     )

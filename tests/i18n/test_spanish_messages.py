@@ -5,6 +5,7 @@ missing translation model's notice (a sentence glued after the command it tells 
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 
 import pytest
@@ -166,3 +167,21 @@ def test_a_number_that_is_not_one_is_refused_in_spanish(spanish, monkeypatch, ca
             build_parser(plugins=False).parse_args(command)
         error = capsys.readouterr().err.splitlines()[-1]
         assert "'abc' no es un número" in error and not re.search(r"\b(int|float)\b", error), error
+
+
+def test_a_damaged_pdf_is_told_in_spanish_with_no_english_warning_of_pypdf(
+    tmp_path, tiny_model_dir, spanish, monkeypatch, capsys
+):
+    """pypdf's own warning ("EOF marker not found") reached the terminal beside the Spanish sentence."""
+    from assistant.cli import main
+
+    damaged = tmp_path / "dañado.pdf"
+    damaged.write_bytes(b"%PDF-1.4 not a PDF after all")
+    monkeypatch.setenv("LANGUAGE", "es")
+    # As on the command line: no handler at the root (pytest's own would take pypdf's warning).
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    model = ["--model", str(tiny_model_dir), "--device", "cpu", "--precision", "fp32", "--no-translate"]
+    assert main(["alt-text", *model, str(damaged)]) == 1
+    shown = capsys.readouterr()
+    assert "dañado.pdf no es un PDF que se pueda leer" in shown.out, shown
+    assert "EOF marker" not in shown.out + shown.err, shown
