@@ -3,12 +3,23 @@ the API key comes from the environment or the keyring, never the settings."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import sys
-import types
+from collections.abc import Iterator
 
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.cli
+import keyring.errors
 import pytest
+from conftest import send
+from jaraco.classes import properties
+from PIL import Image
 
-from assistant.engine.server import ServerChoice, ServerEngine
+from assistant.engine.server import ServerChoice, ServerEngine, server_choice
 from assistant.engine.server_consent import (
     API_KEY_ENV,
     KEYRING_SERVICE,
@@ -77,32 +88,99 @@ def test_the_key_from_the_environment(monkeypatch) -> None:
     assert api_key(parse_address("http://localhost:1")) == "sk-env"
 
 
-def test_the_key_from_the_keyring_for_the_servers_address(monkeypatch) -> None:
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend holding its passwords in memory, as the desktop's Secret Service would."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        # Never chosen on its own: keyring registers every backend class in the process.
+        raise RuntimeError("set by the test only")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+        self.asked: list[tuple[str, str]] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.asked.append((service, username))
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def system_keyring(monkeypatch) -> Iterator[MemoryKeyring]:
+    """The keyring library's backend for this test, with no key in the environment."""
     monkeypatch.delenv(API_KEY_ENV, raising=False)
-    asked: list[tuple[str, str]] = []
-
-    def get_password(service: str, name: str) -> str | None:
-        asked.append((service, name))
-        return "sk-ring"
-
-    monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=get_password))
-    assert api_key(parse_address("http://localhost:1/v1")) == "sk-ring"
-    assert asked == [(KEYRING_SERVICE, "http://localhost:1")]
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
 
 
-def test_a_keyring_that_fails_means_no_key(monkeypatch) -> None:
-    monkeypatch.delenv(API_KEY_ENV, raising=False)
+def keyring_set(service: str, name: str, password: str, monkeypatch) -> None:
+    """`keyring set SERVICE NAME`, the password typed into keyring's own command line."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    keyring.cli.main(["set", service, name])
 
-    def locked(service: str, name: str) -> str | None:
-        raise RuntimeError("the keyring is locked")
 
-    monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=locked))
+def test_the_key_from_the_keyring_reaches_the_server_and_never_the_settings(
+    system_keyring, stand_in, monkeypatch, tmp_path
+) -> None:
+    from assistant.config import Settings, save_settings
+
+    answer = (
+        b"data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": "A grey square."}}]}).encode()
+    )
+    server = stand_in(lambda h: send(h, 200, answer + b"\n\n", "text/event-stream"))
+    keyring_set(KEYRING_SERVICE, server.url, "sk-ring", monkeypatch)  # as docs/model-server.md says
+    settings = Settings(server=server.url + "/v1/")  # the address as the user wrote it in Settings
+    choice = server_choice(settings)
+    assert choice is not None
+    assert ServerEngine(choice).describe(Image.new("RGB", (40, 30))) == "A grey square."
+    assert system_keyring.asked == [(KEYRING_SERVICE, server.url)]
+    assert {headers["Authorization"] for headers, _ in server.requests} == {"Bearer sk-ring"}
+    saved = save_settings(settings, tmp_path / "settings.toml")
+    assert "sk-ring" not in saved.read_text(encoding="utf-8")
+
+
+def test_the_environment_comes_before_the_keyring(system_keyring, monkeypatch) -> None:
+    system_keyring.set_password(KEYRING_SERVICE, "http://localhost:1", "sk-ring")
+    monkeypatch.setenv(API_KEY_ENV, "sk-env")
+    assert api_key(parse_address("http://localhost:1")) == "sk-env"
+    assert system_keyring.asked == []
+
+
+def test_no_key_in_the_keyring_is_none(system_keyring) -> None:
+    system_keyring.set_password(KEYRING_SERVICE, "http://localhost:2", "sk-other-server")
+    assert api_key(parse_address("http://localhost:1")) is None
+
+
+def test_no_keyring_at_all_means_no_key_and_no_traceback(system_keyring, caplog, capsys) -> None:
+    # What a headless Linux without a Secret Service has: keyring's fail backend, which raises.
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with caplog.at_level(logging.INFO, logger="assistant.engine.server_consent"):
+        assert api_key(parse_address("http://localhost:1")) is None
+    assert [record.exc_info for record in caplog.records] == [None]
+    assert "could not be read: No recommended backend" in caplog.text
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_locked_keyring_means_no_key(system_keyring, monkeypatch) -> None:
+    def locked(service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("the keyring is locked")
+
+    monkeypatch.setattr(system_keyring, "get_password", locked)
     assert api_key(parse_address("http://localhost:1")) is None
 
 
 def test_the_settings_choose_a_server_and_remember_the_one_allowed() -> None:
     from assistant.config import Settings, settings_from_dict
-    from assistant.engine.server import server_choice
 
     assert server_choice(Settings()) is None
     settings, rejected = settings_from_dict(
