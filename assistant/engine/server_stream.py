@@ -228,7 +228,7 @@ def _refused(address: ServerAddress, status: int, body: bytes) -> ServerError:
     said = (
         _("error {status}: {message}").format(status=status, message=message)
         if message
-        else f"error {status}"
+        else _("error {status}").format(status=status)
     )
     if _NO_PICTURES.search(message):
         return ServerNoPictures(

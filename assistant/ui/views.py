@@ -81,7 +81,8 @@ class TrayView:
             self.actions[action.name].setText(menu_text(action.label, hotkeys.get(action.name)))
 
     def set_status(self, text: str) -> None:
-        tip = f"Assistant: {text}"
+        # Translators: the tray icon's tooltip: the app's name and its state ("Assistant: Ready.").
+        tip = _("Assistant: {status}").format(status=text)
         if len(tip) > TOOLTIP_LIMIT:
             tip = tip[: TOOLTIP_LIMIT - 1] + "…"
         self.icon.setToolTip(tip)

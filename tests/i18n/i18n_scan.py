@@ -244,3 +244,28 @@ def returned_english(files: list[Path] | None = None) -> list[tuple[str, str, in
                     if text is not None and len(text.split()) >= 2:
                         found.append((relative, function.name, node.lineno, text))
     return found
+
+
+def formatted_english(folder: str, files: list[Path] | None = None) -> list[Finding]:
+    """Each unwrapped f-string with English words under `folder` of the package (a log's excepted): in
+    the ui, such a string is shown, wherever it is passed after (the tray's tooltip was one)."""
+    found = []
+    for path in python_files() if files is None else files:
+        relative = str(path.relative_to(PACKAGE.parent))
+        if not relative.startswith(folder):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        logged = {
+            id(inner)
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and _name(call.func.value) in LOGGERS
+            for inner in ast.walk(call)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr) and id(node) not in logged:
+                text = _english(node)
+                if text is not None:
+                    found.append(Finding(relative, node.lineno, text))
+    return found

@@ -180,3 +180,11 @@ def test_qts_file_dialog_is_spanish_with_unique_mnemonics(qtbot, spanish_qt, sav
     left = [text for text in texts if english & set(re.findall(r"[a-z]+", text.replace("&", "").lower()))]
     assert not left, left
     _check(dialog)
+
+
+def test_the_tray_icons_tooltip_is_spanish(qtbot, spanish):
+    from assistant.ui.views import TrayView
+
+    tray = TrayView(lambda name: None, {})
+    tray.set_status("Listo.")
+    assert tray.icon.toolTip() == "Asistente: Listo."
