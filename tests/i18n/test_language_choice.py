@@ -58,7 +58,7 @@ def test_a_language_without_a_catalogue_falls_back_to_the_next_then_english():
 def test_hotkeys_in_spoken_hints_are_said_the_spanish_way():
     i18n.setup(override="es")
     assert spoken_hotkey("ctrl+alt+e") == "Control Alt E"
-    assert spoken_hotkey("ctrl+shift+page_down") == "Control Mayúsculas Avance de página"
+    assert spoken_hotkey("ctrl+shift+page_down") == "Control Mayúsculas Avanzar página"
     assert how_to_press("read-all-text", {"read-all-text": "ctrl+alt+e"}) == "pulsa Control Alt E"
     assert (
         how_to_press("read-all-text", {}) == "elige Leer todo el texto en el menú o la ventana del Asistente"
