@@ -169,18 +169,19 @@ def test_no_function_returns_english_that_reaches_the_user():
     assert not found, "wrap these for translation with _(), or list them here with why:\n" + "\n".join(found)
 
 
-# The ui's f-strings that are not shown, and why.
+# The f-strings of the ui and the session that are not shown or said, and why.
 UI_FORMATTED_ON_PURPOSE = {
     ("assistant/ui/earcons.py", "cue-{}.wav"): "a sound's file name",
     ("assistant/ui/worker.py", "{} minute{}"): "a duration for the log (_duration), which is in English",
 }
 
 
-def test_every_formatted_english_string_of_the_ui_is_wrapped():
+def test_every_formatted_english_string_of_the_ui_and_session_is_wrapped():
     """The tray icon's tooltip was f"Assistant: {text}": made in a variable, then shown."""
     found = [
         str(f)
-        for f in scan.formatted_english("assistant/ui/")
+        for folder in ("assistant/ui/", "assistant/session/")  # what is shown, and the spoken states
+        for f in scan.formatted_english(folder)
         if (f.path, f.text) not in UI_FORMATTED_ON_PURPOSE
     ]
     assert not found, "wrap these for translation with _(), or list them here with why:\n" + "\n".join(found)
