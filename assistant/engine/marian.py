@@ -81,7 +81,9 @@ def translate(model: Any, batch: dict[str, torch.Tensor], max_new_tokens: int) -
             hidden = layer.cross_norm(hidden + layer.cross_out(attended))
             hidden = layer.final_norm(hidden + layer.fc2(layer.activation(layer.fc1(hidden))))
         logits = (plan.head(hidden) + model.final_logits_bias)[:, -1]
-        token = choose(processors(ids[:, : step + 1], logits), normalize)
+        for processor in processors:  # each as `generate`'s list calls it (the list inspects each first)
+            logits = processor(ids[:, : step + 1], logits)
+        token = choose(logits, normalize)
         ids[0, step + 1] = token
         if token in ends:
             return ids[:, : step + 2]
@@ -263,12 +265,12 @@ def _ids(tokens: int | list[int] | None) -> list[int]:
     return [] if tokens is None else [tokens] if isinstance(tokens, int) else list(tokens)
 
 
-def _processors(config: Any, max_new_tokens: int, ends: list[int]) -> tuple[Any, bool]:
+def _processors(config: Any, max_new_tokens: int, ends: list[int]) -> tuple[list[Any], bool]:
     """transformers' own processors, in `generate`'s order, for what `fits` lets through, and whether
     the logits are then renormalized (`LogitNormalization`, last: `choose` does it where it counts)."""
-    from transformers import ForcedEOSTokenLogitsProcessor, LogitsProcessorList, NoBadWordsLogitsProcessor
+    from transformers import ForcedEOSTokenLogitsProcessor, NoBadWordsLogitsProcessor
 
-    processors = LogitsProcessorList()
+    processors: list[Any] = []
     if config.bad_words_ids is not None:
         processors.append(NoBadWordsLogitsProcessor(config.bad_words_ids, ends))
     if config.forced_eos_token_id is not None:

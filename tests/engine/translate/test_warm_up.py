@@ -193,3 +193,11 @@ def test_a_description_during_the_answer_models_warm_up_starts_the_english_model
     describing.join(HANG_GUARD)
     assert answers == [one_at_a_time(marian_dir)]
     assert engine.to_user.loaded_on == "translation warm-up"  # loaded once, by the warm-up
+
+
+def test_a_loaded_model_has_translated_a_sentence_before_the_first_answer(marian_dir: Path) -> None:
+    translator = Translator(str(marian_dir))
+    translator.load()  # in the app, on the warm-up's thread
+    _tokenizer, model = translator._loaded or (None, None)
+    # The first sentence's one-time work (the loop's joined weights, PyTorch's int8 kernels) is done.
+    assert model in marian._PLANS
