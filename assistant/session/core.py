@@ -6,7 +6,8 @@ naming the job or request it is about, so an answer to work already replaced or 
 Waiting is done with the `Clock`. The flow: lock check, capture and blank check (capture thread) →
 describe (model thread), each sentence said as it is complete → the text on the picture (OCR thread)
 said after the gist, up to the word limit ("Read all the text" says the rest) → questions about the
-last picture, asked with its text. Stop or new work cancels what runs and hushes what is said.
+last picture, asked with its text. Stop or new work cancels what runs and hushes what is said; a
+description cut short leaves its picture the one questions are about.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from assistant.engine.base import Detail
 from assistant.i18n import N_, _, ngettext, pgettext
 from assistant.session.clock import Clock, Timer
 from assistant.session.conversation import Conversation
+from assistant.session.image_text import NOT_READ, ImageText
 from assistant.session.image_text import OFF as TEXT_READING_OFF
-from assistant.session.image_text import ImageText
 from assistant.session.ports import Dialog, Outside, Teller
 from assistant.session.text import TextAfterGist
 from assistant.session.work import Captured, CaptureJob, Grab, ImageSource, Request
@@ -50,6 +51,7 @@ class Session:
         self.clock = clock
         self.current: Request | None = None
         self.stream: SentenceStream | None = None
+        self.said: list[str] = []  # the sentences of the current request said so far
         self.conversation = Conversation()
         self.capture_job: CaptureJob | None = None  # the picture being taken, or its window's text read
         self.capture_kind = ""  # what follows it: "describe", "choose-region" or "read-text"
@@ -59,13 +61,13 @@ class Session:
         self.text = TextAfterGist(teller.say, outside.read_text_on)
         # The text on the last image: what its questions are asked with and the dialog's "Text on it" shows.
         self.image_text = ImageText(clock, self._show_text_in_dialog)
+        # A description cut short before its text was read: the text is read when it is asked about.
+        self._text_unread: Request | None = None
 
     # -- starting work ----------------------------------------------------------------------
     def _start_work(self, what: str) -> None:
         """Cut off what is running and said, and give the cue that new work has started."""
-        if self.current is not None:
-            self.current.cancel.set()
-            self.current = None
+        self._cancel_current()
         self.capture_job = None
         self.text.drop()
         self.image_text.stop_waiting()
@@ -73,9 +75,28 @@ class Session:
         self.outside.play("working")
         self.teller.set_status(what)
 
+    def _cancel_current(self) -> None:
+        """Cancel the request under way. A description cut short leaves its picture the one questions are
+        about: the user has heard of it, and it is the newest taken."""
+        request, self.current = self.current, None
+        if request is None:
+            return
+        request.cancel.set()
+        if request.kind != "describe" or request.image is None:
+            return
+        reading = self.text.reading_along(request.id)
+        self._new_picture(request.image, " ".join(self.said))
+        if reading or not self.settings.read_text_on_images:
+            self.image_text.expect(request.id if reading else None)
+        else:
+            self._text_unread = request  # not read now: new work would wait for the processor
+            self.image_text.expect(None, NOT_READ)
+        self._show_picture(request.image, self.conversation.description)
+
     def _submit(self, request: Request) -> None:
         self.current = request
         self.stream = SentenceStream()
+        self.said = []
         if self.outside.model_loading:  # the model thread takes the request as soon as the model is ready
             self.teller.say(_(STILL_LOADING))
         self.outside.submit(request)
@@ -92,6 +113,8 @@ class Session:
         self.text.new_picture(read=self.settings.read_text_on_images)
         detail: Detail = "detailed" if self.settings.detail == "detailed" else "brief"
         request = Request("describe", source, detail=detail)
+        if isinstance(source, Image.Image):
+            request.image = source  # kept if it is cut short before the model thread takes it
         self._submit(request)
         return request
 
@@ -153,11 +176,17 @@ class Session:
     def ask(self, question: str) -> Request | None:
         """Ask about the last image, with the text on it once read; the answer is said and added to the
         conversation."""
+        if self.current is not None and self.current.kind == "describe" and self.current.image is not None:
+            self._cancel_current()  # the question is about the picture being described
         if self.conversation.image is None:
             self.teller.fail(self.no_image_message())
             return None
         request = self.conversation.question(question)
         self._start_work(_("Thinking about your question…"))
+        if (unread := self._text_unread) is not None and unread.image is not None:
+            self._text_unread = None
+            self.outside.read_text_on(unread.id, unread.image)
+            self.image_text.expect(unread.id)
         self.current = request  # stop and new work cancel it while it waits for the text on the image
         self.image_text.when_ready(lambda lines: self._ask_with_text(request, lines))
         return request
@@ -210,12 +239,10 @@ class Session:
             self._new_capture.cancel()
             self._new_capture = None
         self._reopen_dialog()  # hidden for a new capture that is not taken now
+        self._cancel_current()
         self.capture_job = None
         self.text.drop()
         self.image_text.stop_waiting()
-        if self.current is not None:
-            self.current.cancel.set()
-            self.current = None
         self.teller.hush()
         self.teller.set_status(_("Stopped."))
 
@@ -324,6 +351,7 @@ class Session:
             return  # without speech, the whole text is shown once it is finished
         for sentence in self.stream.feed(text):
             self.teller.say(sentence)
+            self.said.append(sentence)
             self._read_text_along(request)
 
     def on_finished(self, request_id: int, text: str) -> None:
@@ -368,6 +396,7 @@ class Session:
     # -- the conversation window ------------------------------------------------------------
     def _new_picture(self, image: Image.Image | None, description: str) -> None:
         self.conversation.new_picture(image, description)
+        self._text_unread = None
 
     def _show_picture(self, image: Image.Image, description: str) -> None:
         self.dialog.show_picture(image, description, self.image_text.lines, self.image_text.note)

@@ -27,6 +27,8 @@ READING = N_("Reading the text on it…")
 NO_TEXT = N_("No text was found on it.")
 # Said by "Read all the text" and shown in the dialog alike: one wording, saying what to do.
 OFF = N_("The text on pictures is not read; turn on Read the text on pictures in Settings.")
+# A description stopped before its text was read: the text is read for the first question about it.
+NOT_READ = N_("The text on it is read when you ask about it.")
 
 Ready = Callable[[Sequence[str]], None]
 
@@ -52,11 +54,12 @@ class ImageText:
     def reading(self) -> bool:
         return self._awaited is not None
 
-    def expect(self, read_id: int | None) -> None:
-        """The last image is now the one read by `read_id` (started already); None: its text is not read."""
+    def expect(self, read_id: int | None, note: str = OFF) -> None:
+        """The last image is now the one read by `read_id` (started already); None: its text is not read,
+        for the reason `note` (untranslated) gives."""
         self._awaited = None
         if read_id is None:
-            self._set([], _(OFF))
+            self._set([], _(note))
         elif read_id in self._finished:
             self._use(self._finished[read_id])
         else:
