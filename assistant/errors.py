@@ -8,4 +8,13 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """A failure the user can act on; its message is one plain sentence saying what to do."""
+    """A failure the user can act on; its message is one plain sentence saying what to do.
+
+    The message is the command line's. Where the app (windows, tray, speech) must say what to do
+    otherwise, a command to run there being a place in Settings here, `app_message` is its sentence."""
+
+    app_message = ""
+
+    def for_app(self) -> str:
+        """The sentence the app says."""
+        return self.app_message or str(self)

@@ -105,8 +105,8 @@ class ModelWorker(QObject):
         try:
             self.engine = self._load(spec, self.loading.emit)
         except UserError as error:
-            self._load_error = str(error)
-            self.load_failed.emit(str(error))
+            self._load_error = error.for_app()
+            self.load_failed.emit(self._load_error)
             return
         except Exception:
             log.exception("The model failed to load")
@@ -146,7 +146,7 @@ class ModelWorker(QObject):
         except Cancelled:
             self.cancelled.emit(request.id)
         except UserError as error:
-            self.failed.emit(request.id, str(error))
+            self.failed.emit(request.id, error.for_app())
         except Exception:
             log.exception("Request %s failed", request.id)
             self.failed.emit(request.id, _("Something went wrong inside the model. Try again."))

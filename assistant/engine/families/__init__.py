@@ -30,7 +30,12 @@ class EngineLoader(Protocol):
 
 
 class UnknownFamily(EngineError):
-    """The checkpoint belongs to no family this app can run."""
+    """The checkpoint belongs to no family this app can run. The command line points at `assistant
+    models`, the app at Settings' Model list: where each user chooses another model."""
+
+    def __init__(self, message: str, app_message: str = "") -> None:
+        super().__init__(message)
+        self.app_message = app_message
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,14 @@ def family_of_architecture(architecture: str) -> Family:
     for family in families():
         if architecture in family.architectures:
             return family
+    names = family_names()
     raise UnknownFamily(
         _(
             "The model is a {architecture}, which this app cannot run; choose a model of a family that works ({family_names}): see assistant models."
-        ).format(architecture=architecture, family_names=family_names())
+        ).format(architecture=architecture, family_names=names),
+        _(
+            "The model is a {architecture}, which this app cannot run; choose a model of a family that works ({family_names}) in Settings, under Descriptions, Model."
+        ).format(architecture=architecture, family_names=names),
     )
 
 
@@ -93,9 +102,13 @@ def family_of(folder: Path) -> Family:
         ) from None
     architectures = config.get("architectures") if isinstance(config, dict) else None
     if not isinstance(architectures, list) or not architectures or not isinstance(architectures[0], str):
+        names = family_names()
         raise UnknownFamily(
             _(
                 "The model in {folder} does not say what kind of model it is (its config.json has no architectures); choose a model of a family that works ({family_names}): see assistant models."
-            ).format(folder=folder, family_names=family_names())
+            ).format(folder=folder, family_names=names),
+            _(
+                "The model in {folder} does not say what kind of model it is (its config.json has no architectures); choose a model of a family that works ({family_names}) in Settings, under Descriptions, Model."
+            ).format(folder=folder, family_names=names),
         )
     return family_of_architecture(architectures[0])

@@ -70,3 +70,35 @@ def test_a_hub_model_of_an_unknown_family_is_refused_before_its_weights_download
     with pytest.raises(UnknownFamily, match="LlavaForConditionalGeneration"):
         load_engine("owner/llava-model", device="cpu", precision="int8", progress=False)
     assert downloads == [["config.json"]]  # the weights were never asked for
+
+
+def config_only(folder, config: dict) -> object:
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "config", [{"architectures": ["LlavaForConditionalGeneration"]}, {"model_type": "llava"}]
+)
+def test_the_command_line_points_at_assistant_models_and_the_app_at_settings(tmp_path, config) -> None:
+    with pytest.raises(UnknownFamily) as caught:
+        family_of(config_only(tmp_path / "unknown", config))
+    for sentence in (str(caught.value), caught.value.for_app()):
+        assert "\n" not in sentence and sentence.count(". ") == 0 and sentence.endswith(".")
+        assert all(family.name in sentence for family in families())
+    assert str(caught.value).endswith("): see assistant models.")
+    assert caught.value.for_app().endswith(") in Settings, under Descriptions, Model.")
+
+
+def test_the_command_says_its_own_sentence(tmp_path, capsys) -> None:
+    from PIL import Image
+
+    from assistant.cli import main
+
+    folder = config_only(tmp_path / "unknown", {"architectures": ["LlavaForConditionalGeneration"]})
+    Image.radial_gradient("L").convert("RGB").save(tmp_path / "picture.png")  # not blank: it is described
+    code = main(["describe", str(tmp_path / "picture.png"), "--model", str(folder), "--device", "cpu"])
+    error = capsys.readouterr().err
+    assert code == 1 and "LlavaForConditionalGeneration" in error and "see assistant models." in error
+    assert "Settings" not in error
