@@ -22,6 +22,8 @@ pytest_plugins = ("fixtures.desktops", "fixtures.whisper")
 # Nothing in the test suite may reach the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Nor the user's own keyring (a model server's API key; a locked one would ask to be unlocked): it holds none.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 # The tests check the English wording whatever the desktop's language (tests/i18n chooses Spanish itself);
 # the app and its subprocesses read LANGUAGE first (assistant.i18n).
 os.environ["LANGUAGE"] = "en"
