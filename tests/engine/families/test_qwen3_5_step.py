@@ -17,7 +17,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
 )
 
 from assistant.engine import load_engine, quantized
-from assistant.engine.families.qwen3_5 import step
+from assistant.engine.families.qwen3_5 import deltanet, step
 from assistant.engine.families.qwen3_5.step import QKV, DecodingDecoderLayer
 
 
@@ -140,3 +140,47 @@ def test_off_the_processor_the_layers_are_transformers(engine) -> None:
     layer = model[0]
     assert QKV not in layer.self_attn._modules
     assert not layer._decodes(torch.zeros(1, 1, config.hidden_size))
+
+
+@pytest.mark.parametrize("case", ["one prompt", "a batch", "from a kept picture"])
+def test_the_window_kept_positions_first_gives_the_same_logits(engine, monkeypatch, case) -> None:
+    """The delta-net's convolution window kept positions first (`deltanet._positions_first`) against
+    the window as transformers' cache keeps it (the shift by `cat` and the sum over its last
+    dimension): the same tokens and logits, and the cache's window really changed its layout."""
+    conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
+    pictures = 2 if case == "a batch" else 1
+    key = "picture" if case == "from a kept picture" else None
+    inputs = engine.inputs(conversations[:pictures], [_picture(4), _picture(5, (64, 160))][:pictures])
+    windows = []
+    original = deltanet._positions_first
+
+    def watched(cache, layer_idx, conv_state):
+        positions = original(cache, layer_idx, conv_state)
+        windows.append(cache.layers[layer_idx].conv_states[0])
+        return positions
+
+    monkeypatch.setattr(deltanet, "_positions_first", watched)
+    try:
+        ours, our_logits = _generate(engine, inputs, DecodingDecoderLayer, key)
+        assert windows and all(window.transpose(1, 2).is_contiguous() for window in windows)
+        monkeypatch.setattr(deltanet, "_positions_first", lambda *_: None)
+        theirs, their_logits = _generate(engine, inputs, DecodingDecoderLayer, key)
+    finally:
+        engine.clear_feature_cache()
+    assert torch.equal(ours, theirs)
+    assert torch.equal(our_logits, their_logits)
+
+
+@pytest.mark.parametrize("channels", [7, 64, 6144])
+def test_the_positions_first_convolution_is_the_window_sum_exactly(channels) -> None:
+    generator = torch.Generator().manual_seed(channels)
+    weight = torch.randn(channels, 4, generator=generator)
+    window = torch.randn(2, channels, 4, generator=generator)
+    positions = window.transpose(1, 2).contiguous()
+    for scale in (1e-3, 1.0, 1e3):
+        new = torch.randn(2, channels, generator=generator) * scale
+        window = torch.cat((window[..., 1:], new[..., None]), dim=-1)
+        expected = (window * weight).sum(-1)
+        got = deltanet.convolve_positions_first(positions, new, weight.t().contiguous())
+        assert torch.equal(got, expected)
+        assert torch.equal(positions.transpose(1, 2), window)
