@@ -100,7 +100,7 @@ def choose(scores: torch.Tensor, normalize: bool) -> int:
     operations. The same token, for about 35 µs instead of 270 (a 65,001-word vocabulary)."""
     if not normalize:
         return int(torch.argmax(scores, dim=-1))
-    row = scores[0].numpy()
+    row = scores[0].detach().numpy()
     best = int(row.argmax())  # the first of the highest, as torch's argmax (without a NaN)
     top = float(row[best])
     second = max(row[:best].max(initial=-math.inf), row[best + 1 :].max(initial=-math.inf))
