@@ -20,6 +20,9 @@ _TINY = 1e-12  # the smallest range a row of inputs is quantized over
 # int8's steps each side of zero, kept as a tensor: a Python number is made a tensor at every call
 # (the same division, 2 us less; 109 calls a token for Qwen3.5).
 _STEPS = torch.tensor(127.0)
+# The widest one-row output scaled in one mixed int32 x float32 pass: wider, that pass is slower than
+# a cast and an in-place multiply (Qwen3.5's head, 248320 wide: 250 against 175 us a token's scaling).
+_MIXED_WIDEST = 32768
 
 
 @dataclasses.dataclass
@@ -99,9 +102,13 @@ class Int8Linear(torch.nn.Module):
         # pass cost as much as the rest of quantizing a picture's rows.
         quantized = torch.div(rows, step).round_().to(torch.int8)
         product = torch._int_mm(quantized, self.weight.t())
-        # One mixed int32 x float32 pass pays at one row; over many rows it takes a slow path (2x at
-        # 1024 x 2304: SmolVLM2's vision encoder 1.05x), so there the product is cast, then scaled.
-        out = torch.mul(product, step) if rows.shape[0] == 1 else product.to(torch.float32).mul_(step)
+        # One mixed int32 x float32 pass pays at one row of a layer's width; over many rows, or one
+        # row as wide as a head, it takes a slow path (2x at 1024 x 2304: SmolVLM2's vision encoder
+        # 1.05x), so there the product is cast, then scaled (the same numbers).
+        if rows.shape[0] == 1 and self.out_features <= _MIXED_WIDEST:
+            out = torch.mul(product, step)
+        else:
+            out = product.to(torch.float32).mul_(step)
         if self.bias is None:
             out.mul_(self.scales)
         else:  # scales and bias in one pass over the output

@@ -327,13 +327,17 @@ def _reference_product(layer: quantized.Int8Linear, x: torch.Tensor) -> torch.Te
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("shape", [(1, 1), (3, 5)])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_the_int8_product_gives_the_step_by_step_arithmetic_exactly(bias, shape, dtype) -> None:
+# A layer's width, and one wider than a one-row output is scaled in one mixed pass (a head's).
+@pytest.mark.parametrize("outputs", [40, int8_layers._MIXED_WIDEST + 1])
+def test_the_int8_product_gives_the_step_by_step_arithmetic_exactly(bias, shape, dtype, outputs) -> None:
     torch.manual_seed(0)
-    layer = quantized.Int8Linear.from_parts(int8_layers.quantize_linear(torch.nn.Linear(48, 40, bias=bias)))
+    layer = quantized.Int8Linear.from_parts(
+        int8_layers.quantize_linear(torch.nn.Linear(48, outputs, bias=bias))
+    )
     x = (torch.randn(*shape, 48) * 4).to(dtype)
     x[..., 0, :] = 0  # a row of zeros: the smallest step
     out = layer(x)
-    assert out.dtype == dtype and out.shape == (*shape, 40)
+    assert out.dtype == dtype and out.shape == (*shape, outputs)
     assert torch.equal(out, _reference_product(layer, x))
 
 

@@ -90,7 +90,7 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         # Each part contiguous, as the layers apart give it (free at one token a step): a prompt's
         # strided parts summed in another order in the chunked rule, and int8's rounding of the next
         # layer's input turned those last-bit differences into logits 1 % apart on the full-size model.
-        return tuple(part.contiguous() for part in fused(hidden_states).split(widths, dim=-1))
+        return tuple(part.contiguous() for part in fused.forward(hidden_states).split(widths, dim=-1))
 
     def _prompt(
         self,
@@ -199,7 +199,7 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         if out.dtype != hidden_states.dtype:
             out = out.to(hidden_states.dtype)
         out = gated_rms_norm(self.norm, out.reshape(-1, self.head_v_dim), z.reshape(-1, self.head_v_dim))
-        return self.out_proj(out.reshape(batch, 1, -1))
+        return self.out_proj.forward(out.reshape(batch, 1, -1))  # called directly: ~3 us a call less
 
 
 def _positions_first(cache: Any, layer_idx: int, conv_state: torch.Tensor) -> torch.Tensor | None:
