@@ -16,7 +16,9 @@ from assistant.engine import models as model_files
 from assistant.engine.base import Cancelled, EngineError, TextCallback
 from assistant.i18n import _
 
-WARM_UP_TEXT = "Hello."  # what a loaded model translates first, unheard
+# What a loaded model translates first, unheard: as long as a description's first sentence, as a
+# short one ("Hello.") left the first answer 0.004 to 0.09 s of one-time work still to do.
+WARM_UP_TEXT = "A photo of a person sitting at a desk with a computer, a lamp and a cup of coffee."
 MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
 # A translation is about as long as its source: a runaway repetition stops at 1.5 times it, plus a few.
 LENGTH_RATIO, LENGTH_SLACK = 1.5, 8
@@ -67,7 +69,7 @@ class Translator:
                 self._failure = error
                 raise
             self.loaded_on = threading.current_thread().name
-            # One short sentence through the model here (in the app, on the warm-up's thread): the
+            # One sentence through the model here (in the app, on the warm-up's thread): the
             # first sentence's one-time costs are paid before the first answer, not in it (the loop's
             # joined weights, PyTorch's int8 kernels generated for this processor, first allocations:
             # about 0.1 s of a first sentence's 0.3 to 0.4 s, docs/translation.md).
