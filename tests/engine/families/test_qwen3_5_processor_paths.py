@@ -12,29 +12,19 @@ import copy
 
 import pytest
 import torch
-from PIL import Image
 from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5GatedDeltaNet, Qwen3_5VisionPatchEmbed
 
 from assistant.engine import load_engine
 from assistant.engine.families.qwen3_5 import deltanet
 from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
 from assistant.engine.families.qwen3_5.vision import MatmulPatchEmbed
+from tests.engine.families.qwen_paths import generate, picture, set_class
 
 TOLERANCE = 1e-5  # relative to the largest magnitude
 
 
-def _picture(seed: int, size: tuple[int, int] = (96, 128)) -> Image.Image:
-    pixels = torch.randint(
-        0, 256, (*size, 3), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8
-    )
-    return Image.fromarray(pixels.numpy())
-
-
 def _set_layers(model: torch.nn.Module, layer_class: type) -> int:
-    layers = [m for m in model.modules() if isinstance(m, Qwen3_5GatedDeltaNet)]
-    for layer in layers:
-        layer.__class__ = layer_class
-    return len(layers)
+    return set_class(model, Qwen3_5GatedDeltaNet, layer_class)
 
 
 @pytest.fixture(scope="module")
@@ -43,25 +33,9 @@ def engine(tiny_qwen_dir):
 
 
 def _generate(engine, inputs, layer_class: type, steps: int = 8, image_key: str | None = None):
-    """Greedy tokens, their logits and the cache after them; with `image_key`, from the picture's kept
-    prefix (read with `layer_class` too), as the engine generates."""
+    """Greedy tokens, their logits and the cache after them, with `layer_class` for the delta-net layers."""
     assert _set_layers(engine.model, layer_class) > 0
-    if image_key is not None:
-        engine.clear_feature_cache()
-        prefix = engine._prefix_for(image_key, inputs)
-        engine.restore_state(prefix.state)
-        inputs = {name: value for name, value in inputs.items() if not name.startswith(("pixel_", "image_"))}
-        inputs["cache"] = copy.deepcopy(prefix.cache)
-    with torch.inference_mode():
-        output = engine.model.generate(
-            **inputs,
-            do_sample=False,
-            max_new_tokens=steps,
-            min_new_tokens=steps,
-            output_logits=True,
-            return_dict_in_generate=True,
-        )
-    return output.sequences, torch.stack(output.logits), output.cache
+    return generate(engine, inputs, steps, image_key)
 
 
 def test_the_engine_decodes_through_the_fast_step(engine, monkeypatch) -> None:
@@ -76,7 +50,7 @@ def test_the_engine_decodes_through_the_fast_step(engine, monkeypatch) -> None:
         DecodingGatedDeltaNet, "_step", lambda self, *a: steps.append(1) or original(self, *a)
     )
     engine.clear_feature_cache()
-    engine.describe(_picture(1))
+    engine.describe(picture(1))
     assert steps  # every generated token after the first goes through it
 
 
@@ -87,7 +61,7 @@ def test_logits_and_cache_are_transformers_own(engine, case) -> None:
     pictures = 2 if case == "a batch" else 1
     key = "picture" if case == "from a kept picture" else None
     conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
-    images = [_picture(2), _picture(3, (64, 160))]
+    images = [picture(2), picture(3, (64, 160))]
     inputs = engine.inputs(conversations[:pictures], images[:pictures])
     try:
         ours, our_logits, our_cache = _generate(engine, inputs, DecodingGatedDeltaNet, image_key=key)
@@ -115,16 +89,16 @@ def _close(ours: torch.Tensor, theirs: torch.Tensor) -> None:
 def test_a_step_from_a_kept_prefix_leaves_the_prefix_as_it_was(engine) -> None:
     """The step updates the cache's state in place: the engine's kept prefix must be a copy."""
     engine.clear_feature_cache()
-    picture = _picture(4)
-    engine.describe(picture)
+    shown = picture(4)
+    engine.describe(shown)
     (prefix,) = engine._prefixes.values()
     kept = copy.deepcopy(prefix.cache)
-    first = engine.ask(picture, "What colour is it?")
+    first = engine.ask(shown, "What colour is it?")
     for before, after in zip(kept.layers, prefix.cache.layers, strict=True):
         if hasattr(before, "recurrent_states"):
             assert torch.equal(before.recurrent_states[0], after.recurrent_states[0])
             assert torch.equal(before.conv_states[0], after.conv_states[0])
-    assert engine.ask(picture, "What colour is it?") == first
+    assert engine.ask(shown, "What colour is it?") == first
 
 
 def test_another_device_keeps_transformers_path(engine) -> None:
@@ -139,7 +113,7 @@ def test_another_device_keeps_transformers_path(engine) -> None:
 def test_the_patch_embedder_sees_what_transformers_convolution_sees(engine) -> None:
     embedder = engine.model.model.visual.patch_embed
     assert type(embedder) is MatmulPatchEmbed
-    inputs = engine.inputs([engine.conversation("Describe.")], [_picture(5, (200, 300))])
+    inputs = engine.inputs([engine.conversation("Describe.")], [picture(5, (200, 300))])
     features = []
     try:
         for embedder_class in (MatmulPatchEmbed, Qwen3_5VisionPatchEmbed):

@@ -5,11 +5,8 @@ batch of two and a question after a kept picture's prefix; a broken rotation or 
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 import torch
-from PIL import Image
 from transformers.models.qwen3_5.modeling_qwen3_5 import (
     Qwen3_5Attention,
     Qwen3_5DecoderLayer,
@@ -19,13 +16,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
 from assistant.engine import load_engine, quantized
 from assistant.engine.families.qwen3_5 import deltanet, step
 from assistant.engine.families.qwen3_5.step import QKV, DecodingDecoderLayer
-
-
-def _picture(seed: int, size: tuple[int, int] = (96, 128)) -> Image.Image:
-    pixels = torch.randint(
-        0, 256, (*size, 3), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8
-    )
-    return Image.fromarray(pixels.numpy())
+from tests.engine.families.qwen_paths import generate, picture, set_class
 
 
 @pytest.fixture(scope="module")
@@ -44,38 +35,21 @@ def engine(tiny_qwen_dir, tmp_path_factory):
 
 
 def _set_layers(model: torch.nn.Module, layer_class: type) -> None:
-    for module in model.modules():
-        if isinstance(module, Qwen3_5DecoderLayer):
-            module.__class__ = layer_class
+    set_class(model, Qwen3_5DecoderLayer, layer_class)
 
 
 def _generate(engine, inputs, layer_class: type, image_key: str | None = None):
-    """Eight greedy tokens and their logits; with `image_key`, from the picture's kept prefix (read
-    with `layer_class` too), as the engine generates."""
+    """Eight greedy tokens and their logits, with `layer_class` for the decoder layers."""
     _set_layers(engine.model, layer_class)
-    if image_key is not None:
-        engine.clear_feature_cache()
-        prefix = engine._prefix_for(image_key, inputs)
-        engine.restore_state(prefix.state)
-        inputs = {name: value for name, value in inputs.items() if not name.startswith(("pixel_", "image_"))}
-        inputs["cache"] = copy.deepcopy(prefix.cache)
-    with torch.inference_mode():
-        output = engine.model.generate(
-            **inputs,
-            do_sample=False,
-            max_new_tokens=8,
-            min_new_tokens=8,
-            output_logits=True,
-            return_dict_in_generate=True,
-        )
-    return output.sequences, torch.stack(output.logits)
+    sequences, logits, _cache = generate(engine, inputs, image_key=image_key)
+    return sequences, logits
 
 
 def _both(engine, case: str):
     pictures = 2 if case == "a batch" else 1
     key = "picture" if case == "from a kept picture" else None
     conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
-    inputs = engine.inputs(conversations[:pictures], [_picture(2), _picture(3, (64, 160))][:pictures])
+    inputs = engine.inputs(conversations[:pictures], [picture(2), picture(3, (64, 160))][:pictures])
     try:
         ours = _generate(engine, inputs, DecodingDecoderLayer, key)
         theirs = _generate(engine, inputs, Qwen3_5DecoderLayer, key)
@@ -107,7 +81,7 @@ def test_the_engine_steps_through_both_kinds_of_layer(engine, monkeypatch) -> No
         DecodingDecoderLayer, "_step", lambda self, *a: stepped.append(self.block_type) or original(self, *a)
     )
     engine.clear_feature_cache()
-    engine.describe(_picture(1))
+    engine.describe(picture(1))
     assert set(stepped) == {"linear_attention", "full_attention"}
 
 
@@ -150,7 +124,7 @@ def test_the_window_kept_positions_first_gives_the_same_logits(engine, monkeypat
     conversations = [engine.conversation("Describe this picture."), engine.conversation("What is written?")]
     pictures = 2 if case == "a batch" else 1
     key = "picture" if case == "from a kept picture" else None
-    inputs = engine.inputs(conversations[:pictures], [_picture(4), _picture(5, (64, 160))][:pictures])
+    inputs = engine.inputs(conversations[:pictures], [picture(4), picture(5, (64, 160))][:pictures])
     windows = []
     original = deltanet._positions_first
 
