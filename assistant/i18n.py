@@ -180,6 +180,13 @@ def npgettext(context: str, singular: str, plural: str, count: int) -> str:
     return _current().npgettext(context, singular, plural, count)
 
 
+def decimal(value: float, spec: str = ".1f") -> str:
+    """`value` formatted by `spec` with the user's language's decimal mark ("3,5 GB" in Spanish, where a
+    voice reads "3.5" as "three point five" in English words' order)."""
+    # Translators: your language's decimal mark, as in 3.5 GB ("," in Spanish: 3,5 GB).
+    return format(value, spec).replace(".", pgettext("decimal mark", "."))
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it yet (it is translated where shown)."""
     return message

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant import __version__
 from assistant.config import Settings
-from assistant.i18n import _, ngettext, pgettext
+from assistant.i18n import _, decimal, ngettext, pgettext
 
 if TYPE_CHECKING:
     from assistant.engine.runtime import MachineInfo
@@ -106,8 +106,10 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
     if machine.gpu:
         gpu = machine.gpu
         lines.append(
-            _("Graphics card: {name}, {free_bytes:.1f} GB free of {total_bytes:.1f} GB.").format(
-                name=gpu.name, free_bytes=gpu.free_bytes / GIB, total_bytes=gpu.total_bytes / GIB
+            _("Graphics card: {name}, {free_bytes} GB free of {total_bytes} GB.").format(
+                name=gpu.name,
+                free_bytes=decimal(gpu.free_bytes / GIB),
+                total_bytes=decimal(gpu.total_bytes / GIB),
             )
         )
         if not machine.bitsandbytes:
@@ -136,8 +138,8 @@ def check_model(model: str, device: str, precision: str) -> list[str]:
             lines.append(_("Model {model}: problem. {error}").format(model=model, error=error))
         else:
             lines.append(
-                _("Model {model}: downloaded, {folder_size:.1f} GB in {path}.").format(
-                    model=model, folder_size=folder_size(path) / GIB, path=path
+                _("Model {model}: downloaded, {folder_size} GB in {path}.").format(
+                    model=model, folder_size=decimal(folder_size(path) / GIB), path=path
                 )
             )
     else:
@@ -179,7 +181,7 @@ def check_disk() -> list[str]:
     while not probe.exists():
         probe = probe.parent
     free = shutil.disk_usage(probe).free / 1024**3
-    line = _("Model cache: {folder}, {free:.1f} GB free on its disk.").format(folder=folder, free=free)
+    line = _("Model cache: {folder}, {free} GB free on its disk.").format(folder=folder, free=decimal(free))
     if free < 10:
         line += _(
             " The default model needs about 16 GB to download: free some space or set HF_HOME to a bigger disk."

@@ -7,7 +7,7 @@ import argparse
 
 from assistant.cli import say_error
 from assistant.engine.models import DEFAULT_MODEL
-from assistant.i18n import _
+from assistant.i18n import _, decimal
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -32,9 +32,9 @@ def run_models(args: argparse.Namespace) -> int:
 
 def _size(size: int) -> str:
     return (
-        _("{size:.1f} GB").format(size=size / 1024**3)
+        _("{size} GB").format(size=decimal(size / 1024**3))
         if size >= 1024**3
-        else _("{size:.1f} MB").format(size=size / 1024**2)
+        else _("{size} MB").format(size=decimal(size / 1024**2))
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.config import DEFAULT_MODEL
-from assistant.i18n import ENGLISH_NAMES, N_, _
+from assistant.i18n import ENGLISH_NAMES, N_, _, decimal
 
 __all__ = ["DEFAULT_MODEL", "KNOWN_MODELS", "KnownModel", "best_fitting", "known", "resolve"]
 GIB = 1024**3
@@ -49,10 +49,10 @@ class KnownModel:
             f"{precision} {_gb(self.memory_bytes(precision))}" for precision in ("int8", "bf16", "fp32")
         )
         return _(
-            "{family}, {parameters:.2g} billion parameters, about {gb} to download, memory {memory}, {licence} licence, {languages}"
+            "{family}, {parameters} billion parameters, about {gb} to download, memory {memory}, {licence} licence, {languages}"
         ).format(
             family=self.family,
-            parameters=self.parameters / 1e9,
+            parameters=decimal(self.parameters / 1e9, ".2g"),
             gb=_gb(self.download_bytes),
             memory=memory,
             licence=self.licence,
@@ -224,7 +224,7 @@ def best_fitting(free_memory: int, gpu_free: int | None) -> tuple[KnownModel, st
 
 
 def _gb(size: float) -> str:
-    return f"{size / GIB:.1f} GB"
+    return f"{decimal(size / GIB)} GB"
 
 
 def choice_description(model: str) -> str:

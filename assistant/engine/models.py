@@ -18,7 +18,7 @@ from assistant.engine.base import EngineError
 from assistant.engine.catalogue import KNOWN_MODELS as KNOWN_MODELS
 from assistant.engine.catalogue import KnownModel as KnownModel
 from assistant.engine.catalogue import known, resolve
-from assistant.i18n import N_, _
+from assistant.i18n import N_, _, decimal
 
 
 # transformers' from_pretrained swaps PreTrainedModel.tie_weights (and torch's init functions) for the
@@ -156,13 +156,13 @@ class DownloadWatcher:
             done = self._arrived()  # this repository's files only, a resumed download included
             if total:
                 # Translators: {downloading} is "Downloading the model".
-                message = _("{downloading}: {percent}% of {total:.1f} GB").format(
+                message = _("{downloading}: {percent}% of {total} GB").format(
                     downloading=_(DOWNLOADING),
                     percent=min(99, int(100 * done / total)),
-                    total=total / 1024**3,
+                    total=decimal(total / 1024**3),
                 )
             else:
-                amount = f"{done / 1024**3:.1f} GB" if done >= 1024**3 else f"{done // 1024**2} MB"
+                amount = f"{decimal(done / 1024**3)} GB" if done >= 1024**3 else f"{done // 1024**2} MB"
                 message = _("{downloading}: {amount} so far").format(
                     downloading=_(DOWNLOADING), amount=amount
                 )

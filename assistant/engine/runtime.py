@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeGuard
 
 from assistant.engine.base import EngineError
-from assistant.i18n import _
+from assistant.i18n import _, decimal
 
 Device = Literal["auto", "cpu", "cuda"]
 WeightPrecision = Literal["fp32", "bf16", "fp16", "int8", "int4"]
@@ -117,7 +117,7 @@ def _gpu_runtime(
         )
     if precision != "auto":
         return Runtime("cuda", precision, _("requested"))
-    free_text = _("{name} has {free:.1f} GB free").format(name=gpu.name, free=free / GIB)
+    free_text = _("{name} has {free} GB free").format(name=gpu.name, free=decimal(free / GIB))
     if fits(half):
         return Runtime("cuda", half, _("{free_text}, enough for 16-bit weights").format(free_text=free_text))
     # 4-bit before 8-bit: bitsandbytes' int8 generates 3.6-5.3x slower than fp16 on an H100, its
@@ -127,7 +127,9 @@ def _gpu_runtime(
         return Runtime(
             "cuda",
             "int4",
-            _("{free_text}, too little for 16-bit ({need:.1f} GB)").format(free_text=free_text, need=need),
+            _("{free_text}, too little for 16-bit ({need} GB)").format(
+                free_text=free_text, need=decimal(need)
+            ),
         )
     if forced:
         raise EngineError(

@@ -32,7 +32,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.i18n import _
+from assistant.i18n import _, decimal
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,9 @@ class OrcaService:
                 self._unanswered_since = now
             elif now - self._unanswered_since >= STUCK_AFTER:
                 raise OrcaServiceSilent(
-                    _("PresentMessage got no answer for {now:.1f} s").format(now=now - self._unanswered_since)
+                    _("PresentMessage got no answer for {now} s").format(
+                        now=decimal(now - self._unanswered_since)
+                    )
                 ) from None
             log.debug("Orca is busy: the message waits in its queue.")
             return

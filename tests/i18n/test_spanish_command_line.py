@@ -53,3 +53,28 @@ def test_doctor_reports_in_spanish(tmp_path):
     # The model catalogue's facts and the precision's reason are Spanish too (they were English).
     for english in ("many languages", "the processor in", "no CUDA graphics card", ", English"):
         assert english not in done.stdout, english
+
+
+def test_numbers_take_the_languages_decimal_mark(tmp_path):
+    """A Spanish voice reads "14.0 GB" as English does; Spanish writes 14,0 GB (`i18n.decimal`)."""
+    done = _assistant("models", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3,7 mil millones de parámetros" in done.stdout and "unos 14,0 GB de descarga" in done.stdout
+    assert "14.0 GB" not in done.stdout and "3.7 mil" not in done.stdout
+
+
+def test_no_message_formats_a_decimal_number_itself():
+    """A format with decimals in a message (`{size:.1f}`) would write the English decimal mark in every
+    language: numbers go through `i18n.decimal` first."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import assistant
+
+    catalogue = Path(assistant.__file__).parent / "locale" / "assistant.pot"
+    with catalogue.open("rb") as file:
+        ids = [m.id for m in read_po(file) if m.id]
+    texts = [text for found in ids for text in ([found] if isinstance(found, str) else found)]
+    assert not [text for text in texts if re.search(r"\{\w*:[^}]*\.[1-9]\d*[fge%]\}", text)]
