@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,6 +24,13 @@ API_KEY_ENV = "ASSISTANT_SERVER_API_KEY"
 KEYRING_SERVICE = "assistant-model-server"
 # How the user allows a server that is not on this computer, said in the refusal.
 ALLOW_HINT = N_("add --allow-remote-server, or confirm it in Settings under Model server")
+
+
+# The form an address takes, said where one is not.
+EXAMPLES = N_("give one such as http://127.0.0.1:11434/v1 (Ollama) or https://example.org/v1.")
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # spaces and controls: never part of an address
+_DOTTED_NUMBERS = re.compile(r"[0-9.]+")
+_LABEL = re.compile(r"(?!-)[\w-]{1,63}(?<!-)")
 
 
 class ServerAddressError(EngineError):
@@ -54,28 +62,61 @@ class ServerAddress:
 
 
 def parse_address(url: str) -> ServerAddress:
-    """The server at `url` (http or https; "/v1" at the end is optional). Raises ServerAddressError."""
-    text = url.strip()
-    if text and "://" not in text:
-        text = "http://" + text  # as Ollama and llama.cpp print their address: localhost:11434
-    parts = urlsplit(text)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+    """The server at `url`: http or https with a host, an optional port and path ("/v1" at the end is
+    optional); or, without a scheme, a host with its port as Ollama and llama.cpp print it
+    ("localhost:11434"), taken as http. Raises ServerAddressError, before any connection."""
+    typed = url.strip()
+    if not typed:
         raise ServerAddressError(
-            _(
-                "The model server address {strip!r} is not a web address; give one like http://localhost:11434 or https://models.example.org."
-            ).format(strip=url.strip())
+            _("The model server's address is empty; {examples}").format(examples=_(EXAMPLES))
         )
+    try:
+        return _parsed(typed)
+    except ValueError:
+        raise ServerAddressError(
+            _("“{address}” is not a model server's address; {examples}").format(
+                address=typed, examples=_(EXAMPLES)
+            )
+        ) from None
+
+
+def _parsed(typed: str) -> ServerAddress:
+    """The address in `typed`; ValueError (urlsplit's own included) for anything that is not one."""
+    bare = "://" not in typed
+    parts = urlsplit("http://" + typed if bare else typed)
+    port = parts.port  # ValueError: not a number, or out of range
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("http", "https")
+        or _UNSAFE.search(typed)
+        or not _is_host(host)
+        or port == 0
+        # "notaurl", "example.org": a word is not taken for a server on another computer's port 80
+        or (bare and port is None)
+    ):
+        raise ValueError(typed)
     path = parts.path.rstrip("/")
     if path.endswith("/v1"):
         path = path[: -len("/v1")]
     text = f"{parts.scheme}://{parts.netloc}{path}"
-    return ServerAddress(
-        text, parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
-    )
+    return ServerAddress(text, parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path)
+
+
+def _is_host(host: str) -> bool:
+    """An IP address, or a name of letters, digits, "-" and "_" (Docker's service names) in dotted labels."""
+    if ":" in host:  # urlsplit found brackets: only an IPv6 address goes there
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return False
+        return True
+    if _DOTTED_NUMBERS.fullmatch(host):  # 1.2.3.4.5, 999.1.1.1: a mistyped IPv4 address, not a name
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    return all(_LABEL.fullmatch(label) for label in host.removesuffix(".").split("."))
 
 
 def is_this_computer(host: str) -> bool:

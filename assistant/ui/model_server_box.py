@@ -49,14 +49,14 @@ class ModelServerBox(QGroupBox):
     def consent(self, settings: Settings) -> tuple[Settings, str | None]:
         """`settings` with the server allowed, after asking where it is on another computer and not yet
         allowed; or one sentence saying why they cannot be used as they are."""
-        if not settings.server or same_server(settings.server, settings.allowed_server):
+        if not settings.server:
             return settings, None
-        try:
+        try:  # first: an address allowed before this check existed may be none ("notaurl")
             address = parse_address(settings.server)
         except ServerAddressError as error:
             self.address.setFocus()
             return settings, str(error)
-        if address.local:
+        if address.local or same_server(settings.server, settings.allowed_server):
             return settings, None
         if not self.ask(address.label, plain=address.scheme == "http"):
             self.address.setFocus()

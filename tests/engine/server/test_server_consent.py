@@ -49,7 +49,7 @@ def test_addresses_as_servers_print_them(url: str, base: str, label: str) -> Non
 def test_an_address_that_is_not_a_web_address(url: str) -> None:
     with pytest.raises(ServerAddressError) as wrong:
         parse_address(url)
-    assert "give one like http://localhost:11434" in str(wrong.value)
+    assert "give one such as http://127.0.0.1:11434/v1 (Ollama)" in str(wrong.value)
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.3.2.1", "::1", "app.localhost"])

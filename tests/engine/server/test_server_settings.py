@@ -81,7 +81,7 @@ def test_a_remote_server_not_allowed_changes_nothing(qtbot, dialog, answers) -> 
 def test_an_address_that_is_not_one(qtbot, dialog, answers) -> None:
     dialog.server_box.address.setText("ftp://files")
     assert apply(qtbot, dialog) is None
-    assert "is not a web address" in dialog.errors.text() and answers.asked == []
+    assert "is not a model server's address" in dialog.errors.text() and answers.asked == []
 
 
 def test_the_question_names_the_server_and_defaults_to_no(qtbot, monkeypatch) -> None:
@@ -120,3 +120,25 @@ def test_every_word_of_the_question_is_in_the_users_language(qtbot, monkeypatch)
     ]
     for text in (question.windowTitle(), question.text(), *buttons):
         assert text.startswith("«") and text.endswith("»"), text
+
+
+@pytest.mark.parametrize("typed", ["notaurl", "localhost:abc", "http://host:99999", "/v1"])
+def test_an_address_that_is_not_one_is_said_as_on_the_command_line(qtbot, dialog, answers, typed) -> None:
+    """The same sentence as `--server`, shown and said, with the cursor back in the field: no question."""
+    dialog.server_box.address.setText(typed)
+    dialog.server_box.model.setFocus()
+    assert apply(qtbot, dialog) is None
+    sentence = (
+        f"“{typed}” is not a model server's address; "
+        "give one such as http://127.0.0.1:11434/v1 (Ollama) or https://example.org/v1."
+    )
+    assert dialog.errors.text() == sentence and dialog.errors.accessibleDescription() == sentence
+    assert answers.asked == [] and dialog.focusWidget() is dialog.server_box.address
+
+
+def test_an_address_allowed_before_is_still_checked(qtbot, answers) -> None:
+    """A settings file from before the check (the question was asked of "notaurl" and allowed)."""
+    widget = SettingsDialog(Settings(server="notaurl", allowed_server="notaurl"))
+    qtbot.addWidget(widget)
+    assert apply(qtbot, widget) is None
+    assert widget.errors.text().startswith("“notaurl” is not a model server's address")
