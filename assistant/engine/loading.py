@@ -13,8 +13,13 @@ from safetensors import SafetensorError
 from transformers import PreTrainedModel
 from transformers.utils import logging as hf_logging
 
-from assistant.engine.base import EngineError
-from assistant.engine.models import LOADING, checkpoint_dtype, count_parameters, damaged_model
+from assistant.engine.models import (
+    LOADING,
+    checkpoint_dtype,
+    count_parameters,
+    damaged_model,
+    unreadable_model,
+)
 from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import MachineInfo, Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.i18n import _
@@ -118,8 +123,4 @@ def start(
         except SafetensorError:
             raise damaged_model(folder, "a weights file") from None
         except (OSError, ValueError) as error:
-            raise EngineError(
-                _(
-                    "The model in {folder} could not be loaded ({splitlines}). Download it again with: assistant models download"
-                ).format(folder=folder, splitlines=str(error).splitlines()[0][:100])
-            ) from error
+            raise unreadable_model(folder, error) from error

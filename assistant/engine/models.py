@@ -78,7 +78,16 @@ ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "token
 
 
 class ModelNotAvailable(EngineError):
-    pass
+    """The model cannot be had or read. The command line's sentence names the command that fixes it; the
+    app's (`app_message`) names Settings' Model list, where the app's user chooses another."""
+
+    def __init__(self, message: str, app_message: str = "") -> None:
+        super().__init__(message)
+        self.app_message = app_message
+
+
+# Where the app's user chooses another model: the end of the app's sentences.
+CHOOSE_IN_SETTINGS = N_("choose a downloaded model in Settings, under Descriptions, Model.")
 
 
 def is_local(model: str) -> bool:
@@ -191,12 +200,19 @@ def download(
     how_to_fix = _("Connect to the internet once and run: assistant models download {model}").format(
         model=model
     )
+    # The app downloads the model it is set to as it starts.
+    app_fix = _(
+        "Connect to the internet and start the assistant again, which downloads it, or {choose_in_settings}"
+    ).format(choose_in_settings=_(CHOOSE_IN_SETTINGS))
     _check_hub_id(model)
     if offline():
         raise ModelNotAvailable(
             _(
                 "The model {model} is not downloaded and HF_HUB_OFFLINE is set. Unset HF_HUB_OFFLINE, then run: assistant models download {model}"
-            ).format(model=model)
+            ).format(model=model),
+            _(
+                "The model {model} is not downloaded and HF_HUB_OFFLINE is set; unset HF_HUB_OFFLINE and start the assistant again, which downloads it, or {choose_in_settings}"
+            ).format(model=model, choose_in_settings=_(CHOOSE_IN_SETTINGS)),
         )
     from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
@@ -213,16 +229,16 @@ def download(
             ).format(model=model)
         ) from None
     except LocalEntryNotFoundError:
+        unreachable = _("The model {model} is not downloaded and the hub cannot be reached. {how_to_fix}")
         raise ModelNotAvailable(
-            _("The model {model} is not downloaded and the hub cannot be reached. {how_to_fix}").format(
-                model=model, how_to_fix=how_to_fix
-            )
+            unreachable.format(model=model, how_to_fix=how_to_fix),
+            unreachable.format(model=model, how_to_fix=app_fix),
         ) from None
     except (HfHubHTTPError, OSError) as error:
+        failed = _("Downloading {model} failed ({short}). {how_to_fix}")
         raise ModelNotAvailable(
-            _("Downloading {model} failed ({short}). {how_to_fix}").format(
-                model=model, short=_short(error), how_to_fix=how_to_fix
-            )
+            failed.format(model=model, short=_short(error), how_to_fix=how_to_fix),
+            failed.format(model=model, short=_short(error), how_to_fix=app_fix),
         ) from None
     finally:
         if not was_disabled:
@@ -359,12 +375,32 @@ def damaged_model(folder: Path, file_name: str) -> ModelNotAvailable:
         return ModelNotAvailable(
             _(
                 "The model {hub_id} is damaged ({file_name} is incomplete or unreadable); download it again with: assistant models download --again {hub_id}"
-            ).format(hub_id=hub_id, file_name=file_name)
+            ).format(hub_id=hub_id, file_name=file_name),
+            # The app downloads no model anew: another one is what its user can choose there.
+            _(
+                "The model {hub_id} is damaged ({file_name} is incomplete or unreadable); choose another model in Settings, under Descriptions, Model."
+            ).format(hub_id=hub_id, file_name=file_name),
         )
     return ModelNotAvailable(
         _(
             "The model in {folder} is damaged ({file_name} is incomplete or unreadable); copy its files there again, or use a downloaded model (see: assistant models)."
-        ).format(folder=folder, file_name=file_name)
+        ).format(folder=folder, file_name=file_name),
+        _(
+            "The model in {folder} is damaged ({file_name} is incomplete or unreadable); copy its files there again, or {choose_in_settings}"
+        ).format(folder=folder, file_name=file_name, choose_in_settings=_(CHOOSE_IN_SETTINGS)),
+    )
+
+
+def unreadable_model(folder: Path, error: Exception) -> ModelNotAvailable:
+    """The sentence for a model that transformers or its config.json reader could not read."""
+    reason = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
+    return ModelNotAvailable(
+        _(
+            "The model in {folder} could not be loaded ({splitlines}). Download it again with: assistant models download"
+        ).format(folder=folder, splitlines=reason),
+        _(
+            "The model in {folder} could not be loaded ({splitlines}); choose another model in Settings, under Descriptions, Model."
+        ).format(folder=folder, splitlines=reason),
     )
 
 

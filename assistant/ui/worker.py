@@ -110,7 +110,11 @@ class ModelWorker(QObject):
             return
         except Exception:
             log.exception("The model failed to load")
-            self._load_error = _("The model could not be loaded. Run `assistant doctor` to see why.")
+            # The app's user may have no terminal for `assistant doctor`: the choices that make a load
+            # fail are in Settings (the traceback is in the log).
+            self._load_error = _(
+                "The model could not be loaded; try another model, device or precision in Settings, under Descriptions."
+            )
             self.load_failed.emit(self._load_error)
             return
         self.loaded.emit(self.engine.summary)

@@ -95,11 +95,9 @@ def family_of(folder: Path) -> Family:
 
         raise damaged_model(folder, "config.json") from None
     except (OSError, ValueError) as error:
-        raise EngineError(
-            _(
-                "The model in {folder} could not be loaded ({splitlines}). Download it again with: assistant models download"
-            ).format(folder=folder, splitlines=str(error).splitlines()[0][:100])
-        ) from None
+        from assistant.engine.models import unreadable_model
+
+        raise unreadable_model(folder, error) from None
     architectures = config.get("architectures") if isinstance(config, dict) else None
     if not isinstance(architectures, list) or not architectures or not isinstance(architectures[0], str):
         names = family_names()
