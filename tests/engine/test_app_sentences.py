@@ -121,3 +121,26 @@ def test_weights_the_loader_cannot_read(tmp_path) -> None:
         f"The model in {tmp_path} could not be loaded (Unable to load weights from the checkpoint); choose "
         "another model in Settings, under Descriptions, Model."
     )
+
+
+@pytest.fixture
+def spanish():
+    from assistant import i18n
+
+    i18n.setup(override="es")
+    yield
+    i18n.setup(override="en")
+
+
+def test_in_spanish_the_app_names_settings_and_the_command_line_its_command(spanish, hub, tmp_path) -> None:
+    hub(offline=True)
+    with pytest.raises(ModelNotAvailable) as caught:
+        ensure_model(DEFAULT_MODEL, progress=False)
+    assert str(caught.value).endswith(f"ejecuta: assistant models download {DEFAULT_MODEL}")
+    said = caught.value.for_app()
+    assert said.endswith("elige un modelo descargado en Configuración, en Descripciones, Modelo.")
+    assert not COMMAND.search(said)
+    damaged = damaged_model(tmp_path, "model.safetensors")
+    assert damaged.for_app().endswith(
+        "elige un modelo descargado en Configuración, en Descripciones, Modelo."
+    )
