@@ -5,7 +5,8 @@ processor in int8 with the default image budget.
 Both are full-size random checkpoints written for the run (BLIP-2's is blip2-opt-2.7b) and loaded through
 `load_engine` as a download is: the first load prepares the int8 model, the later start maps it. The
 picture is a 1920×1080 screen. Figures: the later start, the memory the loaded model takes, the first
-sentence (ten tokens about a picture not seen before) and tokens a second after it.
+sentence (ten tokens about a picture not seen before) and tokens a second after it, beside what the
+memory of that moment allows a token (`memory_floor`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from assistant.bench.memory_floor import distinct_bytes, floor_figures, read_seconds, recording_weights
 from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.errors import UserError
 
@@ -134,14 +136,18 @@ def measure(folder: str, repeat: int) -> dict[str, float]:
         engine.describe(screen(0))
         return time.perf_counter() - started
 
-    kept(FIRST_SENTENCE_TOKENS)  # reads the picture, if the loop above did not end with it
+    with recording_weights() as weights:  # and reads the picture, if the loop above did not end with it
+        kept(FIRST_SENTENCE_TOKENS)
+    views = distinct_bytes(weights)
     # Like every timing here, the median of `repeat`: one difference of two timings swings with the
-    # memory's speed of the moment (10 to 16.6 tokens/s for Qwen3.5-0.8B in four runs of one hour).
-    rates = [
-        (TOKENS - FIRST_SENTENCE_TOKENS) / max(kept(TOKENS) - kept(FIRST_SENTENCE_TOKENS), 1e-9)
-        for _ in range(repeat)
-    ]
+    # memory's speed of the moment (10 to 16.6 tokens/s for Qwen3.5-0.8B in four runs of one hour), so
+    # each is followed by a reading of the same weights, at the same moment.
+    rates, reads = [], []
+    for _ in range(repeat):
+        rates.append((TOKENS - FIRST_SENTENCE_TOKENS) / max(kept(TOKENS) - kept(FIRST_SENTENCE_TOKENS), 1e-9))
+        reads.append(read_seconds(views))
     figures["tokens_per_s"] = statistics.median(rates)
+    figures.update(floor_figures(views, reads, figures["tokens_per_s"]))
     return figures
 
 

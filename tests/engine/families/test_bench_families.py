@@ -34,7 +34,12 @@ def test_the_measurement_runs_a_family_through_load_engine(tiny_qwen_dir, tmp_pa
     assert generations and not any("MinNewTokens" in name for name in processors)
     # Tokens per second is a median like every other timing: each of the two repeats times the long run.
     assert lengths.count(families.TOKENS) == 2
-    assert set(figures) == {"first_start_s", "later_start_s", "loaded_gb", "first_sentence_s", "tokens_per_s"}
+    assert set(figures) == {
+        *("first_start_s", "later_start_s", "loaded_gb", "first_sentence_s", "tokens_per_s"),
+        *("weights_read_gb", "memory_gb_s", "floor_tokens_per_s", "of_floor"),
+    }
+    # The weights a decoding step reads were found, and their reading timed beside the tokens.
+    assert figures["weights_read_gb"] > 0 and figures["of_floor"] > 0
     assert figures["first_sentence_s"] > 0 and figures["tokens_per_s"] > 0
     assert len(quantized.saved_models()) == 1  # the first start prepared it, the later one mapped it
 
