@@ -142,3 +142,39 @@ def test_an_address_allowed_before_is_still_checked(qtbot, answers) -> None:
     qtbot.addWidget(widget)
     assert apply(qtbot, widget) is None
     assert widget.errors.text().startswith("“notaurl” is not a model server's address")
+
+
+CREDENTIALS_REFUSAL = (
+    "A model server's address cannot hold a user name or password, which would be saved in the settings "
+    "file; give the address without them, and its API key in ASSISTANT_SERVER_API_KEY or the system keyring "
+    "(service assistant-model-server)."
+)
+
+
+@pytest.mark.parametrize(
+    "typed", ["http://user:hunter2-sk@127.0.0.1:8080/v1", "https://:hunter2-sk@models.example.org"]
+)
+def test_an_address_with_a_password_is_refused_and_not_saved(qtbot, dialog, answers, typed) -> None:
+    """Issue 22: the settings file never holds a key. The sentence does not repeat it; nothing is applied
+    (so nothing saved), by Apply or by OK, and no question is asked."""
+    dialog.server_box.address.setText(typed)
+    assert apply(qtbot, dialog) is None
+    assert dialog.errors.text() == CREDENTIALS_REFUSAL == dialog.errors.accessibleDescription()
+    assert "hunter2-sk" not in dialog.errors.text() and answers.asked == []
+    got: list[Settings] = []
+    dialog.applied.connect(got.append)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert got == [] and dialog.isVisible() and dialog.focusWidget() is dialog.server_box.address
+    assert dialog.settings.server == ""
+
+
+def test_a_password_saved_before_is_refused(qtbot, answers) -> None:
+    """A settings file written before the check: applying it again is refused until the address is fixed."""
+    address = "http://user:hunter2-sk@127.0.0.1:8080"
+    widget = SettingsDialog(Settings(server=address, allowed_server=address))
+    qtbot.addWidget(widget)
+    assert apply(qtbot, widget) is None
+    assert widget.errors.text() == CREDENTIALS_REFUSAL
+    widget.server_box.address.setText("http://127.0.0.1:8080")
+    new = apply(qtbot, widget)
+    assert new is not None and new.server == "http://127.0.0.1:8080"
