@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     from assistant.ui.app import run_app
 
+    if args.server and args.server.strip():
+        from assistant.engine.server_consent import parse_address
+
+        # Refused here, as by the other commands: the app would keep it in the settings it saves.
+        parse_address(args.server)
     return run_app(
         model=args.model,
         device=args.device,

@@ -125,3 +125,16 @@ def test_the_sentence_in_spanish() -> None:
         "que se guardarían en el archivo de configuración; indica la dirección sin ellos, y su clave de API en "
         "ASSISTANT_SERVER_API_KEY o en el llavero del sistema (servicio assistant-model-server)."
     )
+
+
+def test_run_refuses_it_before_the_app_starts(capsys, tmp_path, monkeypatch) -> None:
+    """`run --server` puts the address in the app's settings for the run, and the app saves its settings
+    (Settings, the screen-capture setup): it is refused before the app starts, so no file can hold it."""
+    import assistant.ui.app
+
+    monkeypatch.setattr(assistant.ui.app, "run_app", lambda **kwargs: pytest.fail("the app started"))
+    settings = tmp_path / "settings.toml"
+    code = main(["run", "--server", f"http://user:{SECRET}@127.0.0.1:1", "--settings", str(settings)])
+    out, err = capsys.readouterr()
+    assert code == 1 and not out and err.strip().splitlines() == [REFUSAL]
+    assert not settings.exists()
