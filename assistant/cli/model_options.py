@@ -10,6 +10,7 @@ from assistant.engine import Engine
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.engine.runtime import DEVICES, PRECISIONS
 from assistant.engine.server import ServerChoice
+from assistant.engine.server_consent import parse_address
 from assistant.i18n import _, pgettext
 
 
@@ -89,6 +90,8 @@ def server_option(args: argparse.Namespace) -> ServerChoice | None:
     """The server --server names, None for none."""
     if not getattr(args, "server", None):
         return None
+    # Refused here, before a model or Ray loads: on Ray the address would go to every actor first.
+    parse_address(args.server)
     return ServerChoice(args.server, args.server_model or "", args.allow_remote_server)
 
 

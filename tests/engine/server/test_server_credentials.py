@@ -138,3 +138,17 @@ def test_run_refuses_it_before_the_app_starts(capsys, tmp_path, monkeypatch) -> 
     out, err = capsys.readouterr()
     assert code == 1 and not out and err.strip().splitlines() == [REFUSAL]
     assert not settings.exists()
+
+
+def test_alt_text_on_ray_refuses_it_before_ray_starts(capsys, tmp_path, monkeypatch) -> None:
+    """On Ray the address went, in each actor's arguments, to every computer of the cluster before an actor
+    refused it: the command refuses it first, as without Ray."""
+    import assistant.documents.ray_pipeline
+
+    monkeypatch.setattr(assistant.documents.ray_pipeline, "RayRunner", lambda *a, **k: pytest.fail("Ray"))
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
+    document = tmp_path / "page.html"
+    document.write_text("<p>text</p>")
+    code = main(["alt-text", "--ray", "--server", f"http://user:{SECRET}@127.0.0.1:1", str(document)])
+    out, err = capsys.readouterr()
+    assert code == 1 and not out and err.strip().splitlines() == [REFUSAL]
