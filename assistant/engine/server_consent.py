@@ -31,7 +31,6 @@ EXAMPLES = N_("give one such as http://127.0.0.1:11434/v1 (Ollama) or https://ex
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # spaces and controls: never part of an address
 _DOTTED_NUMBERS = re.compile(r"[0-9.]+")
 _LABEL = re.compile(r"(?!-)[\w-]{1,63}(?<!-)")
-_AUTHORITY_END = re.compile(r"[/?#]")  # where urlsplit ends the part that holds "user:password@host"
 
 
 class ServerAddressError(EngineError):
@@ -67,7 +66,10 @@ def parse_address(url: str) -> ServerAddress:
     optional); or, without a scheme, a host with its port as Ollama and llama.cpp print it
     ("localhost:11434"), taken as http. Raises ServerAddressError, before any connection."""
     typed = url.strip()
-    if _has_credentials(typed):  # first: every other sentence names what was typed, and Settings saves it
+    # First: the other sentences repeat what was typed, and Settings saves it. Any "@": a password with
+    # "/", "?" or "#" in it ends the host there for urlsplit and leaves the rest in a path; no model
+    # server's own address holds one.
+    if "@" in typed:
         raise ServerAddressError(
             _(
                 "A model server's address cannot hold a user name or password, which would be saved in the settings file; give the address without them, and its API key in {variable} or the system keyring (service {service})."
@@ -85,13 +87,6 @@ def parse_address(url: str) -> ServerAddress:
                 address=typed, examples=_(EXAMPLES)
             )
         ) from None
-
-
-def _has_credentials(typed: str) -> bool:
-    """Whether `typed` has a user name or password before its host, as urlsplit would find them: an "@"
-    before the first "/", "?" or "#" after the scheme. An "@" after those is part of a path or query."""
-    after_scheme = typed.split("://", 1)[-1]
-    return "@" in _AUTHORITY_END.split(after_scheme, maxsplit=1)[0]
 
 
 def _parsed(typed: str) -> ServerAddress:
