@@ -15,7 +15,6 @@ from assistant.engine.families import family_of
 from assistant.engine.models import DEFAULT_MODEL, ModelNotAvailable, damaged_model, ensure_model
 from assistant.errors import UserError
 
-UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there, so a connection fails at once
 SETTINGS_MODEL = "in Settings, under Descriptions, Model."
 COMMAND = re.compile(r"\bassistant (models|doctor|run|trigger)\b|--again|\brun:|`")
 
@@ -27,28 +26,6 @@ def assert_for_the_app(error: UserError) -> str:
     assert said.endswith(SETTINGS_MODEL), said
     assert said != str(error)
     return said
-
-
-@pytest.fixture
-def hub(tmp_path, monkeypatch):
-    """An empty Hugging Face cache and a hub that cannot be reached (as tests/engine/test_models.py's)."""
-    import huggingface_hub.constants as hub_constants
-
-    home = tmp_path / "hf-home"
-
-    def configure(offline: bool) -> None:
-        monkeypatch.setenv("HF_HOME", str(home))
-        monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
-        monkeypatch.setenv("HF_ENDPOINT", UNREACHABLE)
-        if offline:
-            monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-        else:
-            monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(home / "hub"))
-        monkeypatch.setattr(hub_constants, "ENDPOINT", UNREACHABLE)
-        monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", offline)
-
-    return configure
 
 
 def test_not_downloaded_and_offline(hub) -> None:

@@ -18,40 +18,11 @@ from assistant.engine.models import (
     ensure_model,
 )
 
-UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there, so a connection fails at once
-
 
 def assert_one_sentence(message: str) -> None:
     assert "Traceback" not in message and "Error" not in message
     assert "\n" not in message
     assert len(message) < 300
-
-
-@pytest.fixture
-def hub(tmp_path, monkeypatch):
-    """An empty Hugging Face cache and a hub that cannot be reached; `hub(offline=True)` sets HF_HUB_OFFLINE.
-
-    huggingface_hub reads these variables once, when it is first imported (here, long before this test),
-    so its already imported settings are pointed at them too.
-    """
-    import huggingface_hub.constants as hub_constants
-
-    home = tmp_path / "hf-home"
-
-    def configure(offline: bool) -> Path:
-        monkeypatch.setenv("HF_HOME", str(home))
-        monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
-        monkeypatch.setenv("HF_ENDPOINT", UNREACHABLE)
-        if offline:
-            monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-        else:
-            monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(home / "hub"))
-        monkeypatch.setattr(hub_constants, "ENDPOINT", UNREACHABLE)
-        monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", offline)
-        return home
-
-    return configure
 
 
 def test_count_parameters_matches_the_loaded_model(tiny_model_dir, tiny_engine) -> None:
