@@ -24,7 +24,7 @@ from assistant.ui.earcons import Earcons
 from assistant.ui.qt_words import QtWords
 from assistant.ui.telling import SpeechOutput
 from assistant.ui.views import MainWindow, TrayView
-from assistant.ui.worker import ModelSpec
+from assistant.ui.worker import LoadEngine, ModelSpec
 
 if TYPE_CHECKING:
     from assistant.engine.server import ServerChoice
@@ -54,6 +54,35 @@ def load_model(
         image_tokens=spec.image_tokens,
         translate=spec.translate,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """`assistant run`'s choices for this run only (None: the settings'): in effect and shown in Settings
+    until Quit, never written to the settings file unless the user changes them there."""
+
+    model: str | None = None
+    device: str | None = None
+    precision: str | None = None
+    speak_with: str | None = None
+    server: str | None = None  # "" is a choice: no server for this run
+    server_model: str | None = None
+
+    def over(self, settings: Settings) -> Settings:
+        """`settings` with this run's choices in their place."""
+        chosen = {spec.name: getattr(self, spec.name) for spec in dataclasses.fields(self)}
+        return dataclasses.replace(settings, **{k: v for k, v in chosen.items() if v is not None})
+
+
+def controller_for_run(
+    on_file: Settings, run: RunOptions, earcons: Earcons, load: LoadEngine, settings_file: Path
+) -> Controller:
+    """The app's controller: the run's choices in effect, the file's settings kept for what it saves."""
+    from assistant.ui.controller import Controller
+
+    controller = Controller(run.over(on_file), None, earcons, load, settings_file)
+    controller.settings_flow.on_file = on_file
+    return controller
 
 
 def server_for(settings: Settings, allowed_now: str | None = None) -> ServerChoice | None:
@@ -128,19 +157,13 @@ def run_app(
     """Run the app until Quit; returns the exit status. `model_server` and `server_model` replace the
     settings' for this run; `allow_remote_server` allows that server for this run."""
     from assistant.instance import TriggerError, TriggerServer
-    from assistant.ui.controller import Controller
 
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
-    settings, warning = load_settings(settings_file)
-    settings = dataclasses.replace(
-        settings,
-        model=model or settings.model,
-        device=device or settings.device,
-        precision=precision or settings.precision,
-        speak_with=speak_with or settings.speak_with,
-        server=settings.server if model_server is None else model_server,
-        server_model=settings.server_model if server_model is None else server_model,
+    on_file, warning = load_settings(settings_file)
+    run = RunOptions(
+        model or None, device or None, precision or None, speak_with or None, model_server, server_model
     )
+    settings = run.over(on_file)
     from assistant.capture.backends import use_backend
 
     use_backend(settings.capture_backend)  # the user's choice of screen capture, before the first grab
@@ -176,7 +199,7 @@ def run_app(
             spec, on_progress, server_for(current, model_server if allow_remote_server else None)
         )
 
-    controller = Controller(settings, None, earcons, load, settings_file or settings_path())
+    controller = controller_for_run(on_file, run, earcons, load, settings_file or settings_path())
     relay.append(controller)
     if QSystemTrayIcon.isSystemTrayAvailable():
         view: TrayView | MainWindow = TrayView(controller.request_action, settings.hotkeys)

@@ -4,7 +4,6 @@ front), and the desktop's answer to the hotkeys (GlobalShortcuts), said once whe
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Mapping
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from assistant.config import Settings, SettingsError, save_settings
+from assistant.config import Settings
 from assistant.i18n import _
 from assistant.ui.capture_question import CaptureQuestion
 
@@ -130,8 +129,7 @@ class DesktopSetup(QObject):
         app = self._app
         if app.settings.capture_offered or not capture_needs_permission(app.settings, environ):
             return False
-        app.settings = dataclasses.replace(app.settings, capture_offered=True)
-        self._save()
+        app.settings_flow.keep(capture_offered=True)
         self.prompt = CaptureSetupPrompt(self._app.settings.capture_backend)
         self.prompt.answered.connect(self._capture_answered)
         self.prompt.finished.connect(self._prompt_closed)
@@ -146,15 +144,9 @@ class DesktopSetup(QObject):
         if not allowed:
             app.fail(message)
             return
-        app.settings = dataclasses.replace(app.settings, capture_set_up=True)
         app.tell(message)
-        self._save()
-
-    def _save(self) -> None:
-        try:
-            save_settings(self._app.settings, self._app.settings_path)
-        except SettingsError as error:
-            self._app.fail(str(error))
+        # The answer alone: not `assistant run`'s options for this run, which the app's settings hold too.
+        app.settings_flow.keep(capture_set_up=True)
 
     @Slot(int)
     def _prompt_closed(self, _result: int) -> None:

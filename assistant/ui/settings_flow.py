@@ -1,11 +1,15 @@
 """The Settings window, from the controller's side: opening it with the voices and microphones there
-are, and using what it applies at once (speech, cues, hotkeys, the model) before saving it."""
+are, and using what it applies at once (speech, cues, hotkeys, the model) before saving it.
+
+The settings file keeps the user's own choices: `assistant run`'s options for one run (--model, --server,
+...) are in effect and shown in Settings, but only what the user changes there is written over the file's
+settings, here and for the screen-capture set-up (`keep`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings, SettingsError, save_settings
 from assistant.i18n import _
@@ -21,6 +25,9 @@ class SettingsFlow:
     def __init__(self, controller: Controller) -> None:
         self._app = controller
         self.dialog: SettingsDialog | None = None
+        # The settings as the file holds them, where the run's options differ (None: the app's own).
+        self.on_file: Settings | None = None
+        self._shown: Settings | None = None  # what the open dialog hands back when nothing is changed
 
     def open(self) -> None:
         from assistant.ui.settings_dialog import SettingsDialog
@@ -33,15 +40,23 @@ class SettingsFlow:
             dialog = SettingsDialog(
                 app.settings, self.voices(), self.input_devices(), screen_reader=reader, desktop_keys=keys
             )
-            dialog.applied.connect(self.apply)
+            dialog.applied.connect(self._applied)
             dialog.finished.connect(self._closed)
             self.dialog = dialog
+            # Not app.settings: the dialog writes some values its own way (a short model name as its hub
+            # id, a volume to the percent), which is no change of the user's.
+            self._shown = dialog.collect()
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
 
     def _closed(self, _result: int) -> None:
         self.dialog = None
+        self._shown = None
+
+    def _applied(self, new: Settings) -> None:
+        shown, self._shown = self._shown, new
+        self.apply(new, shown)
 
     def voices(self) -> list[object]:
         if self._app.speaker is None:
@@ -62,34 +77,70 @@ class SettingsFlow:
             log.info("No input device list: %s", error)
             return []
 
-    def apply(self, new: Settings) -> None:
-        """Use `new` at once and save it; the model reloads only if its choice changed."""
+    def apply(self, new: Settings, shown: Settings | None = None) -> None:
+        """Use what `new` changes from `shown` (what the dialog showed; default: the settings in effect) at
+        once and save it; the model reloads only if its choice changed."""
         app = self._app
-        old, app.settings = app.settings, dataclasses.replace(new, hotkeys=dict(new.hotkeys))
+        old = app.settings
+        self._take(_changes(old if shown is None else shown, new))
+        now = app.settings
         if app.speaker is not None:
-            app.speaker.set_voice(new.voice)
-            app.speaker.set_rate(new.rate)
-            app.speaker.set_volume(new.volume)
-            app.speaker.set_speak_with(new.speak_with)
-            app.speaker.enabled = new.speech_enabled
-        app.earcons.enabled = new.earcons
-        if new.hotkeys != old.hotkeys:
+            app.speaker.set_voice(now.voice)
+            app.speaker.set_rate(now.rate)
+            app.speaker.set_volume(now.volume)
+            app.speaker.set_speak_with(now.speak_with)
+            app.speaker.enabled = now.speech_enabled
+        app.earcons.enabled = now.earcons
+        if now.hotkeys != old.hotkeys:
             for view in app.views:
-                view.set_hotkeys(app.settings.hotkeys)
+                view.set_hotkeys(now.hotkeys)
             if app.dialog is not None:
-                app.dialog.set_hotkeys(app.settings.hotkeys)
+                app.dialog.set_hotkeys(now.hotkeys)
             if app.hotkeys is not None:
                 app.start_hotkeys()
-        if _model_choice(new) != _model_choice(old):
+        if _model_choice(now) != _model_choice(old):
             app.load_model()
-        elif new.free_model_after_minutes != old.free_model_after_minutes:
-            app.model.set_idle_release(60.0 * new.free_model_after_minutes)
+        elif now.free_model_after_minutes != old.free_model_after_minutes:
+            app.model.set_idle_release(60.0 * now.free_model_after_minutes)
+        if self._write():
+            app.tell(_("Settings saved."))
+
+    def keep(self, **changes: Any) -> None:
+        """Use `changes` at once and save them (the problem said where the file could not be written)."""
+        self._take(changes)
+        self._write()
+
+    def _take(self, changes: dict[str, Any]) -> None:
+        """The changes in effect and in the file's settings; the rest of each stays as it is."""
+        app = self._app
+        on_file = self.on_file if self.on_file is not None else app.settings
+        self.on_file = _with(on_file, changes)
+        app.settings = _with(app.settings, changes)
+
+    def _write(self) -> bool:
+        app = self._app
         try:
-            save_settings(app.settings, app.settings_path)
+            save_settings(self.on_file if self.on_file is not None else app.settings, app.settings_path)
         except SettingsError as error:
             app.fail(str(error))
-            return
-        app.tell(_("Settings saved."))
+            return False
+        return True
+
+
+def _changes(before: Settings, after: Settings) -> dict[str, Any]:
+    """The fields `after` changes from `before`, with their new values."""
+    return {
+        spec.name: getattr(after, spec.name)
+        for spec in dataclasses.fields(Settings)
+        if getattr(after, spec.name) != getattr(before, spec.name)
+    }
+
+
+def _with(settings: Settings, changes: dict[str, Any]) -> Settings:
+    """`settings` changed, with a hotkey table of its own (the dialog's and the file's are not shared)."""
+    changed = dataclasses.replace(settings, **changes)
+    changed.hotkeys = dict(changed.hotkeys)
+    return changed
 
 
 def _model_choice(settings: Settings) -> tuple[str | int, ...]:
