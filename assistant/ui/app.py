@@ -11,7 +11,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QSocketNotifier, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -67,10 +67,19 @@ class RunOptions:
     speak_with: str | None = None
     server: str | None = None  # "" is a choice: no server for this run
     server_model: str | None = None
+    allow_remote_server: bool = False  # `server` is allowed: Settings does not ask about it again
 
     def over(self, settings: Settings) -> Settings:
         """`settings` with this run's choices in their place."""
-        chosen = {spec.name: getattr(self, spec.name) for spec in dataclasses.fields(self)}
+        chosen: dict[str, Any] = {
+            "model": self.model,
+            "device": self.device,
+            "precision": self.precision,
+            "speak_with": self.speak_with,
+            "server": self.server,
+            "server_model": self.server_model,
+            "allowed_server": self.server if self.allow_remote_server and self.server else None,
+        }
         return dataclasses.replace(settings, **{k: v for k, v in chosen.items() if v is not None})
 
 
@@ -161,7 +170,13 @@ def run_app(
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
     on_file, warning = load_settings(settings_file)
     run = RunOptions(
-        model or None, device or None, precision or None, speak_with or None, model_server, server_model
+        model or None,
+        device or None,
+        precision or None,
+        speak_with or None,
+        model_server,
+        server_model,
+        allow_remote_server,
     )
     settings = run.over(on_file)
     from assistant.capture.backends import use_backend

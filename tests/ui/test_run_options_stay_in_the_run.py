@@ -136,3 +136,27 @@ def test_without_run_options_settings_save_what_they_show(qtbot, tmp_path: Path,
         assert load_settings(path)[0] == Settings(detail="detailed")
     finally:
         assert controller.shutdown(timeout=10)
+
+
+def test_a_remote_server_the_run_allowed_is_not_asked_about_again_nor_saved(
+    qtbot, tmp_path: Path, tiny_engine, monkeypatch
+) -> None:
+    """`run --server REMOTE --allow-remote-server`: Settings asked on every OK, and a Yes saved the answer."""
+    from assistant.ui.model_server_box import ModelServerBox
+
+    monkeypatch.setattr(ModelServerBox, "ask", lambda *args: pytest.fail("asked again"))
+    path = tmp_path / "settings.toml"
+    save_settings(ON_FILE, path)
+    run = RunOptions(server="https://192.0.2.10/v1", allow_remote_server=True)
+    controller = controller_for_run(
+        load_settings(path)[0], run, Earcons(False), lambda s, p: tiny_engine, path
+    )
+    try:
+        dialog = settings_dialog(qtbot, controller)
+        dialog.speech_box.rate.setValue(300)
+        press_ok(dialog)
+        kept = load_settings(path)[0]
+        assert (kept.rate, kept.server, kept.allowed_server) == (300, ON_FILE.server, "")
+        assert controller.settings.server == "https://192.0.2.10/v1"
+    finally:
+        assert controller.shutdown(timeout=10)
