@@ -63,4 +63,5 @@ def _run(args: argparse.Namespace) -> int:
         model_server=args.server,
         server_model=args.server_model,
         allow_remote_server=args.allow_remote_server,
+        image_tokens=args.image_tokens,
     )

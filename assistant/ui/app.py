@@ -68,6 +68,7 @@ class RunOptions:
     server: str | None = None  # "" is a choice: no server for this run
     server_model: str | None = None
     allow_remote_server: bool = False  # `server` is allowed: Settings does not ask about it again
+    image_tokens: int | None = None  # the most image tokens a picture becomes (0: the family's default)
 
     def over(self, settings: Settings) -> Settings:
         """`settings` with this run's choices in their place."""
@@ -79,6 +80,7 @@ class RunOptions:
             "server": self.server,
             "server_model": self.server_model,
             "allowed_server": self.server if self.allow_remote_server and self.server else None,
+            "image_tokens": self.image_tokens,
         }
         return dataclasses.replace(settings, **{k: v for k, v in chosen.items() if v is not None})
 
@@ -162,9 +164,10 @@ def run_app(
     model_server: str | None = None,
     server_model: str | None = None,
     allow_remote_server: bool = False,
+    image_tokens: int | None = None,
 ) -> int:
-    """Run the app until Quit; returns the exit status. `model_server` and `server_model` replace the
-    settings' for this run; `allow_remote_server` allows that server for this run."""
+    """Run the app until Quit; returns the exit status. `model_server`, `server_model` and `image_tokens`
+    replace the settings' for this run; `allow_remote_server` allows that server for this run."""
     from assistant.instance import TriggerError, TriggerServer
 
     logging.basicConfig(level=logging.INFO, format="assistant: %(message)s")
@@ -177,6 +180,7 @@ def run_app(
         model_server,
         server_model,
         allow_remote_server,
+        image_tokens,
     )
     settings = run.over(on_file)
     from assistant.capture.backends import use_backend

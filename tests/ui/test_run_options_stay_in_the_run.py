@@ -1,4 +1,4 @@
-"""`assistant run --model/--device/--precision/--server/--server-model/--speak-with` are for that run: the
+"""`assistant run --model/--device/--precision/--server/--server-model/--speak-with/--image-tokens` are for that
 app uses them and Settings shows them, but the settings file keeps the user's own choices; what the user
 changes in Settings, an overridden field included, is theirs and is saved."""
 
@@ -160,3 +160,40 @@ def test_a_remote_server_the_run_allowed_is_not_asked_about_again_nor_saved(
         assert controller.settings.server == "https://192.0.2.10/v1"
     finally:
         assert controller.shutdown(timeout=10)
+
+
+def test_the_run_s_image_budget_is_used_and_not_saved(qtbot, tmp_path: Path, tiny_engine) -> None:
+    """`run --image-tokens N` was taken and then dropped: the app loaded with the settings' budget."""
+    path = tmp_path / "settings.toml"
+    save_settings(ON_FILE, path)
+    specs: list = []
+
+    def load(spec, on_progress):
+        specs.append(spec)
+        return tiny_engine
+
+    controller = controller_for_run(
+        load_settings(path)[0], RunOptions(image_tokens=300), Earcons(False), load, path
+    )
+    try:
+        controller.start()
+        qtbot.waitUntil(lambda: len(specs) == 1, timeout=20_000)
+        assert specs[0].image_tokens == 300
+        dialog = settings_dialog(qtbot, controller)
+        dialog.speech_box.rate.setValue(300)
+        press_ok(dialog)
+        assert load_settings(path)[0].image_tokens == ON_FILE.image_tokens
+    finally:
+        assert controller.shutdown(timeout=10)
+
+
+def test_the_command_line_gives_the_app_its_image_budget(monkeypatch) -> None:
+    import assistant.ui.app
+    from assistant.cli import main
+
+    given: dict = {}
+    monkeypatch.setattr(assistant.ui.app, "run_app", lambda **kwargs: given.update(kwargs) or 0)
+    assert main(["run", "--image-tokens", "300"]) == 0
+    assert given["image_tokens"] == 300
+    assert main(["run"]) == 0
+    assert given["image_tokens"] is None  # the settings' own
