@@ -1,6 +1,6 @@
-"""`assistant run --model/--device/--precision/--server/--server-model/--speak-with/--image-tokens` are for that
-app uses them and Settings shows them, but the settings file keeps the user's own choices; what the user
-changes in Settings, an overridden field included, is theirs and is saved."""
+"""`assistant run --model/--device/--precision/--server/--server-model/--speak-with/--image-tokens` are
+for that run: the app uses them and Settings shows them, but the settings file keeps the user's own
+choices; what the user changes in Settings, an overridden field included, is theirs and is saved."""
 
 from __future__ import annotations
 
