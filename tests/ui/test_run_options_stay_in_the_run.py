@@ -39,20 +39,27 @@ def chosen(settings: Settings) -> tuple[object, ...]:
     return tuple(getattr(settings, name) for name in OVERRIDDEN)
 
 
-@pytest.fixture
-def started(qtbot, tmp_path: Path, tiny_engine):
-    """The app's controller as `assistant run` builds it with RUN over ON_FILE; every load's spec recorded."""
-    path = tmp_path / "settings.toml"
+def start(qtbot, path: Path, run: RunOptions, engine) -> tuple:
+    """The app's controller as `assistant run` builds it with `run` over ON_FILE (saved at `path`), once
+    its first load is asked for; every load's spec recorded."""
     save_settings(ON_FILE, path)
     specs: list = []
 
     def load(spec, on_progress):
         specs.append(spec)
-        return tiny_engine
+        return engine
 
-    controller = controller_for_run(load_settings(path)[0], RUN, Earcons(False), load, path)
+    controller = controller_for_run(load_settings(path)[0], run, Earcons(False), load, path)
     controller.start()
     qtbot.waitUntil(lambda: len(specs) == 1, timeout=20_000)
+    return controller, specs
+
+
+@pytest.fixture
+def started(qtbot, tmp_path: Path, tiny_engine):
+    """RUN over ON_FILE."""
+    path = tmp_path / "settings.toml"
+    controller, specs = start(qtbot, path, RUN, tiny_engine)
     yield controller, specs, path
     assert controller.shutdown(timeout=10)
 
@@ -165,19 +172,8 @@ def test_a_remote_server_the_run_allowed_is_not_asked_about_again_nor_saved(
 def test_the_run_s_image_budget_is_used_and_not_saved(qtbot, tmp_path: Path, tiny_engine) -> None:
     """`run --image-tokens N` was taken and then dropped: the app loaded with the settings' budget."""
     path = tmp_path / "settings.toml"
-    save_settings(ON_FILE, path)
-    specs: list = []
-
-    def load(spec, on_progress):
-        specs.append(spec)
-        return tiny_engine
-
-    controller = controller_for_run(
-        load_settings(path)[0], RunOptions(image_tokens=300), Earcons(False), load, path
-    )
+    controller, specs = start(qtbot, path, RunOptions(image_tokens=300), tiny_engine)
     try:
-        controller.start()
-        qtbot.waitUntil(lambda: len(specs) == 1, timeout=20_000)
         assert specs[0].image_tokens == 300
         dialog = settings_dialog(qtbot, controller)
         dialog.speech_box.rate.setValue(300)

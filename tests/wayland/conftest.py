@@ -25,9 +25,19 @@ from portal_harness import (
     mock_python,
     wait_for_name,
 )
+from wayland_env import WAYLAND
 
 # The Settings tests here show widgets on Qt's offscreen platform: no display needed.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def wayland(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of a Wayland session on an unknown desktop."""
+    for name, value in WAYLAND.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -10,22 +10,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from wayland_env import WAYLAND
 
 from assistant.capture.portal_screenshot import REFUSED
 from assistant.config import Settings, load_settings
 from assistant.ui.controller import Controller
 from assistant.ui.desktop_setup import capture_needs_permission
 from assistant.ui.earcons import Earcons
-
-WAYLAND = {"WAYLAND_DISPLAY": "wayland-test", "XDG_CURRENT_DESKTOP": "assistant-test"}
-
-
-@pytest.fixture
-def wayland(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in WAYLAND.items():
-        monkeypatch.setenv(name, value)
-    for name in ("SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def never_loaded(spec, on_progress):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -13,21 +12,12 @@ from assistant.config import Settings, load_settings, save_settings
 from assistant.ui.app import RunOptions, controller_for_run
 from assistant.ui.earcons import Earcons
 
-WAYLAND = {"WAYLAND_DISPLAY": "wayland-test", "XDG_CURRENT_DESKTOP": "assistant-test"}
 ON_FILE = Settings(model="Salesforce/blip2-opt-2.7b", server="http://127.0.0.1:11434/v1", rate=200)
 RUN = RunOptions(model="smolvlm2-256m", device="cpu", speak_with="both", server="http://127.0.0.1:9/v1")
 
 
 def never_loaded(spec, on_progress):
     raise AssertionError("this test loads no model")
-
-
-@pytest.fixture
-def wayland(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in WAYLAND.items():
-        monkeypatch.setenv(name, value)
-    for name in ("SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_the_capture_set_up_saves_its_answer_and_not_the_run_s_options(
