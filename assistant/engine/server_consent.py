@@ -75,6 +75,14 @@ def parse_address(url: str) -> ServerAddress:
                 "A model server's address cannot hold a user name or password, which would be saved in the settings file; give the address without them, and its API key in {variable} or the system keyring (service {service})."
             ).format(variable=API_KEY_ENV, service=KEYRING_SERVICE)
         )
+    # A query or fragment (an "?api-key=…" among them) is not sent: the client connects to the host, port
+    # and path; and Settings would save it. Not repeated either.
+    if "?" in typed or "#" in typed:
+        raise ServerAddressError(
+            _(
+                "A model server's address takes nothing after “?” or “#”, which the app would not send and the settings file would keep; give the address without it, and an API key in {variable} or the system keyring (service {service})."
+            ).format(variable=API_KEY_ENV, service=KEYRING_SERVICE)
+        )
     if not typed:
         raise ServerAddressError(
             _("The model server's address is empty; {examples}").format(examples=_(EXAMPLES))

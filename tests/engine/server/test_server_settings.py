@@ -178,3 +178,12 @@ def test_a_password_saved_before_is_refused(qtbot, answers) -> None:
     widget.server_box.address.setText("http://127.0.0.1:8080")
     new = apply(qtbot, widget)
     assert new is not None and new.server == "http://127.0.0.1:8080"
+
+
+def test_an_address_with_a_query_is_refused_and_not_saved(qtbot, dialog, answers) -> None:
+    """What follows "?" would not be sent, and the settings file would keep it (a key, perhaps)."""
+    dialog.server_box.address.setText("https://models.example.org/v1?api-key=hunter2-sk")
+    assert apply(qtbot, dialog) is None
+    assert dialog.errors.text().startswith("A model server's address takes nothing after “?” or “#”")
+    assert "hunter2-sk" not in dialog.errors.text() and answers.asked == []
+    assert dialog.settings.server == ""
