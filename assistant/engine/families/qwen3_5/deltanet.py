@@ -38,7 +38,7 @@ from assistant.engine.families.qwen3_5.norms import gated_rms_norm
 from assistant.engine.int8 import fuse_int8_layers_
 
 # Packed sequences (several prompts in one row) need the maintained kernels; transformers' path says so.
-_PACKED = ("cu_seq_lens_q", "cu_seqlens", "seq_idx")
+PACKED = ("cu_seq_lens_q", "cu_seqlens", "seq_idx")
 # The layers that read a step's input, in the order of their rows in the fused layer `in_proj` (and in
 # the prepared file, where they lie side by side: see `int8.fuse_int8`).
 _IN_PROJECTIONS = ("in_proj_qkv", "in_proj_z", "in_proj_b", "in_proj_a")
@@ -72,7 +72,7 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         if (
             cache is None
             or cache.is_recording_past(self.layer_idx)
-            or any(kwargs.get(name) is not None for name in _PACKED)
+            or any(kwargs.get(name) is not None for name in PACKED)
         ):
             return super().forward(hidden_states, cache=cache, attention_mask=attention_mask, **kwargs)
         conv_state = cache.get_conv_state(self.layer_idx)

@@ -27,6 +27,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
     rotate_half,
 )
 
+from assistant.engine.families.qwen3_5 import delta_layer, deltanet
 from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
 from assistant.engine.families.qwen3_5.kept import kept
 from assistant.engine.families.qwen3_5.mlp import GATE_UP, FusedMLP
@@ -98,6 +99,15 @@ class DecodingDecoderLayer(Qwen3_5DecoderLayer):
         cache: Any,
         kwargs: dict[str, Any],
     ) -> torch.Tensor:
+        if (
+            self.block_type == "linear_attention"
+            and hidden_states.shape[0] == 1
+            and not cache.is_recording_past(self.linear_attn.layer_idx)
+            and not any(kwargs.get(name) is not None for name in deltanet.PACKED)
+            and (plan := delta_layer.plan_of(self)) is not None
+            and (out := delta_layer.step(plan, self, hidden_states, cache)) is not None
+        ):
+            return out  # one prompt: the same operations with what they read gathered once
         normed = self.input_layernorm.forward(hidden_states)
         if self.block_type == "linear_attention":
             mixed = self.linear_attn.forward(normed, cache=cache, attention_mask=attention_mask, **kwargs)

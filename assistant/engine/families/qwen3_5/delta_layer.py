@@ -1,0 +1,190 @@
+"""A whole delta-net decoder layer at one token, for one prompt, on a processor: the same operations on
+the same numbers as `step.DecodingDecoderLayer._step` with `deltanet.DecodingGatedDeltaNet._step`, with
+what those look up at every call (the modules between the parts, each int8 layer's buffers and checks,
+the kept `1 + weight`s, the convolution's taps, the decay rate, the widths) gathered once per layer.
+
+At one token a step a delta-net layer's arithmetic is microseconds an operation, and 18 of them a token
+spent about 13 ms on calls with the products stubbed; gathered, 10 ms (the whole token is 60-90 ms).
+The gathered tensors are kept (as `kept.kept` keeps its tensors) while the weights they come from are neither replaced nor
+changed in place. Anything this does not cover (a batch of prompts, a convolution bias, another
+activation, a layer wider than one mixed pass) goes to the step it repeats.
+`tests/engine/families/test_qwen3_5_step.py` checks tokens and logits against that step and transformers'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.nn import functional
+from transformers.models.qwen3_5.modeling_qwen3_5 import l2norm
+
+from assistant.engine.families.qwen3_5 import deltanet
+from assistant.engine.families.qwen3_5.kept import version_of
+from assistant.engine.int8 import _MIXED_WIDEST, _STEPS, _TINY, Int8Linear
+
+
+@dataclass(frozen=True)
+class _Product:
+    """An int8 layer's weights as its one-row product reads them."""
+
+    weight_t: torch.Tensor  # in x out, the int8 weight transposed in place
+    scales: torch.Tensor
+
+    def __call__(self, rows: torch.Tensor) -> torch.Tensor:
+        """`Int8Linear.forward` at one float32 row without a bias, at most `_MIXED_WIDEST` wide."""
+        step = rows.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY).div_(_STEPS)
+        quantized = torch.div(rows, step).round_().to(torch.int8)
+        return torch.mul(torch._int_mm(quantized, self.weight_t), step).mul_(self.scales)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one delta-net decoder layer's step reads besides its input and cache."""
+
+    input_scale: torch.Tensor
+    input_eps: float
+    post_scale: torch.Tensor
+    post_eps: float
+    in_proj: _Product
+    widths: list[int]
+    taps: torch.Tensor  # positions x channels
+    decay_rate: torch.Tensor  # -exp(A_log)
+    dt_bias: torch.Tensor
+    key_dim: int
+    heads: int  # the key's heads; each serves `ratio` consecutive value heads
+    ratio: int
+    key_width: int
+    value_width: int
+    norm_weight: torch.Tensor
+    norm_eps: float
+    out_proj: _Product
+    gate_up: _Product
+    intermediate: int
+    down: _Product
+
+
+def _product(layer: Any) -> _Product | None:
+    ok = (
+        type(layer) is Int8Linear
+        and layer.bias is None
+        and layer.out_features <= _MIXED_WIDEST
+        and layer.weight.dtype == torch.int8
+        and layer.scales.dtype == torch.float32
+    )
+    return _Product(layer.weight.t(), layer.scales) if ok else None
+
+
+def _plan(layer: Any) -> _Plan | None:
+    """The plan of `layer` (a `DecodingDecoderLayer` of the linear-attention kind), None where it does
+    not apply."""
+    delta, mlp = layer.linear_attn, layer.mlp
+    products = [
+        _product(delta._modules.get(deltanet.IN_PROJ)),
+        _product(delta.out_proj),
+        _product(mlp._modules.get("gate_up_proj")),
+        _product(mlp.down_proj),
+    ]
+    if (
+        any(product is None for product in products)
+        or delta.conv1d.bias is not None
+        or delta.activation not in ("silu", "swish")
+        or delta.norm.activation != "silu"
+        or any(
+            tensor.dtype != torch.float32
+            for tensor in (delta.conv1d.weight, delta.dt_bias, delta.norm.weight, delta.A_log)
+        )
+    ):
+        return None
+    in_proj, out_proj, gate_up, down = products
+    assert in_proj and out_proj and gate_up and down
+    return _Plan(
+        layer.input_layernorm.scale(),
+        layer.input_layernorm.eps,
+        layer.post_attention_layernorm.scale(),
+        layer.post_attention_layernorm.eps,
+        in_proj,
+        [getattr(delta, name).out_features for name in deltanet._IN_PROJECTIONS],
+        delta.conv1d.weight[:, 0].t().contiguous(),
+        -delta.A_log.float().exp(),
+        delta.dt_bias,
+        delta.key_dim,
+        delta.num_k_heads,
+        delta.num_v_heads // delta.num_k_heads,
+        delta.head_k_dim,
+        delta.head_v_dim,
+        delta.norm.weight,
+        delta.norm.variance_epsilon,
+        out_proj,
+        gate_up,
+        mlp.intermediate_size,
+        down,
+    )
+
+
+def plan_of(layer: Any) -> _Plan | None:
+    """The layer's plan, kept while every weight it reads is neither replaced nor changed in place."""
+    delta, mlp = layer.linear_attn, layer.mlp
+    layers = (
+        delta._modules.get(deltanet.IN_PROJ),
+        delta.out_proj,
+        mlp._modules.get("gate_up_proj"),
+        mlp.down_proj,
+    )
+    sources = (
+        layer.input_layernorm.weight,
+        layer.post_attention_layernorm.weight,
+        *(module.weight for module in layers if module is not None),
+        delta.conv1d.weight,
+        delta.A_log,
+        delta.dt_bias,
+        delta.norm.weight,
+    )
+    key = tuple(version_of(source) for source in sources)
+    held = layer.__dict__.get("_delta_plan")
+    if held is None or held[0] != key:
+        with torch.inference_mode(False), torch.no_grad():  # as `kept`: a plan serves both modes
+            held = layer.__dict__["_delta_plan"] = (key, _plan(layer))
+    return held[1]
+
+
+def step(plan: _Plan, layer: Any, hidden_states: torch.Tensor, cache: Any) -> torch.Tensor | None:
+    """The layer's output for one prompt's one token (batch 1); None where the cache's window cannot be
+    kept positions first (the layer's own step runs then, before anything is changed)."""
+    index = layer.linear_attn.layer_idx
+    conv_state = cache.get_conv_state(index)
+    state = cache.get_recurrent_state(index)
+    if conv_state is None or state is None or state.dtype != torch.float32:
+        return None
+    positions = deltanet._positions_first(cache, index, conv_state)
+    if positions is None or positions.dtype != torch.float32:
+        return None
+    rows = hidden_states.view(1, -1)
+    normed = torch.rms_norm(rows, (rows.shape[1],), plan.input_scale, plan.input_eps)
+    mixed, z, b, a = plan.in_proj(normed).split(plan.widths, dim=-1)
+    mixed = functional.silu(deltanet.convolve_positions_first(positions, mixed, plan.taps))
+    cache.increase_count(index, 0)  # as transformers' one-token convolution counts the token
+    key_width, value_width = plan.key_width, plan.value_width
+    qk = l2norm(mixed[:, : 2 * plan.key_dim].reshape(1, 2, plan.heads, key_width), dim=-1, eps=1e-6)
+    value = mixed[:, 2 * plan.key_dim :].reshape(1, -1, value_width)
+    qk[:, 0].mul_(key_width**-0.5)  # the query's scale
+    if plan.ratio != 1:
+        qk = qk.repeat_interleave(plan.ratio, dim=2)
+    query, key = qk[:, 0], qk[:, 1]
+    beta = b.sigmoid()[..., None]
+    decay = (plan.decay_rate * functional.softplus(a + plan.dt_bias)).exp()[..., None]
+    read = qk.transpose(1, 2) @ state  # batch × heads × 2 × value width
+    delta = torch.addcmul(value, decay, read[:, :, 1], value=-1).mul_(beta)
+    out = torch.addcmul(decay * read[:, :, 0], (query * key).sum(-1, keepdim=True), delta)
+    state.mul_(decay[..., None])
+    state.view(-1, key_width, value_width).baddbmm_(
+        key.reshape(-1, key_width, 1), delta.reshape(-1, 1, value_width)
+    )
+    cache.update_recurrent_state(state, index)
+    gated = torch.rms_norm(out.reshape(-1, value_width), (value_width,), plan.norm_weight, plan.norm_eps)
+    gated = gated * functional.silu(z.reshape(-1, value_width))
+    rows = rows + plan.out_proj(gated.reshape(1, -1))
+    normed = torch.rms_norm(rows, (rows.shape[1],), plan.post_scale, plan.post_eps)
+    gate, up = plan.gate_up(normed).split(plan.intermediate, dim=-1)
+    return (rows + plan.down(functional.silu(gate) * up)).view(hidden_states.shape)
