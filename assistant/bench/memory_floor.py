@@ -18,25 +18,26 @@ from contextlib import contextmanager
 
 import torch
 
-from assistant.engine.int8 import Int8Linear
-
 
 @contextmanager
 def recording_weights() -> Iterator[list[torch.Tensor]]:
-    """The int8 weights multiplied at one row (a decoding step) while the block runs."""
+    """The int8 weights multiplied at one row (a decoding step) while the block runs: every such product
+    goes through `torch._int_mm`, whether an `Int8Linear` or a family's gathered step makes it."""
     weights: list[torch.Tensor] = []
-    own = Int8Linear.forward
+    own = torch._int_mm
 
-    def recorded(self: Int8Linear, x: torch.Tensor) -> torch.Tensor:
-        if x.numel() == self.in_features:
-            weights.append(self.weight)
-        return own(self, x)
+    def recorded(
+        rows: torch.Tensor, weight: torch.Tensor, *, out: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        if rows.shape[0] == 1:
+            weights.append(weight)
+        return own(rows, weight) if out is None else own(rows, weight, out=out)
 
-    Int8Linear.forward = recorded  # type: ignore[method-assign]
+    torch._int_mm = recorded  # type: ignore[assignment]  # its parameters are named input and mat2
     try:
         yield weights
     finally:
-        Int8Linear.forward = own  # type: ignore[method-assign]
+        torch._int_mm = own
 
 
 def distinct_bytes(weights: list[torch.Tensor]) -> list[torch.Tensor]:

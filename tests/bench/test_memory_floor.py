@@ -13,14 +13,17 @@ def _layer(rows: int, columns: int = 8) -> Int8Linear:
     return Int8Linear(weight, torch.rand(rows) + 0.5, None)
 
 
-def test_only_products_at_one_row_are_recorded_and_the_class_is_given_back() -> None:
+def test_only_products_at_one_row_are_recorded_and_the_product_is_given_back() -> None:
     one, many = _layer(4), _layer(6)
-    own = Int8Linear.forward
+    own = torch._int_mm
+    direct = torch.randint(-127, 127, (5, 8), dtype=torch.int8)
     with memory_floor.recording_weights() as weights:
         one(torch.randn(1, 1, 8))
         many(torch.randn(1, 5, 8))  # a prompt's rows: not a decoding step
-    assert [weight.data_ptr() for weight in weights] == [one.weight.data_ptr()]
-    assert Int8Linear.forward is own
+        # A family's own step multiplies without the layer (Qwen3.5's gathered delta-net step).
+        torch._int_mm(torch.ones(1, 8, dtype=torch.int8), direct.t())
+    assert [weight.data_ptr() for weight in weights] == [one.weight.data_ptr(), direct.data_ptr()]
+    assert torch._int_mm is own
 
 
 def test_a_fused_layer_and_its_parts_count_their_bytes_once() -> None:
