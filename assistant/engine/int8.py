@@ -97,18 +97,7 @@ class Int8Linear(torch.nn.Module):
         rows = x.reshape(-1, self.in_features)
         if rows.dtype != torch.float32:
             rows = rows.to(torch.float32)
-        step = rows.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY).div_(_STEPS)
-        # |row / step| <= 127 by the choice of step (rounding adds a hair, never 0.5): no clamp, whose
-        # pass cost as much as the rest of quantizing a picture's rows.
-        quantized = torch.div(rows, step).round_().to(torch.int8)
-        product = torch._int_mm(quantized, self.weight.t())
-        # One mixed int32 x float32 pass pays at one row of a layer's width; over many rows, or one
-        # row as wide as a head, it takes a slow path (2x at 1024 x 2304: SmolVLM2's vision encoder
-        # 1.05x), so there the product is cast, then scaled (the same numbers).
-        if rows.shape[0] == 1 and self.out_features <= _MIXED_WIDEST:
-            out = torch.mul(product, step)
-        else:
-            out = product.to(torch.float32).mul_(step)
+        out = scaled_product(rows, self.weight.t())
         if self.bias is None:
             out.mul_(self.scales)
         else:  # scales and bias in one pass over the output
@@ -120,6 +109,22 @@ class Int8Linear(torch.nn.Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+def scaled_product(rows: torch.Tensor, weight_t: torch.Tensor) -> torch.Tensor:
+    """`rows` (float32) quantized per row, multiplied by the int8 `weight_t` (in x out) and scaled back
+    by each row's step: an int8 layer's output before its channels' scales and bias."""
+    step = rows.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY).div_(_STEPS)
+    # |row / step| <= 127 by the choice of step (rounding adds a hair, never 0.5): no clamp, whose
+    # pass cost as much as the rest of quantizing a picture's rows.
+    quantized = torch.div(rows, step).round_().to(torch.int8)
+    product = torch._int_mm(quantized, weight_t)
+    # One mixed int32 x float32 pass pays at one row of a layer's width; over many rows, or one
+    # row as wide as a head, it takes a slow path (2x at 1024 x 2304: SmolVLM2's vision encoder
+    # 1.05x), so there the product is cast, then scaled (the same numbers).
+    if rows.shape[0] == 1 and weight_t.shape[1] <= _MIXED_WIDEST:
+        return torch.mul(product, step)
+    return product.to(torch.float32).mul_(step)
 
 
 def _side_by_side(weights: Sequence[torch.Tensor]) -> torch.Tensor:

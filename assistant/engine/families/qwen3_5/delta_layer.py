@@ -7,7 +7,7 @@ At one token a step a delta-net layer's arithmetic is microseconds an operation,
 spent about 13 ms on calls with the products stubbed; gathered, 10 ms (the whole token is 60-90 ms).
 The gathered tensors are kept (as `kept.kept` keeps its tensors) while the weights they come from are neither replaced nor
 changed in place. Anything this does not cover (a batch of prompts, a convolution bias, another
-activation, a layer wider than one mixed pass) goes to the step it repeats.
+activation, an int8 layer with a bias) goes to the step it repeats.
 `tests/engine/families/test_qwen3_5_step.py` checks tokens and logits against that step and transformers'.
 """
 
@@ -18,11 +18,12 @@ from typing import Any
 
 import torch
 from torch.nn import functional
-from transformers.models.qwen3_5.modeling_qwen3_5 import l2norm
 
 from assistant.engine.families.qwen3_5 import deltanet
 from assistant.engine.families.qwen3_5.kept import version_of
-from assistant.engine.int8 import _MIXED_WIDEST, _STEPS, _TINY, Int8Linear
+from assistant.engine.families.qwen3_5.mlp import GATE_UP
+from assistant.engine.families.qwen3_5.norms import gated_rms_norm
+from assistant.engine.int8 import Int8Linear, scaled_product
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,8 @@ class _Product:
     scales: torch.Tensor
 
     def __call__(self, rows: torch.Tensor) -> torch.Tensor:
-        """`Int8Linear.forward` at one float32 row without a bias, at most `_MIXED_WIDEST` wide."""
-        step = rows.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY).div_(_STEPS)
-        quantized = torch.div(rows, step).round_().to(torch.int8)
-        return torch.mul(torch._int_mm(quantized, self.weight_t), step).mul_(self.scales)
+        """`Int8Linear.forward` at float32 rows, for a layer without a bias."""
+        return scaled_product(rows, self.weight_t).mul_(self.scales)
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,6 @@ class _Plan:
     ratio: int
     key_width: int
     value_width: int
-    norm_weight: torch.Tensor
-    norm_eps: float
     out_proj: _Product
     gate_up: _Product
     intermediate: int
@@ -69,7 +66,6 @@ def _product(layer: Any) -> _Product | None:
     ok = (
         type(layer) is Int8Linear
         and layer.bias is None
-        and layer.out_features <= _MIXED_WIDEST
         and layer.weight.dtype == torch.int8
         and layer.scales.dtype == torch.float32
     )
@@ -83,7 +79,7 @@ def _plan(layer: Any) -> _Plan | None:
     products = [
         _product(delta._modules.get(deltanet.IN_PROJ)),
         _product(delta.out_proj),
-        _product(mlp._modules.get("gate_up_proj")),
+        _product(mlp._modules.get(GATE_UP)),
         _product(mlp.down_proj),
     ]
     if (
@@ -114,8 +110,6 @@ def _plan(layer: Any) -> _Plan | None:
         delta.num_v_heads // delta.num_k_heads,
         delta.head_k_dim,
         delta.head_v_dim,
-        delta.norm.weight,
-        delta.norm.variance_epsilon,
         out_proj,
         gate_up,
         mlp.intermediate_size,
@@ -129,7 +123,7 @@ def plan_of(layer: Any) -> _Plan | None:
     layers = (
         delta._modules.get(deltanet.IN_PROJ),
         delta.out_proj,
-        mlp._modules.get("gate_up_proj"),
+        mlp._modules.get(GATE_UP),
         mlp.down_proj,
     )
     sources = (
@@ -165,25 +159,14 @@ def step(plan: _Plan, layer: Any, hidden_states: torch.Tensor, cache: Any) -> to
     mixed, z, b, a = plan.in_proj(normed).split(plan.widths, dim=-1)
     mixed = functional.silu(deltanet.convolve_positions_first(positions, mixed, plan.taps))
     cache.increase_count(index, 0)  # as transformers' one-token convolution counts the token
-    key_width, value_width = plan.key_width, plan.value_width
-    qk = l2norm(mixed[:, : 2 * plan.key_dim].reshape(1, 2, plan.heads, key_width), dim=-1, eps=1e-6)
+    value_width = plan.value_width
+    qk = mixed[:, : 2 * plan.key_dim].reshape(1, 2, plan.heads, plan.key_width)
     value = mixed[:, 2 * plan.key_dim :].reshape(1, -1, value_width)
-    qk[:, 0].mul_(key_width**-0.5)  # the query's scale
-    if plan.ratio != 1:
-        qk = qk.repeat_interleave(plan.ratio, dim=2)
-    query, key = qk[:, 0], qk[:, 1]
-    beta = b.sigmoid()[..., None]
-    decay = (plan.decay_rate * functional.softplus(a + plan.dt_bias)).exp()[..., None]
-    read = qk.transpose(1, 2) @ state  # batch × heads × 2 × value width
-    delta = torch.addcmul(value, decay, read[:, :, 1], value=-1).mul_(beta)
-    out = torch.addcmul(decay * read[:, :, 0], (query * key).sum(-1, keepdim=True), delta)
-    state.mul_(decay[..., None])
-    state.view(-1, key_width, value_width).baddbmm_(
-        key.reshape(-1, key_width, 1), delta.reshape(-1, 1, value_width)
+    out = deltanet.delta_rule_step(
+        qk, value, b.sigmoid(), a, plan.decay_rate, plan.dt_bias, state, plan.ratio
     )
     cache.update_recurrent_state(state, index)
-    gated = torch.rms_norm(out.reshape(-1, value_width), (value_width,), plan.norm_weight, plan.norm_eps)
-    gated = gated * functional.silu(z.reshape(-1, value_width))
+    gated = gated_rms_norm(layer.linear_attn.norm, out.reshape(-1, value_width), z.reshape(-1, value_width))
     rows = rows + plan.out_proj(gated.reshape(1, -1))
     normed = torch.rms_norm(rows, (rows.shape[1],), plan.post_scale, plan.post_eps)
     gate, up = plan.gate_up(normed).split(plan.intermediate, dim=-1)

@@ -174,32 +174,51 @@ class DecodingGatedDeltaNet(Qwen3_5GatedDeltaNet):
         value = mixed[:, 2 * self.key_dim :].reshape(batch, -1, self.head_v_dim)
         if mixed.dtype != torch.float32:
             qk, value = qk.float(), value.float()
-        qk = l2norm(qk, dim=-1, eps=1e-6)
-        qk[:, 0].mul_(self.head_k_dim**-0.5)  # the query's scale
-        if ratio != 1:  # each key head serves consecutive value heads
-            qk = qk.repeat_interleave(ratio, dim=2)
-        query, key = qk[:, 0], qk[:, 1]
         beta = b.sigmoid()
         if beta.dtype != torch.float32:
             beta, a = beta.float(), a.float()
-        beta = beta[..., None]
         decay_rate = kept(self, "_decay_rate", (self.A_log,), lambda: -self.A_log.float().exp())
-        decay = (decay_rate * functional.softplus(a + self.dt_bias)).exp()[..., None]
-
-        # The state is read once, for the query and the key, then updated in place (it is the cache's).
         state = state if state.dtype == torch.float32 else state.float()
-        read = qk.transpose(1, 2) @ state  # batch × heads × 2 × value dim
-        delta = torch.addcmul(value, decay, read[:, :, 1], value=-1).mul_(beta)
-        out = torch.addcmul(decay * read[:, :, 0], (query * key).sum(-1, keepdim=True), delta)
-        state.mul_(decay[..., None])
-        flat = state.view(-1, self.head_k_dim, self.head_v_dim)
-        flat.baddbmm_(key.reshape(-1, self.head_k_dim, 1), delta.reshape(-1, 1, self.head_v_dim))
+        out = delta_rule_step(qk, value, beta, a, decay_rate, self.dt_bias, state, ratio)
         cache.update_recurrent_state(state, self.layer_idx)
 
         if out.dtype != hidden_states.dtype:
             out = out.to(hidden_states.dtype)
         out = gated_rms_norm(self.norm, out.reshape(-1, self.head_v_dim), z.reshape(-1, self.head_v_dim))
         return self.out_proj.forward(out.reshape(batch, 1, -1))  # called directly: ~3 us a call less
+
+
+def delta_rule_step(
+    qk: torch.Tensor,
+    value: torch.Tensor,
+    beta: torch.Tensor,
+    a: torch.Tensor,
+    decay_rate: torch.Tensor,
+    dt_bias: torch.Tensor,
+    state: torch.Tensor,
+    ratio: int,
+) -> torch.Tensor:
+    """One token of the gated delta rule, all in float32: `qk` the query and key side by side (batch × 2
+    × key heads × key width) before their l2 norm, each key head serving `ratio` consecutive value heads;
+    `value` batch × value heads × value width; `beta` the sigmoid of b; `decay_rate` -exp(A_log). The
+    state (the cache's) is read once, for the query and the key, then updated in place. Returns the
+    output, batch × value heads × value width."""
+    key_width, value_width = qk.shape[-1], value.shape[-1]
+    qk = l2norm(qk, dim=-1, eps=1e-6)  # one l2 norm, per head, for both
+    qk[:, 0].mul_(key_width**-0.5)  # the query's scale
+    if ratio != 1:
+        qk = qk.repeat_interleave(ratio, dim=2)
+    query, key = qk[:, 0], qk[:, 1]
+    beta = beta[..., None]
+    decay = (decay_rate * functional.softplus(a + dt_bias)).exp()[..., None]
+    read = qk.transpose(1, 2) @ state  # batch × heads × 2 × value width
+    delta = torch.addcmul(value, decay, read[:, :, 1], value=-1).mul_(beta)
+    out = torch.addcmul(decay * read[:, :, 0], (query * key).sum(-1, keepdim=True), delta)
+    state.mul_(decay[..., None])
+    state.view(-1, key_width, value_width).baddbmm_(
+        key.reshape(-1, key_width, 1), delta.reshape(-1, 1, value_width)
+    )
+    return out
 
 
 def _positions_first(cache: Any, layer_idx: int, conv_state: torch.Tensor) -> torch.Tensor | None:
