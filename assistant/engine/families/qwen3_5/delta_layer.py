@@ -5,9 +5,11 @@ the kept `1 + weight`s, the convolution's taps, the decay rate, the widths) gath
 
 At one token a step a delta-net layer's arithmetic is microseconds an operation, and 18 of them a token
 spent about 13 ms on calls with the products stubbed; gathered, 10 ms (the whole token is 60-90 ms).
-The gathered tensors are kept (as `kept.kept` keeps its tensors) while the weights they come from are neither replaced nor
-changed in place. Anything this does not cover (a batch of prompts, a convolution bias, another
-activation, an int8 layer with a bias) goes to the step it repeats.
+The arithmetic is the layer step's own (`int8.scaled_product`, `deltanet.delta_rule_step`,
+`norms.gated_rms_norm`). The gathered tensors are kept (as `kept.kept` keeps its tensors) while the
+weights they come from are neither replaced nor changed in place. Anything this does not cover (a batch
+of prompts, a convolution bias, another activation, an int8 layer with a bias) goes to the step it
+repeats.
 `tests/engine/families/test_qwen3_5_step.py` checks tokens and logits against that step and transformers'.
 """
 
