@@ -15,15 +15,19 @@ import pytest
 from fixtures.desktops import start_session_bus, stop_process
 
 NAME = "org.example.Stubborn"
-# Owns NAME, writes its pid, then ignores its bus going away (as a Qt program does by default).
+# Writes its pid, owns NAME, then ignores its bus going away (as a Qt program does by default). The pid
+# is written (whole, by a rename) before the name is taken: the bus answers StartServiceByName as soon as
+# the name is owned, so a pid written after it could still be missing when the caller looks.
 SERVICE = f"""
 import os, signal, sys, time
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+with open(sys.argv[1] + ".part", "w") as pid_file:
+    pid_file.write(str(os.getpid()))
+os.replace(sys.argv[1] + ".part", sys.argv[1])
 connection = open_dbus_connection(bus="SESSION")
 connection.send_and_get_reply(message_bus.RequestName("{NAME}"))
-open(sys.argv[1], "w").write(str(os.getpid()))
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
 time.sleep(600)
 """
 
