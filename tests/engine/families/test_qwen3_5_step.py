@@ -16,7 +16,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
 )
 
 from assistant.engine import load_engine, quantized
-from assistant.engine.families.qwen3_5 import delta_layer, deltanet, step
+from assistant.engine.families.qwen3_5 import attention_layer, delta_layer, deltanet, step
 from assistant.engine.families.qwen3_5.step import QKV, DecodingDecoderLayer
 from tests.engine.families.qwen_paths import generate, picture, set_class
 
@@ -162,24 +162,32 @@ def test_the_positions_first_convolution_is_the_window_sum_exactly(channels) -> 
         assert torch.equal(positions.transpose(1, 2), window)
 
 
-def _gathered_steps(monkeypatch) -> list[str]:
-    """Records each delta-net layer step taken with its reads gathered (`delta_layer.step`)."""
-    taken: list[str] = []
-    original = delta_layer.step
+GATHERED = {
+    "linear_attention": (delta_layer, "_delta_plan"),
+    "full_attention": (attention_layer, "_attention_plan"),
+}
 
-    def recorded(plan, layer, hidden_states, cache):
-        out = original(plan, layer, hidden_states, cache)
+
+def _gathered_steps(monkeypatch, module) -> list[str]:
+    """Records each layer step taken with its reads gathered (`module.step`, a delta-net or attention
+    layer's)."""
+    taken: list[str] = []
+    original = module.step
+
+    def recorded(*args):
+        out = original(*args)
         taken.append("gathered" if out is not None else "declined")
         return out
 
-    monkeypatch.setattr(delta_layer, "step", recorded)
+    monkeypatch.setattr(module, "step", recorded)
     return taken
 
 
+@pytest.mark.parametrize("kind", GATHERED)
 @pytest.mark.parametrize("case", ["one prompt", "from a kept picture"])
-def test_one_prompt_s_delta_net_layers_run_gathered_with_the_same_logits(engine, monkeypatch, case) -> None:
+def test_one_prompt_s_layers_run_gathered_with_the_same_logits(engine, monkeypatch, case, kind) -> None:
     """The comparison above, with the gathered step seen to run (a batch keeps the layer's own step)."""
-    taken = _gathered_steps(monkeypatch)
+    taken = _gathered_steps(monkeypatch, GATHERED[kind][0])
     (ours, our_logits), (theirs, their_logits) = _both(engine, case)
     assert taken and set(taken) == {"gathered"}
     assert torch.equal(ours, theirs) and torch.equal(our_logits, their_logits)
@@ -188,34 +196,42 @@ def test_one_prompt_s_delta_net_layers_run_gathered_with_the_same_logits(engine,
     assert taken == []
 
 
-def test_a_broken_gathered_step_is_caught(engine, monkeypatch) -> None:
-    """The post-attention norm's weight taken for the input norm's: the comparison sees it."""
-    original = delta_layer._plan
+def _forget_plans(engine) -> None:
+    for layer in engine.model.modules():
+        for _module, held in GATHERED.values():
+            layer.__dict__.pop(held, None)
 
-    def swapped(layer):
-        plan = original(layer)
+
+@pytest.mark.parametrize("kind", GATHERED)
+def test_a_broken_gathered_step_is_caught(engine, monkeypatch, kind) -> None:
+    """The post-attention norm's weight taken for the input norm's: the comparison sees it."""
+    module, _held = GATHERED[kind]
+    original = module._plan
+
+    def swapped(*args):
+        plan = original(*args)
         return dataclasses.replace(plan, post_scale=plan.input_scale) if plan else None
 
-    monkeypatch.setattr(delta_layer, "_plan", swapped)
-    for layer in engine.model.modules():
-        layer.__dict__.pop("_delta_plan", None)
+    monkeypatch.setattr(module, "_plan", swapped)
+    _forget_plans(engine)
     try:
         (_ours, our_logits), (_theirs, their_logits) = _both(engine, "one prompt")
     finally:
-        for layer in engine.model.modules():
-            layer.__dict__.pop("_delta_plan", None)
+        _forget_plans(engine)
     assert not torch.equal(our_logits, their_logits)
 
 
-def test_the_gathered_reads_follow_a_weight_changed_in_place(engine) -> None:
-    layer = next(m for m in engine.model.modules() if getattr(m, "block_type", "") == "linear_attention")
-    before = delta_layer.plan_of(layer)
-    assert before is not None and delta_layer.plan_of(layer) is before  # kept
+@pytest.mark.parametrize("kind", GATHERED)
+def test_the_gathered_reads_follow_a_weight_changed_in_place(engine, kind) -> None:
+    layer = next(m for m in engine.model.modules() if getattr(m, "block_type", "") == kind)
+    plan_of = delta_layer.plan_of if kind == "linear_attention" else lambda x: attention_layer.plan_of(x, QKV)
+    before = plan_of(layer)
+    assert before is not None and plan_of(layer) is before  # kept
     weight = layer.post_attention_layernorm.weight
     with torch.no_grad():
         weight.add_(0.5)
     try:
-        after = delta_layer.plan_of(layer)
+        after = plan_of(layer)
         assert after is not before and torch.equal(after.post_scale, 1.0 + weight)
         (_ours, our_logits), (_theirs, their_logits) = _both(engine, "one prompt")
         assert torch.equal(our_logits, their_logits)

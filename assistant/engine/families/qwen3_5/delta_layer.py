@@ -22,22 +22,10 @@ import torch
 from torch.nn import functional
 
 from assistant.engine.families.qwen3_5 import deltanet
-from assistant.engine.families.qwen3_5.kept import version_of
+from assistant.engine.families.qwen3_5.kept import kept_plan
 from assistant.engine.families.qwen3_5.mlp import GATE_UP
 from assistant.engine.families.qwen3_5.norms import gated_rms_norm
-from assistant.engine.int8 import Int8Linear, scaled_product
-
-
-@dataclass(frozen=True)
-class _Product:
-    """An int8 layer's weights as its one-row product reads them."""
-
-    weight_t: torch.Tensor  # in x out, the int8 weight transposed in place
-    scales: torch.Tensor
-
-    def __call__(self, rows: torch.Tensor) -> torch.Tensor:
-        """`Int8Linear.forward` at float32 rows, for a layer without a bias."""
-        return scaled_product(rows, self.weight_t).mul_(self.scales)
+from assistant.engine.families.qwen3_5.products import Product, feed_forward, product_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +36,7 @@ class _Plan:
     input_eps: float
     post_scale: torch.Tensor
     post_eps: float
-    in_proj: _Product
+    in_proj: Product
     widths: list[int]
     taps: torch.Tensor  # positions x channels
     decay_rate: torch.Tensor  # -exp(A_log)
@@ -58,20 +46,10 @@ class _Plan:
     ratio: int
     key_width: int
     value_width: int
-    out_proj: _Product
-    gate_up: _Product
+    out_proj: Product
+    gate_up: Product
     intermediate: int
-    down: _Product
-
-
-def _product(layer: Any) -> _Product | None:
-    ok = (
-        type(layer) is Int8Linear
-        and layer.bias is None
-        and layer.weight.dtype == torch.int8
-        and layer.scales.dtype == torch.float32
-    )
-    return _Product(layer.weight.t(), layer.scales) if ok else None
+    down: Product
 
 
 def _plan(layer: Any) -> _Plan | None:
@@ -79,10 +57,10 @@ def _plan(layer: Any) -> _Plan | None:
     not apply."""
     delta, mlp = layer.linear_attn, layer.mlp
     products = [
-        _product(delta._modules.get(deltanet.IN_PROJ)),
-        _product(delta.out_proj),
-        _product(mlp._modules.get(GATE_UP)),
-        _product(mlp.down_proj),
+        product_of(delta._modules.get(deltanet.IN_PROJ)),
+        product_of(delta.out_proj),
+        product_of(mlp._modules.get(GATE_UP)),
+        product_of(mlp.down_proj),
     ]
     if (
         any(product is None for product in products)
@@ -137,12 +115,7 @@ def plan_of(layer: Any) -> _Plan | None:
         delta.dt_bias,
         delta.norm.weight,
     )
-    key = tuple(version_of(source) for source in sources)
-    held = layer.__dict__.get("_delta_plan")
-    if held is None or held[0] != key:
-        with torch.inference_mode(False), torch.no_grad():  # as `kept`: a plan serves both modes
-            held = layer.__dict__["_delta_plan"] = (key, _plan(layer))
-    return held[1]
+    return kept_plan(layer, "_delta_plan", sources, lambda: _plan(layer))
 
 
 def step(plan: _Plan, layer: Any, hidden_states: torch.Tensor, cache: Any) -> torch.Tensor | None:
@@ -170,6 +143,5 @@ def step(plan: _Plan, layer: Any, hidden_states: torch.Tensor, cache: Any) -> to
     cache.update_recurrent_state(state, index)
     gated = gated_rms_norm(layer.linear_attn.norm, out.reshape(-1, value_width), z.reshape(-1, value_width))
     rows = rows + plan.out_proj(gated.reshape(1, -1))
-    normed = torch.rms_norm(rows, (rows.shape[1],), plan.post_scale, plan.post_eps)
-    gate, up = plan.gate_up(normed).split(plan.intermediate, dim=-1)
-    return (rows + plan.down(functional.silu(gate) * up)).view(hidden_states.shape)
+    out = feed_forward(rows, plan.post_scale, plan.post_eps, plan.gate_up, plan.intermediate, plan.down)
+    return out.view(hidden_states.shape)

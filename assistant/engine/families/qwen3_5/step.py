@@ -27,7 +27,7 @@ from transformers.models.qwen3_5.modeling_qwen3_5 import (
     rotate_half,
 )
 
-from assistant.engine.families.qwen3_5 import delta_layer, deltanet
+from assistant.engine.families.qwen3_5 import attention_layer, delta_layer, deltanet
 from assistant.engine.families.qwen3_5.deltanet import DecodingGatedDeltaNet
 from assistant.engine.families.qwen3_5.kept import kept
 from assistant.engine.families.qwen3_5.mlp import GATE_UP, FusedMLP
@@ -108,6 +108,23 @@ class DecodingDecoderLayer(Qwen3_5DecoderLayer):
             and (out := delta_layer.step(plan, self, hidden_states, cache)) is not None
         ):
             return out  # one prompt: the same operations with what they read gathered once
+        if (
+            self.block_type != "linear_attention"
+            and hidden_states.shape[0] == 1
+            and (plan := attention_layer.plan_of(self, QKV)) is not None
+        ):
+            qk_scale = _qk_scale(self.self_attn)
+            return attention_layer.step(
+                plan,
+                self,
+                hidden_states,
+                position_embeddings,
+                attention_mask,
+                cache,
+                kwargs,
+                qk_scale,
+                _rotate,
+            )
         normed = self.input_layernorm.forward(hidden_states)
         if self.block_type == "linear_attention":
             mixed = self.linear_attn.forward(normed, cache=cache, attention_mask=attention_mask, **kwargs)
