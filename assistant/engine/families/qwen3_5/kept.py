@@ -40,4 +40,4 @@ def kept_plan(
     if held is None or held[0] != key:
         with torch.inference_mode(False), torch.no_grad():  # as `kept`: a plan serves both modes
             held = owner.__dict__[name] = (key, make())
-    return held[1]  # type: ignore[no-any-return]
+    return held[1]

@@ -111,11 +111,11 @@ class DecodingDecoderLayer(Qwen3_5DecoderLayer):
         if (
             self.block_type != "linear_attention"
             and hidden_states.shape[0] == 1
-            and (plan := attention_layer.plan_of(self, QKV)) is not None
+            and (attention_plan := attention_layer.plan_of(self, QKV)) is not None
         ):
             qk_scale = _qk_scale(self.self_attn)
             return attention_layer.step(
-                plan,
+                attention_plan,
                 self,
                 hidden_states,
                 position_embeddings,
