@@ -18,3 +18,23 @@ class UserError(Exception):
     def for_app(self) -> str:
         """The sentence the app says."""
         return self.app_message or str(self)
+
+
+class Notice(str):
+    """A sentence said once (an engine's `notices`), with the app's own where the command line's names
+    a command to run: the app's user may have no terminal, and Settings is where they fix it."""
+
+    app_message: str
+
+    def __new__(cls, message: str, app_message: str = "") -> Notice:
+        notice = super().__new__(cls, message)
+        notice.app_message = app_message
+        return notice
+
+    def for_app(self) -> str:
+        return self.app_message or str(self)
+
+
+def for_app(message: str) -> str:
+    """The sentence the app says for `message` (a `Notice`'s own, or the message itself)."""
+    return message.for_app() if isinstance(message, Notice) else message

@@ -24,6 +24,7 @@ from PIL import Image
 from assistant.engine.base import Detail, Engine, EngineError, TextCallback, Turn
 from assistant.engine.catalogue import TRANSLATION_MODELS
 from assistant.engine.translator import SentenceStream, Translator, split_sentences, translate_texts
+from assistant.errors import Notice
 from assistant.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -114,9 +115,8 @@ class TranslatingEngine(Engine):
         # The reason last: it may end with a command to run, which no words may follow.
         # Translators: said once where a translation model cannot be loaded; {reason} says why and how
         # to fix it, and may end with a command (so it comes last).
-        message = _("Answers come in English until the translation model can be loaded. {reason}").format(
-            reason=str(error)
-        )
+        said = _("Answers come in English until the translation model can be loaded. {reason}")
+        message = Notice(said.format(reason=str(error)), said.format(reason=error.for_app()))
         self._own_notices.append(message)
         if self.on_notice is not None:
             self.on_notice(message)

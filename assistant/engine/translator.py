@@ -78,18 +78,33 @@ class Translator:
     def _load(self) -> tuple[Any, Any]:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        folder: Path = model_files.ensure_model(self.model_name, progress=False, on_progress=self.on_progress)
+        try:
+            folder: Path = model_files.ensure_model(
+                self.model_name, progress=False, on_progress=self.on_progress
+            )
+        except model_files.ModelNotAvailable as error:
+            # The app's sentence named Settings' Model list, which is the describing model's, not this one.
+            error.app_message = _(
+                "The translation model {model} is not on this computer and could not be downloaded; connect to the internet and start the assistant again, or turn off “Translate answers into my language” in Settings, under Descriptions."
+            ).format(model=self.model_name)
+            raise
         try:
             with model_files.LOADING:
                 tokenizer = AutoTokenizer.from_pretrained(folder)
                 model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
             model = _int8(model)
         except (OSError, ValueError, ImportError) as error:
-            raise EngineError(
+            reason = str(error).splitlines()[0][:100]
+            failure = EngineError(
                 _(
                     "The translation model {model} could not be loaded ({reason}). Download it again with: assistant models download --again {model}"
-                ).format(model=self.model_name, reason=str(error).splitlines()[0][:100])
-            ) from None
+                ).format(model=self.model_name, reason=reason)
+            )
+            # The app downloads no model anew; what its user can do there is answer in English.
+            failure.app_message = _(
+                "The translation model {model} could not be loaded ({reason}); turn off “Translate answers into my language” in Settings, under Descriptions."
+            ).format(model=self.model_name, reason=reason)
+            raise failure from None
         return tokenizer, model
 
     def longest(self, source_tokens: int) -> int:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from assistant.engine.base import Cancelled, Engine
 from assistant.engine.memory import give_back_freed_memory
-from assistant.errors import UserError
+from assistant.errors import UserError, for_app
 from assistant.i18n import _
 from assistant.session.steps import run_request
 from assistant.session.work import ImageSource, Request
@@ -119,8 +119,8 @@ class ModelWorker(QObject):
             return
         self.loaded.emit(self.engine.summary)
         for message in self.engine.notices:
-            self.notice.emit(message)
-        self.engine.on_notice = self.notice.emit
+            self.notice.emit(for_app(message))
+        self.engine.on_notice = lambda message: self.notice.emit(for_app(message))
         self._restart_idle_timer()
 
     @Slot(object)

@@ -219,3 +219,14 @@ def test_every_action_in_the_list_has_a_handler(ready):
 
     controller, _recorded = ready
     assert sorted(controller._handlers) == sorted(NAMES)
+
+
+def test_a_notice_is_spoken_in_the_apps_words(qtbot, ready):
+    """A notice whose command-line sentence names a command is said in the app's own (Settings)."""
+    from assistant.errors import Notice
+
+    controller, recorded = ready
+    notice = Notice("Run: assistant models download x", "Turn it off in Settings, under Descriptions.")
+    controller.worker.engine.on_notice(notice)
+    qtbot.waitUntil(lambda: notice.app_message in recorded.texts(), timeout=20000)
+    assert str(notice) not in recorded.texts()

@@ -22,6 +22,7 @@ from assistant.engine.translate import (
     in_language,
     split_sentences,
 )
+from assistant.errors import for_app
 
 HANG_GUARD = 60  # seconds; only against a hang, never a measurement
 FIRST, SECOND = "A cat sits on a couch.", "The text says welcome to the meeting."
@@ -211,3 +212,45 @@ def test_the_language_is_named_in_the_apps_language_where_the_user_reads_it() ->
         assert messages[-1]["content"][-1]["text"].endswith("Answer in Spanish.")
     finally:
         i18n.setup(override="en")
+
+
+COMMAND = ("assistant models", "--again", "run:")
+
+
+def _notice_of(engine: TranslatingEngine) -> str:
+    heard: list[str] = []
+    engine.on_notice = heard.append
+    assert engine.describe(Image.new("RGB", (8, 8))) == FIRST + " " + SECOND
+    assert len(heard) == 1
+    return heard[0]
+
+
+def test_a_translation_model_not_downloaded_names_settings_in_the_app(monkeypatch) -> None:
+    """The app said the command line's "run: assistant models download …", and its user may have no
+    terminal; the app's sentence says what to do there (start again online, or answer in English)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = "h48-tests/no-such-translation-model"
+    notice = _notice_of(
+        answer_in(GatedEnglishEngine(), blip2.FAMILY, "es", models=(model, model), warm_up=False)
+    )
+    assert notice.endswith(f"assistant models download {model}")  # the command line's
+    said = for_app(notice)
+    assert not any(command in said for command in COMMAND), said
+    assert said.startswith("Answers come in English until the translation model can be loaded.")
+    assert "connect to the internet and start the assistant again" in said
+    assert said.endswith("turn off “Translate answers into my language” in Settings, under Descriptions.")
+
+
+def test_a_damaged_translation_model_names_settings_in_the_app(marian_dir: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "opus-mt-damaged"
+    damaged.mkdir()
+    for file in marian_dir.iterdir():
+        (damaged / file.name).write_bytes(file.read_bytes())
+    (damaged / "config.json").write_text("{ not json", encoding="utf-8")
+    models = (str(damaged), str(damaged))
+    notice = _notice_of(answer_in(GatedEnglishEngine(), blip2.FAMILY, "es", models=models, warm_up=False))
+    assert "--again" in notice  # the command line's
+    said = for_app(notice)
+    assert not any(command in said for command in COMMAND), said
+    assert f"The translation model {damaged} could not be loaded (" in said
+    assert said.endswith("turn off “Translate answers into my language” in Settings, under Descriptions.")
