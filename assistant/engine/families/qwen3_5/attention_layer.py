@@ -29,11 +29,6 @@ class _Plan:
     input_scale: torch.Tensor
     input_eps: float
     qkv: Product  # the query with its gate, the key and the value, side by side
-    heads: int
-    kv_heads: int
-    width: int  # a head's
-    qk_eps: float
-    scaling: float
     o_proj: Product
     post_scale: torch.Tensor
     post_eps: float
@@ -56,16 +51,10 @@ def _plan(layer: Any, qkv_name: str) -> _Plan | None:
         return None
     qkv, o_proj, gate_up, down = products
     assert qkv and o_proj and gate_up and down
-    config = attention.config
     return _Plan(
         layer.input_layernorm.scale(),
         layer.input_layernorm.eps,
         qkv,
-        config.num_attention_heads,
-        config.num_key_value_heads,
-        attention.head_dim,
-        attention.q_norm.eps,
-        attention.scaling,
         o_proj,
         layer.post_attention_layernorm.scale(),
         layer.post_attention_layernorm.eps,
@@ -87,6 +76,40 @@ def plan_of(layer: Any, qkv_name: str) -> _Plan | None:
     return kept_plan(layer, "_attention_plan", sources, lambda: _plan(layer, qkv_name))
 
 
+def attend(
+    attention: Any,
+    qkv: torch.Tensor,
+    batch: int,
+    qk_scale: torch.Tensor,
+    position_embeddings: tuple[torch.Tensor, torch.Tensor],
+    attention_mask: torch.Tensor | None,
+    cache: Any,
+    kwargs: dict[str, Any],
+    rotate: Any,
+) -> torch.Tensor:
+    """`Qwen3_5Attention.forward`'s arithmetic at one token from its query (with its gate), key and
+    value side by side in `qkv` (one int8 product), the query and key together: the attended values
+    times the gate's sigmoid, `batch` x 1 x width, before the output product. `qk_scale` is the query's
+    heads' `1 + weight` then the key's (heads x width); `rotate` the rotation."""
+    config, width = attention.config, attention.head_dim
+    heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
+    query_gate = qkv[..., : 2 * heads * width].view(batch, 1, heads, 2 * width)
+    query, gate = query_gate[..., :width], query_gate[..., width:]
+    keys_end = 2 * heads * width + kv_heads * width
+    key = qkv[..., 2 * heads * width : keys_end].view(batch, 1, kv_heads, width)
+    value = qkv[..., keys_end:].view(batch, 1, kv_heads, width).transpose(1, 2)
+    # One norm for the query's and key's heads (each head alone), then each one's weight.
+    qk = torch.rms_norm(torch.cat((query, key), dim=2), (width,), None, attention.q_norm.eps)
+    qk = qk.mul_(qk_scale).transpose(1, 2)
+    cos, sin = position_embeddings
+    qk = rotate(qk, cos.unsqueeze(1), sin.unsqueeze(1))
+    key, value = cache.update(qk[:, heads:], value, attention.layer_idx, kwargs=kwargs)
+    attended, _ = sdpa_attention_forward(
+        attention, qk[:, :heads], key, value, attention_mask, dropout=0.0, scaling=attention.scaling, **kwargs
+    )
+    return attended.reshape(batch, 1, -1).contiguous() * torch.sigmoid(gate.reshape(batch, 1, -1))
+
+
 def step(
     plan: _Plan,
     layer: Any,
@@ -98,27 +121,12 @@ def step(
     qk_scale: torch.Tensor,
     rotate: Any,
 ) -> torch.Tensor:
-    """The layer's output for one prompt's one token (batch 1). `qk_scale` is the query's heads'
-    `1 + weight` then the key's (heads x width), kept by the step; `rotate` is the step's rotation."""
-    attention = layer.self_attn
-    heads, kv_heads, width = plan.heads, plan.kv_heads, plan.width
+    """The layer's output for one prompt's one token (batch 1); `qk_scale` and `rotate` as `attend`'s."""
     rows = hidden_states.view(1, -1)
     qkv = plan.qkv(torch.rms_norm(rows, (rows.shape[1],), plan.input_scale, plan.input_eps))
-    query_gate = qkv[:, : 2 * heads * width].view(1, 1, heads, 2 * width)
-    query, gate = query_gate[..., :width], query_gate[..., width:]
-    keys_end = 2 * heads * width + kv_heads * width
-    key = qkv[:, 2 * heads * width : keys_end].view(1, 1, kv_heads, width)
-    value = qkv[:, keys_end:].view(1, 1, kv_heads, width).transpose(1, 2)
-    # One norm for the query's and key's heads (each head alone), then each one's weight.
-    qk = torch.rms_norm(torch.cat((query, key), dim=2), (width,), None, plan.qk_eps)
-    qk = qk.mul_(qk_scale).transpose(1, 2)
-    cos, sin = position_embeddings
-    qk = rotate(qk, cos.unsqueeze(1), sin.unsqueeze(1))
-    key, value = cache.update(qk[:, heads:], value, attention.layer_idx, kwargs=kwargs)
-    attended, _ = sdpa_attention_forward(
-        attention, qk[:, :heads], key, value, attention_mask, dropout=0.0, scaling=plan.scaling, **kwargs
+    attended = attend(
+        layer.self_attn, qkv, 1, qk_scale, position_embeddings, attention_mask, cache, kwargs, rotate
     )
-    attended = attended.reshape(1, -1).contiguous() * torch.sigmoid(gate.reshape(1, -1))
-    rows = rows + plan.o_proj(attended)
+    rows = rows + plan.o_proj(attended.view(1, -1))
     out = feed_forward(rows, plan.post_scale, plan.post_eps, plan.gate_up, plan.intermediate, plan.down)
     return out.view(hidden_states.shape)

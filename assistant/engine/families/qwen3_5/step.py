@@ -20,7 +20,6 @@ from typing import Any
 
 import torch
 from torch.nn import functional
-from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.models.qwen3_5.modeling_qwen3_5 import (
     Qwen3_5Attention,
     Qwen3_5DecoderLayer,
@@ -147,36 +146,20 @@ class DecodingDecoderLayer(Qwen3_5DecoderLayer):
         cache: Any,
         kwargs: dict[str, Any],
     ) -> torch.Tensor:
-        """`Qwen3_5Attention.forward`'s arithmetic at one token, the query and key together."""
+        """`Qwen3_5Attention.forward`'s arithmetic at one token (`attention_layer.attend`)."""
         attention: Qwen3_5Attention = self.self_attn
-        batch, width = hidden_states.shape[0], attention.head_dim
-        heads = attention.config.num_attention_heads
-        kv_heads = attention.config.num_key_value_heads
         qkv_layer: Int8Linear = getattr(attention, QKV)
-        qkv = qkv_layer.forward(hidden_states)
-        query_gate = qkv[..., : 2 * heads * width].view(batch, 1, heads, 2 * width)
-        query, gate = query_gate[..., :width], query_gate[..., width:]
-        gate = gate.reshape(batch, 1, -1)
-        keys_end = 2 * heads * width + kv_heads * width
-        key = qkv[..., 2 * heads * width : keys_end].view(batch, 1, kv_heads, width)
-        value = qkv[..., keys_end:].view(batch, 1, kv_heads, width).transpose(1, 2)
-        # One norm for the query's and key's heads (each head alone), then each one's weight.
-        qk = torch.rms_norm(torch.cat((query, key), dim=2), (width,), None, attention.q_norm.eps)
-        qk = qk.mul_(_qk_scale(attention)).transpose(1, 2)
-        cos, sin = position_embeddings
-        qk = _rotate(qk, cos.unsqueeze(1), sin.unsqueeze(1))
-        key, value = cache.update(qk[:, heads:], value, attention.layer_idx, kwargs=kwargs)
-        attended, _ = sdpa_attention_forward(
+        attended = attention_layer.attend(
             attention,
-            qk[:, :heads],
-            key,
-            value,
+            qkv_layer.forward(hidden_states),
+            hidden_states.shape[0],
+            _qk_scale(attention),
+            position_embeddings,
             attention_mask,
-            dropout=0.0,
-            scaling=attention.scaling,
-            **kwargs,
+            cache,
+            kwargs,
+            _rotate,
         )
-        attended = attended.reshape(batch, 1, -1).contiguous() * torch.sigmoid(gate)
         return attention.o_proj.forward(attended)
 
 
