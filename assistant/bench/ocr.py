@@ -21,6 +21,7 @@ from assistant.bench.samples import (
 from assistant.bench.suites import Bench, Scope, Target, show, target
 from assistant.ocr.reader import BACKENDS, TextReader
 
+FULL_SCREEN = (1920, 1080)
 TARGETS = (
     ("full_screen_s", 1.5, "the text of a full 1920x1080 screen of text read in at most 1.5 s"),
     ("one_window_s", 0.5, "the text of one window read in at most 0.5 s"),
@@ -53,31 +54,34 @@ def _rapidocr_defaults(image: Image.Image) -> float:
     return time.perf_counter() - started
 
 
-def bench_ocr(repeat: int = 3, compare_defaults: bool = True) -> dict[str, Any]:
+def bench_ocr(
+    repeat: int = 3, compare_defaults: bool = True, screen: tuple[int, int] = FULL_SCREEN
+) -> dict[str, Any]:
     """Figures: full screen, one window, a window on a desktop, words read right; the backend that ran
-    them, and the same figures with the other backend when there is one."""
+    them, and the same figures with the other backend when there is one. The sample screens are
+    `screen` pixels (the targets are for 1920x1080; a smaller one reads the same layouts for less)."""
     reader = TextReader()
     started = time.perf_counter()
     reader.warm_up()
     figures: dict[str, Any] = {"backend": reader.backend, "warm_up_s": time.perf_counter() - started}
-    figures.update(_reading_figures(reader, repeat))
+    figures.update(_reading_figures(reader, repeat, screen))
     for other in BACKENDS if reader.backend != "onnxruntime" else ():
         if other != reader.backend:
             compared = TextReader(backend=other)
             compared.warm_up()
-            for key, value in _reading_figures(compared, repeat).items():
+            for key, value in _reading_figures(compared, repeat, screen).items():
                 if key != "words_on_the_samples":
                     figures[f"{other}_{key}"] = value
     if compare_defaults:
-        screen, dialog = text_screen(0).image, dialog_on_desktop().image
-        figures["rapidocr_defaults_full_screen_s"] = _rapidocr_defaults(screen)
+        full, dialog = text_screen(0, screen).image, dialog_on_desktop(size=screen).image
+        figures["rapidocr_defaults_full_screen_s"] = _rapidocr_defaults(full)
         figures["rapidocr_defaults_window_on_desktop_s"] = _rapidocr_defaults(dialog)
     return figures
 
 
-def _reading_figures(reader: TextReader, repeat: int) -> dict[str, float]:
-    screen = text_screen(0).image
-    dialog = dialog_on_desktop()
+def _reading_figures(reader: TextReader, repeat: int, size: tuple[int, int]) -> dict[str, float]:
+    screen = text_screen(0, size).image
+    dialog = dialog_on_desktop(size=size)
     figures: dict[str, float] = {}
     # Each read starts with nothing remembered, as a screen never seen before; then the same screen again.
     figures["full_screen_s"] = median_seconds(lambda: reader.read(screen), repeat, reader.forget)
@@ -87,7 +91,7 @@ def _reading_figures(reader: TextReader, repeat: int) -> dict[str, float]:
     figures["window_on_desktop_s"] = median_seconds(lambda: reader.read(dialog.image), repeat, reader.forget)
     right = total = 0
     reader.forget()
-    for sample in accuracy_samples():
+    for sample in accuracy_samples(size):
         found, expected = words_read_right(sample.lines, reader.read(sample.image).lines)
         right, total = right + found, total + expected
     figures["words_read_right"] = right / total

@@ -195,17 +195,18 @@ def window_alone(sample: SampleScreen) -> SampleScreen:
     return SampleScreen("one window", sample.image.crop(box), sample.lines)
 
 
-def accuracy_samples() -> list[SampleScreen]:
-    """The set the reading-accuracy figure is measured on: layouts, font sizes and themes."""
-    dialog = dialog_on_desktop()
+def accuracy_samples(size: tuple[int, int] = (1920, 1080)) -> list[SampleScreen]:
+    """The set the reading-accuracy figure is measured on: layouts, font sizes and themes, on screens
+    of `size`."""
+    dialog = dialog_on_desktop(size=size)
     return [
-        text_screen(0),
-        text_screen(2, font_size=13),
-        text_screen(9, font_size=12),
+        text_screen(0, size),
+        text_screen(2, size, font_size=13),
+        text_screen(9, size, font_size=12),
         dialog,
         window_alone(dialog),
-        dialog_on_desktop(3, font_size=12, dark=True),
-        dialog_on_desktop(4, desktop=(200, 200, 200), font_size=18),
+        dialog_on_desktop(3, size=size, font_size=12, dark=True),
+        dialog_on_desktop(4, desktop=(200, 200, 200), size=size, font_size=18),
     ]
 
 
