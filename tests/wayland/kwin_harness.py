@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process
+from fixtures.desktops import NO_SYSTEM_BUS, start_session_bus, stop_process, unmount_left_behind
 from portal_harness import XDP, call, wait_for_name
 
 from assistant.capture import kwin
@@ -132,6 +132,7 @@ def kwin_desktop(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[KWi
             stop_process(window)  # type: ignore[arg-type]
         stop_process(process)  # type: ignore[arg-type]
         stop_process(bus)
+        unmount_left_behind(tmp_path)
 
 
 def _wait_for_scripting(desktop: KWinDesktop, process: subprocess.Popen[bytes]) -> None:
