@@ -32,6 +32,16 @@ os.environ["ASSISTANT_CACHE_DIR"] = tempfile.mkdtemp(prefix="assistant-test-cach
 atexit.register(shutil.rmtree, os.environ["ASSISTANT_CACHE_DIR"], ignore_errors=True)
 
 
+@pytest.fixture
+def spanish():
+    """The app's words in Spanish for one test; English again after it, as every other test has them."""
+    from assistant import i18n
+
+    i18n.setup(override="es")
+    yield
+    i18n.setup(override="en")
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A tiny random BLIP-2 (OPT language model) saved with save_pretrained."""

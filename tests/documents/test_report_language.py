@@ -40,14 +40,6 @@ def english_left(spanish: str, english: str, data: str) -> set[str]:
     return (words(english) - words(data) - ALIKE) & words(spanish)
 
 
-@pytest.fixture
-def spanish():
-    """Spanish for the test; English again after it, as for every other test (tests/conftest.py)."""
-    i18n.setup(override="es")
-    yield
-    i18n.setup(override="en")
-
-
 def alt_text(folder: Path, tiny_model_dir: Path, language: str, capsys, monkeypatch) -> tuple[str, dict]:
     """`assistant alt-text` under LANGUAGE=`language`: its printed report, and the JSON report it saved
     (less its timings)."""

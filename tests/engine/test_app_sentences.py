@@ -100,15 +100,6 @@ def test_weights_the_loader_cannot_read(tmp_path) -> None:
     )
 
 
-@pytest.fixture
-def spanish():
-    from assistant import i18n
-
-    i18n.setup(override="es")
-    yield
-    i18n.setup(override="en")
-
-
 def test_in_spanish_the_app_names_settings_and_the_command_line_its_command(spanish, hub, tmp_path) -> None:
     hub(offline=True)
     with pytest.raises(ModelNotAvailable) as caught:

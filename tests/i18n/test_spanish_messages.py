@@ -20,13 +20,6 @@ from assistant.engine.families import blip2
 from assistant.engine.translate import answer_in
 
 
-@pytest.fixture
-def spanish():
-    i18n.setup(override="es")
-    yield
-    i18n.setup(override="en")
-
-
 def _parsers(parser: argparse.ArgumentParser, name: str = "assistant"):
     yield name, parser
     for action in parser._actions:

@@ -9,17 +9,9 @@ import re
 import i18n_catalogue as catalogue
 import pytest
 
-from assistant import i18n
 from assistant.config import Settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-@pytest.fixture
-def spanish():
-    i18n.setup(override="es")
-    yield
-    i18n.setup(override="en")
 
 
 def _shown_texts(window):

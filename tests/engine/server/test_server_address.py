@@ -106,15 +106,9 @@ def test_the_sentence_is_in_the_users_language(monkeypatch) -> None:
     assert str(empty.value).startswith("«The model server's address is empty")
 
 
-def test_the_sentence_in_spanish() -> None:
-    from assistant import i18n
-
-    i18n.setup(override="es")
-    try:
-        with pytest.raises(ServerAddressError) as wrong:
-            parse_address("notaurl")
-    finally:
-        i18n.setup(override="en")
+def test_the_sentence_in_spanish(spanish) -> None:
+    with pytest.raises(ServerAddressError) as wrong:
+        parse_address("notaurl")
     assert str(wrong.value) == (
         "«notaurl» no es la dirección de un servidor de modelos; "
         "indica una como http://127.0.0.1:11434/v1 (Ollama) o https://example.org/v1."

@@ -40,15 +40,9 @@ def test_the_addresses_users_type_are_still_taken() -> None:
     assert parse_address("localhost:8080").url == "http://localhost:8080"
 
 
-def test_the_sentence_in_spanish() -> None:
-    from assistant import i18n
-
-    i18n.setup(override="es")
-    try:
-        with pytest.raises(ServerAddressError) as wrong:
-            parse_address(f"https://models.example.org/v1?api-key={SECRET}")
-    finally:
-        i18n.setup(override="en")
+def test_the_sentence_in_spanish(spanish) -> None:
+    with pytest.raises(ServerAddressError) as wrong:
+        parse_address(f"https://models.example.org/v1?api-key={SECRET}")
     assert str(wrong.value) == (
         "La dirección de un servidor de modelos no admite nada después de «?» o «#», que la aplicación no "
         "enviaría y el archivo de configuración guardaría; indica la dirección sin ello, y una clave de API en "

@@ -109,15 +109,9 @@ def test_the_sentence_is_in_the_users_language(monkeypatch) -> None:
     assert str(wrong.value).endswith("»")
 
 
-def test_the_sentence_in_spanish() -> None:
-    from assistant import i18n
-
-    i18n.setup(override="es")
-    try:
-        with pytest.raises(ServerAddressError) as wrong:
-            parse_address(f"http://user:{SECRET}@127.0.0.1:8080")
-    finally:
-        i18n.setup(override="en")
+def test_the_sentence_in_spanish(spanish) -> None:
+    with pytest.raises(ServerAddressError) as wrong:
+        parse_address(f"http://user:{SECRET}@127.0.0.1:8080")
     assert str(wrong.value) == (
         "La dirección de un servidor de modelos no puede llevar un nombre de usuario ni una contraseña, "
         "que se guardarían en el archivo de configuración; indica la dirección sin ellos, y su clave de API en "
