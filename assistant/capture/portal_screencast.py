@@ -32,7 +32,13 @@ MONITOR = 1
 PERSIST_UNTIL_REVOKED = 2
 START_SECONDS = 10.0
 """A session restored from its token starts without a question."""
-FRAME_SECONDS = 5.0
+FRAME_SECONDS = 10.0
+"""One frame of a running stream; generous, because a compositor on a busy processor is slow to paint."""
+ELEMENTS = ("pipewiresrc", "videoconvert", "pngenc", "fdsink")
+"""What `one_frame`'s pipeline is made of."""
+CHECK_SECONDS = 60.0
+"""GStreamer's first run on a computer scans every plugin it has into its registry (seconds on a busy
+processor); the check pays for that, so that a frame's deadline never has to."""
 
 NO_PORTAL = N_(
     "No screen could be captured: this Wayland desktop offers no ScreenCast portal of version 4 or later; "
@@ -40,7 +46,8 @@ NO_PORTAL = N_(
 )
 NO_GSTREAMER = N_(
     "Screen capture through the ScreenCast portal needs GStreamer's PipeWire source; install "
-    "gstreamer1.0-pipewire and gstreamer1.0-tools, or choose the screenshot portal in Settings."
+    "gstreamer1.0-pipewire, gstreamer1.0-plugins-good and gstreamer1.0-tools, or choose the screenshot "
+    "portal in Settings."
 )
 REFUSED = N_(
     "The desktop did not allow the screen to be shared; open the assistant's Settings, choose Set up "
@@ -77,7 +84,7 @@ class PortalScreenCastBackend:
             return _(NO_PORTAL)
         if version is None or version < 4:
             return _(NO_PORTAL)
-        return None if shutil.which("gst-launch-1.0") else _(NO_GSTREAMER)
+        return None if gstreamer_ready() else _(NO_GSTREAMER)
 
     def grab_screen(self, at: tuple[int, int] | None = None) -> Image.Image:
         return self._frame()
@@ -194,6 +201,35 @@ class PortalScreenCastBackend:
                 _("The desktop ended the screen sharing session; capture again to start a new one.")
             ) from error
         return int(body[0].to_raw_fd())
+
+
+_GSTREAMER_KNOBS = ("PATH", "GST_PLUGIN_SYSTEM_PATH_1_0", "GST_PLUGIN_PATH_1_0", "GST_REGISTRY_1_0")
+_gstreamer_found: set[tuple[str | None, ...]] = set()
+
+
+def gstreamer_ready() -> bool:
+    """Whether GStreamer has every element of a frame's pipeline. Once they are found, for as long as
+    this process's paths stay the same, they are not looked for again; a missing one is, next time."""
+    where = tuple(os.environ.get(name) for name in _GSTREAMER_KNOBS)
+    if where in _gstreamer_found:
+        return True
+    if not (shutil.which("gst-launch-1.0") and shutil.which("gst-inspect-1.0")):
+        return False
+    for element in ELEMENTS:
+        try:
+            # --exists alone also asks for GStreamer's own version of the plugin: pipewire's is 0.3.
+            found = subprocess.run(
+                ["gst-inspect-1.0", "--exists", "--atleast-version=0.0.0", element],
+                capture_output=True,
+                timeout=CHECK_SECONDS,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if found.returncode != 0:
+            return False
+    _gstreamer_found.add(where)
+    return True
 
 
 def one_frame(remote: int, node: int) -> Image.Image:

@@ -69,6 +69,26 @@ def test_without_gstreamer_it_says_what_to_install(portal_desktop, token_file, m
     assert PortalScreenCastBackend(token_file=token_file).problem() == NO_GSTREAMER
 
 
+def test_without_gstreamers_pipewire_plugin_it_says_what_to_install(
+    portal_desktop, token_file, tmp_path, monkeypatch
+) -> None:
+    """gst-launch-1.0 alone is not enough: this GStreamer has every plugin but PipeWire's."""
+    shown = subprocess.run(["gst-inspect-1.0", "pipewire"], capture_output=True, text=True, check=True)
+    pipewire = Path(next(line.split()[-1] for line in shown.stdout.splitlines() if "Filename" in line))
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    for plugin in pipewire.parent.glob("*.so"):
+        if plugin != pipewire:
+            (plugins / plugin.name).symlink_to(plugin)
+    monkeypatch.setenv("GST_PLUGIN_SYSTEM_PATH_1_0", str(plugins))
+    monkeypatch.setenv("GST_REGISTRY_1_0", str(tmp_path / "registry.bin"))
+    assert shutil.which("gst-launch-1.0")
+    backend = PortalScreenCastBackend(token_file=token_file)
+    assert backend.problem() == NO_GSTREAMER
+    monkeypatch.delenv("GST_PLUGIN_SYSTEM_PATH_1_0")  # the system's plugins, PipeWire's among them
+    assert backend.problem() is None
+
+
 @pytest.fixture
 def pipewire(portal_desktop, tmp_path):
     """PipeWire for the portal (it opens a connection for each OpenPipeWireRemote), and a stand-in
