@@ -158,6 +158,10 @@ def start(address: str = LOCAL, num_cpus: int | None = None) -> None:
             num_cpus=num_cpus or os.cpu_count() or 1,
             log_to_driver=False,
             logging_level=logging.WARNING,  # not "Started a local Ray instance." on every run
+            # Ray runs its workers 15 steps nicer than itself, so any busy program on this computer took
+            # the describing actors' processor (a test next to others ran 38 times slower): the run's
+            # workers run at the command's own priority, as the run without Ray does.
+            _system_config={"worker_niceness": 0},
         )
     except (ConnectionError, ValueError, RuntimeError) as error:
         raise RayError(
