@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,13 @@ MONITOR = 1
 PERSIST_UNTIL_REVOKED = 2
 START_SECONDS = 10.0
 """A session restored from its token starts without a question."""
-FRAME_SECONDS = 10.0
-"""One frame of a running stream; generous, because a compositor on a busy processor is slow to paint."""
+FRAME_SECONDS = 20.0
+"""All the tries for one frame together."""
+TRY_SECONDS = 2.0
+"""A stream sends a whole frame to each reader that connects, and it comes at once (0.2 s on a processor
+kept busy), or never: a frame the compositor painted before the reader was ready is lost, and a window
+that does not change is not painted again. So a reader that has had nothing for this long is replaced by
+a new one, on a new connection (on a busy processor, KWin's first frame was lost one try in several)."""
 ELEMENTS = ("pipewiresrc", "videoconvert", "pngenc", "fdsink")
 """What `one_frame`'s pipeline is made of."""
 CHECK_SECONDS = 60.0
@@ -181,14 +187,20 @@ class PortalScreenCastBackend:
         return dict(response.results)
 
     def _frame(self) -> Image.Image:
-        with self._lock:
-            self._start(self._deadline)
-            assert self._portal is not None
-            remote = self._pipewire_remote(self._portal)
-        try:
-            return one_frame(remote, self._node)
-        finally:
-            os.close(remote)
+        deadline = time.monotonic() + FRAME_SECONDS
+        while True:
+            with self._lock:
+                self._start(self._deadline)
+                assert self._portal is not None
+                remote = self._pipewire_remote(self._portal)
+            try:
+                left = deadline - time.monotonic()
+                if (frame := one_frame(remote, self._node, min(TRY_SECONDS, max(left, 0.1)))) is not None:
+                    return frame
+            finally:
+                os.close(remote)
+            if time.monotonic() >= deadline:
+                raise CaptureError(_("No frame came from the screen sharing stream in time; try again."))
 
     def _pipewire_remote(self, portal: Portal) -> int:
         """A file descriptor of the PipeWire connection that sees only this session's stream."""
@@ -232,8 +244,9 @@ def gstreamer_ready() -> bool:
     return True
 
 
-def one_frame(remote: int, node: int) -> Image.Image:
-    """One frame of PipeWire `node` over the connection `remote`, through GStreamer, as RGB."""
+def one_frame(remote: int, node: int, seconds: float) -> Image.Image | None:
+    """One frame of PipeWire `node` over the connection `remote`, through GStreamer, as RGB; None when
+    none came within `seconds`."""
     if not shutil.which("gst-launch-1.0"):
         raise CaptureError(_(NO_GSTREAMER))
     command = [
@@ -252,11 +265,11 @@ def one_frame(remote: int, node: int) -> Image.Image:
         "fd=1",
     ]
     try:
-        done = subprocess.run(
-            command, capture_output=True, timeout=FRAME_SECONDS, pass_fds=(remote,), check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CaptureError(_("No frame came from the screen sharing stream in time; try again.")) from error
+        done = subprocess.run(command, capture_output=True, timeout=seconds, pass_fds=(remote,), check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    except OSError as error:
+        raise CaptureError(_(NO_GSTREAMER)) from error
     try:
         with Image.open(io.BytesIO(done.stdout)) as image:
             image.load()

@@ -92,7 +92,8 @@ def test_without_gstreamers_pipewire_plugin_it_says_what_to_install(
 @pytest.fixture
 def pipewire(portal_desktop, tmp_path):
     """PipeWire for the portal (it opens a connection for each OpenPipeWireRemote), and a stand-in
-    `gst-launch-1.0` that checks it was handed that connection and writes one 64x48 PNG as pngenc would."""
+    `gst-launch-1.0` that checks it was handed that connection and writes one 64x48 PNG as pngenc would
+    (except on the runs listed in `gst-misses`, which wait for a frame that never comes)."""
     if not shutil.which("pipewire"):
         pytest.skip("needs pipewire (apt-get install pipewire)")
     daemon = subprocess.Popen(
@@ -106,14 +107,19 @@ def pipewire(portal_desktop, tmp_path):
     folder = tmp_path / "bin"
     folder.mkdir()
     log = tmp_path / "gst-args.json"
+    misses = tmp_path / "gst-misses"
+    misses.write_text("")
     script = folder / "gst-launch-1.0"
     script.write_text(
         f"#!{sys.executable}\n"
-        "import io, json, os, sys\n"
+        "import io, json, os, sys, time\n"
         "from PIL import Image\n"
         "fd = int(next(a for a in sys.argv if a.startswith('fd=') and a != 'fd=1')[3:])\n"
         "os.fstat(fd)  # the portal's PipeWire connection was handed over\n"
         f"open({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        f"run = len(open({str(log)!r}).read().splitlines())\n"
+        f"if str(run) in open({str(misses)!r}).read().split():\n"
+        "    time.sleep(600)  # the compositor's frame was lost: nothing comes\n"
         "out = io.BytesIO(); Image.new('RGB', (64, 48), (9, 9, 9)).save(out, 'PNG')\n"
         "sys.stdout.buffer.write(out.getvalue())\n"
     )
@@ -122,6 +128,39 @@ def pipewire(portal_desktop, tmp_path):
         patch.setenv("PATH", f"{folder}:{os.environ.get('PATH', '/usr/bin:/bin')}")
         yield log
     stop_process(daemon)  # type: ignore[arg-type]
+
+
+def test_a_reader_that_gets_no_frame_is_replaced_by_one_on_a_new_connection(
+    portal_desktop, pipewire, token_file
+) -> None:
+    """A frame painted before the reader was ready is lost, and a window that does not change is not
+    painted again (KWin on a busy processor): the second reader, newly connected, gets its own."""
+    (pipewire.parent / "gst-misses").write_text("1")
+    backend = PortalScreenCastBackend(token_file=token_file)
+    try:
+        assert backend.grab_screen().size == (64, 48)
+    finally:
+        backend.close()
+    runs = [json.loads(line) for line in pipewire.read_text().splitlines()]
+    assert len(runs) == 2
+    assert len(json.loads(portal_desktop.cast("Seen")[0])["sessions"]) == 1  # the same session
+
+
+def test_a_stream_that_never_sends_a_frame_is_said_in_one_sentence(
+    portal_desktop, pipewire, token_file, monkeypatch
+) -> None:
+    from assistant.capture import portal_screencast
+
+    monkeypatch.setattr(portal_screencast, "FRAME_SECONDS", 0.5)
+    monkeypatch.setattr(portal_screencast, "TRY_SECONDS", 0.2)
+    (pipewire.parent / "gst-misses").write_text(" ".join(str(run) for run in range(1, 100)))
+    backend = PortalScreenCastBackend(token_file=token_file)
+    try:
+        with pytest.raises(CaptureError, match="No frame came from the screen sharing stream in time"):
+            backend.grab_screen()
+    finally:
+        backend.close()
+    assert len(pipewire.read_text().splitlines()) >= 2  # each try a new reader
 
 
 def test_one_frame_a_request_from_a_session_kept_open(portal_desktop, pipewire, token_file) -> None:
