@@ -451,6 +451,32 @@ def test_both_speaks_through_speech_dispatcher_and_the_own_voice(speechd, speake
 
 
 @needs_speechd
+def test_an_end_that_comes_before_the_client_has_registered_is_not_lost(tmp_path, monkeypatch) -> None:
+    """python3-speechd registers a message's callback only once SPEAK is answered, and drops what came
+    before: a voice quicker than the client's thread (on a busy core) left speaking waiting out its
+    deadline, and the screen reader was taken for lost. Here the client is slow to register, always."""
+    from assistant.speech.screen_reader_speechd import SpeechDispatcherRoute, import_speechd
+
+    handler = import_speechd().client._CallbackHandler
+    register = handler.add_callback
+
+    def register_late(self, *args):
+        time.sleep(1.0)  # the message is spoken and ended meanwhile: its voice takes no time here
+        return register(self, *args)
+
+    monkeypatch.setattr(handler, "add_callback", register_late)
+    with private_speechd(tmp_path / "speechd", monkeypatch, seconds=0) as server:
+        route = SpeechDispatcherRoute()
+        started = threading.Event()
+        try:
+            # Before, no END came, and the route gave up at its deadline: the screen reader "lost".
+            assert route.speak("Two words.", threading.Event(), started.set, wait=True)
+        finally:
+            route.close()
+        assert started.is_set() and server.said() == ["Two words."]
+
+
+@needs_speechd
 def test_no_speech_dispatcher_is_explained(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{tmp_path / 'nothing.sock'}")
     with pytest.raises(ScreenReaderLost, match="did not answer"):
