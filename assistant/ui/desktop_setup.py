@@ -4,8 +4,10 @@ front), and the desktop's answer to the hotkeys (GlobalShortcuts), said once whe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -91,13 +93,16 @@ class DesktopSetup(QObject):
     """The controller's side of the desktop's questions: hotkeys bound by it, capture set up from here."""
 
     hotkey_failed = Signal(str)  # a binding the desktop refused, from its thread
+    _capture_checked = Signal(bool)  # whether capture needs the user's permission, from the checking thread
 
     def __init__(self, controller: Controller) -> None:
         super().__init__(controller)
         self._app = controller
         self._said: set[str] = set()
         self.prompt: CaptureSetupPrompt | None = None
+        self._checking: threading.Thread | None = None
         self.hotkey_failed.connect(self._say_hotkey_problem)
+        self._capture_checked.connect(self._show_capture_offer)
 
     def start_hotkeys(self) -> list[str]:
         """Register the global hotkeys; returns the problems, each a sentence (also spoken). A binding the
@@ -125,18 +130,37 @@ class DesktopSetup(QObject):
 
     def offer_capture_setup(self, environ: Mapping[str, str] | None = None) -> bool:
         """On a desktop whose capture asks first and was never set up: show the offer, in front, once (a
-        "Not now" is kept; Settings' button stays). Returns whether it was shown."""
-        app = self._app
-        if app.settings.capture_offered or not capture_needs_permission(app.settings, environ):
+        "Not now" is kept; Settings' button stays). Whether it must is found on a thread of its own (the
+        capture methods' checks start programs and ask D-Bus), and the offer follows on the Qt thread.
+        Returns whether that check was started."""
+        if self._app.settings.capture_offered or self._checking is not None:
             return False
+        settings = self._app.settings
+
+        def check() -> None:
+            needed = capture_needs_permission(settings, environ)
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile: nothing to offer
+                self._capture_checked.emit(needed)
+
+        self._checking = threading.Thread(target=check, name="capture-check", daemon=True)
+        self._checking.start()
+        return True
+
+    @Slot(bool)
+    def _show_capture_offer(self, needed: bool) -> None:
+        if self._checking is not None:
+            self._checking.join()
+            self._checking = None
+        app = self._app
+        if not needed or app.settings.capture_offered or app.settings.capture_set_up:
+            return
         app.settings_flow.keep(capture_offered=True)
-        self.prompt = CaptureSetupPrompt(self._app.settings.capture_backend)
+        self.prompt = CaptureSetupPrompt(app.settings.capture_backend)
         self.prompt.answered.connect(self._capture_answered)
         self.prompt.finished.connect(self._prompt_closed)
         self.prompt.show()
         self.prompt.raise_()
         self.prompt.activateWindow()
-        return True
 
     @Slot(bool, str)
     def _capture_answered(self, allowed: bool, message: str) -> None:

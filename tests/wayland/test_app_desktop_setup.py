@@ -42,6 +42,8 @@ def test_only_a_wayland_capture_that_asks_and_was_never_set_up_needs_permission(
 
 def open_offer(qtbot, controller: Controller):
     assert controller.desktop.offer_capture_setup()
+    assert not controller.desktop.offer_capture_setup()  # asked once while the check runs
+    qtbot.waitUntil(lambda: controller.desktop.prompt is not None, timeout=20_000)
     prompt = controller.desktop.prompt
     assert prompt is not None
     qtbot.waitExposed(prompt)
@@ -50,6 +52,35 @@ def open_offer(qtbot, controller: Controller):
     assert prompt.set_up.accessibleName() == "Set up screen capture"
     assert prompt.set_up.shortcut().toString() == "Alt+U"
     return prompt
+
+
+def test_whether_to_offer_is_found_off_the_qt_thread(qtbot, monkeypatch, controller):
+    """The check starts programs (gst-inspect-1.0) and asks D-Bus: the window must not wait for it."""
+    import threading
+
+    from assistant.ui import desktop_setup
+
+    checked_on: list[threading.Thread] = []
+
+    def needs_permission(settings, environ=None, platform=None) -> bool:
+        checked_on.append(threading.current_thread())
+        return True
+
+    monkeypatch.setattr(desktop_setup, "capture_needs_permission", needs_permission)
+    assert controller.desktop.offer_capture_setup()
+    qtbot.waitUntil(lambda: controller.desktop.prompt is not None, timeout=20_000)
+    assert checked_on and threading.main_thread() not in checked_on
+    assert controller.settings.capture_offered  # kept once shown
+    controller.desktop.prompt.reject()
+
+
+def test_no_offer_where_capture_asks_nothing(qtbot, monkeypatch, controller):
+    from assistant.ui import desktop_setup
+
+    monkeypatch.setattr(desktop_setup, "capture_needs_permission", lambda *args, **kwargs: False)
+    assert controller.desktop.offer_capture_setup()
+    qtbot.waitUntil(lambda: controller.desktop._checking is None, timeout=20_000)
+    assert controller.desktop.prompt is None and not controller.settings.capture_offered
 
 
 def press_set_up(qtbot, prompt) -> None:

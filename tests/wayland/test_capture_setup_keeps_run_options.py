@@ -33,6 +33,7 @@ def test_the_capture_set_up_saves_its_answer_and_not_the_run_s_options(
         Image.new("RGB", (8, 8), (1, 2, 3)).save(picture)
         portal_desktop.answer(response=0, uri=picture.as_uri())
         assert controller.desktop.offer_capture_setup()
+        qtbot.waitUntil(lambda: controller.desktop.prompt is not None, timeout=20_000)
         kept = load_settings(path)[0]
         assert kept == Settings(**{**vars(ON_FILE), "capture_offered": True})  # the offer, shown once
         prompt = controller.desktop.prompt
