@@ -5,6 +5,7 @@ front), and the desktop's answer to the hotkeys (GlobalShortcuts), said once whe
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -20,6 +21,8 @@ from assistant.ui.capture_question import CaptureQuestion
 
 if TYPE_CHECKING:
     from assistant.ui.controller import Controller
+
+log = logging.getLogger(__name__)
 
 
 def capture_needs_permission(
@@ -138,7 +141,11 @@ class DesktopSetup(QObject):
         settings = self._app.settings
 
         def check() -> None:
-            needed = capture_needs_permission(settings, environ)
+            try:
+                needed = capture_needs_permission(settings, environ)
+            except Exception:  # a check that broke offers nothing; Settings' button stays
+                log.exception("Could not tell whether screen capture needs the desktop's permission")
+                needed = False
             with contextlib.suppress(RuntimeError):  # the app closed meanwhile: nothing to offer
                 self._capture_checked.emit(needed)
 

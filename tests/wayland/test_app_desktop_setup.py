@@ -83,6 +83,18 @@ def test_no_offer_where_capture_asks_nothing(qtbot, monkeypatch, controller):
     assert controller.desktop.prompt is None and not controller.settings.capture_offered
 
 
+def test_a_check_that_breaks_ends_and_offers_nothing(qtbot, monkeypatch, controller):
+    from assistant.ui import desktop_setup
+
+    def broken(*args, **kwargs) -> bool:
+        raise OSError("the bus went away")
+
+    monkeypatch.setattr(desktop_setup, "capture_needs_permission", broken)
+    assert controller.desktop.offer_capture_setup()
+    qtbot.waitUntil(lambda: controller.desktop._checking is None, timeout=20_000)
+    assert controller.desktop.prompt is None and not controller.settings.capture_offered
+
+
 def press_set_up(qtbot, prompt) -> None:
     prompt.activateWindow()
     prompt.set_up.setFocus()
