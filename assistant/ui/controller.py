@@ -89,7 +89,9 @@ class Controller(QtTeller):
         self.window = ConversationWindow(self)
         self.session = Session(settings, self, self, self.window, QtClock(self))
         say_now = lambda text: self.say(text, interrupt=True)  # noqa: E731
-        self.region = RegionChooser(say_now, self.session.region_chosen, self.session.region_cancelled)
+        self.region = RegionChooser(
+            say_now, self.session.region_chosen, self.session.region_cancelled, lambda: self.speaking
+        )
         self.capturing = Capturing()
         self.reading = Reading()
         self._handlers: dict[str, Callable[[], None]] = {

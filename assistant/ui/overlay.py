@@ -6,6 +6,8 @@ Enter takes it, Escape cancels. Every change is announced in words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PIL import Image
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -62,6 +64,9 @@ class RegionOverlay(QWidget):
         self.selection = QRect(width // 4, height // 4, width // 2, height // 2)
         self._drag_start: QPoint | None = None
         self._done = False
+        # Whether the app's speech says `changed` (the chooser sets it). Then it is not announced as well:
+        # through the screen reader the user would hear each position twice.
+        self.spoken_by_app: Callable[[], bool] = lambda: False
 
     # -- geometry: the selection is kept in screenshot pixels ---------------------------------
     def _scale(self) -> tuple[float, float]:
@@ -103,7 +108,8 @@ class RegionOverlay(QWidget):
     def _announce(self) -> None:
         text = self.describe_region()
         self.setAccessibleDescription(text)
-        announce(self, text)
+        if not self.spoken_by_app():
+            announce(self, text)
         self.changed.emit(text)
 
     # -- showing ----------------------------------------------------------------------------
@@ -113,7 +119,8 @@ class RegionOverlay(QWidget):
         self.raise_()
         self.activateWindow()
         self.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
-        announce(self, _(INSTRUCTIONS))
+        if not self.spoken_by_app():
+            announce(self, _(INSTRUCTIONS))
         self.changed.emit(f"{_(INSTRUCTIONS)} {self.describe_region()}")
 
     def take(self) -> None:

@@ -81,8 +81,12 @@ class RegionChooser:
         say: Callable[[str], None],
         chosen: Callable[[Image.Image], None],
         cancelled: Callable[[], None],
+        spoken_by_app: Callable[[], bool] = lambda: False,
     ) -> None:
+        """`say` speaks the overlay's changes where `spoken_by_app()`; elsewhere the overlay announces them
+        to screen readers (`say` would show each one in writing)."""
         self._say, self._chosen, self._cancelled = say, chosen, cancelled
+        self._spoken_by_app = spoken_by_app
         self.overlay: RegionOverlay | None = None
         self.screen: QRect | None = None  # the screen the screenshot is of, where the overlay opens
 
@@ -90,11 +94,16 @@ class RegionChooser:
         from assistant.ui.overlay import RegionOverlay
 
         overlay = RegionOverlay(screenshot, self.screen)
-        overlay.changed.connect(self._say)
+        overlay.spoken_by_app = self._spoken_by_app
+        overlay.changed.connect(self._on_changed)
         overlay.chosen.connect(self._on_chosen)
         overlay.cancelled.connect(self._on_cancelled)
         self.overlay = overlay
         overlay.open()
+
+    def _on_changed(self, text: str) -> None:
+        if self._spoken_by_app():
+            self._say(text)
 
     def _on_chosen(self, image: Image.Image) -> None:
         self._drop()

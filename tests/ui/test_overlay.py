@@ -108,3 +108,32 @@ def test_a_screenshot_with_more_pixels_than_the_screen_is_cropped_in_its_own_pix
         qtbot.keyClick(widget, Qt.Key.Key_Enter)
     assert blocker.args[0].size == (200, 120)
     assert blocker.args[0].getpixel((0, 0)) == (100, 60, 0)
+
+
+@pytest.mark.parametrize("spoken_by_app", [True, False])
+def test_each_change_reaches_the_user_once(qtbot, monkeypatch, spoken_by_app):
+    """The app's speech goes through the screen reader: an announcement as well made it say the
+    instructions and every position twice (heard over AT-SPI in the Spanish walk-through). Without the
+    app's speech the announcement is the one way, and nothing is handed to the app to show instead."""
+    from assistant.ui import overlay as overlay_module
+    from assistant.ui.pictures import RegionChooser
+
+    announced: list[str] = []
+    monkeypatch.setattr(overlay_module, "announce", lambda _widget, text: announced.append(text))
+    said: list[str] = []
+    chooser = RegionChooser(said.append, lambda image: None, lambda: None, lambda: spoken_by_app)
+    chooser.screen = QRect(0, 0, 200, 120)
+    chooser.open(gradient(200, 120))
+    widget = chooser.overlay
+    assert widget is not None
+    qtbot.addWidget(widget)
+    qtbot.waitExposed(widget)
+    qtbot.keyClick(widget, Qt.Key.Key_Right)
+    where = f"100 by 60 pixels, {50 + STEP} from the left, 30 from the top."
+    if spoken_by_app:
+        assert announced == []
+        assert said[-1] == where and said[0].startswith("Choose a region.") and len(said) == 2
+    else:
+        assert said == []
+        assert announced[0].startswith("Choose a region.") and announced[1:] == [where]
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
