@@ -40,7 +40,7 @@ class ConversationWindow:
         dialog.show_and_focus()
         if self._app.session.conversation.image is None:
             message = self._app.session.no_image_message()
-            dialog.set_status(message)
+            dialog.set_status(message, spoken=True)  # said here: announced only where the app is silent
             self._app.say(message, interrupt=True)
 
     def _on_message(self, text: str) -> None:

@@ -120,7 +120,7 @@ class ListeningFlow(QObject):
         else:
             # Translators: said after a spoken question was heard; {text} is the question as heard.
             message = _("Heard: {text} Press Enter to ask.").format(text=text)
-            self._dialog.set_status(message)
+            self._dialog.set_status(message, spoken=True)  # told below: not announced as well
             self._teller.tell(message)
 
     def _on_stopped(self) -> None:
@@ -131,5 +131,5 @@ class ListeningFlow(QObject):
     def _on_failed(self, message: str) -> None:
         if self._dialog is not None:
             self._dialog.set_listening(False)
-            self._dialog.set_status(message)
+            self._dialog.set_status(message, spoken=True)
         self._teller.fail(message)

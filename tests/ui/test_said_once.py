@@ -1,0 +1,90 @@
+"""What the app says in the conversation dialog reaches a screen reader's user once: where the app speaks
+(through the screen reader, or its own voice), the dialog does not announce the same sentence as well; where
+it is silent, the announcement is the one way. The walk-through in Spanish heard over AT-SPI the sentence
+"Todavía no hay ninguna imagen…" announced by the dialog while the app said it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.config import Settings
+from assistant.ui import dialog as dialog_module
+from assistant.ui.dialog import ConversationDialog
+
+
+class Told:
+    """The controller as its helpers tell the user through it: what was said, and whether it speaks."""
+
+    def __init__(self, speaking: bool) -> None:
+        self.speaking = speaking
+        self.said: list[str] = []
+
+    def say(self, text: str, interrupt: bool = False) -> None:
+        self.said.append(text)
+
+    def tell(self, text: str) -> None:
+        self.said.append(text)
+
+    def fail(self, message: str) -> None:
+        self.said.append(message)
+
+    def set_status(self, text: str) -> None:
+        pass
+
+    def show_progress(self, text: str) -> None:
+        pass
+
+    def hush(self) -> None:
+        pass
+
+
+@pytest.fixture
+def announced(monkeypatch) -> list[str]:
+    found: list[str] = []
+    monkeypatch.setattr(dialog_module, "announce", lambda _widget, text: found.append(text))
+    return found
+
+
+def _once(told: Told, announced: list[str], sentence: str) -> None:
+    heard = told.said + announced if told.speaking else announced
+    assert heard.count(sentence) == 1, (told.said, announced)
+
+
+@pytest.mark.parametrize("speaking", [True, False])
+def test_the_dialog_opened_without_a_picture_says_what_to_do_once(qtbot, announced, speaking):
+    from assistant.ui.conversation_window import ConversationWindow
+
+    told = Told(speaking)
+    message = "There is no image yet. Describe the screen first, with Control Alt D."
+    session = SimpleNamespace(
+        conversation=SimpleNamespace(image=None), image_text=None, no_image_message=lambda: message
+    )
+    app = SimpleNamespace(
+        settings=Settings(), session=session, ask=print, new_capture=print, handle=print, say=told.say
+    )
+    app.speaking = speaking
+    window = ConversationWindow(app)  # type: ignore[arg-type]
+    window.open()
+    assert window.dialog is not None
+    qtbot.addWidget(window.dialog)
+    _once(told, announced, message)
+
+
+@pytest.mark.parametrize("speaking", [True, False])
+def test_a_heard_question_and_a_failure_to_hear_are_said_once(qtbot, announced, speaking, tmp_path):
+    from assistant.ui.earcons import Earcons
+    from assistant.ui.listening_flow import ListeningFlow
+
+    told = Told(speaking)
+    dialog = ConversationDialog()
+    qtbot.addWidget(dialog)
+    dialog.spoken_by_app = lambda: speaking
+    flow = ListeningFlow(told, Earcons(log_to=tmp_path))  # cues written down, no player thread
+    flow._dialog = dialog  # as `listen` leaves it, without opening a microphone
+    flow._ask_at_once = False
+    flow._on_transcribed("What colour is it?")
+    _once(told, announced, "Heard: What colour is it? Press Enter to ask.")
+    flow._on_failed("No microphone was found. Connect one, then try again.")
+    _once(told, announced, "No microphone was found. Connect one, then try again.")
