@@ -8,8 +8,18 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from assistant.config import HotkeyError, Settings
 from assistant.i18n import _
@@ -47,8 +57,10 @@ class SettingsDialog(QDialog):
         self.errors.setAccessibleName(_("Problems"))
         self.errors.setWordWrap(True)
 
-        # Built and added in the order Tab visits them.
-        layout = QVBoxLayout(self)
+        # Built and added in the order Tab visits them, in a column that scrolls: all of them are taller
+        # than a 1080-pixel screen, and OK, Apply and Cancel stay in sight below it.
+        groups = QWidget()
+        layout = QVBoxLayout(groups)
         self.hotkeys_box = HotkeysBox(settings, desktop_keys)
         layout.addWidget(self.hotkeys_box)
         self.speech_box = SpeechBox(self, voices, screen_reader)
@@ -63,8 +75,18 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.questions_box)
         self.capture_box = CaptureBox(self)
         layout.addWidget(self.capture_box)
+        self.groups = QScrollArea()
+        self.groups.setWidget(groups)
+        self.groups.setWidgetResizable(True)
+        self.groups.setFrameShape(QFrame.Shape.NoFrame)
+        self.groups.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it follows the focus
+        self.groups.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.groups.setMinimumWidth(groups.sizeHint().width() + bar)
 
-        layout.addWidget(self.errors)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.groups, 1)
+        outer.addWidget(self.errors)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Apply
@@ -75,8 +97,26 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         self.buttons = buttons
+        self._fit_to_screen(groups)
+        # Tab scrolls to the field it reaches; an Alt key's jump does not, so the focus is followed.
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._follow_focus)
+
+    def _fit_to_screen(self, groups: QWidget) -> None:
+        """As tall as the groups need, but no taller than the screen's free height."""
+        screen = self.screen().availableGeometry()
+        rest = self.sizeHint().height() - self.groups.sizeHint().height()
+        frame = 40  # the title bar and borders the window manager adds
+        height = min(groups.sizeHint().height() + rest, screen.height() - frame)
+        self.resize(self.sizeHint().width(), max(height, self.minimumSizeHint().height()))
+
+    def _follow_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        column = self.groups.widget()
+        if new is not None and column is not None and column.isAncestorOf(new):
+            self.groups.ensureWidgetVisible(new)
 
     def collect(self) -> Settings:
         """The settings as the controls show them; raises HotkeyError naming the first bad hotkey."""

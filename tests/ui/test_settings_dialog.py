@@ -372,3 +372,24 @@ def test_the_arrow_keys_start_from_the_saved_model(qtbot, saved, shown, after_do
     assert model.currentText() == shown
     qtbot.keyClick(model, Qt.Key.Key_Down)
     assert model.currentText() == after_down  # the first known model, or the one after the saved one
+
+
+def test_the_window_fits_the_screen_and_follows_the_focus(qtbot, dialog):
+    """Its groups are taller than a 1080-pixel screen (1,342 pixels in the Spanish walk-through, OK and
+    Cancel below the screen's edge): they scroll, the buttons stay in sight, and the field the focus moves
+    to, by Tab or by an Alt key, is scrolled into sight."""
+    from PySide6.QtCore import QPoint, QRect
+
+    screen = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().height() <= screen.height()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert dialog.rect().contains(QRect(ok.mapTo(dialog, QPoint(0, 0)), ok.size()))
+    viewport = dialog.groups.viewport()
+    last = dialog.capture_box.capture_setup
+    last.setFocus(Qt.FocusReason.ShortcutFocusReason)  # as its Alt key moves it there
+    qtbot.waitUntil(last.hasFocus)
+    assert viewport.rect().contains(QRect(last.mapTo(viewport, QPoint(0, 0)), last.size()))
+    first = dialog.hotkeys_box.hotkey_edits["describe-screen"]
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+    assert viewport.rect().contains(QRect(first.mapTo(viewport, QPoint(0, 0)), first.size()))
