@@ -68,8 +68,8 @@ class ListenWorker(QObject):
     """Lives on the listening thread. Connect to `listen` with a queued signal only."""
 
     loading = Signal(str)
-    heard = Signal()  # listening ended (silence, key pressed again, or the source ended)
-    stopped = Signal()  # listening was stopped before any speech
+    heard = Signal()  # speech was heard and listening ended (silence, key pressed again, the source ended)
+    stopped = Signal()  # listening ended with nothing heard (stopped before any speech)
     transcribed = Signal(str)
     failed = Signal(str)
 
@@ -84,18 +84,16 @@ class ListenWorker(QObject):
             with request.open_source() as source:
                 samples = request.listener.listen(source)
         except UserError as error:  # SpeechInputError: no microphone, busy device, no speech, …
-            self.heard.emit()
             self.failed.emit(str(error))
             return
         except Exception:
             log.exception("Listening failed")
-            self.heard.emit()
             self.failed.emit(_("Listening failed; type your question instead."))
             return
-        self.heard.emit()
         if samples.size == 0:
             self.stopped.emit()
             return
+        self.heard.emit()  # only now: "working out what you said" follows it
         try:
             text = self._transcriber_for(request).transcribe(samples)
         except UserError as error:

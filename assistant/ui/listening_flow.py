@@ -103,11 +103,16 @@ class ListeningFlow(QObject):
     def _on_voice_heard(self) -> None:
         self._teller.set_status(_("Hearing you…"))
 
-    def _on_heard(self) -> None:
+    def _end_listening(self) -> None:
+        """The microphone is closed: the Talk button is Talk again."""
         self.listener = None
-        self._earcons.play("stopped-listening")
         if self._dialog is not None:
             self._dialog.set_listening(False)
+
+    def _on_heard(self) -> None:
+        self._end_listening()
+        self._earcons.play("stopped-listening")
+        if self._dialog is not None:
             self._dialog.set_status(_("Working out what you said…"))
         self._teller.set_status(_("Working out what you said…"))
 
@@ -124,12 +129,14 @@ class ListeningFlow(QObject):
             self._teller.tell(message)
 
     def _on_stopped(self) -> None:
+        self._end_listening()
+        self._earcons.play("stopped-listening")
         if self._dialog is not None:
             self._dialog.set_status(_("Stopped listening."))
         self._teller.set_status(_("Stopped listening."))
 
     def _on_failed(self, message: str) -> None:
+        self._end_listening()  # the error cue follows, not the end-of-listening one
         if self._dialog is not None:
-            self._dialog.set_listening(False)
             self._dialog.set_status(message, spoken=True)
         self._teller.fail(message)

@@ -20,18 +20,21 @@ class Told:
     def __init__(self, speaking: bool) -> None:
         self.speaking = speaking
         self.said: list[str] = []
+        self.statuses: list[str] = []
 
     def say(self, text: str, interrupt: bool = False) -> None:
         self.said.append(text)
 
     def tell(self, text: str) -> None:
+        self.statuses.append(text)
         self.said.append(text)
 
     def fail(self, message: str) -> None:
+        self.statuses.append(message)
         self.said.append(message)
 
     def set_status(self, text: str) -> None:
-        pass
+        self.statuses.append(text)
 
     def show_progress(self, text: str) -> None:
         pass
@@ -88,3 +91,55 @@ def test_a_heard_question_and_a_failure_to_hear_are_said_once(qtbot, announced, 
     _once(told, announced, "Heard: What colour is it? Press Enter to ask.")
     flow._on_failed("No microphone was found. Connect one, then try again.")
     _once(told, announced, "No microphone was found. Connect one, then try again.")
+
+
+def _listen_once(qtbot, tmp_path, source, stop: bool = False) -> tuple[Told, ConversationDialog, list[str]]:
+    """Ask by voice once from `source` on the real listening thread (`stop`: pressed again at once); what
+    was told, the dialog, and the cues."""
+    from assistant.ui.earcons import Earcons
+    from assistant.ui.listening_flow import ListeningFlow
+
+    told = Told(speaking=True)
+    dialog = ConversationDialog()
+    qtbot.addWidget(dialog)
+    flow = ListeningFlow(told, Earcons(log_to=tmp_path), source)
+    try:
+        flow.listen(dialog, Settings())
+        if stop:
+            flow.stop()
+        qtbot.waitUntil(lambda: not flow.active and told.statuses[-1] != "Listening…", timeout=5000)
+    finally:
+        assert flow.shutdown(5)
+    cues = [line.split()[1] for line in (tmp_path / "cues.log").read_text().splitlines()]
+    return told, dialog, cues
+
+
+def test_no_microphone_is_not_taken_for_words_being_worked_out(qtbot, tmp_path):
+    """With no microphone the user heard "Working out what you said…" before the failure: nothing was
+    said. Now the failure follows "Listening…", with its error cue, and the Talk button is Talk again."""
+    from assistant.speech.microphone import NO_MICROPHONE
+    from assistant.speech.stt import SpeechInputError
+
+    def no_microphone():
+        raise SpeechInputError(NO_MICROPHONE)
+
+    told, dialog, cues = _listen_once(qtbot, tmp_path, no_microphone)
+    assert told.statuses == ["Listening…", NO_MICROPHONE]
+    assert told.said == [NO_MICROPHONE]
+    assert dialog.talk_button.accessibleName() == "Talk"
+    assert cues == ["listening"]  # the error cue is the told failure's (Told plays none)
+
+
+def test_listening_that_hears_nothing_says_only_that_it_stopped(qtbot, tmp_path):
+    """It said "Working out what you said…" before "Stopped listening.", with nothing heard."""
+    import contextlib
+    import itertools
+
+    import numpy as np
+
+    quiet = lambda: contextlib.nullcontext(itertools.repeat(np.zeros(1600, np.float32)))  # noqa: E731
+    told, dialog, cues = _listen_once(qtbot, tmp_path, quiet, stop=True)
+    assert told.statuses == ["Listening…", "Stopped listening."]
+    assert dialog.status.text() == "Stopped listening."
+    assert dialog.talk_button.accessibleName() == "Talk"
+    assert cues == ["listening", "stopped-listening"]
