@@ -5,7 +5,7 @@ the choices, say the first problem, and hand on the new settings."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +37,7 @@ class SettingsDialog(QDialog):
     """Edits a copy of the settings; OK or Apply emits `applied` with the new settings."""
 
     applied = Signal(object)
+    problem = Signal(str)  # a choice that cannot be applied, in one sentence: the app says it
 
     def __init__(
         self,
@@ -53,6 +54,9 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(_("Settings — Assistant"))
         self.setAccessibleName(_("Settings"))
         self.settings = dataclasses.replace(settings, hotkeys=dict(settings.hotkeys))
+        # Whether the app's speech says `problem` (the controller sets it); where it does not, the problem
+        # is announced to screen readers instead, never both (a screen reader would say it twice).
+        self.spoken_by_app: Callable[[], bool] = lambda: False
         self.errors = QLabel("")
         self.errors.setAccessibleName(_("Problems"))
         self.errors.setWordWrap(True)
@@ -137,7 +141,9 @@ class SettingsDialog(QDialog):
         """Show the problem under the groups and say it."""
         self.errors.setText(problem)
         self.errors.setAccessibleDescription(problem)
-        announce(self.errors, problem)
+        if not self.spoken_by_app():
+            announce(self.errors, problem)
+        self.problem.emit(problem)
 
     def apply(self) -> bool:
         try:

@@ -41,6 +41,8 @@ class SettingsFlow:
                 app.settings, self.voices(), self.input_devices(), screen_reader=reader, desktop_keys=keys
             )
             dialog.applied.connect(self._applied)
+            dialog.spoken_by_app = lambda: app.speaking
+            dialog.problem.connect(self._problem)
             dialog.finished.connect(self._closed)
             self.dialog = dialog
             # Not app.settings: the dialog writes some values its own way (a short model name as its hub
@@ -53,6 +55,15 @@ class SettingsFlow:
     def _closed(self, _result: int) -> None:
         self.dialog = None
         self._shown = None
+
+    def _problem(self, problem: str) -> None:
+        """A choice Settings cannot apply: said with the error cue where the app speaks (the window
+        announces it where it does not), as every failure is; it was only announced, so the app's own
+        voice said nothing."""
+        if self._app.speaking:
+            self._app.fail(problem)
+        else:
+            self._app.earcons.play("error")
 
     def _applied(self, new: Settings) -> None:
         shown, self._shown = self._shown, new

@@ -393,3 +393,37 @@ def test_the_window_fits_the_screen_and_follows_the_focus(qtbot, dialog):
     first.setFocus()
     qtbot.waitUntil(first.hasFocus)
     assert viewport.rect().contains(QRect(first.mapTo(viewport, QPoint(0, 0)), first.size()))
+
+
+@pytest.mark.parametrize("speaking", [True, False])
+def test_a_problem_is_said_by_the_app_or_announced_never_both(qtbot, monkeypatch, speaking):
+    """A bad hotkey was only announced to screen readers: with the app's own voice nothing was heard,
+    and no error cue. Now the app says it, with the cue, as every failure; silent, it is announced."""
+    from types import SimpleNamespace
+
+    from assistant.ui import settings_dialog
+    from assistant.ui.settings_flow import SettingsFlow
+
+    announced: list[str] = []
+    monkeypatch.setattr(settings_dialog, "announce", lambda _widget, text: announced.append(text))
+    failed: list[str] = []
+    cues: list[str] = []
+    app = SimpleNamespace(
+        settings=Settings(),
+        speaker=None,
+        hotkeys=None,
+        speaking=speaking,
+        fail=failed.append,
+        earcons=SimpleNamespace(play=cues.append),
+    )
+    flow = SettingsFlow(app)  # type: ignore[arg-type]
+    flow.open()
+    dialog = flow.dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    dialog.hotkeys_box.hotkey_edits["stop"].setText("ctrl+banana")
+    assert not dialog.apply()
+    problem = dialog.errors.text()
+    assert problem.startswith("Stop speaking:")
+    assert (failed, announced, cues) == (([problem], [], []) if speaking else ([], [problem], ["error"]))
+    dialog.reject()
