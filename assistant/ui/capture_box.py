@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from assistant.config import CAPTURE_BACKENDS, Settings
 from assistant.i18n import N_, _
-from assistant.ui.announce import announce
 from assistant.ui.capture_question import CaptureQuestion
 from assistant.ui.settings_group import SettingsGroup, SettingsHolder
 
@@ -23,6 +23,8 @@ CAPTURE_LABELS = {
 
 
 class CaptureBox(SettingsGroup):
+    answered = Signal(bool, str)  # whether capture is allowed, the sentence the window says
+
     def __init__(self, owner: SettingsHolder, parent: QWidget | None = None) -> None:
         """`owner`: the window whose settings keep that the desktop allowed capture."""
         super().__init__(_("Screen capture"), parent)
@@ -56,9 +58,9 @@ class CaptureBox(SettingsGroup):
 
     def _capture_answered(self, allowed: bool, message: str) -> None:
         self.capture_setup.setEnabled(True)
-        announce(self.capture_status, message)
         if allowed:
             self._owner.settings = dataclasses.replace(self._owner.settings, capture_set_up=True)
+        self.answered.emit(allowed, message)
 
     def chosen(self, settings: Settings) -> Settings:
         return dataclasses.replace(settings, capture_backend=self.capture_backend.currentData())

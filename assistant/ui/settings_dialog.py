@@ -37,7 +37,9 @@ class SettingsDialog(QDialog):
     """Edits a copy of the settings; OK or Apply emits `applied` with the new settings."""
 
     applied = Signal(object)
-    problem = Signal(str)  # a choice that cannot be applied, in one sentence: the app says it
+    # A sentence for the app to say: a choice that cannot be applied (True: a failure), or how setting up
+    # screen capture went.
+    told = Signal(str, bool)
 
     def __init__(
         self,
@@ -54,7 +56,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(_("Settings — Assistant"))
         self.setAccessibleName(_("Settings"))
         self.settings = dataclasses.replace(settings, hotkeys=dict(settings.hotkeys))
-        # Whether the app's speech says `problem` (the controller sets it); where it does not, the problem
+        # Whether the app's speech says what `told` carries (the controller sets it); where it does not, it
         # is announced to screen readers instead, never both (a screen reader would say it twice).
         self.spoken_by_app: Callable[[], bool] = lambda: False
         self.errors = QLabel("")
@@ -78,6 +80,8 @@ class SettingsDialog(QDialog):
         self.questions_box = SpokenQuestionsBox(settings, input_devices)
         layout.addWidget(self.questions_box)
         self.capture_box = CaptureBox(self)
+        status = self.capture_box.capture_status
+        self.capture_box.answered.connect(lambda allowed, said: self._tell(status, said, not allowed))
         layout.addWidget(self.capture_box)
         self.groups = QScrollArea()
         self.groups.setWidget(groups)
@@ -141,9 +145,12 @@ class SettingsDialog(QDialog):
         """Show the problem under the groups and say it."""
         self.errors.setText(problem)
         self.errors.setAccessibleDescription(problem)
+        self._tell(self.errors, problem, failure=True)
+
+    def _tell(self, widget: QWidget, text: str, failure: bool) -> None:
         if not self.spoken_by_app():
-            announce(self.errors, problem)
-        self.problem.emit(problem)
+            announce(widget, text)
+        self.told.emit(text, failure)
 
     def apply(self) -> bool:
         try:

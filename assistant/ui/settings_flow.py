@@ -42,7 +42,7 @@ class SettingsFlow:
             )
             dialog.applied.connect(self._applied)
             dialog.spoken_by_app = lambda: app.speaking
-            dialog.problem.connect(self._problem)
+            dialog.told.connect(self._told)
             dialog.finished.connect(self._closed)
             self.dialog = dialog
             # Not app.settings: the dialog writes some values its own way (a short model name as its hub
@@ -56,13 +56,13 @@ class SettingsFlow:
         self.dialog = None
         self._shown = None
 
-    def _problem(self, problem: str) -> None:
-        """A choice Settings cannot apply: said with the error cue where the app speaks (the window
-        announces it where it does not), as every failure is; it was only announced, so the app's own
-        voice said nothing."""
+    def _told(self, text: str, failure: bool) -> None:
+        """What Settings says (a choice it cannot apply, with the error cue; how capture was set up) is said
+        by the app where it speaks, as every state change; the window announces it where the app does not.
+        It was only announced, so the app's own voice said nothing."""
         if self._app.speaking:
-            self._app.fail(problem)
-        else:
+            (self._app.fail if failure else self._app.tell)(text)
+        elif failure:
             self._app.earcons.play("error")
 
     def _applied(self, new: Settings) -> None:
