@@ -34,7 +34,7 @@ class HotkeysBox(SettingsGroup):
         if desktop_keys:
             # On Wayland the desktop binds the keys; what the user chose in its dialog wins over ours.
             bound = "; ".join(
-                f"{BY_NAME[name].spoken_name}: {keys or 'none'}"
+                f"{BY_NAME[name].spoken_name}: {keys or _('none')}"
                 for name, keys in desktop_keys.items()
                 if name in BY_NAME
             )

@@ -180,3 +180,15 @@ def test_the_tray_icons_tooltip_is_spanish(qtbot, spanish):
     tray = TrayView(lambda name: None, {})
     tray.set_status("Listo.")
     assert tray.icon.toolTip() == "Asistente: Listo."
+
+
+def test_keys_the_desktop_left_unbound_are_named_in_spanish(qtbot, spanish):
+    """On Wayland, Settings lists the keys the desktop bound; one it left unbound read "none" in English."""
+    from assistant.ui.hotkeys_box import HotkeysBox
+
+    box = HotkeysBox(Settings(), {"describe-screen": "Super+D", "stop": ""})
+    qtbot.addWidget(box)
+    assert box.desktop_keys.text() == (
+        "El escritorio asigna estas teclas (cámbialas en su configuración): Describir pantalla: Super+D; "
+        "Dejar de hablar: ninguno."
+    )
