@@ -31,6 +31,7 @@ from assistant.engine.server_consent import (
 )
 from assistant.engine.server_probe import check_pictures
 from assistant.engine.server_stream import stream_chat
+from assistant.engine.text import without_hidden
 from assistant.i18n import _
 
 if TYPE_CHECKING:
@@ -53,7 +54,6 @@ TEXT_WORDS = 1500
 CONCURRENT_REQUESTS = 4
 
 _MARKUP = re.compile(r"[*#`]+")  # Markdown a screen reader would read out as symbols
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 _THINKING = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -215,7 +215,7 @@ def clean_answer(raw: str, final: bool = True) -> str:
     text = _THINKING.sub(" ", raw)
     if "</think>" in text:  # a template that opened the thinking in the prompt sends only its end
         text = text[text.rindex("</think>") + len("</think>") :]
-    text = _SPACE.sub(" ", _MARKUP.sub("", _CONTROL.sub(" ", text))).strip()
+    text = _SPACE.sub(" ", _MARKUP.sub("", without_hidden(text))).strip()
     if not text:
         return ""
     text = text[0].upper() + text[1:]

@@ -18,12 +18,13 @@ import http.client
 import io
 import json
 import ssl
+import time
 from typing import Any
 
 from PIL import Image
 
 from assistant.engine.server_consent import ServerAddress
-from assistant.engine.server_stream import ServerNoPictures
+from assistant.engine.server_stream import ServerNoPictures, closed_at
 from assistant.i18n import _
 
 PROBE_TIMEOUT_S = 5.0
@@ -37,7 +38,8 @@ def check_pictures(address: ServerAddress, model: str, key: str | None, timeout:
     """Raise ServerNoPictures where the server says its model reads no pictures."""
     timeout = min(timeout, PROBE_TIMEOUT_S)
     props = _ask(address, "GET", "/props", None, key, timeout)  # llama.cpp
-    vision = props.get("modalities", {}).get("vision") if isinstance(props, dict) else None
+    modalities = props.get("modalities") if isinstance(props, dict) else None
+    vision = modalities.get("vision") if isinstance(modalities, dict) else None
     if vision is False:
         raise _no_pictures(address, model)
     if vision is True:
@@ -108,7 +110,8 @@ def _no_pictures(address: ServerAddress, model: str) -> ServerNoPictures:
 
 
 def _ask(address: ServerAddress, method: str, path: str, body: Any, key: str | None, timeout: float) -> Any:
-    """The JSON the server answers, or None for anything else (no such page, an error, not JSON)."""
+    """The JSON the server answers, or None for anything else (no such page, an error, not JSON, not
+    all of it within twice `timeout`: a server that sends a byte now and then is not waited for)."""
     if address.scheme == "https":
         connection: http.client.HTTPConnection = http.client.HTTPSConnection(
             address.host, address.port, timeout=timeout, context=ssl.create_default_context()
@@ -121,14 +124,22 @@ def _ask(address: ServerAddress, method: str, path: str, body: Any, key: str | N
     if body is not None:
         headers["Content-Type"] = "application/json"
     try:
-        connection.request(
-            method, f"{address.path}{path}", json.dumps(body).encode() if body is not None else None, headers
-        )
-        response = connection.getresponse()
-        if response.status != 200 or "json" not in response.getheader("Content-Type", ""):
+        connection.connect()
+        with closed_at(connection.sock, time.monotonic() + 2 * timeout) as expired:
+            connection.request(
+                method,
+                f"{address.path}{path}",
+                json.dumps(body).encode() if body is not None else None,
+                headers,
+            )
+            response = connection.getresponse()
+            if response.status != 200 or "json" not in response.getheader("Content-Type", ""):
+                return None
+            answer = response.read(_BODY_LIMIT)
+        if expired.is_set():
             return None
         with contextlib.suppress(ValueError, RecursionError):
-            return json.loads(response.read(_BODY_LIMIT))
+            return json.loads(answer)
         return None
     except (OSError, http.client.HTTPException):
         return None  # the chat request that follows says what is wrong with the server

@@ -17,6 +17,11 @@ _ANSWER_LABEL = re.compile(r"^\s*Answer\s*:", re.IGNORECASE)
 _MAX_PHRASE = 12  # longest phrase whose repetition is collapsed, in words
 
 
+def without_hidden(text: str) -> str:
+    """`text` with each control, replacement or hidden format character a space: for any model's text."""
+    return _CONTROL.sub(" ", text)
+
+
 def _key(word: str) -> str:
     return word.lower().strip(",.;:!?-")
 
@@ -45,7 +50,7 @@ def clean_output(raw: str, prompt: str = "", final: bool = True) -> str:
 
     With `final=False` (text still being generated) no full stop is added.
     """
-    text = _CONTROL.sub(" ", raw)
+    text = without_hidden(raw)
     prompt = prompt.strip()
     if prompt and text.strip().startswith(prompt):
         text = text.strip()[len(prompt) :]
