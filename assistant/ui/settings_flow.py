@@ -53,6 +53,10 @@ class SettingsFlow:
         self.dialog.activateWindow()
 
     def _closed(self, _result: int) -> None:
+        # Deleted, not only hidden: its connections kept it alive, and each closed window stayed in the
+        # accessibility tree (a second "Settings" dialog there after opening it again).
+        if self.dialog is not None:
+            self.dialog.deleteLater()
         self.dialog = None
         self._shown = None
 

@@ -435,3 +435,22 @@ def test_what_settings_says_is_said_by_the_app_or_announced_never_both(qtbot, mo
     else:
         assert (failed, told, announced, cues) == ([], [], [problem, done], ["error"])
     dialog.reject()
+
+
+def test_a_closed_settings_window_is_gone_not_hidden(qtbot):
+    """Each Settings window closed stayed alive, hidden: opened three times, a screen reader's tree held
+    three "Settings" dialogs. Closed, it is deleted."""
+    from types import SimpleNamespace
+
+    import shiboken6
+
+    from assistant.ui.settings_flow import SettingsFlow
+
+    app = SimpleNamespace(settings=Settings(), speaker=None, hotkeys=None, speaking=False)
+    flow = SettingsFlow(app)  # type: ignore[arg-type]
+    for _ in range(2):
+        flow.open()
+        dialog = flow.dialog
+        assert dialog is not None
+        dialog.reject()
+        qtbot.waitUntil(lambda dialog=dialog: not shiboken6.isValid(dialog))
