@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import time
 import types
@@ -59,6 +60,12 @@ RATE_RANGE = (80, 1000)
 SPEAK_WITH = ("screen-reader", "own-voice", "both")
 # How the screen is captured: "auto" lets the desktop decide (assistant.capture.backends).
 CAPTURE_BACKENDS = ("auto", "mss", "grim", "portal", "screencast")
+# The app's language as Settings writes it ("es", "pt_BR"), or as a locale names one ("es_MX.UTF-8@euro"):
+# gettext joins it to the catalogues' folder, so a path ("/tmp/x", "../x") would load a catalogue from
+# anywhere, and `doctor` says it.
+_LANGUAGE_TAG = re.compile(
+    r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}(?:\.[A-Za-z0-9-]{1,20})?(?:@[A-Za-z0-9]{1,20})?"
+)
 
 
 class SettingsError(UserError):
@@ -120,6 +127,7 @@ _CHECKS: dict[str, typing.Callable[[Any], bool]] = {
     "text_word_limit": lambda value: 0 <= value <= TEXT_WORD_LIMIT_MAX,
     "speak_with": lambda value: value in SPEAK_WITH,
     "capture_backend": lambda value: value in CAPTURE_BACKENDS,
+    "interface_language": lambda value: value == "" or _LANGUAGE_TAG.fullmatch(value) is not None,
     "model": bool,
     "device": bool,
     "precision": bool,

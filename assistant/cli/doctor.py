@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from assistant import __version__
 from assistant.config import Settings
 from assistant.i18n import _, decimal, ngettext, pgettext
+from assistant.text_safety import for_terminal
 
 if TYPE_CHECKING:
     from assistant.engine.runtime import MachineInfo
@@ -40,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _section(title: str, lines: list[str]) -> None:
     # Translators: a section title of `assistant doctor`'s report, followed by its lines.
     print(_("{title}:").format(title=title))
-    for line in lines:
-        print(f"  {line}")
+    for line in lines:  # they quote settings, model names and paths, which anyone may have written
+        print(f"  {for_terminal(line)}")
 
 
 def _safely(check: Callable[[], list[str]], what: str) -> list[str]:

@@ -91,7 +91,14 @@ CHOOSE_IN_SETTINGS = N_("choose a downloaded model in Settings, under Descriptio
 
 
 def is_local(model: str) -> bool:
-    return Path(model).expanduser().is_dir()
+    return _on_disk(model, Path.is_dir)
+
+
+def _on_disk(model: str, test: Callable[[Path], bool]) -> bool:
+    try:
+        return test(Path(model).expanduser())
+    except (OSError, ValueError):  # a name longer than a path may be (ENAMETOOLONG) is not on the disk
+        return False
 
 
 def offline() -> bool:
@@ -269,7 +276,7 @@ def ensure_model(
                 _("The folder {folder} holds no model (config.json is missing).").format(folder=folder)
             )
         return folder
-    if Path(model).expanduser().exists() or model.startswith((".", "/", "~")):
+    if _on_disk(model, Path.exists) or model.startswith((".", "/", "~")):
         raise ModelNotAvailable(
             _("The model folder {model} does not exist. Check the path.").format(model=model)
         )
