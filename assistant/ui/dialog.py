@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -283,7 +284,8 @@ class ConversationDialog(QDialog):
         path, _filter = QFileDialog.getSaveFileName(
             self,
             _("Save image"),
-            str(Path.home() / "image.png"),
+            # Translators: the name offered for a saved picture, before its ".png".
+            str(Path.home() / (pgettext("file name", "image") + ".png")),
             _("PNG image (*.png);;JPEG image (*.jpg *.jpeg)"),
         )
         if path:
@@ -297,7 +299,7 @@ class ConversationDialog(QDialog):
         try:
             self.image.save(path)
         except (OSError, ValueError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
+            reason = _why_not_saved(error)
             self.message.emit(
                 _("Could not save the image to {path}: {reason}. Choose another place.").format(
                     path=path, reason=reason
@@ -306,3 +308,18 @@ class ConversationDialog(QDialog):
             return False
         self.message.emit(_("Image saved as {name}.").format(name=path.name))
         return True
+
+
+def _why_not_saved(error: OSError | ValueError) -> str:
+    """Why a picture could not be written, in the user's language: the system's own words (strerror)
+    are English whatever the language chosen."""
+    if isinstance(error, ValueError):  # PIL knows no format for the file's extension
+        # Translators: why a picture could not be saved: its name ends in an extension that is no image's.
+        return _("its name does not end in .png or .jpg")
+    if isinstance(error, FileNotFoundError):
+        return _("its folder does not exist")
+    if isinstance(error, PermissionError):
+        return _("that folder may not be written to")
+    if error.errno == errno.ENOSPC:
+        return _("the disk is full")
+    return error.strerror or str(error)

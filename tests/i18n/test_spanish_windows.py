@@ -192,3 +192,32 @@ def test_keys_the_desktop_left_unbound_are_named_in_spanish(qtbot, spanish):
         "El escritorio asigna estas teclas (cámbialas en su configuración): Describir pantalla: Super+D; "
         "Dejar de hablar: ninguno."
     )
+
+
+def test_saving_the_picture_offers_and_explains_in_spanish(qtbot, spanish, tmp_path, monkeypatch):
+    """The name offered was "image.png", and a failure ended in the system's English ("No such file or
+    directory"): both are Spanish now."""
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    from assistant.ui.dialog import ConversationDialog
+
+    dialog = ConversationDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_image(Image.new("RGB", (8, 8)), "Un gato.")
+    offered: list[str] = []
+
+    def choose(_parent, _title, path, _filter):
+        offered.append(path)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose))
+    dialog.save_image()
+    assert offered[0].endswith("/imagen.png")
+    said: list[str] = []
+    dialog.message.connect(said.append)
+    missing = tmp_path / "no-such-folder" / "foto.png"
+    assert not dialog.save_image_to(missing)
+    assert said == [f"No se pudo guardar la imagen en {missing}: su carpeta no existe. Elige otro lugar."]
+    assert not dialog.save_image_to(tmp_path / "foto.xyz")
+    assert said[-1].endswith(": su nombre no termina en .png ni en .jpg. Elige otro lugar.")
