@@ -24,6 +24,11 @@ MAX_NEW_TOKENS = 128  # a sentence of a description or an answer is far shorter
 LENGTH_RATIO, LENGTH_SLACK = 1.5, 8
 # A sentence ends at . ! ? or … followed by a space; the text after the last one is still being written.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# The most words translated as one piece. A longer text (a run-on answer, a pasted question, a turn of a
+# saved conversation) goes by sentences, and a longer sentence at its last comma or semicolon before this,
+# else at this word: whole, it was cut to the model's 512 tokens read and MAX_NEW_TOKENS written.
+PIECE_WORDS = 40
+BATCH = 32  # pieces translated at once: a long text's hundreds of pieces are not one batch in memory
 
 
 def split_sentences(text: str) -> tuple[list[str], str]:
@@ -112,21 +117,30 @@ class Translator:
         return int(source_tokens * LENGTH_RATIO) + LENGTH_SLACK
 
     def translate(self, texts: Sequence[str], cancel: threading.Event | None = None) -> list[str]:
-        """Each of `texts` translated, in one batch; empty texts stay empty."""
+        """Each of `texts` translated, their pieces (`pieces`) BATCH at a time; empty texts stay empty."""
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        split = [pieces(text) for text in texts]
+        flat = [piece for parts in split for piece in parts]
+        if not flat:
+            return ["" for _text in texts]
+        done: list[str] = []
+        for start in range(0, len(flat), BATCH):
+            if start and cancel is not None and cancel.is_set():
+                raise Cancelled()
+            done += self._translate(flat[start : start + BATCH])
+        translated = iter(done)
+        return [" ".join(t for t in (next(translated) for _piece in parts) if t) for parts in split]
+
+    def _translate(self, texts: list[str]) -> list[str]:
         import torch
 
         from assistant.engine import marian
 
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        wanted = [index for index, text in enumerate(texts) if text.strip()]
-        results = ["" for _text in texts]
-        if not wanted:
-            return results
         self.load()
         assert self._loaded is not None
         tokenizer, model = self._loaded
-        batch = tokenizer([texts[i] for i in wanted], return_tensors="pt", padding=True, truncation=True)
+        batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True)
         with self._lock, torch.inference_mode(), one_thread():
             # Greedy: a beam search would cost the first sentence several times as long. One sentence
             # (the one speech waits for) runs over the model's layers alone, as fast as its products allow.
@@ -135,9 +149,26 @@ class Translator:
                 ids = marian.translate(model, batch, longest)
             else:
                 ids = model.generate(**batch, max_new_tokens=longest, num_beams=1, do_sample=False)
-        for index, text in zip(wanted, tokenizer.batch_decode(ids, skip_special_tokens=True), strict=True):
-            results[index] = " ".join(text.split())
-        return results
+        return [" ".join(text.split()) for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+
+def pieces(text: str) -> list[str]:
+    """What of `text` the model translates whole: the text itself up to PIECE_WORDS words, else its
+    sentences, each cut into runs of at most PIECE_WORDS words; none for a text of spaces."""
+    if len(text.split()) <= PIECE_WORDS:
+        return [text.strip()] if text.strip() else []
+    sentences, rest = split_sentences(text)
+    found: list[str] = []
+    for sentence in [*sentences, rest]:
+        words = sentence.split()
+        while len(words) > PIECE_WORDS:
+            ends = [at + 1 for at in range(PIECE_WORDS // 2, PIECE_WORDS) if words[at][-1] in ",;:"]
+            cut = ends[-1] if ends else PIECE_WORDS
+            found.append(" ".join(words[:cut]))
+            words = words[cut:]
+        if words:
+            found.append(" ".join(words))
+    return found
 
 
 @contextlib.contextmanager
