@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.server_consent import ServerAddress
+from assistant.engine.text import without_hidden
 from assistant.i18n import _
 
 # Longest error body read from a failing server; its message is cut to a few words anyway.
@@ -343,7 +344,7 @@ def _error_message(body: bytes) -> str:
             else:
                 break
         text = found if isinstance(found, str) else json.dumps(found)
-    line = " ".join(text.split())
+    line = " ".join(without_hidden(text).split())  # spoken and shown in the app, where nothing escapes them
     return line if len(line) <= 160 else line[:157] + "…"
 
 

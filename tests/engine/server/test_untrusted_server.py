@@ -20,7 +20,12 @@ from assistant.cli import main
 from assistant.engine import server_stream
 from assistant.engine.base import Cancelled
 from assistant.engine.server import ServerChoice, ServerEngine
-from assistant.engine.server_stream import ServerBadAnswer, ServerSlow, ServerThoughtOnly
+from assistant.engine.server_stream import (
+    ServerBadAnswer,
+    ServerRefused,
+    ServerSlow,
+    ServerThoughtOnly,
+)
 
 PICTURE = Image.new("RGB", (40, 30), (10, 120, 10))
 HANG_GUARD_S = 30.0  # a deadline for a call that must return, never a timing
@@ -282,6 +287,15 @@ def test_hidden_characters_in_an_answer_are_not_passed_on(hostile) -> None:
     text = ServerEngine(ServerChoice(server.url)).describe(PICTURE, on_text=heard.append)
     assert text == "A 31mred square and [2Jmore."
     assert all(not set(said) & set("\x9b\u202e\u200b\ufffd\x1b") for said in heard)
+
+
+def test_hidden_characters_in_a_servers_error_are_not_passed_on(hostile) -> None:
+    # The server's own words are spoken and shown in the app, where no terminal escapes them.
+    words = json.dumps({"error": {"message": "Busy \x1b[2J\x9b31m\u202e now"}}).encode()
+    server = hostile(only_the_stream(lambda h: send(h, 503, words, "application/json")))
+    with pytest.raises(ServerRefused) as refused:
+        ServerEngine(ServerChoice(server.url)).describe(PICTURE)
+    assert "(error 503: Busy [2J 31m now)" in str(refused.value)
 
 
 def test_describe_with_such_a_server_says_one_sentence(tmp_path, capsys) -> None:
