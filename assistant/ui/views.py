@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -107,11 +107,13 @@ class MainWindow(QWidget):
         # here and not announced as well: a screen reader would say it twice ("Ready." and "Ready. <the
         # model>", a description and "Ready. Last: <the description>"), as a real Orca 51 did.
         self.spoken_by_app: Callable[[], bool] = lambda: False
-        self.status = QLabel(_("Starting…"))
-        self.status.setAccessibleName(_("Status"))
+        self._state = _("Starting…")
+        self.status = QLabel(self._state)
+        self._name_status()  # read as the window opens, with the focus here
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.status.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.status.installEventFilter(self)  # its name catches up when the focus leaves it
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         for index, action in enumerate(ACTIONS):
@@ -143,11 +145,25 @@ class MainWindow(QWidget):
             self.buttons[action.name].setAccessibleDescription(tip)
 
     def set_status(self, text: str) -> None:
+        self._state = text
         self.status.setText(text)
-        self.status.setAccessibleName(_("Status: {text}").format(text=text))
+        # A screen reader reads out each new name of the control with the focus (a real Orca 51 said
+        # "Status: Ready. Last: <the description>" after the app had said the description; the window
+        # opens with the focus here). While the app speaks, the name changes once the focus is elsewhere.
+        if not (self.spoken_by_app() and self.status.hasFocus()):
+            self._name_status()
         self.setWindowTitle(_("Assistant: {text}").format(text=text) if len(text) < 60 else _("Assistant"))
         if not self.spoken_by_app():
             announce(self.status, text)
+
+    def _name_status(self) -> None:
+        # The state as set_status gave it (not a moving count: show_progress leaves the name alone).
+        self.status.setAccessibleName(_("Status: {text}").format(text=self._state))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.status and event.type() == QEvent.Type.FocusOut:
+            self._name_status()
+        return super().eventFilter(watched, event)
 
     def show_progress(self, text: str) -> None:
         """A count that moves every second: shown, and neither announced nor given to the status's

@@ -67,3 +67,34 @@ def test_the_fallback_window_announces_only_what_the_app_does_not_say(qtbot, mon
     speaking = False
     window.show_progress("Loading the model… 4 s")
     assert announced == ["Speech is off."]
+
+
+def test_the_focused_status_is_not_renamed_while_the_app_speaks(qtbot):
+    """The window opens with the focus on its status, and a screen reader reads out each new name of the
+    focused control: a real Orca 51 said "Estado: Listo. Lo último: <the description>" right after the
+    app had said the description, and "Listo." twice at start. While the app speaks, the focused status
+    keeps its name, which catches up as the focus leaves it; unfocused, or with the app silent, it is
+    renamed at once."""
+    window = MainWindow(lambda _name: None, DEFAULT_HOTKEYS)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.status.setFocus()
+    qtbot.waitUntil(window.status.hasFocus)
+    window.set_status("Loading the model…")
+    speaking = True
+    window.spoken_by_app = lambda: speaking
+    window.set_status("Ready. Last: A cat on a sofa.")
+    assert window.status.text() == "Ready. Last: A cat on a sofa."
+    assert window.status.accessibleName() == "Status: Loading the model…"
+    window.buttons["describe-screen"].setFocus()
+    qtbot.waitUntil(lambda: not window.status.hasFocus())
+    assert window.status.accessibleName() == "Status: Ready. Last: A cat on a sofa."
+    window.set_status("Describing the screen…")  # not focused: renamed, and no screen reader reads it
+    assert window.status.accessibleName() == "Status: Describing the screen…"
+    window.status.setFocus()
+    qtbot.waitUntil(window.status.hasFocus)
+    speaking = False
+    window.set_status("Speech is off.")
+    assert window.status.accessibleName() == "Status: Speech is off."
