@@ -29,6 +29,7 @@ from assistant.actions import DEFAULT_HOTKEYS, hotkey_text
 from assistant.engine.base import Turn
 from assistant.i18n import N_, _, pgettext
 from assistant.ui.announce import announce
+from assistant.ui.labels import buddy_label
 from assistant.ui.qtimage import pil_to_pixmap
 
 PREVIEW = (560, 360)
@@ -70,14 +71,12 @@ class ConversationDialog(QDialog):
         self.picture.setMinimumSize(160, 100)
         self.picture.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
-        conversation_label = QLabel(_("C&onversation:"))
         self.conversation = QListWidget()
         self.conversation.setAccessibleName(_("Conversation"))
         self.conversation.setWordWrap(True)
         self.conversation.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        conversation_label.setBuddy(self.conversation)
+        conversation_label = buddy_label(_("C&onversation:"), self.conversation)
 
-        text_label = QLabel(_("Te&xt on it:"))
         self.text_on_image = QPlainTextEdit()
         self.text_on_image.setReadOnly(True)
         # Read-only, but with a caret: a screen reader reads it line by line and word by word with the arrows.
@@ -91,13 +90,12 @@ class ConversationDialog(QDialog):
             _("The text read on the image, line by line; questions are answered from it.")
         )
         self.text_on_image.setPlainText("")  # until there is an image
-        text_label.setBuddy(self.text_on_image)
+        text_label = buddy_label(_("Te&xt on it:"), self.text_on_image)
 
-        question_label = QLabel(_("&Question:"))
         self.question = QLineEdit()
         self.question.setAccessibleName(_("Question"))
         self.question.setPlaceholderText(_("Ask about the image, then press Enter"))
-        question_label.setBuddy(self.question)
+        question_label = buddy_label(_("&Question:"), self.question)
         self.question.returnPressed.connect(self.submit)
 
         # Translators: the dialog's buttons: label (the letter after & is its mnemonic; keep them different

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QAbstractSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QFormLayout, QGroupBox, QLineEdit, QSpinBox, QWidget
 
 from assistant.config import IMAGE_TOKENS_MAX, Settings
 from assistant.i18n import _
+from assistant.ui.labels import buddy_label
 
 
 def name_editor(spin: QAbstractSpinBox) -> None:
@@ -42,8 +43,7 @@ class ImageBudgetBox(QGroupBox):
         self.tokens.setValue(settings.image_tokens)
         name_editor(self.tokens)
         # Translators: the label of the image-token budget; the letter after & is its Alt key.
-        label = QLabel(_("Ma&ximum image tokens per picture (0: the model's default):"))
-        label.setBuddy(self.tokens)
+        label = buddy_label(_("Ma&ximum image tokens per picture (0: the model's default):"), self.tokens)
         form.addRow(label, self.tokens)
 
     def chosen(self, settings: Settings) -> Settings:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel
+from PySide6.QtWidgets import QComboBox, QFormLayout
 
 from assistant.config import Settings
 from assistant.i18n import _, available_languages
+from assistant.ui.labels import buddy_label
 
 # Each language named in itself, as language menus do, so that someone who cannot read the language
 # shown now still finds their own.
@@ -29,9 +30,7 @@ class LanguageChoice(QComboBox):
         choice = cls(owner)
         # Translators: a Settings label; its mnemonic must differ from the window's others, and in
         # English only j, q and z were left.
-        label = QLabel(_("Locali&zation (the language it speaks and shows):"))
-        label.setBuddy(choice)
-        form.addRow(label, choice)
+        form.addRow(buddy_label(_("Locali&zation (the language it speaks and shows):"), choice), choice)
         return choice
 
     def __init__(self, owner: _Owner) -> None:

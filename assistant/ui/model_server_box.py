@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QMessageBox, QWidget
 
 from assistant.config import Settings
 from assistant.engine.server import same_server
 from assistant.engine.server_consent import ServerAddressError, parse_address
 from assistant.i18n import N_, _
+from assistant.ui.labels import buddy_label
 
 ADDRESS_HELP = N_(
     "The address of an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM), such as "
@@ -37,9 +38,7 @@ class ModelServerBox(QGroupBox):
             (_("Model server (for &bigger models):"), self.address),
             (_("Its model, b&y name:"), self.model),
         ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            form.addRow(label, field)
+            form.addRow(buddy_label(text, field), field)
 
     def chosen(self, settings: Settings) -> Settings:
         return dataclasses.replace(

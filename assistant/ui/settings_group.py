@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QWidget
 
 from assistant.config import Settings
 from assistant.i18n import _
+from assistant.ui.labels import buddy_label
 
 
 class SettingsHolder(Protocol):
@@ -27,9 +28,7 @@ class SettingsGroup(QGroupBox):
 
     def _row(self, text: str, field: QWidget) -> None:
         """A row of a label (with its Alt key after &) and the field it names."""
-        label = QLabel(text)
-        label.setBuddy(field)
-        self.form.addRow(label, field)
+        self.form.addRow(buddy_label(text, field), field)
 
     @staticmethod
     def _name_combo(combo: QComboBox, name: str) -> None:

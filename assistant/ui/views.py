@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from assistant.actions import ACTIONS, hotkey_text
 from assistant.i18n import _
 from assistant.ui.announce import announce
+from assistant.ui.labels import buddy_label
 from assistant.ui.resources import resource_path
 
 TOOLTIP_LIMIT = 120
@@ -124,12 +125,11 @@ class MainWindow(QWidget):
             grid.addWidget(button, index // 3, index % 3)
             self.buttons[action.name] = button
         self.set_hotkeys(hotkeys)
-        messages_label = QLabel(_("&Messages:"))
         self.messages = QPlainTextEdit()
         self.messages.setReadOnly(True)
         self.messages.setAccessibleName(_("Messages"))
         self.messages.setMaximumBlockCount(200)
-        messages_label.setBuddy(self.messages)
+        messages_label = buddy_label(_("&Messages:"), self.messages)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addLayout(grid)
