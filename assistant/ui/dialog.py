@@ -205,8 +205,11 @@ class ConversationDialog(QDialog):
 
     def set_status(self, text: str, spoken: bool = False) -> None:
         self.status.setText(text)
+        # What the app says stays out of the name: a screen reader reads a dialog's lines as it opens, and
+        # a real Orca 51 said "Estado: Todavía no hay ninguna imagen…" right after the app had said it.
+        named = text and not (spoken and self.spoken_by_app())
         # Translators: the status line's accessible name, with the status in it.
-        self.status.setAccessibleName(_("Status: {text}").format(text=text) if text else _("Status"))
+        self.status.setAccessibleName(_("Status: {text}").format(text=text) if named else _("Status"))
         if text:
             self._announce(self.status, text, spoken)
 

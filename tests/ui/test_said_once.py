@@ -143,3 +143,19 @@ def test_listening_that_hears_nothing_says_only_that_it_stopped(qtbot, tmp_path)
     assert dialog.status.text() == "Stopped listening."
     assert dialog.talk_button.accessibleName() == "Talk"
     assert cues == ["listening", "stopped-listening"]
+
+
+def test_what_the_app_says_stays_out_of_the_dialogs_status_name(qtbot):
+    """A screen reader reads a dialog's lines as it opens: a real Orca 51 said the status's name, "Estado:
+    Todavía no hay ninguna imagen…", right after the app had said the sentence. The line still shows it."""
+    dialog = ConversationDialog()
+    qtbot.addWidget(dialog)
+    dialog.spoken_by_app = lambda: True
+    message = "There is no image yet. Describe the screen first, with Control Alt D."
+    dialog.set_status(message, spoken=True)
+    assert (dialog.status.text(), dialog.status.accessibleName()) == (message, "Status")
+    dialog.set_status("Thinking…")  # not said by the app: named
+    assert dialog.status.accessibleName() == "Status: Thinking…"
+    dialog.spoken_by_app = lambda: False
+    dialog.set_status(message, spoken=True)
+    assert dialog.status.accessibleName() == f"Status: {message}"
