@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
@@ -96,8 +96,10 @@ class ServerEngine(Engine):
         self, choice: ServerChoice, timeout: float = DEFAULT_TIMEOUT_S, key: str | None = None
     ) -> None:
         """Raises ServerAddressError for an unusable address or a remote server the user has not allowed."""
-        self.address: ServerAddress = parse_address(choice.url)
-        check_allowed(self.address, choice.allow_remote)
+        address = parse_address(choice.url)
+        check_allowed(address, choice.allow_remote)
+        # Not allowed elsewhere, it is used for being on this computer: its connections stay here.
+        self.address: ServerAddress = replace(address, this_computer_only=not choice.allow_remote)
         self.model = choice.model.strip()
         self.timeout = timeout
         self.key = key if key is not None else api_key(self.address)

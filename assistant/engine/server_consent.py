@@ -50,6 +50,9 @@ class ServerAddress:
     host: str
     port: int
     path: str  # the base path the API lives under ("" at the root)
+    # Used without the user's leave because it is on this computer: connections then go only to this
+    # computer's addresses, whatever its name resolves to by then (server_connection).
+    this_computer_only: bool = False
 
     @property
     def label(self) -> str:
@@ -156,17 +159,18 @@ def check_allowed(address: ServerAddress, allowed: bool) -> None:
     """Refuse a server that is not on this computer unless the user has allowed it."""
     if address.local or allowed:
         return
+    raise RemoteServerNotAllowed(refusal(address))
+
+
+def refusal(address: ServerAddress) -> str:
+    """Why a server on another computer is not sent the screen, and how the user allows it."""
     if address.scheme == "http":
-        raise RemoteServerNotAllowed(
-            _(
-                "The model server at {label} is on another computer and its address is plain http, so pictures of your screen would go there unencrypted; use its https address, or {allow_hint}."
-            ).format(label=address.label, allow_hint=_(ALLOW_HINT))
-        )
-    raise RemoteServerNotAllowed(
-        _(
-            "The model server at {label} is on another computer and would receive pictures of your screen; to allow that, {allow_hint}."
+        return _(
+            "The model server at {label} is on another computer and its address is plain http, so pictures of your screen would go there unencrypted; use its https address, or {allow_hint}."
         ).format(label=address.label, allow_hint=_(ALLOW_HINT))
-    )
+    return _(
+        "The model server at {label} is on another computer and would receive pictures of your screen; to allow that, {allow_hint}."
+    ).format(label=address.label, allow_hint=_(ALLOW_HINT))
 
 
 def api_key(address: ServerAddress) -> str | None:

@@ -17,12 +17,12 @@ import contextlib
 import http.client
 import io
 import json
-import ssl
 import time
 from typing import Any
 
 from PIL import Image
 
+from assistant.engine.server_connection import open_connection
 from assistant.engine.server_consent import ServerAddress
 from assistant.engine.server_stream import ServerNoPictures, closed_at
 from assistant.i18n import _
@@ -112,12 +112,7 @@ def _no_pictures(address: ServerAddress, model: str) -> ServerNoPictures:
 def _ask(address: ServerAddress, method: str, path: str, body: Any, key: str | None, timeout: float) -> Any:
     """The JSON the server answers, or None for anything else (no such page, an error, not JSON, not
     all of it within twice `timeout`: a server that sends a byte now and then is not waited for)."""
-    if address.scheme == "https":
-        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            address.host, address.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(address.host, address.port, timeout=timeout)
+    connection = open_connection(address, timeout)
     headers = {"Accept": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"

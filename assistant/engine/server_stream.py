@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.engine.base import Cancelled, EngineError
-from assistant.engine.server_consent import ServerAddress
+from assistant.engine.server_connection import LeftThisComputer, open_connection
+from assistant.engine.server_consent import ServerAddress, refusal
 from assistant.engine.text import without_hidden
 from assistant.i18n import _
 
@@ -50,6 +51,10 @@ class ServerError(EngineError):
 
 class ServerDown(ServerError):
     pass
+
+
+class ServerNotHere(ServerError):
+    """Used for being on this computer, the server's name now leads to another one: nothing was sent."""
 
 
 class ServerSlow(ServerError):
@@ -91,7 +96,7 @@ def stream_chat(
     tokens = tokens if isinstance(tokens, int) and tokens > 0 else _DEFAULT_TOKENS
     allowed = tokens * CHARACTERS_PER_TOKEN
     within = timeout + tokens * SECONDS_PER_TOKEN
-    connection = _connection(address, timeout)
+    connection = open_connection(address, timeout)
     expired = threading.Event()
     try:
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -119,6 +124,8 @@ def stream_chat(
                     "The model server at {label} did not answer within {timeout:g} seconds; try again when it is less busy, or choose a faster model on it."
                 ).format(label=address.label, timeout=round(within) if expired.is_set() else timeout)
             ) from None
+        except LeftThisComputer:
+            raise ServerNotHere(refusal(address)) from None
         except ssl.SSLError as error:
             _raise_if_cancelled(cancel)
             _raise_if_expired(expired)
@@ -194,14 +201,6 @@ def read_at_most(
     if len(body) > limit:
         raise _bad_answer(address)
     return body
-
-
-def _connection(address: ServerAddress, timeout: float) -> http.client.HTTPConnection:
-    if address.scheme == "https":
-        return http.client.HTTPSConnection(
-            address.host, address.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    return http.client.HTTPConnection(address.host, address.port, timeout=timeout)
 
 
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:
