@@ -39,6 +39,7 @@ from assistant.ui.pictures import (
     choose_image_file,
     clipboard_picture,
     file_grab,
+    pointer,
     under_pointer,
 )
 from assistant.ui.qtclock import QtClock
@@ -283,13 +284,13 @@ class Controller(QtTeller):
 
     def describe_window(self) -> None:
         """Describe only the focused window, its title from the window system said first."""
-        point, _screen = under_pointer()
+        point = pointer()
         grab = lambda: focused_window_or_screen(point)  # noqa: E731
         self.session.describe_picture(_("Describing the window…"), grab, of_screen=True)
 
     def read_text(self) -> None:
         """Read the text of the focused window aloud, without the model."""
-        point, _screen = under_pointer()
+        point = pointer()
         self.session.read_text(lambda: focused_window_or_screen(point))
 
     def read_all_text(self) -> None:
@@ -344,7 +345,7 @@ class Controller(QtTeller):
 
     # -- what the session asks of the app (assistant.session.Outside) -----------------------
     def screen_grab(self) -> Grab:
-        point, _screen = under_pointer()
+        point = pointer()
         return lambda: screen_at(point)
 
     @property

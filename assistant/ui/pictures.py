@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
@@ -24,9 +24,20 @@ IMAGE_FILTER = N_("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;
 
 
 def under_pointer() -> tuple[tuple[int, int], QScreen | None]:
-    """The mouse pointer in the screen's own pixels, and the Qt screen it is on."""
-    pos = QCursor.pos()
-    screen = compositors_screen() or QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
+    """The mouse pointer in the screen's own pixels, and the Qt screen it is on (the compositor's, where
+    it says which: it is asked, on this thread, so only for the region overlay, which must open there)."""
+    return _in_pixels(QCursor.pos(), compositors_screen())
+
+
+def pointer() -> tuple[int, int]:
+    """The mouse pointer in the screen's own pixels, as Qt knows it, for a grab: without asking the
+    compositor, which each Wayland capture asks on the capture thread itself (on KDE, X11 too, that is a
+    KWin script run over D-Bus, with a 3 s deadline: it ran on the Qt thread at every hotkey)."""
+    return _in_pixels(QCursor.pos(), None)[0]
+
+
+def _in_pixels(pos: QPoint, screen: QScreen | None) -> tuple[tuple[int, int], QScreen | None]:
+    screen = screen or QGuiApplication.screenAt(pos) or QGuiApplication.primaryScreen()
     # Qt gives the pointer in device-independent pixels; the grab wants the screen's own pixels.
     ratio = screen.devicePixelRatio() if screen is not None else 1.0
     return (round(pos.x() * ratio), round(pos.y() * ratio)), screen
