@@ -109,6 +109,7 @@ class MainWindow(QWidget):
         # model>", a description and "Ready. Last: <the description>"), as a real Orca 51 did.
         self.spoken_by_app: Callable[[], bool] = lambda: False
         self._state = _("Starting…")
+        self._shown: list[str] = []  # the messages announced since the last state
         self.status = QLabel(self._state)
         self._name_status()  # read as the window opens, with the focus here
         self.status.setWordWrap(True)
@@ -147,13 +148,19 @@ class MainWindow(QWidget):
     def set_status(self, text: str) -> None:
         self._state = text
         self.status.setText(text)
+        # Heard already: said by the app, or the message just shown holds it ("Ready. Last: <the
+        # description>" after the description, where the app is silent).
+        heard = self.spoken_by_app() or any(shown in text for shown in self._shown)
+        self._shown = []
         # A screen reader reads out each new name of the control with the focus (a real Orca 51 said
         # "Status: Ready. Last: <the description>" after the app had said the description; the window
-        # opens with the focus here). While the app speaks, the name changes once the focus is elsewhere.
-        if not (self.spoken_by_app() and self.status.hasFocus()):
+        # opens with the focus here). What was heard is named once the focus is elsewhere; what was not
+        # is read out through that name where the status has the focus, else announced.
+        focused = self.status.hasFocus()
+        if not (heard and focused):
             self._name_status()
         self.setWindowTitle(_("Assistant: {text}").format(text=text) if len(text) < 60 else _("Assistant"))
-        if not self.spoken_by_app():
+        if not heard and not focused:
             announce(self.status, text)
 
     def _name_status(self) -> None:
@@ -171,8 +178,12 @@ class MainWindow(QWidget):
         self.status.setText(text)
 
     def show_text(self, title: str, text: str) -> None:
+        """What speech would have said, where the app is silent: shown, and announced unless the state
+        just set holds it (a failure is both; "Ready. <the model>" holds "Ready.")."""
         self.messages.appendPlainText(text)
-        announce(self.messages, text)
+        if text not in self._state:
+            announce(self.messages, text)
+            self._shown.append(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # This window is the only way in: closing it quits, like the tray menu's Quit.

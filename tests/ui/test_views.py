@@ -98,3 +98,42 @@ def test_the_focused_status_is_not_renamed_while_the_app_speaks(qtbot):
     speaking = False
     window.set_status("Speech is off.")
     assert window.status.accessibleName() == "Status: Speech is off."
+
+
+def test_without_the_apps_speech_each_state_and_message_is_announced_once(qtbot, monkeypatch):
+    """With speech off, a failure was announced twice (the status, then the same sentence in Messages),
+    "Ready." after "Ready. <the model>", and the description again in "Ready. Last: <the description>";
+    and the focused status, which a screen reader reads as it is renamed, was announced as well."""
+    from assistant.ui import views
+
+    announced: list[str] = []
+    monkeypatch.setattr(views, "announce", lambda _widget, text: announced.append(text))
+    window = MainWindow(lambda _name: None, DEFAULT_HOTKEYS)
+    qtbot.addWidget(window)
+    problem = "There is no image on the clipboard. Copy an image first, then try again."
+    window.set_status(problem)  # QtTeller.fail and tell: the state, then what speech would have said
+    window.show_text("Assistant", problem)
+    window.set_status("Ready. tiny, fp32 on the processor")  # loaded: the state, then "Ready."
+    window.show_text("Assistant", "Ready.")
+    window.show_text("Assistant", "A cat on a sofa.")  # a description, its text, then the state
+    window.show_text("Assistant", "Text on it: Hello.")
+    window.set_status("Ready. Last: A cat on a sofa.")
+    window.show_text("Assistant", "Text on it: Hello.")  # Read the text: the text, then the count
+    window.set_status("Ready. 5 words read.")
+    assert announced == [
+        problem,
+        "Ready. tiny, fp32 on the processor",
+        "A cat on a sofa.",
+        "Text on it: Hello.",
+        "Text on it: Hello.",
+        "Ready. 5 words read.",
+    ]
+    assert window.status.accessibleName() == "Status: Ready. 5 words read."
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.status.setFocus()
+    qtbot.waitUntil(window.status.hasFocus)
+    window.set_status("Describing the screen…")  # read out through its new name
+    assert window.status.accessibleName() == "Status: Describing the screen…"
+    assert announced[-1] == "Ready. 5 words read."
