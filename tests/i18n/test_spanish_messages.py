@@ -178,3 +178,13 @@ def test_a_damaged_pdf_is_told_in_spanish_with_no_english_warning_of_pypdf(
     shown = capsys.readouterr()
     assert "dañado.pdf no es un PDF que se pueda leer" in shown.out, shown
     assert "EOF marker" not in shown.out + shown.err, shown
+
+
+def test_the_models_place_says_in_spanish_that_it_is_as_asked(spanish):
+    """The status after loading ended "fp32 en el procesador (CPU): pedido" (pedido reads as "an order");
+    it says that the precision and the device are the ones asked for."""
+    from assistant.engine.runtime import GpuInfo, MachineInfo, choose_runtime
+
+    gpu = GpuInfo("A card", 8 * 2**30, 8 * 2**30, True)
+    runtime = choose_runtime("cpu", "fp32", MachineInfo(gpu, bitsandbytes=False, cpu_int8=True), 10**9)
+    assert runtime.describe() == "fp32 en el procesador (CPU): como pediste"
