@@ -24,7 +24,11 @@ class ConversationWindow:
         if self.dialog is None:
             app = self._app
             self.dialog = ConversationDialog(hotkeys=app.settings.hotkeys)
-            self.dialog.spoken_by_app = lambda: app.speaking
+            # What the app says reaches the user already: by its speech, or, with speech off, through the
+            # window without a tray, which announces it (the dialog announcing it too said it twice).
+            self.dialog.spoken_by_app = lambda: (
+                app.speaking or any(getattr(view, "announces_said", False) for view in app.views)
+            )
             self.dialog.ask_requested.connect(app.ask)
             self.dialog.new_capture_requested.connect(app.new_capture)
             self.dialog.message.connect(self._on_message)

@@ -98,6 +98,8 @@ class TrayView:
 class MainWindow(QWidget):
     """The fallback where there is no system tray: every action as a button, the state, and messages."""
 
+    announces_said = True  # what speech would have said is announced here (show_text) where it is off
+
     def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
         super().__init__()
         self.setWindowTitle(_("Assistant"))

@@ -67,7 +67,7 @@ def test_the_dialog_opened_without_a_picture_says_what_to_do_once(qtbot, announc
     app = SimpleNamespace(
         settings=Settings(), session=session, ask=print, new_capture=print, handle=print, say=told.say
     )
-    app.speaking = speaking
+    app.speaking, app.views = speaking, []  # a tray: nothing else announces what the app says
     window = ConversationWindow(app)  # type: ignore[arg-type]
     window.open()
     assert window.dialog is not None
@@ -159,3 +159,41 @@ def test_what_the_app_says_stays_out_of_the_dialogs_status_name(qtbot):
     dialog.spoken_by_app = lambda: False
     dialog.set_status(message, spoken=True)
     assert dialog.status.accessibleName() == f"Status: {message}"
+
+
+def test_with_speech_off_the_window_without_a_tray_announces_what_the_dialog_would_repeat(
+    qtbot, announced, monkeypatch
+):
+    """Speech off, no tray: the sentence said on opening the dialog without a picture went to the window's
+    Messages (announced) and the dialog's status (announced too). The window announces it alone; with a
+    tray, which announces nothing, the dialog does."""
+    from assistant.ui import views
+    from assistant.ui.conversation_window import ConversationWindow
+    from assistant.ui.views import MainWindow
+
+    from_window: list[str] = []
+    monkeypatch.setattr(views, "announce", lambda _widget, text: from_window.append(text))
+    window = MainWindow(lambda _name: None, {})
+    qtbot.addWidget(window)
+    message = "There is no image yet. Describe the screen first, with Control Alt D."
+    session = SimpleNamespace(
+        conversation=SimpleNamespace(image=None), image_text=None, no_image_message=lambda: message
+    )
+    app = SimpleNamespace(
+        settings=Settings(),
+        session=session,
+        ask=print,
+        new_capture=print,
+        handle=print,
+        speaking=False,
+        views=[window],
+        say=lambda text, interrupt=False: window.show_text("Assistant", text),
+    )
+    conversation = ConversationWindow(app)  # type: ignore[arg-type]
+    conversation.open()
+    assert conversation.dialog is not None
+    qtbot.addWidget(conversation.dialog)
+    assert (from_window, announced) == ([message], [])
+    app.views = []  # a tray instead
+    conversation.open()
+    assert announced == [message]
