@@ -13,7 +13,7 @@ description cut short leaves its picture the one questions are about.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PIL import Image
 
@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 # Said in the user's language where it is said: _(STILL_LOADING).
 STILL_LOADING = N_("Loading the model, one moment.")
-# A new capture from the dialog waits for the hidden dialog to leave the screen; Stop cancels the wait.
+# A picture of the screen taken while the dialog is on it waits for the hidden dialog to leave the
+# screen ("New capture", the capture keys); Stop cancels the wait.
 NEW_CAPTURE_DELAY_S = 0.3
 
 
@@ -57,7 +58,8 @@ class Session:
         self.capture_kind = ""  # what follows it: "describe", "choose-region" or "read-text"
         self.choosing_region = False
         self.show_dialog_after = False  # the dialog was hidden for a new capture, to come back after it
-        self._new_capture: Timer | None = None
+        self._new_capture: Timer | None = None  # the wait for the hidden dialog to leave the screen
+        self._waiting_for = ""  # what that wait is for: "describe" or "choose-region"
         self.text = TextAfterGist(teller.say, outside.read_text_on)
         # The text on the last image: what its questions are asked with and the dialog's "Text on it" shows.
         self.image_text = ImageText(clock, self._show_text_in_dialog)
@@ -125,29 +127,49 @@ class Session:
         self.outside.capture(self.capture_job)
 
     def describe_screen(self) -> None:
+        self._out_of_the_picture(self._describe_screen)
+
+    def _describe_screen(self) -> None:
         # Translators: status lines, shown in the window and read by the screen reader on request.
         self._start_work(_("Describing the screen…"))
         self._capture("describe", self.outside.screen_grab())
 
     def describe_picture(self, what: str, grab: Grab, of_screen: bool = False) -> None:
-        """Describe the picture `grab` takes (a window, the clipboard's image, a file), `what` shown."""
+        """Describe the picture `grab` takes (a window, the clipboard's image, a file), `what` shown; one
+        `of_screen` (the focused window) is taken with the dialog out of the way."""
+        if of_screen:
+            self._out_of_the_picture(lambda: self._describe_picture(what, grab, of_screen))
+        else:
+            self._describe_picture(what, grab, of_screen)
+
+    def _describe_picture(self, what: str, grab: Grab, of_screen: bool) -> None:
         self._start_work(what)
         self._capture("describe", grab, of_screen)
 
     def read_text(self, grab: Grab) -> None:
         """Read the text of the picture `grab` takes (the focused window) aloud, without the model."""
+        self._out_of_the_picture(lambda: self._read_text(grab))
+
+    def _read_text(self, grab: Grab) -> None:
         self._start_work(_("Reading the text…"))
         self._capture("read-text", grab)
 
     def describe_region(self, grab: Grab) -> bool:
         """Capture the screen (not while locked, nor when blank), then let the user choose a region of it;
         False where a region is being chosen already."""
-        if self.choosing_region or (self.capture_job is not None and self.capture_kind == "choose-region"):
+        if (
+            self.choosing_region
+            or self._waiting_for == "choose-region"
+            or (self.capture_job is not None and self.capture_kind == "choose-region")
+        ):
             return False
+        self._out_of_the_picture(lambda: self._capture_for_region(grab), "choose-region")
+        return True
+
+    def _capture_for_region(self, grab: Grab) -> None:
         self.teller.hush()
         self.teller.set_status(_("Capturing the screen…"))
         self._capture("choose-region", grab)
-        return True
 
     def region_chosen(self, image: Image.Image) -> None:
         self.choosing_region = False
@@ -155,6 +177,7 @@ class Session:
 
     def region_cancelled(self) -> None:
         self.choosing_region = False
+        self._reopen_dialog()  # hidden for the screenshot the region was to be chosen on
         self.teller.hush()
         self.teller.set_status(_("Region cancelled."))
         # Translators: said when the user cancels choosing a region.
@@ -163,15 +186,33 @@ class Session:
     def new_capture(self) -> None:
         """Hide the dialog so it is not in the picture, then describe the screen; the dialog comes back
         once the picture is taken (or refused, or failed)."""
+        self._hide_then(self._describe_screen, "describe")
+
+    def _out_of_the_picture(self, take: Callable[[], None], kind: str = "describe") -> None:
+        """Start `take`, a picture of the screen, at once; or, where the dialog is on the screen, as
+        "New capture" does: once the hidden dialog has left it (the focused window is then the one under
+        it). The dialog comes back once the picture is taken (or refused, or failed)."""
+        if self.dialog.dialog_visible:
+            self._hide_then(take, kind)
+            return
+        self._cancel_wait()  # this picture replaces the one waited for; a dialog hidden for it comes back after
+        take()
+
+    def _hide_then(self, take: Callable[[], None], kind: str) -> None:
         self.dialog.hide_dialog()
         self.show_dialog_after = True
+        self._cancel_wait()
+        self._waiting_for = kind
+        self._new_capture = self.clock.call_later(NEW_CAPTURE_DELAY_S, lambda: self._wait_over(take))
+
+    def _wait_over(self, take: Callable[[], None]) -> None:
+        self._new_capture, self._waiting_for = None, ""
+        take()
+
+    def _cancel_wait(self) -> None:
         if self._new_capture is not None:
             self._new_capture.cancel()
-        self._new_capture = self.clock.call_later(NEW_CAPTURE_DELAY_S, self._new_capture_due)
-
-    def _new_capture_due(self) -> None:
-        self._new_capture = None
-        self.describe_screen()
+        self._new_capture, self._waiting_for = None, ""
 
     def ask(self, question: str) -> Request | None:
         """Ask about the last image, with the text on it once read; the answer is said and added to the
@@ -235,9 +276,7 @@ class Session:
     # -- stopping ---------------------------------------------------------------------------
     def stop(self) -> None:
         """Cancel what runs or waits, and say nothing more of it."""
-        if self._new_capture is not None:
-            self._new_capture.cancel()
-            self._new_capture = None
+        self._cancel_wait()
         self._reopen_dialog()  # hidden for a new capture that is not taken now
         self._cancel_current()
         self.capture_job = None
@@ -266,6 +305,7 @@ class Session:
         self.teller.say(captured.notice)
         self.teller.say(captured.title)
         if self.capture_kind == "read-text":
+            self._reopen_dialog()  # hidden for the picture, which is taken
             # The window read is the picture questions are about now: a new conversation, with its text.
             self._new_picture(captured.image, "")
             self.text.new_picture()

@@ -84,6 +84,11 @@ class Dialog(Protocol):
     """The conversation window (the dialog): each call does nothing where the window was never opened,
     but `show_dialog`, which opens it."""
 
+    @property
+    def dialog_visible(self) -> bool:
+        """Whether the conversation window is on the screen (shown, not minimised): in a picture taken now."""
+        ...
+
     def show_dialog(self) -> None:
         """Bring the conversation window back, focused."""
         ...

@@ -52,6 +52,10 @@ class ConversationWindow:
         self._app.say(text, interrupt=True)
 
     # -- assistant.session.Dialog -----------------------------------------------------------
+    @property
+    def dialog_visible(self) -> bool:
+        return self.dialog is not None and self.dialog.isVisible() and not self.dialog.isMinimized()
+
     def show_dialog(self) -> None:
         self.ensure().show_and_focus()
 

@@ -67,6 +67,7 @@ class App:
     regions: list[Image.Image] = field(default_factory=list)
     text_shown: list[tuple[list[str], str]] = field(default_factory=list)
     screen: Image.Image | None = None
+    dialog_open: bool = False  # the conversation window is on the screen
 
     # Teller
     def set_status(self, text: str) -> None:
@@ -111,11 +112,18 @@ class App:
     def choose_region(self, image: Image.Image) -> None:
         self.regions.append(image)
 
+    @property
+    def dialog_visible(self) -> bool:
+        """Shown by the test (`dialog_open`) or by the session, and not hidden since."""
+        return self.dialog_open
+
     def show_dialog(self) -> None:
         self.dialog.append("shown")
+        self.dialog_open = True
 
     def hide_dialog(self) -> None:
         self.dialog.append("hidden")
+        self.dialog_open = False
 
     def show_picture(self, image: Image.Image, description: str, lines: Sequence[str], note: str) -> None:
         self.dialog.append(f"picture: {description}")
