@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QScreen
 
 from assistant.config import Settings
 from assistant.i18n import N_, _, pgettext, take_notice
@@ -40,7 +41,6 @@ from assistant.ui.pictures import (
     clipboard_picture,
     file_grab,
     pointer,
-    under_pointer,
 )
 from assistant.ui.qtclock import QtClock
 from assistant.ui.qtteller import QtTeller
@@ -256,11 +256,13 @@ class Controller(QtTeller):
         self.session.describe_screen()
 
     def describe_region(self) -> None:
-        """Capture the screen under the pointer, then let the user choose a region of it."""
-        if self.region.overlay is not None:
-            return
-        point, screen = under_pointer()
-        if self.session.describe_region(lambda: screen_at(point)):
+        """Capture the screen under the pointer, then let the user choose a region of it; which screen
+        that is, the compositor is asked off this thread (pressed again meanwhile: nothing more)."""
+        if self.region.overlay is None:
+            self.region.screen_question.ask(self._describe_region_on)
+
+    def _describe_region_on(self, point: tuple[int, int], screen: QScreen | None) -> None:
+        if self.region.overlay is None and self.session.describe_region(lambda: screen_at(point)):
             self.region.screen = screen.geometry() if screen is not None else None
 
     def describe_clipboard(self) -> None:

@@ -4,12 +4,14 @@ capture thread (`assistant.session.Grab`)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QObject, QPoint, QRect, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QScreen
 from PySide6.QtWidgets import QFileDialog
 
@@ -20,19 +22,16 @@ from assistant.ui.qtimage import qimage_to_pil
 if TYPE_CHECKING:
     from assistant.ui.overlay import RegionOverlay
 
+log = logging.getLogger(__name__)
+
 IMAGE_FILTER = N_("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)")
-
-
-def under_pointer() -> tuple[tuple[int, int], QScreen | None]:
-    """The mouse pointer in the screen's own pixels, and the Qt screen it is on (the compositor's, where
-    it says which: it is asked, on this thread, so only for the region overlay, which must open there)."""
-    return _in_pixels(QCursor.pos(), compositors_screen())
 
 
 def pointer() -> tuple[int, int]:
     """The mouse pointer in the screen's own pixels, as Qt knows it, for a grab: without asking the
     compositor, which each Wayland capture asks on the capture thread itself (on KDE, X11 too, that is a
-    KWin script run over D-Bus, with a 3 s deadline: it ran on the Qt thread at every hotkey)."""
+    KWin script run over D-Bus, with a 3 s deadline: it ran on the Qt thread at every hotkey; the region
+    overlay asks it through `ScreenQuestion`)."""
     return _in_pixels(QCursor.pos(), None)[0]
 
 
@@ -43,16 +42,46 @@ def _in_pixels(pos: QPoint, screen: QScreen | None) -> tuple[tuple[int, int], QS
     return (round(pos.x() * ratio), round(pos.y() * ratio)), screen
 
 
-def compositors_screen() -> QScreen | None:
-    """The Qt screen of the monitor the compositor says the user is on (sway's focused output), where it
-    says so: on Wayland Qt knows the pointer only over the app's own windows, so the region overlay
-    would open on the first monitor while the second was captured."""
-    from assistant.capture.monitors import current, layout
+class ScreenQuestion(QObject):
+    """Which Qt screen the user is on, as the compositor says (sway's focused output), for the region
+    overlay, which must open there: on Wayland Qt knows the pointer only over the app's own windows, so
+    the overlay would open on the first monitor while the second was captured. The compositor is asked
+    on a thread of its own: on KDE (X11 too) it is a KWin script over D-Bus with a 3 s deadline."""
 
-    monitor = current(layout())
-    if monitor is None:
-        return None
-    return next((screen for screen in QGuiApplication.screens() if screen.name() == monitor.name), None)
+    _answered = Signal(object)  # the monitor's name, or None where the compositor does not say
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._then: Callable[[tuple[int, int], QScreen | None], None] | None = None
+        self._pointer = QPoint()
+        self._answered.connect(self._on_answered)
+
+    def ask(self, then: Callable[[tuple[int, int], QScreen | None], None]) -> None:
+        """`then(pointer, screen)` follows on this thread: the pointer as it is now in that screen's own
+        pixels. Asked again before the answer: nothing more."""
+        if self._then is not None:
+            return
+        self._then, self._pointer = then, QCursor.pos()
+        threading.Thread(target=self._ask, name="compositor-screen", daemon=True).start()
+
+    def _ask(self) -> None:
+        from assistant.capture.monitors import current, layout
+
+        name: str | None = None
+        try:
+            monitor = current(layout())
+            name = monitor.name if monitor is not None else None
+        except Exception:  # a failure is answered too: the screen under the pointer, as Qt knows it
+            log.exception("Asking the compositor which screen the user is on failed")
+        self._answered.emit(name)
+
+    @Slot(object)
+    def _on_answered(self, name: str | None) -> None:
+        then, self._then = self._then, None
+        screens = QGuiApplication.screens() if name else []
+        screen = next((screen for screen in screens if screen.name() == name), None)
+        if then is not None:
+            then(*_in_pixels(self._pointer, screen))
 
 
 def clipboard_picture() -> Grab | str | None:
@@ -100,6 +129,7 @@ class RegionChooser:
         self._spoken_by_app = spoken_by_app
         self.overlay: RegionOverlay | None = None
         self.screen: QRect | None = None  # the screen the screenshot is of, where the overlay opens
+        self.screen_question = ScreenQuestion()
 
     def open(self, screenshot: Image.Image) -> None:
         from assistant.ui.overlay import RegionOverlay
