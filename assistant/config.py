@@ -24,7 +24,7 @@ from assistant.actions import DEFAULT_HOTKEYS, NAMES
 from assistant.errors import UserError
 from assistant.files import replace_text
 from assistant.hotkeys.combos import Hotkey, HotkeyError, parse_hotkey
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -155,7 +155,7 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, str | None]
         return Settings(), (
             _(
                 "The settings file {path} could not be read ({value}), so the default settings are used."
-            ).format(path=path, value=error.strerror or error)
+            ).format(path=path, value=os_reason(error))
         )
     try:
         # utf-8-sig: an editor's byte order mark is not damage. RecursionError: nesting deeper than
@@ -235,7 +235,7 @@ def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
         raise SettingsError(
             _(
                 "The settings could not be saved to {path} ({value}); check that the folder exists and is writable."
-            ).format(path=path, value=error.strerror or error)
+            ).format(path=path, value=os_reason(error))
         ) from error
     return path
 

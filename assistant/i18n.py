@@ -15,6 +15,7 @@ No Qt here: every layer imports this module.
 
 from __future__ import annotations
 
+import errno
 import gettext as _gettext
 import os
 import threading
@@ -190,6 +191,34 @@ def decimal(value: float, spec: str = ".1f") -> str:
 def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it yet (it is translated where shown)."""
     return message
+
+
+# Why a file or connection failed, for the errors people meet; the system's own words (strerror) are
+# English wherever its locale is not set up for the app's language (and always on Windows and macOS).
+_OS_REASONS = {
+    # Translators: why a file could not be read or written, put into a sentence ("… (no such file or folder)").
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.ENOSPC: N_("the disk is full"),
+    getattr(errno, "EDQUOT", errno.ENOSPC): N_("the disk is full"),  # Windows has no EDQUOT
+    errno.EROFS: N_("the disk is read-only"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENOTDIR: N_("part of the path is not a folder"),
+    errno.EEXIST: N_("something of that name is already there"),
+    errno.EMFILE: N_("too many files are open"),
+    errno.ENFILE: N_("too many files are open"),
+    errno.EIO: N_("the disk could not be read or written"),
+    errno.ECONNREFUSED: N_("the connection was refused"),
+    errno.ETIMEDOUT: N_("it took too long"),
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why `error` happened, in the user's language where the app knows the case; else the system's words."""
+    known = _OS_REASONS.get(error.errno) if error.errno is not None else None
+    return _(known) if known is not None else str(error.strerror or error or type(error).__name__)
 
 
 def use_catalogue_for_standard_library() -> None:

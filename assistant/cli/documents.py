@@ -15,7 +15,7 @@ from assistant.cli.model_options import add_model_arguments, load_for_command
 from assistant.cli.numbers import positive, whole_number
 from assistant.documents.alttext import DEFAULT_MAX_LENGTH
 from assistant.documents.sources import DEFAULT_MAX_IMAGE_BYTES
-from assistant.i18n import _, pgettext
+from assistant.i18n import _, os_reason, pgettext
 from assistant.text_safety import for_file, for_terminal
 
 
@@ -278,7 +278,7 @@ def run_alt_text(args: argparse.Namespace) -> int:
                 for_terminal(
                     _(
                         "The report could not be saved to {report} ({value}); any earlier report there is unchanged."
-                    ).format(report=args.report, value=error.strerror or error)
+                    ).format(report=args.report, value=os_reason(error))
                 ),
                 file=sys.stderr,
             )

@@ -18,7 +18,7 @@ from assistant.engine.base import Engine, Turn
 from assistant.engine.models import DEFAULT_MODEL
 from assistant.errors import UserError
 from assistant.files import replace_text
-from assistant.i18n import _, pgettext
+from assistant.i18n import _, os_reason, pgettext
 from assistant.session import Conversation, Request
 from assistant.session.steps import blank, read_lines, run_request
 from assistant.text_safety import for_terminal, json_line
@@ -308,7 +308,7 @@ def _save_history(path: Path, turns: list[Turn]) -> bool:
         say_error(
             _(
                 "The answer was not added to the history file {path}, which could not be written ({value}); check that you may write to its folder."
-            ).format(path=path, value=error.strerror or error)
+            ).format(path=path, value=os_reason(error))
         )
         return False
     return True

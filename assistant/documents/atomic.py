@@ -18,7 +18,7 @@ from typing import BinaryIO
 from assistant.documents import backups
 from assistant.documents.model import DocumentError
 from assistant.files import replace_file, temporary_beside
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 
 
 def is_backup(path: Path) -> bool:
@@ -49,7 +49,7 @@ def _friendly(error: OSError, path: Path) -> DocumentError:
         )
     return DocumentError(
         _("{name} could not be written ({value}), so it was left unchanged.").format(
-            name=path.name, value=error.strerror or error
+            name=path.name, value=os_reason(error)
         )
     )
 

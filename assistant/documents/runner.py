@@ -25,7 +25,7 @@ from assistant.documents.results import DocumentResult, RunReport
 from assistant.documents.sources import SourceError
 from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.images import ImageError, image_fingerprint, is_vector, normalize_image, open_image
-from assistant.i18n import language
+from assistant.i18n import language, os_reason
 
 if TYPE_CHECKING:
     from assistant.documents.journal import Journal
@@ -329,7 +329,7 @@ class Runner:
         except OSError as error:
             # Translators: the alt-text report; {name} is a document, {error} the system's reason.
             result.error = phrase(
-                "{name} could not be read ({error}).", name=path.name, error=str(error.strerror or error)
+                "{name} could not be read ({error}).", name=path.name, error=os_reason(error)
             )
             return None
         digest = hashlib.sha256(raw).hexdigest() if self.keep_digests else ""

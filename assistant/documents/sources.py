@@ -22,7 +22,7 @@ from typing import Protocol
 from assistant.documents.model import ImageOccurrence, Loader, Status
 from assistant.documents.phrases import phrase, said, the_image
 from assistant.errors import UserError
-from assistant.i18n import _, ngettext
+from assistant.i18n import _, ngettext, os_reason
 
 #: Largest image fetched over the network.
 MAX_REMOTE_BYTES = 50 * 1024 * 1024
@@ -96,7 +96,7 @@ def read_regular_file(path: Path, limit: int, label: str) -> bytes:
         raise SourceError(_("{label} was not found.").format(label=said(label))) from None
     except OSError as error:
         raise SourceError(
-            _("{label} could not be read ({value}).").format(label=said(label), value=error.strerror or error)
+            _("{label} could not be read ({value}).").format(label=said(label), value=os_reason(error))
         ) from None
     with os.fdopen(descriptor, "rb", buffering=0) as file:
         info = os.fstat(descriptor)

@@ -22,7 +22,7 @@ from typing import cast
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from assistant.engine.base import EngineError
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 
 #: Largest image accepted, in pixels: Pillow's own decompression-bomb threshold (about 89 million, a
 #: 10000x8900 photo), refused before decoding, the same way in `describe` and in documents.
@@ -126,7 +126,7 @@ def _check_path(path: Path, label: str) -> None:
     except OSError as error:
         raise ImageError(
             _("{label} could not be opened ({value}). Check the path.").format(
-                label=label, value=error.strerror or error
+                label=label, value=os_reason(error)
             )
         ) from None
     if size == 0:
@@ -135,11 +135,12 @@ def _check_path(path: Path, label: str) -> None:
         )
 
 
-def open_image(file: Path | io.BytesIO | bytes, label: str = "The image") -> Image.Image:
+def open_image(file: Path | io.BytesIO | bytes, label: str | None = None) -> Image.Image:
     """Open an image lazily (its header only), refusing one over MAX_PIXELS before it is decoded.
 
     Pillow's DecompressionBombWarning becomes that refusal instead of a warning printed to the user.
     """
+    label = label or _("The image")
     if isinstance(file, bytes):
         file = io.BytesIO(file)
     try:

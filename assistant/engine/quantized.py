@@ -57,7 +57,7 @@ from assistant.engine.prepared import (
     source_name,
     verify,
 )
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, PretrainedConfig, PreTrainedModel
@@ -182,7 +182,7 @@ def _not_saved(entry: CacheEntry, error: OSError) -> str:
     log.warning("The prepared model could not be written to %s: %s", entry.path, error)
     return _(
         "The prepared model could not be saved in {parent} ({value}), so it will be prepared again next time. Free some disk space there."
-    ).format(parent=entry.path.parent, value=error.strerror or error)
+    ).format(parent=entry.path.parent, value=os_reason(error))
 
 
 def load_saved(

@@ -24,7 +24,7 @@ from assistant.engine.base import Cancelled, EngineError
 from assistant.engine.server_connection import LeftThisComputer, open_connection
 from assistant.engine.server_consent import ServerAddress, refusal
 from assistant.engine.text import without_hidden
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 
 # Longest error body read from a failing server; its message is cut to a few words anyway.
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -354,4 +354,6 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, socket.gaierror):
         # Translators: why a model server does not answer: its host name is not found.
         return _("its name is not known")
-    return str(getattr(error, "strerror", None) or error or type(error).__name__)
+    if isinstance(error, OSError):
+        return os_reason(error)
+    return str(error or type(error).__name__)

@@ -18,7 +18,7 @@ import platformdirs
 
 from assistant.errors import UserError
 from assistant.files import replace_text
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 
 RUNTIME_DIR_ENV = "ASSISTANT_RUNTIME_DIR"
 APP_NAME = "assistant"
@@ -75,7 +75,7 @@ class Channel:
             raise TriggerError(
                 _(
                     "The folder {folder} for `assistant trigger` could not be created ({value}); set {runtime_dir_env} to a private folder."
-                ).format(folder=self.folder, value=error.strerror or error, runtime_dir_env=RUNTIME_DIR_ENV)
+                ).format(folder=self.folder, value=os_reason(error), runtime_dir_env=RUNTIME_DIR_ENV)
             ) from error
         if sys.platform == "win32":
             return
@@ -99,9 +99,7 @@ class Channel:
                 raise TriggerError(
                     _(
                         "The folder {folder} is open to other users and could not be made private ({value}); set {runtime_dir_env} to a private folder."
-                    ).format(
-                        folder=self.folder, value=error.strerror or error, runtime_dir_env=RUNTIME_DIR_ENV
-                    )
+                    ).format(folder=self.folder, value=os_reason(error), runtime_dir_env=RUNTIME_DIR_ENV)
                 ) from error
         if len(os.fsencode(self.address)) > 100:
             raise TriggerError(

@@ -11,7 +11,7 @@ from multiprocessing.connection import Client
 from pathlib import Path
 
 from assistant.actions import NAMES
-from assistant.i18n import N_, _
+from assistant.i18n import N_, _, os_reason
 from assistant.instance.channel import Channel, TriggerError, proof
 from assistant.instance.messages import HELLO, Messages, PipeMessages
 
@@ -79,7 +79,7 @@ def _connect(channel: Channel, deadline: float, no_answer: TriggerError) -> Mess
             return None
         except OSError as error:
             raise TriggerError(
-                _("The assistant could not be reached ({value}).").format(value=error.strerror or error)
+                _("The assistant could not be reached ({value}).").format(value=os_reason(error))
             ) from error
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -103,5 +103,5 @@ def _connect(channel: Channel, deadline: float, no_answer: TriggerError) -> Mess
         except OSError as error:
             sock.close()
             raise TriggerError(
-                _("The assistant could not be reached ({value}).").format(value=error.strerror or error)
+                _("The assistant could not be reached ({value}).").format(value=os_reason(error))
             ) from error

@@ -18,7 +18,7 @@ from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
 from assistant.actions import NAMES
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 from assistant.instance.channel import Channel, TriggerError, proof
 from assistant.instance.messages import HELLO, Messages, PipeMessages
 
@@ -121,7 +121,7 @@ class TriggerServer:
             raise TriggerError(
                 _(
                     "`assistant trigger` cannot reach this app because its channel could not be opened ({value})."
-                ).format(value=error.strerror or error)
+                ).format(value=os_reason(error))
             ) from error
         self._listener = listener
         self._closing.clear()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.files import replace_text
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 from assistant.speech.backend import SpeechUnavailable
 from assistant.speech.espeak import EspeakSynthesizer, EspeakVoice
 
@@ -31,7 +31,7 @@ class RecordingBackend(EspeakVoice):
         except OSError as error:
             raise SpeechUnavailable(
                 _("cannot write to {directory}: {value}").format(
-                    directory=self.directory, value=error.strerror or error
+                    directory=self.directory, value=os_reason(error)
                 ),
                 _("choose a folder you can write to"),
             ) from None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.errors import UserError
-from assistant.i18n import _
+from assistant.i18n import _, os_reason
 from assistant.i18n import language as app_language
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def model_path(model: str, progress: bool = True) -> Path:
         raise SpeechInputError(
             _(
                 "The speech-recognition model {model} could not be saved ({value}); free some disk space and try again."
-            ).format(model=model, value=error.strerror or error)
+            ).format(model=model, value=os_reason(error))
         ) from None
     return Path(path)
 

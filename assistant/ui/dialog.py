@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from assistant.actions import DEFAULT_HOTKEYS, hotkey_text
 from assistant.engine.base import Turn
-from assistant.i18n import N_, _, pgettext
+from assistant.i18n import N_, _, os_reason, pgettext
 from assistant.ui.announce import announce
 from assistant.ui.labels import buddy_label
 from assistant.ui.qtimage import pil_to_pixmap
@@ -321,6 +320,4 @@ def _why_not_saved(error: OSError | ValueError) -> str:
         return _("its folder does not exist")
     if isinstance(error, PermissionError):
         return _("that folder may not be written to")
-    if error.errno == errno.ENOSPC:
-        return _("the disk is full")
-    return error.strerror or str(error)
+    return os_reason(error)

@@ -207,7 +207,7 @@ def test_missing_model_is_downloaded_with_progress(audio_io, tmp_path, monkeypat
     with pytest.raises(SpeechInputError) as caught:
         Transcriber("small.en").load()
     assert str(caught.value) == (
-        "The speech-recognition model small.en could not be saved (No space left on device); "
+        "The speech-recognition model small.en could not be saved (the disk is full); "
         "free some disk space and try again."
     )
 
