@@ -11,14 +11,13 @@ portal: its first use asks, so it is the user's choice. The user's choice (the s
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Mapping
 
 from assistant.capture.base import CaptureBackend
 from assistant.config import CAPTURE_BACKENDS as CHOICES
-from assistant.i18n import _
+from assistant.i18n import _, pgettext
 
 _WLROOTS_DESKTOPS = ("sway", "hyprland", "river", "wlroots", "wayfire", "labwc")
 
@@ -47,7 +46,9 @@ def candidates(environ: Mapping[str, str] | None = None, platform: str | None = 
     platform = sys.platform if platform is None else platform
     if not is_wayland(environ, platform):
         return ["mss"]
-    names = ["grim"] if is_wlroots(environ) and shutil.which("grim") else []
+    # grim even where it is not installed: on sway it is the way, so where nothing else runs its grabs say
+    # to install it (the portal's sentence sent users of sway to xdg-desktop-portal instead).
+    names = ["grim"] if is_wlroots(environ) else []
     names += ["portal", "screencast"]  # the screencast is chosen, not guessed: its first use asks
     if environ.get("DISPLAY"):
         names.append("mss")
@@ -146,9 +147,12 @@ def report(
     for name in names:
         backend = chosen if name == chosen.name else make(name)
         problem = backend.problem()
-        state = (
-            "in use" if name == chosen.name and problem is None else "ready" if problem is None else problem
-        )
+        if problem is not None:
+            state = problem
+        elif name == chosen.name:
+            state = pgettext("capture method", "in use")
+        else:
+            state = pgettext("capture method", "ready")
         lines.append(_("Screen capture through {title}: {state}").format(title=_(backend.title), state=state))
     if is_wayland(os.environ if environ is None else environ, sys.platform if platform is None else platform):
         lines.append(monitor_line())

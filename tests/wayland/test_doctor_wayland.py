@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from test_sway_and_grim import OUTPUTS
+from test_sway_and_grim import fake_grim as fake_grim  # a `grim` on PATH, a fixture
 from test_sway_and_grim import sway_socket as sway_socket  # the stand-in for sway's IPC, a fixture
 
-from assistant.capture import sway
+from assistant.capture import grab_screen, sway
+from assistant.capture.base import CaptureError
 from assistant.cli.doctor import check_display
 
 
@@ -49,3 +52,26 @@ def test_doctor_names_the_monitor_sway_focuses(sway_socket, tmp_path, monkeypatc
     assert (
         "Monitors: the screen described is the one you are on, now HEADLESS-2, as the desktop says." in lines
     )
+
+
+def test_doctor_says_in_spanish_which_capture_is_in_use(
+    sway_socket, fake_grim, spanish, tmp_path, monkeypatch
+):
+    """It said "in use" and "ready" in English among the Spanish."""
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    lines = check_display()
+    assert "Captura de pantalla mediante grim (screencopy de wlroots: sway, Hyprland): en uso" in lines
+
+
+def test_on_sway_without_grim_capture_says_to_install_grim(sway_socket, tmp_path, monkeypatch) -> None:
+    """Without grim (and no portal), sway's user was told to install xdg-desktop-portal, and doctor did
+    not name grim at all."""
+    monkeypatch.setenv("ASSISTANT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    installed = "grim is not installed; install it (Debian's package grim) or choose another screen capture."
+    with pytest.raises(CaptureError) as error:
+        grab_screen()
+    assert str(error.value) == installed
+    assert f"Screen capture through grim (wlroots screencopy: sway, Hyprland): {installed}" in check_display()
