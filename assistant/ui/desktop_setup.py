@@ -16,13 +16,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from assistant.config import Settings
-from assistant.i18n import _
+from assistant.i18n import N_, _
 from assistant.ui.capture_question import CaptureQuestion
 
 if TYPE_CHECKING:
     from assistant.ui.controller import Controller
 
 log = logging.getLogger(__name__)
+
+# Said after the offer's text where the app speaks with its own voice: no screen reader names the focus.
+SAY_KEYS = N_("Press Enter to set up screen capture now, or Escape to leave it for later.")
 
 
 def capture_needs_permission(
@@ -168,6 +171,15 @@ class DesktopSetup(QObject):
         self.prompt.show()
         self.prompt.raise_()
         self.prompt.activateWindow()
+        if app.speaking:  # the window is for screen readers; the app's own voice says it, or nothing would
+            self.prompt.set_up.clicked.connect(self._say_asking)
+            app.say(" ".join((self.prompt.why.text(), _(SAY_KEYS))))
+
+    @Slot()
+    def _say_asking(self) -> None:
+        """The app's voice says the desktop is asking (the window announces it to screen readers alone)."""
+        if self.prompt is not None and self._app.speaking:
+            self._app.say(self.prompt.status.text())
 
     @Slot(bool, str)
     def _capture_answered(self, allowed: bool, message: str) -> None:

@@ -183,3 +183,49 @@ def test_settings_show_the_keys_the_desktop_bound(qtbot, portal_desktop, wayland
     assert (
         dialog.hotkeys_box.desktop_keys.accessibleDescription() == dialog.hotkeys_box.desktop_keys.text()
     )  # a screen reader hears them
+
+
+class SaidAloud:
+    """The app's own voice, working: records what it is asked to say."""
+
+    enabled = True
+    status_message = ""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str, interrupt: bool = False) -> None:
+        self.said.append(text)
+
+    def stop(self) -> None:
+        pass
+
+    def close(self, timeout: float = 2.0) -> None:
+        pass
+
+
+def test_with_the_apps_own_voice_the_offer_and_the_question_are_said_once(qtbot, monkeypatch, tmp_path: Path):
+    """No screen reader reads the offer's window to a user of the app's own voice: it was shown in
+    silence, the focus on a button nobody named, and "The desktop is asking…" was only announced."""
+    from assistant.capture import backends
+    from assistant.ui import desktop_setup
+
+    monkeypatch.setattr(desktop_setup, "capture_needs_permission", lambda *args, **kwargs: True)
+    monkeypatch.setattr(backends, "set_up", lambda choice: "Allowed.")
+    voice = SaidAloud()
+    controller = Controller(
+        Settings(), voice, Earcons(False), never_loaded, settings_path=tmp_path / "settings.toml"
+    )
+    try:
+        assert controller.desktop.offer_capture_setup()
+        qtbot.waitUntil(lambda: controller.desktop.prompt is not None, timeout=20_000)
+        prompt = controller.desktop.prompt
+        keys = "Press Enter to set up screen capture now, or Escape to leave it for later."
+        assert voice.said == [f"{prompt.why.text()} {keys}"]
+        press_set_up(qtbot, prompt)
+        assert voice.said[1:] == [
+            "The desktop is asking whether the assistant may capture the screen…",
+            "Allowed.",
+        ]
+    finally:
+        assert controller.shutdown(timeout=10)
