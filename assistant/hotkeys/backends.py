@@ -38,6 +38,12 @@ XWAYLAND_PROBLEM = N_(
     "everywhere, bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's "
     "keyboard settings."
 )
+# sway has no keyboard settings to bind keys in: its config file is the way.
+SWAY_PROBLEM = N_(
+    "sway does not let the assistant take hotkeys itself; add lines such as `bindsym Ctrl+Alt+d exec "
+    "assistant trigger describe-screen` to sway's config file, ~/.config/sway/config, one for each action, "
+    "then reload sway with `swaymsg reload`."
+)
 NO_DISPLAY_PROBLEM = N_(
     "Global hotkeys need a graphical desktop and none was found; bind `assistant trigger describe-screen` "
     "(and the other actions) to keys in your desktop's keyboard settings."
@@ -76,9 +82,12 @@ def choose_backend(
     wayland = bool(environ.get("WAYLAND_DISPLAY")) or environ.get("XDG_SESSION_TYPE") == "wayland"
     if wayland and (address := session_bus_address(environ)) and offers(SHORTCUTS, address) is not None:
         return PortalShortcutsBackend(address), []
+    on_sway = wayland and bool(
+        environ.get("SWAYSOCK") or "sway" in environ.get("XDG_CURRENT_DESKTOP", "").lower()
+    )
     if not environ.get("DISPLAY"):
-        return None, [_(WAYLAND_PROBLEM) if wayland else _(NO_DISPLAY_PROBLEM)]
-    return PynputBackend(), [_(XWAYLAND_PROBLEM)] if wayland else []
+        return None, [_(SWAY_PROBLEM if on_sway else WAYLAND_PROBLEM if wayland else NO_DISPLAY_PROBLEM)]
+    return PynputBackend(), [_(SWAY_PROBLEM if on_sway else XWAYLAND_PROBLEM)] if wayland else []
 
 
 def _guarded(on_action: ActionCallback, action: str) -> Callable[[], None]:

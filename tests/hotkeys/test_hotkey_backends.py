@@ -118,6 +118,17 @@ def test_wayland_points_to_the_trigger_command() -> None:
     assert backend is None and "no" in notes[0] and "assistant trigger" in notes[0]
 
 
+def test_on_sway_the_sentence_says_how_sway_binds_keys(spanish) -> None:
+    """sway has no keyboard settings: its user was sent to "your desktop's keyboard settings"."""
+    for environ in ({"SWAYSOCK": "/run/user/1000/sway-ipc.sock"}, {"XDG_CURRENT_DESKTOP": "sway"}):
+        for display in ({}, {"DISPLAY": ":0"}):  # XWayland or not
+            _backend, notes = choose_backend({"WAYLAND_DISPLAY": "wayland-1", **environ, **display}, "linux")
+            assert len(notes) == 1
+            assert "`bindsym Ctrl+Alt+d exec assistant trigger describe-screen`" in notes[0]
+            assert "~/.config/sway/config" in notes[0] and "`swaymsg reload`" in notes[0]
+            assert notes[0].startswith("sway no permite")  # in the user's language
+
+
 def test_wayland_session_reports_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
