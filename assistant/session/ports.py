@@ -90,7 +90,8 @@ class Dialog(Protocol):
         ...
 
     def show_dialog(self) -> None:
-        """Bring the conversation window back, focused."""
+        """Bring the conversation window back: focused, unless it was hidden while another window had
+        the focus (a capture key pressed there), which then keeps it."""
         ...
 
     def hide_dialog(self) -> None:

@@ -18,6 +18,8 @@ class ConversationWindow:
     def __init__(self, controller: Controller) -> None:
         self._app = controller
         self.dialog: ConversationDialog | None = None
+        # Whether the dialog comes back with the focus: not where it was hidden while another window had it.
+        self._focus_when_shown = True
 
     def ensure(self) -> ConversationDialog:
         """The dialog, made (hidden) the first time, about the last picture where there is one."""
@@ -57,10 +59,16 @@ class ConversationWindow:
         return self.dialog is not None and self.dialog.isVisible() and not self.dialog.isMinimized()
 
     def show_dialog(self) -> None:
-        self.ensure().show_and_focus()
+        dialog = self.ensure()
+        if self._focus_when_shown:
+            dialog.show_and_focus()
+        else:  # hidden for a capture key pressed in another window: that window keeps the focus
+            dialog.show_behind()
+        self._focus_when_shown = True
 
     def hide_dialog(self) -> None:
         if self.dialog is not None:
+            self._focus_when_shown = self.dialog.isActiveWindow()
             self.dialog.hide()
 
     def show_picture(self, image: Image.Image, description: str, lines: Sequence[str], note: str) -> None:

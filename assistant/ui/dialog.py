@@ -271,6 +271,19 @@ class ConversationDialog(QDialog):
         self.activateWindow()
         self.question.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
+    def show_behind(self) -> None:
+        """Shown without taking the focus from the window the user is in (window managers are told so).
+        The attribute serves Windows and macOS; on X11 only the native window's property, which the
+        attribute does not reach once the window exists, tells the window manager (openbox focused it)."""
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.setProperty("_q_showWithoutActivating", True)
+        self.show()
+        if handle is not None:
+            handle.setProperty("_q_showWithoutActivating", False)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
+
     # -- buttons ----------------------------------------------------------------------------
     def copy_description(self) -> None:
         if not self.description:

@@ -34,3 +34,25 @@ def test_read_the_text_with_the_dialog_focused_reads_the_window_under_it(openbox
         return app.run("xdotool", "getactivewindow").stdout.strip() == dialog
 
     wait_for(focused, 10, "the dialog focused again")
+
+
+def test_a_capture_key_pressed_in_another_window_leaves_it_the_focus(openbox_desktop, start_app):
+    """The dialog open behind the window the user works in: the key reads that window, and the dialog
+    comes back without taking the focus from it (it came back focused, pulling the user out of their
+    window)."""
+    app = start_app()
+    mail = app.run("xdotool", "search", "--sync", "--name", "Invoice 2041 - Mail", check=True).stdout.split()[
+        0
+    ]
+    before = app.last_number()
+    app.trigger("ask")
+    dialog = app.wait_window(DIALOG)
+    said = app.wait_utterance(before, what="how to get a picture")
+    app.run("xdotool", "windowactivate", "--sync", mail, check=True)
+    assert app.run("xdotool", "getactivewindow").stdout.strip() == mail
+    app.trigger("read-text")
+    title = app.wait_utterance(said.number, timeout=30, what="the window's title")
+    assert title.text == "Window: Invoice 2041 - Mail."
+    app.wait_utterance(title.number, timeout=30, what="the window's text")
+    assert app.wait_window(DIALOG) == dialog  # back after the picture
+    assert app.run("xdotool", "getactivewindow").stdout.strip() == mail
