@@ -67,6 +67,11 @@ WAYLAND_MESSAGE = N_(
     "The focused window cannot be found on this Wayland desktop, so the whole screen is described instead."
 )
 
+IPC_GONE = N_(
+    "{compositor} did not answer on its socket, so the whole screen is described; if {compositor} was "
+    "restarted, start the assistant again from within it."
+)
+
 
 def focused_window() -> FocusedWindow:
     """The window with the keyboard focus; raises `NoFocusedWindow` where none can be found."""
@@ -113,8 +118,15 @@ def _sway_focused() -> FocusedWindow:
             found = hyprland.active_window(hyprland.ask("activewindow"))
         else:
             _atspi_focused()
-    except (sway.SwayError, hyprland.HyprlandError):
-        _atspi_focused()
+    except (sway.SwayError, hyprland.HyprlandError) as error:
+        compositor = "sway" if isinstance(error, sway.SwayError) else "Hyprland"
+        try:
+            _atspi_focused()
+        except WindowWithoutPlace:
+            raise
+        except NoFocusedWindow:
+            # A stale socket (the compositor restarted since the app started): "this desktop" was untrue.
+            raise NoFocusedWindow(_(IPC_GONE).format(compositor=compositor)) from error
     if found is None:
         raise NoFocusedWindow(_("No window has the focus. Click a window or switch to one, then try again."))
     return FocusedWindow(*found)
