@@ -168,8 +168,11 @@ def monitor_line() -> str:
         return _(
             "Monitors: this desktop does not say which monitor you are on, so with several monitors all of them are described in one picture."
         )
+    name = monitor.name
+    if name.isdigit():  # KWin 5.27 numbers its screens from 0: "now 0" said nothing to the user
+        name = _("monitor {number}").format(number=int(name) + 1)
     return _("Monitors: the screen described is the one you are on, now {name}, as the desktop says.").format(
-        name=monitor.name
+        name=name
     )
 
 

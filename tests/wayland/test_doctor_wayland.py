@@ -75,3 +75,16 @@ def test_on_sway_without_grim_capture_says_to_install_grim(sway_socket, tmp_path
         grab_screen()
     assert str(error.value) == installed
     assert f"Screen capture through grim (wlroots screencopy: sway, Hyprland): {installed}" in check_display()
+
+
+def test_doctor_names_kdes_numbered_screen_as_a_monitor(spanish, monkeypatch) -> None:
+    """KWin 5.27 names its screens 0, 1…: doctor said "ahora 0"."""
+    from assistant.capture import backends, monitors
+
+    second = monitors.Monitor("1", (800, 0, 800, 600), 1.0, focused=True)
+    monkeypatch.setattr(
+        monitors, "layout", lambda: [monitors.Monitor("0", (0, 0, 800, 600), 1.0, False), second]
+    )
+    assert backends.monitor_line() == (
+        "Monitores: la pantalla descrita es aquella en la que estás, ahora el monitor 2, según dice el escritorio."
+    )
