@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
@@ -37,6 +38,8 @@ SCREENSHOT = "org.freedesktop.portal.Screenshot"
 TARGET_SCREEN, TARGET_WINDOW, TARGET_AREA, TARGET_ACTIVE_WINDOW = 1, 2, 4, 8
 CAPTURE_SECONDS = 10.0
 """A grab without a question: the portal's own work (grim behind xdg-desktop-portal-wlr takes 0.25 s)."""
+STORE = "org.freedesktop.impl.portal.PermissionStore"
+STORE_PATH = "/org/freedesktop/impl/portal/PermissionStore"
 SET_UP_SECONDS = 120.0
 """Time for the user to read and answer the desktop's question."""
 
@@ -109,7 +112,11 @@ class PortalScreenshotBackend:
             return self._request(portal, self._deadline if deadline is None else deadline, None)
 
     def set_up(self, deadline: float = SET_UP_SECONDS) -> Image.Image:
-        """The first grab, asked from the app's own window so that the user can answer the desktop."""
+        """The first grab, asked from the app's own window so that the user can answer the desktop. A
+        refusal the desktop kept is forgotten first: xdg-desktop-portal never asks again once told "no",
+        so the user who chose this to allow capture, as the refusal's sentence says, was refused at once."""
+        with contextlib.suppress(PortalUnavailable, CaptureError, TimeoutError), self._portal() as portal:
+            forget_refusal(portal)
         return self.shoot(deadline)
 
     def _portal(self) -> Portal:
@@ -140,6 +147,23 @@ class PortalScreenshotBackend:
         if response.code != GRANTED:
             raise CaptureError(_(REFUSED))
         return take_file(str(response.results.get("uri", "")))
+
+
+def forget_refusal(portal: Portal) -> None:
+    """Drop a "no" kept for this app (a host app: "") in the permission store's screenshot table."""
+    from jeepney import DBusAddress, MessageType, new_method_call
+
+    store = DBusAddress(STORE_PATH, bus_name=STORE, interface=STORE)
+
+    def call(method: str, signature: str, *args: str) -> Any:
+        reply = portal.router.send_and_get_reply(new_method_call(store, method, signature, args), timeout=2)
+        if reply.header.message_type == MessageType.error:
+            raise PortalUnavailable(f"{STORE}.{method}: {reply.body[0] if reply.body else 'failed'}")
+        return reply.body
+
+    kept, _data = call("Lookup", "ss", "screenshot", "screenshot")
+    if list(kept.get("", [])) == ["no"]:
+        call("DeletePermission", "sss", "screenshot", "screenshot", "")
 
 
 def take_file(uri: str) -> Image.Image:

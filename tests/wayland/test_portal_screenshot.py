@@ -134,3 +134,18 @@ def test_where_nothing_runs_the_users_choice_says_what_to_do(tmp_path, monkeypat
     assert backend.name == "portal" and notes[0].startswith("The chosen screen capture")
     backend, notes = choose_backend({**WAYLAND}, "linux", preferred="auto")
     assert backend.name == "portal" and notes == []
+
+
+def test_set_up_after_a_refusal_asks_the_desktop_again(portal_desktop) -> None:
+    """The refusal tells the user to choose Set up screen capture and allow it; xdg-desktop-portal kept the
+    "no" and never asked again, so the set-up was refused at once, however often it was chosen."""
+    backend = PortalScreenshotBackend()
+    portal_desktop.answer(access=2, uri=desktop_picture(portal_desktop))
+    with pytest.raises(CaptureError):
+        backend.grab_screen()
+    portal_desktop.answer(access=0, uri=desktop_picture(portal_desktop))
+    backend.set_up()  # the user chose Set up screen capture and allowed it
+    assert len(portal_desktop.seen()["access_asked"]) == 2
+    portal_desktop.answer(access=2, uri=desktop_picture(portal_desktop))
+    backend.grab_screen()  # the "yes" is kept: no question
+    assert len(portal_desktop.seen()["access_asked"]) == 2
