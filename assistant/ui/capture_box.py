@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
+import threading
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from assistant.config import CAPTURE_BACKENDS, Settings
 from assistant.i18n import N_, _
 from assistant.ui.capture_question import CaptureQuestion
 from assistant.ui.settings_group import SettingsGroup, SettingsHolder
+
+log = logging.getLogger(__name__)
 
 CAPTURE_LABELS = {
     "auto": N_("Automatic: the best this desktop offers"),
@@ -24,6 +29,7 @@ CAPTURE_LABELS = {
 
 class CaptureBox(SettingsGroup):
     answered = Signal(bool, str)  # whether capture is allowed, the sentence the window says
+    _checked = Signal(str, str)  # a method chosen, why it cannot run here ("" where it can): from a thread
 
     def __init__(self, owner: SettingsHolder, parent: QWidget | None = None) -> None:
         """`owner`: the window whose settings keep that the desktop allowed capture."""
@@ -55,6 +61,34 @@ class CaptureBox(SettingsGroup):
         self._question = CaptureQuestion(self.capture_setup, self.capture_status)
         self._question.answered.connect(self._capture_answered)
         self.capture_setup.clicked.connect(lambda: self._question.ask(self.capture_backend.currentData()))
+        self._checked.connect(self._choice_checked)
+        self.capture_backend.currentIndexChanged.connect(self._check_choice)
+
+    def _check_choice(self, _index: int) -> None:
+        """Whether the method just chosen can run on this desktop, found on a thread (its check may start
+        gst-inspect-1.0 and ask D-Bus); one that cannot was replaced in silence at every grab."""
+        from assistant.capture.backends import choose_backend
+
+        choice = str(self.capture_backend.currentData())
+        if choice == "auto":
+            return
+
+        def check() -> None:
+            try:
+                _backend, notes = choose_backend(preferred=choice)
+            except Exception:  # a check that broke says nothing; doctor still lists every method
+                log.exception("Could not tell whether the screen capture %s runs here", choice)
+                return
+            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                self._checked.emit(choice, " ".join(notes))
+
+        threading.Thread(target=check, name="capture-choice-check", daemon=True).start()
+
+    @Slot(str, str)
+    def _choice_checked(self, choice: str, problem: str) -> None:
+        if problem and choice == self.capture_backend.currentData():
+            self.capture_status.setText(problem)
+            self.answered.emit(False, problem)
 
     def _capture_answered(self, allowed: bool, message: str) -> None:
         self.capture_setup.setEnabled(True)

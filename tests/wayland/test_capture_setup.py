@@ -60,3 +60,19 @@ def test_the_chosen_capture_applies_to_the_next_grab(qtbot) -> None:
         assert preferred() == "grim" and dialog.settings.capture_backend == "grim"
     finally:
         use_backend("auto")
+
+
+def test_a_method_that_cannot_run_here_is_said_when_chosen(qtbot, tmp_path, monkeypatch) -> None:
+    """grim chosen where there is none: every grab went another way, and nobody said so."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    dialog = open_settings(qtbot)
+    box = dialog.capture_box
+    with qtbot.waitSignal(box.answered, timeout=20_000) as said:
+        box.capture_backend.setCurrentIndex(box.capture_backend.findData("grim"))
+    assert said.args == [False, box.capture_status.text()]
+    assert box.capture_status.text() == (
+        "The chosen screen capture, grim (wlroots screencopy: sway, Hyprland), cannot run here: grim is not "
+        "installed; install it (Debian's package grim) or choose another screen capture."
+    )
