@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
+import os
+import sys
+import threading
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from assistant.actions import BY_NAME, HOTKEY_ACTIONS
@@ -13,8 +18,12 @@ from assistant.config import HotkeyError, Settings, parse_hotkey
 from assistant.i18n import _
 from assistant.ui.settings_group import SettingsGroup
 
+log = logging.getLogger(__name__)
+
 
 class HotkeysBox(SettingsGroup):
+    _checked = Signal(str)  # why this desktop takes none of these keys ("" where it takes them): a thread's
+
     def __init__(
         self, settings: Settings, desktop_keys: Mapping[str, str] | None, parent: QWidget | None = None
     ) -> None:
@@ -47,6 +56,37 @@ class HotkeysBox(SettingsGroup):
             self.desktop_keys.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
             self.desktop_keys.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             self.form.addRow(self.desktop_keys)
+        self.not_taken: QLabel | None = None
+        wayland = sys.platform.startswith("linux") and bool(os.environ.get("WAYLAND_DISPLAY"))
+        if wayland and not desktop_keys:
+            # On Wayland without the desktop's GlobalShortcuts (sway) the fields above bind nothing, and
+            # nothing here said so. Whether the portal is there is asked of D-Bus: on a thread.
+            self._checked.connect(self._show_not_taken)
+            threading.Thread(target=self._check, name="hotkeys-check", daemon=True).start()
+
+    def _check(self) -> None:
+        from assistant.hotkeys.backends import choose_backend
+
+        try:
+            _backend, notes = choose_backend()
+        except Exception:  # a check that broke shows nothing; the app said the problem at its start
+            log.exception("Could not tell whether this desktop takes the hotkeys")
+            return
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self._checked.emit(" ".join(notes))  # none where the desktop takes the keys
+
+    @Slot(str)
+    def _show_not_taken(self, problem: str) -> None:
+        if not problem or self.not_taken is not None:
+            return
+        self.not_taken = QLabel(problem)
+        # Translators: the spoken name of Settings' line saying why the hotkeys above do not work here.
+        self.not_taken.setAccessibleName(_("Hotkeys on this desktop"))
+        self.not_taken.setAccessibleDescription(problem)  # read with the name
+        self.not_taken.setWordWrap(True)
+        self.not_taken.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.not_taken.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.form.insertRow(0, self.not_taken)
 
     def chosen(self, settings: Settings) -> Settings:
         """`settings` with the hotkeys the fields show; raises HotkeyError naming the first bad hotkey

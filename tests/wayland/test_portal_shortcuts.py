@@ -140,3 +140,22 @@ def test_a_cancelled_binding_says_how_to_bind_by_hand(portal_desktop) -> None:
         assert "`assistant trigger describe-screen`" in str(backend.problem)
     finally:
         backend.stop()
+
+
+def test_on_sway_settings_say_the_hotkeys_are_not_taken(qtbot, tmp_path, monkeypatch) -> None:
+    """sway without GlobalShortcuts: the hotkey fields bound nothing, and Settings did not say so."""
+    from assistant.config import Settings
+    from assistant.hotkeys.backends import SWAY_PROBLEM
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.setenv("SWAYSOCK", str(tmp_path / "sway-ipc.sock"))
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    dialog = SettingsDialog(Settings(), desktop_keys={})
+    qtbot.addWidget(dialog)
+    box = dialog.hotkeys_box
+    qtbot.waitUntil(lambda: getattr(box, "not_taken", None) is not None, timeout=10_000)
+    assert box.not_taken.text() == SWAY_PROBLEM
+    assert box.not_taken.accessibleName() == "Hotkeys on this desktop"
+    assert box.not_taken.accessibleDescription() == SWAY_PROBLEM  # a screen reader hears it with its name
