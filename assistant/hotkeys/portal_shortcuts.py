@@ -120,6 +120,22 @@ class PortalShortcutsBackend:
             portal = Portal(self._address)
         except PortalUnavailable:
             return [_(NO_PORTAL)]
+        self._portal = portal
+        self._stopping.clear()
+        # The session is opened on the listener thread too: start() runs on the Qt thread, and a portal
+        # still starting (at login) kept it waiting up to 2 s a call and 10 s for the session.
+        self._listener = threading.Thread(
+            target=self._open_bind_listen,
+            args=(portal, bindings, on_action),
+            name="assistant-portal-shortcuts",
+            daemon=True,
+        )
+        self._listener.start()
+        return []
+
+    def _open_bind_listen(
+        self, portal: Portal, bindings: Mapping[Hotkey, str], on_action: Callable[[str], None]
+    ) -> None:
         try:
             problem = self._open_session(portal)
         except (PortalUnavailable, PortalTimeout) as error:
@@ -127,20 +143,20 @@ class PortalShortcutsBackend:
             problem = _("The desktop's global shortcuts could not be set up; {hint}.").format(
                 hint=_(TRIGGER_HINT)
             )
-        if problem is not None:
-            self._drop_filters()
-            portal.close()
-            return [problem]
-        self._portal = portal
-        self._stopping.clear()
-        self._listener = threading.Thread(
-            target=self._bind_then_listen,
-            args=(portal, bindings, on_action),
-            name="assistant-portal-shortcuts",
-            daemon=True,
-        )
-        self._listener.start()
-        return []
+        if problem is None:
+            self._bind_then_listen(portal, bindings, on_action)
+        else:
+            self._report(problem)
+
+    def _report(self, problem: str) -> None:
+        """Keep the problem and tell it once (the app says it), unless the app is stopping the backend."""
+        if self._stopping.is_set():
+            return
+        _log.warning("%s", problem)
+        with self._lock:
+            self._problem = problem
+        if self.on_problem is not None:
+            self.on_problem(problem)
 
     def _open_session(self, portal: Portal) -> str | None:
         from jeepney import MatchRule, message_bus
@@ -153,7 +169,13 @@ class PortalShortcutsBackend:
             handle = portal.router.filter(rule, queue=self._signals, bufsize=64)
             self._filters.append(handle)
         created = portal.request(
-            SHORTCUTS, "CreateSession", "a{sv}", (), {"session_handle_token": ("s", new_token())}, 10.0
+            SHORTCUTS,
+            "CreateSession",
+            "a{sv}",
+            (),
+            {"session_handle_token": ("s", new_token())},
+            10.0,
+            cancelled=self._stopping,
         )
         if not created.granted:
             return _("The desktop refused global shortcuts; {hint}.").format(hint=_(TRIGGER_HINT))
@@ -170,12 +192,8 @@ class PortalShortcutsBackend:
             problem = _("The desktop's global shortcuts could not be set up; {hint}.").format(
                 hint=_(TRIGGER_HINT)
             )
-        if problem is not None and not self._stopping.is_set():
-            _log.warning("%s", problem)
-            with self._lock:
-                self._problem = problem
-            if self.on_problem is not None:
-                self.on_problem(problem)
+        if problem is not None:
+            self._report(problem)
         self._listen(on_action)
 
     def _bind(self, portal: Portal, bindings: Mapping[Hotkey, str]) -> str | None:

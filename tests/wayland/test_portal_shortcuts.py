@@ -159,3 +159,25 @@ def test_on_sway_settings_say_the_hotkeys_are_not_taken(qtbot, tmp_path, monkeyp
     assert box.not_taken.text() == SWAY_PROBLEM
     assert box.not_taken.accessibleName() == "Hotkeys on this desktop"
     assert box.not_taken.accessibleDescription() == SWAY_PROBLEM  # a screen reader hears it with its name
+
+
+def test_the_session_is_opened_off_the_callers_thread(portal_desktop, monkeypatch) -> None:
+    """start() runs on the Qt thread: a portal still starting (at login) held it for CreateSession's answer."""
+    from assistant.hotkeys.portal import Portal
+
+    asked_on: list[threading.Thread] = []
+    request = Portal.request
+
+    def recording(self, interface, method, *args, **kwargs):
+        if method == "CreateSession":
+            asked_on.append(threading.current_thread())
+        return request(self, interface, method, *args, **kwargs)
+
+    monkeypatch.setattr(Portal, "request", recording)
+    backend = PortalShortcutsBackend(portal_desktop.address)
+    try:
+        assert backend.start(BINDINGS, lambda _action: None) == []
+        wait_until(lambda: len(backend.triggers) == 2, "the keys were never bound")
+    finally:
+        backend.stop()
+    assert asked_on and threading.current_thread() not in asked_on
