@@ -99,12 +99,15 @@ def test_the_app_reads_the_focused_window_on_kde_and_names_it(
     env["DBUS_SESSION_BUS_ADDRESS"] = kde_portal.address
     app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
-        ready = wait_said(speech, 1, app, log)
-        assert ready == ["Ready."]  # KDE offers GlobalShortcuts: nothing is said about binding keys by hand
+        ready = wait_said(speech, 2, app, log)
+        # KDE offers GlobalShortcuts: nothing is said about binding keys by hand. The first run's offer to
+        # set up screen capture is said (the app's own voice: no screen reader reads its window), once.
+        offer = [line for line in ready if line.startswith("To describe your screen")]
+        assert len(offer) == 1 and sorted(ready) == sorted(["Ready.", *offer])
         done = subprocess.run([sys.executable, "-m", "assistant", "trigger", "read-text"], env=env, cwd=ROOT)
         assert done.returncode == 0
-        said = wait_said(speech, 3, app, log)
-        assert said[1] == "Window: Quarterly notes."
-        assert said[2].startswith("Text on it:") and share_of(said[2]) >= 0.9, said[2]
+        said = wait_said(speech, 4, app, log)
+        assert said[2] == "Window: Quarterly notes."
+        assert said[3].startswith("Text on it:") and share_of(said[3]) >= 0.9, said[3]
     finally:
         stop_process(app)  # type: ignore[arg-type]
