@@ -171,14 +171,20 @@ class DesktopSetup(QObject):
         self.prompt.show()
         self.prompt.raise_()
         self.prompt.activateWindow()
-        if app.speaking:  # the window is for screen readers; the app's own voice says it, or nothing would
+        if self._own_voice():  # a screen reader reads the window; the app's own voice must say it
             self.prompt.set_up.clicked.connect(self._say_asking)
             app.say(" ".join((self.prompt.why.text(), _(SAY_KEYS))))
+
+    def _own_voice(self) -> bool:
+        """Whether the app speaks with its own voice: through a screen reader, which reads the window as it
+        takes the focus and hears its announcements, the offer would be heard twice."""
+        app = self._app
+        return app.speaking and getattr(app.speaker, "screen_reader", None) is None
 
     @Slot()
     def _say_asking(self) -> None:
         """The app's voice says the desktop is asking (the window announces it to screen readers alone)."""
-        if self.prompt is not None and self._app.speaking:
+        if self.prompt is not None and self._own_voice():
             self._app.say(self.prompt.status.text())
 
     @Slot(bool, str)

@@ -191,8 +191,9 @@ class SaidAloud:
     enabled = True
     status_message = ""
 
-    def __init__(self) -> None:
+    def __init__(self, screen_reader: str | None = None) -> None:
         self.said: list[str] = []
+        self.screen_reader = screen_reader  # how it reaches the screen reader; None: the app's own voice
 
     def say(self, text: str, interrupt: bool = False) -> None:
         self.said.append(text)
@@ -227,5 +228,26 @@ def test_with_the_apps_own_voice_the_offer_and_the_question_are_said_once(qtbot,
             "The desktop is asking whether the assistant may capture the screen…",
             "Allowed.",
         ]
+    finally:
+        assert controller.shutdown(timeout=10)
+
+
+def test_through_a_screen_reader_the_offer_is_left_to_it(qtbot, monkeypatch, tmp_path: Path):
+    """The screen reader reads the offer's window as it takes the focus: the app saying it too through
+    the screen reader, it was heard twice."""
+    from assistant.capture import backends
+    from assistant.ui import desktop_setup
+
+    monkeypatch.setattr(desktop_setup, "capture_needs_permission", lambda *args, **kwargs: True)
+    monkeypatch.setattr(backends, "set_up", lambda choice: "Allowed.")
+    voice = SaidAloud(screen_reader="Orca through speech-dispatcher")
+    controller = Controller(
+        Settings(), voice, Earcons(False), never_loaded, settings_path=tmp_path / "settings.toml"
+    )
+    try:
+        assert controller.desktop.offer_capture_setup()
+        qtbot.waitUntil(lambda: controller.desktop.prompt is not None, timeout=20_000)
+        press_set_up(qtbot, controller.desktop.prompt)
+        assert voice.said == ["Allowed."]  # the answer alone: the window's status is not announced
     finally:
         assert controller.shutdown(timeout=10)
