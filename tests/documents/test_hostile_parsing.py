@@ -308,7 +308,7 @@ def test_a_long_src_is_quoted_short(tmp_path: Path) -> None:
     page.write_text(f'<img src="{"a" * 2**20}.png"><img src="{"b" * 2**20}:x">\n')
     missing, scheme = run([page], RecordingEngine(), Options()).documents[0].images
     assert missing.reason.startswith("The image file aaa") and missing.reason.endswith(
-        "(1 MB in all) could not be read (File name too long)."
+        "(1 MB in all) could not be read (the name is too long)."
     )
     assert len(missing.reason) < 200 and len(scheme.reason) < 200 and len(missing.location) < 200
 
