@@ -3,13 +3,14 @@ it said."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,30 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, interva
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not happen within {timeout:g} s")
         time.sleep(interval)
+
+
+# Debian's Python, where pyatspi is: AT-SPI listeners run there, the app's venv has no pyatspi.
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+@contextlib.contextmanager
+def atspi_listener(script: str, env: dict[str, str], folder: Path) -> Iterator[Path]:
+    """Runs `script` (an AT-SPI listener printing one JSON line for each event, a first one once it
+    listens) in Debian's Python; yields the file its lines go to, once it listens. Skips the test where
+    pyatspi is missing."""
+    heard, errors = folder / "heard.jsonl", folder / "listener.log"
+    with heard.open("w") as out, errors.open("w") as err:
+        listener = subprocess.Popen([str(SYSTEM_PYTHON), "-c", script], env=env, stdout=out, stderr=err)
+    try:
+        wait_for(lambda: heard.read_text() or listener.poll() is not None, 15, "the AT-SPI listener to start")
+        if not heard.read_text():
+            if "pyatspi is missing" in errors.read_text():
+                pytest.skip("python3-pyatspi is not installed")
+            pytest.fail(f"the AT-SPI listener stopped: {errors.read_text()}")
+        yield heard
+    finally:
+        listener.kill()
+        listener.wait()
 
 
 @dataclass

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
-from e2e_harness import wait_for
+from e2e_harness import SYSTEM_PYTHON, atspi_listener, wait_for
 
 pytestmark = pytest.mark.e2e
 
-SYSTEM_PYTHON = Path("/usr/bin/python3")
 # Runs in Debian's Python, where pyatspi is: each name the app's objects are given, one JSON line each.
 NAME_LISTENER = """
 import json, sys
@@ -41,17 +38,7 @@ def test_no_name_a_screen_reader_is_given_keeps_a_mnemonics_ampersand(
     from tests.e2e.test_spanish import _said_first
 
     monkeypatch.setitem(desktop.env, "LANGUAGE", "es")  # and no tray: the app shows its own window
-    heard, errors = tmp_path / "names.jsonl", tmp_path / "listener.log"
-    with heard.open("w") as out, errors.open("w") as err:
-        listener = subprocess.Popen(
-            [str(SYSTEM_PYTHON), "-c", NAME_LISTENER], env=desktop.env, stdout=out, stderr=err
-        )
-    try:
-        wait_for(lambda: heard.read_text() or listener.poll() is not None, 15, "the AT-SPI listener to start")
-        if not heard.read_text():
-            if "pyatspi is missing" in errors.read_text():
-                pytest.skip("python3-pyatspi is not installed")
-            pytest.fail(f"the AT-SPI listener stopped: {errors.read_text()}")
+    with atspi_listener(NAME_LISTENER, desktop.env, tmp_path) as heard:
         app = start_app(wait_ready=_said_first("Listo."))
         app.wait_window("Asistente")
         app.trigger("ask")
@@ -65,9 +52,6 @@ def test_no_name_a_screen_reader_is_given_keeps_a_mnemonics_ampersand(
 
         # The Settings window's last field's label: every label before it has been given its name.
         wait_for(lambda: any("captu" in n["name"] for n in names()), 15, "the Settings window's names")
-    finally:
-        listener.kill()
-        listener.wait()
     labels = [n["name"] for n in names() if n["role"] == "label"]
     assert any(name.replace("&", "").startswith("Pregunta") for name in labels), labels
     assert [n for n in names() if MNEMONIC.search(n["name"])] == []

@@ -9,10 +9,9 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from e2e_harness import Desktop, RunningApp, wait_for
+from e2e_harness import SYSTEM_PYTHON, Desktop, RunningApp, atspi_listener, wait_for
 
 from assistant.actions import ACTIONS
 
@@ -26,7 +25,6 @@ pytestmark = [
 ]
 
 LOUD = 1000  # a peak above this is speech, not silence (16-bit samples)
-SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 # Runs in Debian's Python, where pyatspi is. Qt leaves popup menus out of the application's accessible
 # tree, so a screen reader meets the tray menu through the focus event of its highlighted item: print
@@ -234,17 +232,7 @@ def test_the_tray_menu_runs_its_actions(start_app, tray, text_on_screen):
 @pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="needs Debian's python3 with python3-pyatspi")
 def test_a_screen_reader_hears_every_tray_menu_item_by_name(start_app, tray, tmp_path):
     app = start_app()
-    heard, errors = tmp_path / "menu.jsonl", tmp_path / "listener.log"
-    with heard.open("w") as out, errors.open("w") as err:
-        listener = subprocess.Popen(
-            [str(SYSTEM_PYTHON), "-c", MENU_LISTENER], env=app.env, stdout=out, stderr=err
-        )
-    try:
-        wait_for(lambda: heard.read_text() or listener.poll() is not None, 15, "the AT-SPI listener to start")
-        if not heard.read_text():
-            if "pyatspi is missing" in errors.read_text():
-                pytest.skip("python3-pyatspi is not installed")
-            pytest.fail(f"the AT-SPI listener stopped: {errors.read_text()}")
+    with atspi_listener(MENU_LISTENER, app.env, tmp_path) as heard:
         tray.open_menu(app)
 
         def focus_an_item():
@@ -255,9 +243,6 @@ def test_a_screen_reader_hears_every_tray_menu_item_by_name(start_app, tray, tmp
 
         line = wait_for(focus_an_item, 15, "a focus event from a tray menu item", interval=0.5)
         app.key("Escape")
-    finally:
-        listener.kill()
-        listener.wait()
     menu = json.loads(line)  # type: ignore[arg-type]
     assert menu["application"] == "assistant"
     assert menu["menu"] == "popup menu"
