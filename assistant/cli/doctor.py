@@ -224,7 +224,7 @@ def check_screen_reader(settings: Settings) -> list[str]:
         "own-voice": _("the app's own voice"),
         "both": _("the screen reader and the app's own voice"),
     }[settings.speak_with]
-    lines.append(_("Speak with: {choice} (Settings, or `assistant run --speak-with`).").format(choice=choice))
+    lines.append(_("Speak with: {choice} (Settings, or “assistant run --speak-with”).").format(choice=choice))
     return lines
 
 

@@ -24,28 +24,28 @@ from assistant.i18n import N_, _
 
 ActionCallback = Callable[[str], None]
 
-# Translators: ends sentences about hotkeys that cannot work; keep `assistant trigger describe-screen`.
+# Translators: ends sentences about hotkeys that cannot work; keep the command “assistant trigger describe-screen” as it is.
 TRIGGER_HINT = N_(
-    "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
+    "bind “assistant trigger describe-screen” (and the other actions) to keys in your desktop's keyboard settings"
 )
 # Said in the user's language where they are said: _(WAYLAND_PROBLEM); whole sentences, for translators.
 WAYLAND_PROBLEM = N_(
-    "Global hotkeys are not available on Wayland; bind `assistant trigger describe-screen` (and the other "
+    "Global hotkeys are not available on Wayland; bind “assistant trigger describe-screen” (and the other "
     "actions) to keys in your desktop's keyboard settings, and the tray menu works as usual."
 )
 XWAYLAND_PROBLEM = N_(
     "On Wayland these hotkeys reach the assistant only while an X11 window has focus; for hotkeys that work "
-    "everywhere, bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's "
+    "everywhere, bind “assistant trigger describe-screen” (and the other actions) to keys in your desktop's "
     "keyboard settings."
 )
 # sway has no keyboard settings to bind keys in: its config file is the way.
 SWAY_PROBLEM = N_(
-    "sway does not let the assistant take hotkeys itself; add lines such as `bindsym Ctrl+Alt+d exec "
-    "assistant trigger describe-screen` to sway's config file, ~/.config/sway/config, one for each action, "
-    "then reload sway with `swaymsg reload`."
+    "sway does not let the assistant take hotkeys itself; add lines such as “bindsym Ctrl+Alt+d exec "
+    "assistant trigger describe-screen” to sway's config file, ~/.config/sway/config, one for each action, "
+    "then reload sway with “swaymsg reload”."
 )
 NO_DISPLAY_PROBLEM = N_(
-    "Global hotkeys need a graphical desktop and none was found; bind `assistant trigger describe-screen` "
+    "Global hotkeys need a graphical desktop and none was found; bind “assistant trigger describe-screen” "
     "(and the other actions) to keys in your desktop's keyboard settings."
 )
 
@@ -284,7 +284,7 @@ class KeyboardBackend:
             import keyboard
         except Exception as error:
             return [
-                _("Global hotkeys could not start ({error}); use `assistant trigger ACTION` instead.").format(
+                _("Global hotkeys could not start ({error}); use “assistant trigger ACTION” instead.").format(
                     error=error
                 )
             ]

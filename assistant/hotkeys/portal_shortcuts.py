@@ -27,11 +27,11 @@ SHORTCUTS = "org.freedesktop.portal.GlobalShortcuts"
 BIND_SECONDS = 120.0
 """The desktop may ask the user to confirm the keys; time to read and answer."""
 TRIGGER_HINT = N_(
-    "bind `assistant trigger describe-screen` (and the other actions) to keys in your desktop's keyboard settings"
+    "bind “assistant trigger describe-screen” (and the other actions) to keys in your desktop's keyboard settings"
 )
 # Said in the user's language where it is said: _(NO_PORTAL).
 NO_PORTAL = N_(
-    "This desktop offers no global shortcuts portal; bind `assistant trigger describe-screen` (and the other "
+    "This desktop offers no global shortcuts portal; bind “assistant trigger describe-screen” (and the other "
     "actions) to keys in your desktop's keyboard settings."
 )
 

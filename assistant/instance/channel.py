@@ -74,7 +74,7 @@ class Channel:
         except OSError as error:
             raise TriggerError(
                 _(
-                    "The folder {folder} for `assistant trigger` could not be created ({value}); set {runtime_dir_env} to a private folder."
+                    "The folder {folder} for “assistant trigger” could not be created ({value}); set {runtime_dir_env} to a private folder."
                 ).format(folder=self.folder, value=os_reason(error), runtime_dir_env=RUNTIME_DIR_ENV)
             ) from error
         if sys.platform == "win32":
@@ -82,13 +82,13 @@ class Channel:
         if not stat.S_ISDIR(info.st_mode):
             raise TriggerError(
                 _(
-                    "{folder} is not a folder (it may be a link someone else made), so `assistant trigger` is turned off; set {runtime_dir_env} to a private folder."
+                    "{folder} is not a folder (it may be a link someone else made), so “assistant trigger” is turned off; set {runtime_dir_env} to a private folder."
                 ).format(folder=self.folder, runtime_dir_env=RUNTIME_DIR_ENV)
             )
         if info.st_uid != os.getuid():
             raise TriggerError(
                 _(
-                    "The folder {folder} belongs to another user, so `assistant trigger` is turned off; set {runtime_dir_env} to a private folder."
+                    "The folder {folder} belongs to another user, so “assistant trigger” is turned off; set {runtime_dir_env} to a private folder."
                 ).format(folder=self.folder, runtime_dir_env=RUNTIME_DIR_ENV)
             )
         if info.st_mode & 0o077:

@@ -16,7 +16,7 @@ from assistant.instance.channel import Channel, TriggerError, proof
 from assistant.instance.messages import HELLO, Messages, PipeMessages
 
 # Said in the user's language where it is said: _(NOT_RUNNING).
-NOT_RUNNING = N_("The assistant is not running. Start it with `assistant run`.")
+NOT_RUNNING = N_("The assistant is not running. Start it with “assistant run”.")
 
 
 def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = None) -> bool:

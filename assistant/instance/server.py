@@ -120,7 +120,7 @@ class TriggerServer:
             self._unlock()
             raise TriggerError(
                 _(
-                    "`assistant trigger` cannot reach this app because its channel could not be opened ({value})."
+                    "“assistant trigger” cannot reach this app because its channel could not be opened ({value})."
                 ).format(value=os_reason(error))
             ) from error
         self._listener = listener

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Said in the user's language where it is said: _(ALREADY_RUNNING).
 ALREADY_RUNNING = N_(
-    "The assistant is already running. Use its tray icon, its hotkeys, or `assistant trigger`."
+    "The assistant is already running. Use its tray icon, its hotkeys, or “assistant trigger”."
 )
 
 
@@ -135,7 +135,7 @@ def display_problem() -> str | None:
         return None
     return _(
         "No desktop was found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start the assistant from your "
-        "desktop session; `assistant describe` and `assistant ask` work without one."
+        "desktop session; “assistant describe” and “assistant ask” work without one."
     )
 
 

@@ -121,6 +121,6 @@ def test_an_x_server_that_went_away_gives_a_sentence(monkeypatch: pytest.MonkeyP
     assert problems[0].startswith(
         "Global hotkeys could not start because the X display :250 cannot be reached"
     )
-    assert "`assistant trigger describe-screen`" in problems[0]
+    assert "“assistant trigger describe-screen”" in problems[0]
     assert not hotkey_threads()
     hotkeys.stop()

@@ -106,7 +106,7 @@ def test_wayland_points_to_the_trigger_command() -> None:
     backend, notes = choose_backend({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
     assert backend is None
     assert notes == [WAYLAND_PROBLEM]
-    assert "`assistant trigger describe-screen`" in WAYLAND_PROBLEM
+    assert "“assistant trigger describe-screen”" in WAYLAND_PROBLEM
     assert WAYLAND_PROBLEM.startswith("Global hotkeys are not available on Wayland")
     # With XWayland the X backend runs, but the user learns its limits.
     backend, notes = choose_backend({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, "linux")
@@ -124,8 +124,8 @@ def test_on_sway_the_sentence_says_how_sway_binds_keys(spanish) -> None:
         for display in ({}, {"DISPLAY": ":0"}):  # XWayland or not
             _backend, notes = choose_backend({"WAYLAND_DISPLAY": "wayland-1", **environ, **display}, "linux")
             assert len(notes) == 1
-            assert "`bindsym Ctrl+Alt+d exec assistant trigger describe-screen`" in notes[0]
-            assert "~/.config/sway/config" in notes[0] and "`swaymsg reload`" in notes[0]
+            assert "“bindsym Ctrl+Alt+d exec assistant trigger describe-screen”" in notes[0]
+            assert "~/.config/sway/config" in notes[0] and "“swaymsg reload”" in notes[0]
             assert notes[0].startswith("sway no permite")  # in the user's language
 
 

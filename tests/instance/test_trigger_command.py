@@ -33,7 +33,7 @@ def test_not_running_says_so_and_exits_1(folder: Path, capsys: pytest.CaptureFix
     assert run_cli(["trigger", "describe-screen"]) == 1
     captured = capsys.readouterr()
     assert (
-        captured.err.strip() == NOT_RUNNING == "The assistant is not running. Start it with `assistant run`."
+        captured.err.strip() == NOT_RUNNING == "The assistant is not running. Start it with “assistant run”."
     )
     assert captured.out == ""
 

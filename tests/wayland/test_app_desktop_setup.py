@@ -163,7 +163,7 @@ def test_a_refused_key_binding_is_said_once(qtbot, portal_desktop, wayland, cont
             assert controller.start_hotkeys() == []
         QApplication.processEvents()
     problem = failed.args[0]
-    assert "`assistant trigger describe-screen`" in problem
+    assert "“assistant trigger describe-screen”" in problem
     assert controller.hotkey_problems == [problem] and controller.status == problem
     assert shown.texts == [problem]  # said once, though both bindings failed
 

@@ -39,7 +39,7 @@ def test_doctor_without_portals_says_what_to_do(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("SWAYSOCK", raising=False)
     lines = check_display()
     assert any("offers no screenshot portal; install xdg-desktop-portal" in line for line in lines)
-    assert "`assistant trigger describe-screen`" in lines[-1]
+    assert "“assistant trigger describe-screen”" in lines[-1]
 
 
 def test_doctor_names_the_monitor_sway_focuses(sway_socket, tmp_path, monkeypatch) -> None:

@@ -85,7 +85,7 @@ def test_wayland_with_the_portal_binds_through_it(portal_desktop) -> None:
 def test_no_portal_says_to_bind_assistant_trigger(tmp_path) -> None:
     backend = PortalShortcutsBackend(f"unix:path={tmp_path / 'no-bus'}")
     assert backend.start(BINDINGS, lambda _action: None) == [NO_PORTAL]
-    assert "`assistant trigger describe-screen`" in NO_PORTAL
+    assert "“assistant trigger describe-screen”" in NO_PORTAL
     backend.stop()
 
 
@@ -137,7 +137,7 @@ def test_a_cancelled_binding_says_how_to_bind_by_hand(portal_desktop) -> None:
     try:
         assert backend.start(BINDINGS, lambda _action: None) == []
         wait_until(lambda: backend.problem is not None, "the cancelled binding was not noticed")
-        assert "`assistant trigger describe-screen`" in str(backend.problem)
+        assert "“assistant trigger describe-screen”" in str(backend.problem)
     finally:
         backend.stop()
 

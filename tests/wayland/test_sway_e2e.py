@@ -181,7 +181,7 @@ def test_the_app_describes_the_screen_and_reads_the_focused_window_on_sway(
     try:
         said = wait_said(speech, 2, app, log)
         assert said[-1] == "Ready."
-        assert "`assistant trigger describe-screen`" in said[0]  # no GlobalShortcuts portal on this bus
+        assert "“assistant trigger describe-screen”" in said[0]  # no GlobalShortcuts portal on this bus
 
         def trigger(action: str) -> None:
             done = subprocess.run(
