@@ -32,6 +32,7 @@ from assistant.ui.conversation_window import ConversationWindow
 from assistant.ui.desktop_setup import DesktopSetup
 from assistant.ui.dialog import ConversationDialog
 from assistant.ui.earcons import Earcons
+from assistant.ui.garbage import QtThreadGarbage
 from assistant.ui.listening import AudioSource
 from assistant.ui.listening_flow import ListeningFlow
 from assistant.ui.loading import LoadingProgress
@@ -79,6 +80,8 @@ class Controller(QtTeller):
     ) -> None:
         """`audio_source` opens what spoken questions are heard from; None: the microphone in Settings."""
         super().__init__(speaker, earcons)
+        # Before any thread starts: cycles holding Qt objects must never be collected on another thread.
+        self.garbage = QtThreadGarbage(self)
         self.settings_path = settings_path
         self.engine_summary = ""
         self.hotkeys: GlobalHotkeys | None = None
@@ -208,6 +211,7 @@ class Controller(QtTeller):
         if self.speaker is not None:
             self.speaker.close(timeout=2.0)
         self.earcons.close()
+        self.garbage.stop()
         return stopped
 
     def request_action(self, name: str) -> None:

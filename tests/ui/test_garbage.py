@@ -1,0 +1,46 @@
+"""Python's cycle collector runs on the Qt thread while the app runs: collected on another thread, a
+cycle holding a Qt object had its destructor run there, and the test process died of a segmentation
+fault while the speech thread listed voices (tests/ui/test_listening.py in a clean-clone run)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from assistant.config import Settings
+from assistant.ui.controller import Controller
+from assistant.ui.earcons import Earcons
+
+
+class Cycle:
+    """Refers to itself, so only the cycle collector frees it; says on which thread it was freed."""
+
+    def __init__(self, freed_on: list[str]) -> None:
+        self.me = self
+        self.freed_on = freed_on
+
+    def __del__(self) -> None:
+        self.freed_on.append(threading.current_thread().name)
+
+
+def allocate(kept: list[list[int]]) -> None:
+    """Enough new containers, kept, for Python's collector to run on this thread, if it may (freed at
+    once, they would not count)."""
+    kept.extend([] for _ in range(5_000))
+
+
+def test_cycles_are_collected_on_the_qt_thread_while_the_app_runs(qtbot, tmp_path) -> None:
+    controller = Controller(Settings(), None, Earcons(log_to=tmp_path), lambda spec, progress: None)
+    freed_on: list[str] = []
+    kept: list[list[int]] = []
+    try:
+        Cycle(freed_on)
+        other = threading.Thread(target=allocate, args=(kept,), name="another-thread")
+        other.start()
+        other.join()
+        qtbot.waitUntil(lambda: freed_on != [], timeout=5000)
+        assert freed_on == [threading.main_thread().name]
+        assert not gc.isenabled()
+    finally:
+        assert controller.shutdown(timeout=5)
+    assert gc.isenabled()  # as before, once the app is done
