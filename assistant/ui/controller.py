@@ -12,6 +12,7 @@ change is both spoken and shown (tray tooltip or window).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QScreen
 
 from assistant.config import Settings
+from assistant.engine.memory import give_back_freed_memory
 from assistant.i18n import N_, _, pgettext, take_notice
 from assistant.session import STILL_LOADING, CaptureJob, Grab, ImageSource, Request, Session
 from assistant.session.image_text import ImageText
@@ -116,6 +118,7 @@ class Controller(QtTeller):
         self.model = ModelThread(load_engine)
         self.worker = self.model.worker
         self.worker.reloading.connect(self._on_reloading)
+        self.worker.released.connect(self._on_released)
         self.worker.loading.connect(self.loading.stage)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.load_failed.connect(self._on_load_failed)
@@ -223,6 +226,12 @@ class Controller(QtTeller):
         return self.desktop.start_hotkeys()
 
     # -- model loading ----------------------------------------------------------------------
+    @Slot()
+    def _on_released(self) -> None:
+        """The model was let go: its cycles collected here, on the Qt thread, then its memory given back."""
+        gc.collect()
+        give_back_freed_memory()
+
     @Slot(str)
     def _on_loaded(self, summary: str) -> None:
         self.loading.stop()

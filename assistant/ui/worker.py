@@ -6,7 +6,6 @@ waits on the model. A request carries its own cancel Event: setting it cuts gene
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from assistant.engine.base import Cancelled, Engine
-from assistant.engine.memory import give_back_freed_memory
 from assistant.errors import UserError, for_app
 from assistant.i18n import _
 from assistant.session.steps import run_request
@@ -52,6 +50,7 @@ class ModelWorker(QObject):
     cancelled = Signal(int)
     notice = Signal(str)  # a change the user should hear of, in one sentence
 
+    released = Signal()  # the model was let go: collect what it leaves and give the memory back
     reloading = Signal()  # a request found the model let go (idle) and loads it again first
 
     def __init__(self, load: LoadEngine) -> None:
@@ -88,8 +87,7 @@ class ModelWorker(QObject):
             return
         self.engine = None
         self._released = True
-        gc.collect()
-        give_back_freed_memory()
+        self.released.emit()  # its cycles are collected on the Qt thread, the collector's (ui/garbage.py)
         log.info(
             "Let go of the model after %s without a request; the next request loads it again.",
             _duration(self._idle_seconds),

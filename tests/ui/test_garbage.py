@@ -4,6 +4,7 @@ fault while the speech thread listed voices (tests/ui/test_listening.py in a cle
 
 from __future__ import annotations
 
+import copy
 import gc
 import threading
 
@@ -44,3 +45,21 @@ def test_cycles_are_collected_on_the_qt_thread_while_the_app_runs(qtbot, tmp_pat
     finally:
         assert controller.shutdown(timeout=5)
     assert gc.isenabled()  # as before, once the app is done
+
+
+def test_a_model_let_go_when_idle_is_collected_on_the_qt_thread(qtbot, make_controller, tiny_engine) -> None:
+    """The model thread ran a full collection itself when it let the model go: any cycle of the app's,
+    Qt objects among them, was then collected on that thread."""
+    freed_on: list[str] = []
+
+    def load(spec, on_progress):  # the engine in a cycle: garbage once the model thread lets it go
+        engine = copy.copy(tiny_engine)
+        engine.kept_cycle = Cycle(freed_on)
+        engine.kept_cycle.engine = engine
+        return engine
+
+    controller, recorded = make_controller(load=load)
+    qtbot.waitUntil(lambda: recorded.texts() == ["Ready."], timeout=20000)
+    controller.model.set_idle_release(1.0)
+    qtbot.waitUntil(lambda: freed_on != [], timeout=10000)
+    assert freed_on == [threading.main_thread().name]
