@@ -126,7 +126,16 @@ def test_the_accessibility_bus_names_the_active_window_where_sway_is_not_asked(
     try:
         monkeypatch.delenv("SWAYSOCK")
         deadline = time.monotonic() + HANG_GUARD
-        while (found := atspi.active_window_title()) != title:  # Qt registers, then sway activates it
+
+        def asked() -> str | None:
+            # A bus that does not answer within the product's one second (the suite on one busy core:
+            # the bus's authentication timed out) is asked again: this test is about the name.
+            try:
+                return atspi.active_window_title()
+            except atspi.AtspiError as error:
+                return f"no answer: {error}"
+
+        while (found := asked()) != title:  # Qt registers, then sway activates it
             assert window.poll() is None and time.monotonic() < deadline, f"AT-SPI said {found!r}"
             time.sleep(0.1)
         with pytest.raises(WindowWithoutPlace, match=f"^{title} has the focus, but"):
