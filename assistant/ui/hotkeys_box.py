@@ -57,8 +57,9 @@ class HotkeysBox(SettingsGroup):
             self.desktop_keys.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             self.form.addRow(self.desktop_keys)
         self.not_taken: QLabel | None = None
-        wayland = sys.platform.startswith("linux") and bool(os.environ.get("WAYLAND_DISPLAY"))
-        if wayland and not desktop_keys:
+        from assistant.capture.backends import is_wayland
+
+        if is_wayland(os.environ, sys.platform) and not desktop_keys:
             # On Wayland without the desktop's GlobalShortcuts (sway) the fields above bind nothing, and
             # nothing here said so. Whether the portal is there is asked of D-Bus: on a thread.
             self._checked.connect(self._show_not_taken)
