@@ -18,13 +18,17 @@ from contextlib import contextmanager
 
 import torch
 
+from assistant.engine.int8_packed import PackedInt8
+
 
 @contextmanager
 def recording_weights() -> Iterator[list[torch.Tensor]]:
     """The int8 weights multiplied at one row (a decoding step) while the block runs: every such product
-    goes through `torch._int_mm`, whether an `Int8Linear` or a family's gathered step makes it."""
+    goes through `torch._int_mm` or a packed weight's `PackedInt8.sums`, whether an `Int8Linear` or a
+    family's gathered step makes it."""
     weights: list[torch.Tensor] = []
     own = torch._int_mm
+    own_sums = PackedInt8.sums
 
     def recorded(
         rows: torch.Tensor, weight: torch.Tensor, *, out: torch.Tensor | None = None
@@ -33,11 +37,18 @@ def recording_weights() -> Iterator[list[torch.Tensor]]:
             weights.append(weight)
         return own(rows, weight) if out is None else own(rows, weight, out=out)
 
+    def recorded_sums(self: PackedInt8, shifted: torch.Tensor) -> torch.Tensor:
+        if shifted.shape[0] == 1:
+            weights.append(self.source)
+        return own_sums(self, shifted)
+
     torch._int_mm = recorded  # type: ignore[assignment]  # its parameters are named input and mat2
+    PackedInt8.sums = recorded_sums  # type: ignore[method-assign]
     try:
         yield weights
     finally:
         torch._int_mm = own
+        PackedInt8.sums = own_sums  # type: ignore[method-assign]
 
 
 def distinct_bytes(weights: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -124,3 +124,12 @@ def start(
             raise damaged_model(folder, "a weights file") from None
         except (OSError, ValueError) as error:
             raise unreadable_model(folder, error) from error
+
+
+def pack_for_processor(model: torch.nn.Module, runtime: Runtime) -> None:
+    """int8 on the processor: pack the layers where this processor multiplies faster so (`int8_packed`).
+    Called once a family has laid its layers out (fused ones included), before the first request."""
+    if runtime.device == "cpu" and runtime.precision == "int8":
+        from assistant.engine.int8 import pack_int8_layers_
+
+        pack_int8_layers_(model)

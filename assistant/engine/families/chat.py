@@ -124,7 +124,10 @@ class ChatEngine(Engine):
             return loading.load_weights(folder, model_class, runtime, on_progress, on_notice)
 
         model, runtime, machine, notices = loading.start(folder, device, precision, load, on_progress)
-        engine = cls(model, processor, runtime, name, reload=load, machine=machine)
+        engine = cls(
+            model, processor, runtime, name, reload=load, machine=machine
+        )  # a family lays out its layers
+        loading.pack_for_processor(engine.model, runtime)
         engine.notices.extend(notices)
         return engine
 

@@ -94,6 +94,7 @@ class Blip2Engine(Engine):
             on_progress,
         )
         engine = cls(model, processor, runtime, name, reload=lambda r: load_model(folder, r), machine=machine)
+        loading.pack_for_processor(engine.model, runtime)
         engine.notices.extend(notices)
         return engine
 

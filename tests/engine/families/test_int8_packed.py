@@ -1,0 +1,170 @@
+"""The int8 product in oneDNN's packed layout (`int8_packed`, `int8.pack_int8_layers_`) gives exactly the
+numbers of `torch._int_mm`, so a processor where packing is faster describes with the same words; and
+a packed weight's pages of the prepared file go back to the system, never those of anonymous memory."""
+
+from __future__ import annotations
+
+import copy
+
+import psutil
+import pytest
+import torch
+from PIL import Image
+
+from assistant.bench.memory_floor import recording_weights
+from assistant.engine import int8_packed, load_engine, quantized
+from assistant.engine.int8 import Int8Linear, pack_int8_layers_, quantize_linear, scaled_product
+from assistant.engine.int8_packed import PackedInt8, give_back_pages
+
+try:
+    PackedInt8(torch.ones(4, 4, dtype=torch.int8))
+except (RuntimeError, AttributeError, NotImplementedError) as missing:  # a PyTorch built without oneDNN
+    pytestmark = pytest.mark.skip(reason=f"no oneDNN int8 product in this PyTorch: {missing}")
+
+RATE = 1e12  # bytes a second: every layer fits the packing budget
+
+
+def _layer(rows: int, width: int, seed: int, bias: bool = False) -> Int8Linear:
+    torch.manual_seed(seed)
+    return Int8Linear.from_parts(quantize_linear(torch.nn.Linear(width, rows, bias=bias)))
+
+
+@pytest.mark.parametrize("rows", [1, 7])
+@pytest.mark.parametrize("shape", [(96, 64), (40000, 24)])  # the second is wider than one mixed pass
+def test_the_packed_product_gives_the_numbers_of_int_mm(rows, shape) -> None:
+    out, width = shape
+    weight = torch.randint(
+        -128, 128, (out, width), dtype=torch.int8, generator=torch.Generator().manual_seed(1)
+    )
+    x = torch.randn(rows, width) * 5
+    x[0, 0] = 0.0
+    plain = scaled_product(x.clone(), weight.t())
+    packed = scaled_product(x.clone(), weight.t(), PackedInt8(weight))
+    assert float(plain.abs().max()) > 0
+    assert torch.equal(plain, packed)
+
+
+def test_a_packed_layer_gives_its_outputs_exactly_with_and_without_a_bias() -> None:
+    for bias in (False, True):
+        layer = _layer(48, 32, 3, bias)
+        x = torch.randn(2, 5, 32, dtype=torch.bfloat16)
+        before = layer(x)
+        assert pack_int8_layers_(layer, rate=RATE) == 1
+        assert layer.packed is not None
+        assert torch.equal(layer(x), before)
+
+
+def test_a_deep_copy_packs_its_own_weight_again() -> None:
+    layer = _layer(16, 8, 4)
+    pack_int8_layers_(layer, rate=RATE)
+    copied = copy.deepcopy(layer)
+    assert copied.packed is not None and copied.packed is not layer.packed
+    assert copied.packed.source is copied.weight
+    x = torch.randn(3, 8)
+    assert torch.equal(copied(x), layer(x))
+
+
+def test_the_largest_layers_are_packed_first_within_the_budget() -> None:
+    model = torch.nn.Sequential(_layer(64, 32, 0), _layer(8, 32, 1), _layer(32, 32, 2))
+    sizes = [64 * 32, 8 * 32, 32 * 32]
+    # The budget holds the largest and the smallest, not the middle one after the largest.
+    assert pack_int8_layers_(model, seconds=1.0, rate=sizes[0] + sizes[1]) == 2
+    assert [layer.packed is not None for layer in model] == [True, True, False]
+
+
+def test_a_layer_that_is_rows_of_a_fused_one_is_not_packed_again() -> None:
+    fused = _layer(40, 16, 5)
+    part = Int8Linear(fused.weight[8:24], fused.scales[8:24], None)
+    model = torch.nn.ModuleList([fused, part])
+    assert pack_int8_layers_(model, rate=RATE) == 1
+    assert fused.packed is not None and part.packed is None
+
+
+def test_a_processor_where_packing_does_not_pay_packs_nothing(monkeypatch) -> None:
+    monkeypatch.setattr(int8_packed, "packing_rate", lambda: None)
+    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: None)
+    layer = _layer(16, 8, 6)
+    assert pack_int8_layers_(layer) == 0 and layer.packed is None
+
+
+def test_the_trial_answers_for_this_processor() -> None:
+    rate = int8_packed.packing_rate()
+    assert rate is None or rate > 0
+
+
+def _picture() -> Image.Image:
+    pixels = torch.randint(
+        0, 256, (96, 128, 3), generator=torch.Generator().manual_seed(2), dtype=torch.uint8
+    )
+    return Image.fromarray(pixels.numpy())
+
+
+def _greedy(engine, picture: Image.Image) -> tuple[torch.Tensor, torch.Tensor]:
+    inputs = engine.inputs([engine.conversation("Describe this picture.")], [picture])
+    with torch.inference_mode():
+        output = engine.model.generate(
+            **inputs,
+            do_sample=False,
+            max_new_tokens=8,
+            min_new_tokens=8,
+            output_logits=True,
+            return_dict_in_generate=True,
+        )
+    return output.sequences, torch.stack(output.logits)
+
+
+def test_a_packed_engine_decodes_exactly_as_the_plain_one(tiny_qwen_dir, tmp_path, monkeypatch) -> None:
+    """The tiny Qwen3.5 in int8, loaded from its prepared file twice: once where packing never pays,
+    once where it always does. Same tokens, same logits to the last bit; the packed one's products
+    went through its packed weights, one-row steps included."""
+    monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path))
+    load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)  # prepares the file
+    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: None)
+    plain = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
+    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: RATE)
+    packed = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
+    layers = [m for m in packed.model.modules() if type(m) is Int8Linear]
+    assert not any(m.packed for m in plain.model.modules() if type(m) is Int8Linear)
+    assert sum(layer.packed is not None for layer in layers) > 10
+    calls = []
+    own = PackedInt8.sums
+    monkeypatch.setattr(PackedInt8, "sums", lambda self, rows: calls.append(rows.shape[0]) or own(self, rows))
+    tokens, logits = _greedy(packed, _picture())
+    assert 1 in calls and max(calls) > 1  # the picture's rows and the one-token steps
+    plain_tokens, plain_logits = _greedy(plain, _picture())
+    assert torch.equal(tokens, plain_tokens)
+    assert float(logits.abs().max()) > 0
+    assert torch.equal(logits, plain_logits)
+
+
+def test_the_memory_floor_records_the_weights_a_packed_product_reads() -> None:
+    layer = _layer(24, 16, 7)
+    pack_int8_layers_(layer, rate=RATE)
+    with recording_weights() as weights:
+        layer(torch.randn(1, 16))
+    assert len(weights) == 1 and weights[0] is layer.weight
+
+
+def test_a_mapped_weights_pages_go_back_and_read_the_same(tmp_path) -> None:
+    size = 64 * 1024 * 1024
+    path = tmp_path / "weights"
+    data = torch.randint(-128, 128, (size,), dtype=torch.int8, generator=torch.Generator().manual_seed(8))
+    path.write_bytes(data.numpy().tobytes())
+    mapped = torch.UntypedStorage.from_file(str(path), False, size)
+    weight = torch.empty(0, dtype=torch.int8).set_(mapped, 0, (size,), (1,))
+    assert int(weight.to(torch.int32).sum()) == int(data.to(torch.int32).sum())  # every page read in
+    process = psutil.Process()
+    before = process.memory_info().rss
+    assert give_back_pages(weight)
+    assert before - process.memory_info().rss > size // 2
+    assert torch.equal(weight, data)  # read again from the file
+
+
+def test_anonymous_memory_is_never_given_back() -> None:
+    """Its pages would come back as zeros: an int8 model just quantized at a first start lies there."""
+    weight = torch.randint(
+        -128, 128, (4 * 1024 * 1024,), dtype=torch.int8, generator=torch.Generator().manual_seed(9)
+    )
+    kept = weight.clone()
+    assert not give_back_pages(weight)
+    assert torch.equal(weight, kept)
