@@ -312,6 +312,12 @@ def load_int8(
                 on_progress(_("Preparing the model for this computer: {percent}%").format(percent=percent))
 
         problem = quantize_and_save(model, entry, on_progress=progress)
+        if problem is None:
+            # This session runs as every later start does, mapped from the file just written: the
+            # quantized copy's memory goes back, and a packed layer's pages can too (`int8_packed`).
+            saved = _load_if_sound(entry, model_class, config, generation_config)
+            if saved is not None:
+                return saved, None
         return model, problem
     finally:
         if lock is not None:
