@@ -7,13 +7,25 @@ import torch
 from PIL import Image
 
 from assistant.engine import load_engine, quantized
+from assistant.engine.int8 import Int8Linear
 from assistant.engine.runtime import GIB, GpuInfo, MachineInfo, Runtime
 
 BIG_GPU = MachineInfo(gpu=GpuInfo("Fake GPU", 24 * GIB, 20 * GIB, True), bitsandbytes=False, cpu_int8=True)
 
 
+def _roots(layers: list[Int8Linear]) -> list[Int8Linear]:
+    """The int8 layers that are not rows of another (a family's fused layers and the ones left apart)."""
+    spans = [(m.weight.data_ptr(), m.weight.data_ptr() + m.weight.nbytes) for m in layers]
+    return [
+        m
+        for m, (start, end) in zip(layers, spans, strict=True)
+        if not any(low <= start and end <= high and high - low > end - start for low, high in spans)
+    ]
+
+
 def test_running_out_of_graphics_memory_reloads_in_int8_on_the_processor(tiny, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: 1e12)  # a processor where packing pays
     engine = load_engine(str(tiny.folder), device="cpu", precision="fp32", progress=False)
     engine.runtime, engine._machine = Runtime("cuda", "bf16", "fits"), BIG_GPU  # as loaded on the card
     failures = [torch.cuda.OutOfMemoryError("CUDA out of memory.")]
@@ -34,6 +46,10 @@ def test_running_out_of_graphics_memory_reloads_in_int8_on_the_processor(tiny, t
     text = engine.describe(picture)
     assert text and text == load_engine(str(tiny.folder), device="cpu", precision="int8").describe(picture)
     assert (engine.runtime.device, engine.runtime.precision) == ("cpu", "int8")
+    # Laid out as a family does at a start, then packed (a family's fused layers included).
+    layers = [m for m in engine.model.modules() if type(m) is Int8Linear]
+    assert layers and any(layer.packed is not None for layer in layers)
+    assert all(layer.packed is not None for layer in _roots(layers))
     assert (
         heard
         == engine.notices

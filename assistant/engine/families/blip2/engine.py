@@ -119,6 +119,7 @@ class Blip2Engine(Engine):
         torch.cuda.empty_cache()
         self.runtime = fallback_after_oom(self.runtime, self._machine or query_machine())
         self.model, self.processor = self._reload(self.runtime)
+        loading.pack_for_processor(self.model, self.runtime)
         self._notify(fallback_notice(self.runtime))
 
     # ---- the pieces ----------------------------------------------------------------------------

@@ -39,15 +39,7 @@ class Qwen3_5Engine(ChatEngine):
     }
     template_options: ClassVar[dict[str, Any]] = {"enable_thinking": False}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._use_processor_paths()
-
-    def _fall_back(self) -> None:
-        super()._fall_back()
-        self._use_processor_paths()  # the model loaded again
-
-    def _use_processor_paths(self) -> None:
+    def lay_out(self) -> None:
         """Where transformers' path is slow on a processor, the same arithmetic in a faster form
         (`deltanet.py`, `mlp.py`, `norms.py`, `step.py`, `vision.py`); on a graphics card, transformers' own."""
         use_fast_decoding(self.model)

@@ -32,15 +32,7 @@ class SmolVLMEngine(ChatEngine):
         "Idefics3ForConditionalGeneration": Idefics3Processor,
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._use_faster_paths()
-
-    def _fall_back(self) -> None:
-        super()._fall_back()
-        self._use_faster_paths()  # the model loaded again
-
-    def _use_faster_paths(self) -> None:
+    def lay_out(self) -> None:
         """The same arithmetic in a faster form: int8 layers that read one input as one product on a
         processor (`fused.py`), and the vision encoder's hidden states in rows (`vision.py`)."""
         use_fused_layers(self.model)
