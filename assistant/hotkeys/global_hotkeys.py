@@ -42,8 +42,10 @@ class GlobalHotkeys:
         change in the desktop's settings); empty where the app binds the keys itself."""
         return dict(getattr(self._started, "triggers", {}))
 
-    def start(self) -> list[str]:
-        """Register every hotkey it can; returns one plain sentence per problem (empty when all is well)."""
+    def start(self, chosen: tuple[Backend | None, list[str]] | None = None) -> list[str]:
+        """Register every hotkey it can; returns one plain sentence per problem (empty when all is well).
+        `chosen`: what `choose_backend()` answered, asked beforehand off the Qt thread (on Wayland it asks
+        D-Bus); without it the backend given at construction is used, or one is chosen here."""
         self.stop()
         problems: list[str] = []
         wanted: dict[Hotkey, str] = {}
@@ -79,7 +81,9 @@ class GlobalHotkeys:
             return problems
         backend: Backend | None
         notes: list[str]
-        if self._backend is not None:
+        if chosen is not None:
+            backend, notes = chosen[0], list(chosen[1])
+        elif self._backend is not None:
             backend, notes = self._backend, []
         else:
             backend, notes = choose_backend()

@@ -200,6 +200,7 @@ class Controller(QtTeller):
         self.loading.stop()
         if self.session.current is not None:
             self.session.current.cancel.set()
+        self.desktop.close()
         if self.hotkeys is not None:
             self.hotkeys.stop()
             self.hotkeys = None
@@ -221,8 +222,9 @@ class Controller(QtTeller):
         """Thread-safe: run action `name` on the Qt thread."""
         self.action_requested.emit(name)
 
-    def start_hotkeys(self) -> list[str]:
-        """Register the global hotkeys; returns the problems, each a sentence (also spoken)."""
+    def start_hotkeys(self) -> bool:
+        """Bind the global hotkeys once the desktop says how (asked on a thread); problems are said then.
+        Returns whether that was started (not while it runs)."""
         return self.desktop.start_hotkeys()
 
     # -- model loading ----------------------------------------------------------------------

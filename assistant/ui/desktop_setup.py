@@ -1,6 +1,7 @@
 """What a Wayland desktop asks of the app, from the controller's side: the first run's offer to set up
 screen capture from the app's own window (GNOME shows the portal's question only to the window in
-front), and the desktop's answer to the hotkeys (GlobalShortcuts), said once when a binding fails."""
+front), and the hotkeys: whether the desktop binds them (GlobalShortcuts) asked off the Qt thread, its
+answer said once when a binding fails."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from assistant.i18n import N_, _
 from assistant.ui.capture_question import CaptureQuestion
 
 if TYPE_CHECKING:
+    from assistant.hotkeys.backends import Backend
     from assistant.ui.controller import Controller
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ class DesktopSetup(QObject):
 
     hotkey_failed = Signal(str)  # a binding the desktop refused, from its thread
     _capture_checked = Signal(bool)  # whether capture needs the user's permission, from the checking thread
+    _hotkeys_chosen = Signal(object)  # choose_backend()'s answer, from the thread that asked it
 
     def __init__(self, controller: Controller) -> None:
         super().__init__(controller)
@@ -107,24 +110,62 @@ class DesktopSetup(QObject):
         self._said: set[str] = set()
         self.prompt: CaptureSetupPrompt | None = None
         self._checking: threading.Thread | None = None
+        self._choosing: threading.Thread | None = None  # asking how this desktop binds hotkeys
+        self._closed = False
         self.hotkey_failed.connect(self._say_hotkey_problem)
+        self._hotkeys_chosen.connect(self._bind_hotkeys)
         self._capture_checked.connect(self._show_capture_offer)
 
-    def start_hotkeys(self) -> list[str]:
-        """Register the global hotkeys; returns the problems, each a sentence (also spoken). A binding the
-        desktop refuses later (its GlobalShortcuts dialog) is said when it does."""
+    def start_hotkeys(self) -> bool:
+        """Bind the global hotkeys the settings hold. How this desktop binds them is asked on a thread of
+        its own (on Wayland, D-Bus whether the portal offers GlobalShortcuts: up to 2 s while a portal
+        starts), and the keys are bound on the Qt thread when it answers, the problems said then, once.
+        Returns whether that question was asked: not while one runs, whose answer binds the keys the
+        settings hold by then. A binding the desktop refuses later (its GlobalShortcuts dialog) is said
+        when it does."""
+        if self._choosing is not None or self._closed:
+            return False
+
+        def choose() -> None:
+            from assistant.hotkeys.backends import choose_backend, trigger_hint
+
+            chosen: tuple[Backend | None, list[str]]
+            try:
+                chosen = choose_backend()
+            except Exception as error:  # no keys bound: said as a listener that cannot start is
+                log.exception("Could not tell how this desktop binds hotkeys")
+                reason = str(error) or type(error).__name__
+                problem = _("Global hotkeys could not start ({reason}); {hint}.")
+                chosen = None, [problem.format(reason=reason, hint=trigger_hint())]
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile: nothing to bind
+                self._hotkeys_chosen.emit(chosen)
+
+        self._choosing = threading.Thread(target=choose, name="hotkeys-choice", daemon=True)
+        self._choosing.start()
+        return True
+
+    @Slot(object)
+    def _bind_hotkeys(self, chosen: tuple[Backend | None, list[str]]) -> None:
         from assistant.hotkeys import GlobalHotkeys
 
+        if self._choosing is not None:
+            self._choosing.join()
+            self._choosing = None
+        if self._closed:  # the app stopped while the desktop was asked
+            return
         app = self._app
         if app.hotkeys is not None:
             app.hotkeys.stop()
         bindings = {action: combo for action, combo in app.settings.hotkeys.items() if combo}
         # emit() is safe from the portal's listener thread: the sentence is said on the Qt thread.
         app.hotkeys = GlobalHotkeys(bindings, app.request_action, on_problem=self.hotkey_failed.emit)
-        app.hotkey_problems = list(app.hotkeys.start())
+        app.hotkey_problems = list(app.hotkeys.start(chosen))
         if app.hotkey_problems:
             app.tell(" ".join(app.hotkey_problems))
-        return app.hotkey_problems
+
+    def close(self) -> None:
+        """The app stops: an answer still to come binds nothing."""
+        self._closed = True
 
     @Slot(str)
     def _say_hotkey_problem(self, problem: str) -> None:
