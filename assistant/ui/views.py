@@ -48,6 +48,8 @@ def menu_text(label: str, combo: str | None) -> str:
 class TrayView:
     """The system-tray icon: its tooltip is the state; its menu holds every action."""
 
+    announces_said = True  # what speech would have said is announced (show_text) where it is off
+
     def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
         self.menu = QMenu()
         self.menu.setAccessibleName(_("Assistant"))
@@ -92,7 +94,12 @@ class TrayView:
         self.set_status(text)  # a tooltip is read only when asked for
 
     def show_text(self, title: str, text: str) -> None:
+        """What speech would have said, where the app is silent: a balloon, and announced once."""
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 15000)
+        # A balloon reaches a screen reader only where a notification daemon carries it there (none
+        # under Xvfb, nor on every desktop): a failure with speech off reached nobody. Announced from
+        # the menu, the tray's one accessible object, even while it is closed.
+        announce(self.menu, text)
 
 
 class MainWindow(QWidget):

@@ -117,3 +117,29 @@ def test_the_description_goes_through_orca_in_order_and_stop_drops_the_rest(
     count = len(orca.said())
     time.sleep(2.5)
     assert len(orca.said()) == count, orca.said()[count:]
+
+
+def test_with_speech_off_and_a_tray_orca_says_a_failure_once(start_app, desktop, orca, tmp_path):
+    """The app's speech off, with a tray (trayer, no notification daemon): a failure was only a tray
+    balloon, which Orca never heard. Orca says it once, with its own voice."""
+    from tests.e2e.test_tray import Screen
+
+    screen = Screen(desktop.env["DISPLAY"])
+    host = subprocess.Popen(["trayer", "--edge", "top"], env=desktop.env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(screen.tray_owner, 15, "trayer taking the system tray")
+        # Orca's voice here takes a message a sentence at a time: one line each.
+        problem, then = "There is no image on the clipboard.", " Copy an image first, then try again."
+        app = start_app(settings="speech_enabled = false\n", wait_ready=lambda app: app.check_alive())
+        wait_for(lambda: "Ready." in orca.said(), 60, "'Ready.' reaching Orca's voice")
+        app.trigger("describe-clipboard")  # nothing on this display's clipboard
+        wait_for(lambda: problem in orca.said(), 30, "the failure reaching Orca's voice")
+        app.trigger("describe-clipboard")  # the last: what came before it has all been said
+        wait_for(lambda: orca.said().count(then) == 2, 30, "the failure said again")
+        said = orca.said()
+        assert said[said.index(problem) :] == [problem, then] * 2, said
+        assert said.count("Ready.") == 1, said
+        assert app.utterances() == []  # the app's own voice said nothing
+    finally:
+        stop_process(host)
+        screen.close()

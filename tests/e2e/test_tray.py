@@ -54,6 +54,24 @@ print("listening", flush=True)
 pyatspi.Registry.start()
 """
 
+# Each announcement an application makes (what a screen reader speaks, as Orca 45 and later do), one JSON
+# line each.
+ANNOUNCEMENT_LISTENER = """
+import json, sys
+try:
+    import pyatspi
+except ImportError:
+    sys.exit("pyatspi is missing")
+
+def heard(event):
+    print(json.dumps({"application": event.source.getApplication().name, "text": str(event.any_data)}),
+          flush=True)
+
+pyatspi.Registry.registerEventListener(heard, "object:announcement")
+print("listening", flush=True)
+pyatspi.Registry.start()
+"""
+
 
 class Screen:
     """What the X server shows: which windows are mapped, whose they are, and inside what."""
@@ -248,3 +266,28 @@ def test_a_screen_reader_hears_every_tray_menu_item_by_name(start_app, tray, tmp
     assert menu["menu"] == "popup menu"
     named = [name.split("\t")[0] for role, name in menu["items"] if role == "menu item"]
     assert named == [action.label.replace("&", "") for action in ACTIONS]
+
+
+@pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="needs Debian's python3 with python3-pyatspi")
+def test_with_speech_off_a_failure_reaches_the_screen_reader_once(start_app, tray, tmp_path):
+    """The app's speech off (the user's screen reader speaks), with a tray: a failure was only a tray
+    balloon, which no notification daemon carries to a screen reader here. It is announced, once."""
+    problem = "There is no image on the clipboard. Copy an image first, then try again."
+    no_image = "There is no image yet."
+    with atspi_listener(ANNOUNCEMENT_LISTENER, tray.desktop.env, tmp_path) as heard:
+
+        def announced() -> list[str]:
+            lines = [json.loads(line) for line in heard.read_text().splitlines()[1:]]
+            return [line["text"] for line in lines if line["application"] == "assistant"]
+
+        app = start_app(settings="rate = 300\nspeech_enabled = false\n", wait_ready=tray.icon)
+        app.trigger("describe-clipboard")  # nothing on this display's clipboard
+        wait_for(lambda: problem in announced(), 30, "the failure announced")
+        app.trigger("ask")  # no picture: the dialog opens and the hint is said (announced) once
+        wait_for(lambda: any(text.startswith(no_image) for text in announced()), 15, "the dialog's hint")
+        app.key("Escape")
+        app.trigger("describe-clipboard")  # the last: what came before it has all been announced
+        wait_for(lambda: announced().count(problem) == 2, 15, "the failure announced again")
+    said = [no_image if text.startswith(no_image) else text for text in announced()]
+    assert [text for text in said if text in (problem, no_image)] == [problem, no_image, problem]
+    assert app.utterances() == []  # the app's own voice said nothing

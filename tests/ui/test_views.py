@@ -137,3 +137,26 @@ def test_without_the_apps_speech_each_state_and_message_is_announced_once(qtbot,
     window.set_status("Describing the screen…")  # read out through its new name
     assert window.status.accessibleName() == "Status: Describing the screen…"
     assert announced[-1] == "Ready. 5 words read."
+
+
+def test_with_speech_off_the_tray_announces_what_it_shows_in_a_balloon(qtbot, monkeypatch, tmp_path):
+    """Speech off, with a tray: a failure ("no image on the clipboard") was only a tray balloon, which
+    reaches a screen reader only where a notification daemon carries it (none under Xvfb, nor on every
+    desktop). It is announced too, once; a state only shown (the tooltip) is not."""
+    from assistant.ui import views
+    from assistant.ui.earcons import Earcons
+    from assistant.ui.qtteller import QtTeller
+
+    announced: list[str] = []
+    monkeypatch.setattr(views, "announce", lambda _widget, text: announced.append(text))
+    balloons: list[str] = []
+    tray = TrayView(lambda _name: None, DEFAULT_HOTKEYS)
+    monkeypatch.setattr(tray.icon, "showMessage", lambda _title, text, *_rest: balloons.append(text))
+    teller = QtTeller(None, Earcons(log_to=tmp_path))  # no speaker: the app is silent
+    teller.views.append(tray)
+    problem = "There is no image on the clipboard. Copy an image first, then try again."
+    teller.fail(problem)
+    teller.set_status("Describing the screen…")
+    teller.say("A cat on a sofa.")
+    assert balloons == [problem, "A cat on a sofa."]
+    assert announced == [problem, "A cat on a sofa."]
