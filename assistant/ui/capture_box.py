@@ -41,7 +41,7 @@ class CaptureBox(SettingsGroup):
         for value in CAPTURE_BACKENDS:
             self.capture_backend.addItem(_(CAPTURE_LABELS[value]), value)
         self.capture_backend.setCurrentIndex(max(0, self.capture_backend.findData(settings.capture_backend)))
-        self._row(_("Screen c&apture method:"), self.capture_backend)
+        self._row(_("Screen ca&pture method:"), self.capture_backend)
         why = QLabel(
             _(
                 "On Wayland the desktop asks once whether the assistant may capture the screen, and it asks "

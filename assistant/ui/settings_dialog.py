@@ -100,8 +100,18 @@ class SettingsDialog(QDialog):
             | QDialogButtonBox.StandardButton.Apply
             | QDialogButtonBox.StandardButton.Cancel
         )
-        for button in buttons.buttons():  # Qt's own words, in the app's language from Qt's catalogue
-            button.setAccessibleName(button.text().replace("&", ""))
+        # Qt's own words have no Alt keys (Enter and Escape are OK's and Cancel's): the app's words, with
+        # Alt keys no other control here has. The name first: a screen reader would hear the & otherwise.
+        for which, text in (
+            # Translators: Settings' buttons; the letter after & is its Alt key, which no other control in
+            # Settings may have (check them all: the window uses nearly every letter).
+            (QDialogButtonBox.StandardButton.Ok, _("&OK")),
+            (QDialogButtonBox.StandardButton.Apply, _("&Apply")),
+            (QDialogButtonBox.StandardButton.Cancel, _("&Cancel")),
+        ):
+            button = buttons.button(which)
+            button.setAccessibleName(text.replace("&", ""))
+            button.setText(text)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)

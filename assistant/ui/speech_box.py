@@ -57,7 +57,9 @@ class SpeechBox(SettingsGroup):
         reaches the screen reader now, or None while it reaches none."""
         super().__init__(_("Speech"), parent)
         settings = owner.settings
-        self.speech_enabled = QCheckBox(_("S&peak descriptions and answers"))
+        # The three check boxes here have no Alt key: Settings has none left, and OK, Apply and Cancel
+        # needed theirs. Each is a Tab or two from a field that has one (Speak with, Volume).
+        self.speech_enabled = QCheckBox(_("Speak descriptions and answers"))
         self.speech_enabled.setChecked(settings.speech_enabled)
         self.speech_enabled.setAccessibleName(_("Speak descriptions and answers"))
         self.form.addRow(self.speech_enabled)
@@ -107,12 +109,12 @@ class SpeechBox(SettingsGroup):
         self.volume.setSingleStep(5)
         self.volume.setPageStep(10)
         self.volume.setValue(round(settings.volume * 100))
-        self._row(_("V&olume:"), self.volume)
-        self.earcons = QCheckBox(_("Play &cue sounds"))
+        self._row(_("Volu&me:"), self.volume)
+        self.earcons = QCheckBox(_("Play cue sounds"))
         self.earcons.setAccessibleName(_("Play cue sounds"))
         self.earcons.setChecked(settings.earcons)
         self.form.addRow(self.earcons)
-        self.announce_ready = QCheckBox(_('Say "Ready" when the &model has loaded'))
+        self.announce_ready = QCheckBox(_('Say "Ready" when the model has loaded'))
         self.announce_ready.setAccessibleName(_("Say Ready when the model has loaded"))
         self.announce_ready.setChecked(settings.announce_ready)
         self.form.addRow(self.announce_ready)

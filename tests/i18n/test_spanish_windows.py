@@ -79,6 +79,14 @@ def test_settings_are_spanish_with_unique_mnemonics(qtbot, spanish):
     dialog.show()
     assert dialog.windowTitle() == "Configuración — Asistente"
     assert dialog.speech_box.voice.itemText(0) == "Predeterminado del sistema"
+    # Qt's own OK, Apply and Cancel had no Alt keys (only Enter and Escape): the app's, each its own.
+    buttons = [button.text() for button in dialog.buttons.buttons()]
+    assert sorted(buttons) == ["&Aceptar", "&Cancelar", "A&plicar"]
+    assert sorted(button.accessibleName() for button in dialog.buttons.buttons()) == [
+        "Aceptar",
+        "Aplicar",
+        "Cancelar",
+    ]
     _check(dialog)
 
 
@@ -156,6 +164,9 @@ def test_qts_file_dialog_is_spanish_with_unique_mnemonics(qtbot, spanish_qt, sav
     dialog.show()
     texts = _shown_texts(dialog)
     assert "&Buscar en:" in texts and "&Tipo de archivos:" in texts, texts
+    # Qt's Spanish says "fichero" (Spain's word); the app says "archivo".
+    assert "&Nombre de archivo:" in texts, texts
+    assert not [text for text in texts if "fichero" in text.lower()]
     english = {
         "look",
         "files",
@@ -172,6 +183,29 @@ def test_qts_file_dialog_is_spanish_with_unique_mnemonics(qtbot, spanish_qt, sav
     left = [text for text in texts if english & set(re.findall(r"[a-z]+", text.replace("&", "").lower()))]
     assert not left, left
     _check(dialog)
+
+
+def test_qts_file_dialog_says_archivo_as_the_app_does(qapp, spanish_qt):
+    """What Qt's file dialog says beyond its fields: before replacing a file, a name not found, its list's
+    menu, a name that cannot be given. Qt's Spanish catalogue says "fichero" in each."""
+    from PySide6.QtCore import QCoreApplication
+
+    from assistant.ui.qt_words import qt_words
+
+    words = {
+        ("QFileDialog", "File &name:"): "&Nombre de archivo:",
+        ("QFileDialog", "%1 already exists.\nDo you want to replace it?"): (
+            "El archivo %1 ya existe.\n¿Quieres reemplazarlo?"
+        ),
+        ("QFileDialog", "%1\nFile not found.\nPlease verify the correct file name was given."): (
+            "%1\nNo se encontró el archivo.\nComprueba que el nombre del archivo sea correcto."
+        ),
+        ("QFileDialog", "Show &hidden files"): "Mostrar los arc&hivos ocultos",
+        ("QFileSystemModel", "Invalid filename"): "Nombre de archivo no válido",
+    }
+    for (context, english), spanish in words.items():
+        assert QCoreApplication.translate(context, english) == spanish
+    assert not [text for text in qt_words().values() if "fichero" in text.lower()]
 
 
 def test_the_tray_icons_tooltip_is_spanish(qtbot, spanish):

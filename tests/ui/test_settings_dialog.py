@@ -112,6 +112,24 @@ def test_mnemonics_are_unique(dialog):
     assert len(letters) == len(set(letters)), sorted(letters)
 
 
+def test_ok_apply_and_cancel_have_alt_keys(qtbot, dialog):
+    """Qt's own OK, Apply and Cancel had none: Enter and Escape reached OK and Cancel, nothing reached Apply."""
+    from PySide6.QtTest import QTest
+
+    standard = QDialogButtonBox.StandardButton
+    buttons = [dialog.buttons.button(which) for which in (standard.Ok, standard.Apply, standard.Cancel)]
+    assert [button.text() for button in buttons] == ["&OK", "&Apply", "&Cancel"]
+    assert [button.accessibleName() for button in buttons] == ["OK", "Apply", "Cancel"]
+    assert [button.shortcut().toString() for button in buttons] == ["Alt+O", "Alt+A", "Alt+C"]
+    applied: list[Settings] = []
+    dialog.applied.connect(applied.append)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    QTest.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(applied) == 1)
+    assert dialog.isVisible()  # applied, not closed
+
+
 def test_spoken_question_settings(qtbot):
     dialog = SettingsDialog(Settings(), VOICES, ["USB headset", "Built-in microphone"])
     qtbot.addWidget(dialog)
