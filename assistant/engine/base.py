@@ -6,7 +6,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from PIL import Image
 
@@ -45,6 +45,14 @@ class Cancelled(EngineError):
         super().__init__(_("Stopped."))
 
 
+class IdleWork(Protocol):
+    """Work done in short steps while a model is idle."""
+
+    def step(self) -> bool:
+        """Do one step; whether any is left."""
+        ...
+
+
 class Engine(ABC):
     """Describes images and answers questions about them.
 
@@ -62,6 +70,14 @@ class Engine(ABC):
 
     notices: Sequence[str] = ()
     on_notice: Callable[[str], None] | None = None
+
+    idle_work: IdleWork | None = None  # what `prepare_more` runs, where a backend has any
+
+    def prepare_more(self) -> bool:
+        """Do one more short piece of the work that makes later requests faster (packing an int8 layer
+        for this processor: `int8.Packing`); the model's owner calls it while idle, until it says nothing
+        is left. A backend with nothing to prepare says so at once."""
+        return self.idle_work is not None and self.idle_work.step()
 
     @abstractmethod
     def describe(

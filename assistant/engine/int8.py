@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from assistant.engine.int8_packed import PackedInt8, give_back_pages, packing_rate, shifted_rows
+from assistant.engine.int8_packed import PackedInt8, give_back_pages, packing_pays, shifted_rows
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Int8Linear(torch.nn.Module):
         self.register_buffer("weight", weight)  # int8, out x in
         self.register_buffer("scales", scales.to(torch.float32))  # one per output channel
         self.register_buffer("bias", None if bias is None else bias.to(torch.float32))
-        # The weight in oneDNN's layout where this processor multiplies it faster so (`pack_int8_layers_`).
+        # The weight in oneDNN's layout where this processor multiplies it faster so (`Packing`).
         self.packed: PackedInt8 | None = None
 
     @classmethod
@@ -311,45 +311,42 @@ def quantize_int8_(
     log.info("Quantized %d layers: %s", len(names), ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
 
 
-def pack_int8_layers_(model: torch.nn.Module, seconds: float = 2.0, rate: float | None = None) -> int:
-    """Pack `model`'s int8 layers for oneDNN where this processor multiplies faster so
-    (`int8_packed.packing_rate`, or `rate` bytes a second), the largest first, as many as pack in about
-    `seconds`; each packed weight's pages of the prepared file are given back. A layer that is rows of
-    another (`fuse_int8_layers_`) is left as it is: the larger one carries its product. The number of
-    layers packed."""
-    rate = packing_rate() if rate is None else rate
-    if rate is None:
-        return 0
-    layers = {id(layer): layer for layer in model.modules() if type(layer) is Int8Linear}
-    spans = {
-        key: (layer.weight.data_ptr(), layer.weight.data_ptr() + layer.weight.nbytes)
-        for key, layer in layers.items()
-    }
+class Packing:
+    """Packing `model`'s int8 layers for oneDNN where this processor multiplies faster so
+    (`int8_packed.packing_pays`): one layer a step, the largest first, each packed weight's pages of the
+    prepared file given back. The model's owner runs the steps while the model is idle (the app's model
+    thread between requests), so a start does not wait for them. A layer that is rows of another
+    (`fuse_int8_layers_`) is left as it is: the larger one carries its product."""
 
-    def inside_another(key: int) -> bool:
-        start, end = spans[key]
-        return any(
-            other != key and low <= start and end <= high and high - low > end - start
-            for other, (low, high) in spans.items()
-        )
+    def __init__(self, model: torch.nn.Module) -> None:
+        self._model: torch.nn.Module | None = model
+        self._left: list[Int8Linear] = []
 
-    roots = [
+    def step(self) -> bool:
+        """Pack one more layer (the first step decides whether any is); whether any is left."""
+        if self._model is not None:
+            model, self._model = self._model, None
+            if packing_pays():
+                self._left = sorted(_unpacked_roots(model), key=lambda layer: layer.weight.nbytes)
+            log.info("%d int8 layers to pack", len(self._left))
+        if self._left:
+            layer = self._left.pop()
+            if layer.packed is None:
+                layer.packed = PackedInt8(layer.weight)
+                give_back_pages(layer.weight)
+        return bool(self._left)
+
+
+def _unpacked_roots(model: torch.nn.Module) -> list[Int8Linear]:
+    """`model`'s unpacked int8 layers on the processor that are not rows of another."""
+    layers = [layer for layer in dict.fromkeys(model.modules()) if type(layer) is Int8Linear]
+    spans = [(layer.weight.data_ptr(), layer.weight.data_ptr() + layer.weight.nbytes) for layer in layers]
+    return [
         layer
-        for key, layer in layers.items()
+        for layer, (start, end) in zip(layers, spans, strict=True)
         if layer.weight.device.type == "cpu"
         and layer.weight.dtype == torch.int8
         and layer.weight.is_contiguous()
         and layer.packed is None
-        and not inside_another(key)
+        and not any(low <= start and end <= high and high - low > end - start for low, high in spans)
     ]
-    budget = rate * seconds
-    began, packed = time.perf_counter(), 0
-    for layer in sorted(roots, key=lambda layer: layer.weight.nbytes, reverse=True):
-        if layer.weight.nbytes > budget:
-            continue
-        budget -= layer.weight.nbytes
-        layer.packed = PackedInt8(layer.weight)
-        give_back_pages(layer.weight)
-        packed += 1
-    log.info("Packed %d of %d int8 layers in %.2f s", packed, len(roots), time.perf_counter() - began)
-    return packed

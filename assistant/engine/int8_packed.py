@@ -4,17 +4,18 @@
 them. On some processors that product is slow at one row: on an Intel Xeon with AMX it read the weights
 at a third to a half of a plain read's speed, and Qwen3.5-0.8B made 11.2 tokens a second where the same
 weights packed for oneDNN (`torch.ops.onednn.qlinear_prepack`) made 15.5 (docs/model-families.md, tenth
-pass). On an AMD EPYC it was the other way round. So each start times both on this processor
-(`packed_product_pays`) and packs only where packing wins.
+pass). On an AMD EPYC it was the other way round. So the first packing step times both on this
+processor (`packing_pays`) and packs only where packing wins.
 
 The numbers are the app's either way: the rows are quantized exactly as for `_int_mm` (per row,
 symmetric), shifted by 128 into the unsigned bytes oneDNN takes with a zero point of 128, and multiplied
 with unit scales, so the result is each integer sum as a float32, which `int8.scaled_product` then
 scales as it scales `_int_mm`'s. The trial also checks that, and packs nowhere it does not hold.
 
-The packed layout is oneDNN's own and cannot be kept in the prepared file: packing runs at each start,
-at about half a gigabyte a second here, so a start packs the largest weights first within a budget of
-seconds. Once a mapped weight is packed, its pages of the prepared file are given back to the system.
+The packed layout is oneDNN's own and cannot be kept in the prepared file, and packing runs at about
+half a gigabyte a second here (5 s for BLIP-2): so it is done one layer at a time while the model is
+idle (`int8.Packing`), not at the start. Once a mapped weight is packed, its pages of the prepared file
+are given back to the system.
 """
 
 from __future__ import annotations
@@ -97,37 +98,34 @@ def _fastest_seconds(calls: Sequence[Callable[[], object]], rounds: int) -> list
 
 
 @functools.cache
-def packing_rate() -> float | None:
-    """Bytes a second this processor packs int8 weights at on torch's threads, where the packed product
-    is faster than `torch._int_mm` at one row and gives the same numbers; None where it is not (or
-    oneDNN is missing). Timed once a process, on random weights, on one thread (about 50 ms): on two,
-    with other processes on both cores, a call's fastest of 21 went from 0.3 to 4-7 ms and the trial
-    said either; on one it gave the same figures within 2 % beside them."""
+def packing_pays() -> bool:
+    """Whether the packed product is faster than `torch._int_mm` at one row on this processor and gives
+    the same numbers (False where oneDNN is missing). Timed once a process, on random weights, on one
+    thread (about 50 ms): on two, with other processes on both cores, a call's fastest of 21 went from
+    0.3 to 4-7 ms and the trial said either; on one it gave the same figures within 2 % beside them."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _trial() * threads
+        _trial()
     except _NoGain as reason:
         log.info("int8 products stay torch._int_mm here: %s", reason)
-        return None
+        return False
     finally:
         torch.set_num_threads(threads)
+    return True
 
 
 class _NoGain(Exception):
     """Why the packed product is not used on this processor."""
 
 
-def _trial() -> float:
-    """The packing rate on one thread, or _NoGain."""
+def _trial() -> None:
+    """_NoGain unless the packed product pays here."""
     try:
         generator = torch.Generator().manual_seed(0)
         weight = torch.randint(-127, 128, _TRIAL_SHAPE, dtype=torch.int8, generator=generator)
         rows = torch.randint(-127, 128, (3, _TRIAL_SHAPE[1]), dtype=torch.int8, generator=generator)
-        PackedInt8(weight)  # the first packing also sets oneDNN up: not a packing rate
-        started = time.perf_counter()
         packed = PackedInt8(weight)
-        rate = weight.numel() / max(time.perf_counter() - started, 1e-9)
         shifted = (rows.to(torch.int16) + _SHIFT).to(torch.uint8)
         expected = torch._int_mm(rows, weight.t()).to(torch.float32)
         same = torch.equal(packed.sums(shifted), expected) and torch.equal(
@@ -144,7 +142,6 @@ def _trial() -> float:
     log.info("int8 product at one row: torch._int_mm %.0f us, packed %.0f us", plain * 1e6, fast * 1e6)
     if fast > _PAYS * plain:
         raise _NoGain("the packed product is not faster")
-    return rate
 
 
 def give_back_pages(tensor: torch.Tensor) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import torch
 from safetensors import SafetensorError
@@ -23,6 +23,9 @@ from assistant.engine.models import (
 from assistant.engine.quantized import load_int8
 from assistant.engine.runtime import MachineInfo, Runtime, choose_runtime, fallback_after_oom, query_machine
 from assistant.i18n import _
+
+if TYPE_CHECKING:
+    from assistant.engine.int8 import Packing
 
 _FLOAT_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 Loaded = TypeVar("Loaded")
@@ -126,10 +129,12 @@ def start(
             raise unreadable_model(folder, error) from error
 
 
-def pack_for_processor(model: torch.nn.Module, runtime: Runtime) -> None:
-    """int8 on the processor: pack the layers where this processor multiplies faster so (`int8_packed`).
-    Called once a family has laid its layers out (fused ones included), before the first request."""
+def packing_for(model: torch.nn.Module, runtime: Runtime) -> Packing | None:
+    """int8 on the processor: the packing of the layers where this processor multiplies faster so
+    (`int8.Packing`), for the engine's idle time; None elsewhere. Made once a family has laid its
+    layers out (fused ones included)."""
     if runtime.device == "cpu" and runtime.precision == "int8":
-        from assistant.engine.int8 import pack_int8_layers_
+        from assistant.engine.int8 import Packing
 
-        pack_int8_layers_(model)
+        return Packing(model)
+    return None

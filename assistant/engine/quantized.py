@@ -194,7 +194,7 @@ def load_saved(
 ) -> PreTrainedModel:
     """The int8 model rebuilt from `entry`: skeleton on the meta device, every tensor mapped from the
     file (the int8 weights as they lie, the float rest), nothing copied but the scales (packing, where it
-    pays, comes after a family lays out its layers: `loading.pack_for_processor`).
+    pays, is the engine's idle work once a family has laid out its layers: `loading.packing_for`).
     DamagedCache if the file does not fit."""
     began = time.perf_counter()
     header, metadata, start = verify(entry.path, entry.key)

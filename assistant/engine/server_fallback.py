@@ -39,6 +39,9 @@ class ServerWithFallback(Engine):
     def summary(self) -> str:
         return _("{summary}, with the local model when it fails").format(summary=self.server.summary)
 
+    def prepare_more(self) -> bool:
+        return self.local is not None and self.local.prepare_more()
+
     def _notify(self, message: str) -> None:
         self.notices.append(message)
         log.info(message)  # the user hears it through on_notice; a warning would print it again

@@ -75,6 +75,9 @@ class TranslatingEngine(Engine):
     def on_notice(self, value: Callable[[str], None] | None) -> None:
         self.inner.on_notice = value
 
+    def prepare_more(self) -> bool:
+        return self.inner.prepare_more()
+
     def __getattr__(self, name: str) -> Any:  # clear_feature_cache, runtime…: the wrapped engine's
         if name == "inner":
             raise AttributeError(name)

@@ -547,7 +547,7 @@ def test_out_of_memory_while_loading_falls_back_and_says_so(tiny_model_dir, monk
 
 
 def test_out_of_memory_while_generating_falls_back_and_keeps_working(tiny_model_dir, monkeypatch) -> None:
-    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: 1e12)  # a processor where packing pays
+    monkeypatch.setattr("assistant.engine.int8.packing_pays", lambda: True)  # a processor where packing pays
     engine = load_engine(str(tiny_model_dir), device="cpu", precision="fp32")
     # As if it had been loaded on a graphics card that then ran out of memory.
     engine._machine = BIG_GPU
@@ -566,7 +566,9 @@ def test_out_of_memory_while_generating_falls_back_and_keeps_working(tiny_model_
     text = engine.describe(picture(61))
     assert_spoken_text(text)
     assert engine.runtime.device == "cpu" and engine.runtime.precision == "int8"
-    assert any(getattr(m, "packed", None) is not None for m in engine.model.modules())  # packed as at a start
+    while engine.prepare_more():  # its idle work, as after a start
+        pass
+    assert any(getattr(m, "packed", None) is not None for m in engine.model.modules())
     assert heard == ["The graphics card ran out of memory, so the model now runs in int8 on the processor."]
     assert engine.notices == heard
 

@@ -101,3 +101,30 @@ def test_the_image_token_budget_comes_from_settings(qtbot, make_controller, tiny
     qtbot.waitUntil(lambda: len(specs) == 1, timeout=5000)
     wait_idle(qtbot, controller)
     assert specs[0].image_tokens == 128
+
+
+def test_the_engines_idle_work_runs_on_the_model_thread_after_the_start_and_waits_for_requests(
+    qtbot, make_controller, tiny_engine, monkeypatch
+):
+    """After "Ready." the model thread runs the engine's idle work (packing int8 layers where that pays:
+    `Engine.prepare_more`) a step at a time until none is left, and again after a request."""
+    threads: list[threading.Thread] = []
+
+    class Steps:
+        left = 6
+
+        def step(self) -> bool:  # as `int8.Packing`: once done, it stays done
+            threads.append(threading.current_thread())
+            self.left = max(0, self.left - 1)
+            return self.left > 0
+
+    steps = Steps()
+    monkeypatch.setattr(tiny_engine, "idle_work", steps, raising=False)
+    controller, recorded = make_controller(load=lambda spec, on_progress: tiny_engine)
+    qtbot.waitUntil(lambda: "Ready." in recorded.texts(), timeout=20000)
+    controller.describe(picture((40, 160, 90)))
+    wait_idle(qtbot, controller)
+    qtbot.waitUntil(lambda: steps.left == 0, timeout=5000)
+    assert len(threads) >= 6 and len(set(threads)) == 1
+    assert threads[0] is not threading.main_thread()  # the model's thread, not the Qt thread
+    assert controller.last_description.strip()

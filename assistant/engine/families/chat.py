@@ -86,7 +86,7 @@ class ChatEngine(Engine):
 
     def lay_out(self) -> None:
         """Give the loaded model a family's faster form of the same arithmetic (in place), after every
-        load; int8 layers are packed after it, where that pays (`loading.pack_for_processor`)."""
+        load; int8 layers are packed after it while idle, where that pays (`loading.packing_for`)."""
 
     @classmethod
     def apply_budget(cls, processor: ProcessorMixin, image_tokens: int) -> None:
@@ -132,7 +132,7 @@ class ChatEngine(Engine):
         engine = cls(
             model, processor, runtime, name, reload=load, machine=machine
         )  # a family lays out its layers
-        loading.pack_for_processor(engine.model, runtime)
+        engine.idle_work = loading.packing_for(engine.model, runtime)
         engine.notices.extend(notices)
         return engine
 
@@ -309,7 +309,7 @@ class ChatEngine(Engine):
         self.runtime = fallback_after_oom(self.runtime, self._machine or query_machine())
         self.model = self._reload(self.runtime)
         self.lay_out()
-        loading.pack_for_processor(self.model, self.runtime)
+        self.idle_work = loading.packing_for(self.model, self.runtime)
         message = fallback_notice(self.runtime)
         self.notices.append(message)
         log.info(message)  # the user hears it through on_notice; a warning would print it again

@@ -36,7 +36,7 @@ def test_the_measurement_runs_a_family_through_load_engine(tiny_qwen_dir, tmp_pa
     assert lengths.count(families.TOKENS) == 2
     assert set(figures) == {
         *("first_start_s", "later_start_s", "loaded_gb", "first_sentence_s", "tokens_per_s"),
-        *("weights_read_gb", "memory_gb_s", "floor_tokens_per_s", "of_floor"),
+        *("weights_read_gb", "memory_gb_s", "floor_tokens_per_s", "of_floor", "idle_preparing_s"),
     }
     # The weights a decoding step reads were found, and their reading timed beside the tokens.
     assert figures["weights_read_gb"] > 0 and figures["of_floor"] > 0

@@ -25,7 +25,7 @@ def _roots(layers: list[Int8Linear]) -> list[Int8Linear]:
 
 def test_running_out_of_graphics_memory_reloads_in_int8_on_the_processor(tiny, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: 1e12)  # a processor where packing pays
+    monkeypatch.setattr("assistant.engine.int8.packing_pays", lambda: True)  # a processor where packing pays
     engine = load_engine(str(tiny.folder), device="cpu", precision="fp32", progress=False)
     engine.runtime, engine._machine = Runtime("cuda", "bf16", "fits"), BIG_GPU  # as loaded on the card
     failures = [torch.cuda.OutOfMemoryError("CUDA out of memory.")]
@@ -46,7 +46,9 @@ def test_running_out_of_graphics_memory_reloads_in_int8_on_the_processor(tiny, t
     text = engine.describe(picture)
     assert text and text == load_engine(str(tiny.folder), device="cpu", precision="int8").describe(picture)
     assert (engine.runtime.device, engine.runtime.precision) == ("cpu", "int8")
-    # Laid out as a family does at a start, then packed (a family's fused layers included).
+    # Laid out as a family does at a start, then packed while idle (a family's fused layers included).
+    while engine.prepare_more():
+        pass
     layers = [m for m in engine.model.modules() if type(m) is Int8Linear]
     assert layers and any(layer.packed is not None for layer in layers)
     assert all(layer.packed is not None for layer in _roots(layers))

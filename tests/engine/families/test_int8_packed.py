@@ -1,6 +1,7 @@
-"""The int8 product in oneDNN's packed layout (`int8_packed`, `int8.pack_int8_layers_`) gives exactly the
-numbers of `torch._int_mm`, so a processor where packing is faster describes with the same words; and
-a packed weight's pages of the prepared file go back to the system, never those of anonymous memory."""
+"""The int8 product in oneDNN's packed layout (`int8_packed`, `int8.Packing`) gives exactly the numbers of
+`torch._int_mm`, so a processor where packing is faster describes with the same words; the packing is
+the engine's idle work, a layer a step, not the start's; and a packed weight's pages of the prepared
+file go back to the system, never those of anonymous memory."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PIL import Image
 
 from assistant.bench.memory_floor import recording_weights
 from assistant.engine import int8_packed, load_engine, quantized
-from assistant.engine.int8 import Int8Linear, pack_int8_layers_, quantize_linear, scaled_product
+from assistant.engine.int8 import Int8Linear, Packing, quantize_linear, scaled_product
 from assistant.engine.int8_packed import PackedInt8, give_back_pages
 
 try:
@@ -21,7 +22,19 @@ try:
 except (RuntimeError, AttributeError, NotImplementedError) as missing:  # a PyTorch built without oneDNN
     pytestmark = pytest.mark.skip(reason=f"no oneDNN int8 product in this PyTorch: {missing}")
 
-RATE = 1e12  # bytes a second: every layer fits the packing budget
+
+@pytest.fixture
+def packing_pays(monkeypatch) -> None:
+    """A processor where the packed product pays (the trial's own answer is this machine's)."""
+    monkeypatch.setattr("assistant.engine.int8.packing_pays", lambda: True)
+
+
+def pack_all(model: torch.nn.Module) -> int:
+    """Every step of `model`'s packing; the steps taken."""
+    packing, steps = Packing(model), 1
+    while packing.step():
+        steps += 1
+    return steps
 
 
 def _layer(rows: int, width: int, seed: int, bias: bool = False) -> Int8Linear:
@@ -44,19 +57,19 @@ def test_the_packed_product_gives_the_numbers_of_int_mm(rows, shape) -> None:
     assert torch.equal(plain, packed)
 
 
-def test_a_packed_layer_gives_its_outputs_exactly_with_and_without_a_bias() -> None:
+def test_a_packed_layer_gives_its_outputs_exactly_with_and_without_a_bias(packing_pays) -> None:
     for bias in (False, True):
         layer = _layer(48, 32, 3, bias)
         x = torch.randn(2, 5, 32, dtype=torch.bfloat16)
         before = layer(x)
-        assert pack_int8_layers_(layer, rate=RATE) == 1
+        assert not Packing(layer).step()  # one layer: nothing left after it
         assert layer.packed is not None
         assert torch.equal(layer(x), before)
 
 
-def test_a_deep_copy_packs_its_own_weight_again() -> None:
+def test_a_deep_copy_packs_its_own_weight_again(packing_pays) -> None:
     layer = _layer(16, 8, 4)
-    pack_int8_layers_(layer, rate=RATE)
+    pack_all(layer)
     copied = copy.deepcopy(layer)
     assert copied.packed is not None and copied.packed is not layer.packed
     assert copied.packed.source is copied.weight
@@ -64,32 +77,35 @@ def test_a_deep_copy_packs_its_own_weight_again() -> None:
     assert torch.equal(copied(x), layer(x))
 
 
-def test_the_largest_layers_are_packed_first_within_the_budget() -> None:
-    model = torch.nn.Sequential(_layer(64, 32, 0), _layer(8, 32, 1), _layer(32, 32, 2))
-    sizes = [64 * 32, 8 * 32, 32 * 32]
-    # The budget holds the largest and the smallest, not the middle one after the largest.
-    assert pack_int8_layers_(model, seconds=1.0, rate=sizes[0] + sizes[1]) == 2
-    assert [layer.packed is not None for layer in model] == [True, True, False]
+def test_one_layer_is_packed_a_step_the_largest_first(packing_pays) -> None:
+    model = torch.nn.Sequential(_layer(8, 32, 0), _layer(64, 32, 1), _layer(32, 32, 2))
+    packing = Packing(model)
+    assert not any(layer.packed for layer in model)  # nothing until the first step
+    assert packing.step()
+    assert [layer.packed is not None for layer in model] == [False, True, False]
+    assert packing.step()
+    assert [layer.packed is not None for layer in model] == [False, True, True]
+    assert not packing.step()
+    assert all(layer.packed is not None for layer in model)
+    assert not packing.step()  # done stays done
 
 
-def test_a_layer_that_is_rows_of_a_fused_one_is_not_packed_again() -> None:
+def test_a_layer_that_is_rows_of_a_fused_one_is_not_packed_again(packing_pays) -> None:
     fused = _layer(40, 16, 5)
     part = Int8Linear(fused.weight[8:24], fused.scales[8:24], None)
     model = torch.nn.ModuleList([fused, part])
-    assert pack_int8_layers_(model, rate=RATE) == 1
+    assert pack_all(model) == 1
     assert fused.packed is not None and part.packed is None
 
 
 def test_a_processor_where_packing_does_not_pay_packs_nothing(monkeypatch) -> None:
-    monkeypatch.setattr(int8_packed, "packing_rate", lambda: None)
-    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: None)
+    monkeypatch.setattr("assistant.engine.int8.packing_pays", lambda: False)
     layer = _layer(16, 8, 6)
-    assert pack_int8_layers_(layer) == 0 and layer.packed is None
+    assert not Packing(layer).step() and layer.packed is None
 
 
 def test_the_trial_answers_for_this_processor() -> None:
-    rate = int8_packed.packing_rate()
-    assert rate is None or rate > 0
+    assert int8_packed.packing_pays() in (True, False)
 
 
 def _picture() -> Image.Image:
@@ -115,17 +131,23 @@ def _greedy(engine, picture: Image.Image) -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_a_packed_engine_decodes_exactly_as_the_plain_one(tiny_qwen_dir, tmp_path, monkeypatch) -> None:
     """The tiny Qwen3.5 in int8, loaded from its prepared file twice: once where packing never pays,
-    once where it always does. Same tokens, same logits to the last bit; the packed one's products
-    went through its packed weights, one-row steps included."""
+    once where it always does. The start packs nothing; the idle work (`prepare_more`) packs. Same
+    tokens, same logits to the last bit; the packed one's products went through its packed weights, the
+    picture's rows and the one-token steps alike."""
     monkeypatch.setenv(quantized.CACHE_DIR_ENV, str(tmp_path))
     load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)  # prepares the file
-    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: None)
+    monkeypatch.setattr("assistant.engine.int8.packing_pays", lambda: False)
     plain = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
-    monkeypatch.setattr("assistant.engine.int8.packing_rate", lambda: RATE)
+    assert not plain.prepare_more()
+    monkeypatch.setattr("assistant.engine.int8.packing_pays", lambda: True)
     packed = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
     layers = [m for m in packed.model.modules() if type(m) is Int8Linear]
+    assert not any(layer.packed for layer in layers)  # the start does not wait for it
+    steps = 0
+    while packed.prepare_more():
+        steps += 1
     assert not any(m.packed for m in plain.model.modules() if type(m) is Int8Linear)
-    assert sum(layer.packed is not None for layer in layers) > 10
+    assert sum(layer.packed is not None for layer in layers) == steps + 1 > 10
     calls = []
     own = PackedInt8.sums
     monkeypatch.setattr(PackedInt8, "sums", lambda self, rows: calls.append(rows.shape[0]) or own(self, rows))
@@ -137,9 +159,9 @@ def test_a_packed_engine_decodes_exactly_as_the_plain_one(tiny_qwen_dir, tmp_pat
     assert torch.equal(logits, plain_logits)
 
 
-def test_the_memory_floor_records_the_weights_a_packed_product_reads() -> None:
+def test_the_memory_floor_records_the_weights_a_packed_product_reads(packing_pays) -> None:
     layer = _layer(24, 16, 7)
-    pack_int8_layers_(layer, rate=RATE)
+    pack_all(layer)
     with recording_weights() as weights:
         layer(torch.randn(1, 16))
     assert len(weights) == 1 and weights[0] is layer.weight
@@ -168,3 +190,21 @@ def test_anonymous_memory_is_never_given_back() -> None:
     kept = weight.clone()
     assert not give_back_pages(weight)
     assert torch.equal(weight, kept)
+
+
+def test_a_translated_engine_does_the_idle_work_of_the_engine_it_wraps(tiny_engine) -> None:
+    from assistant.engine.translate import TranslatingEngine
+
+    class Steps:
+        left = 2
+
+        def step(self) -> bool:
+            self.left -= 1
+            return self.left > 0
+
+    wrapped = TranslatingEngine(tiny_engine, "es", None, None)  # type: ignore[arg-type]
+    tiny_engine.idle_work = Steps()
+    try:
+        assert wrapped.prepare_more() and not wrapped.prepare_more()
+    finally:
+        del tiny_engine.idle_work

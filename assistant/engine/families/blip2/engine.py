@@ -94,7 +94,7 @@ class Blip2Engine(Engine):
             on_progress,
         )
         engine = cls(model, processor, runtime, name, reload=lambda r: load_model(folder, r), machine=machine)
-        loading.pack_for_processor(engine.model, runtime)
+        engine.idle_work = loading.packing_for(engine.model, runtime)
         engine.notices.extend(notices)
         return engine
 
@@ -119,7 +119,7 @@ class Blip2Engine(Engine):
         torch.cuda.empty_cache()
         self.runtime = fallback_after_oom(self.runtime, self._machine or query_machine())
         self.model, self.processor = self._reload(self.runtime)
-        loading.pack_for_processor(self.model, self.runtime)
+        self.idle_work = loading.packing_for(self.model, self.runtime)
         self._notify(fallback_notice(self.runtime))
 
     # ---- the pieces ----------------------------------------------------------------------------
