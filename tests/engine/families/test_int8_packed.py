@@ -143,16 +143,31 @@ def test_a_packed_engine_decodes_exactly_as_the_plain_one(tiny_qwen_dir, tmp_pat
     packed = load_engine(str(tiny_qwen_dir), device="cpu", precision="int8", progress=False)
     layers = [m for m in packed.model.modules() if type(m) is Int8Linear]
     assert not any(layer.packed for layer in layers)  # the start does not wait for it
+    _greedy(packed, _picture())  # a request before the idle work: the one-token steps gather their plans
     steps = 0
     while packed.prepare_more():
         steps += 1
     assert not any(m.packed for m in plain.model.modules() if type(m) is Int8Linear)
     assert sum(layer.packed is not None for layer in layers) == steps + 1 > 10
     calls = []
+    one_row: set[int] = set()
     own = PackedInt8.sums
-    monkeypatch.setattr(PackedInt8, "sums", lambda self, rows: calls.append(rows.shape[0]) or own(self, rows))
+
+    def noted(self: PackedInt8, rows: torch.Tensor) -> torch.Tensor:
+        calls.append(rows.shape[0])
+        if rows.shape[0] == 1:
+            one_row.add(id(self))
+        return own(self, rows)
+
+    monkeypatch.setattr(PackedInt8, "sums", noted)
     tokens, logits = _greedy(packed, _picture())
     assert 1 in calls and max(calls) > 1  # the picture's rows and the one-token steps
+    # Every layer of the language model and its head multiplied packed at one row, the gathered steps'
+    # plans made before the packing included.
+    language = [
+        m for name, m in packed.model.named_modules() if type(m) is Int8Linear and "visual" not in name
+    ]
+    assert {id(m.packed) for m in language if m.packed is not None} <= one_row
     plain_tokens, plain_logits = _greedy(plain, _picture())
     assert torch.equal(tokens, plain_tokens)
     assert float(logits.abs().max()) > 0

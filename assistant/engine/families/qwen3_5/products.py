@@ -10,7 +10,6 @@ import torch
 from torch.nn import functional
 
 from assistant.engine.int8 import Int8Linear, scaled_product
-from assistant.engine.int8_packed import PackedInt8
 
 
 @dataclass(frozen=True)
@@ -19,11 +18,11 @@ class Product:
 
     weight_t: torch.Tensor  # in x out, the int8 weight transposed in place
     scales: torch.Tensor
-    packed: PackedInt8 | None  # the layer's weight packed for oneDNN, where this processor does so
+    layer: Int8Linear  # read at each call for its packed weight, which the idle work may add later
 
     def __call__(self, rows: torch.Tensor) -> torch.Tensor:
         """`Int8Linear.forward` at float32 rows, for a layer without a bias."""
-        return scaled_product(rows, self.weight_t, self.packed).mul_(self.scales)
+        return scaled_product(rows, self.weight_t, self.layer.packed).mul_(self.scales)
 
 
 def product_of(layer: Any) -> Product | None:
@@ -34,7 +33,7 @@ def product_of(layer: Any) -> Product | None:
         and layer.weight.dtype == torch.int8
         and layer.scales.dtype == torch.float32
     )
-    return Product(layer.weight.t(), layer.scales, layer.packed) if ok else None
+    return Product(layer.weight.t(), layer.scales, layer) if ok else None
 
 
 def feed_forward(
