@@ -61,7 +61,9 @@ def test_run_speaks_with_what_is_asked_for_this_run(capsys: pytest.CaptureFixtur
     assert "invalid choice: 'braille'" in capsys.readouterr().err
 
 
-def test_a_command_of_the_product_does_not_look_for_plug_ins(tmp_path, monkeypatch, capsys) -> None:
+def test_a_command_of_the_product_does_not_look_for_plug_ins(
+    tmp_path, monkeypatch, capsys, quiet_desktop
+) -> None:
     """Finding plug-ins reads every installed package's metadata; `assistant trigger` runs on key presses."""
     import assistant.cli
 

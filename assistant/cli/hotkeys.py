@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from typing import TextIO
 
 from assistant.actions import TRIGGER_NAMES
 from assistant.cli import say_error
@@ -39,5 +42,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_trigger(args: argparse.Namespace) -> int:
     if not send_trigger(args.action, timeout=args.timeout):
         say_error(_(NOT_RUNNING))
+        _tell_outside_a_terminal(_(NOT_RUNNING))
         return 1
     return 0
+
+
+def _tell_outside_a_terminal(sentence: str) -> None:
+    """Where nobody reads the command's output (it runs on a key the desktop binds), the sentence as a
+    desktop notification and through speech-dispatcher too; typed in a terminal, it is read there (a
+    screen reader reads it out: spoken as well, it would be heard twice)."""
+    if _typed_in_a_terminal(sys.stderr):
+        return
+    from assistant.speech.desktop_notice import tell_outside
+
+    tell_outside(sentence)
+
+
+def _typed_in_a_terminal(stream: TextIO | None) -> bool:
+    """Whether `stream` is the terminal this command runs in the foreground of. A desktop's key runs a
+    command in a session of its own (sway's exec calls setsid), with no such terminal, even where its
+    output goes to the terminal the desktop was started from."""
+    try:
+        descriptor = stream.fileno()  # type: ignore[union-attr]
+        return os.isatty(descriptor) and os.tcgetpgrp(descriptor) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):  # no descriptor, no controlling terminal
+        return False

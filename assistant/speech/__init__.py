@@ -4,7 +4,8 @@ Text-to-speech is one backend a file behind one interface (`backend`): `espeak`,
 `recording`, and `screen_reader` (the user's screen reader, in front of the others; `orca_service`
 speaks to Orca's D-Bus service, for Orca's voice and braille display), driven by the
 `speaker`'s own thread; `sentences` cuts streamed text for it and `voices`
-lists what the engines offer. Speech-to-text: `stt` and `microphone`.
+lists what the engines offer. Speech-to-text: `stt` and `microphone`. `desktop_notice` tells a user who
+sees no terminal (`assistant trigger` on a key) through a desktop notification and speech-dispatcher.
 
 No Qt here: the UI turns the speaker's events into signals.
 """

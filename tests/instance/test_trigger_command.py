@@ -23,7 +23,8 @@ def run_cli(argv: list[str]) -> int:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet_desktop: str) -> Path:
+    """The channel's folder; and a bus and speech of the test's own, where "not running" is told too."""
     folder = tmp_path / "run"
     monkeypatch.setenv("ASSISTANT_RUNTIME_DIR", str(folder))
     return folder
