@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable
 
 from assistant.i18n import SOURCE_LANGUAGE, _, language
 from assistant.speech.screen_reader_routes import ScreenReaderLost
@@ -23,39 +21,47 @@ log = logging.getLogger(__name__)
 
 DEADLINE = 2.0  # seconds for both ways together (D-Bus may start the notification service first)
 NOTIFICATIONS = ("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
+# Notification services whose pop-ups a screen reader reads out as they appear (GetServerInformation's
+# name): there the sentence is not said through speech-dispatcher as well, which would say it twice.
+# GNOME Shell's are read by Orca; mako's, dunst's and MATE's are not.
+READ_OUT_BY_SCREEN_READERS = frozenset({"GNOME Shell"})
 
 
 def tell_outside(sentence: str, deadline: float = DEADLINE) -> None:
     """Show `sentence` as a desktop notification and say it through speech-dispatcher, each where it
-    can be; waits at most `deadline` seconds for both."""
-    ways = [
-        threading.Thread(target=_quietly, args=("notify", lambda: notify(sentence, deadline)), daemon=True),
-        threading.Thread(target=_quietly, args=("speak", lambda: speak(sentence)), daemon=True),
-    ]
-    end = time.monotonic() + deadline
-    for way in ways:
-        way.start()
-    for way in ways:
-        # A way still waiting at the deadline is left: a daemon thread, it ends with the command.
-        way.join(max(0.0, end - time.monotonic()))
+    can be (said only where the notification's pop-up is not read out already); waits at most
+    `deadline` seconds for both."""
+    way = threading.Thread(target=_tell, args=(sentence, deadline), name="tell-outside", daemon=True)
+    way.start()
+    # Still waiting at the deadline (a bus or socket that does not answer): left, a daemon thread that
+    # ends with the command.
+    way.join(deadline)
 
 
-def _quietly(name: str, way: Callable[[], object]) -> None:
+def _tell(sentence: str, deadline: float) -> None:
+    shown_by = ""
     try:
-        way()
-    except Exception as error:  # the printed sentence stays; this way could not carry it
-        log.debug("%s: %s", name, error)
+        shown_by = notify(sentence, deadline / 2)
+    except Exception as error:  # the printed sentence stays; the notification could not carry it
+        log.debug("No notification: %s", error)
+    if shown_by in READ_OUT_BY_SCREEN_READERS:
+        return
+    try:
+        speak(sentence)
+    except Exception as error:
+        log.debug("Not said: %s", error)
 
 
-def notify(sentence: str, timeout: float = DEADLINE) -> int:
-    """Show `sentence` as a desktop notification titled with the app's name; the notification's number.
-    Raises where no notification service answers within `timeout`."""
+def notify(sentence: str, timeout: float = DEADLINE) -> str:
+    """Show `sentence` as a desktop notification titled with the app's name; the name of the service
+    that shows it. Raises where no notification service answers within `timeout`."""
     from jeepney import DBusAddress, MessageType, new_method_call
     from jeepney.io.blocking import open_dbus_connection
 
     name, path = NOTIFICATIONS
+    service = DBusAddress(path, bus_name=name, interface=name)
     message = new_method_call(
-        DBusAddress(path, bus_name=name, interface=name),
+        service,
         "Notify",
         "susssasa{sv}i",
         (
@@ -71,9 +77,12 @@ def notify(sentence: str, timeout: float = DEADLINE) -> int:
     )
     with open_dbus_connection(bus="SESSION", auth_timeout=timeout) as bus:
         reply = bus.send_and_get_reply(message, timeout=timeout)
-    if reply.header.message_type != MessageType.method_return:
-        raise OSError(f"Notify was refused: {reply.body}")
-    return int(reply.body[0])
+        if reply.header.message_type != MessageType.method_return:
+            raise OSError(f"Notify was refused: {reply.body}")
+        about = bus.send_and_get_reply(new_method_call(service, "GetServerInformation"), timeout=timeout)
+    if about.header.message_type != MessageType.method_return or not about.body:
+        return ""
+    return str(about.body[0])
 
 
 def speak(sentence: str) -> None:

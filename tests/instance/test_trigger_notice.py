@@ -152,3 +152,32 @@ def test_typed_in_a_terminal_it_is_only_printed_there(notifications, tmp_path):
     pressed = press(tmp_path)  # then from a key: the one notification
     assert pressed.returncode == 1
     assert len(wait_for(lambda: notified(notifications), "the notification")) == 1  # type: ignore[arg-type]
+
+
+@needs_speechd
+def test_where_the_desktop_reads_out_its_notifications_the_sentence_is_not_said_as_well(
+    notifications, tmp_path, monkeypatch
+):
+    """GNOME Shell's notification pop-ups are read out by Orca: speech-dispatcher saying the sentence too
+    would have the user hear it twice."""
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    def served_by(name: str) -> None:
+        mock = DBusAddress("/org/freedesktop/Notifications", NOTIFICATIONS, "org.freedesktop.DBus.Mock")
+        code = f'ret = ("{name}", "vendor", "1.0", "1.2")'
+        answer = new_method_call(mock, "AddMethod", "sssss", ("", "GetServerInformation", "", "ssss", code))
+        with open_dbus_connection(bus="SESSION") as connection:
+            connection.send_and_get_reply(answer, timeout=5)
+
+    with private_speechd(tmp_path / "speechd", monkeypatch, seconds=0.1) as voice:
+        served_by("GNOME Shell")
+        pressed = press(tmp_path)
+        assert (pressed.returncode, pressed.stderr.strip()) == (1, NOT_RUNNING)
+        assert len(wait_for(lambda: notified(notifications), "the notification")) == 1  # type: ignore[arg-type]
+        served_by("mako")  # then where nobody reads them out: said, after anything said before
+        press(tmp_path)
+        wait_for(lambda: len(notified(notifications)) == 2, "the second notification")
+        # Its voice takes a message a sentence at a time: one line each.
+        wait_for(lambda: "".join(voice.said()).endswith(NOT_RUNNING), "the sentence said")
+        assert "".join(voice.said()) == NOT_RUNNING
