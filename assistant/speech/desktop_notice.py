@@ -6,6 +6,9 @@ not take the action to a terminal nobody sees: pressed with the app not running,
 Nothing here starts a service: D-Bus may start the desktop's notification service, as for any
 notification, and a speech-dispatcher that is not running is left so. Each way has a deadline, so a
 key press never leaves a process behind that waits on a bus or a socket.
+
+The same knowledge serves the app's tray: whether its messages are notifications that the desktop's
+screen reader reads out already (`tray_messages_read_out`).
 """
 
 from __future__ import annotations
@@ -102,3 +105,36 @@ def speak(sentence: str) -> None:
         client.speak(sentence)  # spoken on after this client has gone, as spd-say's are
     finally:
         client.close()
+
+
+def tray_messages_read_out(timeout: float = 1.0) -> bool:
+    """Whether a tray icon's messages are read out here by a screen reader as they appear: Qt shows them
+    as desktop notifications where a StatusNotifierItem host is registered (Ubuntu's GNOME, KDE, waybar),
+    and GNOME Shell's pop-ups are read out (READ_OUT_BY_SCREEN_READERS). False where anything does not
+    answer within `timeout`."""
+    from jeepney import DBusAddress, MessageType, Properties, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    watcher = DBusAddress(
+        "/StatusNotifierWatcher",
+        bus_name="org.kde.StatusNotifierWatcher",
+        interface="org.kde.StatusNotifierWatcher",
+    )
+    name, path = NOTIFICATIONS
+    try:
+        with open_dbus_connection(bus="SESSION", auth_timeout=timeout) as bus:
+            host = bus.send_and_get_reply(
+                Properties(watcher).get("IsStatusNotifierHostRegistered"), timeout=timeout
+            )
+            if host.header.message_type != MessageType.method_return or not host.body[0][1]:
+                return False  # an XEmbed tray: Qt draws its messages itself, and no screen reader reads them
+            about = bus.send_and_get_reply(
+                new_method_call(DBusAddress(path, bus_name=name, interface=name), "GetServerInformation"),
+                timeout=timeout,
+            )
+    except Exception as error:  # no bus, no answer in time
+        log.debug("Whether tray messages are read out: %s", error)
+        return False
+    return (
+        about.header.message_type == MessageType.method_return and about.body[0] in READ_OUT_BY_SCREEN_READERS
+    )

@@ -221,7 +221,9 @@ def run_app(
     controller = controller_for_run(on_file, run, earcons, load, settings_file or settings_path())
     relay.append(controller)
     if QSystemTrayIcon.isSystemTrayAvailable():
-        view: TrayView | MainWindow = TrayView(controller.request_action, settings.hotkeys)
+        tray = TrayView(controller.request_action, settings.hotkeys)
+        tray.learn_whether_balloons_are_read_out()
+        view: TrayView | MainWindow = tray
     else:
         view = MainWindow(controller.request_action, settings.hotkeys)
         view.spoken_by_app = lambda: controller.speaking

@@ -5,6 +5,7 @@ Both offer every action (with mnemonics), show the state, and show text when spe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -51,6 +52,9 @@ class TrayView:
     announces_said = True  # what speech would have said is announced (show_text) where it is off
 
     def __init__(self, run_action: Callable[[str], None], hotkeys: Mapping[str, str]) -> None:
+        # Whether the desktop's screen reader reads out the balloons (GNOME Shell's notifications): then
+        # they are not announced as well. Learnt on a thread (learn_whether_balloons_are_read_out).
+        self.balloons_read_out = False
         self.menu = QMenu()
         self.menu.setAccessibleName(_("Assistant"))
         self.actions: dict[str, QAction] = {}
@@ -99,7 +103,21 @@ class TrayView:
         # A balloon reaches a screen reader only where a notification daemon carries it there (none
         # under Xvfb, nor on every desktop): a failure with speech off reached nobody. Announced from
         # the menu, the tray's one accessible object, even while it is closed.
-        announce(self.menu, text)
+        if not self.balloons_read_out:
+            announce(self.menu, text)
+
+    def learn_whether_balloons_are_read_out(self) -> threading.Thread:
+        """Ask D-Bus, on a thread (up to a second), whether the balloons are notifications that the
+        desktop's screen reader reads out (GNOME Shell's, under Ubuntu's tray): announced as well, each
+        would be heard twice."""
+        from assistant.speech.desktop_notice import tray_messages_read_out
+
+        def learn() -> None:
+            self.balloons_read_out = tray_messages_read_out()
+
+        thread = threading.Thread(target=learn, name="tray-balloons", daemon=True)
+        thread.start()
+        return thread
 
 
 class MainWindow(QWidget):

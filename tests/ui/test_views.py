@@ -160,3 +160,19 @@ def test_with_speech_off_the_tray_announces_what_it_shows_in_a_balloon(qtbot, mo
     teller.say("A cat on a sofa.")
     assert balloons == [problem, "A cat on a sofa."]
     assert announced == [problem, "A cat on a sofa."]
+
+
+def test_where_the_desktop_reads_out_the_balloons_they_are_not_announced_as_well(qtbot, monkeypatch):
+    """Under Ubuntu's tray, a balloon is a GNOME Shell notification, which Orca reads out as it appears:
+    announced as well, it would be heard twice."""
+    from assistant.ui import views
+
+    announced: list[str] = []
+    monkeypatch.setattr(views, "announce", lambda _widget, text: announced.append(text))
+    monkeypatch.setattr("assistant.speech.desktop_notice.tray_messages_read_out", lambda: True)
+    tray = TrayView(lambda _name: None, DEFAULT_HOTKEYS)
+    monkeypatch.setattr(tray.icon, "showMessage", lambda *_args: None)
+    tray.learn_whether_balloons_are_read_out().join(5)
+    tray.show_text("Assistant", "There is no image on the clipboard. Copy an image first, then try again.")
+    assert announced == []
+    assert tray.announces_said  # heard through the balloon: the dialog does not announce it either
