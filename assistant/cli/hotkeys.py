@@ -11,7 +11,7 @@ from assistant.actions import TRIGGER_NAMES
 from assistant.cli import say_error
 from assistant.cli.numbers import number
 from assistant.i18n import _, pgettext
-from assistant.instance import NOT_RUNNING, send_trigger
+from assistant.instance import NOT_RUNNING, TriggerError, send_trigger
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +40,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_trigger(args: argparse.Namespace) -> int:
-    if not send_trigger(args.action, timeout=args.timeout):
+    try:
+        delivered = send_trigger(args.action, timeout=args.timeout)
+    except TriggerError as error:  # running, but it did not take the action
+        say_error(error)
+        if not error.said_by_app:
+            _tell_outside_a_terminal(str(error))
+        return 1
+    if not delivered:
         say_error(_(NOT_RUNNING))
         _tell_outside_a_terminal(_(NOT_RUNNING))
         return 1

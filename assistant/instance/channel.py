@@ -27,6 +27,14 @@ APP_NAME = "assistant"
 class TriggerError(UserError):
     """The trigger channel failed in a way the user should hear about; the message is one sentence."""
 
+    said_by_app = False  # the running app took the action and says itself why it failed
+
+
+class ActionFailed(TriggerError):
+    """The running app took the action and it failed: the app's window or speech says why."""
+
+    said_by_app = True
+
 
 def runtime_dir() -> Path:
     """$ASSISTANT_RUNTIME_DIR, else the user's runtime folder ($XDG_RUNTIME_DIR/assistant on Linux).

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.actions import NAMES
 from assistant.i18n import N_, _, os_reason
-from assistant.instance.channel import Channel, TriggerError, proof
+from assistant.instance.channel import ActionFailed, Channel, TriggerError, proof
 from assistant.instance.messages import HELLO, Messages, PipeMessages
 
 # Said in the user's language where it is said: _(NOT_RUNNING).
@@ -60,7 +60,7 @@ def send_trigger(action: str, timeout: float = 2.0, folder: Path | str | None = 
             _("The running assistant did not accept the trigger's key; restart the assistant.")
         )
     if reply == b"failed":
-        raise TriggerError(
+        raise ActionFailed(
             _("The assistant could not start {action}; its window or speech says why.").format(action=action)
         )
     raise TriggerError(

@@ -10,6 +10,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,14 +72,14 @@ def notified(log: Path) -> list[str]:
     return [line for line in lines if " Notify " in line]
 
 
-def press(tmp_path: Path, **options: object) -> subprocess.CompletedProcess[str]:
+def press(tmp_path: Path, *extra: str, **options: object) -> subprocess.CompletedProcess[str]:
     """`assistant trigger describe-screen` as a desktop runs it for a key: in a session of its own."""
     env = {**os.environ, "ASSISTANT_RUNTIME_DIR": str(tmp_path / "run"), "PYTHONPATH": str(REPO)}
     options = {"stdin": subprocess.DEVNULL, **options}
     if "stdout" not in options:
         options["capture_output"] = True
     return subprocess.run(
-        [sys.executable, "-m", "assistant", "trigger", "describe-screen"],
+        [sys.executable, "-m", "assistant", "trigger", "describe-screen", *extra],
         env=env,
         text=True,
         timeout=60,
@@ -181,3 +182,50 @@ def test_where_the_desktop_reads_out_its_notifications_the_sentence_is_not_said_
         # Its voice takes a message a sentence at a time: one line each.
         wait_for(lambda: "".join(voice.said()).endswith(NOT_RUNNING), "the sentence said")
         assert "".join(voice.said()) == NOT_RUNNING
+
+
+def test_an_app_that_does_not_answer_the_key_is_told_as_a_notification(notifications, tmp_path):
+    """Running but stuck: its sentence went to the same terminal nobody sees."""
+    from multiprocessing.connection import Listener
+
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o700)
+    (folder / "trigger.key").write_text("secret")
+    os.chmod(folder / "trigger.key", 0o600)
+    listener = Listener(str(folder / "trigger.sock"), "AF_UNIX")
+    done = threading.Event()
+
+    def accept_and_hang() -> None:
+        with listener.accept():
+            done.wait(HANG_GUARD)
+
+    hanging = threading.Thread(target=accept_and_hang)
+    hanging.start()
+    try:
+        pressed = press(tmp_path, "--timeout", "0.2")
+    finally:
+        done.set()
+        hanging.join(HANG_GUARD)
+        listener.close()
+    sentence = "The assistant did not answer within 0.2 seconds; it may be busy, try again or restart it."
+    assert (pressed.returncode, pressed.stderr.strip()) == (1, sentence)
+    shown = wait_for(lambda: notified(notifications), "the notification")
+    assert len(shown) == 1 and f'"Assistant" "{sentence}"' in shown[0]  # type: ignore[arg-type, index]
+
+
+def test_an_action_the_app_took_and_failed_is_told_by_the_app_alone(notifications, tmp_path):
+    """The app says why itself (its window, its speech): a notification as well would say it twice."""
+    from assistant.instance import TriggerServer
+
+    def failing(action: str) -> None:
+        raise RuntimeError("the app is shutting down")
+
+    server = TriggerServer(failing, folder=tmp_path / "run")
+    assert server.start()
+    try:
+        pressed = press(tmp_path)
+    finally:
+        server.close()
+    sentence = "The assistant could not start describe-screen; its window or speech says why."
+    assert (pressed.returncode, pressed.stderr.strip()) == (1, sentence)
+    assert notified(notifications) == []  # the command waits for its notification before it ends
