@@ -143,3 +143,36 @@ def test_with_speech_off_and_a_tray_orca_says_a_failure_once(start_app, desktop,
     finally:
         stop_process(host)
         screen.close()
+
+
+# Three announcements through the app's own announce(): two at once, one a moment later.
+ANNOUNCING = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+from assistant.ui.announce import announce
+
+app = QApplication([])
+label = QLabel("status")
+
+def at_once():
+    announce(label, "A cat on a sofa.")
+    announce(label, "Text on it: Hello.")
+    QTimer.singleShot(1500, lambda: announce(label, "Ready."))
+    QTimer.singleShot(2500, app.quit)
+
+QTimer.singleShot(1000, at_once)
+app.exec()
+"""
+
+
+def test_announcements_made_at_once_are_all_said(desktop, orca, tmp_path):
+    """Orca drops an event within 0.1 s of one of the same kind from the same application: of two
+    announcements made at once it said the first alone ("Text on it: Hello." never heard)."""
+    env = dict(desktop.env, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", ANNOUNCING], env=env, timeout=60, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: "Ready." in orca.said(), 20, "the last announcement said")
+    said = orca.said()
+    assert said[said.index("A cat on a sofa.") :] == ["A cat on a sofa.", "Text on it: Hello.", "Ready."], (
+        said
+    )
