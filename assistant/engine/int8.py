@@ -321,6 +321,7 @@ class Packing:
     def __init__(self, model: torch.nn.Module) -> None:
         self._model: torch.nn.Module | None = model
         self._left: list[Int8Linear] = []
+        self._seconds = 0.0  # spent packing, for the log
 
     def step(self) -> bool:
         """Pack one more layer (the first step decides whether any is); whether any is left."""
@@ -330,10 +331,14 @@ class Packing:
                 self._left = sorted(_unpacked_roots(model), key=lambda layer: layer.weight.nbytes)
             log.info("%d int8 layers to pack", len(self._left))
         if self._left:
+            began = time.perf_counter()
             layer = self._left.pop()
             if layer.packed is None:
                 layer.packed = PackedInt8(layer.weight)
                 give_back_pages(layer.weight)
+            self._seconds += time.perf_counter() - began
+            if not self._left:
+                log.info("Packed the int8 layers in %.1f s", self._seconds)
         return bool(self._left)
 
 
