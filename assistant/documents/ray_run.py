@@ -88,17 +88,20 @@ class Describer:
         self.engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
         self.engine = self.engine_thread.submit(recipe.load).result()
         self.batch_size, self.include_ocr = batch_size, include_ocr
+        self.pictures = 0  # given to this actor so far
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         return self.engine_thread.submit(self._describe, batch).result()
 
     def _describe(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from assistant.documents.describing import describe_each, speaking, words_on
+        from assistant.documents.describing import describe_each, prepared_for, speaking, words_on
         from assistant.documents.ray_gather import picture_of
 
         keys = [str(key) for key in batch["key"]]
         texts, failed, words = [""] * len(keys), [False] * len(keys), [""] * len(keys)
         rows = [index for index, key in enumerate(keys) if key]
+        self.pictures += len(rows)
+        prepared_for(self.engine, self.pictures)
         for wanted in dict.fromkeys(keys[index].split(":", 1)[0] for index in rows):
             chosen = [index for index in rows if keys[index].startswith(wanted + ":")]
             pictures = [picture_of({name: batch[name][index] for name in batch}) for index in chosen]

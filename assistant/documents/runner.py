@@ -16,7 +16,7 @@ from PIL import Image
 
 from assistant.documents import alttext, formats, sources
 from assistant.documents.atomic import write_atomically
-from assistant.documents.describing import describe_each, speaking, words_on
+from assistant.documents.describing import describe_each, prepared_for, speaking, words_on
 from assistant.documents.journal import DONE_NOTE, file_hash
 from assistant.documents.model import Document, DocumentError, ImageOccurrence, Outcome, Status
 from assistant.documents.phrases import Phrase, phrase, said, the_image
@@ -212,6 +212,7 @@ class Runner:
         pictures = [self._pending[f] for f in fingerprints]
         started = time.perf_counter()
         try:
+            prepared_for(engine, self.report.described + len(self._pending))  # described, and to be
             texts = describe_each(engine, pictures, self.options.batch_size)
         finally:
             self.report.engine_seconds += time.perf_counter() - started
