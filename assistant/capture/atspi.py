@@ -103,6 +103,8 @@ def _call(
         reply = connection.send_and_get_reply(message, timeout=min(left, CALL_SECONDS))
     except TimeoutError:
         return None
+    except OSError as error:  # the bus closed the connection (a broken pipe on one busy core, in the suite)
+        raise AtspiError(f"the accessibility bus closed the connection ({error})") from error
     if reply.header.message_type.name != "method_return" or not reply.body:
         return None
     return reply.body[0]

@@ -98,6 +98,18 @@ def test_no_session_bus_is_an_atspi_error(tmp_path: Path, monkeypatch) -> None:
         atspi.active_window_title()
 
 
+def test_a_bus_that_closes_the_connection_is_an_atspi_error() -> None:
+    """On one busy core the accessibility bus closed the connection mid-search: jeepney's BrokenPipeError
+    escaped as it was, where a bus that cannot be asked is an AtspiError (the screen is described)."""
+
+    class Closed:
+        def send_and_get_reply(self, message: object, timeout: float) -> object:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(atspi.AtspiError, match="closed the connection"):
+        atspi._children(Closed(), atspi.REGISTRY, time.monotonic() + 1)
+
+
 ROOT_PATH = "/org/a11y/atspi/accessible/root"
 
 
