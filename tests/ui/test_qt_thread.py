@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 
+from fixtures.views import Shown
+
 from assistant.config import Settings
 from assistant.ui.controller import Controller
 from assistant.ui.earcons import Earcons
@@ -51,25 +53,6 @@ def test_the_region_key_asks_the_compositor_off_the_qt_thread_once(qtbot, tmp_pa
     finally:
         answer.set()
         assert controller.shutdown(timeout=5)
-
-
-class Shown:
-    """A status view recording what the app shows (no speaker here, so what it says is shown)."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def set_status(self, text: str) -> None:
-        pass
-
-    def show_progress(self, text: str) -> None:
-        pass
-
-    def show_text(self, title: str, text: str) -> None:
-        self.texts.append(text)
-
-    def set_hotkeys(self, hotkeys) -> None:
-        pass
 
 
 class Bound:

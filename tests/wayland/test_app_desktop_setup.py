@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.views import Shown
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -133,25 +134,6 @@ def test_a_refusal_says_how_to_allow_it_and_may_be_asked_again(qtbot, portal_des
     kept = load_settings(controller.settings_path)[0]
     assert kept.capture_offered and not kept.capture_set_up  # shown once: the next start says nothing
     assert not controller.desktop.offer_capture_setup(WAYLAND)
-
-
-class Shown:
-    """A status view recording what the app shows (it has no speaker here, so what it says is shown)."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def set_status(self, text: str) -> None:
-        pass
-
-    def show_progress(self, text: str) -> None:
-        pass
-
-    def show_text(self, title: str, text: str) -> None:
-        self.texts.append(text)
-
-    def set_hotkeys(self, hotkeys) -> None:
-        pass
 
 
 def test_a_refused_key_binding_is_said_once(qtbot, portal_desktop, wayland, controller):
