@@ -10,10 +10,10 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from assistant.config import Settings
@@ -126,22 +126,18 @@ class DesktopSetup(QObject):
         if self._choosing is not None or self._closed:
             return False
 
-        def choose() -> None:
+        def choose() -> tuple[Backend | None, list[str]]:
             from assistant.hotkeys.backends import choose_backend, trigger_hint
 
-            chosen: tuple[Backend | None, list[str]]
             try:
-                chosen = choose_backend()
+                return choose_backend()
             except Exception as error:  # no keys bound: said as a listener that cannot start is
                 log.exception("Could not tell how this desktop binds hotkeys")
                 reason = str(error) or type(error).__name__
                 problem = _("Global hotkeys could not start ({reason}); {hint}.")
-                chosen = None, [problem.format(reason=reason, hint=trigger_hint())]
-            with contextlib.suppress(RuntimeError):  # the app closed meanwhile: nothing to bind
-                self._hotkeys_chosen.emit(chosen)
+                return None, [problem.format(reason=reason, hint=trigger_hint())]
 
-        self._choosing = threading.Thread(target=choose, name="hotkeys-choice", daemon=True)
-        self._choosing.start()
+        self._choosing = _answer_on_a_thread("hotkeys-choice", choose, self._hotkeys_chosen)
         return True
 
     @Slot(object)
@@ -184,17 +180,14 @@ class DesktopSetup(QObject):
             return False
         settings = self._app.settings
 
-        def check() -> None:
+        def check() -> bool:
             try:
-                needed = capture_needs_permission(settings, environ)
+                return capture_needs_permission(settings, environ)
             except Exception:  # a check that broke offers nothing; Settings' button stays
                 log.exception("Could not tell whether screen capture needs the desktop's permission")
-                needed = False
-            with contextlib.suppress(RuntimeError):  # the app closed meanwhile: nothing to offer
-                self._capture_checked.emit(needed)
+                return False
 
-        self._checking = threading.Thread(target=check, name="capture-check", daemon=True)
-        self._checking.start()
+        self._checking = _answer_on_a_thread("capture-check", check, self._capture_checked)
         return True
 
     @Slot(bool)
@@ -241,3 +234,16 @@ class DesktopSetup(QObject):
     @Slot(int)
     def _prompt_closed(self, _result: int) -> None:
         self.prompt = None
+
+
+def _answer_on_a_thread(name: str, ask: Callable[[], object], answered: SignalInstance) -> threading.Thread:
+    """Run `ask` on a thread of its own and emit its answer, which Qt delivers on the Qt thread."""
+
+    def run() -> None:
+        answer = ask()
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile: nobody to take the answer
+            answered.emit(answer)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
